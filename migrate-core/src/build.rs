@@ -1,0 +1,21 @@
+//! Build-script helper: make Cargo rebuild when a migration file is added.
+//!
+//! Cargo reruns a proc macro only when a file it `include_str!`s changes, so a
+//! file that is merely *added* to `migrations/` would not be embedded until
+//! something else triggers a rebuild. One line in the application's
+//! `build.rs` fixes that:
+//!
+//! ```no_run
+//! // build.rs (with `migrate-core` under [build-dependencies])
+//! fn main() {
+//!     migrate_core::build::rerun_if_changed("migrations");
+//! }
+//! ```
+
+use std::path::Path;
+
+/// Tells Cargo to rebuild the crate when anything inside `dir` changes,
+/// including a file being added or removed.
+pub fn rerun_if_changed(dir: impl AsRef<Path>) {
+    println!("cargo:rerun-if-changed={}", dir.as_ref().display());
+}

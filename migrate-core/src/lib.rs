@@ -1,0 +1,47 @@
+//! The database-free heart of `migrate`: how migration files are named, read,
+//! checked and hashed.
+//!
+//! Both the `embed_migrations!()` macro (at compile time) and the runtime
+//! (when it reads a directory, e.g. in the standalone `migrate` binary) call
+//! this crate, so a file is parsed and hashed in exactly one way.
+//!
+//! ```
+//! use migrate_core::{parse_file_name, FileKind};
+//!
+//! let name = parse_file_name("20261121093000_create_users.up.sql").unwrap().unwrap();
+//! assert_eq!(name.version, 20261121093000);
+//! assert_eq!(name.name, "create_users");
+//! assert_eq!(name.kind, FileKind::Up);
+//!
+//! // Flyway/refinery style works too; non-SQL files are ignored.
+//! assert_eq!(parse_file_name("V2__add_email.sql").unwrap().unwrap().version, 2);
+//! assert!(parse_file_name("README.md").unwrap().is_none());
+//! ```
+//!
+//! A whole directory is loaded, validated and ordered with [`load_dir`]:
+//!
+//! ```
+//! # let dir = tempfile::tempdir().unwrap();
+//! # std::fs::write(dir.path().join("0001_init.sql"), "CREATE TABLE t (id INTEGER);").unwrap();
+//! # std::fs::write(dir.path().join("0002_index.sql"),
+//! #     "-- migrate:no-transaction\nCREATE INDEX t_id ON t (id);").unwrap();
+//! let migrations = migrate_core::load_dir(dir.path())?;
+//! assert_eq!(migrations[0].version, 1);
+//! assert!(migrations[1].up.no_transaction);
+//! # Ok::<(), migrate_core::Error>(())
+//! ```
+
+pub mod build;
+mod checksum;
+mod directive;
+mod error;
+mod file_name;
+mod load;
+mod migration;
+
+pub use checksum::{checksum, Checksum, ParseChecksumError};
+pub use directive::{parse_directives, Directives};
+pub use error::Error;
+pub use file_name::{parse_file_name, FileKind, FileName};
+pub use load::{load_dir, load_files};
+pub use migration::{Migration, Script};

@@ -1,0 +1,41 @@
+use std::borrow::Cow;
+
+use crate::Checksum;
+
+/// One versioned migration: its up script, optional down script and the
+/// checksum recorded in the version table.
+///
+/// The fields are `Cow<'static, str>` so the same type holds both scripts
+/// embedded at compile time (borrowed, in a `static`) and scripts read from a
+/// directory at run time (owned).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// The version: the leading number of the file name.
+    pub version: i64,
+    /// The descriptive part of the file name.
+    pub name: Cow<'static, str>,
+    /// The script that applies the migration.
+    pub up: Script,
+    /// The script that reverts it, from a `.down.sql` file.
+    pub down: Option<Script>,
+    /// Checksum of the up script (see [`checksum`](crate::checksum())).
+    pub checksum: Checksum,
+}
+
+/// One SQL file of a migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    /// The file name, e.g. `0001_create_users.sql`, used in every message.
+    pub file: Cow<'static, str>,
+    /// The SQL text exactly as in the file.
+    pub sql: Cow<'static, str>,
+    /// Set by `-- migrate:no-transaction`.
+    pub no_transaction: bool,
+}
+
+impl Script {
+    /// The SQL to execute: the file's text without a leading UTF-8 BOM.
+    pub fn sql(&self) -> &str {
+        self.sql.strip_prefix('\u{feff}').unwrap_or(&self.sql)
+    }
+}
