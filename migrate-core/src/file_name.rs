@@ -53,7 +53,9 @@ pub fn parse_file_name(file: &str) -> Result<Option<FileName>, Error> {
             .ok_or_else(|| bad("the version must be followed by `_` and a name"))?,
     };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad("the name must start with a version made of decimal digits"));
+        return Err(bad(
+            "the name must start with a version made of decimal digits",
+        ));
     }
     let version = digits.parse::<i64>().map_err(|_| Error::VersionOverflow {
         file: file.to_owned(),
@@ -94,7 +96,10 @@ mod tests {
             (20261121093000, "add-users_table".into(), FileKind::Up)
         );
         assert_eq!(parsed("7_x.down.sql"), (7, "x".into(), FileKind::Down));
-        assert_eq!(parsed("V3__seed_data.sql"), (3, "seed_data".into(), FileKind::Plain));
+        assert_eq!(
+            parsed("V3__seed_data.sql"),
+            (3, "seed_data".into(), FileKind::Plain)
+        );
         assert_eq!(parsed("9223372036854775807_max.sql").0, i64::MAX);
     }
 

@@ -1,1 +1,19 @@
+//! The `embed_migrations!()` proc macro. Use it through `migrate_runtime`,
+//! which re-exports it and documents it; this crate is only the thin layer
+//! that reads the directory at compile time, hands it to `migrate_core` and
+//! turns the result into tokens (or a compile error).
 
+mod expand;
+mod input;
+
+use proc_macro::TokenStream;
+
+/// Embeds every migration of a directory into the binary, checked, hashed and
+/// ordered at compile time. See `migrate_runtime::embed_migrations!`.
+#[proc_macro]
+pub fn embed_migrations(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as input::Input);
+    expand::expand(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}

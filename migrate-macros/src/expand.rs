@@ -1,0 +1,78 @@
+use std::path::{Path, PathBuf};
+
+use migrate_core::{Migration, Script};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::input::Input;
+
+pub fn expand(input: &Input) -> syn::Result<TokenStream> {
+    let dir = resolve_dir(input)?;
+    let migrations =
+        migrate_core::load_dir(&dir).map_err(|e| syn::Error::new(input.span, e.to_string()))?;
+    let dir_str = dir.to_str().ok_or_else(|| {
+        syn::Error::new(
+            input.span,
+            format!(
+                "migrations directory `{}` is not valid UTF-8",
+                dir.display()
+            ),
+        )
+    })?;
+    let items = migrations.iter().map(|m| migration(&dir, m));
+    Ok(quote! {
+        {
+            const MIGRATIONS: &[::migrate_runtime::Migration] = &[#(#items),*];
+            ::migrate_runtime::Migrations::__embedded(
+                MIGRATIONS,
+                if ::core::cfg!(debug_assertions) { ::core::option::Option::Some(#dir_str) } else { ::core::option::Option::None },
+            )
+        }
+    })
+}
+
+fn resolve_dir(input: &Input) -> syn::Result<PathBuf> {
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").ok_or_else(|| {
+        syn::Error::new(
+            input.span,
+            "CARGO_MANIFEST_DIR is not set; embed_migrations!() must be expanded by Cargo",
+        )
+    })?;
+    Ok(Path::new(&manifest_dir).join(&input.dir))
+}
+
+fn migration(dir: &Path, m: &Migration) -> TokenStream {
+    let version = m.version;
+    let name = m.name.as_ref();
+    let up = script(dir, &m.up);
+    let down = match &m.down {
+        Some(down) => {
+            let down = script(dir, down);
+            quote!(::core::option::Option::Some(#down))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let checksum = m.checksum.0;
+    quote! {
+        ::migrate_runtime::Migration {
+            version: #version,
+            name: ::std::borrow::Cow::Borrowed(#name),
+            up: #up,
+            down: #down,
+            checksum: ::migrate_runtime::Checksum([#(#checksum),*]),
+        }
+    }
+}
+
+fn script(dir: &Path, script: &Script) -> TokenStream {
+    let file = script.file.as_ref();
+    let path = dir.join(file).to_string_lossy().into_owned();
+    let no_transaction = script.no_transaction;
+    quote! {
+        ::migrate_runtime::Script {
+            file: ::std::borrow::Cow::Borrowed(#file),
+            sql: ::std::borrow::Cow::Borrowed(::core::include_str!(#path)),
+            no_transaction: #no_transaction,
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! One trait for "a database connection the migrator can drive", one impl per
+//! database. The migration algorithm in [`crate::Migrator`] is written once,
+//! generic over it.
+
+mod sqlite;
+
+use std::future::Future;
+
+use sqlx::{Connection, Database, Decode, Row, SqlStr, Type};
+
+use crate::BackendKind;
+
+/// A sqlx connection type the migrator can run on: implemented for
+/// [`SqliteConnection`](sqlx::SqliteConnection). The trait is sealed; its
+/// methods are the migrator's internal primitives.
+pub trait Backend:
+    Connection<Database: Database<Connection = Self>> + Send + Sized + sealed::Sealed
+{
+    /// Which database product this is.
+    const KIND: BackendKind;
+
+    #[doc(hidden)]
+    /// Executes one or more statements, discarding results.
+    fn execute(&mut self, sql: SqlStr) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    #[doc(hidden)]
+    /// Runs a history SELECT; `None` when the version table does not exist.
+    fn fetch_history(
+        &mut self,
+        sql: SqlStr,
+    ) -> impl Future<Output = Result<Option<Vec<HistoryRow>>, sqlx::Error>> + Send;
+
+    #[doc(hidden)]
+    /// Tries once, without blocking, to take the session-level migration lock
+    /// for `table`; `Ok(false)` when another session holds it.
+    fn try_lock(&mut self, table: &str) -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
+
+    #[doc(hidden)]
+    /// Releases the lock taken by [`Backend::try_lock`].
+    fn unlock(&mut self, table: &str) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for sqlx::SqliteConnection {}
+}
+
+/// One row of the version table, as the migrator reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRow {
+    /// The migration's version.
+    pub version: i64,
+    /// Its name when it was applied.
+    pub name: String,
+    /// Checksum of the script that ran, as 64 hex digits.
+    pub checksum: String,
+    /// `false` while a non-transactional migration runs, and after it failed.
+    pub success: bool,
+}
+
+fn decode_history<R: Row>(rows: &[R]) -> Result<Vec<HistoryRow>, sqlx::Error>
+where
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    rows.iter()
+        .map(|row| {
+            Ok(HistoryRow {
+                version: row.try_get(0)?,
+                name: row.try_get(1)?,
+                checksum: row.try_get(2)?,
+                success: row.try_get(3)?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,31 @@
+use sqlx::{SqlStr, SqliteConnection};
+
+use super::{decode_history, Backend, HistoryRow};
+use crate::BackendKind;
+
+/// SQLite has no session-level lock: concurrent migrators serialise on each
+/// migration's `BEGIN IMMEDIATE` (with the connection's busy timeout) and
+/// re-check the history inside it, so the lock primitives are no-ops.
+impl Backend for SqliteConnection {
+    const KIND: BackendKind = BackendKind::Sqlite;
+
+    async fn execute(&mut self, sql: SqlStr) -> Result<(), sqlx::Error> {
+        sqlx::raw_sql(sql).execute(self).await.map(drop)
+    }
+
+    async fn fetch_history(&mut self, sql: SqlStr) -> Result<Option<Vec<HistoryRow>>, sqlx::Error> {
+        match sqlx::raw_sql(sql).fetch_all(self).await {
+            Ok(rows) => decode_history(&rows).map(Some),
+            Err(sqlx::Error::Database(e)) if e.message().starts_with("no such table") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn try_lock(&mut self, _table: &str) -> Result<bool, sqlx::Error> {
+        Ok(true)
+    }
+
+    async fn unlock(&mut self, _table: &str) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+}

@@ -1,0 +1,106 @@
+use std::time::Duration;
+
+/// Everything that can stop a migration run. Each message names the migration
+/// (version and file) where one is involved, and never contains a password.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The URL's scheme is not one this crate handles.
+    #[error("unsupported database URL scheme `{scheme}:` (expected sqlite:, postgres:, postgresql:, mysql: or mariadb:)")]
+    UnsupportedUrl {
+        /// The scheme found, possibly empty.
+        scheme: String,
+    },
+    /// Connecting failed (or the URL did not parse).
+    #[error("cannot connect to {url}: {source}")]
+    Connect {
+        /// The URL with any password replaced by `***`.
+        url: String,
+        /// The driver error.
+        source: sqlx::Error,
+    },
+    /// The version table name is not a plain identifier (or `schema.table`).
+    #[error("invalid version table name `{table}`: use letters, digits and `_`, not starting with a digit, optionally `schema.table`")]
+    InvalidTableName {
+        /// The rejected name.
+        table: String,
+    },
+    /// The session setup SQL failed.
+    #[error("session setup SQL failed: {source}")]
+    SessionSetup {
+        /// The database error.
+        source: sqlx::Error,
+    },
+    /// Reading or creating the version table failed.
+    #[error("version table {table}: {source}")]
+    History {
+        /// The version table.
+        table: String,
+        /// The database error.
+        source: sqlx::Error,
+    },
+    /// A migration script (or its history row) failed; its transaction, if
+    /// it had one, was rolled back.
+    #[error("migration {version} (`{file}`) failed: {source}")]
+    Migration {
+        /// The migration's version.
+        version: i64,
+        /// The script's file name.
+        file: String,
+        /// The database error.
+        source: sqlx::Error,
+    },
+    /// An applied migration's recorded checksum differs from the embedded script.
+    #[error("migration {version} (`{file}`) was edited after it was applied: recorded checksum {applied}, embedded {embedded}; restore the file, or set on_divergent to warn/ignore")]
+    Divergent {
+        /// The migration's version.
+        version: i64,
+        /// The script's file name.
+        file: String,
+        /// Checksum in the version table.
+        applied: String,
+        /// Checksum of the embedded script.
+        embedded: String,
+    },
+    /// The database records a migration this binary does not contain.
+    #[error("migration {version} (`{name}`) is applied in the database but missing from this binary (an older build, or a deleted file?); set on_missing to warn/ignore to run anyway")]
+    Missing {
+        /// The recorded version.
+        version: i64,
+        /// The recorded name.
+        name: String,
+    },
+    /// A pending migration is older than the newest applied one.
+    #[error("migration {version} (`{file}`) is pending but older than the newest applied migration {newest} (merged late?); set on_out_of_order to warn/ignore to apply it anyway")]
+    OutOfOrder {
+        /// The pending migration's version.
+        version: i64,
+        /// The script's file name.
+        file: String,
+        /// The newest applied version.
+        newest: i64,
+    },
+    /// A migration is recorded as failed: it ran outside a transaction and
+    /// did not finish, so it may be partially applied.
+    #[error("migration {version} (`{name}`) is marked as failed in the version table: it ran without a transaction and may be partially applied; check the schema by hand, fix or undo it, then run `repair`")]
+    Dirty {
+        /// The migration's version.
+        version: i64,
+        /// The recorded name.
+        name: String,
+    },
+    /// Another migrator held the lock for longer than the lock timeout.
+    #[error("timed out after {timeout:?} waiting for the migration lock on {database} (another migrator is running, or a session still holds the lock)")]
+    LockTimeout {
+        /// The database, as a redacted URL or name.
+        database: String,
+        /// How long we waited.
+        timeout: Duration,
+    },
+    /// Taking or releasing the migration lock failed.
+    #[error("migration lock: {source}")]
+    Lock {
+        /// The database error.
+        source: sqlx::Error,
+    },
+}

@@ -1,0 +1,66 @@
+use std::path::Path;
+
+use crate::backend::Backend;
+use crate::{Error, Migration, Migrator, Report};
+
+/// The set of migrations `embed_migrations!()` baked into the binary.
+///
+/// Declare it once as a `static` and run it at startup:
+///
+/// ```
+/// static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("../migrations");
+///
+/// # async fn demo() -> Result<(), migrate_runtime::Error> {
+/// let report = MIGRATIONS.run("sqlite::memory:").await?;
+/// println!("applied {} migrations", report.applied.len());
+/// # Ok(()) }
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Migrations {
+    migrations: &'static [Migration],
+    source_dir: Option<&'static str>,
+}
+
+impl Migrations {
+    #[doc(hidden)]
+    /// Called by `embed_migrations!`; `source_dir` is set in debug builds only.
+    pub const fn __embedded(
+        migrations: &'static [Migration],
+        source_dir: Option<&'static str>,
+    ) -> Self {
+        Migrations {
+            migrations,
+            source_dir,
+        }
+    }
+
+    /// Every embedded migration, ordered by version.
+    pub fn all(&self) -> &'static [Migration] {
+        self.migrations
+    }
+
+    /// A [`Migrator`] over these migrations, to set options before running.
+    ///
+    /// In debug builds this first warns (through `tracing`) when the
+    /// migrations directory holds a migration the binary does not embed: a
+    /// file added since the last build that Cargo did not notice.
+    pub fn migrator(&self) -> Migrator<'static> {
+        if let Some(dir) = self.source_dir {
+            crate::stale::warn_if_stale(Path::new(dir), self.migrations);
+        }
+        Migrator::new(self.migrations)
+    }
+
+    /// Runs every pending migration with default options over a new
+    /// connection to `url`. See [`Migrator::run`].
+    pub async fn run(&self, url: &str) -> Result<Report, Error> {
+        self.migrator().run(url).await
+    }
+
+    /// Runs every pending migration with default options over `conn`. See
+    /// [`Migrator::run_on`].
+    pub async fn run_on<B: Backend>(&self, conn: &mut B) -> Result<Report, Error> {
+        self.migrator().run_on(conn).await
+    }
+}

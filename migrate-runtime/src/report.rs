@@ -1,0 +1,34 @@
+use std::time::Duration;
+
+use crate::BackendKind;
+
+/// What a run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Report {
+    /// The database it ran on.
+    pub backend: BackendKind,
+    /// The migrations this run applied, in order; empty when already up to date.
+    pub applied: Vec<Applied>,
+}
+
+/// One migration applied by a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Applied {
+    /// Its version.
+    pub version: i64,
+    /// Its name.
+    pub name: String,
+    /// The up script's file name.
+    pub file: String,
+    /// How long the script took.
+    pub duration: Duration,
+}
+
+impl Report {
+    /// `true` when the run found nothing to apply.
+    pub fn is_up_to_date(&self) -> bool {
+        self.applied.is_empty()
+    }
+}

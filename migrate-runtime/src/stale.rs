@@ -1,0 +1,30 @@
+//! The debug-build half of the stale-build guard.
+
+use std::path::Path;
+
+use crate::Migration;
+
+/// Warns about migrations present in `dir` but absent from `embedded`: Cargo
+/// does not rebuild when a file is only added to a directory a proc macro read.
+pub(crate) fn warn_if_stale(dir: &Path, embedded: &[Migration]) {
+    let on_disk = match migrate_core::load_dir(dir) {
+        Ok(on_disk) => on_disk,
+        // Running somewhere the source tree is not: nothing to compare.
+        Err(migrate_core::Error::MissingDir { .. }) => return,
+        Err(error) => {
+            tracing::warn!(target: "migrate", %error, "the migrations directory changed since this binary was built; rebuild it");
+            return;
+        }
+    };
+    for migration in on_disk {
+        if embedded.iter().all(|m| m.version != migration.version) {
+            tracing::warn!(
+                target: "migrate",
+                file = %migration.up.file,
+                dir = %dir.display(),
+                "migration file is not embedded in this binary: it was added after the last build. \
+                 Rebuild, and add `migrate_core::build::rerun_if_changed(\"migrations\")` to build.rs so Cargo notices new files"
+            );
+        }
+    }
+}
