@@ -8,8 +8,16 @@ use crate::input::Input;
 
 pub fn expand(input: &Input) -> syn::Result<TokenStream> {
     let dir = resolve_dir(input)?;
-    let migrations =
-        migrate_core::load_dir(&dir).map_err(|e| syn::Error::new(input.span, e.to_string()))?;
+    let migrations = migrate_core::load_dir(&dir).map_err(|error| {
+        let message = match error {
+            migrate_core::Error::MissingDir { .. } => format!(
+                "migrations directory `{}` does not exist (relative paths start at the directory of the crate's Cargo.toml)",
+                input.dir
+            ),
+            other => other.to_string(),
+        };
+        syn::Error::new(input.span, message)
+    })?;
     let dir_str = dir.to_str().ok_or_else(|| {
         syn::Error::new(
             input.span,

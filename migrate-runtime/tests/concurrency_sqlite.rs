@@ -26,7 +26,10 @@ fn racing_set() -> Vec<Migration> {
             )
         })
         .collect();
-    let files: Vec<(&str, &str)> = scripts.iter().map(|(n, s)| (n.as_str(), s.as_str())).collect();
+    let files: Vec<(&str, &str)> = scripts
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.as_str()))
+        .collect();
     migrations(&files)
 }
 
@@ -49,7 +52,13 @@ async fn eight_processes_apply_each_migration_exactly_once() {
         let children: Vec<_> = (0..PROCESSES)
             .map(|_| {
                 Command::new(&exe)
-                    .args(["--ignored", "--exact", "child_migrator", "--nocapture", "--test-threads=1"])
+                    .args([
+                        "--ignored",
+                        "--exact",
+                        "child_migrator",
+                        "--nocapture",
+                        "--test-threads=1",
+                    ])
                     .env(CHILD_ENV, sqlite_url(&path))
                     .output_async()
             })
@@ -68,15 +77,27 @@ async fn eight_processes_apply_each_migration_exactly_once() {
                 .lines()
                 .find_map(|line| line.split("APPLIED ").nth(1))
                 .expect("child reports what it applied")
-                .trim().parse()
+                .trim()
+                .parse()
                 .unwrap();
             applied_by_children.push(applied);
         }
         println!("round {round}: migrations applied per process {applied_by_children:?}");
-        assert_eq!(applied_by_children.iter().sum::<usize>(), MIGRATIONS, "round {round}");
+        assert_eq!(
+            applied_by_children.iter().sum::<usize>(),
+            MIGRATIONS,
+            "round {round}"
+        );
         let mut conn = sqlite(&path).await;
-        let counter: i64 = sqlx::query("SELECT n FROM counter").fetch_one(&mut conn).await.unwrap().get(0);
-        assert_eq!(counter, MIGRATIONS as i64, "round {round}: some migration ran twice or not at all");
+        let counter: i64 = sqlx::query("SELECT n FROM counter")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(
+            counter, MIGRATIONS as i64,
+            "round {round}: some migration ran twice or not at all"
+        );
         let rows: i64 = sqlx::query("SELECT count(*) FROM migrate_history WHERE success")
             .fetch_one(&mut conn)
             .await

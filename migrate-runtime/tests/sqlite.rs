@@ -7,9 +7,15 @@ use common::{history, migrations, sqlite, sqlite_url, table_exists, versions, St
 use migrate_runtime::{Error, Migrator, Policy, TransactionMode};
 use sqlx::Row;
 
-const USERS: (&str, &str) = ("0001_users.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n");
+const USERS: (&str, &str) = (
+    "0001_users.sql",
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n",
+);
 const POSTS: (&str, &str) = ("0002_posts.sql", "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL);\nINSERT INTO posts (id, user_id) VALUES (1, 1);\n");
-const TAGS: (&str, &str) = ("0003_tags.sql", "CREATE TABLE tags (name TEXT PRIMARY KEY);\n");
+const TAGS: (&str, &str) = (
+    "0003_tags.sql",
+    "CREATE TABLE tags (name TEXT PRIMARY KEY);\n",
+);
 
 fn db() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -33,14 +39,21 @@ async fn fresh_apply_creates_schema_and_history() {
     let rows = history(&mut conn).await;
     assert_eq!(rows.len(), 3);
     for (row, m) in rows.iter().zip(&set) {
-        assert_eq!((row.0, row.1.as_str(), row.2.clone(), row.3), (m.version, m.name.as_ref(), m.checksum.to_string(), true));
+        assert_eq!(
+            (row.0, row.1.as_str(), row.2.clone(), row.3),
+            (m.version, m.name.as_ref(), m.checksum.to_string(), true)
+        );
     }
-    let applied_at: String = sqlx::query("SELECT applied_at FROM migrate_history WHERE version = 1")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap()
-        .get(0);
-    assert!(applied_at.ends_with('Z') && applied_at.starts_with("20"), "{applied_at}");
+    let applied_at: String =
+        sqlx::query("SELECT applied_at FROM migrate_history WHERE version = 1")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+            .get(0);
+    assert!(
+        applied_at.ends_with('Z') && applied_at.starts_with("20"),
+        "{applied_at}"
+    );
 }
 
 #[tokio::test]
@@ -66,21 +79,51 @@ async fn statement_log_sees_every_statement_of_a_slow_path_run() {
     let (_dir, path) = db();
     let mut conn = sqlite(&path).await;
     let log = StatementLog::attach(&mut conn).await;
-    Migrator::new(&migrations(&[USERS])).run_on(&mut conn).await.unwrap();
+    Migrator::new(&migrations(&[USERS]))
+        .run_on(&mut conn)
+        .await
+        .unwrap();
     let statements = log.take();
-    assert!(statements.iter().any(|s| s.starts_with("CREATE TABLE IF NOT EXISTS")), "{statements:?}");
-    assert!(statements.iter().any(|s| s.starts_with("BEGIN IMMEDIATE")), "{statements:?}");
-    assert!(statements.iter().any(|s| s.starts_with("CREATE TABLE users")), "{statements:?}");
-    assert!(statements.iter().any(|s| s.starts_with("INSERT INTO \"migrate_history\"")), "{statements:?}");
-    assert!(statements.iter().any(|s| s.starts_with("COMMIT")), "{statements:?}");
+    assert!(
+        statements
+            .iter()
+            .any(|s| s.starts_with("CREATE TABLE IF NOT EXISTS")),
+        "{statements:?}"
+    );
+    assert!(
+        statements.iter().any(|s| s.starts_with("BEGIN IMMEDIATE")),
+        "{statements:?}"
+    );
+    assert!(
+        statements
+            .iter()
+            .any(|s| s.starts_with("CREATE TABLE users")),
+        "{statements:?}"
+    );
+    assert!(
+        statements
+            .iter()
+            .any(|s| s.starts_with("INSERT INTO \"migrate_history\"")),
+        "{statements:?}"
+    );
+    assert!(
+        statements.iter().any(|s| s.starts_with("COMMIT")),
+        "{statements:?}"
+    );
 }
 
 #[tokio::test]
 async fn edited_script_is_divergent_before_anything_runs() {
     let (_dir, path) = db();
-    Migrator::new(&migrations(&[USERS, POSTS])).run(&sqlite_url(&path)).await.unwrap();
+    Migrator::new(&migrations(&[USERS, POSTS]))
+        .run(&sqlite_url(&path))
+        .await
+        .unwrap();
 
-    let edited = ("0001_users.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n");
+    let edited = (
+        "0001_users.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n",
+    );
     let err = Migrator::new(&migrations(&[edited, POSTS, TAGS]))
         .run(&sqlite_url(&path))
         .await
@@ -89,7 +132,10 @@ async fn edited_script_is_divergent_before_anything_runs() {
     assert!(err.to_string().contains("`0001_users.sql`"), "{err}");
 
     let mut conn = sqlite(&path).await;
-    assert!(!table_exists(&mut conn, "tags").await, "pending migration ran despite divergence");
+    assert!(
+        !table_exists(&mut conn, "tags").await,
+        "pending migration ran despite divergence"
+    );
     assert_eq!(versions(&mut conn).await, [1, 2]);
 
     let warned = Migrator::new(&migrations(&[edited, POSTS, TAGS]))
@@ -103,9 +149,18 @@ async fn edited_script_is_divergent_before_anything_runs() {
 #[tokio::test]
 async fn version_absent_from_binary_is_missing() {
     let (_dir, path) = db();
-    Migrator::new(&migrations(&[USERS, POSTS, TAGS])).run(&sqlite_url(&path)).await.unwrap();
-    let err = Migrator::new(&migrations(&[USERS, POSTS])).run(&sqlite_url(&path)).await.unwrap_err();
-    assert!(matches!(err, Error::Missing { version: 3, ref name } if name == "tags"), "{err}");
+    Migrator::new(&migrations(&[USERS, POSTS, TAGS]))
+        .run(&sqlite_url(&path))
+        .await
+        .unwrap();
+    let err = Migrator::new(&migrations(&[USERS, POSTS]))
+        .run(&sqlite_url(&path))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Missing { version: 3, ref name } if name == "tags"),
+        "{err}"
+    );
     let ok = Migrator::new(&migrations(&[USERS, POSTS]))
         .on_missing(Policy::Ignore)
         .run(&sqlite_url(&path))
@@ -127,10 +182,16 @@ async fn failing_script_leaves_no_trace_and_keeps_earlier_migrations() {
         .unwrap_err();
     assert!(matches!(err, Error::Migration { version: 3, .. }), "{err}");
     let message = err.to_string();
-    assert!(message.contains("`0003_broken.sql`") && message.contains("no_such_table"), "{message}");
+    assert!(
+        message.contains("`0003_broken.sql`") && message.contains("no_such_table"),
+        "{message}"
+    );
 
     let mut conn = sqlite(&path).await;
-    assert!(!table_exists(&mut conn, "half").await, "half-applied script left its table");
+    assert!(
+        !table_exists(&mut conn, "half").await,
+        "half-applied script left its table"
+    );
     assert_eq!(versions(&mut conn).await, [1, 2]);
     assert!(table_exists(&mut conn, "posts").await);
 }
@@ -139,26 +200,39 @@ async fn failing_script_leaves_no_trace_and_keeps_earlier_migrations() {
 async fn target_version_stops_there() {
     let (_dir, path) = db();
     let set = migrations(&[USERS, POSTS, TAGS]);
-    let report = Migrator::new(&set).target(2).run(&sqlite_url(&path)).await.unwrap();
+    let report = Migrator::new(&set)
+        .target(2)
+        .run(&sqlite_url(&path))
+        .await
+        .unwrap();
     assert_eq!(report.applied.len(), 2);
     let mut conn = sqlite(&path).await;
     assert_eq!(versions(&mut conn).await, [1, 2]);
     assert!(!table_exists(&mut conn, "tags").await);
 
     let rest = Migrator::new(&set).run(&sqlite_url(&path)).await.unwrap();
-    assert_eq!(rest.applied.iter().map(|a| a.version).collect::<Vec<_>>(), [3]);
+    assert_eq!(
+        rest.applied.iter().map(|a| a.version).collect::<Vec<_>>(),
+        [3]
+    );
 }
 
 #[tokio::test]
 async fn crlf_copy_of_applied_script_is_not_divergent() {
     let (_dir, path) = db();
-    Migrator::new(&migrations(&[USERS, POSTS])).run(&sqlite_url(&path)).await.unwrap();
-    let crlf_posts = POSTS.1.replace('\n', "\r\n");
-    let bom_users = format!("\u{feff}{}", USERS.1.replace('\n', "\r\n"));
-    let report = Migrator::new(&migrations(&[("0001_users.sql", &bom_users), ("0002_posts.sql", &crlf_posts)]))
+    Migrator::new(&migrations(&[USERS, POSTS]))
         .run(&sqlite_url(&path))
         .await
         .unwrap();
+    let crlf_posts = POSTS.1.replace('\n', "\r\n");
+    let bom_users = format!("\u{feff}{}", USERS.1.replace('\n', "\r\n"));
+    let report = Migrator::new(&migrations(&[
+        ("0001_users.sql", &bom_users),
+        ("0002_posts.sql", &crlf_posts),
+    ]))
+    .run(&sqlite_url(&path))
+    .await
+    .unwrap();
     assert!(report.is_up_to_date());
 }
 
@@ -166,7 +240,10 @@ async fn crlf_copy_of_applied_script_is_not_divergent() {
 async fn script_with_bom_and_crlf_runs() {
     let (_dir, path) = db();
     let script = "\u{feff}CREATE TABLE bom (id INTEGER);\r\nINSERT INTO bom VALUES (1);\r\n";
-    Migrator::new(&migrations(&[("0001_bom.sql", script)])).run(&sqlite_url(&path)).await.unwrap();
+    Migrator::new(&migrations(&[("0001_bom.sql", script)]))
+        .run(&sqlite_url(&path))
+        .await
+        .unwrap();
     let mut conn = sqlite(&path).await;
     assert!(table_exists(&mut conn, "bom").await);
 }
@@ -176,14 +253,27 @@ async fn no_transaction_script_runs_outside_a_transaction() {
     // VACUUM fails inside a transaction: this passes only if the directive is honoured.
     let (_dir, path) = db();
     let vacuum = ("0002_vacuum.sql", "-- migrate:no-transaction\nVACUUM;\n");
-    let report = Migrator::new(&migrations(&[USERS, vacuum, TAGS])).run(&sqlite_url(&path)).await.unwrap();
+    let report = Migrator::new(&migrations(&[USERS, vacuum, TAGS]))
+        .run(&sqlite_url(&path))
+        .await
+        .unwrap();
     assert_eq!(report.applied.len(), 3);
     let mut conn = sqlite(&path).await;
-    assert_eq!(history(&mut conn).await.iter().map(|r| r.3).collect::<Vec<_>>(), [true; 3]);
+    assert_eq!(
+        history(&mut conn)
+            .await
+            .iter()
+            .map(|r| r.3)
+            .collect::<Vec<_>>(),
+        [true; 3]
+    );
 
     let (_dir, path) = db();
     let without = ("0002_vacuum.sql", "VACUUM;\n");
-    let err = Migrator::new(&migrations(&[USERS, without])).run(&sqlite_url(&path)).await.unwrap_err();
+    let err = Migrator::new(&migrations(&[USERS, without]))
+        .run(&sqlite_url(&path))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Migration { version: 2, .. }), "{err}");
 }
 
@@ -212,7 +302,10 @@ async fn single_transaction_mode_is_all_or_nothing() {
 #[tokio::test]
 async fn no_transaction_mode_marks_a_failed_migration_dirty() {
     let (_dir, path) = db();
-    let broken = ("0002_broken.sql", "CREATE TABLE partial (id INTEGER);\nINSERT INTO nowhere VALUES (1);");
+    let broken = (
+        "0002_broken.sql",
+        "CREATE TABLE partial (id INTEGER);\nINSERT INTO nowhere VALUES (1);",
+    );
     let set = migrations(&[USERS, broken]);
     let err = Migrator::new(&set)
         .transaction(TransactionMode::None)
@@ -221,10 +314,23 @@ async fn no_transaction_mode_marks_a_failed_migration_dirty() {
         .unwrap_err();
     assert!(matches!(err, Error::Migration { version: 2, .. }), "{err}");
     let mut conn = sqlite(&path).await;
-    assert!(table_exists(&mut conn, "partial").await, "without a transaction the first statement stays");
-    assert_eq!(history(&mut conn).await.iter().map(|r| (r.0, r.3)).collect::<Vec<_>>(), [(1, true), (2, false)]);
+    assert!(
+        table_exists(&mut conn, "partial").await,
+        "without a transaction the first statement stays"
+    );
+    assert_eq!(
+        history(&mut conn)
+            .await
+            .iter()
+            .map(|r| (r.0, r.3))
+            .collect::<Vec<_>>(),
+        [(1, true), (2, false)]
+    );
 
-    let err = Migrator::new(&set).run(&sqlite_url(&path)).await.unwrap_err();
+    let err = Migrator::new(&set)
+        .run(&sqlite_url(&path))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Dirty { version: 2, .. }), "{err}");
     assert!(err.to_string().contains("repair"), "{err}");
 }
@@ -232,15 +338,34 @@ async fn no_transaction_mode_marks_a_failed_migration_dirty() {
 #[tokio::test]
 async fn late_merged_migration_is_out_of_order() {
     let (_dir, path) = db();
-    Migrator::new(&migrations(&[USERS, TAGS])).run(&sqlite_url(&path)).await.unwrap();
-    let err = Migrator::new(&migrations(&[USERS, POSTS, TAGS])).run(&sqlite_url(&path)).await.unwrap_err();
-    assert!(matches!(err, Error::OutOfOrder { version: 2, newest: 3, .. }), "{err}");
+    Migrator::new(&migrations(&[USERS, TAGS]))
+        .run(&sqlite_url(&path))
+        .await
+        .unwrap();
+    let err = Migrator::new(&migrations(&[USERS, POSTS, TAGS]))
+        .run(&sqlite_url(&path))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::OutOfOrder {
+                version: 2,
+                newest: 3,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let report = Migrator::new(&migrations(&[USERS, POSTS, TAGS]))
         .on_out_of_order(Policy::Ignore)
         .run(&sqlite_url(&path))
         .await
         .unwrap();
-    assert_eq!(report.applied.iter().map(|a| a.version).collect::<Vec<_>>(), [2]);
+    assert_eq!(
+        report.applied.iter().map(|a| a.version).collect::<Vec<_>>(),
+        [2]
+    );
 }
 
 #[tokio::test]
@@ -255,7 +380,11 @@ async fn custom_table_and_session_setup() {
     let mut conn = sqlite(&path).await;
     assert!(table_exists(&mut conn, "schema_versions").await);
     assert!(!table_exists(&mut conn, "migrate_history").await);
-    let user_version: i64 = sqlx::query("PRAGMA user_version").fetch_one(&mut conn).await.unwrap().get(0);
+    let user_version: i64 = sqlx::query("PRAGMA user_version")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(user_version, 42);
 }
 
@@ -272,7 +401,10 @@ async fn invalid_table_name_is_rejected_before_touching_the_database() {
 
 #[tokio::test]
 async fn unknown_url_scheme_is_a_clear_error() {
-    let err = Migrator::new(&migrations(&[USERS])).run("oracle://scott:tiger@db/orcl").await.unwrap_err();
+    let err = Migrator::new(&migrations(&[USERS]))
+        .run("oracle://scott:tiger@db/orcl")
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::UnsupportedUrl { .. }), "{err}");
     assert!(!err.to_string().contains("tiger"), "{err}");
 }
