@@ -5,8 +5,8 @@
 //! something else triggers a rebuild. One line in the application's
 //! `build.rs` fixes that:
 //!
-//! ```no_run
-//! // build.rs (with `migrate-core` under [build-dependencies])
+//! ```text
+//! // build.rs, with `migrate-core` under [build-dependencies]
 //! fn main() {
 //!     migrate_core::build::rerun_if_changed("migrations");
 //! }
