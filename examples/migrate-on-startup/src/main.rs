@@ -12,7 +12,8 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, Row};
 
 /// Every file of `migrations/`, checked and hashed at compile time.
-static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("../../migrations");
+static MIGRATIONS: migrate_runtime::Migrations =
+    migrate_runtime::embed_migrations!("../../migrations");
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,14 +29,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let report = MIGRATIONS.run(&url).await?;
     if report.is_up_to_date() {
-        println!("migrations: up to date ({} embedded)", MIGRATIONS.all().len());
+        println!(
+            "migrations: up to date ({} embedded)",
+            MIGRATIONS.all().len()
+        );
     } else {
         for applied in &report.applied {
             println!(
                 "migrations: applied {:04} {} in {:.1?}",
-                applied.version,
-                applied.name,
-                applied.duration
+                applied.version, applied.name, applied.duration
             );
         }
     }
@@ -46,7 +48,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .fetch_one(&mut conn)
         .await?
         .get(0);
-    let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs().to_string();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)?
+        .as_secs()
+        .to_string();
     sqlx::query("INSERT INTO visits (id, visited_at) VALUES (?, ?)")
         .bind(last + 1)
         .bind(&now)
@@ -56,7 +61,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .fetch_one(&mut conn)
         .await?
         .get(0);
-    println!("app: recorded visit #{} (unix time {now}); {visits} visits so far", last + 1);
+    println!(
+        "app: recorded visit #{} (unix time {now}); {visits} visits so far",
+        last + 1
+    );
     conn.close().await?;
     Ok(())
 }
