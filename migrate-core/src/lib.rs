@@ -38,6 +38,7 @@ mod error;
 mod file_name;
 mod load;
 mod migration;
+mod statements;
 
 pub use checksum::{checksum, Checksum, ParseChecksumError};
 pub use directive::{parse_directives, Directives};
@@ -45,3 +46,4 @@ pub use error::Error;
 pub use file_name::{parse_file_name, FileKind, FileName};
 pub use load::{load_dir, load_files};
 pub use migration::{Migration, Script};
+pub use statements::split_statements;

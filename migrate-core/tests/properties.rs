@@ -1,7 +1,7 @@
 //! Property tests: the parser never panics, and line endings never change a checksum.
 #![allow(clippy::unwrap_used)]
 
-use migrate_core::{checksum, load_files, parse_file_name};
+use migrate_core::{checksum, load_files, parse_file_name, split_statements};
 use proptest::prelude::*;
 
 fn file_name() -> impl Strategy<Value = String> {
@@ -25,6 +25,17 @@ proptest! {
     ) {
         let all = files.into_iter().chain(scripts.into_iter().map(|(n, s)| (n, s.into_bytes())));
         let _ = load_files(all);
+    }
+
+    #[test]
+    fn splitting_never_panics_and_keeps_plain_statements(
+        sql in any::<String>(),
+        plain in prop::collection::vec("[a-zA-Z0-9 ,()=]{1,20}", 1..6),
+    ) {
+        let _ = split_statements(&sql);
+        let plain: Vec<String> = plain.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+        let script = plain.join(";\n");
+        prop_assert_eq!(split_statements(&script), plain.iter().map(String::as_str).collect::<Vec<_>>());
     }
 
     #[test]

@@ -54,6 +54,13 @@ impl BackendKind {
         !matches!(self, BackendKind::Sqlite)
     }
 
+    /// Whether a multi-statement query string runs as one implicit
+    /// transaction (PostgreSQL's simple query protocol). Scripts that must run
+    /// outside a transaction are then sent one statement at a time.
+    pub(crate) fn query_string_is_atomic(self) -> bool {
+        matches!(self, BackendKind::Postgres)
+    }
+
     pub(crate) fn begin(self) -> &'static str {
         match self {
             BackendKind::Sqlite => "BEGIN IMMEDIATE",

@@ -49,6 +49,7 @@
 //! migrate over a connection you already hold.
 
 mod backend;
+mod connection;
 mod dialect;
 mod error;
 mod migrations;

@@ -1,15 +1,15 @@
 //! The migration algorithm, written once and generic over [`Backend`].
 
 use std::borrow::Cow;
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use sqlx::{AssertSqlSafe, ConnectOptions, Connection, SqlSafeStr, SqlStr};
+use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
 
 use crate::backend::Backend;
+use crate::connection::{with_backend, AnyConnection};
 use crate::dialect::Dialect;
 use crate::plan::{self, Rules};
-use crate::{redact_url, Applied, BackendKind, Error, HistoryRow, Migration, Report, Script};
+use crate::{Applied, BackendKind, Error, HistoryRow, Migration, Report, Script};
 
 /// How migrations are wrapped in transactions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -148,27 +148,10 @@ impl<'m> Migrator<'m> {
     /// Opens one connection to `url` (sqlx URL syntax; the scheme picks the
     /// backend), brings the database up to date, and closes the connection.
     pub async fn run(&self, url: &str) -> Result<Report, Error> {
-        let connect_error = |source| Error::Connect {
-            url: redact_url(url),
-            source,
-        };
-        match BackendKind::from_url(url)? {
-            BackendKind::Sqlite => {
-                let mut conn = sqlx::sqlite::SqliteConnectOptions::from_str(url)
-                    .map_err(connect_error)?
-                    .busy_timeout(self.lock_timeout)
-                    .connect()
-                    .await
-                    .map_err(connect_error)?;
-                let report = self.run_on(&mut conn).await;
-                // A failed close cannot undo committed work; the result stands.
-                let _ = conn.close().await;
-                report
-            }
-            kind => Err(Error::UnsupportedUrl {
-                scheme: kind.name().to_owned(),
-            }),
-        }
+        let mut conn = AnyConnection::open(url, self.lock_timeout).await?;
+        let report = with_backend!(&mut conn, |conn| self.run_on(conn).await);
+        conn.close().await;
+        report
     }
 
     /// Brings the database up to date over a connection the caller owns.
@@ -362,9 +345,17 @@ impl<'m> Migrator<'m> {
             .await
             .map_err(|source| failed(migration, source))?;
         let started = Instant::now();
-        conn.execute(script_sql(&migration.up))
-            .await
-            .map_err(|source| failed(migration, source))?;
+        if B::KIND.query_string_is_atomic() {
+            for statement in migrate_core::split_statements(migration.up.sql()) {
+                conn.execute(dynamic(statement.to_owned()))
+                    .await
+                    .map_err(|source| failed(migration, source))?;
+            }
+        } else {
+            conn.execute(script_sql(&migration.up))
+                .await
+                .map_err(|source| failed(migration, source))?;
+        }
         let duration = started.elapsed();
         conn.execute(dynamic(dialect.mark_success(migration.version, duration)))
             .await

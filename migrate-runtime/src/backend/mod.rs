@@ -2,6 +2,8 @@
 //! database. The migration algorithm in [`crate::Migrator`] is written once,
 //! generic over it.
 
+mod mysql;
+mod postgres;
 mod sqlite;
 
 use std::future::Future;
@@ -11,7 +13,9 @@ use sqlx::{Connection, Database, Decode, Row, SqlStr, Type};
 use crate::BackendKind;
 
 /// A sqlx connection type the migrator can run on: implemented for
-/// [`SqliteConnection`](sqlx::SqliteConnection). The trait is sealed; its
+/// [`SqliteConnection`](sqlx::SqliteConnection),
+/// [`PgConnection`](sqlx::PgConnection) and
+/// [`MySqlConnection`](sqlx::MySqlConnection). The trait is sealed; its
 /// methods are the migrator's internal primitives.
 pub trait Backend:
     Connection<Database: Database<Connection = Self>> + Send + Sized + sealed::Sealed
@@ -43,6 +47,8 @@ pub trait Backend:
 mod sealed {
     pub trait Sealed {}
     impl Sealed for sqlx::SqliteConnection {}
+    impl Sealed for sqlx::PgConnection {}
+    impl Sealed for sqlx::MySqlConnection {}
 }
 
 /// One row of the version table, as the migrator reads it.

@@ -1,14 +1,19 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests: a fresh database per test on each
+//! backend, a backend-neutral way to inspect it, and statement counters.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
-use std::path::Path;
+use std::io::Write;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use migrate_runtime::Migration;
+use migrate_runtime::{BackendKind, Migration};
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, Row, SqliteConnection};
+use sqlx::{
+    AssertSqlSafe, ConnectOptions, Connection, MySqlConnection, PgConnection, Row, SqliteConnection,
+};
 
 /// Builds migrations from `(file name, sql)` pairs through migrate-core, the
 /// same code the macro runs at compile time.
@@ -21,16 +26,257 @@ pub fn migrations(files: &[(&str, &str)]) -> Vec<Migration> {
     .unwrap()
 }
 
-pub fn sqlite_url(path: &Path) -> String {
-    format!("sqlite://{}?mode=rwc", path.display())
+pub fn owned_migrations(files: &[(String, String)]) -> Vec<Migration> {
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.as_str()))
+        .collect();
+    migrations(&borrowed)
 }
 
-pub async fn sqlite(path: &Path) -> SqliteConnection {
-    SqliteConnectOptions::from_str(&sqlite_url(path))
+const POSTGRES_ENV: &str = "MIGRATE_TEST_POSTGRES_URL";
+const MYSQL_ENV: &str = "MIGRATE_TEST_MYSQL_URL";
+const REQUIRE_ENV: &str = "MIGRATE_TEST_REQUIRE_SERVERS";
+
+/// A database of its own for one test: a temporary SQLite file, or a
+/// randomly named database on the PostgreSQL/MariaDB server, dropped after.
+pub struct TestDb {
+    pub kind: BackendKind,
+    pub url: String,
+    admin_url: Option<String>,
+    name: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// A fresh database, or `None` (after a loud `SKIPPED:` line) when the
+    /// server's URL variable is unset and servers are not required.
+    pub async fn create(kind: BackendKind, test: &str) -> Option<TestDb> {
+        let name = unique_name();
+        match kind {
+            BackendKind::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                Some(TestDb {
+                    kind,
+                    url,
+                    admin_url: None,
+                    name,
+                    _dir: Some(dir),
+                })
+            }
+            _ => {
+                let env = if kind == BackendKind::Postgres {
+                    POSTGRES_ENV
+                } else {
+                    MYSQL_ENV
+                };
+                let Some(admin_url) = server_url(env, test) else {
+                    return None;
+                };
+                let (base, query) = match admin_url.split_once('?') {
+                    Some((base, query)) => (base.to_owned(), format!("?{query}")),
+                    None => (admin_url.clone(), String::new()),
+                };
+                let base = base
+                    .rsplit_once('/')
+                    .map(|(server, _db)| server.to_owned())
+                    .unwrap_or(base);
+                let url = format!("{base}/{name}{query}");
+                admin_execute(kind, &admin_url, &format!("CREATE DATABASE {name}")).await;
+                Some(TestDb {
+                    kind,
+                    url,
+                    admin_url: Some(admin_url),
+                    name,
+                    _dir: None,
+                })
+            }
+        }
+    }
+
+    pub async fn conn(&self) -> Conn {
+        Conn::open(&self.url).await
+    }
+
+    /// `(version, name, checksum, success)` rows of `migrate_history`.
+    pub async fn history(&self) -> Vec<(i64, String, String, bool)> {
+        self.history_of("migrate_history").await
+    }
+
+    pub async fn history_of(&self, table: &str) -> Vec<(i64, String, String, bool)> {
+        let sql = format!("SELECT version, name, checksum, success FROM {table} ORDER BY version");
+        let mut conn = self.conn().await;
+        let rows = conn.history(&sql).await;
+        conn.close().await;
+        rows
+    }
+
+    pub async fn versions(&self) -> Vec<i64> {
+        self.history().await.into_iter().map(|r| r.0).collect()
+    }
+
+    pub async fn table_exists(&self, table: &str) -> bool {
+        let sql = match self.kind {
+            BackendKind::Sqlite => format!("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}'"),
+            BackendKind::Postgres => format!("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '{table}'"),
+            _ => format!("SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{table}'"),
+        };
+        self.scalar(&sql).await == 1
+    }
+
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let mut conn = self.conn().await;
+        let value = conn.scalar(sql).await;
+        conn.close().await;
+        value
+    }
+
+    pub async fn execute(&self, sql: &str) {
+        let mut conn = self.conn().await;
+        conn.execute(sql).await;
+        conn.close().await;
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(admin_url) = self.admin_url.clone() else {
+            return;
+        };
+        let (kind, name) = (self.kind, self.name.clone());
+        // Drop runs inside the test's runtime; use a thread with its own.
+        std::thread::spawn(move || {
+            let sql = match kind {
+                BackendKind::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                _ => format!("DROP DATABASE IF EXISTS {name}"),
+            };
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(admin_execute(kind, &admin_url, &sql));
+        })
+        .join()
+        .unwrap();
+    }
+}
+
+fn server_url(env: &str, test: &str) -> Option<String> {
+    match std::env::var(env) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1") => {
+            panic!("{env} is not set but {REQUIRE_ENV}=1: server tests must run")
+        }
+        _ => {
+            // Written to the real stderr, past libtest's capture, so it shows.
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "SKIPPED: {test}: {env} is not set"
+            );
+            None
+        }
+    }
+}
+
+fn unique_name() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
         .unwrap()
-        .connect()
-        .await
+        .subsec_nanos();
+    format!(
+        "migrate_test_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+async fn admin_execute(kind: BackendKind, url: &str, sql: &str) {
+    let mut conn = Conn::open(url).await;
+    assert_eq!(conn.kind(), kind);
+    conn.execute(sql).await;
+    conn.close().await;
+}
+
+/// A test-side connection to any backend, with plain-SQL helpers.
+pub enum Conn {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+    MySql(MySqlConnection),
+}
+
+macro_rules! on_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            Conn::Sqlite($c) => $body,
+            Conn::Postgres($c) => $body,
+            Conn::MySql($c) => $body,
+        }
+    };
+}
+
+impl Conn {
+    pub async fn open(url: &str) -> Conn {
+        match BackendKind::from_url(url).unwrap() {
+            BackendKind::Sqlite => Conn::Sqlite(
+                SqliteConnectOptions::from_str(url)
+                    .unwrap()
+                    .connect()
+                    .await
+                    .unwrap(),
+            ),
+            BackendKind::Postgres => Conn::Postgres(PgConnection::connect(url).await.unwrap()),
+            _ => Conn::MySql(MySqlConnection::connect(url).await.unwrap()),
+        }
+    }
+
+    pub fn kind(&self) -> BackendKind {
+        match self {
+            Conn::Sqlite(_) => BackendKind::Sqlite,
+            Conn::Postgres(_) => BackendKind::Postgres,
+            Conn::MySql(_) => BackendKind::MySql,
+        }
+    }
+
+    pub async fn execute(&mut self, sql: &str) {
+        let sql = AssertSqlSafe(sql.to_owned());
+        on_conn!(self, |c| sqlx::raw_sql(sql).execute(c).await.map(drop)).unwrap();
+    }
+
+    pub async fn scalar(&mut self, sql: &str) -> i64 {
+        let sql = AssertSqlSafe(sql.to_owned());
+        on_conn!(self, |c| sqlx::raw_sql(sql)
+            .fetch_one(c)
+            .await
+            .unwrap()
+            .try_get::<i64, _>(0))
         .unwrap()
+    }
+
+    pub async fn history(&mut self, sql: &str) -> Vec<(i64, String, String, bool)> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        on_conn!(self, |c| {
+            sqlx::raw_sql(sql)
+                .fetch_all(c)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r.try_get(0).unwrap(),
+                        r.try_get(1).unwrap(),
+                        r.try_get(2).unwrap(),
+                        r.try_get(3).unwrap(),
+                    )
+                })
+                .collect()
+        })
+    }
+
+    pub async fn close(self) {
+        on_conn!(self, |c| c.close().await).unwrap();
+    }
 }
 
 /// Every SQL statement the SQLite engine starts on a connection, recorded
@@ -82,27 +328,103 @@ unsafe extern "C" fn on_statement(
     0
 }
 
-/// `(version, name, checksum, success)` rows of the version table.
-pub async fn history(conn: &mut SqliteConnection) -> Vec<(i64, String, String, bool)> {
-    sqlx::query("SELECT version, name, checksum, success FROM migrate_history ORDER BY version")
-        .fetch_all(conn)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
-        .collect()
+/// Every query sqlx sends, from its `sqlx::query` log events, on any thread
+/// (SQLite runs statements on a worker thread). The subscriber is global, so
+/// a test binary using this must hold a single test.
+pub struct QueryLog {
+    queries: Arc<Mutex<Vec<String>>>,
 }
 
-pub async fn versions(conn: &mut SqliteConnection) -> Vec<i64> {
-    history(conn).await.into_iter().map(|r| r.0).collect()
+impl QueryLog {
+    pub fn start() -> QueryLog {
+        use tracing_subscriber::layer::SubscriberExt;
+        static QUERIES: std::sync::OnceLock<Arc<Mutex<Vec<String>>>> = std::sync::OnceLock::new();
+        let queries = QUERIES.get_or_init(|| {
+            let queries = Arc::new(Mutex::new(Vec::new()));
+            let subscriber = tracing_subscriber::registry().with(QueryLayer(queries.clone()));
+            tracing::subscriber::set_global_default(subscriber).unwrap();
+            queries
+        });
+        queries.lock().unwrap().clear();
+        QueryLog {
+            queries: queries.clone(),
+        }
+    }
+
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.queries.lock().unwrap())
+    }
 }
 
-pub async fn table_exists(conn: &mut SqliteConnection, table: &str) -> bool {
-    sqlx::query("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?")
-        .bind(table)
-        .fetch_one(conn)
-        .await
-        .unwrap()
-        .get::<i64, _>(0)
-        == 1
+struct QueryLayer(Arc<Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for QueryLayer {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if event.metadata().target() != "sqlx::query" {
+            return;
+        }
+        // sqlx logs a short `summary` and, when that is abbreviated, the
+        // whole text in `db.statement`.
+        #[derive(Default)]
+        struct Statement {
+            summary: String,
+            full: String,
+        }
+        impl tracing::field::Visit for Statement {
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                match field.name() {
+                    "summary" => self.summary = value.to_owned(),
+                    "db.statement" => self.full = value.trim().to_owned(),
+                    _ => {}
+                }
+            }
+            fn record_debug(
+                &mut self,
+                _field: &tracing::field::Field,
+                _value: &dyn std::fmt::Debug,
+            ) {
+            }
+        }
+        let mut statement = Statement::default();
+        event.record(&mut statement);
+        let text = if statement.full.is_empty() {
+            statement.summary
+        } else {
+            statement.full
+        };
+        self.0.lock().unwrap().push(text);
+    }
+}
+
+/// Generates one `#[tokio::test]` per backend for each scenario function
+/// `async fn scenario(db: TestDb)` in scope.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test] async fn $scenario() {
+                if let Some(db) = $crate::common::TestDb::create(migrate_runtime::BackendKind::Sqlite, stringify!($scenario)).await {
+                    super::$scenario(db).await
+                }
+            } )*
+        }
+        mod postgres {
+            $( #[tokio::test] async fn $scenario() {
+                if let Some(db) = $crate::common::TestDb::create(migrate_runtime::BackendKind::Postgres, concat!("postgres::", stringify!($scenario))).await {
+                    super::$scenario(db).await
+                }
+            } )*
+        }
+        mod mysql {
+            $( #[tokio::test] async fn $scenario() {
+                if let Some(db) = $crate::common::TestDb::create(migrate_runtime::BackendKind::MySql, concat!("mysql::", stringify!($scenario))).await {
+                    super::$scenario(db).await
+                }
+            } )*
+        }
+    };
 }

@@ -1,0 +1,352 @@
+//! The migrator's behaviour, run against a real database of each backend:
+//! SQLite always, PostgreSQL and MariaDB/MySQL when their URLs are set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{migrations, TestDb};
+use migrate_runtime::{BackendKind, Error, Migrator, Policy, TransactionMode};
+
+const USERS: (&str, &str) = (
+    "0001_users.sql",
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(255) NOT NULL);\n",
+);
+const POSTS: (&str, &str) = (
+    "0002_posts.sql",
+    "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL);\nINSERT INTO posts (id, user_id) VALUES (1, 1);\n",
+);
+const TAGS: (&str, &str) = (
+    "0003_tags.sql",
+    "CREATE TABLE tags (name VARCHAR(100) PRIMARY KEY);\n",
+);
+
+on_every_backend!(
+    fresh_apply_creates_schema_and_history,
+    edited_script_is_divergent_before_anything_runs,
+    version_absent_from_binary_is_missing,
+    failing_script_leaves_nothing_behind_or_marks_it_dirty,
+    target_version_stops_there,
+    crlf_copy_of_applied_script_is_not_divergent,
+    no_transaction_script_runs_outside_a_transaction,
+    single_transaction_mode_is_all_or_nothing,
+    no_transaction_mode_marks_a_failed_migration_dirty,
+    late_merged_migration_is_out_of_order,
+    custom_table_and_session_setup,
+    failed_session_setup_is_reported,
+    invalid_table_name_is_rejected,
+);
+
+async fn fresh_apply_creates_schema_and_history(db: TestDb) {
+    let set = migrations(&[USERS, POSTS, TAGS]);
+    let report = Migrator::new(&set).run(&db.url).await.unwrap();
+    assert_eq!(report.backend, db.kind);
+    assert_eq!(
+        report.applied.iter().map(|a| a.version).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert_eq!(report.applied[1].file, "0002_posts.sql");
+    for table in ["users", "posts", "tags"] {
+        assert!(db.table_exists(table).await, "{table}");
+    }
+    let rows = db.history().await;
+    assert_eq!(rows.len(), 3);
+    for (row, m) in rows.iter().zip(&set) {
+        assert_eq!(
+            row,
+            &(m.version, m.name.to_string(), m.checksum.to_string(), true)
+        );
+    }
+    let recent = match db.kind {
+        BackendKind::Sqlite => "SELECT count(*) FROM migrate_history WHERE applied_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 minute')",
+        BackendKind::Postgres => "SELECT count(*) FROM migrate_history WHERE applied_at > now() - interval '1 minute'",
+        _ => "SELECT count(*) FROM migrate_history WHERE applied_at > UTC_TIMESTAMP() - INTERVAL 1 MINUTE",
+    };
+    assert_eq!(
+        db.scalar(recent).await,
+        3,
+        "applied_at is the current UTC time"
+    );
+}
+
+async fn edited_script_is_divergent_before_anything_runs(db: TestDb) {
+    Migrator::new(&migrations(&[USERS, POSTS]))
+        .run(&db.url)
+        .await
+        .unwrap();
+    let edited = (
+        "0001_users.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(200));\n",
+    );
+    let err = Migrator::new(&migrations(&[edited, POSTS, TAGS]))
+        .run(&db.url)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Divergent { version: 1, .. }), "{err}");
+    assert!(err.to_string().contains("`0001_users.sql`"), "{err}");
+    assert!(
+        !db.table_exists("tags").await,
+        "pending migration ran despite divergence"
+    );
+    assert_eq!(db.versions().await, [1, 2]);
+
+    let warned = Migrator::new(&migrations(&[edited, POSTS, TAGS]))
+        .on_divergent(Policy::Warn)
+        .run(&db.url)
+        .await
+        .unwrap();
+    assert_eq!(warned.applied.len(), 1);
+}
+
+async fn version_absent_from_binary_is_missing(db: TestDb) {
+    Migrator::new(&migrations(&[USERS, POSTS, TAGS]))
+        .run(&db.url)
+        .await
+        .unwrap();
+    let err = Migrator::new(&migrations(&[USERS, POSTS]))
+        .run(&db.url)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Missing { version: 3, ref name } if name == "tags"),
+        "{err}"
+    );
+    let ok = Migrator::new(&migrations(&[USERS, POSTS]))
+        .on_missing(Policy::Ignore)
+        .run(&db.url)
+        .await
+        .unwrap();
+    assert!(ok.is_up_to_date());
+}
+
+async fn failing_script_leaves_nothing_behind_or_marks_it_dirty(db: TestDb) {
+    let broken = (
+        "0003_broken.sql",
+        "CREATE TABLE half (id INTEGER);\nINSERT INTO half VALUES (1);\nINSERT INTO no_such_table VALUES (1);\n",
+    );
+    let set = migrations(&[USERS, POSTS, broken]);
+    let err = Migrator::new(&set).run(&db.url).await.unwrap_err();
+    assert!(matches!(err, Error::Migration { version: 3, .. }), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("`0003_broken.sql`") && message.contains("no_such_table"),
+        "{message}"
+    );
+    assert!(db.table_exists("posts").await, "earlier migrations stay");
+
+    if db.kind.transactional_ddl() {
+        assert!(
+            !db.table_exists("half").await,
+            "half-applied script left its table"
+        );
+        assert_eq!(db.versions().await, [1, 2]);
+    } else {
+        // MySQL commits DDL implicitly: the row says the script may be half done.
+        assert!(db.table_exists("half").await);
+        let rows = db.history().await;
+        assert_eq!(
+            rows.iter().map(|r| (r.0, r.3)).collect::<Vec<_>>(),
+            [(1, true), (2, true), (3, false)]
+        );
+        let err = Migrator::new(&set).run(&db.url).await.unwrap_err();
+        assert!(matches!(err, Error::Dirty { version: 3, .. }), "{err}");
+        assert!(err.to_string().contains("partially applied"), "{err}");
+    }
+}
+
+async fn target_version_stops_there(db: TestDb) {
+    let set = migrations(&[USERS, POSTS, TAGS]);
+    let report = Migrator::new(&set).target(2).run(&db.url).await.unwrap();
+    assert_eq!(report.applied.len(), 2);
+    assert_eq!(db.versions().await, [1, 2]);
+    assert!(!db.table_exists("tags").await);
+    let rest = Migrator::new(&set).run(&db.url).await.unwrap();
+    assert_eq!(
+        rest.applied.iter().map(|a| a.version).collect::<Vec<_>>(),
+        [3]
+    );
+}
+
+async fn crlf_copy_of_applied_script_is_not_divergent(db: TestDb) {
+    Migrator::new(&migrations(&[USERS, POSTS]))
+        .run(&db.url)
+        .await
+        .unwrap();
+    let crlf_posts = POSTS.1.replace('\n', "\r\n");
+    let bom_users = format!("\u{feff}{}", USERS.1.replace('\n', "\r\n"));
+    let set = migrations(&[
+        ("0001_users.sql", &bom_users),
+        ("0002_posts.sql", &crlf_posts),
+        TAGS,
+    ]);
+    let report = Migrator::new(&set).run(&db.url).await.unwrap();
+    assert_eq!(
+        report.applied.iter().map(|a| a.version).collect::<Vec<_>>(),
+        [3]
+    );
+
+    // ... and a BOM + CRLF script runs as SQL.
+    let (_dir, fresh) = (0, TestDb::create(db.kind, "crlf").await.unwrap());
+    Migrator::new(&set).run(&fresh.url).await.unwrap();
+    assert!(fresh.table_exists("users").await);
+}
+
+async fn no_transaction_script_runs_outside_a_transaction(db: TestDb) {
+    // Each of these fails inside a transaction block, so success proves the
+    // directive was honoured (MySQL has no such statement; there every
+    // script runs outside a transaction anyway).
+    let statement = match db.kind {
+        BackendKind::Sqlite => "VACUUM;",
+        BackendKind::Postgres => "CREATE INDEX CONCURRENTLY users_email ON users (email);\nCREATE INDEX CONCURRENTLY users_id_email ON users (id, email);",
+        _ => "CREATE INDEX users_email ON users (email);",
+    };
+    let with = format!("-- migrate:no-transaction\n{statement}\n");
+    let report = Migrator::new(&migrations(&[USERS, ("0002_outside.sql", &with), TAGS]))
+        .run(&db.url)
+        .await
+        .unwrap();
+    assert_eq!(report.applied.len(), 3);
+    assert_eq!(
+        db.history().await.iter().map(|r| r.3).collect::<Vec<_>>(),
+        [true; 3]
+    );
+
+    if db.kind.transactional_ddl() {
+        let fresh = TestDb::create(db.kind, "no-transaction").await.unwrap();
+        let err = Migrator::new(&migrations(&[USERS, ("0002_inside.sql", statement)]))
+            .run(&fresh.url)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Migration { version: 2, .. }), "{err}");
+    }
+}
+
+async fn single_transaction_mode_is_all_or_nothing(db: TestDb) {
+    let broken = ("0003_broken.sql", "INSERT INTO nowhere VALUES (1);");
+    let err = Migrator::new(&migrations(&[USERS, POSTS, broken]))
+        .transaction(TransactionMode::Single)
+        .run(&db.url)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Migration { version: 3, .. }), "{err}");
+    if db.kind.transactional_ddl() {
+        assert!(!db.table_exists("users").await);
+        assert!(db.versions().await.is_empty());
+        let report = Migrator::new(&migrations(&[USERS, POSTS, TAGS]))
+            .transaction(TransactionMode::Single)
+            .run(&db.url)
+            .await
+            .unwrap();
+        assert_eq!(report.applied.len(), 3);
+    } else {
+        assert_eq!(
+            db.history()
+                .await
+                .iter()
+                .map(|r| (r.0, r.3))
+                .collect::<Vec<_>>(),
+            [(1, true), (2, true), (3, false)]
+        );
+    }
+}
+
+async fn no_transaction_mode_marks_a_failed_migration_dirty(db: TestDb) {
+    let broken = (
+        "0002_broken.sql",
+        "CREATE TABLE partial (id INTEGER);\nINSERT INTO nowhere VALUES (1);",
+    );
+    let set = migrations(&[USERS, broken]);
+    let err = Migrator::new(&set)
+        .transaction(TransactionMode::None)
+        .run(&db.url)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Migration { version: 2, .. }), "{err}");
+    assert!(
+        db.table_exists("partial").await,
+        "without a transaction the first statement stays"
+    );
+    assert_eq!(
+        db.history()
+            .await
+            .iter()
+            .map(|r| (r.0, r.3))
+            .collect::<Vec<_>>(),
+        [(1, true), (2, false)]
+    );
+    let err = Migrator::new(&set).run(&db.url).await.unwrap_err();
+    assert!(matches!(err, Error::Dirty { version: 2, .. }), "{err}");
+    assert!(err.to_string().contains("repair"), "{err}");
+}
+
+async fn late_merged_migration_is_out_of_order(db: TestDb) {
+    Migrator::new(&migrations(&[USERS, TAGS]))
+        .run(&db.url)
+        .await
+        .unwrap();
+    let all = migrations(&[USERS, POSTS, TAGS]);
+    let err = Migrator::new(&all).run(&db.url).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::OutOfOrder {
+                version: 2,
+                newest: 3,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(!db.table_exists("posts").await);
+    let report = Migrator::new(&all)
+        .on_out_of_order(Policy::Ignore)
+        .run(&db.url)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.applied.iter().map(|a| a.version).collect::<Vec<_>>(),
+        [2]
+    );
+}
+
+async fn custom_table_and_session_setup(db: TestDb) {
+    Migrator::new(&migrations(&[USERS]))
+        .table("schema_versions")
+        .session_setup("CREATE TABLE setup_ran (id INTEGER)")
+        .run(&db.url)
+        .await
+        .unwrap();
+    assert!(db.table_exists("schema_versions").await);
+    assert!(!db.table_exists("migrate_history").await);
+    assert!(db.table_exists("setup_ran").await);
+    assert_eq!(db.history_of("schema_versions").await.len(), 1);
+}
+
+async fn failed_session_setup_is_reported(db: TestDb) {
+    let err = Migrator::new(&migrations(&[USERS]))
+        .session_setup("SET no_such_setting_xyz = 1")
+        .run(&db.url)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::SessionSetup { .. }), "{err}");
+    assert!(!db.table_exists("users").await);
+}
+
+async fn invalid_table_name_is_rejected(db: TestDb) {
+    let err = Migrator::new(&migrations(&[USERS]))
+        .table("history; DROP TABLE users")
+        .run(&db.url)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidTableName { .. }), "{err}");
+    assert!(!db.table_exists("users").await);
+}
+
+#[tokio::test]
+async fn unknown_url_scheme_is_a_clear_error() {
+    let err = Migrator::new(&migrations(&[USERS]))
+        .run("oracle://scott:tiger@db/orcl")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::UnsupportedUrl { .. }), "{err}");
+    assert!(!err.to_string().contains("tiger"), "{err}");
+}
