@@ -167,6 +167,13 @@ impl Dialect {
         )
     }
 
+    pub fn delete_failed(&self, version: i64) -> String {
+        format!(
+            "DELETE FROM {} WHERE version = {version} AND success = FALSE",
+            self.table
+        )
+    }
+
     pub fn mark_success(&self, version: i64, duration: Duration) -> String {
         format!(
             "UPDATE {} SET success = TRUE, duration_ms = {} WHERE version = {version}",

@@ -82,7 +82,7 @@ pub enum Error {
     },
     /// A migration is recorded as failed: it ran outside a transaction and
     /// did not finish, so it may be partially applied.
-    #[error("migration {version} (`{name}`) is marked as failed in the version table: it ran without a transaction and may be partially applied; check the schema by hand, fix or undo it, then run `repair`")]
+    #[error("migration {version} (`{name}`) is marked as failed in the version table: it ran without a transaction and may be partially applied; check the schema by hand, finish or undo it, then run `repair` (Migrator::repair) to clear the row")]
     Dirty {
         /// The migration's version.
         version: i64,

@@ -158,6 +158,11 @@ impl<'m> Migrator<'m> {
     ///
     /// When everything is applied this costs one SELECT: no lock, no CREATE,
     /// no write.
+    ///
+    /// The PostgreSQL and MySQL migration lock is a session lock on `conn`,
+    /// released before this returns, on success and on error. If the future
+    /// is dropped mid-run (or panics), the server releases the lock only when
+    /// `conn` is closed, so close it rather than return it to a pool.
     pub async fn run_on<B: Backend>(&self, conn: &mut B) -> Result<Report, Error> {
         let dialect = Dialect::new(B::KIND, &self.table)?;
         if let Some(sql) = &self.session_setup {
@@ -166,24 +171,77 @@ impl<'m> Migrator<'m> {
                 .map_err(|source| Error::SessionSetup { source })?;
         }
         let history = self.read_history(conn, &dialect).await?;
-        let pending = plan::pending(self.migrations, &history, &self.rules())?;
-        if pending.is_empty() {
-            tracing::info!(target: "migrate", backend = %B::KIND, "database is up to date");
-            return Ok(Report {
-                backend: B::KIND,
-                applied: Vec::new(),
-            });
+        // A row still marked failed may belong to a migrator running right
+        // now; only under the lock can it be told apart from a dead one.
+        let maybe_in_progress = B::KIND.session_lock() && history.iter().any(|row| !row.success);
+        if !maybe_in_progress {
+            let pending = plan::pending(self.migrations, &history, &self.rules())?;
+            if pending.is_empty() {
+                tracing::info!(target: "migrate", backend = %B::KIND, "database is up to date");
+                return Ok(Report {
+                    backend: B::KIND,
+                    applied: Vec::new(),
+                });
+            }
         }
 
+        self.locked(conn, async |conn| self.apply_locked(conn, &dialect).await)
+            .await
+    }
+
+    /// Clears the rows of migrations marked as failed, after the schema was
+    /// fixed by hand, so the next run applies them again. Returns the versions
+    /// cleared. Opens one connection to `url`, like [`run`](Self::run).
+    pub async fn repair(&self, url: &str) -> Result<Vec<i64>, Error> {
+        let mut conn = AnyConnection::open(url, self.lock_timeout).await?;
+        let cleared = with_backend!(&mut conn, |conn| self.repair_on(conn).await);
+        conn.close().await;
+        cleared
+    }
+
+    /// [`repair`](Self::repair) over a connection the caller owns. Takes the
+    /// migration lock, so it never clears the row of a migration in progress
+    /// elsewhere (on PostgreSQL and MySQL).
+    pub async fn repair_on<B: Backend>(&self, conn: &mut B) -> Result<Vec<i64>, Error> {
+        let dialect = Dialect::new(B::KIND, &self.table)?;
+        self.locked(conn, async |conn| {
+            let history = self.read_history(conn, &dialect).await?;
+            let mut cleared = Vec::new();
+            for row in history.iter().filter(|row| !row.success) {
+                conn.execute(dynamic(dialect.delete_failed(row.version)))
+                    .await
+                    .map_err(|source| self.history_error(source))?;
+                tracing::warn!(target: "migrate", version = row.version, name = %row.name, "cleared failed migration; it will run again");
+                cleared.push(row.version);
+            }
+            Ok(cleared)
+        })
+        .await
+    }
+
+    /// Runs `op` holding the migration lock, and releases the lock whether
+    /// `op` succeeds or fails. If the future is dropped or panics instead,
+    /// the lock lives until the connection closes: [`run`](Self::run) owns
+    /// its connection, so that happens at once; see [`run_on`](Self::run_on).
+    async fn locked<B: Backend, T>(
+        &self,
+        conn: &mut B,
+        op: impl AsyncFnOnce(&mut B) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         self.lock(conn).await?;
-        let result = self.apply_locked(conn, &dialect).await;
+        let guard = LockGuard {
+            table: &self.table,
+            released: false,
+        };
+        let result = op(conn).await;
         let unlocked = conn
             .unlock(&self.table)
             .await
             .map_err(|source| Error::Lock { source });
-        let report = result?;
+        guard.release();
+        let value = result?;
         unlocked?;
-        Ok(report)
+        Ok(value)
     }
 
     fn rules(&self) -> Rules {
@@ -294,10 +352,16 @@ impl<'m> Migrator<'m> {
         let Some(first) = batch.first() else {
             return Ok(());
         };
-        let mut tx = conn
-            .begin_with(B::KIND.begin())
-            .await
-            .map_err(|source| failed(first, source))?;
+        let mut tx =
+            conn.begin_with(B::KIND.begin())
+                .await
+                .map_err(|source| match B::is_busy(&source) {
+                    true => Error::LockTimeout {
+                        database: format!("{} (write lock)", B::KIND),
+                        timeout: self.lock_timeout,
+                    },
+                    false => failed(first, source),
+                })?;
         let mut applied = Vec::new();
         for migration in batch.drain(..) {
             if self
@@ -388,6 +452,30 @@ impl<'m> Migrator<'m> {
         };
         plan::check_applied(migration, row, &self.rules())?;
         Ok(true)
+    }
+}
+
+/// Reports a migration lock abandoned by a dropped or panicking future.
+struct LockGuard<'a> {
+    table: &'a str,
+    released: bool,
+}
+
+impl LockGuard<'_> {
+    fn release(mut self) {
+        self.released = true;
+    }
+}
+
+impl Drop for LockGuard<'_> {
+    fn drop(&mut self) {
+        if !self.released {
+            tracing::error!(
+                target: "migrate",
+                table = self.table,
+                "migration interrupted while holding the lock; the lock is released when its connection closes"
+            );
+        }
     }
 }
 

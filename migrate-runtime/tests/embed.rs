@@ -108,3 +108,22 @@ fn debug_build_warns_about_a_migration_added_after_the_build() {
         "{logs}"
     );
 }
+
+/// Apps spawn the migration on a multi-threaded runtime: the futures must be `Send`.
+#[test]
+fn futures_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    fn run_on_is_send(
+        pg: &mut sqlx::PgConnection,
+        my: &mut sqlx::MySqlConnection,
+        lite: &mut sqlx::SqliteConnection,
+    ) {
+        assert_send(&SAMPLE.run_on(pg));
+        assert_send(&SAMPLE.run_on(my));
+        assert_send(&SAMPLE.run_on(lite));
+        assert_send(&SAMPLE.migrator().repair_on(pg));
+    }
+    let _ = run_on_is_send;
+    assert_send(&SAMPLE.run("sqlite::memory:"));
+    assert_send(&SAMPLE.migrator().repair("sqlite::memory:"));
+}

@@ -40,6 +40,14 @@ pub trait Backend:
     fn try_lock(&mut self, table: &str) -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
 
     #[doc(hidden)]
+    /// Whether `error` means another connection kept the database locked for
+    /// longer than the busy timeout.
+    fn is_busy(error: &sqlx::Error) -> bool {
+        let _ = error;
+        false
+    }
+
+    #[doc(hidden)]
     /// Releases the lock taken by [`Backend::try_lock`].
     fn unlock(&mut self, table: &str) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 }

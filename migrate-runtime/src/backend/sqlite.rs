@@ -21,6 +21,12 @@ impl Backend for SqliteConnection {
         }
     }
 
+    fn is_busy(error: &sqlx::Error) -> bool {
+        // SQLITE_BUSY and its extended codes (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT).
+        matches!(error, sqlx::Error::Database(e)
+            if matches!(e.code().as_deref(), Some("5" | "261" | "517" | "773")))
+    }
+
     async fn try_lock(&mut self, _table: &str) -> Result<bool, sqlx::Error> {
         Ok(true)
     }

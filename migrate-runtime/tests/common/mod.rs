@@ -246,11 +246,11 @@ impl Conn {
 
     pub async fn scalar(&mut self, sql: &str) -> i64 {
         let sql = AssertSqlSafe(sql.to_owned());
-        on_conn!(self, |c| sqlx::raw_sql(sql)
-            .fetch_one(c)
-            .await
-            .unwrap()
-            .try_get::<i64, _>(0))
+        on_conn!(self, |c| {
+            let row = sqlx::raw_sql(sql).fetch_one(c).await.unwrap();
+            row.try_get::<i64, _>(0)
+                .or_else(|_| row.try_get::<i32, _>(0).map(i64::from))
+        })
         .unwrap()
     }
 

@@ -1,0 +1,114 @@
+//! Ten OS processes migrating one database at the same moment, twenty rounds,
+//! on each backend: every migration runs exactly once and every process succeeds.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::process::{Command, Stdio};
+
+use common::{owned_migrations, TestDb};
+use migrate_runtime::{BackendKind, Migration, Migrator};
+
+const PROCESSES: usize = 10;
+const ROUNDS: usize = 20;
+const MIGRATIONS: usize = 20;
+const CHILD_ENV: &str = "MIGRATE_TEST_CHILD_URL";
+
+/// Non-idempotent scripts: running any of them twice fails (CREATE TABLE
+/// without IF NOT EXISTS) or shows (the counter passes MIGRATIONS).
+fn racing_set() -> Vec<Migration> {
+    let files: Vec<(String, String)> = (1..=MIGRATIONS)
+        .map(|i| {
+            let setup = if i == 1 { "CREATE TABLE counter (n INTEGER NOT NULL);\nINSERT INTO counter VALUES (0);\n" } else { "" };
+            (
+                format!("{i:04}_step.sql"),
+                format!("{setup}CREATE TABLE t{i} (id INTEGER);\nINSERT INTO t{i} VALUES ({i});\nUPDATE counter SET n = n + 1;\n"),
+            )
+        })
+        .collect();
+    owned_migrations(&files)
+}
+
+/// Not a test: the body each child process runs.
+#[tokio::test]
+#[ignore = "run by the race tests in child processes"]
+async fn child_migrator() {
+    let url = std::env::var(CHILD_ENV).expect("child_migrator runs only as a child process");
+    let set = racing_set();
+    let report = Migrator::new(&set).run(&url).await.unwrap();
+    println!("\nAPPLIED {}", report.applied.len());
+}
+
+async fn ten_processes_apply_each_migration_exactly_once(kind: BackendKind) {
+    let exe = std::env::current_exe().unwrap();
+    let mut spread = Vec::new();
+    for round in 0..ROUNDS {
+        let Some(db) = TestDb::create(kind, &format!("{kind}::ten_processes")).await else {
+            return;
+        };
+        let children: Vec<_> = (0..PROCESSES)
+            .map(|_| {
+                Command::new(&exe)
+                    .args([
+                        "--ignored",
+                        "--exact",
+                        "child_migrator",
+                        "--nocapture",
+                        "--test-threads=1",
+                    ])
+                    .env(CHILD_ENV, &db.url)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let mut applied = Vec::new();
+        for (i, child) in children.into_iter().enumerate() {
+            let output = child.wait_with_output().unwrap();
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                output.status.success(),
+                "{kind} round {round}: process {i} failed:\n{stdout}\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let count = stdout
+                .lines()
+                .find_map(|l| l.strip_prefix("APPLIED "))
+                .expect("child reports its count");
+            applied.push(count.trim().parse::<usize>().unwrap());
+        }
+        assert_eq!(
+            applied.iter().sum::<usize>(),
+            MIGRATIONS,
+            "{kind} round {round}: {applied:?}"
+        );
+        assert_eq!(
+            db.scalar("SELECT n FROM counter").await,
+            MIGRATIONS as i64,
+            "{kind} round {round}"
+        );
+        assert_eq!(
+            db.history().await.iter().filter(|r| r.3).count(),
+            MIGRATIONS,
+            "{kind} round {round}"
+        );
+        spread.push(applied.iter().filter(|&&n| n > 0).count());
+    }
+    eprintln!("{kind}: processes that applied something, per round: {spread:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_ten_processes_apply_each_migration_exactly_once() {
+    ten_processes_apply_each_migration_exactly_once(BackendKind::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_ten_processes_apply_each_migration_exactly_once() {
+    ten_processes_apply_each_migration_exactly_once(BackendKind::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_ten_processes_apply_each_migration_exactly_once() {
+    ten_processes_apply_each_migration_exactly_once(BackendKind::MySql).await;
+}
