@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
 
-use crate::backend::Backend;
+use crate::backend::{Backend, BoxFuture};
 use crate::connection::{with_backend, AnyConnection};
 use crate::dialect::Dialect;
 use crate::plan::{self, Rules};
@@ -185,8 +185,9 @@ impl<'m> Migrator<'m> {
             }
         }
 
-        self.locked(conn, async |conn| self.apply_locked(conn, &dialect).await)
-            .await
+        let guard = self.lock(conn).await?;
+        let result = self.apply_locked(conn, &dialect).await;
+        self.unlock(conn, guard, result).await
     }
 
     /// Clears the rows of migrations marked as failed, after the schema was
@@ -204,38 +205,40 @@ impl<'m> Migrator<'m> {
     /// elsewhere (on PostgreSQL and MySQL).
     pub async fn repair_on<B: Backend>(&self, conn: &mut B) -> Result<Vec<i64>, Error> {
         let dialect = Dialect::new(B::KIND, &self.table)?;
-        self.locked(conn, async |conn| {
-            let history = self.read_history(conn, &dialect).await?;
-            let mut cleared = Vec::new();
-            for row in history.iter().filter(|row| !row.success) {
-                conn.execute(dynamic(dialect.delete_failed(row.version)))
-                    .await
-                    .map_err(|source| self.history_error(source))?;
-                tracing::warn!(target: "migrate", version = row.version, name = %row.name, "cleared failed migration; it will run again");
-                cleared.push(row.version);
-            }
-            Ok(cleared)
-        })
-        .await
+        let guard = self.lock(conn).await?;
+        let result = self.clear_failed(conn, &dialect).await;
+        self.unlock(conn, guard, result).await
     }
 
-    /// Runs `op` holding the migration lock, and releases the lock whether
-    /// `op` succeeds or fails. If the future is dropped or panics instead,
-    /// the lock lives until the connection closes: [`run`](Self::run) owns
-    /// its connection, so that happens at once; see [`run_on`](Self::run_on).
-    async fn locked<B: Backend, T>(
+    async fn clear_failed<B: Backend>(
         &self,
         conn: &mut B,
-        op: impl AsyncFnOnce(&mut B) -> Result<T, Error>,
+        dialect: &Dialect,
+    ) -> Result<Vec<i64>, Error> {
+        let history = self.read_history(conn, dialect).await?;
+        let mut cleared = Vec::new();
+        for row in history.iter().filter(|row| !row.success) {
+            conn.execute(dynamic(dialect.delete_failed(row.version)))
+                .await
+                .map_err(|source| self.history_error(source))?;
+            tracing::warn!(target: "migrate", version = row.version, name = %row.name, "cleared failed migration; it will run again");
+            cleared.push(row.version);
+        }
+        Ok(cleared)
+    }
+
+    /// Releases the lock taken by [`lock`](Self::lock), whether the work
+    /// under it (`result`) succeeded or failed. If the future is dropped or
+    /// panics before this, the lock lives until the connection closes:
+    /// [`run`](Self::run) owns its connection, so that happens at once.
+    async fn unlock<B: Backend, T>(
+        &self,
+        conn: &mut B,
+        guard: LockGuard,
+        result: Result<T, Error>,
     ) -> Result<T, Error> {
-        self.lock(conn).await?;
-        let guard = LockGuard {
-            table: &self.table,
-            released: false,
-        };
-        let result = op(conn).await;
         let unlocked = conn
-            .unlock(&self.table)
+            .unlock(self.table.clone())
             .await
             .map_err(|source| Error::Lock { source });
         guard.release();
@@ -265,6 +268,23 @@ impl<'m> Migrator<'m> {
         Ok(rows.unwrap_or_default())
     }
 
+    /// A busy database (SQLite's write lock held past the busy timeout) is a
+    /// lock timeout; anything else is what `other` makes of it.
+    fn busy_or<B: Backend>(
+        &self,
+        source: sqlx::Error,
+        other: impl FnOnce(sqlx::Error) -> Error,
+    ) -> Error {
+        if B::is_busy(&source) {
+            Error::LockTimeout {
+                database: format!("{} (database write lock)", B::KIND),
+                timeout: self.lock_timeout,
+            }
+        } else {
+            other(source)
+        }
+    }
+
     fn history_error(&self, source: sqlx::Error) -> Error {
         Error::History {
             table: self.table.clone(),
@@ -272,20 +292,23 @@ impl<'m> Migrator<'m> {
         }
     }
 
-    async fn lock<B: Backend>(&self, conn: &mut B) -> Result<(), Error> {
+    async fn lock<B: Backend>(&self, conn: &mut B) -> Result<LockGuard, Error> {
         let started = Instant::now();
         let mut delay = Duration::from_millis(5);
         let mut announced = false;
         loop {
             if conn
-                .try_lock(&self.table)
+                .try_lock(self.table.clone())
                 .await
                 .map_err(|source| Error::Lock { source })?
             {
                 if announced {
                     tracing::info!(target: "migrate", waited_ms = started.elapsed().as_millis() as u64, "took the migration lock");
                 }
-                return Ok(());
+                return Ok(LockGuard {
+                    table: self.table.clone(),
+                    released: false,
+                });
             }
             let waited = started.elapsed();
             if waited >= self.lock_timeout {
@@ -311,7 +334,7 @@ impl<'m> Migrator<'m> {
     ) -> Result<Report, Error> {
         conn.execute(dynamic(dialect.create_table()))
             .await
-            .map_err(|source| self.history_error(source))?;
+            .map_err(|source| self.busy_or::<B>(source, |source| self.history_error(source)))?;
         let history = self.read_history(conn, dialect).await?;
         let pending = plan::pending(self.migrations, &history, &self.rules())?;
         let mut report = Report {
@@ -342,55 +365,54 @@ impl<'m> Migrator<'m> {
     }
 
     /// Applies `batch` in one transaction with their history rows, then empties it.
-    async fn apply_batch<B: Backend>(
-        &self,
-        conn: &mut B,
-        dialect: &Dialect,
-        batch: &mut Vec<&Migration>,
-        report: &mut Report,
-    ) -> Result<(), Error> {
-        let Some(first) = batch.first() else {
-            return Ok(());
-        };
-        let mut tx =
-            conn.begin_with(B::KIND.begin())
+    fn apply_batch<'a, B: Backend>(
+        &'a self,
+        conn: &'a mut B,
+        dialect: &'a Dialect,
+        batch: &'a mut Vec<&'m Migration>,
+        report: &'a mut Report,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        // Boxed so its `Send` is proved once, generically: the compiler cannot
+        // infer it through sqlx's transaction futures for a concrete backend
+        // (rust-lang/rust#110338), which would make `run` unusable in `tokio::spawn`.
+        Box::pin(async move {
+            let Some(first) = batch.first() else {
+                return Ok(());
+            };
+            let mut tx = conn
+                .begin_with(B::KIND.begin())
                 .await
-                .map_err(|source| match B::is_busy(&source) {
-                    true => Error::LockTimeout {
-                        database: format!("{} (write lock)", B::KIND),
-                        timeout: self.lock_timeout,
-                    },
-                    false => failed(first, source),
-                })?;
-        let mut applied = Vec::new();
-        for migration in batch.drain(..) {
-            if self
-                .applied_meanwhile::<B>(&mut tx, dialect, migration)
-                .await?
-            {
-                continue;
+                .map_err(|source| self.busy_or::<B>(source, |source| failed(first, source)))?;
+            let mut applied = Vec::new();
+            for migration in batch.drain(..) {
+                if self
+                    .applied_meanwhile::<B>(&mut tx, dialect, migration)
+                    .await?
+                {
+                    continue;
+                }
+                let started = Instant::now();
+                tx.execute(script_sql(&migration.up))
+                    .await
+                    .map_err(|source| failed(migration, source))?;
+                let duration = started.elapsed();
+                tx.execute(dynamic(dialect.insert(migration, true, duration)))
+                    .await
+                    .map_err(|source| failed(migration, source))?;
+                applied.push(record(migration, duration));
             }
-            let started = Instant::now();
-            tx.execute(script_sql(&migration.up))
-                .await
-                .map_err(|source| failed(migration, source))?;
-            let duration = started.elapsed();
-            tx.execute(dynamic(dialect.insert(migration, true, duration)))
-                .await
-                .map_err(|source| failed(migration, source))?;
-            applied.push(record(migration, duration));
-        }
-        let last = applied.last().map(|a: &Applied| a.version);
-        tx.commit().await.map_err(|source| Error::Migration {
-            version: last.unwrap_or_default(),
-            file: "COMMIT".to_owned(),
-            source,
-        })?;
-        for applied in applied {
-            log_applied(B::KIND, &applied);
-            report.applied.push(applied);
-        }
-        Ok(())
+            let last = applied.last().map(|a: &Applied| a.version);
+            tx.commit().await.map_err(|source| Error::Migration {
+                version: last.unwrap_or_default(),
+                file: "COMMIT".to_owned(),
+                source,
+            })?;
+            for applied in applied {
+                log_applied(B::KIND, &applied);
+                report.applied.push(applied);
+            }
+            Ok(())
+        })
     }
 
     /// Runs one migration outside any transaction, bracketed by a history row
@@ -410,8 +432,12 @@ impl<'m> Migrator<'m> {
             .map_err(|source| failed(migration, source))?;
         let started = Instant::now();
         if B::KIND.query_string_is_atomic() {
-            for statement in migrate_core::split_statements(migration.up.sql()) {
-                conn.execute(dynamic(statement.to_owned()))
+            let statements: Vec<String> = migrate_core::split_statements(migration.up.sql())
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
+            for statement in statements {
+                conn.execute(dynamic(statement))
                     .await
                     .map_err(|source| failed(migration, source))?;
             }
@@ -456,23 +482,23 @@ impl<'m> Migrator<'m> {
 }
 
 /// Reports a migration lock abandoned by a dropped or panicking future.
-struct LockGuard<'a> {
-    table: &'a str,
+struct LockGuard {
+    table: String,
     released: bool,
 }
 
-impl LockGuard<'_> {
+impl LockGuard {
     fn release(mut self) {
         self.released = true;
     }
 }
 
-impl Drop for LockGuard<'_> {
+impl Drop for LockGuard {
     fn drop(&mut self) {
         if !self.released {
             tracing::error!(
                 target: "migrate",
-                table = self.table,
+                table = %self.table,
                 "migration interrupted while holding the lock; the lock is released when its connection closes"
             );
         }

@@ -127,3 +127,17 @@ fn futures_are_send() {
     assert_send(&SAMPLE.run("sqlite::memory:"));
     assert_send(&SAMPLE.migrator().repair("sqlite::memory:"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_can_be_spawned() {
+    let report = tokio::spawn(SAMPLE.run("sqlite::memory:"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.applied.len(), SAMPLE.all().len());
+    let migrator = SAMPLE.migrator();
+    tokio::spawn(async move { migrator.run("sqlite::memory:").await.map(drop) })
+        .await
+        .unwrap()
+        .unwrap();
+}

@@ -7,6 +7,7 @@ mod postgres;
 mod sqlite;
 
 use std::future::Future;
+use std::pin::Pin;
 
 use sqlx::{Connection, Database, Decode, Row, SqlStr, Type};
 
@@ -37,7 +38,8 @@ pub trait Backend:
     #[doc(hidden)]
     /// Tries once, without blocking, to take the session-level migration lock
     /// for `table`; `Ok(false)` when another session holds it.
-    fn try_lock(&mut self, table: &str) -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
+    fn try_lock(&mut self, table: String)
+        -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
 
     #[doc(hidden)]
     /// Whether `error` means another connection kept the database locked for
@@ -49,7 +51,7 @@ pub trait Backend:
 
     #[doc(hidden)]
     /// Releases the lock taken by [`Backend::try_lock`].
-    fn unlock(&mut self, table: &str) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+    fn unlock(&mut self, table: String) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 }
 
 mod sealed {
@@ -58,6 +60,9 @@ mod sealed {
     impl Sealed for sqlx::PgConnection {}
     impl Sealed for sqlx::MySqlConnection {}
 }
+
+/// A future whose `Send` is declared rather than inferred.
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// One row of the version table, as the migrator reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,8 +22,8 @@ impl Backend for MySqlConnection {
         }
     }
 
-    async fn try_lock(&mut self, table: &str) -> Result<bool, sqlx::Error> {
-        let sql = format!("SELECT GET_LOCK({}, 0)", lock_name(table));
+    async fn try_lock(&mut self, table: String) -> Result<bool, sqlx::Error> {
+        let sql = format!("SELECT GET_LOCK({}, 0)", lock_name(&table));
         let acquired: Option<i64> = sqlx::raw_sql(AssertSqlSafe(sql).into_sql_str())
             .fetch_one(self)
             .await?
@@ -31,8 +31,8 @@ impl Backend for MySqlConnection {
         Ok(acquired == Some(1))
     }
 
-    async fn unlock(&mut self, table: &str) -> Result<(), sqlx::Error> {
-        let sql = format!("SELECT RELEASE_LOCK({})", lock_name(table));
+    async fn unlock(&mut self, table: String) -> Result<(), sqlx::Error> {
+        let sql = format!("SELECT RELEASE_LOCK({})", lock_name(&table));
         sqlx::raw_sql(AssertSqlSafe(sql).into_sql_str())
             .execute(self)
             .await

@@ -22,16 +22,16 @@ impl Backend for PgConnection {
         }
     }
 
-    async fn try_lock(&mut self, table: &str) -> Result<bool, sqlx::Error> {
-        let sql = format!("SELECT pg_try_advisory_lock({})", lock_key(table));
+    async fn try_lock(&mut self, table: String) -> Result<bool, sqlx::Error> {
+        let sql = format!("SELECT pg_try_advisory_lock({})", lock_key(&table));
         sqlx::raw_sql(AssertSqlSafe(sql).into_sql_str())
             .fetch_one(self)
             .await?
             .try_get(0)
     }
 
-    async fn unlock(&mut self, table: &str) -> Result<(), sqlx::Error> {
-        let sql = format!("SELECT pg_advisory_unlock({})", lock_key(table));
+    async fn unlock(&mut self, table: String) -> Result<(), sqlx::Error> {
+        let sql = format!("SELECT pg_advisory_unlock({})", lock_key(&table));
         sqlx::raw_sql(AssertSqlSafe(sql).into_sql_str())
             .execute(self)
             .await

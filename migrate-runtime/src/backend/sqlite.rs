@@ -27,11 +27,11 @@ impl Backend for SqliteConnection {
             if matches!(e.code().as_deref(), Some("5" | "261" | "517" | "773")))
     }
 
-    async fn try_lock(&mut self, _table: &str) -> Result<bool, sqlx::Error> {
+    async fn try_lock(&mut self, _table: String) -> Result<bool, sqlx::Error> {
         Ok(true)
     }
 
-    async fn unlock(&mut self, _table: &str) -> Result<(), sqlx::Error> {
+    async fn unlock(&mut self, _table: String) -> Result<(), sqlx::Error> {
         Ok(())
     }
 }
