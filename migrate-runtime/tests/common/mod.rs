@@ -71,9 +71,7 @@ impl TestDb {
                 } else {
                     MYSQL_ENV
                 };
-                let Some(admin_url) = server_url(env, test) else {
-                    return None;
-                };
+                let admin_url = server_url(env, test)?;
                 let (base, query) = match admin_url.split_once('?') {
                     Some((base, query)) => (base.to_owned(), format!("?{query}")),
                     None => (admin_url.clone(), String::new()),
