@@ -61,6 +61,10 @@ impl BackendKind {
         matches!(self, BackendKind::Postgres)
     }
 
+    pub(crate) fn commit(self) -> &'static str {
+        "COMMIT"
+    }
+
     pub(crate) fn begin(self) -> &'static str {
         match self {
             BackendKind::Sqlite => "BEGIN IMMEDIATE",
@@ -107,6 +111,10 @@ pub(crate) struct Dialect {
 }
 
 impl Dialect {
+    pub fn kind(&self) -> BackendKind {
+        self.kind
+    }
+
     /// Validates `table` (an identifier, optionally `schema.table`) and quotes it.
     pub fn new(kind: BackendKind, table: &str) -> Result<Self, Error> {
         let parts: Vec<&str> = table.split('.').collect();
@@ -147,6 +155,24 @@ impl Dialect {
         )
     }
 
+    /// The history with when and how long, for `status`.
+    pub fn select_status(&self) -> String {
+        let applied_at = match self.kind {
+            BackendKind::Sqlite => "applied_at".to_owned(),
+            BackendKind::Postgres => {
+                "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+                    .to_owned()
+            }
+            BackendKind::MySql => {
+                "CONCAT(LEFT(DATE_FORMAT(applied_at, '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')".to_owned()
+            }
+        };
+        format!(
+            "SELECT version, name, checksum, success, {applied_at}, duration_ms FROM {} ORDER BY version",
+            self.table
+        )
+    }
+
     pub fn select_version(&self, version: i64) -> String {
         format!(
             "SELECT version, name, checksum, success FROM {} WHERE version = {version}",
@@ -164,6 +190,17 @@ impl Dialect {
             now = self.kind.now_utc(),
             ms = duration.as_millis(),
             success = if success { "TRUE" } else { "FALSE" },
+        )
+    }
+
+    pub fn delete(&self, version: i64) -> String {
+        format!("DELETE FROM {} WHERE version = {version}", self.table)
+    }
+
+    pub fn mark_failed(&self, version: i64) -> String {
+        format!(
+            "UPDATE {} SET success = FALSE WHERE version = {version}",
+            self.table
         )
     }
 

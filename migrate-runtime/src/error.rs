@@ -89,6 +89,14 @@ pub enum Error {
         /// The recorded name.
         name: String,
     },
+    /// A migration to revert has no `.down.sql` script.
+    #[error("migration {version} (`{file}`) cannot be reverted: it has no down script (add a `.down.sql` beside an `.up.sql`); nothing was reverted")]
+    Irreversible {
+        /// The migration's version.
+        version: i64,
+        /// The up script's file name.
+        file: String,
+    },
     /// Another migrator held the lock for longer than the lock timeout.
     #[error("timed out after {timeout:?} waiting for the migration lock on {database} (another migrator is running, or a session still holds the lock)")]
     LockTimeout {

@@ -49,6 +49,7 @@
 //! migrate over a connection you already hold.
 
 mod backend;
+mod config;
 mod connection;
 mod dialect;
 mod error;
@@ -57,15 +58,18 @@ mod migrator;
 mod plan;
 mod report;
 mod stale;
+mod status;
 mod url;
 
 pub use backend::{Backend, HistoryRow};
+pub use config::{Config, ConfigError, DatabaseConfig, LogConfig, MigrateConfig};
 pub use dialect::BackendKind;
 pub use error::Error;
 pub use migrate_core::{Checksum, Migration, Script};
 pub use migrations::Migrations;
 pub use migrator::{Migrator, Policy, TransactionMode, DEFAULT_TABLE};
 pub use report::{Applied, Report};
+pub use status::{MigrationState, Status, StatusEntry};
 pub use url::redact_url;
 
 /// Embeds the migrations of a directory into the binary.

@@ -10,9 +10,11 @@ pub struct Report {
     pub backend: BackendKind,
     /// The migrations this run applied, in order; empty when already up to date.
     pub applied: Vec<Applied>,
+    /// The migrations a revert undid, newest first.
+    pub reverted: Vec<Applied>,
 }
 
-/// One migration applied by a run.
+/// One migration applied (or reverted) by a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Applied {
@@ -20,15 +22,23 @@ pub struct Applied {
     pub version: i64,
     /// Its name.
     pub name: String,
-    /// The up script's file name.
+    /// The file name of the script that ran.
     pub file: String,
     /// How long the script took.
     pub duration: Duration,
 }
 
 impl Report {
-    /// `true` when the run found nothing to apply.
+    pub(crate) fn new(backend: BackendKind) -> Self {
+        Report {
+            backend,
+            applied: Vec::new(),
+            reverted: Vec::new(),
+        }
+    }
+
+    /// `true` when the run found nothing to do.
     pub fn is_up_to_date(&self) -> bool {
-        self.applied.is_empty()
+        self.applied.is_empty() && self.reverted.is_empty()
     }
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{migrations, TestDb};
-use migrate_runtime::{BackendKind, Error, Migrator, Policy, TransactionMode};
+use migrate_runtime::{BackendKind, Error, MigrationState, Migrator, Policy, TransactionMode};
 
 const USERS: (&str, &str) = (
     "0001_users.sql",
@@ -34,6 +34,10 @@ on_every_backend!(
     custom_table_and_session_setup,
     failed_session_setup_is_reported,
     invalid_table_name_is_rejected,
+    down_then_up_round_trips,
+    revert_without_a_down_script_is_refused_before_anything_runs,
+    stamp_then_up_skips_the_stamped_versions,
+    status_reports_every_state,
 );
 
 async fn fresh_apply_creates_schema_and_history(db: TestDb) {
@@ -349,4 +353,157 @@ async fn unknown_url_scheme_is_a_clear_error() {
         .unwrap_err();
     assert!(matches!(err, Error::UnsupportedUrl { .. }), "{err}");
     assert!(!err.to_string().contains("tiger"), "{err}");
+}
+
+const REVERSIBLE: [(&str, &str); 6] = [
+    (
+        "0001_users.up.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(255) NOT NULL);",
+    ),
+    ("0001_users.down.sql", "DROP TABLE users;"),
+    (
+        "0002_posts.up.sql",
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY);\nINSERT INTO posts (id) VALUES (1);",
+    ),
+    ("0002_posts.down.sql", "DROP TABLE posts;"),
+    (
+        "0003_tags.up.sql",
+        "CREATE TABLE tags (name VARCHAR(100) PRIMARY KEY);",
+    ),
+    ("0003_tags.down.sql", "DROP TABLE tags;"),
+];
+
+async fn down_then_up_round_trips(db: TestDb) {
+    let set = migrations(&REVERSIBLE);
+    Migrator::new(&set).run(&db.url).await.unwrap();
+    let schema = db.schema().await;
+
+    let report = Migrator::new(&set).revert(&db.url, 1).await.unwrap();
+    assert_eq!(
+        report
+            .reverted
+            .iter()
+            .map(|r| r.version)
+            .collect::<Vec<_>>(),
+        [3, 2]
+    );
+    assert_eq!(report.reverted[0].file, "0003_tags.down.sql");
+    assert_eq!(db.versions().await, [1]);
+    assert!(!db.table_exists("posts").await && !db.table_exists("tags").await);
+
+    let report = Migrator::new(&set).revert(&db.url, 0).await.unwrap();
+    assert_eq!(report.reverted.len(), 1);
+    assert!(db.versions().await.is_empty());
+    assert!(!db.table_exists("users").await);
+
+    let report = Migrator::new(&set).run(&db.url).await.unwrap();
+    assert_eq!(report.applied.len(), 3);
+    assert_eq!(
+        db.schema().await,
+        schema,
+        "up after down rebuilds the same schema"
+    );
+    assert!(Migrator::new(&set)
+        .revert(&db.url, 3)
+        .await
+        .unwrap()
+        .is_up_to_date());
+}
+
+async fn revert_without_a_down_script_is_refused_before_anything_runs(db: TestDb) {
+    let set = migrations(&[
+        REVERSIBLE[0],
+        REVERSIBLE[1],
+        POSTS,
+        REVERSIBLE[4],
+        REVERSIBLE[5],
+    ]);
+    Migrator::new(&set).run(&db.url).await.unwrap();
+    let err = Migrator::new(&set).revert(&db.url, 0).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Irreversible { version: 2, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("`0002_posts.sql`"), "{err}");
+    assert_eq!(db.versions().await, [1, 2, 3], "nothing was reverted");
+    assert!(db.table_exists("tags").await);
+}
+
+async fn stamp_then_up_skips_the_stamped_versions(db: TestDb) {
+    let set = migrations(&[USERS, POSTS, TAGS]);
+    // The schema of 1 and 2 already exists, made by hand.
+    db.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(255) NOT NULL)")
+        .await;
+    db.execute("CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL)")
+        .await;
+    assert_eq!(Migrator::new(&set).stamp(&db.url, 2).await.unwrap(), [1, 2]);
+    assert_eq!(
+        Migrator::new(&set).stamp(&db.url, 2).await.unwrap(),
+        Vec::<i64>::new()
+    );
+    let report = Migrator::new(&set).run(&db.url).await.unwrap();
+    assert_eq!(
+        report.applied.iter().map(|a| a.version).collect::<Vec<_>>(),
+        [3]
+    );
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM posts").await,
+        0,
+        "the stamped script did not run"
+    );
+    assert!(db.history().await.iter().all(|r| r.3));
+}
+
+async fn status_reports_every_state(db: TestDb) {
+    let applied = migrations(&[
+        USERS,
+        POSTS,
+        ("0004_gone.sql", "CREATE TABLE gone (id INTEGER);"),
+    ]);
+    Migrator::new(&applied).run(&db.url).await.unwrap();
+    db.execute("UPDATE migrate_history SET success = FALSE WHERE version = 4")
+        .await;
+    let edited = (
+        "0002_posts.sql",
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY);",
+    );
+    let binary = migrations(&[USERS, edited, TAGS]);
+    let status = Migrator::new(&binary).status(&db.url).await.unwrap();
+    let states: Vec<(i64, MigrationState)> = status
+        .entries
+        .iter()
+        .map(|e| (e.version, e.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (1, MigrationState::Applied),
+            (2, MigrationState::Divergent),
+            (3, MigrationState::Pending),
+            (4, MigrationState::Failed)
+        ]
+    );
+    let first = &status.entries[0];
+    assert_eq!(first.file.as_deref(), Some("0001_users.sql"));
+    let applied_at = first.applied_at.as_deref().unwrap();
+    assert!(
+        applied_at.len() == 24 && applied_at.ends_with('Z') && applied_at.contains('T'),
+        "{applied_at}"
+    );
+    assert!(first.duration_ms.is_some());
+    assert_eq!(status.problems().count(), 2);
+
+    db.execute("UPDATE migrate_history SET success = TRUE WHERE version = 4")
+        .await;
+    let status = Migrator::new(&binary).status(&db.url).await.unwrap();
+    assert_eq!(status.entries[3].state, MigrationState::Missing);
+    assert_eq!(status.entries[3].name, "gone");
+
+    let fresh = TestDb::create(db.kind, "status").await.unwrap();
+    let status = Migrator::new(&binary).status(&fresh.url).await.unwrap();
+    assert_eq!(
+        status.pending().count(),
+        3,
+        "no version table yet: all pending"
+    );
 }

@@ -75,6 +75,10 @@ pub struct HistoryRow {
     pub checksum: String,
     /// `false` while a non-transactional migration runs, and after it failed.
     pub success: bool,
+    /// When it was applied (UTC, ISO 8601), where the query asked for it.
+    pub applied_at: Option<String>,
+    /// How long its script took, where the query asked for it.
+    pub duration_ms: Option<i64>,
 }
 
 fn decode_history<R: Row>(rows: &[R]) -> Result<Vec<HistoryRow>, sqlx::Error>
@@ -82,15 +86,20 @@ where
     for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
     for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
     usize: sqlx::ColumnIndex<R>,
 {
     rows.iter()
         .map(|row| {
+            let detailed = row.len() >= 6;
             Ok(HistoryRow {
                 version: row.try_get(0)?,
                 name: row.try_get(1)?,
                 checksum: row.try_get(2)?,
                 success: row.try_get(3)?,
+                applied_at: if detailed { row.try_get(4)? } else { None },
+                duration_ms: if detailed { row.try_get(5)? } else { None },
             })
         })
         .collect()

@@ -130,6 +130,22 @@ impl TestDb {
         value
     }
 
+    /// Tables, columns and indexes, one line each, comparable across databases
+    /// built the same way.
+    pub async fn schema(&self) -> Vec<String> {
+        let sql = match self.kind {
+            BackendKind::Sqlite => "SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name".to_owned(),
+            BackendKind::Postgres => "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable FROM information_schema.columns WHERE table_schema = current_schema() \
+                 UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1".to_owned(),
+            _ => "SELECT CONCAT(table_name, '.', column_name, ' ', column_type, ' ', is_nullable) FROM information_schema.columns WHERE table_schema = DATABASE() \
+                 UNION ALL SELECT CONCAT('index ', table_name, '.', index_name, ' ', column_name) FROM information_schema.statistics WHERE table_schema = DATABASE() ORDER BY 1".to_owned(),
+        };
+        let mut conn = self.conn().await;
+        let lines = conn.strings(&sql).await;
+        conn.close().await;
+        lines
+    }
+
     pub async fn execute(&self, sql: &str) {
         let mut conn = self.conn().await;
         conn.execute(sql).await;
@@ -250,6 +266,19 @@ impl Conn {
                 .or_else(|_| row.try_get::<i32, _>(0).map(i64::from))
         })
         .unwrap()
+    }
+
+    pub async fn strings(&mut self, sql: &str) -> Vec<String> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        on_conn!(self, |c| {
+            sqlx::raw_sql(sql)
+                .fetch_all(c)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.try_get::<String, _>(0).unwrap())
+                .collect()
+        })
     }
 
     pub async fn history(&mut self, sql: &str) -> Vec<(i64, String, String, bool)> {

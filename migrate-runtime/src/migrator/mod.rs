@@ -1,15 +1,17 @@
 //! The migration algorithm, written once and generic over [`Backend`].
 
-use std::borrow::Cow;
+mod apply;
+mod offline;
+
 use std::time::{Duration, Instant};
 
 use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
 
-use crate::backend::{Backend, BoxFuture};
+use crate::backend::Backend;
 use crate::connection::{with_backend, AnyConnection};
 use crate::dialect::Dialect;
-use crate::plan::{self, Rules};
-use crate::{Applied, BackendKind, Error, HistoryRow, Migration, Report, Script};
+use crate::plan::{self, Direction, Rules};
+use crate::{Error, HistoryRow, Migration, Report, Status};
 
 /// How migrations are wrapped in transactions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -164,12 +166,7 @@ impl<'m> Migrator<'m> {
     /// is dropped mid-run (or panics), the server releases the lock only when
     /// `conn` is closed, so close it rather than return it to a pool.
     pub async fn run_on<B: Backend>(&self, conn: &mut B) -> Result<Report, Error> {
-        let dialect = Dialect::new(B::KIND, &self.table)?;
-        if let Some(sql) = &self.session_setup {
-            conn.execute(dynamic(sql.clone()))
-                .await
-                .map_err(|source| Error::SessionSetup { source })?;
-        }
+        let dialect = self.prepare(conn).await?;
         let history = self.read_history(conn, &dialect).await?;
         // A row still marked failed may belong to a migrator running right
         // now; only under the lock can it be told apart from a dead one.
@@ -178,16 +175,73 @@ impl<'m> Migrator<'m> {
             let pending = plan::pending(self.migrations, &history, &self.rules())?;
             if pending.is_empty() {
                 tracing::info!(target: "migrate", backend = %B::KIND, "database is up to date");
-                return Ok(Report {
-                    backend: B::KIND,
-                    applied: Vec::new(),
-                });
+                return Ok(Report::new(B::KIND));
             }
         }
 
         let guard = self.lock(conn).await?;
-        let result = self.apply_locked(conn, &dialect).await;
+        let result = self.apply_pending(conn, &dialect).await;
         self.unlock(conn, guard, result).await
+    }
+
+    /// Reverts applied migrations newer than `version`, newest first, with
+    /// their `.down.sql` scripts; each script and the removal of its history
+    /// row commit together. Everything is checked before anything runs: a
+    /// migration without a down script is an [`Error::Irreversible`].
+    pub async fn revert(&self, url: &str, version: i64) -> Result<Report, Error> {
+        let mut conn = AnyConnection::open(url, self.lock_timeout).await?;
+        let report = with_backend!(&mut conn, |conn| self.revert_on(conn, version).await);
+        conn.close().await;
+        report
+    }
+
+    /// [`revert`](Self::revert) over a connection the caller owns.
+    pub async fn revert_on<B: Backend>(&self, conn: &mut B, version: i64) -> Result<Report, Error> {
+        let dialect = self.prepare(conn).await?;
+        let guard = self.lock(conn).await?;
+        let result = self.revert_locked(conn, &dialect, version).await;
+        self.unlock(conn, guard, result).await
+    }
+
+    /// Records every embedded migration up to and including `version` as
+    /// applied without running it: for adopting a database whose schema
+    /// already matches. Returns the versions stamped.
+    pub async fn stamp(&self, url: &str, version: i64) -> Result<Vec<i64>, Error> {
+        let mut conn = AnyConnection::open(url, self.lock_timeout).await?;
+        let stamped = with_backend!(&mut conn, |conn| self.stamp_on(conn, version).await);
+        conn.close().await;
+        stamped
+    }
+
+    /// [`stamp`](Self::stamp) over a connection the caller owns.
+    pub async fn stamp_on<B: Backend>(
+        &self,
+        conn: &mut B,
+        version: i64,
+    ) -> Result<Vec<i64>, Error> {
+        let dialect = self.prepare(conn).await?;
+        let guard = self.lock(conn).await?;
+        let result = self.stamp_locked(conn, &dialect, version).await;
+        self.unlock(conn, guard, result).await
+    }
+
+    /// Reads where every migration stands, without changing anything.
+    pub async fn status(&self, url: &str) -> Result<Status, Error> {
+        let mut conn = AnyConnection::open(url, self.lock_timeout).await?;
+        let status = with_backend!(&mut conn, |conn| self.status_on(conn).await);
+        conn.close().await;
+        status
+    }
+
+    /// [`status`](Self::status) over a connection the caller owns.
+    pub async fn status_on<B: Backend>(&self, conn: &mut B) -> Result<Status, Error> {
+        let dialect = self.prepare(conn).await?;
+        let history = conn
+            .fetch_history(dynamic(dialect.select_status()))
+            .await
+            .map_err(|source| self.history_error(source))?
+            .unwrap_or_default();
+        Ok(Status::new(B::KIND, self.migrations, history))
     }
 
     /// Clears the rows of migrations marked as failed, after the schema was
@@ -204,10 +258,81 @@ impl<'m> Migrator<'m> {
     /// migration lock, so it never clears the row of a migration in progress
     /// elsewhere (on PostgreSQL and MySQL).
     pub async fn repair_on<B: Backend>(&self, conn: &mut B) -> Result<Vec<i64>, Error> {
-        let dialect = Dialect::new(B::KIND, &self.table)?;
+        let dialect = self.prepare(conn).await?;
         let guard = self.lock(conn).await?;
         let result = self.clear_failed(conn, &dialect).await;
         self.unlock(conn, guard, result).await
+    }
+
+    /// Validates the table name and runs the session setup SQL.
+    async fn prepare<B: Backend>(&self, conn: &mut B) -> Result<Dialect, Error> {
+        let dialect = Dialect::new(B::KIND, &self.table)?;
+        if let Some(sql) = &self.session_setup {
+            conn.execute(dynamic(sql.clone()))
+                .await
+                .map_err(|source| Error::SessionSetup { source })?;
+        }
+        Ok(dialect)
+    }
+
+    /// The slow path, under the lock: create the table, re-read, re-plan, apply.
+    async fn apply_pending<B: Backend>(
+        &self,
+        conn: &mut B,
+        dialect: &Dialect,
+    ) -> Result<Report, Error> {
+        self.create_table(conn, dialect).await?;
+        let history = self.read_history(conn, dialect).await?;
+        let pending = plan::pending(self.migrations, &history, &self.rules())?;
+        let segments = plan::segments(&pending, Direction::Up, self.transaction, B::KIND);
+        let mut report = Report::new(B::KIND);
+        for segment in &segments {
+            self.apply_segment(conn, dialect, segment, &mut report)
+                .await?;
+        }
+        Ok(report)
+    }
+
+    async fn revert_locked<B: Backend>(
+        &self,
+        conn: &mut B,
+        dialect: &Dialect,
+        version: i64,
+    ) -> Result<Report, Error> {
+        let history = self.read_history(conn, dialect).await?;
+        let revert = plan::to_revert(self.migrations, &history, version, &self.rules())?;
+        let segments = plan::segments(&revert, Direction::Down, self.transaction, B::KIND);
+        let mut report = Report::new(B::KIND);
+        for segment in &segments {
+            self.apply_segment(conn, dialect, segment, &mut report)
+                .await?;
+        }
+        Ok(report)
+    }
+
+    async fn stamp_locked<B: Backend>(
+        &self,
+        conn: &mut B,
+        dialect: &Dialect,
+        version: i64,
+    ) -> Result<Vec<i64>, Error> {
+        self.create_table(conn, dialect).await?;
+        let history = self.read_history(conn, dialect).await?;
+        if let Some(row) = history.iter().find(|row| !row.success) {
+            plan::ensure_succeeded(row)?;
+        }
+        let mut stamped = Vec::new();
+        for migration in self.migrations.iter().filter(|m| m.version <= version) {
+            if history.iter().any(|row| row.version == migration.version) {
+                continue;
+            }
+            conn.execute(dynamic(dialect.insert(migration, true, Duration::ZERO)))
+                .await
+                .map_err(|source| self.history_error(source))?;
+            tracing::info!(target: "migrate", version = migration.version, name = %migration.name, "stamped as applied without running it");
+            stamped.push(migration.version);
+        }
+        Ok(stamped)
     }
 
     async fn clear_failed<B: Backend>(
@@ -225,6 +350,12 @@ impl<'m> Migrator<'m> {
             cleared.push(row.version);
         }
         Ok(cleared)
+    }
+
+    async fn create_table<B: Backend>(&self, conn: &mut B, dialect: &Dialect) -> Result<(), Error> {
+        conn.execute(dynamic(dialect.create_table()))
+            .await
+            .map_err(|source| self.busy_or::<B>(source, |source| self.history_error(source)))
     }
 
     /// Releases the lock taken by [`lock`](Self::lock), whether the work
@@ -325,160 +456,6 @@ impl<'m> Migrator<'m> {
             delay = (delay * 2).min(Duration::from_millis(200));
         }
     }
-
-    /// The slow path, under the lock: create the table, re-read, re-plan, apply.
-    async fn apply_locked<B: Backend>(
-        &self,
-        conn: &mut B,
-        dialect: &Dialect,
-    ) -> Result<Report, Error> {
-        conn.execute(dynamic(dialect.create_table()))
-            .await
-            .map_err(|source| self.busy_or::<B>(source, |source| self.history_error(source)))?;
-        let history = self.read_history(conn, dialect).await?;
-        let pending = plan::pending(self.migrations, &history, &self.rules())?;
-        let mut report = Report {
-            backend: B::KIND,
-            applied: Vec::new(),
-        };
-        let mut batch: Vec<&Migration> = Vec::new();
-        for migration in pending {
-            let tracked = migration.up.no_transaction
-                || self.transaction == TransactionMode::None
-                || !B::KIND.transactional_ddl();
-            if tracked {
-                self.apply_batch(conn, dialect, &mut batch, &mut report)
-                    .await?;
-                self.apply_tracked(conn, dialect, migration, &mut report)
-                    .await?;
-            } else {
-                batch.push(migration);
-                if self.transaction == TransactionMode::PerMigration {
-                    self.apply_batch(conn, dialect, &mut batch, &mut report)
-                        .await?;
-                }
-            }
-        }
-        self.apply_batch(conn, dialect, &mut batch, &mut report)
-            .await?;
-        Ok(report)
-    }
-
-    /// Applies `batch` in one transaction with their history rows, then empties it.
-    fn apply_batch<'a, B: Backend>(
-        &'a self,
-        conn: &'a mut B,
-        dialect: &'a Dialect,
-        batch: &'a mut Vec<&'m Migration>,
-        report: &'a mut Report,
-    ) -> BoxFuture<'a, Result<(), Error>> {
-        // Boxed so its `Send` is proved once, generically: the compiler cannot
-        // infer it through sqlx's transaction futures for a concrete backend
-        // (rust-lang/rust#110338), which would make `run` unusable in `tokio::spawn`.
-        Box::pin(async move {
-            let Some(first) = batch.first() else {
-                return Ok(());
-            };
-            let mut tx = conn
-                .begin_with(B::KIND.begin())
-                .await
-                .map_err(|source| self.busy_or::<B>(source, |source| failed(first, source)))?;
-            let mut applied = Vec::new();
-            for migration in batch.drain(..) {
-                if self
-                    .applied_meanwhile::<B>(&mut tx, dialect, migration)
-                    .await?
-                {
-                    continue;
-                }
-                let started = Instant::now();
-                tx.execute(script_sql(&migration.up))
-                    .await
-                    .map_err(|source| failed(migration, source))?;
-                let duration = started.elapsed();
-                tx.execute(dynamic(dialect.insert(migration, true, duration)))
-                    .await
-                    .map_err(|source| failed(migration, source))?;
-                applied.push(record(migration, duration));
-            }
-            let last = applied.last().map(|a: &Applied| a.version);
-            tx.commit().await.map_err(|source| Error::Migration {
-                version: last.unwrap_or_default(),
-                file: "COMMIT".to_owned(),
-                source,
-            })?;
-            for applied in applied {
-                log_applied(B::KIND, &applied);
-                report.applied.push(applied);
-            }
-            Ok(())
-        })
-    }
-
-    /// Runs one migration outside any transaction, bracketed by a history row
-    /// written as failed first and marked successful after.
-    async fn apply_tracked<B: Backend>(
-        &self,
-        conn: &mut B,
-        dialect: &Dialect,
-        migration: &Migration,
-        report: &mut Report,
-    ) -> Result<(), Error> {
-        if self.applied_meanwhile(conn, dialect, migration).await? {
-            return Ok(());
-        }
-        conn.execute(dynamic(dialect.insert(migration, false, Duration::ZERO)))
-            .await
-            .map_err(|source| failed(migration, source))?;
-        let started = Instant::now();
-        if B::KIND.query_string_is_atomic() {
-            let statements: Vec<String> = migrate_core::split_statements(migration.up.sql())
-                .into_iter()
-                .map(str::to_owned)
-                .collect();
-            for statement in statements {
-                conn.execute(dynamic(statement))
-                    .await
-                    .map_err(|source| failed(migration, source))?;
-            }
-        } else {
-            conn.execute(script_sql(&migration.up))
-                .await
-                .map_err(|source| failed(migration, source))?;
-        }
-        let duration = started.elapsed();
-        conn.execute(dynamic(dialect.mark_success(migration.version, duration)))
-            .await
-            .map_err(|source| failed(migration, source))?;
-        let applied = record(migration, duration);
-        log_applied(B::KIND, &applied);
-        report.applied.push(applied);
-        Ok(())
-    }
-
-    /// On backends without a session lock (SQLite), another migrator may have
-    /// applied `migration` since we planned: re-check it, under the
-    /// transaction's write lock where there is one.
-    async fn applied_meanwhile<B: Backend>(
-        &self,
-        conn: &mut B,
-        dialect: &Dialect,
-        migration: &Migration,
-    ) -> Result<bool, Error> {
-        if B::KIND.session_lock() {
-            return Ok(false);
-        }
-        let rows = conn
-            .fetch_history(dynamic(dialect.select_version(migration.version)))
-            .await
-            .map_err(|source| self.history_error(source))?
-            .unwrap_or_default();
-        let Some(row) = rows.first() else {
-            return Ok(false);
-        };
-        plan::check_applied(migration, row, &self.rules())?;
-        Ok(true)
-    }
 }
 
 /// Reports a migration lock abandoned by a dropped or panicking future.
@@ -507,39 +484,4 @@ impl Drop for LockGuard {
 
 fn dynamic(sql: String) -> SqlStr {
     AssertSqlSafe(sql).into_sql_str()
-}
-
-fn script_sql(script: &Script) -> SqlStr {
-    match &script.sql {
-        Cow::Borrowed(sql) => sql.strip_prefix('\u{feff}').unwrap_or(sql).into_sql_str(),
-        Cow::Owned(_) => dynamic(script.sql().to_owned()),
-    }
-}
-
-fn failed(migration: &Migration, source: sqlx::Error) -> Error {
-    Error::Migration {
-        version: migration.version,
-        file: migration.up.file.to_string(),
-        source,
-    }
-}
-
-fn record(migration: &Migration, duration: Duration) -> Applied {
-    Applied {
-        version: migration.version,
-        name: migration.name.to_string(),
-        file: migration.up.file.to_string(),
-        duration,
-    }
-}
-
-fn log_applied(backend: BackendKind, applied: &Applied) {
-    tracing::info!(
-        target: "migrate",
-        version = applied.version,
-        name = %applied.name,
-        backend = %backend,
-        duration_ms = applied.duration.as_millis() as u64,
-        "applied migration"
-    );
 }

@@ -1,0 +1,180 @@
+//! Everything observed through `tracing`, in one test function: `tracing`
+//! caches callsite interest process-wide, so tests in one binary that install
+//! subscribers concurrently can miss each other's events.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use common::{migrations, TestDb};
+use migrate_runtime::{BackendKind, Migrations, Migrator};
+use tracing_subscriber::layer::SubscriberExt;
+
+static SAMPLE: Migrations = migrate_runtime::embed_migrations!("../migrations");
+static PANIC_ON_APPLIED: AtomicBool = AtomicBool::new(false);
+
+/// Panics inside the migrator, while it holds the lock: on the event it
+/// emits after a migration is recorded (when switched on).
+struct PanicOnApplied;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for PanicOnApplied {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if PANIC_ON_APPLIED.load(Ordering::SeqCst)
+            && event.metadata().target() == "migrate"
+            && event.fields().any(|f| f.name() == "duration_ms")
+        {
+            panic!("injected panic while holding the migration lock");
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The process-wide subscriber: plain text into a buffer, plus the panic switch.
+fn logs() -> &'static Buffer {
+    static BUFFER: OnceLock<Buffer> = OnceLock::new();
+    BUFFER.get_or_init(|| {
+        let buffer = Buffer(Arc::new(Mutex::new(Vec::new())));
+        let writer = buffer.clone();
+        let fmt = tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(move || writer.clone());
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_subscriber::filter::LevelFilter::INFO)
+            .with(fmt)
+            .with(PanicOnApplied);
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        buffer
+    })
+}
+
+fn take_logs() -> String {
+    String::from_utf8(std::mem::take(&mut *logs().0.lock().unwrap())).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tracing_events_warnings_and_the_panic_path() {
+    logs();
+    each_applied_migration_is_an_event().await;
+    debug_build_warns_about_a_migration_added_after_the_build();
+    for kind in [
+        BackendKind::Sqlite,
+        BackendKind::Postgres,
+        BackendKind::MySql,
+    ] {
+        if let Some(db) = TestDb::create(
+            kind,
+            &format!("{kind}::lock_is_released_when_the_run_panics"),
+        )
+        .await
+        {
+            lock_is_released_when_the_run_panics(db).await;
+        }
+    }
+}
+
+async fn each_applied_migration_is_an_event() {
+    take_logs();
+    let report = SAMPLE.run("sqlite::memory:").await.unwrap();
+    let logs = take_logs();
+    for applied in &report.applied {
+        let line = logs
+            .lines()
+            .find(|l| {
+                l.contains("applied migration")
+                    && l.contains(&format!("version={}", applied.version))
+            })
+            .unwrap_or_else(|| panic!("no event for {}:\n{logs}", applied.version));
+        assert!(line.contains(" migrate:"), "target is `migrate`: {line}");
+        assert!(line.contains(&format!("name={}", applied.name)), "{line}");
+        assert!(
+            line.contains("backend=sqlite") && line.contains("duration_ms="),
+            "{line}"
+        );
+    }
+}
+
+fn debug_build_warns_about_a_migration_added_after_the_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    for migration in SAMPLE.all() {
+        for script in [Some(&migration.up), migration.down.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            std::fs::copy(source.join(&*script.file), dir.path().join(&*script.file)).unwrap();
+        }
+    }
+    let dir_str: &'static str = Box::leak(dir.path().to_str().unwrap().to_owned().into_boxed_str());
+    let as_built = Migrations::__embedded(SAMPLE.all(), Some(dir_str));
+
+    take_logs();
+    let _ = as_built.migrator();
+    assert_eq!(
+        take_logs(),
+        "",
+        "no warning while the directory matches the build"
+    );
+
+    std::fs::write(dir.path().join("9000_added_later.sql"), "SELECT 1;").unwrap();
+    let _ = as_built.migrator();
+    let logs = take_logs();
+    assert!(
+        logs.contains("WARN")
+            && logs.contains("9000_added_later.sql")
+            && logs.contains("rerun_if_changed"),
+        "{logs}"
+    );
+}
+
+async fn lock_is_released_when_the_run_panics(db: TestDb) {
+    let set = migrations(&[
+        ("0001_first.sql", "CREATE TABLE first (id INTEGER);"),
+        ("0002_second.sql", "CREATE TABLE second (id INTEGER);"),
+    ]);
+    let url = db.url.clone();
+    let run_set = set.clone();
+    PANIC_ON_APPLIED.store(true, Ordering::SeqCst);
+    let panicked = tokio::spawn(async move { Migrator::new(&run_set).run(&url).await }).await;
+    PANIC_ON_APPLIED.store(false, Ordering::SeqCst);
+    assert!(panicked.unwrap_err().is_panic(), "{}", db.kind);
+    assert_eq!(
+        db.versions().await,
+        [1],
+        "{}: the first migration committed before the panic",
+        db.kind
+    );
+
+    let report = Migrator::new(&set)
+        .lock_timeout(Duration::from_secs(5))
+        .run(&db.url)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.applied.iter().map(|a| a.version).collect::<Vec<_>>(),
+        [2],
+        "{}",
+        db.kind
+    );
+    assert!(
+        take_logs().contains("interrupted while holding the lock"),
+        "{}: the guard reports the abandoned lock",
+        db.kind
+    );
+}

@@ -1,0 +1,223 @@
+//! Offline SQL piped into the real command-line client (`sqlite3`, `psql`,
+//! `mysql`) builds the same database as an online run, up and down.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::{migrations, TestDb};
+use migrate_runtime::{BackendKind, Migration, Migrator, TransactionMode};
+
+fn reversible_set(kind: BackendKind) -> Vec<Migration> {
+    let concurrently = if kind == BackendKind::Postgres {
+        "CONCURRENTLY "
+    } else {
+        ""
+    };
+    let index = format!(
+        "-- migrate:no-transaction\nCREATE INDEX {concurrently}users_email ON users (email);\n"
+    );
+    let drop_index = match kind {
+        BackendKind::MySql => "DROP INDEX users_email ON users;",
+        _ => "DROP INDEX users_email;",
+    };
+    migrations(&[
+        ("0001_users.up.sql", "-- accounts\nCREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(255) NOT NULL);\nINSERT INTO users (id, email) VALUES (1, 'o''brien@example.com');\n"),
+        ("0001_users.down.sql", "DROP TABLE users;"),
+        ("0002_index.up.sql", &index),
+        ("0002_index.down.sql", drop_index),
+        ("0003_notes.up.sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\nINSERT INTO notes (id, body) VALUES (1, 'semi;colon -- not a comment');"),
+        ("0003_notes.down.sql", "DROP TABLE notes;"),
+    ])
+}
+
+/// Runs `sql` through the backend's command-line client, as a DBA would.
+fn pipe_into_client(db: &TestDb, sql: &str) -> bool {
+    let (program, args): (&str, Vec<String>) = match db.kind {
+        BackendKind::Sqlite => {
+            let path = db
+                .url
+                .trim_start_matches("sqlite://")
+                .split('?')
+                .next()
+                .unwrap()
+                .to_owned();
+            ("sqlite3", vec!["-bail".into(), path])
+        }
+        BackendKind::Postgres => (
+            "psql",
+            vec![
+                db.url.clone(),
+                "-q".into(),
+                "-v".into(),
+                "ON_ERROR_STOP=1".into(),
+                "-f".into(),
+                "-".into(),
+            ],
+        ),
+        _ => {
+            // mysql://user[:password]@host:port/db
+            let rest = db.url.trim_start_matches("mysql://");
+            let (auth, location) = rest.rsplit_once('@').unwrap_or(("root", rest));
+            let (user, password) = auth.split_once(':').unwrap_or((auth, ""));
+            let (host_port, database) = location.split_once('/').unwrap();
+            let (host, port) = host_port.split_once(':').unwrap_or((host_port, "3306"));
+            let mut args = vec![
+                format!("-h{host}"),
+                format!("-P{port}"),
+                format!("-u{user}"),
+            ];
+            if !password.is_empty() {
+                args.push(format!("-p{password}"));
+            }
+            args.push(database.split('?').next().unwrap().to_owned());
+            ("mysql", args)
+        }
+    };
+    let child = Command::new(program)
+        .args(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            assert!(
+                std::env::var("MIGRATE_TEST_REQUIRE_SERVERS").is_err(),
+                "{program} is not installed"
+            );
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "SKIPPED: offline SQL on {}: `{program}` is not installed",
+                db.kind
+            );
+            return false;
+        }
+        Err(e) => panic!("{program}: {e}"),
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(sql.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{program} failed:\n{}\n--- script ---\n{sql}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    true
+}
+
+on_every_backend!(
+    offline_sql_builds_the_same_database_as_an_online_run,
+    offline_single_transaction_mode_too
+);
+
+async fn offline_sql_builds_the_same_database_as_an_online_run(online: TestDb) {
+    offline_matches_online(online, TransactionMode::PerMigration).await;
+}
+
+async fn offline_single_transaction_mode_too(online: TestDb) {
+    offline_matches_online(online, TransactionMode::Single).await;
+}
+
+async fn offline_matches_online(online: TestDb, mode: TransactionMode) {
+    let kind = online.kind;
+    let set = reversible_set(kind);
+    let offline = TestDb::create(kind, "offline").await.unwrap();
+
+    Migrator::new(&set)
+        .transaction(mode)
+        .run(&online.url)
+        .await
+        .unwrap();
+    let up = Migrator::new(&set)
+        .transaction(mode)
+        .render_up(kind, None, None)
+        .unwrap();
+    if !pipe_into_client(&offline, &up) {
+        return;
+    }
+    assert_eq!(
+        offline.schema().await,
+        online.schema().await,
+        "{kind}: schema\n{up}"
+    );
+    assert_eq!(
+        offline.history().await,
+        online.history().await,
+        "{kind}: history rows\n{up}"
+    );
+    assert_eq!(offline.scalar("SELECT count(*) FROM users").await, 1);
+    let report = Migrator::new(&set).run(&offline.url).await.unwrap();
+    assert!(
+        report.is_up_to_date(),
+        "{kind}: an online run after the offline script has nothing to do"
+    );
+
+    // Down to version 1 offline, and online on the other database.
+    let down = Migrator::new(&set)
+        .transaction(mode)
+        .render_down(kind, None, 1)
+        .unwrap();
+    assert!(pipe_into_client(&offline, &down));
+    Migrator::new(&set)
+        .transaction(mode)
+        .revert(&online.url, 1)
+        .await
+        .unwrap();
+    assert_eq!(offline.versions().await, [1], "{kind}\n{down}");
+    assert_eq!(
+        offline.schema().await,
+        online.schema().await,
+        "{kind}: schema after down\n{down}"
+    );
+
+    // A partial range: from 1 up to 2.
+    let partial = Migrator::new(&set)
+        .render_up(kind, Some(1), Some(2))
+        .unwrap();
+    assert!(pipe_into_client(&offline, &partial));
+    assert_eq!(offline.versions().await, [1, 2], "{kind}\n{partial}");
+}
+
+#[test]
+fn rendering_escapes_literals_and_states_what_it_covers() {
+    let set = migrations(&[
+        ("0001_users.sql", "CREATE TABLE users (id INTEGER)"),
+        ("0002_more.sql", "SELECT 2;"),
+    ]);
+    let sql = Migrator::new(&set)
+        .table("app.history")
+        .render_up(BackendKind::MySql, None, None)
+        .unwrap();
+    assert!(
+        sql.starts_with("-- migrate: offline SQL for mysql, up: versions 1, 2\n"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("CREATE TABLE IF NOT EXISTS `app`.`history`"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("CREATE TABLE users (id INTEGER);\n"),
+        "a missing final semicolon is added: {sql}"
+    );
+    assert!(sql.contains("VALUES (1, 'users', '"), "{sql}");
+    let none = Migrator::new(&set)
+        .render_up(BackendKind::Sqlite, Some(2), None)
+        .unwrap();
+    assert!(none.contains("nothing to do"), "{none}");
+    let err = Migrator::new(&set)
+        .render_down(BackendKind::Sqlite, None, 0)
+        .unwrap_err();
+    assert!(
+        matches!(err, migrate_runtime::Error::Irreversible { version: 2, .. }),
+        "{err}"
+    );
+}
