@@ -49,6 +49,8 @@
 //! migrate over a connection you already hold.
 
 mod backend;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod config;
 mod connection;
 mod dialect;

@@ -100,7 +100,12 @@ fn render_segments(out: &mut String, dialect: &Dialect, segments: &[Segment<'_>]
             Segment::Transaction(steps) => {
                 let _ = writeln!(out, "{};", dialect.kind().begin());
                 for step in steps {
-                    render_script(out, step);
+                    let _ = writeln!(
+                        out,
+                        "-- {} {} ({})",
+                        step.migration.version, step.migration.name, step.script.file
+                    );
+                    render_statements(out, step);
                     let record = match step.direction {
                         Direction::Up => dialect.insert(step.migration, true, Duration::ZERO),
                         Direction::Down => dialect.delete(step.migration.version),
@@ -118,21 +123,20 @@ fn render_segments(out: &mut String, dialect: &Dialect, segments: &[Segment<'_>]
                     ),
                     Direction::Down => (dialect.mark_failed(version), dialect.delete(version)),
                 };
-                let _ = writeln!(out, "-- {} runs outside a transaction", step.script.file);
+                let _ = writeln!(
+                    out,
+                    "-- {} {} ({}), outside a transaction",
+                    step.migration.version, step.migration.name, step.script.file
+                );
                 let _ = writeln!(out, "{before};");
-                render_script(out, step);
+                render_statements(out, step);
                 let _ = writeln!(out, "{after};\n");
             }
         }
     }
 }
 
-fn render_script(out: &mut String, step: &Step<'_>) {
-    let _ = writeln!(
-        out,
-        "-- {} {} ({})",
-        step.migration.version, step.migration.name, step.script.file
-    );
+fn render_statements(out: &mut String, step: &Step<'_>) {
     for statement in migrate_core::split_statements(step.script.sql()) {
         let _ = writeln!(out, "{statement};");
     }

@@ -1,0 +1,326 @@
+//! Command-line subcommands (feature `cli`): `status`, `up`, `down`, `sql`,
+//! `verify`, `stamp` and `repair`, for an app binary to expose, so a
+//! single-binary deploy needs no separate tool on the server.
+//!
+//! ```no_run
+//! static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("../migrations");
+//!
+//! #[tokio::main]
+//! async fn main() -> std::process::ExitCode {
+//!     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+//!     if args.get(1).is_some_and(|arg| arg == "migrate") {
+//!         // `myapp migrate status`, `myapp migrate sql --backend postgres`, ...
+//!         return migrate_runtime::cli::run_from(&MIGRATIONS, args.into_iter().skip(1)).await;
+//!     }
+//!     // ... the app's normal job ...
+//!     std::process::ExitCode::SUCCESS
+//! }
+//! ```
+//!
+//! Settings come from `migrate.toml` (or `--config`), then
+//! `MIGRATE_DATABASE_URL` / `DATABASE_URL`, then `--database-url`. Output is
+//! a human-readable table, or JSON with `--json`. Exit codes: 0 success, 1
+//! failure (including `verify` finding drift), 2 usage error. Logs go to
+//! stderr, filtered by `RUST_LOG` or `log.level`.
+
+mod new;
+mod output;
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::{BackendKind, Config, Error, Migration, Migrations, Migrator};
+use output::Output;
+
+/// Runs the subcommand named by the process arguments over `migrations`.
+pub async fn run(migrations: &Migrations) -> ExitCode {
+    run_from(migrations, std::env::args_os()).await
+}
+
+/// Runs the subcommand in `args` (the first item is the program name, as in
+/// `std::env::args_os()`) over the embedded `migrations`.
+pub async fn run_from<I, T>(migrations: &Migrations, args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match EmbeddedCli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(usage) => return usage_exit(usage),
+    };
+    let Some(config) = setup(&cli.global) else {
+        return ExitCode::from(2);
+    };
+    let migrator = config.apply_to(migrations.migrator());
+    execute(&cli.global, &config, &migrator, &cli.command).await
+}
+
+/// Entry point of the standalone `migrate` binary: reads the migrations
+/// directory (`--dir`, else `migrate.dir` from the config, else
+/// `migrations`) at run time, through the same parser as the macro.
+pub async fn run_standalone<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match StandaloneCli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(usage) => return usage_exit(usage),
+    };
+    let Some(config) = setup(&cli.global) else {
+        return ExitCode::from(2);
+    };
+    let dir = cli
+        .dir
+        .clone()
+        .unwrap_or_else(|| config.migrate.dir.clone());
+    let out = Output::new(cli.global.json);
+    if let StandaloneCommand::New { name, reversible } = &cli.command {
+        return match new::create(&dir, name, *reversible) {
+            Ok(paths) => out.created(&paths),
+            Err(message) => out.failure(&message),
+        };
+    }
+    let migrations: Vec<Migration> = match migrate_core::load_dir(&dir) {
+        Ok(migrations) => migrations,
+        Err(error) => return out.failure(&error.to_string()),
+    };
+    let migrator = config.migrator(&migrations);
+    match &cli.command {
+        StandaloneCommand::Shared(command) => {
+            execute(&cli.global, &config, &migrator, command).await
+        }
+        StandaloneCommand::New { .. } => ExitCode::SUCCESS,
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "migrate",
+    about = "Apply, inspect and render this binary's database migrations"
+)]
+struct EmbeddedCli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "migrate",
+    version,
+    about = "Apply, inspect and render the SQL migrations of a directory"
+)]
+struct StandaloneCli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    /// Migrations directory [default: `migrate.dir` from the config, else `migrations`]
+    #[arg(long, global = true, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: StandaloneCommand,
+}
+
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// Database URL; overrides migrate.toml, MIGRATE_DATABASE_URL and DATABASE_URL
+    #[arg(long, short = 'd', global = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// Configuration file [default: migrate.toml, if present]
+    #[arg(long, short = 'c', global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Print JSON instead of tables
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show every migration: applied, pending, divergent, missing or failed
+    Status,
+    /// Apply pending migrations
+    Up {
+        /// Stop after this version
+        #[arg(long, value_name = "VERSION")]
+        to: Option<i64>,
+    },
+    /// Revert applied migrations newer than a version, with their down scripts
+    Down {
+        /// The version to end at (0 reverts everything)
+        #[arg(long, value_name = "VERSION")]
+        to: i64,
+    },
+    /// Print the SQL a run would execute, without connecting
+    Sql {
+        /// Backend to render for [default: the database URL's]
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
+        /// Start after this version (up), or from this version (down)
+        #[arg(long, value_name = "VERSION")]
+        from: Option<i64>,
+        /// End at this version
+        #[arg(long, value_name = "VERSION")]
+        to: Option<i64>,
+        /// Render the revert direction (needs --to)
+        #[arg(long, requires = "to")]
+        down: bool,
+    },
+    /// Exit 1 if any migration is divergent, missing or failed: a deploy gate
+    Verify,
+    /// Record migrations up to VERSION as applied without running them
+    Stamp {
+        /// The newest version to record
+        version: i64,
+    },
+    /// Clear rows of failed migrations after fixing the schema by hand
+    Repair,
+}
+
+#[derive(Debug, Subcommand)]
+enum StandaloneCommand {
+    #[command(flatten)]
+    Shared(Command),
+    /// Create the next migration file in the migrations directory
+    New {
+        /// The descriptive part of the file name (letters, digits, `_`, `-`)
+        name: String,
+        /// Create an .up.sql and .down.sql pair
+        #[arg(long)]
+        reversible: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum BackendArg {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl From<BackendArg> for BackendKind {
+    fn from(arg: BackendArg) -> Self {
+        match arg {
+            BackendArg::Sqlite => BackendKind::Sqlite,
+            BackendArg::Postgres => BackendKind::Postgres,
+            BackendArg::Mysql => BackendKind::MySql,
+        }
+    }
+}
+
+/// Loads the configuration, applies `--database-url`, installs logging.
+/// `None` after printing the problem: a usage error.
+fn setup(global: &GlobalArgs) -> Option<Config> {
+    let mut config = match Config::load(global.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return None;
+        }
+    };
+    if let Some(url) = &global.database_url {
+        config.database.url = Some(url.clone());
+    }
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.log.level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // An app that already installed a subscriber keeps it.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+    Some(config)
+}
+
+fn usage_exit(usage: clap::Error) -> ExitCode {
+    let _ = usage.print();
+    if usage.use_stderr() {
+        ExitCode::from(2)
+    } else {
+        // --help and --version
+        ExitCode::SUCCESS
+    }
+}
+
+/// Why a subcommand did not succeed.
+enum Failure {
+    /// Bad invocation: exit code 2.
+    Usage(String),
+    /// The work failed: exit code 1.
+    Failed(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure::Failed(error)
+    }
+}
+
+async fn execute(
+    global: &GlobalArgs,
+    config: &Config,
+    migrator: &Migrator<'_>,
+    command: &Command,
+) -> ExitCode {
+    let out = Output::new(global.json);
+    match run_command(&out, config, migrator, command).await {
+        Ok(code) => code,
+        Err(Failure::Usage(message)) => out.usage(&message),
+        Err(Failure::Failed(error)) => out.failure(&error.to_string()),
+    }
+}
+
+async fn run_command(
+    out: &Output,
+    config: &Config,
+    migrator: &Migrator<'_>,
+    command: &Command,
+) -> Result<ExitCode, Failure> {
+    let url = || {
+        config.database_url().ok_or_else(|| {
+            Failure::Usage("no database URL: pass --database-url, set MIGRATE_DATABASE_URL or DATABASE_URL, or set database.url in migrate.toml".to_owned())
+        })
+    };
+    Ok(match command {
+        Command::Status => out.status(&migrator.status(url()?).await?),
+        Command::Verify => out.verify(&migrator.status(url()?).await?),
+        Command::Up { to } => {
+            let migrator = match to {
+                Some(to) => migrator.clone().target(*to),
+                None => migrator.clone(),
+            };
+            out.report(&migrator.run(url()?).await?)
+        }
+        Command::Down { to } => out.report(&migrator.revert(url()?, *to).await?),
+        Command::Stamp { version } => {
+            out.versions("stamped", &migrator.stamp(url()?, *version).await?)
+        }
+        Command::Repair => out.versions("cleared", &migrator.repair(url()?).await?),
+        Command::Sql {
+            backend,
+            from,
+            to,
+            down,
+        } => {
+            let backend = match backend {
+                Some(backend) => BackendKind::from(*backend),
+                None => BackendKind::from_url(url().map_err(|_| {
+                    Failure::Usage(
+                        "`sql` needs --backend, or a database URL to take the backend from"
+                            .to_owned(),
+                    )
+                })?)?,
+            };
+            let sql = match (down, to) {
+                (true, Some(to)) => migrator.render_down(backend, *from, *to)?,
+                _ => migrator.render_up(backend, *from, *to)?,
+            };
+            out.sql(backend, &sql)
+        }
+    })
+}

@@ -1,0 +1,191 @@
+//! What the subcommands print: tables for people, JSON for machines.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use crate::{Applied, BackendKind, Report, Status, StatusEntry};
+
+/// Prints results on stdout and problems on stderr (or as JSON on stdout),
+/// and picks the exit code.
+pub(super) struct Output {
+    json: bool,
+}
+
+impl Output {
+    pub fn new(json: bool) -> Self {
+        Output { json }
+    }
+
+    pub fn status(&self, status: &Status) -> ExitCode {
+        if self.json {
+            print_json(&json!({
+                "backend": status.backend.name(),
+                "migrations": status.entries.iter().map(entry_json).collect::<Vec<_>>(),
+            }));
+        } else {
+            print_table(status.entries.iter());
+        }
+        ExitCode::SUCCESS
+    }
+
+    pub fn verify(&self, status: &Status) -> ExitCode {
+        let problems: Vec<&StatusEntry> = status.problems().collect();
+        if self.json {
+            print_json(&json!({
+                "ok": problems.is_empty(),
+                "backend": status.backend.name(),
+                "problems": problems.iter().map(|e| entry_json(e)).collect::<Vec<_>>(),
+                "pending": status.pending().count(),
+            }));
+        } else if problems.is_empty() {
+            println!(
+                "ok: {} applied, {} pending, no divergent, missing or failed migrations",
+                status.entries.len() - status.pending().count(),
+                status.pending().count()
+            );
+        } else {
+            println!("verify failed: {} problem(s)", problems.len());
+            print_table(problems.iter().copied());
+        }
+        if problems.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    }
+
+    pub fn report(&self, report: &Report) -> ExitCode {
+        if self.json {
+            print_json(&json!({
+                "backend": report.backend.name(),
+                "applied": report.applied.iter().map(applied_json).collect::<Vec<_>>(),
+                "reverted": report.reverted.iter().map(applied_json).collect::<Vec<_>>(),
+            }));
+        } else if report.is_up_to_date() {
+            println!("nothing to do: the database is up to date");
+        } else {
+            for (verb, list) in [("applied", &report.applied), ("reverted", &report.reverted)] {
+                for done in list {
+                    println!(
+                        "{verb} {} {} ({}) in {} ms",
+                        done.version,
+                        done.name,
+                        done.file,
+                        done.duration.as_millis()
+                    );
+                }
+            }
+        }
+        ExitCode::SUCCESS
+    }
+
+    pub fn versions(&self, what: &str, versions: &[i64]) -> ExitCode {
+        if self.json {
+            print_json(&json!({ what: versions }));
+        } else if versions.is_empty() {
+            println!("{what}: none");
+        } else {
+            let list: Vec<String> = versions.iter().map(i64::to_string).collect();
+            println!("{what}: {}", list.join(", "));
+        }
+        ExitCode::SUCCESS
+    }
+
+    pub fn sql(&self, backend: BackendKind, sql: &str) -> ExitCode {
+        if self.json {
+            print_json(&json!({ "backend": backend.name(), "sql": sql }));
+        } else {
+            print!("{sql}");
+        }
+        ExitCode::SUCCESS
+    }
+
+    pub fn created(&self, paths: &[PathBuf]) -> ExitCode {
+        if self.json {
+            let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            print_json(&json!({ "created": paths }));
+        } else {
+            for path in paths {
+                println!("created {}", path.display());
+            }
+        }
+        ExitCode::SUCCESS
+    }
+
+    /// The work failed: exit code 1.
+    pub fn failure(&self, message: &str) -> ExitCode {
+        self.problem(message);
+        ExitCode::FAILURE
+    }
+
+    /// The invocation was wrong: exit code 2.
+    pub fn usage(&self, message: &str) -> ExitCode {
+        self.problem(message);
+        ExitCode::from(2)
+    }
+
+    fn problem(&self, message: &str) {
+        if self.json {
+            print_json(&json!({ "error": message }));
+        } else {
+            eprintln!("error: {message}");
+        }
+    }
+}
+
+fn print_json(value: &serde_json::Value) {
+    println!("{value:#}");
+}
+
+fn entry_json(entry: &StatusEntry) -> serde_json::Value {
+    json!({
+        "version": entry.version,
+        "name": entry.name,
+        "file": entry.file,
+        "state": entry.state.name(),
+        "applied_at": entry.applied_at,
+        "duration_ms": entry.duration_ms,
+    })
+}
+
+fn applied_json(applied: &Applied) -> serde_json::Value {
+    json!({
+        "version": applied.version,
+        "name": applied.name,
+        "file": applied.file,
+        "duration_ms": applied.duration.as_millis() as u64,
+    })
+}
+
+fn print_table<'a>(entries: impl Iterator<Item = &'a StatusEntry>) {
+    let rows: Vec<[String; 5]> = entries
+        .map(|e| {
+            [
+                e.version.to_string(),
+                e.name.clone(),
+                e.state.name().to_owned(),
+                e.applied_at.clone().unwrap_or_default(),
+                e.duration_ms
+                    .map(|ms| format!("{ms} ms"))
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let header = ["VERSION", "NAME", "STATE", "APPLIED AT", "DURATION"].map(str::to_owned);
+    let mut widths = header.clone().map(|h| h.len());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.len());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+}

@@ -1,0 +1,378 @@
+//! The standalone `migrate` binary, run for real: every subcommand, its exit
+//! code and its `--json` shape.
+#![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use common::TestDb;
+use migrate_runtime::BackendKind;
+use serde_json::Value;
+
+/// A project directory with a copy of the sample migrations.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    for entry in std::fs::read_dir(source).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), migrations.join(entry.file_name())).unwrap();
+    }
+    dir
+}
+
+fn migrate(project: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("migrate").unwrap();
+    cmd.current_dir(project)
+        .env_remove("DATABASE_URL")
+        .env_remove("MIGRATE_DATABASE_URL")
+        .env_remove("RUST_LOG");
+    cmd
+}
+
+fn json(output: &std::process::Output) -> Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+fn sqlite_url(project: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", project.join("app.db").display())
+}
+
+#[test]
+fn every_subcommand_on_sqlite() {
+    let project = project();
+    let dir = project.path();
+    let url = sqlite_url(dir);
+
+    let status = migrate(dir)
+        .args(["-d", &url, "status", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(0));
+    let status = json(&status);
+    assert_eq!(status["backend"], "sqlite");
+    assert_eq!(status["migrations"].as_array().unwrap().len(), 4);
+    assert_eq!(status["migrations"][0]["state"], "pending");
+    assert_eq!(status["migrations"][0]["file"], "0001_create_users.sql");
+
+    let up = migrate(dir)
+        .args(["-d", &url, "up", "--to", "2", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(up.status.code(), Some(0));
+    let up = json(&up);
+    let versions: Vec<i64> = up["applied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions, [1, 2]);
+    assert!(up["applied"][0]["duration_ms"].is_u64());
+
+    let table = migrate(dir).args(["-d", &url, "status"]).output().unwrap();
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(text.starts_with("VERSION  NAME"), "{text}");
+    assert!(
+        text.lines().nth(2).unwrap().contains("applied")
+            && text.lines().nth(3).unwrap().contains("pending"),
+        "{text}"
+    );
+
+    migrate(dir)
+        .args(["-d", &url, "up"])
+        .assert()
+        .success()
+        .stdout(predicates_str("applied 4 create_visits"));
+    migrate(dir)
+        .args(["-d", &url, "up"])
+        .assert()
+        .success()
+        .stdout(predicates_str("up to date"));
+
+    let down = migrate(dir)
+        .args(["-d", &url, "down", "--to", "1", "--json"])
+        .output()
+        .unwrap();
+    let message = String::from_utf8_lossy(&down.stdout).into_owned();
+    assert_eq!(
+        down.status.code(),
+        Some(1),
+        "3 and 4 have no down script: {message}"
+    );
+    assert!(
+        json(&down)["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be reverted"),
+        "{message}"
+    );
+
+    let verify = migrate(dir)
+        .args(["-d", &url, "verify", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(verify.status.code(), Some(0));
+    assert_eq!(json(&verify)["ok"], true);
+
+    let sql = migrate(dir)
+        .args(["sql", "--backend", "postgres", "--to", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(sql.status.code(), Some(0));
+    let sql = String::from_utf8(sql.stdout).unwrap();
+    assert!(
+        sql.contains("CREATE TABLE IF NOT EXISTS \"migrate_history\"")
+            && sql.contains("CREATE TABLE users"),
+        "{sql}"
+    );
+    let sql_json = migrate(dir)
+        .args([
+            "-d", &url, "sql", "--down", "--from", "2", "--to", "1", "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(sql_json.status.code(), Some(0));
+    let sql_json = json(&sql_json);
+    assert_eq!(sql_json["backend"], "sqlite", "backend taken from the URL");
+    assert!(sql_json["sql"]
+        .as_str()
+        .unwrap()
+        .contains("DROP TABLE notes;"));
+
+    let created = migrate(dir)
+        .args(["new", "add_tags", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(created.status.code(), Some(0));
+    let created = json(&created);
+    assert!(created["created"][0]
+        .as_str()
+        .unwrap()
+        .ends_with("0005_add_tags.sql"));
+    std::fs::write(
+        dir.join("migrations/0005_add_tags.sql"),
+        "CREATE TABLE tags (name TEXT);",
+    )
+    .unwrap();
+    migrate(dir).args(["-d", &url, "up"]).assert().success();
+    migrate(dir)
+        .args(["new", "--reversible", "rename_tags"])
+        .assert()
+        .success()
+        .stdout(predicates_str("0006_rename_tags.down.sql"));
+}
+
+#[test]
+fn stamp_then_up_skips_the_stamped_versions() {
+    let project = project();
+    let dir = project.path();
+    let url = sqlite_url(dir);
+    let stamp = migrate(dir)
+        .args(["-d", &url, "stamp", "3", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(stamp.status.code(), Some(0));
+    assert_eq!(json(&stamp)["stamped"], serde_json::json!([1, 2, 3]));
+    let up = migrate(dir)
+        .args(["-d", &url, "up", "--json"])
+        .output()
+        .unwrap();
+    let versions: Vec<i64> = json(&up)["applied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions, [4], "stamped versions are not run");
+}
+
+#[test]
+fn verify_exits_1_on_an_edited_script_and_repair_clears_failed_rows() {
+    let project = project();
+    let dir = project.path();
+    let url = sqlite_url(dir);
+    migrate(dir).args(["-d", &url, "up"]).assert().success();
+    std::fs::write(
+        dir.join("migrations/0004_create_visits.sql"),
+        "CREATE TABLE visits (id BIGINT PRIMARY KEY);",
+    )
+    .unwrap();
+
+    let verify = migrate(dir).args(["-d", &url, "verify"]).output().unwrap();
+    assert_eq!(verify.status.code(), Some(1));
+    let text = String::from_utf8(verify.stdout).unwrap();
+    assert!(
+        text.contains("divergent") && text.contains("create_visits"),
+        "{text}"
+    );
+    let verify = migrate(dir)
+        .args(["-d", &url, "verify", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(verify.status.code(), Some(1));
+    let verify = json(&verify);
+    assert_eq!(verify["ok"], false);
+    assert_eq!(verify["problems"][0]["version"], 4);
+    assert_eq!(verify["problems"][0]["state"], "divergent");
+
+    let up = migrate(dir).args(["-d", &url, "up"]).output().unwrap();
+    assert_eq!(up.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&up.stderr).contains("was edited after it was applied"));
+
+    let repair = migrate(dir)
+        .args(["-d", &url, "repair", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(repair.status.code(), Some(0));
+    assert_eq!(json(&repair)["cleared"], serde_json::json!([]));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let project = project();
+    let dir = project.path();
+    for args in [
+        vec!["bogus"],
+        vec!["down"],
+        vec!["up", "--to", "soon"],
+        vec!["sql", "--backend", "oracle"],
+    ] {
+        let output = migrate(dir).args(&args).output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let no_url = migrate(dir).arg("status").output().unwrap();
+    assert_eq!(no_url.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_url.stderr).contains("no database URL"));
+    let no_backend = migrate(dir).arg("sql").output().unwrap();
+    assert_eq!(no_backend.status.code(), Some(2));
+
+    std::fs::write(dir.join("migrate.toml"), "[migrate]\ntabel = \"x\"\n").unwrap();
+    let typo = migrate(dir).arg("status").output().unwrap();
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&typo.stderr).contains("tabel"),
+        "the unknown key is named"
+    );
+
+    migrate(dir).arg("--help").assert().success();
+}
+
+#[test]
+fn settings_come_from_file_then_environment_then_flags() {
+    let project = project();
+    let dir = project.path();
+    let db = |name: &str| format!("sqlite://{}?mode=rwc", dir.join(name).display());
+    std::fs::write(
+        dir.join("migrate.toml"),
+        format!(
+            "[database]\nurl = \"{}\"\n\n[migrate]\ntable = \"schema_history\"\n",
+            db("file.db")
+        ),
+    )
+    .unwrap();
+    migrate(dir).args(["up", "--to", "1"]).assert().success();
+    migrate(dir)
+        .env("DATABASE_URL", db("env.db"))
+        .args(["up", "--to", "1"])
+        .assert()
+        .success();
+    migrate(dir)
+        .env("DATABASE_URL", db("env.db"))
+        .env("MIGRATE_DATABASE_URL", db("migrate_env.db"))
+        .args(["up", "--to", "1"])
+        .assert()
+        .success();
+    migrate(dir)
+        .env("MIGRATE_DATABASE_URL", db("migrate_env.db"))
+        .args(["-d", &db("flag.db"), "up", "--to", "1"])
+        .assert()
+        .success();
+    for name in ["file.db", "env.db", "migrate_env.db", "flag.db"] {
+        let status = migrate(dir)
+            .args(["-d", &db(name), "status", "--json"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            json(&status)["migrations"][0]["state"],
+            "applied",
+            "{name} was migrated, in table schema_history"
+        );
+    }
+    let other = migrate(dir)
+        .args(["-c", "/nonexistent/migrate.toml", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        other.status.code(),
+        Some(2),
+        "an explicit config file must exist"
+    );
+}
+
+#[tokio::test]
+async fn passwords_never_appear_in_any_output() {
+    let project = project();
+    let dir = project.path().to_owned();
+    let mut urls = vec![
+        "postgres://app:Sup3rS3cretPw@127.0.0.1:1/app".to_owned(),
+        "mysql://app:Sup3rS3cretPw@127.0.0.1:1/app".to_owned(),
+    ];
+    if let Some(db) = TestDb::create(BackendKind::Postgres, "postgres::cli_passwords").await {
+        let at = db.url.find('@').unwrap_or("postgres://".len());
+        urls.push(format!(
+            "postgres://postgres:Sup3rS3cretPw@{}/no_such_db",
+            db.url[at..]
+                .trim_start_matches('@')
+                .split('/')
+                .next()
+                .unwrap()
+        ));
+    }
+    for url in &urls {
+        for args in [
+            vec!["status"],
+            vec!["up"],
+            vec!["verify", "--json"],
+            vec!["repair"],
+            vec!["sql"],
+        ] {
+            let output = migrate(&dir)
+                .env("RUST_LOG", "trace")
+                .env("DATABASE_URL", url)
+                .args(&args)
+                .output()
+                .unwrap();
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            assert!(
+                !all.contains("Sup3rS3cretPw"),
+                "{args:?} leaked the password:\n{all}"
+            );
+            if args[0] != "sql" {
+                assert_eq!(output.status.code(), Some(1), "{args:?}: {all}");
+                assert!(
+                    all.contains(":***@"),
+                    "{args:?}: the redacted URL names the server: {all}"
+                );
+            }
+        }
+    }
+}
+
+fn predicates_str(needle: &'static str) -> impl predicates::Predicate<str> {
+    predicates::str::contains(needle)
+}
