@@ -43,11 +43,24 @@ fn sqlite_url(project: &Path) -> String {
     format!("sqlite://{}?mode=rwc", project.join("app.db").display())
 }
 
-#[test]
-fn every_subcommand_on_sqlite() {
+#[tokio::test]
+async fn every_subcommand_on_every_backend() {
+    for kind in [
+        BackendKind::Sqlite,
+        BackendKind::Postgres,
+        BackendKind::MySql,
+    ] {
+        let Some(db) = TestDb::create(kind, &format!("{kind}::cli_every_subcommand")).await else {
+            continue;
+        };
+        every_subcommand(&db);
+    }
+}
+
+fn every_subcommand(db: &TestDb) {
     let project = project();
     let dir = project.path();
-    let url = sqlite_url(dir);
+    let url = db.url.clone();
 
     let status = migrate(dir)
         .args(["-d", &url, "status", "--json"])
@@ -55,7 +68,7 @@ fn every_subcommand_on_sqlite() {
         .unwrap();
     assert_eq!(status.status.code(), Some(0));
     let status = json(&status);
-    assert_eq!(status["backend"], "sqlite");
+    assert_eq!(status["backend"], db.kind.name());
     assert_eq!(status["migrations"].as_array().unwrap().len(), 4);
     assert_eq!(status["migrations"][0]["state"], "pending");
     assert_eq!(status["migrations"][0]["file"], "0001_create_users.sql");
@@ -139,7 +152,11 @@ fn every_subcommand_on_sqlite() {
         .unwrap();
     assert_eq!(sql_json.status.code(), Some(0));
     let sql_json = json(&sql_json);
-    assert_eq!(sql_json["backend"], "sqlite", "backend taken from the URL");
+    assert_eq!(
+        sql_json["backend"],
+        db.kind.name(),
+        "backend taken from the URL"
+    );
     assert!(sql_json["sql"]
         .as_str()
         .unwrap()
