@@ -83,6 +83,14 @@ async fn lock_wait_times_out_with_a_clear_error(db: TestDb) {
         "{message}"
     );
     assert!(message.contains(db.kind.name()), "{message}");
+    let database = match db.kind {
+        BackendKind::Sqlite => "test.db".to_owned(),
+        _ => format!("database `{}`", db.name),
+    };
+    assert!(
+        message.contains(&database),
+        "the error names the database: {message}"
+    );
 
     if let Some(first) = first {
         assert_eq!(first.await.unwrap().unwrap().applied.len(), 1);

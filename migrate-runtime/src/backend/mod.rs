@@ -42,6 +42,10 @@ pub trait Backend:
         -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
 
     #[doc(hidden)]
+    /// The database's name (SQLite: its file), for error messages.
+    fn database_name(&mut self) -> impl Future<Output = Result<String, sqlx::Error>> + Send;
+
+    #[doc(hidden)]
     /// Whether `error` means another connection kept the database locked for
     /// longer than the busy timeout.
     fn is_busy(error: &sqlx::Error) -> bool {

@@ -22,6 +22,13 @@ impl Backend for MySqlConnection {
         }
     }
 
+    async fn database_name(&mut self) -> Result<String, sqlx::Error> {
+        sqlx::raw_sql("SELECT COALESCE(DATABASE(), '')")
+            .fetch_one(self)
+            .await?
+            .try_get(0)
+    }
+
     async fn try_lock(&mut self, table: String) -> Result<bool, sqlx::Error> {
         let sql = format!("SELECT GET_LOCK({}, 0)", lock_name(&table));
         let acquired: Option<i64> = sqlx::raw_sql(AssertSqlSafe(sql).into_sql_str())

@@ -22,6 +22,13 @@ impl Backend for PgConnection {
         }
     }
 
+    async fn database_name(&mut self) -> Result<String, sqlx::Error> {
+        sqlx::raw_sql("SELECT current_database()")
+            .fetch_one(self)
+            .await?
+            .try_get(0)
+    }
+
     async fn try_lock(&mut self, table: String) -> Result<bool, sqlx::Error> {
         let sql = format!("SELECT pg_try_advisory_lock({})", lock_key(&table));
         sqlx::raw_sql(AssertSqlSafe(sql).into_sql_str())

@@ -1,4 +1,4 @@
-use sqlx::{SqlStr, SqliteConnection};
+use sqlx::{Row, SqlStr, SqliteConnection};
 
 use super::{decode_history, Backend, HistoryRow};
 use crate::BackendKind;
@@ -25,6 +25,13 @@ impl Backend for SqliteConnection {
         // SQLITE_BUSY and its extended codes (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT).
         matches!(error, sqlx::Error::Database(e)
             if matches!(e.code().as_deref(), Some("5" | "261" | "517" | "773")))
+    }
+
+    async fn database_name(&mut self) -> Result<String, sqlx::Error> {
+        sqlx::raw_sql("SELECT file FROM pragma_database_list WHERE name = 'main'")
+            .fetch_one(self)
+            .await?
+            .try_get(0)
     }
 
     async fn try_lock(&mut self, _table: String) -> Result<bool, sqlx::Error> {

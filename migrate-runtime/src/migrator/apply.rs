@@ -49,7 +49,7 @@ impl<'m> Migrator<'m> {
         let mut tx = conn
             .begin_with(B::KIND.begin())
             .await
-            .map_err(|source| self.busy_or::<B>(source, |source| failed(first, source)))?;
+            .map_err(|source| failed(first, source))?;
         let mut done = Vec::new();
         for step in steps {
             if self.changed_meanwhile::<B>(&mut tx, dialect, step).await? {

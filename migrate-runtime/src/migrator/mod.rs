@@ -353,9 +353,12 @@ impl<'m> Migrator<'m> {
     }
 
     async fn create_table<B: Backend>(&self, conn: &mut B, dialect: &Dialect) -> Result<(), Error> {
-        conn.execute(dynamic(dialect.create_table()))
-            .await
-            .map_err(|source| self.busy_or::<B>(source, |source| self.history_error(source)))
+        match conn.execute(dynamic(dialect.create_table())).await {
+            Ok(()) => Ok(()),
+            Err(source) => Err(self
+                .busy_as_lock_timeout(conn, self.history_error(source))
+                .await),
+        }
     }
 
     /// Releases the lock taken by [`lock`](Self::lock), whether the work
@@ -400,19 +403,29 @@ impl<'m> Migrator<'m> {
     }
 
     /// A busy database (SQLite's write lock held past the busy timeout) is a
-    /// lock timeout; anything else is what `other` makes of it.
-    fn busy_or<B: Backend>(
-        &self,
-        source: sqlx::Error,
-        other: impl FnOnce(sqlx::Error) -> Error,
-    ) -> Error {
-        if B::is_busy(&source) {
-            Error::LockTimeout {
-                database: format!("{} (database write lock)", B::KIND),
-                timeout: self.lock_timeout,
+    /// lock timeout, whichever statement met it.
+    async fn busy_as_lock_timeout<B: Backend>(&self, conn: &mut B, error: Error) -> Error {
+        match &error {
+            Error::Migration { source, .. } | Error::History { source, .. }
+                if B::is_busy(source) =>
+            {
+                self.lock_timeout_error(conn).await
             }
-        } else {
-            other(source)
+            _ => error,
+        }
+    }
+
+    /// The lock-timeout error, naming the database (one extra query, on this
+    /// failure path only).
+    async fn lock_timeout_error<B: Backend>(&self, conn: &mut B) -> Error {
+        let name = conn.database_name().await.unwrap_or_default();
+        Error::LockTimeout {
+            database: format!(
+                "{} database `{name}` (version table {})",
+                B::KIND,
+                self.table
+            ),
+            timeout: self.lock_timeout,
         }
     }
 
@@ -443,10 +456,7 @@ impl<'m> Migrator<'m> {
             }
             let waited = started.elapsed();
             if waited >= self.lock_timeout {
-                return Err(Error::LockTimeout {
-                    database: format!("{} (version table {})", B::KIND, self.table),
-                    timeout: self.lock_timeout,
-                });
+                return Err(self.lock_timeout_error(conn).await);
             }
             if !announced {
                 tracing::info!(target: "migrate", backend = %B::KIND, "waiting for another migrator to release the lock");

@@ -44,7 +44,8 @@ pub struct TestDb {
     pub kind: BackendKind,
     pub url: String,
     admin_url: Option<String>,
-    name: String,
+    /// The database name on a server, a unique label for SQLite.
+    pub name: String,
     _dir: Option<tempfile::TempDir>,
 }
 
