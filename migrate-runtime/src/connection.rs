@@ -63,3 +63,16 @@ macro_rules! with_backend {
     };
 }
 pub(crate) use with_backend;
+
+/// Opens a connection to `$url`, evaluates `$body` with `$conn` bound to it
+/// (as with [`with_backend!`]), closes the connection and yields the body's
+/// result: the shape of every `Migrator` method that takes a URL.
+macro_rules! with_connection {
+    ($url:expr, $busy_timeout:expr, |$conn:ident| $body:expr) => {{
+        let mut any = $crate::connection::AnyConnection::open($url, $busy_timeout).await?;
+        let result = $crate::connection::with_backend!(&mut any, |$conn| $body);
+        any.close().await;
+        result
+    }};
+}
+pub(crate) use with_connection;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
 
 use crate::backend::Backend;
-use crate::connection::{with_backend, AnyConnection};
+use crate::connection::with_connection;
 use crate::dialect::Dialect;
 use crate::plan::{self, Direction, Rules};
 use crate::{Error, HistoryRow, Migration, Report, Status};
@@ -150,10 +150,7 @@ impl<'m> Migrator<'m> {
     /// Opens one connection to `url` (sqlx URL syntax; the scheme picks the
     /// backend), brings the database up to date, and closes the connection.
     pub async fn run(&self, url: &str) -> Result<Report, Error> {
-        let mut conn = AnyConnection::open(url, self.lock_timeout).await?;
-        let report = with_backend!(&mut conn, |conn| self.run_on(conn).await);
-        conn.close().await;
-        report
+        with_connection!(url, self.lock_timeout, |conn| self.run_on(conn).await)
     }
 
     /// Brings the database up to date over a connection the caller owns.
@@ -189,10 +186,9 @@ impl<'m> Migrator<'m> {
     /// row commit together. Everything is checked before anything runs: a
     /// migration without a down script is an [`Error::Irreversible`].
     pub async fn revert(&self, url: &str, version: i64) -> Result<Report, Error> {
-        let mut conn = AnyConnection::open(url, self.lock_timeout).await?;
-        let report = with_backend!(&mut conn, |conn| self.revert_on(conn, version).await);
-        conn.close().await;
-        report
+        with_connection!(url, self.lock_timeout, |conn| self
+            .revert_on(conn, version)
+            .await)
     }
 
     /// [`revert`](Self::revert) over a connection the caller owns.
@@ -207,10 +203,9 @@ impl<'m> Migrator<'m> {
     /// applied without running it: for adopting a database whose schema
     /// already matches. Returns the versions stamped.
     pub async fn stamp(&self, url: &str, version: i64) -> Result<Vec<i64>, Error> {
-        let mut conn = AnyConnection::open(url, self.lock_timeout).await?;
-        let stamped = with_backend!(&mut conn, |conn| self.stamp_on(conn, version).await);
-        conn.close().await;
-        stamped
+        with_connection!(url, self.lock_timeout, |conn| self
+            .stamp_on(conn, version)
+            .await)
     }
 
     /// [`stamp`](Self::stamp) over a connection the caller owns.
@@ -227,10 +222,7 @@ impl<'m> Migrator<'m> {
 
     /// Reads where every migration stands, without changing anything.
     pub async fn status(&self, url: &str) -> Result<Status, Error> {
-        let mut conn = AnyConnection::open(url, self.lock_timeout).await?;
-        let status = with_backend!(&mut conn, |conn| self.status_on(conn).await);
-        conn.close().await;
-        status
+        with_connection!(url, self.lock_timeout, |conn| self.status_on(conn).await)
     }
 
     /// [`status`](Self::status) over a connection the caller owns.
@@ -248,10 +240,7 @@ impl<'m> Migrator<'m> {
     /// fixed by hand, so the next run applies them again. Returns the versions
     /// cleared. Opens one connection to `url`, like [`run`](Self::run).
     pub async fn repair(&self, url: &str) -> Result<Vec<i64>, Error> {
-        let mut conn = AnyConnection::open(url, self.lock_timeout).await?;
-        let cleared = with_backend!(&mut conn, |conn| self.repair_on(conn).await);
-        conn.close().await;
-        cleared
+        with_connection!(url, self.lock_timeout, |conn| self.repair_on(conn).await)
     }
 
     /// [`repair`](Self::repair) over a connection the caller owns. Takes the
