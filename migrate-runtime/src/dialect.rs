@@ -148,6 +148,26 @@ impl Dialect {
         )
     }
 
+    /// The whole history as one row: the row count and every row packed as
+    /// `version:checksum:success:name`, comma-separated (names and checksums
+    /// cannot contain either separator). One row instead of one per
+    /// migration makes the startup check cheap; the count detects a
+    /// truncated aggregate (MySQL's `group_concat_max_len`).
+    pub fn select_summary(&self) -> String {
+        let packed = match self.kind {
+            BackendKind::Sqlite => {
+                "group_concat(version || ':' || checksum || ':' || success || ':' || name, ',')"
+            }
+            BackendKind::Postgres => {
+                "string_agg(version || ':' || checksum || ':' || success::int || ':' || name, ',')"
+            }
+            BackendKind::MySql => {
+                "GROUP_CONCAT(CONCAT(version, ':', checksum, ':', success, ':', name) SEPARATOR ',')"
+            }
+        };
+        format!("SELECT COUNT(*), {packed} FROM {}", self.table)
+    }
+
     pub fn select_history(&self) -> String {
         format!(
             "SELECT version, name, checksum, success FROM {} ORDER BY version",

@@ -12,7 +12,7 @@ use common::{migrations, Conn, QueryLog, StatementLog, TestDb};
 use migrate_runtime::{BackendKind, Migrator};
 
 #[tokio::test]
-async fn second_run_sends_exactly_one_select() {
+async fn second_run_sends_exactly_one_select_returning_one_row() {
     let set = migrations(&[
         (
             "0001_users.sql",
@@ -66,12 +66,9 @@ async fn second_run_sends_exactly_one_select() {
         .unwrap();
         assert!(report.is_up_to_date());
         let select = match kind {
-            BackendKind::MySql => {
-                "SELECT version, name, checksum, success FROM `migrate_history` ORDER BY version"
-            }
-            _ => {
-                "SELECT version, name, checksum, success FROM \"migrate_history\" ORDER BY version"
-            }
+            BackendKind::Sqlite => "SELECT COUNT(*), group_concat(version || ':' || checksum || ':' || success || ':' || name, ',') FROM \"migrate_history\"",
+            BackendKind::Postgres => "SELECT COUNT(*), string_agg(version || ':' || checksum || ':' || success::int || ':' || name, ',') FROM \"migrate_history\"",
+            _ => "SELECT COUNT(*), GROUP_CONCAT(CONCAT(version, ':', checksum, ':', success, ':', name) SEPARATOR ',') FROM `migrate_history`",
         };
         assert_eq!(client.take(), [select], "{kind}: statements sent by sqlx");
         if let Some(engine) = &engine {
@@ -109,6 +106,25 @@ async fn second_run_sends_exactly_one_select() {
             assert!(
                 statements.iter().any(|s| s.starts_with("INSERT INTO")),
                 "{kind}: {statements:?}"
+            );
+        }
+
+        if let Conn::MySql(c) = &mut conn {
+            // MySQL truncates GROUP_CONCAT at group_concat_max_len (1024 by
+            // default on MySQL 8): the count exposes it and the history is
+            // read row by row instead. Still correct, one statement more.
+            sqlx::raw_sql("SET SESSION group_concat_max_len = 64")
+                .execute(&mut *c)
+                .await
+                .unwrap();
+            client.take();
+            let report = Migrator::new(&more).run_on(c).await.unwrap();
+            assert!(report.is_up_to_date());
+            let sent = client.take();
+            assert_eq!(sent.len(), 2, "{sent:?}");
+            assert!(
+                sent[1].starts_with("SELECT version, name, checksum, success"),
+                "{sent:?}"
             );
         }
         conn.close().await;

@@ -85,6 +85,8 @@ pub struct HistoryRow {
     pub duration_ms: Option<i64>,
 }
 
+/// Decodes the rows of a history query: one row per migration, or the single
+/// packed row of [`select_summary`](crate::dialect::Dialect::select_summary).
 fn decode_history<R: Row>(rows: &[R]) -> Result<Vec<HistoryRow>, sqlx::Error>
 where
     for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
@@ -94,6 +96,11 @@ where
     for<'r> Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
     usize: sqlx::ColumnIndex<R>,
 {
+    if let [row] = rows {
+        if row.len() == 2 {
+            return unpack_summary(row.try_get(0)?, row.try_get(1)?);
+        }
+    }
     rows.iter()
         .map(|row| {
             let detailed = row.len() >= 6;
@@ -107,4 +114,50 @@ where
             })
         })
         .collect()
+}
+
+fn unpack_summary(count: i64, packed: Option<String>) -> Result<Vec<HistoryRow>, sqlx::Error> {
+    let malformed = || sqlx::Error::Decode("malformed or truncated history summary".into());
+    let mut history = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+    for entry in packed.iter().flat_map(|packed| packed.split(',')) {
+        let mut fields = entry.splitn(4, ':');
+        let (Some(version), Some(checksum), Some(success), Some(name)) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            return Err(malformed());
+        };
+        history.push(HistoryRow {
+            version: version.parse().map_err(|_| malformed())?,
+            name: name.to_owned(),
+            checksum: checksum.to_owned(),
+            success: matches!(success, "1" | "t" | "true"),
+            applied_at: None,
+            duration_ms: None,
+        });
+    }
+    if i64::try_from(history.len()) != Ok(count) {
+        return Err(malformed());
+    }
+    history.sort_unstable_by_key(|row| row.version);
+    Ok(history)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unpack_summary;
+
+    #[test]
+    fn summaries_unpack_and_truncation_is_detected() {
+        let rows = unpack_summary(2, Some("7:abc:1:seven,3:def:0:three".into())).unwrap();
+        assert_eq!(
+            rows.iter()
+                .map(|r| (r.version, r.success))
+                .collect::<Vec<_>>(),
+            [(3, false), (7, true)]
+        );
+        assert_eq!(rows[1].name, "seven");
+        assert!(unpack_summary(0, None).unwrap().is_empty());
+        assert!(unpack_summary(3, Some("7:abc:1:seven,3:def:0:three".into())).is_err());
+        assert!(unpack_summary(2, Some("7:abc:1:seven,3:de".into())).is_err());
+    }
 }
