@@ -65,6 +65,13 @@ impl BackendKind {
         "COMMIT"
     }
 
+    /// Whether the server measures a script's duration for its history row,
+    /// so script and row go in one round trip (PostgreSQL:
+    /// `clock_timestamp() - statement_timestamp()` within one query string).
+    pub(crate) fn measures_duration(self) -> bool {
+        matches!(self, BackendKind::Postgres)
+    }
+
     pub(crate) fn begin(self) -> &'static str {
         match self {
             BackendKind::Sqlite => "BEGIN IMMEDIATE",
@@ -101,6 +108,16 @@ impl std::fmt::Display for BackendKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// How long a script took, for its history row.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Elapsed {
+    /// Measured by the client.
+    Client(Duration),
+    /// Measured by the server, from the start of the query string that ran
+    /// the script to this statement (see [`BackendKind::measures_duration`]).
+    Server,
 }
 
 /// Bookkeeping SQL for one backend and one (validated) version table.
@@ -200,7 +217,14 @@ impl Dialect {
         )
     }
 
-    pub fn insert(&self, migration: &Migration, success: bool, duration: Duration) -> String {
+    pub fn insert(&self, migration: &Migration, success: bool, elapsed: Elapsed) -> String {
+        let ms = match elapsed {
+            Elapsed::Client(duration) => duration.as_millis().to_string(),
+            Elapsed::Server => {
+                "(EXTRACT(EPOCH FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint"
+                    .to_owned()
+            }
+        };
         format!(
             "INSERT INTO {table} (version, name, checksum, applied_at, duration_ms, success) VALUES ({version}, {name}, '{checksum}', {now}, {ms}, {success})",
             table = self.table,
@@ -208,7 +232,6 @@ impl Dialect {
             name = self.kind.quote_literal(&migration.name),
             checksum = migration.checksum,
             now = self.kind.now_utc(),
-            ms = duration.as_millis(),
             success = if success { "TRUE" } else { "FALSE" },
         )
     }

@@ -7,7 +7,7 @@ use sqlx::{SqlSafeStr, SqlStr};
 
 use super::{dynamic, Migrator};
 use crate::backend::{Backend, BoxFuture};
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, Elapsed};
 use crate::plan::{self, Direction, Segment, Step};
 use crate::{Applied, BackendKind, Error, Report, Script};
 
@@ -52,22 +52,32 @@ impl<'m> Migrator<'m> {
             .map_err(|source| failed(first, source))?;
         let mut done = Vec::new();
         for step in steps {
-            if self.changed_meanwhile::<B>(&mut tx, dialect, step).await? {
-                continue;
-            }
             let started = Instant::now();
-            tx.execute(script_sql(step.script))
-                .await
-                .map_err(|source| failed(step, source))?;
-            let duration = started.elapsed();
-            let record = match step.direction {
-                Direction::Up => dialect.insert(step.migration, true, duration),
-                Direction::Down => dialect.delete(step.migration.version),
-            };
-            tx.execute(dynamic(record))
-                .await
-                .map_err(|source| failed(step, source))?;
-            done.push((step, duration));
+            if B::KIND.measures_duration() {
+                // The script and its history row in one round trip; the
+                // server measures the duration.
+                let record = match step.direction {
+                    Direction::Up => dialect.insert(step.migration, true, Elapsed::Server),
+                    Direction::Down => dialect.delete(step.migration.version),
+                };
+                tx.execute(dynamic(format!("{}\n;\n{record}", step.script.sql())))
+                    .await
+                    .map_err(|source| failed(step, source))?;
+            } else {
+                tx.execute(script_sql(step.script))
+                    .await
+                    .map_err(|source| failed(step, source))?;
+                let record = match step.direction {
+                    Direction::Up => {
+                        dialect.insert(step.migration, true, Elapsed::Client(started.elapsed()))
+                    }
+                    Direction::Down => dialect.delete(step.migration.version),
+                };
+                tx.execute(dynamic(record))
+                    .await
+                    .map_err(|source| failed(step, source))?;
+            }
+            done.push((step, started.elapsed()));
         }
         let last = steps.last().unwrap_or(first);
         tx.commit().await.map_err(|source| failed(last, source))?;
@@ -86,12 +96,24 @@ impl<'m> Migrator<'m> {
         step: &Step<'_>,
         report: &mut Report,
     ) -> Result<(), Error> {
-        if self.changed_meanwhile(conn, dialect, step).await? {
-            return Ok(());
-        }
         let version = step.migration.version;
+        if !B::KIND.session_lock() {
+            // No session lock: check the row just before writing our own.
+            let row = conn
+                .fetch_history(dynamic(dialect.select_version(version)))
+                .await
+                .map_err(|source| self.history_error(source))?
+                .and_then(|rows| rows.into_iter().next());
+            match (step.direction, row) {
+                (Direction::Up, Some(row)) => {
+                    return plan::check_applied(step.migration, &row, &self.rules())
+                }
+                (Direction::Down, None) => return Ok(()),
+                _ => {}
+            }
+        }
         let before = match step.direction {
-            Direction::Up => dialect.insert(step.migration, false, Duration::ZERO),
+            Direction::Up => dialect.insert(step.migration, false, Elapsed::Client(Duration::ZERO)),
             Direction::Down => dialect.mark_failed(version),
         };
         conn.execute(dynamic(before))
@@ -125,35 +147,31 @@ impl<'m> Migrator<'m> {
         Ok(())
     }
 
-    /// On backends without a session lock (SQLite), another migrator may have
-    /// run `step` since we planned: re-check its row, under the transaction's
-    /// write lock where there is one. `true` means skip the step.
-    async fn changed_meanwhile<B: Backend>(
+    /// Whether another migrator recorded (or, reverting, removed) any step
+    /// of a failed transaction `segment` since the plan was made.
+    pub(super) async fn changed_meanwhile<B: Backend>(
         &self,
         conn: &mut B,
         dialect: &Dialect,
-        step: &Step<'_>,
+        segment: &Segment<'_>,
     ) -> Result<bool, Error> {
-        if B::KIND.session_lock() {
+        // An untransacted step's failure leaves its own failed row behind:
+        // never mistake that for another migrator's (see `run_untransacted`).
+        let Segment::Transaction(steps) = segment else {
             return Ok(false);
-        }
-        let rows = conn
-            .fetch_history(dynamic(dialect.select_version(step.migration.version)))
-            .await
-            .map_err(|source| self.history_error(source))?
-            .unwrap_or_default();
-        match (step.direction, rows.first()) {
-            (Direction::Up, Some(row)) => {
-                plan::check_applied(step.migration, row, &self.rules())?;
-                Ok(true)
+        };
+        for step in steps {
+            let recorded = conn
+                .fetch_history(dynamic(dialect.select_version(step.migration.version)))
+                .await
+                .map_err(|source| self.history_error(source))?
+                .is_some_and(|rows| !rows.is_empty());
+            if recorded == (step.direction == Direction::Down) {
+                continue;
             }
-            (Direction::Down, Some(row)) => {
-                plan::ensure_succeeded(row)?;
-                Ok(false)
-            }
-            (Direction::Up, None) => Ok(false),
-            (Direction::Down, None) => Ok(true),
+            return Ok(true);
         }
+        Ok(false)
     }
 }
 

@@ -9,7 +9,7 @@ use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
 
 use crate::backend::Backend;
 use crate::connection::with_connection;
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, Elapsed};
 use crate::plan::{self, Direction, Rules};
 use crate::{Error, HistoryRow, Migration, Report, Status};
 
@@ -276,15 +276,7 @@ impl<'m> Migrator<'m> {
         dialect: &Dialect,
     ) -> Result<Report, Error> {
         self.create_table(conn, dialect).await?;
-        let history = self.read_history(conn, dialect).await?;
-        let pending = plan::pending(self.migrations, &history, &self.rules())?;
-        let segments = plan::segments(&pending, Direction::Up, self.transaction, B::KIND);
-        let mut report = Report::new(B::KIND);
-        for segment in &segments {
-            self.apply_segment(conn, dialect, segment, &mut report)
-                .await?;
-        }
-        Ok(report)
+        self.apply_plan(conn, dialect, Direction::Up, None).await
     }
 
     async fn revert_locked<B: Backend>(
@@ -293,15 +285,48 @@ impl<'m> Migrator<'m> {
         dialect: &Dialect,
         version: i64,
     ) -> Result<Report, Error> {
-        let history = self.read_history(conn, dialect).await?;
-        let revert = plan::to_revert(self.migrations, &history, version, &self.rules())?;
-        let segments = plan::segments(&revert, Direction::Down, self.transaction, B::KIND);
+        self.apply_plan(conn, dialect, Direction::Down, Some(version))
+            .await
+    }
+
+    /// Plans from the history and applies the plan. On SQLite, where no
+    /// session lock keeps other migrators out between transactions, a step
+    /// that fails because another migrator recorded it first (its script or
+    /// history write collides, and its transaction rolls back) is not an
+    /// error: the history is read again and the rest re-planned. That keeps
+    /// the common path free of per-migration re-checks.
+    async fn apply_plan<B: Backend>(
+        &self,
+        conn: &mut B,
+        dialect: &Dialect,
+        direction: Direction,
+        revert_to: Option<i64>,
+    ) -> Result<Report, Error> {
         let mut report = Report::new(B::KIND);
-        for segment in &segments {
-            self.apply_segment(conn, dialect, segment, &mut report)
-                .await?;
+        'plan: loop {
+            let history = self.read_history(conn, dialect).await?;
+            let selected = match revert_to {
+                Some(version) => {
+                    plan::to_revert(self.migrations, &history, version, &self.rules())?
+                }
+                None => plan::pending(self.migrations, &history, &self.rules())?,
+            };
+            for segment in &plan::segments(&selected, direction, self.transaction, B::KIND) {
+                if let Err(error) = self
+                    .apply_segment(conn, dialect, segment, &mut report)
+                    .await
+                {
+                    if B::KIND.session_lock()
+                        || !self.changed_meanwhile(conn, dialect, segment).await?
+                    {
+                        return Err(error);
+                    }
+                    tracing::info!(target: "migrate", "another migrator got there first; re-planning");
+                    continue 'plan;
+                }
+            }
+            return Ok(report);
         }
-        Ok(report)
     }
 
     async fn stamp_locked<B: Backend>(
@@ -320,9 +345,13 @@ impl<'m> Migrator<'m> {
             if history.iter().any(|row| row.version == migration.version) {
                 continue;
             }
-            conn.execute(dynamic(dialect.insert(migration, true, Duration::ZERO)))
-                .await
-                .map_err(|source| self.history_error(source))?;
+            conn.execute(dynamic(dialect.insert(
+                migration,
+                true,
+                Elapsed::Client(Duration::ZERO),
+            )))
+            .await
+            .map_err(|source| self.history_error(source))?;
             tracing::info!(target: "migrate", version = migration.version, name = %migration.name, "stamped as applied without running it");
             stamped.push(migration.version);
         }

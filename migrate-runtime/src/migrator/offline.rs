@@ -4,7 +4,7 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use super::Migrator;
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, Elapsed};
 use crate::plan::{self, Direction, Segment, Step};
 use crate::{BackendKind, Error, Migration};
 
@@ -95,6 +95,12 @@ fn header(backend: BackendKind, direction: &str, selected: &[&Migration]) -> Str
 }
 
 fn render_segments(out: &mut String, dialect: &Dialect, segments: &[Segment<'_>]) {
+    // As online: where the server measures durations, it does here too.
+    let recorded_duration = if dialect.kind().measures_duration() {
+        Elapsed::Server
+    } else {
+        Elapsed::Client(Duration::ZERO)
+    };
     for segment in segments {
         match segment {
             Segment::Transaction(steps) => {
@@ -107,7 +113,7 @@ fn render_segments(out: &mut String, dialect: &Dialect, segments: &[Segment<'_>]
                     );
                     render_statements(out, step);
                     let record = match step.direction {
-                        Direction::Up => dialect.insert(step.migration, true, Duration::ZERO),
+                        Direction::Up => dialect.insert(step.migration, true, recorded_duration),
                         Direction::Down => dialect.delete(step.migration.version),
                     };
                     let _ = writeln!(out, "{record};");
@@ -118,7 +124,7 @@ fn render_segments(out: &mut String, dialect: &Dialect, segments: &[Segment<'_>]
                 let version = step.migration.version;
                 let (before, after) = match step.direction {
                     Direction::Up => (
-                        dialect.insert(step.migration, false, Duration::ZERO),
+                        dialect.insert(step.migration, false, Elapsed::Client(Duration::ZERO)),
                         dialect.mark_success(version, Duration::ZERO),
                     ),
                     Direction::Down => (dialect.mark_failed(version), dialect.delete(version)),
