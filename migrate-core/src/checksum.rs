@@ -33,6 +33,29 @@ pub fn checksum(sql: &str) -> Checksum {
     Checksum(hasher.finalize().into())
 }
 
+impl Checksum {
+    /// Whether `hex` (as stored in the version table) spells this checksum,
+    /// compared without allocating. Case-insensitive.
+    ///
+    /// ```
+    /// let sum = migrate_core::checksum("SELECT 1;");
+    /// assert!(sum.matches_hex(&sum.to_string()));
+    /// assert!(!sum.matches_hex("00"));
+    /// ```
+    pub fn matches_hex(&self, hex: &str) -> bool {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        hex.len() == 64
+            && self
+                .0
+                .iter()
+                .zip(hex.as_bytes().chunks_exact(2))
+                .all(|(byte, pair)| {
+                    pair[0].eq_ignore_ascii_case(&DIGITS[usize::from(byte >> 4)])
+                        && pair[1].eq_ignore_ascii_case(&DIGITS[usize::from(byte & 0x0f)])
+                })
+    }
+}
+
 impl fmt::Display for Checksum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for byte in self.0 {

@@ -157,7 +157,7 @@ pub(crate) fn segments<'m>(
 /// always blocks; a checksum mismatch follows `on_divergent`.
 pub(crate) fn check_applied(m: &Migration, row: &HistoryRow, rules: &Rules) -> Result<(), Error> {
     ensure_succeeded(row)?;
-    if m.checksum.to_string() == row.checksum {
+    if m.checksum.matches_hex(&row.checksum) {
         return Ok(());
     }
     rules.on_divergent.check(

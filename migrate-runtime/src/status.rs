@@ -85,7 +85,7 @@ impl Status {
                     };
                     let state = if !row.success {
                         MigrationState::Failed
-                    } else if m.checksum.to_string() != row.checksum {
+                    } else if !m.checksum.matches_hex(&row.checksum) {
                         MigrationState::Divergent
                     } else {
                         MigrationState::Applied
