@@ -21,7 +21,7 @@ pub struct Checksum(pub [u8; 32]);
 /// );
 /// ```
 pub fn checksum(sql: &str) -> Checksum {
-    let sql = sql.strip_prefix('\u{feff}').unwrap_or(sql);
+    let sql = crate::strip_bom(sql);
     let mut hasher = Sha256::new();
     let mut rest = sql;
     while let Some(pos) = rest.find("\r\n") {

@@ -11,8 +11,9 @@ pub struct Directives {
 const KNOWN: &str = "no-transaction";
 
 /// Reads the `-- migrate:` directives from the comment lines at the top of a
-/// script. Scanning stops at the first line that is neither blank nor a `--`
-/// comment; an unknown directive is an error rather than silently ignored.
+/// script (before the first line that is neither blank nor a `--` comment).
+/// An unknown directive, or a `-- migrate:` line further down where it would
+/// have no effect, is an error rather than silently ignored.
 ///
 /// ```
 /// let d = migrate_core::parse_directives("0002_idx.sql", "-- migrate:no-transaction\nCREATE INDEX ...;")?;
@@ -21,19 +22,26 @@ const KNOWN: &str = "no-transaction";
 /// # Ok::<(), migrate_core::Error>(())
 /// ```
 pub fn parse_directives(file: &str, sql: &str) -> Result<Directives, Error> {
-    let sql = sql.strip_prefix('\u{feff}').unwrap_or(sql);
     let mut directives = Directives::default();
-    for (index, line) in sql.lines().enumerate() {
+    let mut in_header = true;
+    for (index, line) in crate::strip_bom(sql).lines().enumerate() {
         let line = line.trim();
         if line.is_empty() {
             continue;
         }
-        let Some(comment) = line.strip_prefix("--") else {
-            break;
-        };
-        let Some(directive) = comment.trim_start().strip_prefix("migrate:") else {
+        let directive = line
+            .strip_prefix("--")
+            .and_then(|comment| comment.trim_start().strip_prefix("migrate:"));
+        in_header &= line.starts_with("--");
+        let Some(directive) = directive else {
             continue;
         };
+        if !in_header {
+            return Err(Error::MisplacedDirective {
+                file: file.to_owned(),
+                line: index + 1,
+            });
+        }
         match directive.trim() {
             "no-transaction" => directives.no_transaction = true,
             unknown => {
@@ -54,11 +62,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_leading_comments_count() {
-        let sql = "\n-- a plain comment\n--migrate: no-transaction \nSELECT 1;\n-- migrate:bogus\n";
+    fn directives_belong_to_the_leading_comments() {
+        let sql =
+            "\n-- a plain comment\n--migrate: no-transaction \nSELECT 1;\n-- an ordinary comment\n";
         assert!(parse_directives("f.sql", sql).unwrap().no_transaction);
-        let late = "SELECT 1;\n-- migrate:no-transaction\n";
-        assert!(!parse_directives("f.sql", late).unwrap().no_transaction);
+        let late = "/* licence */\nSELECT 1;\n-- migrate:no-transaction\n";
+        let err = parse_directives("f.sql", late).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`f.sql` line 3: `-- migrate:` directives must come before the first statement, in the leading `--` comments"
+        );
     }
 
     #[test]

@@ -61,6 +61,15 @@ pub enum Error {
         /// Byte offset of the first invalid sequence.
         offset: usize,
     },
+    /// A `-- migrate:` directive after the leading comments, where it would
+    /// silently have no effect.
+    #[error("`{file}` line {line}: `-- migrate:` directives must come before the first statement, in the leading `--` comments")]
+    MisplacedDirective {
+        /// The file name.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+    },
     /// A `-- migrate:` directive this version does not know.
     #[error("`{file}` line {line}: unknown directive `-- migrate:{directive}` (known: {known})")]
     UnknownDirective {

@@ -46,4 +46,9 @@ pub use error::Error;
 pub use file_name::{parse_file_name, FileKind, FileName};
 pub use load::{load_dir, load_files};
 pub use migration::{Migration, Script};
-pub use statements::split_statements;
+pub use statements::{needs_terminator, split_statements, SqlFlavor};
+
+/// The text without a leading UTF-8 byte-order mark: what is hashed and run.
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}

@@ -36,6 +36,6 @@ pub struct Script {
 impl Script {
     /// The SQL to execute: the file's text without a leading UTF-8 BOM.
     pub fn sql(&self) -> &str {
-        self.sql.strip_prefix('\u{feff}').unwrap_or(&self.sql)
+        crate::strip_bom(&self.sql)
     }
 }

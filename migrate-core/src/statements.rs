@@ -13,16 +13,64 @@
 /// assert!(statements[1].ends_with("LANGUAGE sql"));
 /// ```
 pub fn split_statements(sql: &str) -> Vec<&str> {
+    segments(sql, SqlFlavor::Standard)
+        .into_iter()
+        .filter(|segment| segment.has_code)
+        .map(|segment| sql[segment.start..segment.end].trim())
+        .filter(|statement| !statement.is_empty())
+        .collect()
+}
+
+/// The string-literal rules a script is written to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlFlavor {
+    /// SQLite and PostgreSQL: a backslash escapes only in `E'...'`.
+    Standard,
+    /// MySQL/MariaDB: a backslash escapes in every quoted string, and `#`
+    /// starts a comment.
+    MySql,
+}
+
+/// Whether a script's last statement lacks its closing `;` (ignoring
+/// trailing whitespace and comments), so that a script can be followed by
+/// another statement without gluing the two together or adding an empty one.
+///
+/// ```
+/// use migrate_core::{needs_terminator, SqlFlavor};
+/// assert!(needs_terminator("SELECT 1", SqlFlavor::Standard));
+/// assert!(!needs_terminator("SELECT 1; -- done\n", SqlFlavor::Standard));
+/// assert!(!needs_terminator(r"INSERT INTO t VALUES ('it\'s; fine');", SqlFlavor::MySql));
+/// ```
+pub fn needs_terminator(sql: &str, flavor: SqlFlavor) -> bool {
+    segments(sql, flavor)
+        .last()
+        .is_some_and(|segment| segment.has_code)
+}
+
+/// A stretch of a script between top-level semicolons.
+struct Segment {
+    start: usize,
+    end: usize,
+    /// Whether it holds anything but whitespace and comments.
+    has_code: bool,
+}
+
+fn segments(sql: &str, flavor: SqlFlavor) -> Vec<Segment> {
     let bytes = sql.as_bytes();
-    let mut statements = Vec::new();
+    let mut segments = Vec::new();
     let mut start = 0;
     let mut has_code = false;
     let mut i = 0;
     while i < bytes.len() {
         let rest = &bytes[i..];
+        let after_identifier = i > 0 && is_identifier_byte(bytes[i - 1]);
         match bytes[i] {
             b';' => {
-                push_statement(&mut statements, &sql[start..i], has_code);
+                segments.push(Segment {
+                    start,
+                    end: i,
+                    has_code,
+                });
                 start = i + 1;
                 has_code = false;
                 i += 1;
@@ -32,16 +80,32 @@ pub fn split_statements(sql: &str) -> Vec<&str> {
                 i = find_from(bytes, i, b"\n").map_or(bytes.len(), |end| end + 1);
                 continue;
             }
+            b'#' if flavor == SqlFlavor::MySql => {
+                i = find_from(bytes, i, b"\n").map_or(bytes.len(), |end| end + 1);
+                continue;
+            }
             b'/' if rest.starts_with(b"/*") => {
                 i = block_comment_end(bytes, i);
                 continue;
             }
             b'\'' => {
-                let escapes = i > 0 && matches!(bytes[i - 1], b'E' | b'e');
+                let escapes = match flavor {
+                    SqlFlavor::MySql => true,
+                    // `E'...'`, but not the end of an identifier such as `time'...'`.
+                    SqlFlavor::Standard => {
+                        i > 0
+                            && matches!(bytes[i - 1], b'E' | b'e')
+                            && !(i > 1 && is_identifier_byte(bytes[i - 2]))
+                    }
+                };
                 i = quoted_end(bytes, i, b'\'', escapes);
             }
-            b'"' | b'`' => i = quoted_end(bytes, i, bytes[i], false),
-            b'$' => i = dollar_quoted_end(sql, i),
+            b'"' => i = quoted_end(bytes, i, b'"', flavor == SqlFlavor::MySql),
+            b'`' => i = quoted_end(bytes, i, b'`', false),
+            // `$` inside an identifier (`a$b`) opens nothing.
+            b'$' if !after_identifier && flavor == SqlFlavor::Standard => {
+                i = dollar_quoted_end(sql, i)
+            }
             other => {
                 has_code |= !other.is_ascii_whitespace();
                 i += 1;
@@ -50,15 +114,16 @@ pub fn split_statements(sql: &str) -> Vec<&str> {
         }
         has_code = true;
     }
-    push_statement(&mut statements, &sql[start..], has_code);
-    statements
+    segments.push(Segment {
+        start,
+        end: bytes.len(),
+        has_code,
+    });
+    segments
 }
 
-fn push_statement<'a>(statements: &mut Vec<&'a str>, statement: &'a str, has_code: bool) {
-    let statement = statement.trim();
-    if has_code && !statement.is_empty() {
-        statements.push(statement);
-    }
+fn is_identifier_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'$' || byte >= 0x80
 }
 
 fn find_from(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
@@ -147,6 +212,26 @@ mod tests {
                 "SELECT $1, $$x;y$$",
             ]
         );
+    }
+
+    #[test]
+    fn identifiers_are_not_quotes() {
+        assert_eq!(
+            split_statements("SELECT a$b$c FROM t; SELECT time'10:00;'"),
+            ["SELECT a$b$c FROM t", "SELECT time'10:00;'"]
+        );
+    }
+
+    #[test]
+    fn mysql_backslash_escapes_and_hash_comments() {
+        use super::{needs_terminator, SqlFlavor};
+        let sql = "INSERT INTO t VALUES ('it\\'s; fine', \"a\\\"b;\");\n# the end;";
+        assert!(!needs_terminator(sql, SqlFlavor::MySql));
+        assert!(needs_terminator(
+            "SELECT 1 # no semicolon",
+            SqlFlavor::MySql
+        ));
+        assert!(!needs_terminator("", SqlFlavor::Standard));
     }
 
     #[test]

@@ -11,6 +11,15 @@ use common::{migrations, TestDb};
 use migrate_runtime::{BackendKind, Migration, Migrator, TransactionMode};
 
 fn reversible_set(kind: BackendKind) -> Vec<Migration> {
+    // Quoting as each backend reads it; no final semicolon, a trailing comment.
+    let quotes = match kind {
+        BackendKind::MySql => {
+            r"INSERT INTO notes (id, body) VALUES (2, 'it\'s; a \\ backslash') -- no semicolon"
+                .to_owned()
+        }
+        _ => "INSERT INTO notes (id, body) VALUES (2, 'it''s; a \\ backslash') -- no semicolon"
+            .to_owned(),
+    };
     let concurrently = if kind == BackendKind::Postgres {
         "CONCURRENTLY "
     } else {
@@ -30,11 +39,14 @@ fn reversible_set(kind: BackendKind) -> Vec<Migration> {
         ("0002_index.down.sql", drop_index),
         ("0003_notes.up.sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\nINSERT INTO notes (id, body) VALUES (1, 'semi;colon -- not a comment');"),
         ("0003_notes.down.sql", "DROP TABLE notes;"),
+        ("0004_quotes.up.sql", &quotes),
+        ("0004_quotes.down.sql", "DELETE FROM notes WHERE id = 2"),
     ])
 }
 
-/// Runs `sql` through the backend's command-line client, as a DBA would.
-fn pipe_into_client(db: &TestDb, sql: &str) -> bool {
+/// Runs `sql` through the backend's command-line client, as a DBA would:
+/// with default settings (the script itself asks to stop at the first error).
+fn pipe_into_client(db: &TestDb, sql: &str, must_succeed: bool) -> bool {
     let (program, args): (&str, Vec<String>) = match db.kind {
         BackendKind::Sqlite => {
             let path = db
@@ -44,18 +56,11 @@ fn pipe_into_client(db: &TestDb, sql: &str) -> bool {
                 .next()
                 .unwrap()
                 .to_owned();
-            ("sqlite3", vec!["-bail".into(), path])
+            ("sqlite3", vec![path])
         }
         BackendKind::Postgres => (
             "psql",
-            vec![
-                db.url.clone(),
-                "-q".into(),
-                "-v".into(),
-                "ON_ERROR_STOP=1".into(),
-                "-f".into(),
-                "-".into(),
-            ],
+            vec![db.url.clone(), "-q".into(), "-f".into(), "-".into()],
         ),
         _ => {
             // mysql://user[:password]@host:port/db
@@ -105,6 +110,9 @@ fn pipe_into_client(db: &TestDb, sql: &str) -> bool {
         .write_all(sql.as_bytes())
         .unwrap();
     let output = child.wait_with_output().unwrap();
+    if !must_succeed {
+        return output.status.success();
+    }
     assert!(
         output.status.success(),
         "{program} failed:\n{}\n--- script ---\n{sql}",
@@ -140,7 +148,7 @@ async fn offline_matches_online(online: TestDb, mode: TransactionMode) {
         .transaction(mode)
         .render_up(kind, None, None)
         .unwrap();
-    if !pipe_into_client(&offline, &up) {
+    if !pipe_into_client(&offline, &up, true) {
         return;
     }
     assert_eq!(
@@ -154,6 +162,12 @@ async fn offline_matches_online(online: TestDb, mode: TransactionMode) {
         "{kind}: history rows\n{up}"
     );
     assert_eq!(offline.scalar("SELECT count(*) FROM users").await, 1);
+    assert_eq!(
+        offline
+            .strings_of("SELECT body FROM notes WHERE id = 2")
+            .await,
+        ["it's; a \\ backslash"]
+    );
     let report = Migrator::new(&set).run(&offline.url).await.unwrap();
     assert!(
         report.is_up_to_date(),
@@ -165,7 +179,7 @@ async fn offline_matches_online(online: TestDb, mode: TransactionMode) {
         .transaction(mode)
         .render_down(kind, None, 1)
         .unwrap();
-    assert!(pipe_into_client(&offline, &down));
+    assert!(pipe_into_client(&offline, &down, true));
     Migrator::new(&set)
         .transaction(mode)
         .revert(&online.url, 1)
@@ -182,8 +196,36 @@ async fn offline_matches_online(online: TestDb, mode: TransactionMode) {
     let partial = Migrator::new(&set)
         .render_up(kind, Some(1), Some(2))
         .unwrap();
-    assert!(pipe_into_client(&offline, &partial));
+    assert!(pipe_into_client(&offline, &partial, true));
     assert_eq!(offline.versions().await, [1, 2], "{kind}\n{partial}");
+
+    // The script stops at the first error, as an online run does: no history
+    // row for a failed migration, nothing after it.
+    let broken = migrations(&[
+        ("0001_bad.sql", "INSERT INTO no_such_table VALUES (1);"),
+        (
+            "0002_after.sql",
+            "CREATE TABLE after_the_error (id INTEGER);",
+        ),
+    ]);
+    let failing = TestDb::create(kind, "offline-failing").await.unwrap();
+    let script = Migrator::new(&broken).render_up(kind, None, None).unwrap();
+    assert!(!pipe_into_client(&failing, &script, false));
+    let rows: Vec<(i64, bool)> = failing.history().await.iter().map(|r| (r.0, r.3)).collect();
+    let expected: &[(i64, bool)] = if kind.transactional_ddl() {
+        &[]
+    } else {
+        &[(1, false)]
+    };
+    assert_eq!(
+        rows, expected,
+        "{kind}: as online, no row (or MySQL's failed row)
+{script}"
+    );
+    assert!(
+        !failing.table_exists("after_the_error").await,
+        "{kind}: the script went on after an error"
+    );
 }
 
 #[test]
@@ -197,7 +239,7 @@ fn rendering_escapes_literals_and_states_what_it_covers() {
         .render_up(BackendKind::MySql, None, None)
         .unwrap();
     assert!(
-        sql.starts_with("-- migrate: offline SQL for mysql, up: versions 1, 2\n"),
+        sql.starts_with("-- Offline SQL generated by migrate for mysql, up: versions 1, 2\n"),
         "{sql}"
     );
     assert!(
@@ -205,7 +247,7 @@ fn rendering_escapes_literals_and_states_what_it_covers() {
         "{sql}"
     );
     assert!(
-        sql.contains("CREATE TABLE users (id INTEGER);\n"),
+        sql.contains("CREATE TABLE users (id INTEGER)\n;\n"),
         "a missing final semicolon is added: {sql}"
     );
     assert!(sql.contains("VALUES (1, 'users', '"), "{sql}");

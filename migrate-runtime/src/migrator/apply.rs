@@ -177,7 +177,7 @@ impl<'m> Migrator<'m> {
 
 fn script_sql(script: &Script) -> SqlStr {
     match &script.sql {
-        Cow::Borrowed(sql) => sql.strip_prefix('\u{feff}').unwrap_or(sql).into_sql_str(),
+        Cow::Borrowed(sql) => migrate_core::strip_bom(sql).into_sql_str(),
         Cow::Owned(_) => dynamic(script.sql().to_owned()),
     }
 }

@@ -147,6 +147,13 @@ impl TestDb {
         lines
     }
 
+    pub async fn strings_of(&self, sql: &str) -> Vec<String> {
+        let mut conn = self.conn().await;
+        let values = conn.strings(sql).await;
+        conn.close().await;
+        values
+    }
+
     pub async fn execute(&self, sql: &str) {
         let mut conn = self.conn().await;
         conn.execute(sql).await;
