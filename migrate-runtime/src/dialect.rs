@@ -7,6 +7,7 @@ use crate::{Error, Migration};
 
 /// The database products this crate can migrate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[non_exhaustive]
 pub enum BackendKind {
     /// SQLite, through `sqlite:` URLs.
@@ -14,6 +15,7 @@ pub enum BackendKind {
     /// PostgreSQL, through `postgres:` / `postgresql:` URLs.
     Postgres,
     /// MySQL and MariaDB, through `mysql:` / `mariadb:` URLs.
+    #[cfg_attr(feature = "cli", value(name = "mysql"))]
     MySql,
 }
 
@@ -49,7 +51,8 @@ impl BackendKind {
 
     /// Whether concurrent migrators are kept apart by a session-level lock
     /// held for the whole run. SQLite has none: each migration's
-    /// `BEGIN IMMEDIATE` is the lock, and the history is re-checked inside it.
+    /// `BEGIN IMMEDIATE` is the lock, and the history's primary key catches a
+    /// migration another process recorded first.
     pub(crate) fn session_lock(self) -> bool {
         !matches!(self, BackendKind::Sqlite)
     }
@@ -78,6 +81,18 @@ impl BackendKind {
             BackendKind::Postgres => "BEGIN",
             BackendKind::MySql => "START TRANSACTION",
         }
+    }
+
+    /// Quotes an identifier read from the database (a schema name), which
+    /// need not follow our table-name rules but must not break the quoting.
+    fn quote_ident_checked(self, ident: &str) -> Result<String, Error> {
+        let quote = if self == BackendKind::MySql { '`' } else { '"' };
+        if ident.is_empty() || ident.contains(quote) || ident.contains('\0') {
+            return Err(Error::InvalidTableName {
+                table: format!("{ident}.…"),
+            });
+        }
+        Ok(self.quote_ident(ident))
     }
 
     fn quote_ident(self, ident: &str) -> String {
@@ -128,6 +143,18 @@ pub(crate) struct Dialect {
 }
 
 impl Dialect {
+    /// The same table, qualified with `schema` unless it already names one.
+    pub fn in_schema(self, schema: &str) -> Result<Self, Error> {
+        if self.table.contains('.') {
+            return Ok(self);
+        }
+        let qualified = format!("{}.{}", self.kind.quote_ident_checked(schema)?, self.table);
+        Ok(Dialect {
+            table: qualified,
+            ..self
+        })
+    }
+
     pub fn kind(&self) -> BackendKind {
         self.kind
     }
@@ -182,7 +209,14 @@ impl Dialect {
                 "GROUP_CONCAT(CONCAT(version, ':', checksum, ':', success, ':', name) SEPARATOR ',')"
             }
         };
-        format!("SELECT COUNT(*), {packed} FROM {}", self.table)
+        // MySQL 8 caps GROUP_CONCAT at 1,024 bytes unless told otherwise in
+        // the statement itself (MariaDB's default is 1 MiB and it reads the
+        // hint as a comment); truncation is still detected by the count.
+        let hint = match self.kind {
+            BackendKind::MySql => "/*+ SET_VAR(group_concat_max_len = 1073741824) */ ",
+            _ => "",
+        };
+        format!("SELECT {hint}COUNT(*), {packed} FROM {}", self.table)
     }
 
     pub fn select_history(&self) -> String {

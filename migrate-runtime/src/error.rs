@@ -89,6 +89,15 @@ pub enum Error {
         /// The recorded name.
         name: String,
     },
+    /// A migration ran outside a transaction, but its history row was gone
+    /// when the runner came to mark it done.
+    #[error("migration {version} (`{file}`) ran, but its history row was removed while it ran (by `repair`?), so the database no longer records it; check the schema, then `stamp` it or undo it")]
+    HistoryRowVanished {
+        /// The migration's version.
+        version: i64,
+        /// The script's file name.
+        file: String,
+    },
     /// A migration to revert has no `.down.sql` script.
     #[error("migration {version} (`{file}`) cannot be reverted: it has no down script (add a `.down.sql` beside an `.up.sql`); nothing was reverted")]
     Irreversible {

@@ -68,7 +68,7 @@ async fn second_run_sends_exactly_one_select_returning_one_row() {
         let select = match kind {
             BackendKind::Sqlite => "SELECT COUNT(*), group_concat(version || ':' || checksum || ':' || success || ':' || name, ',') FROM \"migrate_history\"",
             BackendKind::Postgres => "SELECT COUNT(*), string_agg(version || ':' || checksum || ':' || success::int || ':' || name, ',') FROM \"migrate_history\"",
-            _ => "SELECT COUNT(*), GROUP_CONCAT(CONCAT(version, ':', checksum, ':', success, ':', name) SEPARATOR ',') FROM `migrate_history`",
+            _ => "SELECT /*+ SET_VAR(group_concat_max_len = 1073741824) */ COUNT(*), GROUP_CONCAT(CONCAT(version, ':', checksum, ':', success, ':', name) SEPARATOR ',') FROM `migrate_history`",
         };
         assert_eq!(client.take(), [select], "{kind}: statements sent by sqlx");
         if let Some(engine) = &engine {
@@ -106,8 +106,7 @@ async fn second_run_sends_exactly_one_select_returning_one_row() {
             assert!(
                 statements
                     .iter()
-                    .any(|s| s.contains("INSERT INTO \"migrate_history\"")
-                        || s.contains("INSERT INTO `migrate_history`")),
+                    .any(|s| s.contains("INSERT INTO") && s.contains("migrate_history")),
                 "{kind}: {statements:?}"
             );
         }

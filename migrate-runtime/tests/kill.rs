@@ -62,6 +62,28 @@ fn spawn_child(url: &str) -> std::process::Child {
         .unwrap()
 }
 
+/// Waits until the server has finished with the killed client's session: a
+/// statement (or a COMMIT) it had already received still runs to its end.
+async fn settle(db: &TestDb) {
+    let others = match db.kind {
+        BackendKind::Postgres => {
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        }
+        BackendKind::MySql => {
+            "SELECT count(*) FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID()"
+        }
+        _ => return,
+    };
+    let started = Instant::now();
+    while db.scalar(others).await > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the killed session never ended"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// xorshift64: enough randomness for kill times, no dependency.
 struct Random(u64);
 
@@ -100,6 +122,7 @@ async fn sigkill_at_random_points(kind: BackendKind) {
         tokio::time::sleep(delay).await;
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
+        settle(&db).await;
 
         let context =
             format!("{kind} trial {trial} (seed {seed}, killed after {delay:?} of {full_run:?})");

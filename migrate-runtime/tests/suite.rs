@@ -38,6 +38,7 @@ on_every_backend!(
     revert_without_a_down_script_is_refused_before_anything_runs,
     stamp_then_up_skips_the_stamped_versions,
     status_reports_every_state,
+    a_script_may_empty_the_search_path,
 );
 
 async fn fresh_apply_creates_schema_and_history(db: TestDb) {
@@ -506,4 +507,25 @@ async fn status_reports_every_state(db: TestDb) {
         3,
         "no version table yet: all pending"
     );
+}
+
+/// A `pg_dump` baseline starts with `set_config('search_path', '', false)`:
+/// the history writes after it must still find the version table.
+async fn a_script_may_empty_the_search_path(db: TestDb) {
+    if db.kind != BackendKind::Postgres {
+        return;
+    }
+    let set = migrations(&[
+        ("0001_baseline.sql", "SELECT pg_catalog.set_config('search_path', '', false);\nCREATE TABLE public.users (id integer PRIMARY KEY);"),
+        ("0002_more.sql", "CREATE TABLE public.more (id integer);"),
+        ("0003_outside.sql", "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY more_id ON public.more (id);"),
+    ]);
+    let report = Migrator::new(&set).run(&db.url).await.unwrap();
+    assert_eq!(report.applied.len(), 3);
+    assert_eq!(db.versions().await, [1, 2, 3]);
+    assert!(Migrator::new(&set)
+        .run(&db.url)
+        .await
+        .unwrap()
+        .is_up_to_date());
 }

@@ -25,8 +25,8 @@ pub trait Backend:
     const KIND: BackendKind;
 
     #[doc(hidden)]
-    /// Executes one or more statements, discarding results.
-    fn execute(&mut self, sql: SqlStr) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+    /// Executes one or more statements; returns the rows they affected.
+    fn execute(&mut self, sql: SqlStr) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
 
     #[doc(hidden)]
     /// Runs a history SELECT; `None` when the version table does not exist.
@@ -40,6 +40,14 @@ pub trait Backend:
     /// for `table`; `Ok(false)` when another session holds it.
     fn try_lock(&mut self, table: String)
         -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
+
+    #[doc(hidden)]
+    /// The schema unqualified names resolve to now (PostgreSQL), so the
+    /// version table can be named exactly before scripts run: a script may
+    /// change `search_path`. `None` where the database is the schema.
+    fn current_schema(
+        &mut self,
+    ) -> impl Future<Output = Result<Option<String>, sqlx::Error>> + Send;
 
     #[doc(hidden)]
     /// The database's name (SQLite: its file), for error messages.

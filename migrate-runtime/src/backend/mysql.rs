@@ -9,8 +9,8 @@ use crate::BackendKind;
 impl Backend for MySqlConnection {
     const KIND: BackendKind = BackendKind::MySql;
 
-    async fn execute(&mut self, sql: SqlStr) -> Result<(), sqlx::Error> {
-        sqlx::raw_sql(sql).execute(self).await.map(drop)
+    async fn execute(&mut self, sql: SqlStr) -> Result<u64, sqlx::Error> {
+        Ok(sqlx::raw_sql(sql).execute(self).await?.rows_affected())
     }
 
     async fn fetch_history(&mut self, sql: SqlStr) -> Result<Option<Vec<HistoryRow>>, sqlx::Error> {
@@ -20,6 +20,10 @@ impl Backend for MySqlConnection {
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42S02") => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    async fn current_schema(&mut self) -> Result<Option<String>, sqlx::Error> {
+        Ok(None)
     }
 
     async fn database_name(&mut self) -> Result<String, sqlx::Error> {

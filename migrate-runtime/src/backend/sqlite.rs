@@ -4,13 +4,14 @@ use super::{decode_history, Backend, HistoryRow};
 use crate::BackendKind;
 
 /// SQLite has no session-level lock: concurrent migrators serialise on each
-/// migration's `BEGIN IMMEDIATE` (with the connection's busy timeout) and
-/// re-check the history inside it, so the lock primitives are no-ops.
+/// migration's `BEGIN IMMEDIATE` (with the connection's busy timeout), and
+/// the history's primary key catches a migration another process recorded
+/// first; the lock primitives are no-ops.
 impl Backend for SqliteConnection {
     const KIND: BackendKind = BackendKind::Sqlite;
 
-    async fn execute(&mut self, sql: SqlStr) -> Result<(), sqlx::Error> {
-        sqlx::raw_sql(sql).execute(self).await.map(drop)
+    async fn execute(&mut self, sql: SqlStr) -> Result<u64, sqlx::Error> {
+        Ok(sqlx::raw_sql(sql).execute(self).await?.rows_affected())
     }
 
     async fn fetch_history(&mut self, sql: SqlStr) -> Result<Option<Vec<HistoryRow>>, sqlx::Error> {
@@ -25,6 +26,10 @@ impl Backend for SqliteConnection {
         // SQLITE_BUSY and its extended codes (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT).
         matches!(error, sqlx::Error::Database(e)
             if matches!(e.code().as_deref(), Some("5" | "261" | "517" | "773")))
+    }
+
+    async fn current_schema(&mut self) -> Result<Option<String>, sqlx::Error> {
+        Ok(None)
     }
 
     async fn database_name(&mut self) -> Result<String, sqlx::Error> {

@@ -31,7 +31,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use crate::{BackendKind, Config, Error, Migration, Migrations, Migrator};
 use output::Output;
@@ -79,23 +79,21 @@ where
         .clone()
         .unwrap_or_else(|| config.migrate.dir.clone());
     let out = Output::new(cli.global.json);
-    if let StandaloneCommand::New { name, reversible } = &cli.command {
-        return match new::create(&dir, name, *reversible) {
-            Ok(paths) => out.created(&paths),
-            Err(message) => out.failure(&message),
-        };
-    }
+    let command = match &cli.command {
+        StandaloneCommand::Shared(command) => command,
+        StandaloneCommand::New { name, reversible } => {
+            return match new::create(&dir, name, *reversible) {
+                Ok(paths) => out.created(&paths),
+                Err(message) => out.failure(&message),
+            };
+        }
+    };
     let migrations: Vec<Migration> = match migrate_core::load_dir(&dir) {
         Ok(migrations) => migrations,
         Err(error) => return out.failure(&error.to_string()),
     };
     let migrator = config.migrator(&migrations);
-    match &cli.command {
-        StandaloneCommand::Shared(command) => {
-            execute(&cli.global, &config, &migrator, command).await
-        }
-        StandaloneCommand::New { .. } => ExitCode::SUCCESS,
-    }
+    execute(&cli.global, &config, &migrator, command).await
 }
 
 #[derive(Debug, Parser)]
@@ -151,7 +149,7 @@ enum Command {
     },
     /// Revert applied migrations newer than a version, with their down scripts
     Down {
-        /// The version to end at (0 reverts everything)
+        /// The version to end at: migrations newer than it are reverted (0 reverts every positive version)
         #[arg(long, value_name = "VERSION")]
         to: i64,
     },
@@ -159,7 +157,7 @@ enum Command {
     Sql {
         /// Backend to render for [default: the database URL's]
         #[arg(long, value_enum)]
-        backend: Option<BackendArg>,
+        backend: Option<BackendKind>,
         /// Start after this version (up), or from this version (down)
         #[arg(long, value_name = "VERSION")]
         from: Option<i64>,
@@ -193,23 +191,6 @@ enum StandaloneCommand {
         #[arg(long)]
         reversible: bool,
     },
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum BackendArg {
-    Sqlite,
-    Postgres,
-    Mysql,
-}
-
-impl From<BackendArg> for BackendKind {
-    fn from(arg: BackendArg) -> Self {
-        match arg {
-            BackendArg::Sqlite => BackendKind::Sqlite,
-            BackendArg::Postgres => BackendKind::Postgres,
-            BackendArg::Mysql => BackendKind::MySql,
-        }
-    }
 }
 
 /// Loads the configuration, applies `--database-url`, installs logging.
@@ -308,7 +289,7 @@ async fn run_command(
             down,
         } => {
             let backend = match backend {
-                Some(backend) => BackendKind::from(*backend),
+                Some(backend) => *backend,
                 None => BackendKind::from_url(url().map_err(|_| {
                     Failure::Usage(
                         "`sql` needs --backend, or a database URL to take the backend from"

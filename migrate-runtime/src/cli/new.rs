@@ -11,6 +11,15 @@ const TIMESTAMP_DIGITS: usize = 14;
 /// width (`0001`, `0002`, ...); a directory of timestamps gets the current
 /// UTC time.
 pub(super) fn create(dir: &Path, name: &str, reversible: bool) -> Result<Vec<PathBuf>, String> {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(format!(
+            "`{name}` is not a valid migration name: use ASCII letters, digits, `_` and `-`"
+        ));
+    }
     let existing = match migrate_core::load_dir(dir) {
         Ok(existing) => existing,
         Err(migrate_core::Error::MissingDir { .. }) => Vec::new(),
@@ -104,6 +113,7 @@ mod tests {
         let pair = create(dir.path(), "users", true).unwrap();
         assert!(pair[0].ends_with("0002_users.up.sql") && pair[1].ends_with("0002_users.down.sql"));
         assert!(create(dir.path(), "bad name", false).is_err());
+        assert!(create(dir.path(), "sneaky.down", false).is_err());
 
         let stamped = tempfile::tempdir().unwrap();
         std::fs::write(stamped.path().join("20200101000000_old.sql"), "").unwrap();

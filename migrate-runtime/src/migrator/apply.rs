@@ -97,28 +97,17 @@ impl<'m> Migrator<'m> {
         report: &mut Report,
     ) -> Result<(), Error> {
         let version = step.migration.version;
-        if !B::KIND.session_lock() {
-            // No session lock: check the row just before writing our own.
-            let row = conn
-                .fetch_history(dynamic(dialect.select_version(version)))
-                .await
-                .map_err(|source| self.history_error(source))?
-                .and_then(|rows| rows.into_iter().next());
-            match (step.direction, row) {
-                (Direction::Up, Some(row)) => {
-                    return plan::check_applied(step.migration, &row, &self.rules())
-                }
-                (Direction::Down, None) => return Ok(()),
-                _ => {}
-            }
-        }
         let before = match step.direction {
             Direction::Up => dialect.insert(step.migration, false, Elapsed::Client(Duration::ZERO)),
             Direction::Down => dialect.mark_failed(version),
         };
-        conn.execute(dynamic(before))
-            .await
-            .map_err(|source| failed(step, source))?;
+        if B::KIND.session_lock() {
+            conn.execute(dynamic(before))
+                .await
+                .map_err(|source| failed(step, source))?;
+        } else if !self.claim(conn, dialect, step, before).await? {
+            return Ok(());
+        }
         let started = Instant::now();
         if B::KIND.query_string_is_atomic() {
             let statements: Vec<String> = migrate_core::split_statements(step.script.sql())
@@ -140,11 +129,53 @@ impl<'m> Migrator<'m> {
             Direction::Up => dialect.mark_success(version, duration),
             Direction::Down => dialect.delete(version),
         };
-        conn.execute(dynamic(after))
+        let settled = conn
+            .execute(dynamic(after))
             .await
             .map_err(|source| failed(step, source))?;
+        if settled != 1 {
+            return Err(Error::HistoryRowVanished {
+                version,
+                file: step.script.file.to_string(),
+            });
+        }
         finish(B::KIND, step, duration, report);
         Ok(())
+    }
+
+    /// Without a session lock (SQLite), writes `before` for an untransacted
+    /// step only after checking, in the same `BEGIN IMMEDIATE` transaction,
+    /// that no other migrator has recorded (or, reverting, removed) it.
+    /// `false` means another migrator got there first: skip the step.
+    async fn claim<B: Backend>(
+        &self,
+        conn: &mut B,
+        dialect: &Dialect,
+        step: &Step<'_>,
+        before: String,
+    ) -> Result<bool, Error> {
+        let mut tx = conn
+            .begin_with(B::KIND.begin())
+            .await
+            .map_err(|source| failed(step, source))?;
+        let row = tx
+            .fetch_history(dynamic(dialect.select_version(step.migration.version)))
+            .await
+            .map_err(|source| self.history_error(source))?
+            .and_then(|rows| rows.into_iter().next());
+        match (step.direction, row) {
+            (Direction::Up, Some(row)) => {
+                plan::check_applied(step.migration, &row, &self.rules())?;
+                return Ok(false);
+            }
+            (Direction::Down, None) => return Ok(false),
+            _ => {}
+        }
+        tx.execute(dynamic(before))
+            .await
+            .map_err(|source| failed(step, source))?;
+        tx.commit().await.map_err(|source| failed(step, source))?;
+        Ok(true)
     }
 
     /// Whether another migrator recorded (or, reverting, removed) any step

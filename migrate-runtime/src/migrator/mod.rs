@@ -15,6 +15,7 @@ use crate::{Error, HistoryRow, Migration, Report, Status};
 
 /// How migrations are wrapped in transactions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TransactionMode {
     /// One transaction per migration: the script and its history row commit
     /// together (the default).
@@ -30,6 +31,7 @@ pub enum TransactionMode {
 
 /// What to do when a consistency check between binary and database fails.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Policy {
     /// Refuse to run (the default).
     #[default]
@@ -182,7 +184,10 @@ impl<'m> Migrator<'m> {
         }
 
         let guard = self.lock(conn).await?;
-        let result = self.apply_pending(conn, &dialect).await;
+        let result = match self.pin_table(conn, dialect).await {
+            Ok(dialect) => self.apply_pending(conn, &dialect).await,
+            Err(error) => Err(error),
+        };
         self.unlock(conn, guard, result).await
     }
 
@@ -200,7 +205,10 @@ impl<'m> Migrator<'m> {
     pub async fn revert_on<B: Backend>(&self, conn: &mut B, version: i64) -> Result<Report, Error> {
         let dialect = self.prepare(conn).await?;
         let guard = self.lock(conn).await?;
-        let result = self.revert_locked(conn, &dialect, version).await;
+        let result = match self.pin_table(conn, dialect).await {
+            Ok(dialect) => self.revert_locked(conn, &dialect, version).await,
+            Err(error) => Err(error),
+        };
         self.unlock(conn, guard, result).await
     }
 
@@ -221,7 +229,10 @@ impl<'m> Migrator<'m> {
     ) -> Result<Vec<i64>, Error> {
         let dialect = self.prepare(conn).await?;
         let guard = self.lock(conn).await?;
-        let result = self.stamp_locked(conn, &dialect, version).await;
+        let result = match self.pin_table(conn, dialect).await {
+            Ok(dialect) => self.stamp_locked(conn, &dialect, version).await,
+            Err(error) => Err(error),
+        };
         self.unlock(conn, guard, result).await
     }
 
@@ -254,8 +265,29 @@ impl<'m> Migrator<'m> {
     pub async fn repair_on<B: Backend>(&self, conn: &mut B) -> Result<Vec<i64>, Error> {
         let dialect = self.prepare(conn).await?;
         let guard = self.lock(conn).await?;
-        let result = self.clear_failed(conn, &dialect).await;
+        let result = match self.pin_table(conn, dialect).await {
+            Ok(dialect) => self.clear_failed(conn, &dialect).await,
+            Err(error) => Err(error),
+        };
         self.unlock(conn, guard, result).await
+    }
+
+    /// Names the version table exactly, under the lock and before any script
+    /// runs: a script may change `search_path` (a `pg_dump` baseline sets it
+    /// empty), and the history writes must still reach the same table.
+    async fn pin_table<B: Backend>(
+        &self,
+        conn: &mut B,
+        dialect: Dialect,
+    ) -> Result<Dialect, Error> {
+        match conn
+            .current_schema()
+            .await
+            .map_err(|source| self.history_error(source))?
+        {
+            Some(schema) => dialect.in_schema(&schema),
+            None => Ok(dialect),
+        }
     }
 
     /// Validates the table name and runs the session setup SQL.
@@ -377,7 +409,7 @@ impl<'m> Migrator<'m> {
 
     async fn create_table<B: Backend>(&self, conn: &mut B, dialect: &Dialect) -> Result<(), Error> {
         match conn.execute(dynamic(dialect.create_table())).await {
-            Ok(()) => Ok(()),
+            Ok(_) => Ok(()),
             Err(source) => Err(self
                 .busy_as_lock_timeout(conn, self.history_error(source))
                 .await),
