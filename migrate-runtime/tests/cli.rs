@@ -393,3 +393,31 @@ async fn passwords_never_appear_in_any_output() {
 fn predicates_str(needle: &'static str) -> impl predicates::Predicate<str> {
     predicates::str::contains(needle)
 }
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    // `migrate sql | head`: more output than a pipe buffer holds, and a reader
+    // that stops early. The writer must end quietly, not panic (exit 101).
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path().join("migrations");
+    std::fs::create_dir(&dir).unwrap();
+    let filler = "-- padding padding padding padding padding padding padding padding\n".repeat(20);
+    for i in 1..=200 {
+        std::fs::write(
+            dir.join(format!("{i:04}_t{i}.sql")),
+            format!("{filler}CREATE TABLE t{i} (id INTEGER);\n"),
+        )
+        .unwrap();
+    }
+    let migrate = assert_cmd::cargo::cargo_bin("migrate");
+    let status = std::process::Command::new("bash")
+        .args([
+            "-c",
+            "set -o pipefail; \"$0\" --dir \"$1\" sql --backend postgres | head -c 100 > /dev/null",
+        ])
+        .arg(&migrate)
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "migrate sql | head");
+}

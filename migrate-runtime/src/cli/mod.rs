@@ -199,7 +199,7 @@ fn setup(global: &GlobalArgs) -> Option<Config> {
     let mut config = match Config::load(global.config.as_deref()) {
         Ok(config) => config,
         Err(error) => {
-            eprintln!("error: {error}");
+            output::complain!("error: {error}");
             return None;
         }
     };

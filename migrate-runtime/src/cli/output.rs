@@ -5,6 +5,24 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
+/// `println!` that shrugs off a closed stdout (`app migrate status | head`)
+/// instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `eprintln!`, likewise.
+macro_rules! complain {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+pub(super) use complain;
+
 use crate::{Applied, BackendKind, Report, Status, StatusEntry};
 
 /// Prints results on stdout and problems on stderr (or as JSON on stdout),
@@ -40,13 +58,13 @@ impl Output {
                 "pending": status.pending().count(),
             }));
         } else if problems.is_empty() {
-            println!(
+            say!(
                 "ok: {} applied, {} pending, no divergent, missing or failed migrations",
                 status.entries.len() - status.pending().count(),
                 status.pending().count()
             );
         } else {
-            println!("verify failed: {} problem(s)", problems.len());
+            say!("verify failed: {} problem(s)", problems.len());
             print_table(problems.iter().copied());
         }
         if problems.is_empty() {
@@ -64,11 +82,11 @@ impl Output {
                 "reverted": report.reverted.iter().map(applied_json).collect::<Vec<_>>(),
             }));
         } else if report.is_up_to_date() {
-            println!("nothing to do: the database is up to date");
+            say!("nothing to do: the database is up to date");
         } else {
             for (verb, list) in [("applied", &report.applied), ("reverted", &report.reverted)] {
                 for done in list {
-                    println!(
+                    say!(
                         "{verb} {} {} ({}) in {} ms",
                         done.version,
                         done.name,
@@ -85,10 +103,10 @@ impl Output {
         if self.json {
             print_json(&json!({ what: versions }));
         } else if versions.is_empty() {
-            println!("{what}: none");
+            say!("{what}: none");
         } else {
             let list: Vec<String> = versions.iter().map(i64::to_string).collect();
-            println!("{what}: {}", list.join(", "));
+            say!("{what}: {}", list.join(", "));
         }
         ExitCode::SUCCESS
     }
@@ -97,7 +115,8 @@ impl Output {
         if self.json {
             print_json(&json!({ "backend": backend.name(), "sql": sql }));
         } else {
-            print!("{sql}");
+            use std::io::Write as _;
+            let _ = write!(std::io::stdout().lock(), "{sql}");
         }
         ExitCode::SUCCESS
     }
@@ -108,7 +127,7 @@ impl Output {
             print_json(&json!({ "created": paths }));
         } else {
             for path in paths {
-                println!("created {}", path.display());
+                say!("created {}", path.display());
             }
         }
         ExitCode::SUCCESS
@@ -130,13 +149,13 @@ impl Output {
         if self.json {
             print_json(&json!({ "error": message }));
         } else {
-            eprintln!("error: {message}");
+            complain!("error: {message}");
         }
     }
 }
 
 fn print_json(value: &serde_json::Value) {
-    println!("{value:#}");
+    say!("{value:#}");
 }
 
 fn entry_json(entry: &StatusEntry) -> serde_json::Value {
@@ -186,6 +205,6 @@ fn print_table<'a>(entries: impl Iterator<Item = &'a StatusEntry>) {
             .zip(widths)
             .map(|(cell, width)| format!("{cell:<width$}"))
             .collect();
-        println!("{}", line.join("  ").trim_end());
+        say!("{}", line.join("  ").trim_end());
     }
 }
