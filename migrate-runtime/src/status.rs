@@ -36,6 +36,9 @@ pub enum MigrationState {
     Applied,
     /// Not applied yet.
     Pending,
+    /// Not applied yet, and older than the newest applied migration (merged
+    /// late): a run refuses it unless `on_out_of_order` allows it.
+    OutOfOrder,
     /// Applied, but the script was edited since.
     Divergent,
     /// Applied, but this binary does not contain it.
@@ -50,27 +53,36 @@ impl MigrationState {
         match self {
             MigrationState::Applied => "applied",
             MigrationState::Pending => "pending",
+            MigrationState::OutOfOrder => "out-of-order",
             MigrationState::Divergent => "divergent",
             MigrationState::Missing => "missing",
             MigrationState::Failed => "failed",
         }
     }
 
-    /// Whether `verify` fails on it: divergent, missing and failed do.
+    /// Whether `verify` fails on it: divergent, missing, failed, and
+    /// out-of-order (reported only when the policy would refuse it) do.
     pub fn is_problem(self) -> bool {
         matches!(
             self,
-            MigrationState::Divergent | MigrationState::Missing | MigrationState::Failed
+            MigrationState::Divergent
+                | MigrationState::Missing
+                | MigrationState::Failed
+                | MigrationState::OutOfOrder
         )
     }
 }
 
 impl Status {
+    /// `flag_out_of_order`: mark pending migrations older than the newest
+    /// applied one as [`MigrationState::OutOfOrder`] (when a run would refuse them).
     pub(crate) fn new(
         backend: BackendKind,
         migrations: &[Migration],
         history: Vec<HistoryRow>,
+        flag_out_of_order: bool,
     ) -> Self {
+        let newest_applied = history.iter().map(|row| row.version).max();
         let mut entries: Vec<StatusEntry> = Vec::new();
         let mut history = history.into_iter().peekable();
         let mut migrations = migrations.iter().peekable();
@@ -120,6 +132,14 @@ impl Status {
             };
             entries.push(entry);
         }
+        if flag_out_of_order {
+            for entry in &mut entries {
+                let older = newest_applied.is_some_and(|newest| entry.version < newest);
+                if entry.state == MigrationState::Pending && older {
+                    entry.state = MigrationState::OutOfOrder;
+                }
+            }
+        }
         Status { backend, entries }
     }
 
@@ -128,11 +148,14 @@ impl Status {
         self.entries.iter().filter(|e| e.state.is_problem())
     }
 
-    /// The entries not applied yet.
+    /// The entries not applied yet (including out-of-order ones).
     pub fn pending(&self) -> impl Iterator<Item = &StatusEntry> {
-        self.entries
-            .iter()
-            .filter(|e| e.state == MigrationState::Pending)
+        self.entries.iter().filter(|e| {
+            matches!(
+                e.state,
+                MigrationState::Pending | MigrationState::OutOfOrder
+            )
+        })
     }
 }
 

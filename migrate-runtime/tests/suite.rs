@@ -480,7 +480,8 @@ async fn status_reports_every_state(db: TestDb) {
         [
             (1, MigrationState::Applied),
             (2, MigrationState::Divergent),
-            (3, MigrationState::Pending),
+            // Older than the (failed) version 4 in the table: a run refuses it.
+            (3, MigrationState::OutOfOrder),
             (4, MigrationState::Failed)
         ]
     );
@@ -492,13 +493,35 @@ async fn status_reports_every_state(db: TestDb) {
         "{applied_at}"
     );
     assert!(first.duration_ms.is_some());
-    assert_eq!(status.problems().count(), 2);
+    assert_eq!(status.problems().count(), 3);
 
     db.execute("UPDATE migrate_history SET success = TRUE WHERE version = 4")
         .await;
     let status = Migrator::new(&binary).status(&db.url).await.unwrap();
     assert_eq!(status.entries[3].state, MigrationState::Missing);
     assert_eq!(status.entries[3].name, "gone");
+
+    // A late-merged migration is flagged when a run would refuse it.
+    let late = TestDb::create(db.kind, "status-late").await.unwrap();
+    Migrator::new(&migrations(&[USERS, TAGS]))
+        .run(&late.url)
+        .await
+        .unwrap();
+    let merged = migrations(&[USERS, POSTS, TAGS]);
+    let status = Migrator::new(&merged).status(&late.url).await.unwrap();
+    assert_eq!(status.entries[1].state, MigrationState::OutOfOrder);
+    assert_eq!(
+        status.problems().count(),
+        1,
+        "verify fails: the next run would refuse it"
+    );
+    let allowed = Migrator::new(&merged)
+        .on_out_of_order(Policy::Warn)
+        .status(&late.url)
+        .await
+        .unwrap();
+    assert_eq!(allowed.entries[1].state, MigrationState::Pending);
+    assert_eq!(allowed.problems().count(), 0);
 
     let fresh = TestDb::create(db.kind, "status").await.unwrap();
     let status = Migrator::new(&binary).status(&fresh.url).await.unwrap();

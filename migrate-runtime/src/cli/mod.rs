@@ -139,7 +139,7 @@ struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Show every migration: applied, pending, divergent, missing or failed
+    /// Show every migration: applied, pending, out-of-order, divergent, missing or failed
     Status,
     /// Apply pending migrations
     Up {
@@ -168,7 +168,7 @@ enum Command {
         #[arg(long, requires = "to")]
         down: bool,
     },
-    /// Exit 1 if any migration is divergent, missing or failed: a deploy gate
+    /// Exit 1 if any migration is divergent, missing, failed or refused as out of order: a deploy gate
     Verify,
     /// Record migrations up to VERSION as applied without running them
     Stamp {

@@ -59,7 +59,7 @@ impl Output {
             }));
         } else if problems.is_empty() {
             say!(
-                "ok: {} applied, {} pending, no divergent, missing or failed migrations",
+                "ok: {} applied, {} pending, no divergent, missing, failed or out-of-order migrations",
                 status.entries.len() - status.pending().count(),
                 status.pending().count()
             );

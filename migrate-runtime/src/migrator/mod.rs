@@ -249,7 +249,13 @@ impl<'m> Migrator<'m> {
             .await
             .map_err(|source| self.history_error(source))?
             .unwrap_or_default();
-        Ok(Status::new(B::KIND, self.migrations, history))
+        let flag_out_of_order = self.on_out_of_order == Policy::Error;
+        Ok(Status::new(
+            B::KIND,
+            self.migrations,
+            history,
+            flag_out_of_order,
+        ))
     }
 
     /// Clears the rows of migrations marked as failed, after the schema was
