@@ -8,23 +8,24 @@
 //! ```
 //! use migrate_core::{parse_file_name, FileKind};
 //!
-//! let name = parse_file_name("20261121093000_create_users.up.sql").unwrap().unwrap();
+//! let name = parse_file_name("20261121093000_create_users.up.sql")?.expect("a .sql file");
 //! assert_eq!(name.version, 20261121093000);
 //! assert_eq!(name.name, "create_users");
 //! assert_eq!(name.kind, FileKind::Up);
 //!
 //! // Flyway/refinery style works too; non-SQL files are ignored.
-//! assert_eq!(parse_file_name("V2__add_email.sql").unwrap().unwrap().version, 2);
-//! assert!(parse_file_name("README.md").unwrap().is_none());
+//! assert_eq!(parse_file_name("V2__add_email.sql")?.map(|n| n.version), Some(2));
+//! assert!(parse_file_name("README.md")?.is_none());
+//! # Ok::<(), migrate_core::Error>(())
 //! ```
 //!
 //! A whole directory is loaded, validated and ordered with [`load_dir`]:
 //!
 //! ```
-//! # let dir = tempfile::tempdir().unwrap();
-//! # std::fs::write(dir.path().join("0001_init.sql"), "CREATE TABLE t (id INTEGER);").unwrap();
+//! # let dir = tempfile::tempdir().expect("a temporary directory");
+//! # std::fs::write(dir.path().join("0001_init.sql"), "CREATE TABLE t (id INTEGER);").expect("written");
 //! # std::fs::write(dir.path().join("0002_index.sql"),
-//! #     "-- migrate:no-transaction\nCREATE INDEX t_id ON t (id);").unwrap();
+//! #     "-- migrate:no-transaction\nCREATE INDEX t_id ON t (id);").expect("written");
 //! let migrations = migrate_core::load_dir(dir.path())?;
 //! assert_eq!(migrations[0].version, 1);
 //! assert!(migrations[1].up.no_transaction);

@@ -9,7 +9,7 @@ use super::{dynamic, Migrator};
 use crate::backend::{Backend, BoxFuture};
 use crate::dialect::{Dialect, Elapsed};
 use crate::plan::{self, Direction, Segment, Step};
-use crate::{Applied, BackendKind, Error, Report, Script};
+use crate::{Applied, BackendKind, Error, HistoryRow, Report, Script};
 
 impl<'m> Migrator<'m> {
     /// Runs one segment and records what it did in `report`.
@@ -158,11 +158,9 @@ impl<'m> Migrator<'m> {
             .begin_with(B::KIND.begin())
             .await
             .map_err(|source| failed(step, source))?;
-        let row = tx
-            .fetch_history(dynamic(dialect.select_version(step.migration.version)))
-            .await
-            .map_err(|source| self.history_error(source))?
-            .and_then(|rows| rows.into_iter().next());
+        let row = self
+            .recorded_row(&mut *tx, dialect, step.migration.version)
+            .await?;
         match (step.direction, row) {
             (Direction::Up, Some(row)) => {
                 plan::check_applied(step.migration, &row, &self.rules())?;
@@ -192,17 +190,30 @@ impl<'m> Migrator<'m> {
             return Ok(false);
         };
         for step in steps {
-            let recorded = conn
-                .fetch_history(dynamic(dialect.select_version(step.migration.version)))
-                .await
-                .map_err(|source| self.history_error(source))?
-                .is_some_and(|rows| !rows.is_empty());
+            let recorded = self
+                .recorded_row(conn, dialect, step.migration.version)
+                .await?
+                .is_some();
             if recorded == (step.direction == Direction::Down) {
                 continue;
             }
             return Ok(true);
         }
         Ok(false)
+    }
+
+    /// The history row of `version`, if there is one.
+    async fn recorded_row<B: Backend>(
+        &self,
+        conn: &mut B,
+        dialect: &Dialect,
+        version: i64,
+    ) -> Result<Option<HistoryRow>, Error> {
+        Ok(conn
+            .fetch_history(dynamic(dialect.select_version(version)))
+            .await
+            .map_err(|source| self.history_error(source))?
+            .and_then(|rows| rows.into_iter().next()))
     }
 }
 

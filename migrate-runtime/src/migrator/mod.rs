@@ -375,9 +375,7 @@ impl<'m> Migrator<'m> {
     ) -> Result<Vec<i64>, Error> {
         self.create_table(conn, dialect).await?;
         let history = self.read_history(conn, dialect).await?;
-        if let Some(row) = history.iter().find(|row| !row.success) {
-            plan::ensure_succeeded(row)?;
-        }
+        history.iter().try_for_each(plan::ensure_succeeded)?;
         let mut stamped = Vec::new();
         for migration in self.migrations.iter().filter(|m| m.version <= version) {
             if history.iter().any(|row| row.version == migration.version) {
