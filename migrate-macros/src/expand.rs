@@ -62,13 +62,7 @@ fn migration(dir: &Path, m: &Migration) -> TokenStream {
     };
     let checksum = m.checksum.0;
     quote! {
-        ::migrate_runtime::Migration {
-            version: #version,
-            name: ::std::borrow::Cow::Borrowed(#name),
-            up: #up,
-            down: #down,
-            checksum: ::migrate_runtime::Checksum([#(#checksum),*]),
-        }
+        ::migrate_runtime::Migration::__embedded(#version, #name, #up, #down, [#(#checksum),*])
     }
 }
 
@@ -77,10 +71,6 @@ fn script(dir: &Path, script: &Script) -> TokenStream {
     let path = dir.join(file).to_string_lossy().into_owned();
     let no_transaction = script.no_transaction;
     quote! {
-        ::migrate_runtime::Script {
-            file: ::std::borrow::Cow::Borrowed(#file),
-            sql: ::std::borrow::Cow::Borrowed(::core::include_str!(#path)),
-            no_transaction: #no_transaction,
-        }
+        ::migrate_runtime::Script::__embedded(#file, ::core::include_str!(#path), #no_transaction)
     }
 }
