@@ -1,196 +1,240 @@
-//! Compares the embedded migrations with the version table and decides what
-//! to apply, enforcing every policy before anything runs.
+//! Deciding, without side effects: where each migration stands
+//! ([`classify`]), what the policies make of that ([`Entry::verdict`]), and
+//! what a run or a revert will do ([`plan_up`], [`plan_revert`]). The online
+//! runner, offline renderer, `status` and `verify` all consume these results;
+//! nothing here logs.
 
-use std::collections::BTreeMap;
+use crate::{Error, HistoryRow, Migration, MigrationState, Options, Policy};
 
-use crate::{BackendKind, Error, HistoryRow, Migration, Policy, Script, TransactionMode};
-
-/// The policies and target a plan is made under.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Rules {
-    pub target: Option<i64>,
-    pub on_divergent: Policy,
-    pub on_missing: Policy,
-    pub on_out_of_order: Policy,
+/// One version known to the binary, the database, or both.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry<'m> {
+    pub version: i64,
+    pub migration: Option<&'m Migration>,
+    pub row: Option<HistoryRow>,
+    pub state: MigrationState,
 }
 
-/// Returns the migrations to apply, in order, or the first policy violation.
-pub(crate) fn pending<'m>(
-    migrations: &'m [Migration],
-    history: &[HistoryRow],
-    rules: &Rules,
-) -> Result<Vec<&'m Migration>, Error> {
-    let embedded: BTreeMap<i64, &Migration> = migrations.iter().map(|m| (m.version, m)).collect();
-    for row in history {
-        match embedded.get(&row.version) {
-            Some(m) => check_applied(m, row, rules)?,
-            None if !row.success => ensure_succeeded(row)?,
-            None => rules.on_missing.check(
-                || Error::Missing {
-                    version: row.version,
-                    name: row.name.clone(),
-                },
-                || tracing::warn!(target: "migrate", version = row.version, name = %row.name, "applied migration is missing from this binary"),
-            )?,
-        }
-    }
-
-    let applied: BTreeMap<i64, &HistoryRow> = history.iter().map(|r| (r.version, r)).collect();
-    let newest = applied.keys().next_back().copied();
-    let pending: Vec<&Migration> = embedded
-        .values()
-        .copied()
-        .filter(|m| !applied.contains_key(&m.version))
-        .filter(|m| rules.target.is_none_or(|target| m.version <= target))
-        .collect();
-    if let Some(newest) = newest {
-        for m in pending.iter().filter(|m| m.version < newest) {
-            rules.on_out_of_order.check(
-                || Error::OutOfOrder {
-                    version: m.version,
-                    file: m.up.file.to_string(),
-                    newest,
-                },
-                || tracing::warn!(target: "migrate", version = m.version, file = %m.up.file, newest, "applying a migration older than the newest applied one"),
-            )?;
-        }
-    }
-    Ok(pending)
-}
-
-/// Returns the applied migrations above `target`, newest first, each with a
-/// down script; every obstacle is reported before anything is reverted.
-pub(crate) fn to_revert<'m>(
-    migrations: &'m [Migration],
-    history: &[HistoryRow],
-    target: i64,
-    rules: &Rules,
-) -> Result<Vec<&'m Migration>, Error> {
-    let embedded: BTreeMap<i64, &Migration> = migrations.iter().map(|m| (m.version, m)).collect();
-    let mut revert = Vec::new();
-    for row in history.iter().rev().filter(|row| row.version > target) {
-        let Some(m) = embedded.get(&row.version) else {
-            ensure_succeeded(row)?;
-            return Err(Error::Missing {
-                version: row.version,
-                name: row.name.clone(),
-            });
-        };
-        check_applied(m, row, rules)?;
-        if m.down.is_none() {
-            return Err(Error::Irreversible {
-                version: m.version,
-                file: m.up.file.to_string(),
-            });
-        }
-        revert.push(*m);
-    }
-    Ok(revert)
-}
-
-/// Which way a step moves the schema.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Direction {
-    Up,
-    Down,
-}
-
-/// One script to run: a migration's up or down script.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Step<'m> {
-    pub migration: &'m Migration,
-    pub script: &'m Script,
-    pub direction: Direction,
-}
-
-/// How a group of steps is wrapped when it runs.
+/// What the policies make of an [`Entry`].
 #[derive(Debug)]
-pub(crate) enum Segment<'m> {
-    /// Scripts and their history writes in one transaction.
-    Transaction(Vec<Step<'m>>),
-    /// One script outside any transaction, bracketed by a history row marked
-    /// failed before it and settled after it.
-    Untransacted(Step<'m>),
+pub(crate) enum Verdict {
+    /// Nothing to report.
+    Fine,
+    /// A finding the policy tolerates with a warning.
+    Warn,
+    /// A finding a run refuses.
+    Refuse(Error),
 }
 
-/// Groups `migrations` (in run order) into the transactions a run uses: the
-/// single place that decides it, for online runs and offline SQL alike.
-pub(crate) fn segments<'m>(
-    migrations: &[&'m Migration],
-    direction: Direction,
-    mode: TransactionMode,
-    backend: BackendKind,
-) -> Vec<Segment<'m>> {
-    let mut segments = Vec::new();
-    let mut batch = Vec::new();
-    for &migration in migrations {
-        let script = match direction {
-            Direction::Up => &migration.up,
-            Direction::Down => match &migration.down {
-                Some(down) => down,
-                None => continue,
-            },
+/// Where every migration stands: the embedded migrations (sorted by
+/// version, as the macro and `load_dir` produce them) merged with the
+/// history rows, by version.
+pub(crate) fn classify(migrations: &[Migration], mut history: Vec<HistoryRow>) -> Vec<Entry<'_>> {
+    history.sort_unstable_by_key(|row| row.version);
+    let newest_recorded = history.last().map(|row| row.version);
+    let mut entries = Vec::with_capacity(migrations.len().max(history.len()));
+    let mut rows = history.into_iter().peekable();
+    let mut embedded = migrations.iter().peekable();
+    loop {
+        let next_row = rows.peek().map(|row| row.version);
+        let next_migration = embedded.peek().map(|m| m.version);
+        let (migration, row) = match (next_migration, next_row) {
+            (None, None) => break,
+            (Some(m), Some(r)) if m == r => (embedded.next(), rows.next()),
+            (Some(m), r) if r.is_none_or(|r| m < r) => (embedded.next(), None),
+            _ => (None, rows.next()),
         };
-        let step = Step {
-            migration,
-            script,
-            direction,
-        };
-        if script.no_transaction || mode == TransactionMode::None || !backend.transactional_ddl() {
-            if !batch.is_empty() {
-                segments.push(Segment::Transaction(std::mem::take(&mut batch)));
+        let state = match (&migration, &row) {
+            (_, Some(row)) if !row.success => MigrationState::Failed,
+            (Some(m), Some(row)) if !m.checksum.matches_hex(&row.checksum) => {
+                MigrationState::Divergent
             }
-            segments.push(Segment::Untransacted(step));
-        } else if mode == TransactionMode::PerMigration {
-            segments.push(Segment::Transaction(vec![step]));
-        } else {
-            batch.push(step);
+            (Some(_), Some(_)) => MigrationState::Applied,
+            (None, Some(_)) => MigrationState::Missing,
+            (Some(m), None) if newest_recorded.is_some_and(|newest| m.version < newest) => {
+                MigrationState::OutOfOrder
+            }
+            (Some(_), None) => MigrationState::Pending,
+            (None, None) => break,
+        };
+        let version =
+            migration.map_or_else(|| row.as_ref().map_or(0, |r| r.version), |m| m.version);
+        entries.push(Entry {
+            version,
+            migration,
+            row,
+            state,
+        });
+    }
+    entries
+}
+
+impl Entry<'_> {
+    /// The file name when the binary has the migration, else the recorded name.
+    pub fn label(&self) -> String {
+        match (self.migration, &self.row) {
+            (Some(m), _) => m.up.file.to_string(),
+            (None, Some(row)) => row.name.clone(),
+            (None, None) => String::new(),
         }
     }
-    if !batch.is_empty() {
-        segments.push(Segment::Transaction(batch));
+
+    /// What a run makes of this entry under `options`.
+    pub fn verdict(&self, options: &Options, newest_recorded: Option<i64>) -> Verdict {
+        let (policy, error) = match self.state {
+            MigrationState::Applied | MigrationState::Pending => return Verdict::Fine,
+            MigrationState::Failed => (Policy::Error, self.dirty()),
+            MigrationState::Divergent => (options.on_divergent(), self.divergent()),
+            MigrationState::Missing => (options.on_missing(), self.missing()),
+            MigrationState::OutOfOrder => (
+                options.on_out_of_order(),
+                Error::OutOfOrder {
+                    version: self.version,
+                    file: self.label(),
+                    newest: newest_recorded.unwrap_or(self.version),
+                },
+            ),
+        };
+        match policy {
+            Policy::Error => Verdict::Refuse(error),
+            Policy::Warn => Verdict::Warn,
+            Policy::Ignore => Verdict::Fine,
+        }
     }
-    segments
+
+    fn dirty(&self) -> Error {
+        Error::Dirty {
+            version: self.version,
+            name: self
+                .row
+                .as_ref()
+                .map_or_else(|| self.label(), |row| row.name.clone()),
+        }
+    }
+
+    fn divergent(&self) -> Error {
+        Error::Divergent {
+            version: self.version,
+            file: self.label(),
+            applied: self
+                .row
+                .as_ref()
+                .map(|row| row.checksum.clone())
+                .unwrap_or_default(),
+            embedded: self
+                .migration
+                .map(|m| m.checksum.to_string())
+                .unwrap_or_default(),
+        }
+    }
+
+    fn missing(&self) -> Error {
+        Error::Missing {
+            version: self.version,
+            name: self.label(),
+        }
+    }
 }
 
-/// Checks one applied migration against its embedded script: a failed row
-/// always blocks; a checksum mismatch follows `on_divergent`.
-pub(crate) fn check_applied(m: &Migration, row: &HistoryRow, rules: &Rules) -> Result<(), Error> {
-    ensure_succeeded(row)?;
-    if m.checksum.matches_hex(&row.checksum) {
-        return Ok(());
+/// The newest version the history records.
+pub(crate) fn newest_recorded(entries: &[Entry<'_>]) -> Option<i64> {
+    entries
+        .iter()
+        .filter(|entry| entry.row.is_some())
+        .map(|entry| entry.version)
+        .max()
+}
+
+/// What a run will do: the migrations it applies (or reverts), in order,
+/// and the findings its policies tolerate with a warning.
+#[derive(Debug)]
+pub(crate) struct Plan<'m> {
+    pub migrations: Vec<&'m Migration>,
+    pub warnings: Vec<Entry<'m>>,
+}
+
+/// The migrations a run applies, up to `target`: every pending one, and
+/// out-of-order ones the policy allows. Refuses with the first finding the
+/// policies refuse (recorded rows first, then late pending migrations), so a
+/// run never starts work it would have to abandon.
+pub(crate) fn plan_up<'m>(
+    entries: &[Entry<'m>],
+    options: &Options,
+    target: Option<i64>,
+) -> Result<Plan<'m>, Error> {
+    let newest = newest_recorded(entries);
+    let wanted =
+        |entry: &&Entry<'m>| entry.row.is_some() || target.is_none_or(|t| entry.version <= t);
+    let (recorded, unrecorded): (Vec<&Entry<'m>>, Vec<&Entry<'m>>) = entries
+        .iter()
+        .filter(wanted)
+        .partition(|entry| entry.row.is_some());
+    let mut plan = Plan {
+        migrations: Vec::new(),
+        warnings: Vec::new(),
+    };
+    for entry in recorded.into_iter().chain(unrecorded) {
+        match entry.verdict(options, newest) {
+            Verdict::Refuse(error) => return Err(error),
+            Verdict::Warn => plan.warnings.push(entry.clone()),
+            Verdict::Fine => {}
+        }
+        if entry.row.is_none() {
+            plan.migrations.extend(entry.migration);
+        }
     }
-    rules.on_divergent.check(
-        || Error::Divergent {
+    Ok(plan)
+}
+
+/// The applied migrations newer than `target`, newest first, each with a
+/// down script. Every obstacle is reported before anything is reverted: a
+/// recorded version this binary lacks cannot be reverted whatever the
+/// missing policy says.
+pub(crate) fn plan_revert<'m>(
+    entries: &[Entry<'m>],
+    options: &Options,
+    target: i64,
+) -> Result<Plan<'m>, Error> {
+    let mut plan = Plan {
+        migrations: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let recorded = entries.iter().rev().filter(|entry| entry.row.is_some());
+    for entry in recorded.filter(|entry| entry.version > target) {
+        match (entry.state, entry.migration) {
+            (MigrationState::Missing, _) | (_, None) => return Err(entry.missing()),
+            _ => {}
+        }
+        match entry.verdict(options, None) {
+            Verdict::Refuse(error) => return Err(error),
+            Verdict::Warn => plan.warnings.push(entry.clone()),
+            Verdict::Fine => {}
+        }
+        plan.migrations.extend(entry.migration);
+    }
+    require_down_scripts(&plan.migrations)?;
+    Ok(plan)
+}
+
+/// Refuses a revert of migrations without a down script, before anything runs.
+pub(crate) fn require_down_scripts(migrations: &[&Migration]) -> Result<(), Error> {
+    match migrations.iter().find(|m| m.down.is_none()) {
+        Some(m) => Err(Error::Irreversible {
             version: m.version,
             file: m.up.file.to_string(),
-            applied: row.checksum.clone(),
-            embedded: m.checksum.to_string(),
-        },
-        || tracing::warn!(target: "migrate", version = m.version, file = %m.up.file, "applied migration was edited since it ran"),
-    )
-}
-
-pub(crate) fn ensure_succeeded(row: &HistoryRow) -> Result<(), Error> {
-    if row.success {
-        return Ok(());
+        }),
+        None => Ok(()),
     }
-    Err(Error::Dirty {
-        version: row.version,
-        name: row.name.clone(),
-    })
 }
 
-impl Policy {
-    fn check(self, error: impl FnOnce() -> Error, warn: impl FnOnce()) -> Result<(), Error> {
-        match self {
-            Policy::Error => Err(error()),
-            Policy::Warn => {
-                warn();
-                Ok(())
-            }
-            Policy::Ignore => Ok(()),
-        }
+/// Refuses to work on a history with a row marked failed (stamp, revert).
+pub(crate) fn refuse_failed(entries: &[Entry<'_>]) -> Result<(), Error> {
+    match entries
+        .iter()
+        .find(|entry| entry.state == MigrationState::Failed)
+    {
+        Some(entry) => Err(entry.dirty()),
+        None => Ok(()),
     }
 }
 
@@ -218,34 +262,43 @@ mod tests {
         }
     }
 
-    const STRICT: Rules = Rules {
-        target: None,
-        on_divergent: Policy::Error,
-        on_missing: Policy::Error,
-        on_out_of_order: Policy::Error,
-    };
+    fn strict() -> Options {
+        Options::default()
+    }
 
-    fn versions(pending: Vec<&Migration>) -> Vec<i64> {
-        pending.iter().map(|m| m.version).collect()
+    fn lenient(policy: Policy) -> Options {
+        Options {
+            on_divergent: Some(policy),
+            on_missing: Some(policy),
+            on_out_of_order: Some(policy),
+            ..Options::default()
+        }
+    }
+
+    fn up(
+        ms: &[Migration],
+        history: &[HistoryRow],
+        options: &Options,
+        target: Option<i64>,
+    ) -> Result<Vec<i64>, Error> {
+        let entries = classify(ms, history.to_vec());
+        let plan = plan_up(&entries, options, target)?;
+        Ok(plan.migrations.iter().map(|m| m.version).collect())
     }
 
     #[test]
     fn pending_respects_target() {
         let ms = migrations();
         let history = [row(&ms[0])];
-        assert_eq!(versions(pending(&ms, &history, &STRICT).unwrap()), [2, 3]);
-        let to_2 = Rules {
-            target: Some(2),
-            ..STRICT
-        };
-        assert_eq!(versions(pending(&ms, &history, &to_2).unwrap()), [2]);
+        assert_eq!(up(&ms, &history, &strict(), None).unwrap(), [2, 3]);
+        assert_eq!(up(&ms, &history, &strict(), Some(2)).unwrap(), [2]);
     }
 
     #[test]
     fn out_of_order_is_an_error_unless_allowed() {
         let ms = migrations();
         let history = [row(&ms[0]), row(&ms[2])];
-        let err = pending(&ms, &history, &STRICT).unwrap_err();
+        let err = up(&ms, &history, &strict(), None).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -257,11 +310,17 @@ mod tests {
             ),
             "{err}"
         );
-        let allow = Rules {
-            on_out_of_order: Policy::Warn,
-            ..STRICT
-        };
-        assert_eq!(versions(pending(&ms, &history, &allow).unwrap()), [2]);
+        assert_eq!(
+            up(&ms, &history, &lenient(Policy::Warn), None).unwrap(),
+            [2]
+        );
+        let entries = classify(&ms, history.to_vec());
+        let plan = plan_up(&entries, &lenient(Policy::Warn), None).unwrap();
+        assert_eq!(plan.warnings.len(), 1);
+        assert!(plan_up(&entries, &lenient(Policy::Ignore), None)
+            .unwrap()
+            .warnings
+            .is_empty());
     }
 
     #[test]
@@ -269,70 +328,39 @@ mod tests {
         let ms = migrations();
         let mut ghost = row(&ms[0]);
         ghost.version = 99;
-        let err = pending(&ms, &[row(&ms[0]), ghost.clone()], &STRICT).unwrap_err();
+        let err = up(&ms, &[row(&ms[0]), ghost.clone()], &strict(), None).unwrap_err();
         assert!(matches!(err, Error::Missing { version: 99, .. }), "{err}");
-        let ignore = Rules {
-            on_missing: Policy::Ignore,
-            on_out_of_order: Policy::Ignore,
-            ..STRICT
-        };
         assert_eq!(
-            versions(pending(&ms, &[ghost], &ignore).unwrap()),
+            up(&ms, &[ghost], &lenient(Policy::Ignore), None).unwrap(),
             [1, 2, 3]
         );
 
         let mut edited = row(&ms[0]);
         edited.checksum = "0".repeat(64);
-        let err = pending(&ms, &[edited], &STRICT).unwrap_err();
+        let err = up(&ms, &[edited], &strict(), None).unwrap_err();
         assert!(matches!(err, Error::Divergent { version: 1, .. }), "{err}");
     }
 
     #[test]
-    fn segments_follow_mode_directive_and_backend() {
-        let ms = load_files([
-            ("0001_a.sql".to_string(), b"A".to_vec()),
-            (
-                "0002_b.sql".to_string(),
-                b"-- migrate:no-transaction\nB".to_vec(),
-            ),
-            ("0003_c.sql".to_string(), b"C".to_vec()),
-            ("0004_d.sql".to_string(), b"D".to_vec()),
-        ])
-        .unwrap();
-        let all: Vec<&Migration> = ms.iter().collect();
-        let shape = |mode, backend| {
-            segments(&all, Direction::Up, mode, backend)
-                .iter()
-                .map(|s| match s {
-                    Segment::Transaction(steps) => {
-                        format!(
-                            "T{:?}",
-                            steps
-                                .iter()
-                                .map(|s| s.migration.version)
-                                .collect::<Vec<_>>()
-                        )
-                    }
-                    Segment::Untransacted(step) => format!("U{}", step.migration.version),
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+    fn classification_covers_every_state() {
+        let ms = migrations();
+        let mut edited = row(&ms[0]);
+        edited.checksum = "0".repeat(64);
+        let mut ghost = row(&ms[0]);
+        ghost.version = 9;
+        let history = vec![edited, row(&ms[2]), ghost];
+        let states: Vec<(i64, MigrationState)> = classify(&ms, history)
+            .iter()
+            .map(|e| (e.version, e.state))
+            .collect();
         assert_eq!(
-            shape(TransactionMode::PerMigration, BackendKind::Postgres),
-            "T[1] U2 T[3] T[4]"
-        );
-        assert_eq!(
-            shape(TransactionMode::Single, BackendKind::Sqlite),
-            "T[1] U2 T[3, 4]"
-        );
-        assert_eq!(
-            shape(TransactionMode::None, BackendKind::Sqlite),
-            "U1 U2 U3 U4"
-        );
-        assert_eq!(
-            shape(TransactionMode::Single, BackendKind::MySql),
-            "U1 U2 U3 U4"
+            states,
+            [
+                (1, MigrationState::Divergent),
+                (2, MigrationState::OutOfOrder),
+                (3, MigrationState::Applied),
+                (9, MigrationState::Missing),
+            ]
         );
     }
 
@@ -347,16 +375,24 @@ mod tests {
         ])
         .unwrap();
         let history: Vec<HistoryRow> = ms.iter().map(row).collect();
-        let reverted = to_revert(&ms, &history, 2, &STRICT).unwrap();
-        assert_eq!(versions(reverted), [3]);
-        let err = to_revert(&ms, &history, 0, &STRICT).unwrap_err();
+        let revert = |history: &[HistoryRow], target| {
+            let entries = classify(&ms, history.to_vec());
+            plan_revert(&entries, &strict(), target).map(|plan| {
+                plan.migrations
+                    .iter()
+                    .map(|m| m.version)
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(revert(&history, 2).unwrap(), [3]);
+        let err = revert(&history, 0).unwrap_err();
         assert!(
             matches!(err, Error::Irreversible { version: 2, .. }),
             "{err}"
         );
         let mut ghost = row(&ms[0]);
         ghost.version = 9;
-        let err = to_revert(&ms, &[row(&ms[0]), ghost], 0, &STRICT).unwrap_err();
+        let err = revert(&[row(&ms[0]), ghost], 0).unwrap_err();
         assert!(matches!(err, Error::Missing { version: 9, .. }), "{err}");
     }
 
@@ -365,14 +401,8 @@ mod tests {
         let ms = migrations();
         let mut failed = row(&ms[0]);
         failed.success = false;
-        let lenient = Rules {
-            target: None,
-            on_divergent: Policy::Ignore,
-            on_missing: Policy::Ignore,
-            on_out_of_order: Policy::Ignore,
-        };
         assert!(matches!(
-            pending(&ms, &[failed], &lenient),
+            up(&ms, &[failed], &lenient(Policy::Ignore), None),
             Err(Error::Dirty { version: 1, .. })
         ));
     }

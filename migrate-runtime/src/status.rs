@@ -1,4 +1,5 @@
-use crate::{BackendKind, HistoryRow, Migration};
+use crate::plan::{self, Entry, Verdict};
+use crate::{BackendKind, Options};
 
 /// Where each migration stands, from the binary's and the database's side.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,17 +27,20 @@ pub struct StatusEntry {
     pub applied_at: Option<String>,
     /// How long its script took.
     pub duration_ms: Option<i64>,
+    /// Whether a run under the migrator's policies refuses to proceed
+    /// because of this entry (what `verify` fails on).
+    pub refused: bool,
 }
 
 /// The state of one migration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MigrationState {
     /// Applied, with the checksum of the embedded script.
     Applied,
     /// Not applied yet.
     Pending,
-    /// Not applied yet, and older than the newest applied migration (merged
+    /// Not applied yet, and older than the newest recorded migration (merged
     /// late): a run refuses it unless `on_out_of_order` allows it.
     OutOfOrder,
     /// Applied, but the script was edited since.
@@ -60,92 +64,53 @@ impl MigrationState {
         }
     }
 
-    /// Whether `verify` fails on it: divergent, missing, failed, and
-    /// out-of-order (reported only when the policy would refuse it) do.
-    pub fn is_problem(self) -> bool {
-        matches!(
-            self,
-            MigrationState::Divergent
-                | MigrationState::Missing
-                | MigrationState::Failed
-                | MigrationState::OutOfOrder
-        )
+    /// Whether this is a finding: divergent, missing, failed or
+    /// out-of-order, whatever the policies make of it (`verify --strict`
+    /// fails on any).
+    pub fn is_finding(self) -> bool {
+        !matches!(self, MigrationState::Applied | MigrationState::Pending)
     }
 }
 
 impl Status {
-    /// `flag_out_of_order`: mark pending migrations older than the newest
-    /// applied one as [`MigrationState::OutOfOrder`] (when a run would refuse them).
-    pub(crate) fn new(
-        backend: BackendKind,
-        migrations: &[Migration],
-        history: Vec<HistoryRow>,
-        flag_out_of_order: bool,
-    ) -> Self {
-        let newest_applied = history.iter().map(|row| row.version).max();
-        let mut entries: Vec<StatusEntry> = Vec::new();
-        let mut history = history.into_iter().peekable();
-        let mut migrations = migrations.iter().peekable();
-        loop {
-            let next_row = history.peek().map(|r| r.version);
-            let next_migration = migrations.peek().map(|m| m.version);
-            let entry = match (next_migration, next_row) {
-                (None, None) => break,
-                (Some(m), Some(r)) if m == r => {
-                    let (Some(m), Some(row)) = (migrations.next(), history.next()) else {
-                        break;
-                    };
-                    let state = if !row.success {
-                        MigrationState::Failed
-                    } else if !m.checksum.matches_hex(&row.checksum) {
-                        MigrationState::Divergent
-                    } else {
-                        MigrationState::Applied
-                    };
-                    entry(
-                        m.version,
-                        m.name.to_string(),
-                        Some(m.up.file.to_string()),
-                        state,
-                        Some(row),
-                    )
+    /// Renders classified entries, judging each under `options` as a run
+    /// would (without a target: `verify` asks about a full run).
+    pub(crate) fn new(backend: BackendKind, entries: Vec<Entry<'_>>, options: &Options) -> Self {
+        let newest = plan::newest_recorded(&entries);
+        let entries = entries
+            .into_iter()
+            .map(|entry| {
+                let refused = matches!(entry.verdict(options, newest), Verdict::Refuse(_));
+                let name = match (entry.migration, &entry.row) {
+                    (Some(m), _) => m.name.to_string(),
+                    (None, row) => row.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
+                };
+                let (applied_at, duration_ms) = entry
+                    .row
+                    .map_or((None, None), |row| (row.applied_at, row.duration_ms));
+                StatusEntry {
+                    version: entry.version,
+                    name,
+                    file: entry.migration.map(|m| m.up.file.to_string()),
+                    state: entry.state,
+                    applied_at,
+                    duration_ms,
+                    refused,
                 }
-                (Some(m), r) if r.is_none_or(|r| m < r) => {
-                    let Some(m) = migrations.next() else { break };
-                    entry(
-                        m.version,
-                        m.name.to_string(),
-                        Some(m.up.file.to_string()),
-                        MigrationState::Pending,
-                        None,
-                    )
-                }
-                _ => {
-                    let Some(row) = history.next() else { break };
-                    let state = if row.success {
-                        MigrationState::Missing
-                    } else {
-                        MigrationState::Failed
-                    };
-                    entry(row.version, row.name.clone(), None, state, Some(row))
-                }
-            };
-            entries.push(entry);
-        }
-        if flag_out_of_order {
-            for entry in &mut entries {
-                let older = newest_applied.is_some_and(|newest| entry.version < newest);
-                if entry.state == MigrationState::Pending && older {
-                    entry.state = MigrationState::OutOfOrder;
-                }
-            }
-        }
+            })
+            .collect();
         Status { backend, entries }
     }
 
-    /// The entries `verify` fails on.
+    /// The entries a run refuses to proceed with: `verify` fails exactly
+    /// when there is one, because `up` would fail.
     pub fn problems(&self) -> impl Iterator<Item = &StatusEntry> {
-        self.entries.iter().filter(|e| e.state.is_problem())
+        self.entries.iter().filter(|e| e.refused)
+    }
+
+    /// Every finding, whether the policies refuse it or not (`verify --strict`).
+    pub fn findings(&self) -> impl Iterator<Item = &StatusEntry> {
+        self.entries.iter().filter(|e| e.state.is_finding())
     }
 
     /// The entries not applied yet (including out-of-order ones).
@@ -156,23 +121,5 @@ impl Status {
                 MigrationState::Pending | MigrationState::OutOfOrder
             )
         })
-    }
-}
-
-fn entry(
-    version: i64,
-    name: String,
-    file: Option<String>,
-    state: MigrationState,
-    row: Option<HistoryRow>,
-) -> StatusEntry {
-    let (applied_at, duration_ms) = row.map_or((None, None), |r| (r.applied_at, r.duration_ms));
-    StatusEntry {
-        version,
-        name,
-        file,
-        state,
-        applied_at,
-        duration_ms,
     }
 }

@@ -520,8 +520,11 @@ async fn status_reports_every_state(db: TestDb) {
         .status(&late.url)
         .await
         .unwrap();
-    assert_eq!(allowed.entries[1].state, MigrationState::Pending);
+    // Still a finding, but not one a run refuses.
+    assert_eq!(allowed.entries[1].state, MigrationState::OutOfOrder);
+    assert!(!allowed.entries[1].refused);
     assert_eq!(allowed.problems().count(), 0);
+    assert_eq!(allowed.findings().count(), 1);
 
     let fresh = TestDb::create(db.kind, "status").await.unwrap();
     let status = Migrator::new(&binary).status(&fresh.url).await.unwrap();

@@ -1,6 +1,10 @@
-//! One trait for "a database connection the migrator can drive", one impl per
-//! database. The migration algorithm in [`crate::Migrator`] is written once,
-//! generic over it.
+//! Everything that differs between databases, one file per database.
+//!
+//! Each database has two halves in its own file: a [`Dialect`] (its SQL and
+//! rules, usable without a connection, as offline mode needs) and an impl of
+//! [`Backend`] for its sqlx connection type. The migration algorithm is
+//! written once, generic over them. This module is the one registry: adding
+//! a database means a new file plus one line in each list below.
 
 mod mysql;
 mod postgres;
@@ -8,10 +12,187 @@ mod sqlite;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
+use migrate_core::SqlFlavor;
+use sqlx::error::DatabaseError;
 use sqlx::{Connection, Database, Decode, Row, SqlStr, Type};
 
-use crate::BackendKind;
+use crate::{redact_url, Error};
+
+/// The database products this crate can migrate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[non_exhaustive]
+pub enum BackendKind {
+    /// SQLite, through `sqlite:` URLs.
+    Sqlite,
+    /// PostgreSQL, through `postgres:` / `postgresql:` URLs.
+    Postgres,
+    /// MySQL and MariaDB, through `mysql:` / `mariadb:` URLs.
+    #[cfg_attr(feature = "cli", value(name = "mysql"))]
+    MySql,
+}
+
+const ALL: [BackendKind; 3] = [
+    BackendKind::Sqlite,
+    BackendKind::Postgres,
+    BackendKind::MySql,
+];
+
+impl BackendKind {
+    pub(crate) fn dialect(self) -> &'static dyn Dialect {
+        match self {
+            BackendKind::Sqlite => &sqlite::SqliteDialect,
+            BackendKind::Postgres => &postgres::PostgresDialect,
+            BackendKind::MySql => &mysql::MySqlDialect,
+        }
+    }
+
+    /// Picks the backend from a URL's scheme: the one place URLs are dispatched.
+    pub fn from_url(url: &str) -> Result<Self, Error> {
+        let scheme = url.split_once(':').map(|(scheme, _)| scheme).unwrap_or("");
+        ALL.into_iter()
+            .find(|kind| {
+                kind.dialect()
+                    .schemes()
+                    .iter()
+                    .any(|known| known.eq_ignore_ascii_case(scheme))
+            })
+            .ok_or_else(|| Error::UnsupportedUrl {
+                scheme: scheme.chars().take(32).collect(),
+            })
+    }
+
+    /// Lowercase name used in logs and on the command line.
+    pub fn name(self) -> &'static str {
+        self.dialect().name()
+    }
+
+    /// Whether DDL can be rolled back. Without it (MySQL/MariaDB commit
+    /// implicitly on DDL) a migration's history row is written as failed
+    /// before its script runs and marked successful afterwards.
+    pub fn transactional_ddl(self) -> bool {
+        self.dialect().transactional_ddl()
+    }
+}
+
+impl std::fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Column types of the version table.
+pub(crate) struct ColumnTypes {
+    pub bigint: &'static str,
+    pub text: &'static str,
+    pub timestamp: &'static str,
+}
+
+/// One database's SQL and rules, known without a connection. Defaults are
+/// standard SQL; each database overrides what it does differently.
+pub(crate) trait Dialect: Sync {
+    /// Lowercase name, as in logs and on the command line.
+    fn name(&self) -> &'static str;
+
+    /// URL schemes, matched case-insensitively.
+    fn schemes(&self) -> &'static [&'static str];
+
+    /// See [`BackendKind::transactional_ddl`].
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
+    /// Whether concurrent migrators are kept apart by a session-level lock
+    /// held for the whole run (see [`Dialect::try_lock`]).
+    fn session_lock(&self) -> bool {
+        true
+    }
+
+    /// The statement opening a migration's transaction.
+    fn begin(&self) -> &'static str {
+        "BEGIN"
+    }
+
+    /// Whether a multi-statement query string runs as one implicit
+    /// transaction, so a script that must run outside a transaction is sent
+    /// one statement at a time.
+    fn splits_untransacted_scripts(&self) -> bool {
+        false
+    }
+
+    /// An expression for the milliseconds since the current query string
+    /// started, where the server can measure a script's duration for its
+    /// history row (script and row then go in one round trip).
+    fn server_elapsed_ms(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// How the statement splitter and the terminator check read scripts.
+    fn sql_flavor(&self) -> SqlFlavor {
+        SqlFlavor::Standard
+    }
+
+    /// The character that quotes identifiers.
+    fn identifier_quote(&self) -> char {
+        '"'
+    }
+
+    /// A string literal.
+    fn quote_literal(&self, text: &str) -> String {
+        format!("'{}'", text.replace('\'', "''"))
+    }
+
+    /// The current UTC time, as stored in `applied_at`.
+    fn now_utc(&self) -> &'static str;
+
+    /// The version table's column types.
+    fn column_types(&self) -> ColumnTypes;
+
+    /// An aggregate packing every history row as
+    /// `version:checksum:success:name`, comma-separated.
+    fn packed_history(&self) -> &'static str;
+
+    /// A hint placed after `SELECT` in the packed history query.
+    fn packed_history_hint(&self) -> &'static str {
+        ""
+    }
+
+    /// `applied_at` as ISO 8601 UTC text with milliseconds.
+    fn applied_at_text(&self) -> &'static str;
+
+    /// What an offline script starts with so its client stops at the first
+    /// error, as an online run does.
+    fn offline_preamble(&self) -> &'static str;
+
+    /// The schema unqualified names resolve to, where that can differ from
+    /// the database (PostgreSQL's `search_path`).
+    fn current_schema(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Which database this connection uses (SQLite: its file), for messages.
+    fn database_name(&self) -> &'static str;
+
+    /// A query returning 1 when the session lock for `table` was taken and 0
+    /// when another session holds it, without waiting; `None` without
+    /// session locks. `table` has been validated as an identifier.
+    fn try_lock(&self, table: &str) -> Option<String>;
+
+    /// Releases what [`Dialect::try_lock`] took.
+    fn unlock(&self, table: &str) -> Option<String>;
+
+    /// Whether `error` says the version table does not exist.
+    fn is_undefined_table(&self, error: &dyn DatabaseError) -> bool;
+
+    /// Whether `error` means another connection kept the database locked for
+    /// longer than the busy timeout.
+    fn is_busy(&self, error: &dyn DatabaseError) -> bool {
+        let _ = error;
+        false
+    }
+}
 
 /// A sqlx connection type the migrator can run on: implemented for
 /// [`SqliteConnection`](sqlx::SqliteConnection),
@@ -29,42 +210,70 @@ pub trait Backend:
     fn execute(&mut self, sql: SqlStr) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
 
     #[doc(hidden)]
-    /// Runs a history SELECT; `None` when the version table does not exist.
+    /// Runs a history query of the given shape; `None` when the version
+    /// table does not exist.
     fn fetch_history(
         &mut self,
         sql: SqlStr,
+        shape: HistoryShape,
     ) -> impl Future<Output = Result<Option<Vec<HistoryRow>>, sqlx::Error>> + Send;
 
     #[doc(hidden)]
-    /// Tries once, without blocking, to take the session-level migration lock
-    /// for `table`; `Ok(false)` when another session holds it.
-    fn try_lock(&mut self, table: String)
-        -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
-
-    #[doc(hidden)]
-    /// The schema unqualified names resolve to now (PostgreSQL), so the
-    /// version table can be named exactly before scripts run: a script may
-    /// change `search_path`. `None` where the database is the schema.
-    fn current_schema(
+    /// Runs a query returning one text value.
+    fn fetch_text(
         &mut self,
+        sql: SqlStr,
     ) -> impl Future<Output = Result<Option<String>, sqlx::Error>> + Send;
 
     #[doc(hidden)]
-    /// The database's name (SQLite: its file), for error messages.
-    fn database_name(&mut self) -> impl Future<Output = Result<String, sqlx::Error>> + Send;
+    /// Runs a query returning one integer.
+    fn fetch_integer(
+        &mut self,
+        sql: SqlStr,
+    ) -> impl Future<Output = Result<i64, sqlx::Error>> + Send;
 
     #[doc(hidden)]
-    /// Whether `error` means another connection kept the database locked for
-    /// longer than the busy timeout.
-    fn is_busy(error: &sqlx::Error) -> bool {
-        let _ = error;
-        false
-    }
-
-    #[doc(hidden)]
-    /// Releases the lock taken by [`Backend::try_lock`].
-    fn unlock(&mut self, table: String) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+    /// Opens a connection; `busy_timeout` is how long a statement waits for
+    /// another connection's write lock where the database has one (SQLite).
+    fn open(
+        url: &str,
+        busy_timeout: Duration,
+    ) -> impl Future<Output = Result<Self, sqlx::Error>> + Send;
 }
+
+/// The [`Backend`] methods that are the same for every database.
+macro_rules! shared_backend_methods {
+    () => {
+        async fn execute(&mut self, sql: sqlx::SqlStr) -> Result<u64, sqlx::Error> {
+            Ok(sqlx::raw_sql(sql).execute(self).await?.rows_affected())
+        }
+
+        async fn fetch_history(
+            &mut self,
+            sql: sqlx::SqlStr,
+            shape: $crate::backend::HistoryShape,
+        ) -> Result<Option<Vec<$crate::backend::HistoryRow>>, sqlx::Error> {
+            match sqlx::raw_sql(sql).fetch_all(self).await {
+                Ok(rows) => $crate::backend::decode_history(&rows, shape).map(Some),
+                Err(sqlx::Error::Database(e))
+                    if Self::KIND.dialect().is_undefined_table(e.as_ref()) =>
+                {
+                    Ok(None)
+                }
+                Err(e) => Err(e),
+            }
+        }
+
+        async fn fetch_text(&mut self, sql: sqlx::SqlStr) -> Result<Option<String>, sqlx::Error> {
+            sqlx::Row::try_get(&sqlx::raw_sql(sql).fetch_one(self).await?, 0)
+        }
+
+        async fn fetch_integer(&mut self, sql: sqlx::SqlStr) -> Result<i64, sqlx::Error> {
+            sqlx::Row::try_get(&sqlx::raw_sql(sql).fetch_one(self).await?, 0)
+        }
+    };
+}
+use shared_backend_methods;
 
 mod sealed {
     pub trait Sealed {}
@@ -73,11 +282,78 @@ mod sealed {
     impl Sealed for sqlx::MySqlConnection {}
 }
 
+/// A connection to whichever database a URL names.
+pub(crate) enum AnyConnection {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+    MySql(sqlx::MySqlConnection),
+}
+
+impl AnyConnection {
+    /// Connects to `url`; see [`Backend::open`] for `busy_timeout`.
+    pub async fn open(url: &str, busy_timeout: Duration) -> Result<Self, Error> {
+        let connect_error = |source| Error::Connect {
+            url: redact_url(url),
+            source,
+        };
+        Ok(match BackendKind::from_url(url)? {
+            BackendKind::Sqlite => AnyConnection::Sqlite(
+                <sqlx::SqliteConnection as Backend>::open(url, busy_timeout)
+                    .await
+                    .map_err(connect_error)?,
+            ),
+            BackendKind::Postgres => AnyConnection::Postgres(
+                <sqlx::PgConnection as Backend>::open(url, busy_timeout)
+                    .await
+                    .map_err(connect_error)?,
+            ),
+            BackendKind::MySql => AnyConnection::MySql(
+                <sqlx::MySqlConnection as Backend>::open(url, busy_timeout)
+                    .await
+                    .map_err(connect_error)?,
+            ),
+        })
+    }
+
+    /// Closes the connection politely. A failed close cannot undo committed
+    /// work, so its error is not reported.
+    pub async fn close(self) {
+        let _ = with_backend!(self, |conn| conn.close().await);
+    }
+}
+
+/// Evaluates `$body` with `$conn` bound to the concrete connection inside an
+/// [`AnyConnection`], so generic code over `Backend` runs on any of them.
+macro_rules! with_backend {
+    ($any:expr, |$conn:ident| $body:expr) => {
+        match $any {
+            $crate::backend::AnyConnection::Sqlite($conn) => $body,
+            $crate::backend::AnyConnection::Postgres($conn) => $body,
+            $crate::backend::AnyConnection::MySql($conn) => $body,
+        }
+    };
+}
+pub(crate) use with_backend;
+
+/// Opens a connection to `$url`, evaluates `$body` with `$conn` bound to it
+/// (as with [`with_backend!`]), closes the connection and yields the body's
+/// result: the shape of every `Migrator` method that takes a URL.
+macro_rules! with_connection {
+    ($url:expr, $busy_timeout:expr, |$conn:ident| $body:expr) => {{
+        let mut any = $crate::backend::AnyConnection::open($url, $busy_timeout).await?;
+        let result = $crate::backend::with_backend!(&mut any, |$conn| $body);
+        any.close().await;
+        result
+    }};
+}
+pub(crate) use with_connection;
+
 /// A future whose `Send` is declared rather than inferred.
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// One row of the version table, as the migrator reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HistoryRow {
     /// The migration's version.
     pub version: i64,
@@ -93,9 +369,24 @@ pub struct HistoryRow {
     pub duration_ms: Option<i64>,
 }
 
-/// Decodes the rows of a history query: one row per migration, or the single
-/// packed row of [`select_summary`](crate::dialect::Dialect::select_summary).
-fn decode_history<R: Row>(rows: &[R]) -> Result<Vec<HistoryRow>, sqlx::Error>
+/// What a history query returns, so rows are decoded as what they are.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryShape {
+    /// One row: the row count and every row packed (see
+    /// [`Dialect::packed_history`]).
+    Packed,
+    /// `version, name, checksum, success` per row.
+    Rows,
+    /// [`HistoryShape::Rows`] plus `applied_at` text and `duration_ms`.
+    Detailed,
+}
+
+/// Decodes the rows of a history query of the given shape.
+pub(crate) fn decode_history<R: Row>(
+    rows: &[R],
+    shape: HistoryShape,
+) -> Result<Vec<HistoryRow>, sqlx::Error>
 where
     for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
@@ -104,14 +395,15 @@ where
     for<'r> Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
     usize: sqlx::ColumnIndex<R>,
 {
-    if let [row] = rows {
-        if row.len() == 2 {
-            return unpack_summary(row.try_get(0)?, row.try_get(1)?);
-        }
+    if shape == HistoryShape::Packed {
+        let [row] = rows else {
+            return Err(malformed_summary());
+        };
+        return unpack_summary(row.try_get(0)?, row.try_get(1)?);
     }
+    let detailed = shape == HistoryShape::Detailed;
     rows.iter()
         .map(|row| {
-            let detailed = row.len() >= 6;
             Ok(HistoryRow {
                 version: row.try_get(0)?,
                 name: row.try_get(1)?,
@@ -124,18 +416,21 @@ where
         .collect()
 }
 
+fn malformed_summary() -> sqlx::Error {
+    sqlx::Error::Decode("malformed or truncated history summary".into())
+}
+
 fn unpack_summary(count: i64, packed: Option<String>) -> Result<Vec<HistoryRow>, sqlx::Error> {
-    let malformed = || sqlx::Error::Decode("malformed or truncated history summary".into());
     let mut history = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
     for entry in packed.iter().flat_map(|packed| packed.split(',')) {
         let mut fields = entry.splitn(4, ':');
         let (Some(version), Some(checksum), Some(success), Some(name)) =
             (fields.next(), fields.next(), fields.next(), fields.next())
         else {
-            return Err(malformed());
+            return Err(malformed_summary());
         };
         history.push(HistoryRow {
-            version: version.parse().map_err(|_| malformed())?,
+            version: version.parse().map_err(|_| malformed_summary())?,
             name: name.to_owned(),
             checksum: checksum.to_owned(),
             success: matches!(success, "1" | "t" | "true"),
@@ -144,7 +439,7 @@ fn unpack_summary(count: i64, packed: Option<String>) -> Result<Vec<HistoryRow>,
         });
     }
     if i64::try_from(history.len()) != Ok(count) {
-        return Err(malformed());
+        return Err(malformed_summary());
     }
     history.sort_unstable_by_key(|row| row.version);
     Ok(history)
@@ -152,7 +447,7 @@ fn unpack_summary(count: i64, packed: Option<String>) -> Result<Vec<HistoryRow>,
 
 #[cfg(test)]
 mod tests {
-    use super::unpack_summary;
+    use super::{unpack_summary, BackendKind};
 
     #[test]
     fn summaries_unpack_and_truncation_is_detected() {
@@ -167,5 +462,23 @@ mod tests {
         assert!(unpack_summary(0, None).unwrap().is_empty());
         assert!(unpack_summary(3, Some("7:abc:1:seven,3:def:0:three".into())).is_err());
         assert!(unpack_summary(2, Some("7:abc:1:seven,3:de".into())).is_err());
+    }
+
+    #[test]
+    fn url_schemes() {
+        assert_eq!(
+            BackendKind::from_url("sqlite::memory:").ok(),
+            Some(BackendKind::Sqlite)
+        );
+        assert_eq!(
+            BackendKind::from_url("postgresql://h/db").ok(),
+            Some(BackendKind::Postgres)
+        );
+        assert_eq!(
+            BackendKind::from_url("MariaDB://h/db").ok(),
+            Some(BackendKind::MySql)
+        );
+        assert!(BackendKind::from_url("oracle://u:secret@h").is_err());
+        assert!(BackendKind::from_url("no scheme").is_err());
     }
 }

@@ -1,58 +1,113 @@
-use sqlx::{AssertSqlSafe, MySqlConnection, Row, SqlSafeStr, SqlStr};
+//! MySQL and MariaDB: their SQL, their rules and their connection.
 
-use super::{decode_history, Backend, HistoryRow};
+use std::time::Duration;
+
+use migrate_core::SqlFlavor;
+use sqlx::error::DatabaseError;
+use sqlx::{Connection, MySqlConnection};
+
+use super::{shared_backend_methods, Backend, ColumnTypes, Dialect};
 use crate::BackendKind;
 
-/// MySQL/MariaDB: a named `GET_LOCK`, polled with a zero timeout so waiting
-/// stays cancellable and logged. DDL is not transactional here, so every
-/// migration is bracketed by a failed-then-success history row.
-impl Backend for MySqlConnection {
-    const KIND: BackendKind = BackendKind::MySql;
+/// MySQL/MariaDB: DDL commits implicitly, so every migration is bracketed by
+/// a failed-then-success history row; a named `GET_LOCK`, polled with a zero
+/// timeout so waiting stays cancellable and logged.
+pub(crate) struct MySqlDialect;
 
-    async fn execute(&mut self, sql: SqlStr) -> Result<u64, sqlx::Error> {
-        Ok(sqlx::raw_sql(sql).execute(self).await?.rows_affected())
+impl Dialect for MySqlDialect {
+    fn name(&self) -> &'static str {
+        "mysql"
     }
 
-    async fn fetch_history(&mut self, sql: SqlStr) -> Result<Option<Vec<HistoryRow>>, sqlx::Error> {
-        match sqlx::raw_sql(sql).fetch_all(self).await {
-            Ok(rows) => decode_history(&rows).map(Some),
-            // ER_NO_SUCH_TABLE
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42S02") => Ok(None),
-            Err(e) => Err(e),
+    fn schemes(&self) -> &'static [&'static str] {
+        &["mysql", "mariadb"]
+    }
+
+    fn transactional_ddl(&self) -> bool {
+        false
+    }
+
+    fn begin(&self) -> &'static str {
+        "START TRANSACTION"
+    }
+
+    fn sql_flavor(&self) -> SqlFlavor {
+        SqlFlavor::MySql
+    }
+
+    fn identifier_quote(&self) -> char {
+        '`'
+    }
+
+    fn quote_literal(&self, text: &str) -> String {
+        format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+    }
+
+    fn now_utc(&self) -> &'static str {
+        "UTC_TIMESTAMP(6)"
+    }
+
+    fn column_types(&self) -> ColumnTypes {
+        ColumnTypes {
+            bigint: "BIGINT",
+            text: "TEXT",
+            timestamp: "DATETIME(6)",
         }
     }
 
-    async fn current_schema(&mut self) -> Result<Option<String>, sqlx::Error> {
-        Ok(None)
+    fn packed_history(&self) -> &'static str {
+        "GROUP_CONCAT(CONCAT(version, ':', checksum, ':', success, ':', name) SEPARATOR ',')"
     }
 
-    async fn database_name(&mut self) -> Result<String, sqlx::Error> {
-        sqlx::raw_sql("SELECT COALESCE(DATABASE(), '')")
-            .fetch_one(self)
-            .await?
-            .try_get(0)
+    /// MySQL 8 caps GROUP_CONCAT at 1,024 bytes unless told otherwise in the
+    /// statement itself (MariaDB's default is 1 MiB and it reads the hint as
+    /// a comment); truncation is still detected by the row count.
+    fn packed_history_hint(&self) -> &'static str {
+        "/*+ SET_VAR(group_concat_max_len = 1073741824) */ "
     }
 
-    async fn try_lock(&mut self, table: String) -> Result<bool, sqlx::Error> {
-        let sql = format!("SELECT GET_LOCK({}, 0)", lock_name(&table));
-        let acquired: Option<i64> = sqlx::raw_sql(AssertSqlSafe(sql).into_sql_str())
-            .fetch_one(self)
-            .await?
-            .try_get(0)?;
-        Ok(acquired == Some(1))
+    fn applied_at_text(&self) -> &'static str {
+        "CONCAT(LEFT(DATE_FORMAT(applied_at, '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')"
     }
 
-    async fn unlock(&mut self, table: String) -> Result<(), sqlx::Error> {
-        let sql = format!("SELECT RELEASE_LOCK({})", lock_name(&table));
-        sqlx::raw_sql(AssertSqlSafe(sql).into_sql_str())
-            .execute(self)
-            .await
-            .map(drop)
+    /// The mysql client stops at the first error when reading a script.
+    fn offline_preamble(&self) -> &'static str {
+        ""
+    }
+
+    fn database_name(&self) -> &'static str {
+        "SELECT COALESCE(DATABASE(), '')"
+    }
+
+    fn try_lock(&self, table: &str) -> Option<String> {
+        Some(format!(
+            "SELECT COALESCE(GET_LOCK({}, 0), 0)",
+            lock_name(table)
+        ))
+    }
+
+    fn unlock(&self, table: &str) -> Option<String> {
+        Some(format!("SELECT RELEASE_LOCK({})", lock_name(table)))
+    }
+
+    fn is_undefined_table(&self, error: &dyn DatabaseError) -> bool {
+        // ER_NO_SUCH_TABLE
+        error.code().as_deref() == Some("42S02")
     }
 }
 
 /// A lock name (at most 64 characters) derived, on the server, from the
-/// database and the version table's name. `table` has been validated.
+/// database and the version table's name.
 fn lock_name(table: &str) -> String {
     format!("CONCAT('migrate.', LEFT(SHA2(CONCAT(IFNULL(DATABASE(), ''), '.{table}'), 256), 40))")
+}
+
+impl Backend for MySqlConnection {
+    const KIND: BackendKind = BackendKind::MySql;
+
+    shared_backend_methods!();
+
+    async fn open(url: &str, _busy_timeout: Duration) -> Result<Self, sqlx::Error> {
+        MySqlConnection::connect(url).await
+    }
 }

@@ -1,60 +1,97 @@
-use sqlx::{AssertSqlSafe, PgConnection, Row, SqlSafeStr, SqlStr};
+//! PostgreSQL: its SQL, its rules and its connection.
 
-use super::{decode_history, Backend, HistoryRow};
+use std::time::Duration;
+
+use sqlx::error::DatabaseError;
+use sqlx::{Connection, PgConnection};
+
+use super::{shared_backend_methods, Backend, ColumnTypes, Dialect};
 use crate::BackendKind;
 
-/// PostgreSQL: a session-level advisory lock, polled with
+/// PostgreSQL: transactional DDL; a session-level advisory lock, polled with
 /// `pg_try_advisory_lock` (a session blocked in `pg_advisory_lock` can
 /// deadlock another session's `CREATE INDEX CONCURRENTLY`).
-impl Backend for PgConnection {
-    const KIND: BackendKind = BackendKind::Postgres;
+pub(crate) struct PostgresDialect;
 
-    async fn execute(&mut self, sql: SqlStr) -> Result<u64, sqlx::Error> {
-        Ok(sqlx::raw_sql(sql).execute(self).await?.rows_affected())
+impl Dialect for PostgresDialect {
+    fn name(&self) -> &'static str {
+        "postgres"
     }
 
-    async fn fetch_history(&mut self, sql: SqlStr) -> Result<Option<Vec<HistoryRow>>, sqlx::Error> {
-        match sqlx::raw_sql(sql).fetch_all(self).await {
-            Ok(rows) => decode_history(&rows).map(Some),
-            // undefined_table
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P01") => Ok(None),
-            Err(e) => Err(e),
+    fn schemes(&self) -> &'static [&'static str] {
+        &["postgres", "postgresql"]
+    }
+
+    /// A multi-statement simple query is one implicit transaction, in which
+    /// `CREATE INDEX CONCURRENTLY` fails.
+    fn splits_untransacted_scripts(&self) -> bool {
+        true
+    }
+
+    fn server_elapsed_ms(&self) -> Option<&'static str> {
+        Some("(EXTRACT(EPOCH FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint")
+    }
+
+    fn now_utc(&self) -> &'static str {
+        "now()"
+    }
+
+    fn column_types(&self) -> ColumnTypes {
+        ColumnTypes {
+            bigint: "BIGINT",
+            text: "TEXT",
+            timestamp: "TIMESTAMPTZ",
         }
     }
 
-    async fn current_schema(&mut self) -> Result<Option<String>, sqlx::Error> {
-        sqlx::raw_sql("SELECT current_schema()")
-            .fetch_one(self)
-            .await?
-            .try_get(0)
+    fn packed_history(&self) -> &'static str {
+        "string_agg(version || ':' || checksum || ':' || success::int || ':' || name, ',')"
     }
 
-    async fn database_name(&mut self) -> Result<String, sqlx::Error> {
-        sqlx::raw_sql("SELECT current_database()")
-            .fetch_one(self)
-            .await?
-            .try_get(0)
+    fn applied_at_text(&self) -> &'static str {
+        "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
     }
 
-    async fn try_lock(&mut self, table: String) -> Result<bool, sqlx::Error> {
-        let sql = format!("SELECT pg_try_advisory_lock({})", lock_key(&table));
-        sqlx::raw_sql(AssertSqlSafe(sql).into_sql_str())
-            .fetch_one(self)
-            .await?
-            .try_get(0)
+    fn offline_preamble(&self) -> &'static str {
+        "\\set ON_ERROR_STOP on\n"
     }
 
-    async fn unlock(&mut self, table: String) -> Result<(), sqlx::Error> {
-        let sql = format!("SELECT pg_advisory_unlock({})", lock_key(&table));
-        sqlx::raw_sql(AssertSqlSafe(sql).into_sql_str())
-            .execute(self)
-            .await
-            .map(drop)
+    fn current_schema(&self) -> Option<&'static str> {
+        Some("SELECT current_schema()")
+    }
+
+    fn database_name(&self) -> &'static str {
+        "SELECT current_database()"
+    }
+
+    fn try_lock(&self, table: &str) -> Option<String> {
+        Some(format!(
+            "SELECT pg_try_advisory_lock({})::int::bigint",
+            lock_key(table)
+        ))
+    }
+
+    fn unlock(&self, table: &str) -> Option<String> {
+        Some(format!("SELECT pg_advisory_unlock({})", lock_key(table)))
+    }
+
+    fn is_undefined_table(&self, error: &dyn DatabaseError) -> bool {
+        error.code().as_deref() == Some("42P01")
     }
 }
 
 /// A 64-bit advisory lock key derived, on the server, from the database and
-/// the version table's name. `table` has been validated as an identifier.
+/// the version table's name.
 fn lock_key(table: &str) -> String {
     format!("('x' || left(md5(current_database() || '.{table}'), 16))::bit(64)::bigint")
+}
+
+impl Backend for PgConnection {
+    const KIND: BackendKind = BackendKind::Postgres;
+
+    shared_backend_methods!();
+
+    async fn open(url: &str, _busy_timeout: Duration) -> Result<Self, sqlx::Error> {
+        PgConnection::connect(url).await
+    }
 }

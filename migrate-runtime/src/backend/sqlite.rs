@@ -1,49 +1,93 @@
-use sqlx::{Row, SqlStr, SqliteConnection};
+//! SQLite: its SQL, its rules and its connection.
 
-use super::{decode_history, Backend, HistoryRow};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::error::DatabaseError;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, SqliteConnection};
+
+use super::{shared_backend_methods, Backend, ColumnTypes, Dialect};
 use crate::BackendKind;
 
 /// SQLite has no session-level lock: concurrent migrators serialise on each
 /// migration's `BEGIN IMMEDIATE` (with the connection's busy timeout), and
 /// the history's primary key catches a migration another process recorded
-/// first; the lock primitives are no-ops.
-impl Backend for SqliteConnection {
-    const KIND: BackendKind = BackendKind::Sqlite;
+/// first.
+pub(crate) struct SqliteDialect;
 
-    async fn execute(&mut self, sql: SqlStr) -> Result<u64, sqlx::Error> {
-        Ok(sqlx::raw_sql(sql).execute(self).await?.rows_affected())
+impl Dialect for SqliteDialect {
+    fn name(&self) -> &'static str {
+        "sqlite"
     }
 
-    async fn fetch_history(&mut self, sql: SqlStr) -> Result<Option<Vec<HistoryRow>>, sqlx::Error> {
-        match sqlx::raw_sql(sql).fetch_all(self).await {
-            Ok(rows) => decode_history(&rows).map(Some),
-            Err(sqlx::Error::Database(e)) if e.message().starts_with("no such table") => Ok(None),
-            Err(e) => Err(e),
+    fn schemes(&self) -> &'static [&'static str] {
+        &["sqlite"]
+    }
+
+    fn session_lock(&self) -> bool {
+        false
+    }
+
+    fn begin(&self) -> &'static str {
+        "BEGIN IMMEDIATE"
+    }
+
+    fn now_utc(&self) -> &'static str {
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    }
+
+    fn column_types(&self) -> ColumnTypes {
+        ColumnTypes {
+            bigint: "INTEGER",
+            text: "TEXT",
+            timestamp: "TEXT",
         }
     }
 
-    fn is_busy(error: &sqlx::Error) -> bool {
+    fn packed_history(&self) -> &'static str {
+        "group_concat(version || ':' || checksum || ':' || success || ':' || name, ',')"
+    }
+
+    fn applied_at_text(&self) -> &'static str {
+        "applied_at"
+    }
+
+    fn offline_preamble(&self) -> &'static str {
+        ".bail on\n"
+    }
+
+    fn database_name(&self) -> &'static str {
+        "SELECT file FROM pragma_database_list WHERE name = 'main'"
+    }
+
+    fn try_lock(&self, _table: &str) -> Option<String> {
+        None
+    }
+
+    fn unlock(&self, _table: &str) -> Option<String> {
+        None
+    }
+
+    fn is_undefined_table(&self, error: &dyn DatabaseError) -> bool {
+        error.message().starts_with("no such table")
+    }
+
+    fn is_busy(&self, error: &dyn DatabaseError) -> bool {
         // SQLITE_BUSY and its extended codes (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT).
-        matches!(error, sqlx::Error::Database(e)
-            if matches!(e.code().as_deref(), Some("5" | "261" | "517" | "773")))
+        matches!(error.code().as_deref(), Some("5" | "261" | "517" | "773"))
     }
+}
 
-    async fn current_schema(&mut self) -> Result<Option<String>, sqlx::Error> {
-        Ok(None)
-    }
+impl Backend for SqliteConnection {
+    const KIND: BackendKind = BackendKind::Sqlite;
 
-    async fn database_name(&mut self) -> Result<String, sqlx::Error> {
-        sqlx::raw_sql("SELECT file FROM pragma_database_list WHERE name = 'main'")
-            .fetch_one(self)
-            .await?
-            .try_get(0)
-    }
+    shared_backend_methods!();
 
-    async fn try_lock(&mut self, _table: String) -> Result<bool, sqlx::Error> {
-        Ok(true)
-    }
-
-    async fn unlock(&mut self, _table: String) -> Result<(), sqlx::Error> {
-        Ok(())
+    async fn open(url: &str, busy_timeout: Duration) -> Result<Self, sqlx::Error> {
+        SqliteConnectOptions::from_str(url)?
+            .busy_timeout(busy_timeout)
+            .connect()
+            .await
     }
 }

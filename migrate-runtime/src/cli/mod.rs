@@ -77,7 +77,7 @@ where
     let dir = cli
         .dir
         .clone()
-        .unwrap_or_else(|| config.migrate.dir.clone());
+        .unwrap_or_else(|| config.migrate.dir().to_owned());
     let out = Output::new(cli.global.json);
     let command = match &cli.command {
         StandaloneCommand::Shared(command) => command,
@@ -168,8 +168,12 @@ enum Command {
         #[arg(long, requires = "to")]
         down: bool,
     },
-    /// Exit 1 if any migration is divergent, missing, failed or refused as out of order: a deploy gate
-    Verify,
+    /// Exit 1 exactly when `up` would refuse to run (divergent, missing, failed or out-of-order migrations the policies do not allow): a deploy gate
+    Verify {
+        /// Exit 1 on any divergent, missing, failed or out-of-order migration, whatever the policies allow
+        #[arg(long)]
+        strict: bool,
+    },
     /// Record migrations up to VERSION as applied without running them
     Stamp {
         /// The newest version to record
@@ -207,7 +211,7 @@ fn setup(global: &GlobalArgs) -> Option<Config> {
         config.database.url = Some(url.clone());
     }
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.log.level))
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(config.log.level()))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // An app that already installed a subscriber keeps it.
     let _ = tracing_subscriber::fmt()
@@ -269,7 +273,7 @@ async fn run_command(
     };
     Ok(match command {
         Command::Status => out.status(&migrator.status(url()?).await?),
-        Command::Verify => out.verify(&migrator.status(url()?).await?),
+        Command::Verify { strict } => out.verify(&migrator.status(url()?).await?, *strict),
         Command::Up { to } => {
             let migrator = match to {
                 Some(to) => migrator.clone().target(*to),

@@ -48,21 +48,34 @@ impl Output {
         ExitCode::SUCCESS
     }
 
-    pub fn verify(&self, status: &Status) -> ExitCode {
-        let problems: Vec<&StatusEntry> = status.problems().collect();
+    /// Fails on what a run would refuse, or with `strict` on any finding.
+    pub fn verify(&self, status: &Status, strict: bool) -> ExitCode {
+        let problems: Vec<&StatusEntry> = if strict {
+            status.findings().collect()
+        } else {
+            status.problems().collect()
+        };
+        let tolerated: Vec<&StatusEntry> = status.findings().filter(|e| !e.refused).collect();
         if self.json {
             print_json(&json!({
                 "ok": problems.is_empty(),
                 "backend": status.backend.name(),
                 "problems": problems.iter().map(|e| entry_json(e)).collect::<Vec<_>>(),
+                "tolerated": tolerated.iter().map(|e| entry_json(e)).collect::<Vec<_>>(),
                 "pending": status.pending().count(),
             }));
         } else if problems.is_empty() {
-            say!(
-                "ok: {} applied, {} pending, no divergent, missing, failed or out-of-order migrations",
-                status.entries.len() - status.pending().count(),
-                status.pending().count()
-            );
+            let applied = status.entries.len() - status.pending().count();
+            let pending = status.pending().count();
+            if tolerated.is_empty() {
+                say!("ok: {applied} applied, {pending} pending, no divergent, missing, failed or out-of-order migrations");
+            } else {
+                say!(
+                    "ok: {applied} applied, {pending} pending; {} finding(s) the policies allow (--strict fails on them):",
+                    tolerated.len()
+                );
+                print_table(tolerated.iter().copied());
+            }
         } else {
             say!("verify failed: {} problem(s)", problems.len());
             print_table(problems.iter().copied());

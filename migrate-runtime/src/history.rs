@@ -1,0 +1,257 @@
+//! The version table: its statements (built from a database's [`Dialect`])
+//! and typed reads. Online runs execute exactly these strings, so what
+//! offline mode renders is what runs.
+
+use std::time::Duration;
+
+use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
+
+use crate::backend::{Backend, Dialect, HistoryShape};
+use crate::{BackendKind, Error, HistoryRow, Migration};
+
+/// How long a script took, for its history row.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Elapsed {
+    /// Measured by the client.
+    Client(Duration),
+    /// Measured by the server, from the start of the query string that ran
+    /// the script (see [`Dialect::server_elapsed_ms`]).
+    Server,
+}
+
+/// One validated, quoted version table of one database.
+#[derive(Debug, Clone)]
+pub(crate) struct HistoryTable {
+    kind: BackendKind,
+    /// The name as configured (validated), which keys the migration lock.
+    name: String,
+    /// The name quoted for SQL, qualified once pinned to a schema.
+    quoted: String,
+}
+
+impl HistoryTable {
+    /// Validates `table` (an identifier, optionally `schema.table`) and quotes it.
+    pub fn new(kind: BackendKind, table: &str) -> Result<Self, Error> {
+        let parts: Vec<&str> = table.split('.').collect();
+        let valid_ident = |part: &&str| {
+            let mut chars = part.chars();
+            matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && part.len() <= 63
+        };
+        if parts.len() > 2 || !parts.iter().all(valid_ident) {
+            return Err(Error::InvalidTableName {
+                table: table.chars().take(80).collect(),
+            });
+        }
+        let quote = kind.dialect().identifier_quote();
+        let quoted: Vec<String> = parts.iter().map(|p| format!("{quote}{p}{quote}")).collect();
+        Ok(HistoryTable {
+            kind,
+            name: table.to_owned(),
+            quoted: quoted.join("."),
+        })
+    }
+
+    /// The same table, qualified with `schema` unless it already names one.
+    /// `schema` comes from the database and need not follow our rules, but
+    /// must not break the quoting.
+    pub fn in_schema(self, schema: &str) -> Result<Self, Error> {
+        if self.name.contains('.') {
+            return Ok(self);
+        }
+        let quote = self.dialect().identifier_quote();
+        if schema.is_empty() || schema.contains(quote) || schema.contains('\0') {
+            return Err(Error::InvalidTableName {
+                table: format!("{schema}.{}", self.name),
+            });
+        }
+        let quoted = format!("{quote}{schema}{quote}.{}", self.quoted);
+        Ok(HistoryTable { quoted, ..self })
+    }
+
+    pub fn kind(&self) -> BackendKind {
+        self.kind
+    }
+
+    pub fn dialect(&self) -> &'static dyn Dialect {
+        self.kind.dialect()
+    }
+
+    /// The configured name, for messages and the lock key.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn create(&self) -> String {
+        let types = self.dialect().column_types();
+        format!(
+            "CREATE TABLE IF NOT EXISTS {table} (\n    version {bigint} PRIMARY KEY NOT NULL,\n    name {text} NOT NULL,\n    checksum {text} NOT NULL,\n    applied_at {time} NOT NULL,\n    duration_ms {bigint} NOT NULL,\n    success BOOLEAN NOT NULL\n)",
+            table = self.quoted,
+            bigint = types.bigint,
+            text = types.text,
+            time = types.timestamp,
+        )
+    }
+
+    /// The history row that records `migration` as applied (`success`) or as
+    /// running / failed (`!success`).
+    pub fn insert(&self, migration: &Migration, success: bool, elapsed: Elapsed) -> String {
+        format!(
+            "INSERT INTO {table} (version, name, checksum, applied_at, duration_ms, success) VALUES ({version}, {name}, '{checksum}', {now}, {ms}, {success})",
+            table = self.quoted,
+            version = migration.version,
+            name = self.dialect().quote_literal(&migration.name),
+            checksum = migration.checksum,
+            now = self.dialect().now_utc(),
+            ms = self.elapsed_ms(elapsed),
+            success = if success { "TRUE" } else { "FALSE" },
+        )
+    }
+
+    pub fn delete(&self, version: i64) -> String {
+        format!("DELETE FROM {} WHERE version = {version}", self.quoted)
+    }
+
+    pub fn mark_failed(&self, version: i64) -> String {
+        format!(
+            "UPDATE {} SET success = FALSE WHERE version = {version}",
+            self.quoted
+        )
+    }
+
+    /// Settles a running migration's row; affects no row if the row is gone.
+    pub fn mark_success(&self, version: i64, elapsed: Elapsed) -> String {
+        format!(
+            "UPDATE {} SET success = TRUE, duration_ms = {} WHERE version = {version}",
+            self.quoted,
+            self.elapsed_ms(elapsed)
+        )
+    }
+
+    pub fn delete_failed(&self, version: i64) -> String {
+        format!(
+            "DELETE FROM {} WHERE version = {version} AND success = FALSE",
+            self.quoted
+        )
+    }
+
+    fn elapsed_ms(&self, elapsed: Elapsed) -> String {
+        match (elapsed, self.dialect().server_elapsed_ms()) {
+            (Elapsed::Server, Some(expression)) => expression.to_owned(),
+            (Elapsed::Server, None) => "0".to_owned(),
+            (Elapsed::Client(duration), _) => duration.as_millis().to_string(),
+        }
+    }
+
+    /// The whole history in one row (see [`Dialect::packed_history`]): the
+    /// startup check's single SELECT.
+    pub async fn read_packed<B: Backend>(&self, conn: &mut B) -> Result<Vec<HistoryRow>, Error> {
+        let sql = format!(
+            "SELECT {hint}COUNT(*), {packed} FROM {table}",
+            hint = self.dialect().packed_history_hint(),
+            packed = self.dialect().packed_history(),
+            table = self.quoted
+        );
+        match conn.fetch_history(sql_str(sql), HistoryShape::Packed).await {
+            Ok(rows) => Ok(rows.unwrap_or_default()),
+            // A truncated aggregate (or any surprise): read it row by row.
+            Err(_) => self.list_applied_migrations(conn).await,
+        }
+    }
+
+    /// Every history row, by version.
+    pub async fn list_applied_migrations<B: Backend>(
+        &self,
+        conn: &mut B,
+    ) -> Result<Vec<HistoryRow>, Error> {
+        let sql = format!(
+            "SELECT version, name, checksum, success FROM {} ORDER BY version",
+            self.quoted
+        );
+        self.fetch(conn, sql, HistoryShape::Rows).await
+    }
+
+    /// Every history row with when and how long, for `status`.
+    pub async fn list_with_timings<B: Backend>(
+        &self,
+        conn: &mut B,
+    ) -> Result<Vec<HistoryRow>, Error> {
+        let sql = format!(
+            "SELECT version, name, checksum, success, {applied_at}, duration_ms FROM {table} ORDER BY version",
+            applied_at = self.dialect().applied_at_text(),
+            table = self.quoted
+        );
+        self.fetch(conn, sql, HistoryShape::Detailed).await
+    }
+
+    /// The row of `version`, if there is one.
+    pub async fn find<B: Backend>(
+        &self,
+        conn: &mut B,
+        version: i64,
+    ) -> Result<Option<HistoryRow>, Error> {
+        let sql = format!(
+            "SELECT version, name, checksum, success FROM {} WHERE version = {version}",
+            self.quoted
+        );
+        Ok(self
+            .fetch(conn, sql, HistoryShape::Rows)
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn fetch<B: Backend>(
+        &self,
+        conn: &mut B,
+        sql: String,
+        shape: HistoryShape,
+    ) -> Result<Vec<HistoryRow>, Error> {
+        let rows = conn
+            .fetch_history(sql_str(sql), shape)
+            .await
+            .map_err(|source| self.error(source))?;
+        Ok(rows.unwrap_or_default())
+    }
+
+    /// A database error met while reading or writing this table.
+    pub fn error(&self, source: sqlx::Error) -> Error {
+        Error::History {
+            table: self.name.clone(),
+            source,
+        }
+    }
+}
+
+/// SQL built at run time from validated names and literals this crate quoted.
+pub(crate) fn sql_str(sql: String) -> SqlStr {
+    AssertSqlSafe(sql).into_sql_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_names_are_validated() {
+        for ok in ["migrate_history", "_t1", "app.migrate_history"] {
+            assert!(HistoryTable::new(BackendKind::Postgres, ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "1t", "t;drop", "a.b.c", "t\"x", "a b", "ta`ble", "é"] {
+            assert!(HistoryTable::new(BackendKind::MySql, bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn literals_are_escaped() {
+        assert_eq!(
+            BackendKind::Postgres.dialect().quote_literal("it's"),
+            "'it''s'"
+        );
+        assert_eq!(
+            BackendKind::MySql.dialect().quote_literal(r"a\'"),
+            r"'a\\'''"
+        );
+    }
+}

@@ -1,0 +1,245 @@
+//! Executing a step program's units on a live connection.
+
+use std::borrow::Cow;
+use std::time::{Duration, Instant};
+
+use sqlx::{SqlSafeStr, SqlStr};
+
+use super::session::Session;
+use crate::backend::{Backend, BoxFuture};
+use crate::history::{sql_str, Elapsed};
+use crate::plan::{self, Verdict};
+use crate::program::{Direction, Op, Step, Unit};
+use crate::{Applied, Error, Report, Script};
+
+impl<'m, B: Backend> Session<'_, 'm, B> {
+    /// Runs one unit and records what it did in `report`.
+    pub(super) fn execute<'a>(
+        &'a mut self,
+        unit: &'a Unit<'m>,
+        report: &'a mut Report,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        // Boxed so its `Send` is proved once, generically: the compiler cannot
+        // infer it through sqlx's transaction futures for a concrete backend
+        // (rust-lang/rust#110338), which would make `run` unusable in `tokio::spawn`.
+        Box::pin(async move {
+            if unit.transaction {
+                self.run_transaction(unit, report).await
+            } else {
+                self.run_untransacted(unit, report).await
+            }
+        })
+    }
+
+    /// Runs a unit's scripts and history writes in one transaction. Where
+    /// the server measures durations, a script and its history row go in
+    /// one round trip.
+    async fn run_transaction(&mut self, unit: &Unit<'m>, report: &mut Report) -> Result<(), Error> {
+        let (Some(first), Some(last)) = (unit.ops.first(), unit.ops.last()) else {
+            return Ok(());
+        };
+        let dialect = self.table.dialect();
+        let fuse = dialect.server_elapsed_ms().is_some();
+        let mut tx = self
+            .conn
+            .begin_with(dialect.begin())
+            .await
+            .map_err(|source| failed(first.step(), source))?;
+        let mut done = Vec::new();
+        let mut started = Instant::now();
+        let mut ops = unit.ops.iter().peekable();
+        while let Some(op) = ops.next() {
+            let step = op.step();
+            let (sql, records) = match op {
+                Op::Run(_) => {
+                    started = Instant::now();
+                    let record = ops
+                        .next_if(|next| fuse && matches!(next, Op::Record(_)))
+                        .and_then(|record| record.history_sql(&self.table, Elapsed::Server));
+                    match record {
+                        Some(record) => {
+                            (sql_str(format!("{}\n;\n{record}", step.script.sql())), true)
+                        }
+                        None => (script_sql(step.script), false),
+                    }
+                }
+                _ => match op.history_sql(&self.table, Elapsed::Client(started.elapsed())) {
+                    Some(sql) => (sql_str(sql), matches!(op, Op::Record(_))),
+                    None => continue,
+                },
+            };
+            tx.execute(sql)
+                .await
+                .map_err(|source| failed(step, source))?;
+            if records {
+                done.push((*step, started.elapsed()));
+            }
+        }
+        tx.commit()
+            .await
+            .map_err(|source| failed(last.step(), source))?;
+        for (step, duration) in done {
+            finish(B::KIND.name(), &step, duration, report);
+        }
+        Ok(())
+    }
+
+    /// Runs a script outside any transaction, between its claim (a history
+    /// row marked not successful) and its settle.
+    async fn run_untransacted(
+        &mut self,
+        unit: &Unit<'m>,
+        report: &mut Report,
+    ) -> Result<(), Error> {
+        let dialect = self.table.dialect();
+        let mut started = Instant::now();
+        for op in &unit.ops {
+            let step = op.step();
+            match op {
+                Op::Run(_) => {
+                    started = Instant::now();
+                    if dialect.splits_untransacted_scripts() {
+                        let statements: Vec<String> =
+                            migrate_core::split_statements(step.script.sql())
+                                .into_iter()
+                                .map(str::to_owned)
+                                .collect();
+                        for statement in statements {
+                            self.conn
+                                .execute(sql_str(statement))
+                                .await
+                                .map_err(|source| failed(step, source))?;
+                        }
+                    } else {
+                        self.conn
+                            .execute(script_sql(step.script))
+                            .await
+                            .map_err(|source| failed(step, source))?;
+                    }
+                }
+                Op::Claim(_) if !dialect.session_lock() => {
+                    if !self.claim(op).await? {
+                        return Ok(());
+                    }
+                }
+                _ => {
+                    let duration = started.elapsed();
+                    let Some(sql) = op.history_sql(&self.table, Elapsed::Client(duration)) else {
+                        continue;
+                    };
+                    let written = self
+                        .conn
+                        .execute(sql_str(sql))
+                        .await
+                        .map_err(|source| failed(step, source))?;
+                    if matches!(op, Op::Settle(_)) {
+                        if written != 1 {
+                            return Err(Error::HistoryRowVanished {
+                                version: step.migration.version,
+                                file: step.script.file.to_string(),
+                            });
+                        }
+                        finish(B::KIND.name(), step, duration, report);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Without a session lock (SQLite), writes a claim only after checking,
+    /// in the same `BEGIN IMMEDIATE` transaction, that no other migrator has
+    /// recorded (or, reverting, removed) the migration. `false` means
+    /// another migrator got there first: skip the step.
+    async fn claim(&mut self, claim: &Op<'m>) -> Result<bool, Error> {
+        let step = claim.step();
+        let dialect = self.table.dialect();
+        let Some(sql) = claim.history_sql(&self.table, Elapsed::Client(Duration::ZERO)) else {
+            return Ok(true);
+        };
+        let mut tx = self
+            .conn
+            .begin_with(dialect.begin())
+            .await
+            .map_err(|source| failed(step, source))?;
+        let row = self.table.find(&mut *tx, step.migration.version).await?;
+        match (step.direction, row) {
+            (Direction::Up, Some(row)) => {
+                let entries = plan::classify(std::slice::from_ref(step.migration), vec![row]);
+                for entry in &entries {
+                    if let Verdict::Refuse(error) = entry.verdict(&self.migrator.options, None) {
+                        return Err(error);
+                    }
+                }
+                return Ok(false);
+            }
+            (Direction::Down, None) => return Ok(false),
+            _ => {}
+        }
+        tx.execute(sql_str(sql))
+            .await
+            .map_err(|source| failed(step, source))?;
+        tx.commit().await.map_err(|source| failed(step, source))?;
+        Ok(true)
+    }
+
+    /// Whether another migrator recorded (or, reverting, removed) any step
+    /// of a failed transactional `unit` since the plan was made.
+    pub(super) async fn changed_meanwhile(&mut self, unit: &Unit<'m>) -> Result<bool, Error> {
+        // An untransacted step's failure leaves its own failed row behind:
+        // never mistake that for another migrator's.
+        if !unit.transaction {
+            return Ok(false);
+        }
+        for op in unit.ops.iter().filter(|op| matches!(op, Op::Record(_))) {
+            let step = op.step();
+            let recorded = self
+                .table
+                .find(self.conn, step.migration.version)
+                .await?
+                .is_some();
+            if recorded != (step.direction == Direction::Down) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+fn script_sql(script: &Script) -> SqlStr {
+    match &script.sql {
+        Cow::Borrowed(sql) => migrate_core::strip_bom(sql).into_sql_str(),
+        Cow::Owned(_) => sql_str(script.sql().to_owned()),
+    }
+}
+
+fn failed(step: &Step<'_>, source: sqlx::Error) -> Error {
+    Error::Migration {
+        version: step.migration.version,
+        file: step.script.file.to_string(),
+        source,
+    }
+}
+
+/// Logs a finished step and adds it to the report.
+fn finish(backend: &str, step: &Step<'_>, duration: Duration, report: &mut Report) {
+    let done = Applied {
+        version: step.migration.version,
+        name: step.migration.name.to_string(),
+        file: step.script.file.to_string(),
+        duration,
+    };
+    let (message, list) = match step.direction {
+        Direction::Up => ("applied migration", &mut report.applied),
+        Direction::Down => ("reverted migration", &mut report.reverted),
+    };
+    tracing::info!(
+        target: "migrate",
+        version = done.version,
+        name = %done.name,
+        backend = %backend,
+        duration_ms = done.duration.as_millis() as u64,
+        "{message}"
+    );
+    list.push(done);
+}

@@ -1,0 +1,193 @@
+//! Work done under the migration lock. A [`Session`] owns the lock and the
+//! version table pinned while holding it, and offers apply, revert, stamp
+//! and repair: the lock protocol lives here and nowhere else.
+
+use std::time::Duration;
+
+use super::{Migrator, Warned};
+use crate::backend::Backend;
+use crate::history::{sql_str, Elapsed, HistoryTable};
+use crate::lock::{self, Lock};
+use crate::plan::{self, Plan};
+use crate::program::{self, Direction};
+use crate::{Error, Report};
+
+/// A connection holding the migration lock, with the version table named
+/// exactly.
+pub(crate) struct Session<'c, 'm, B: Backend> {
+    pub(super) conn: &'c mut B,
+    pub(super) migrator: &'c Migrator<'m>,
+    pub(super) table: HistoryTable,
+    lock: Lock,
+}
+
+impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
+    /// Takes the lock, then pins the version table: a script may change
+    /// `search_path` (a `pg_dump` baseline sets it empty), and the history
+    /// writes must still reach the same table.
+    pub async fn open(
+        migrator: &'c Migrator<'m>,
+        conn: &'c mut B,
+        table: HistoryTable,
+    ) -> Result<Self, Error> {
+        let lock = Lock::acquire(conn, &table, migrator.options.lock_timeout()).await?;
+        let pinned = match table.dialect().current_schema() {
+            Some(sql) => match conn.fetch_text(sql_str(sql.to_owned())).await {
+                Ok(Some(schema)) => table.in_schema(&schema),
+                Ok(None) => Ok(table),
+                Err(source) => Err(table.error(source)),
+            },
+            None => Ok(table),
+        };
+        match pinned {
+            Ok(table) => Ok(Session {
+                conn,
+                migrator,
+                table,
+                lock,
+            }),
+            Err(error) => {
+                // The pinning error is the one to report.
+                let _ = lock.release(conn).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Releases the lock, whether the work under it (`result`) succeeded or
+    /// failed; the work's error wins over a release error.
+    pub async fn close<T>(self, result: Result<T, Error>) -> Result<T, Error> {
+        let released = self.lock.release(self.conn).await;
+        let value = result?;
+        released?;
+        Ok(value)
+    }
+
+    /// Creates the version table if needed, then applies what the plan says.
+    pub async fn apply(&mut self, warned: &mut Warned) -> Result<Report, Error> {
+        self.create_table().await?;
+        self.run_plans(Goal::Apply, warned).await
+    }
+
+    /// Reverts every applied migration newer than `target`.
+    pub async fn revert(&mut self, target: i64) -> Result<Report, Error> {
+        self.run_plans(Goal::RevertTo(target), &mut Warned::default())
+            .await
+    }
+
+    /// Records the embedded migrations up to `version` as applied.
+    pub async fn stamp(&mut self, version: i64) -> Result<Vec<i64>, Error> {
+        self.create_table().await?;
+        let history = self.table.list_applied_migrations(self.conn).await?;
+        let entries = plan::classify(self.migrator.migrations, history);
+        plan::refuse_failed(&entries)?;
+        let mut stamped = Vec::new();
+        let unrecorded = entries.iter().filter(|entry| entry.row.is_none());
+        for migration in unrecorded.filter_map(|entry| entry.migration) {
+            if migration.version > version {
+                continue;
+            }
+            let insert = self
+                .table
+                .insert(migration, true, Elapsed::Client(Duration::ZERO));
+            self.conn
+                .execute(sql_str(insert))
+                .await
+                .map_err(|source| self.table.error(source))?;
+            tracing::info!(target: "migrate", version = migration.version, name = %migration.name, "stamped as applied without running it");
+            stamped.push(migration.version);
+        }
+        Ok(stamped)
+    }
+
+    /// Clears the rows marked as failed.
+    pub async fn repair(&mut self) -> Result<Vec<i64>, Error> {
+        let history = self.table.list_applied_migrations(self.conn).await?;
+        let mut cleared = Vec::new();
+        for row in history.iter().filter(|row| !row.success) {
+            self.conn
+                .execute(sql_str(self.table.delete_failed(row.version)))
+                .await
+                .map_err(|source| self.table.error(source))?;
+            tracing::warn!(target: "migrate", version = row.version, name = %row.name, "cleared failed migration; it will run again");
+            cleared.push(row.version);
+        }
+        Ok(cleared)
+    }
+
+    /// Plans from the history and runs the plan's program. Where no session
+    /// lock keeps other migrators out between transactions (SQLite), a unit
+    /// that fails because another migrator recorded it first (its script or
+    /// history write collides, and its transaction rolls back) is not an
+    /// error: the history is read again and the rest re-planned. That keeps
+    /// the common path free of per-migration re-checks.
+    async fn run_plans(&mut self, goal: Goal, warned: &mut Warned) -> Result<Report, Error> {
+        let mut report = Report::new(B::KIND);
+        let dialect = self.table.dialect();
+        let direction = match goal {
+            Goal::Apply => Direction::Up,
+            Goal::RevertTo(_) => Direction::Down,
+        };
+        'plan: loop {
+            let plan = self.plan(goal).await?;
+            warned.log(&plan.warnings);
+            let program = program::compile(
+                &plan.migrations,
+                direction,
+                self.migrator.options.transaction(),
+                dialect,
+            );
+            for unit in &program.units {
+                if let Err(error) = self.execute(unit, &mut report).await {
+                    if dialect.session_lock() || !self.changed_meanwhile(unit).await? {
+                        return Err(error);
+                    }
+                    tracing::info!(target: "migrate", "another migrator got there first; re-planning");
+                    continue 'plan;
+                }
+            }
+            return Ok(report);
+        }
+    }
+
+    async fn plan(&mut self, goal: Goal) -> Result<Plan<'m>, Error> {
+        let history = self.table.list_applied_migrations(self.conn).await?;
+        let entries = plan::classify(self.migrator.migrations, history);
+        let options = &self.migrator.options;
+        match goal {
+            Goal::Apply => plan::plan_up(&entries, options, self.migrator.target),
+            Goal::RevertTo(target) => plan::plan_revert(&entries, options, target),
+        }
+    }
+
+    async fn create_table(&mut self) -> Result<(), Error> {
+        match self.conn.execute(sql_str(self.table.create())).await {
+            Ok(_) => Ok(()),
+            Err(source) => Err(self.busy_as_lock_timeout(self.table.error(source)).await),
+        }
+    }
+
+    /// A busy database (SQLite's write lock held past the busy timeout) is a
+    /// lock timeout, whichever statement met it.
+    pub(super) async fn busy_as_lock_timeout(&mut self, error: Error) -> Error {
+        let busy = match &error {
+            Error::Migration { source, .. } | Error::History { source, .. } => {
+                matches!(source, sqlx::Error::Database(e) if self.table.dialect().is_busy(e.as_ref()))
+            }
+            _ => false,
+        };
+        if !busy {
+            return error;
+        }
+        lock::timeout_error(self.conn, &self.table, self.migrator.options.lock_timeout()).await
+    }
+}
+
+/// What a run of plans works towards.
+#[derive(Debug, Clone, Copy)]
+enum Goal {
+    /// Every pending migration, up to the migrator's target.
+    Apply,
+    /// Every applied migration newer than this version reverted.
+    RevertTo(i64),
+}

@@ -1,0 +1,217 @@
+//! The migrator's options: one type for the builder, the `[migrate]` section
+//! of `migrate.toml` and the CLI.
+//!
+//! Every field is optional: `None` means "not set at this layer". Layers are
+//! merged with [`Options::or`] (code over file) and read through accessors
+//! that supply the defaults, so a default is written in exactly one place.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+/// Default name of the version table.
+pub const DEFAULT_TABLE: &str = "migrate_history";
+
+const DEFAULT_DIR: &str = "migrations";
+const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How migrations are wrapped in transactions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum TransactionMode {
+    /// One transaction per migration: the script and its history row commit
+    /// together (the default).
+    #[default]
+    PerMigration,
+    /// All pending migrations in one transaction (Alembic's default): all or
+    /// nothing. A `-- migrate:no-transaction` script splits the batch.
+    Single,
+    /// No transactions: each history row is written as failed before its
+    /// script and marked successful after.
+    None,
+}
+
+/// What to do when a consistency check between binary and database fails.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Policy {
+    /// Refuse to run (the default).
+    #[default]
+    Error,
+    /// Log a `tracing` warning and carry on.
+    Warn,
+    /// Carry on silently.
+    Ignore,
+}
+
+/// The migrator's settings, each optional so that layers (file, then code)
+/// can be merged: the `[migrate]` section of `migrate.toml`, and what the
+/// [`Migrator`](crate::Migrator) builder methods set.
+///
+/// ```
+/// use std::time::Duration;
+/// use migrate_runtime::{Options, Policy};
+///
+/// let file: Options = toml::from_str("lock_timeout = \"5s\"\non_missing = \"warn\"")?;
+/// let mut code = Options::default();
+/// code.on_missing = Some(Policy::Ignore);
+/// let merged = code.or(file);
+/// assert_eq!(merged.on_missing(), Policy::Ignore);            // code wins
+/// assert_eq!(merged.lock_timeout(), Duration::from_secs(5));  // from the file
+/// assert_eq!(merged.table(), "migrate_history");              // the default
+/// # Ok::<(), toml::de::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [migrate] table")]
+#[non_exhaustive]
+pub struct Options {
+    /// Name of the version table: an identifier or `schema.table`
+    /// (default `migrate_history`).
+    pub table: Option<String>,
+    /// Directory of migration files, read only by the standalone command
+    /// (default `migrations`), relative to the current directory.
+    pub dir: Option<PathBuf>,
+    /// How migrations are wrapped in transactions (default per migration).
+    pub transaction: Option<TransactionMode>,
+    /// How long to wait for another migrator, like `500ms`, `30s`, `2m` or
+    /// `1h` in the file (default 30 s).
+    #[serde(default, deserialize_with = "duration")]
+    pub lock_timeout: Option<Duration>,
+    /// An applied script was edited since it ran (default error).
+    pub on_divergent: Option<Policy>,
+    /// An applied migration is missing from the binary (default error).
+    pub on_missing: Option<Policy>,
+    /// A pending migration is older than the newest applied one; `warn` and
+    /// `ignore` apply it (default error).
+    pub on_out_of_order: Option<Policy>,
+}
+
+impl Options {
+    /// Every field set here, the rest from `lower`: how code overrides the
+    /// file, whichever order they were given in.
+    pub fn or(self, lower: Options) -> Options {
+        Options {
+            table: self.table.or(lower.table),
+            dir: self.dir.or(lower.dir),
+            transaction: self.transaction.or(lower.transaction),
+            lock_timeout: self.lock_timeout.or(lower.lock_timeout),
+            on_divergent: self.on_divergent.or(lower.on_divergent),
+            on_missing: self.on_missing.or(lower.on_missing),
+            on_out_of_order: self.on_out_of_order.or(lower.on_out_of_order),
+        }
+    }
+
+    /// The version table's name, or the default.
+    pub fn table(&self) -> &str {
+        self.table.as_deref().unwrap_or(DEFAULT_TABLE)
+    }
+
+    /// The migrations directory, or the default.
+    pub fn dir(&self) -> &Path {
+        self.dir.as_deref().unwrap_or(Path::new(DEFAULT_DIR))
+    }
+
+    /// The transaction mode, or the default.
+    pub fn transaction(&self) -> TransactionMode {
+        self.transaction.unwrap_or_default()
+    }
+
+    /// The lock timeout, or the default.
+    pub fn lock_timeout(&self) -> Duration {
+        self.lock_timeout.unwrap_or(DEFAULT_LOCK_TIMEOUT)
+    }
+
+    /// The divergence policy, or the default.
+    pub fn on_divergent(&self) -> Policy {
+        self.on_divergent.unwrap_or_default()
+    }
+
+    /// The missing-migration policy, or the default.
+    pub fn on_missing(&self) -> Policy {
+        self.on_missing.unwrap_or_default()
+    }
+
+    /// The out-of-order policy, or the default.
+    pub fn on_out_of_order(&self) -> Policy {
+        self.on_out_of_order.unwrap_or_default()
+    }
+}
+
+fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    deserializer.deserialize_str(DurationVisitor).map(Some)
+}
+
+/// Reads `500ms`, `30s`, `2m` or `1h`; anything else, a number included,
+/// is rejected with that expectation in the message.
+struct DurationVisitor;
+
+impl serde::de::Visitor<'_> for DurationVisitor {
+    type Value = Duration;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a duration like 500ms, 30s, 2m or 1h")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Duration, E> {
+        parse_duration(text)
+            .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(text), &self))
+    }
+}
+
+/// An unsigned integer followed by `ms`, `s`, `m` or `h`, nothing else.
+fn parse_duration(text: &str) -> Option<Duration> {
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    if number.is_empty() {
+        return None;
+    }
+    let number: u64 = number.parse().ok()?;
+    match unit {
+        "ms" => Some(Duration::from_millis(number)),
+        "s" => Some(Duration::from_secs(number)),
+        "m" => number.checked_mul(60).map(Duration::from_secs),
+        "h" => number.checked_mul(60 * 60).map(Duration::from_secs),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::parse_duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("0s"), Some(Duration::ZERO));
+        assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
+        for bad in [
+            "",
+            "s",
+            "30",
+            "soon",
+            "1.5s",
+            "-1s",
+            "+1s",
+            " 1s",
+            "1s ",
+            "1 s",
+            "1S",
+            "1d",
+            "1sec",
+            "5min",
+            "99999999999999999999s",
+            "18446744073709551615h",
+        ] {
+            assert_eq!(parse_duration(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! The step program of a run: produced once from a plan and a database's
+//! rules, executed by the online runner and printed by the offline renderer,
+//! so offline SQL is what an online run executes, by construction.
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use crate::backend::Dialect;
+use crate::history::{Elapsed, HistoryTable};
+use crate::{Migration, Script, TransactionMode};
+
+/// Which way a step moves the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Up,
+    Down,
+}
+
+/// One migration's script in one direction.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Step<'m> {
+    pub migration: &'m Migration,
+    pub script: &'m Script,
+    pub direction: Direction,
+}
+
+/// One operation of a [`Unit`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Op<'m> {
+    /// Before a script that runs outside a transaction: its history row,
+    /// marked as not (yet) successful.
+    Claim(Step<'m>),
+    /// The script.
+    Run(Step<'m>),
+    /// In the script's transaction: its history row written (up) or removed
+    /// (down).
+    Record(Step<'m>),
+    /// After a script that ran outside a transaction: its claimed row marked
+    /// successful (up) or removed (down).
+    Settle(Step<'m>),
+}
+
+/// Operations that commit together (`transaction`), or one script run
+/// outside any transaction between its claim and settle.
+#[derive(Debug)]
+pub(crate) struct Unit<'m> {
+    pub transaction: bool,
+    pub ops: Vec<Op<'m>>,
+}
+
+/// Everything a run does, in order.
+#[derive(Debug)]
+pub(crate) struct Program<'m> {
+    pub units: Vec<Unit<'m>>,
+}
+
+impl<'m> Op<'m> {
+    pub fn step(&self) -> &Step<'m> {
+        match self {
+            Op::Claim(step) | Op::Run(step) | Op::Record(step) | Op::Settle(step) => step,
+        }
+    }
+
+    /// The history write of a bookkeeping op (`None` for [`Op::Run`]).
+    /// `elapsed` is the script's duration where the op records one.
+    pub fn history_sql(&self, table: &HistoryTable, elapsed: Elapsed) -> Option<String> {
+        let step = self.step();
+        let version = step.migration.version;
+        Some(match (self, step.direction) {
+            (Op::Run(_), _) => return None,
+            (Op::Claim(_), Direction::Up) => {
+                table.insert(step.migration, false, Elapsed::Client(Duration::ZERO))
+            }
+            (Op::Claim(_), Direction::Down) => table.mark_failed(version),
+            (Op::Record(_), Direction::Up) => table.insert(step.migration, true, elapsed),
+            (Op::Settle(_), Direction::Up) => table.mark_success(version, elapsed),
+            (Op::Record(_) | Op::Settle(_), Direction::Down) => table.delete(version),
+        })
+    }
+}
+
+/// Compiles `migrations` (in run order) into units: one transaction per
+/// migration, one for all (`Single`, split by scripts that cannot run in a
+/// transaction), or none; without transactional DDL every script runs
+/// outside a transaction.
+pub(crate) fn compile<'m>(
+    migrations: &[&'m Migration],
+    direction: Direction,
+    mode: TransactionMode,
+    dialect: &dyn Dialect,
+) -> Program<'m> {
+    let mut units = Vec::new();
+    let mut batch = Vec::new();
+    for &migration in migrations {
+        let script = match direction {
+            Direction::Up => &migration.up,
+            Direction::Down => match &migration.down {
+                Some(down) => down,
+                None => continue,
+            },
+        };
+        let step = Step {
+            migration,
+            script,
+            direction,
+        };
+        let untransacted =
+            script.no_transaction || mode == TransactionMode::None || !dialect.transactional_ddl();
+        if untransacted {
+            if !batch.is_empty() {
+                units.push(transaction(std::mem::take(&mut batch)));
+            }
+            units.push(Unit {
+                transaction: false,
+                ops: vec![Op::Claim(step), Op::Run(step), Op::Settle(step)],
+            });
+        } else {
+            batch.extend([Op::Run(step), Op::Record(step)]);
+            if mode == TransactionMode::PerMigration {
+                units.push(transaction(std::mem::take(&mut batch)));
+            }
+        }
+    }
+    if !batch.is_empty() {
+        units.push(transaction(batch));
+    }
+    Program { units }
+}
+
+fn transaction(ops: Vec<Op<'_>>) -> Unit<'_> {
+    Unit {
+        transaction: true,
+        ops,
+    }
+}
+
+impl Program<'_> {
+    /// Prints the program as a SQL script for `table`'s database: what an
+    /// online run executes, with durations measured by the server where it
+    /// can and zero otherwise.
+    pub fn render(&self, table: &HistoryTable, out: &mut String) {
+        let dialect = table.dialect();
+        for unit in &self.units {
+            if unit.transaction {
+                let _ = writeln!(out, "{};", dialect.begin());
+            }
+            for op in &unit.ops {
+                let step = op.step();
+                let title = format!(
+                    "-- {} {} ({})",
+                    step.migration.version, step.migration.name, step.script.file
+                );
+                match op {
+                    Op::Run(_) if unit.transaction => {
+                        let _ = writeln!(out, "{title}");
+                        push_script(out, dialect, step.script.sql());
+                    }
+                    Op::Run(_) => push_script(out, dialect, step.script.sql()),
+                    Op::Claim(_) => {
+                        let _ = writeln!(out, "{title}, outside a transaction");
+                    }
+                    Op::Record(_) | Op::Settle(_) => {}
+                }
+                if let Some(sql) = op.history_sql(table, Elapsed::Server) {
+                    let _ = writeln!(out, "{sql};");
+                }
+            }
+            if unit.transaction {
+                out.push_str("COMMIT;\n");
+            }
+            out.push('\n');
+        }
+    }
+}
+
+/// Appends a script as written, closed with a `;` if its last statement
+/// lacks one.
+pub(crate) fn push_script(out: &mut String, dialect: &dyn Dialect, sql: &str) {
+    out.push_str(sql.trim_end());
+    // On a line of its own: the script may end in a `--` comment.
+    if migrate_core::needs_terminator(sql, dialect.sql_flavor()) {
+        out.push_str("\n;");
+    }
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::BackendKind;
+    use migrate_core::load_files;
+
+    #[test]
+    fn units_follow_mode_directive_and_backend() {
+        let ms = load_files([
+            ("0001_a.sql".to_string(), b"A".to_vec()),
+            (
+                "0002_b.sql".to_string(),
+                b"-- migrate:no-transaction\nB".to_vec(),
+            ),
+            ("0003_c.sql".to_string(), b"C".to_vec()),
+            ("0004_d.sql".to_string(), b"D".to_vec()),
+        ])
+        .unwrap();
+        let all: Vec<&Migration> = ms.iter().collect();
+        let shape = |mode, backend: BackendKind| {
+            compile(&all, Direction::Up, mode, backend.dialect())
+                .units
+                .iter()
+                .map(|unit| {
+                    let versions: Vec<String> = unit
+                        .ops
+                        .iter()
+                        .filter(|op| matches!(op, Op::Run(_)))
+                        .map(|op| op.step().migration.version.to_string())
+                        .collect();
+                    let kind = if unit.transaction { "T" } else { "U" };
+                    format!("{kind}[{}]", versions.join(","))
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(
+            shape(TransactionMode::PerMigration, BackendKind::Postgres),
+            "T[1] U[2] T[3] T[4]"
+        );
+        assert_eq!(
+            shape(TransactionMode::Single, BackendKind::Sqlite),
+            "T[1] U[2] T[3,4]"
+        );
+        assert_eq!(
+            shape(TransactionMode::None, BackendKind::Sqlite),
+            "U[1] U[2] U[3] U[4]"
+        );
+        assert_eq!(
+            shape(TransactionMode::Single, BackendKind::MySql),
+            "U[1] U[2] U[3] U[4]"
+        );
+    }
+
+    #[test]
+    fn every_script_is_bracketed_by_its_history_writes() {
+        let ms = load_files([
+            ("0001_a.sql".to_string(), b"A".to_vec()),
+            (
+                "0002_b.sql".to_string(),
+                b"-- migrate:no-transaction\nB".to_vec(),
+            ),
+        ])
+        .unwrap();
+        let all: Vec<&Migration> = ms.iter().collect();
+        let program = compile(
+            &all,
+            Direction::Up,
+            TransactionMode::PerMigration,
+            BackendKind::Sqlite.dialect(),
+        );
+        let ops: Vec<String> = program
+            .units
+            .iter()
+            .flat_map(|unit| &unit.ops)
+            .map(|op| {
+                format!("{op:?}")
+                    .split('(')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(ops, ["Run", "Record", "Claim", "Run", "Settle"]);
+    }
+}
