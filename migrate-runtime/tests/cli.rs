@@ -421,3 +421,98 @@ fn a_closed_stdout_is_not_a_panic() {
         .unwrap();
     assert_eq!(status.code(), Some(0), "migrate sql | head");
 }
+
+/// `verify` is a deploy gate: for every combination of the three policies,
+/// it exits non-zero exactly when `up` refuses, on every backend. The
+/// database holds every finding at once: an edited script (1), a late
+/// migration (2) and a version this directory lacks (3).
+#[tokio::test]
+async fn verify_fails_exactly_when_up_would_refuse() {
+    const POLICIES: [&str; 3] = ["error", "warn", "ignore"];
+    for kind in [
+        BackendKind::Sqlite,
+        BackendKind::Postgres,
+        BackendKind::MySql,
+    ] {
+        let mut combinations = 0;
+        for divergent in POLICIES {
+            for missing in POLICIES {
+                for out_of_order in POLICIES {
+                    let label = format!("{kind}::verify_{divergent}_{missing}_{out_of_order}");
+                    let Some(db) = TestDb::create(kind, &label).await else {
+                        continue;
+                    };
+                    let (project, url) = project_with_every_finding(&db).await;
+                    std::fs::write(
+                        project.path().join("migrate.toml"),
+                        format!("[migrate]\non_divergent = \"{divergent}\"\non_missing = \"{missing}\"\non_out_of_order = \"{out_of_order}\"\n"),
+                    )
+                    .unwrap();
+                    let strict = migrate(project.path())
+                        .args(["-d", &url, "verify", "--strict"])
+                        .output()
+                        .unwrap();
+                    assert_eq!(
+                        strict.status.code(),
+                        Some(1),
+                        "{label}: --strict sees the findings"
+                    );
+                    let verify = migrate(project.path())
+                        .args(["-d", &url, "verify"])
+                        .output()
+                        .unwrap();
+                    let up = migrate(project.path())
+                        .args(["-d", &url, "up"])
+                        .output()
+                        .unwrap();
+                    let refuses = [divergent, missing, out_of_order].contains(&"error");
+                    assert_eq!(
+                        up.status.code(),
+                        Some(i32::from(refuses)),
+                        "{label}: up: {}",
+                        String::from_utf8_lossy(&up.stderr)
+                    );
+                    assert_eq!(
+                        verify.status.code(),
+                        up.status.code(),
+                        "{label}: verify agrees with up:\n{}",
+                        String::from_utf8_lossy(&verify.stdout)
+                    );
+                    combinations += 1;
+                }
+            }
+        }
+        assert!(
+            combinations == 27 || combinations == 0,
+            "{kind}: {combinations}"
+        );
+    }
+}
+
+/// A project whose database has an edited script, a late migration and a
+/// version the directory lacks, plus its URL.
+async fn project_with_every_finding(db: &TestDb) -> (tempfile::TempDir, String) {
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path().join("migrations");
+    std::fs::create_dir(&dir).unwrap();
+    let write = |file: &str, sql: &str| std::fs::write(dir.join(file), sql).unwrap();
+    write("0001_users.sql", "CREATE TABLE users (id INTEGER);");
+    write("0003_tags.sql", "CREATE TABLE tags (id INTEGER);");
+    let url = if db.kind == BackendKind::Sqlite {
+        sqlite_url(project.path())
+    } else {
+        db.url.clone()
+    };
+    let first = migrate(project.path())
+        .args(["-d", &url, "up"])
+        .output()
+        .unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", db.kind);
+    write(
+        "0001_users.sql",
+        "CREATE TABLE users (id INTEGER); -- edited",
+    );
+    write("0002_posts.sql", "CREATE TABLE posts (id INTEGER);");
+    std::fs::remove_file(dir.join("0003_tags.sql")).unwrap();
+    (project, url)
+}

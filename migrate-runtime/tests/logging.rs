@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use common::{migrations, TestDb};
-use migrate_runtime::{BackendKind, Migrations, Migrator};
+use migrate_runtime::{BackendKind, Migrations, Migrator, Policy};
 use tracing_subscriber::layer::SubscriberExt;
 
 static SAMPLE: Migrations = migrate_runtime::embed_migrations!("../migrations");
@@ -86,7 +86,53 @@ async fn tracing_events_warnings_and_the_panic_path() {
         {
             lock_is_released_when_the_run_panics(db).await;
         }
+        if let Some(db) = TestDb::create(kind, &format!("{kind}::one_warning_per_finding")).await {
+            each_tolerated_finding_is_logged_once_per_run(db).await;
+        }
     }
+}
+
+/// A run that has work to do reads the history twice (the one-SELECT check,
+/// then again under the lock); each tolerated finding is still one warning.
+async fn each_tolerated_finding_is_logged_once_per_run(db: TestDb) {
+    let users = ("0001_users.sql", "CREATE TABLE users (id INTEGER);");
+    let tags = ("0003_tags.sql", "CREATE TABLE tags (id INTEGER);");
+    Migrator::new(&migrations(&[users, tags]))
+        .run(&db.url)
+        .await
+        .unwrap();
+    // Version 1 edited, version 2 merged late, version 3 gone from the binary.
+    let later = migrations(&[
+        (
+            "0001_users.sql",
+            "CREATE TABLE users (id INTEGER); -- edited",
+        ),
+        ("0002_posts.sql", "CREATE TABLE posts (id INTEGER);"),
+    ]);
+    take_logs();
+    let report = Migrator::new(&later)
+        .on_divergent(Policy::Warn)
+        .on_missing(Policy::Warn)
+        .on_out_of_order(Policy::Warn)
+        .run(&db.url)
+        .await
+        .unwrap();
+    assert_eq!(report.applied.len(), 1, "{}", db.kind);
+    let logs = take_logs();
+    for warning in [
+        "applied migration was edited since it ran",
+        "applying a migration older than the newest applied one",
+        "applied migration is missing from this binary",
+    ] {
+        let lines = logs.lines().filter(|line| line.contains(warning)).count();
+        assert_eq!(lines, 1, "{}: `{warning}` once per run:\n{logs}", db.kind);
+    }
+    assert_eq!(
+        logs.lines().filter(|line| line.contains("WARN")).count(),
+        3,
+        "{}: {logs}",
+        db.kind
+    );
 }
 
 async fn each_applied_migration_is_an_event() {
