@@ -71,7 +71,7 @@ pub use error::Error;
 pub use migrate_core::{Checksum, Migration, Script};
 pub use migrations::Migrations;
 pub use migrator::Migrator;
-pub use options::{Options, Policy, TransactionMode, DEFAULT_TABLE};
+pub use options::{LockStrategy, Options, Policy, TransactionMode, DEFAULT_TABLE};
 pub use report::{Applied, Report};
 pub use status::{MigrationState, Status, StatusEntry};
 pub use url::redact_url;

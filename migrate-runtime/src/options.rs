@@ -15,6 +15,32 @@ pub const DEFAULT_TABLE: &str = "migrate_history";
 
 const DEFAULT_DIR: &str = "migrations";
 const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
+
+/// How concurrent migrators are kept apart.
+///
+/// | setup | `lease` (default) | `session` |
+/// | --- | --- | --- |
+/// | one server, direct connections | yes | yes |
+/// | PostgreSQL behind pgbouncer, `pool_mode = transaction` | yes | **no**: lock and unlock land on different server connections |
+/// | MariaDB Galera, migrators on different nodes | yes | **no**: `GET_LOCK` is node-local |
+/// | SQLite file shared by processes | yes, scripts outside transactions included | per migration only (`BEGIN IMMEDIATE`): a concurrent starter stops at a `no-transaction` script |
+/// | a run killed or paused mid-way | the next migrator proceeds once the lease expires | the server releases when the connection closes |
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum LockStrategy {
+    /// A lease row in a lock table beside the version table
+    /// (`<table>_lock`): taken and renewed by committed conditional writes,
+    /// so it holds through transaction pooling and across cluster nodes;
+    /// owned by host and process, with an expiry renewed while work runs.
+    #[default]
+    Lease,
+    /// The database's session lock: PostgreSQL `pg_try_advisory_lock`,
+    /// MySQL `GET_LOCK`; SQLite takes its write lock per migration. Needs
+    /// every statement on one server connection.
+    Session,
+}
 
 /// How migrations are wrapped in transactions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -80,6 +106,13 @@ pub struct Options {
     /// `1h` in the file (default 30 s).
     #[serde(default, deserialize_with = "duration")]
     pub lock_timeout: Option<Duration>,
+    /// How concurrent migrators are kept apart (default `lease`).
+    pub lock: Option<LockStrategy>,
+    /// How long a lease lives without renewal, like `30s` (default 30 s):
+    /// how long others wait after a migrator was killed. Renewed every
+    /// third of it while work runs.
+    #[serde(default, deserialize_with = "duration")]
+    pub lease_ttl: Option<Duration>,
     /// An applied script was edited since it ran (default error).
     pub on_divergent: Option<Policy>,
     /// An applied migration is missing from the binary (default error).
@@ -98,6 +131,8 @@ impl Options {
             dir: self.dir.or(lower.dir),
             transaction: self.transaction.or(lower.transaction),
             lock_timeout: self.lock_timeout.or(lower.lock_timeout),
+            lock: self.lock.or(lower.lock),
+            lease_ttl: self.lease_ttl.or(lower.lease_ttl),
             on_divergent: self.on_divergent.or(lower.on_divergent),
             on_missing: self.on_missing.or(lower.on_missing),
             on_out_of_order: self.on_out_of_order.or(lower.on_out_of_order),
@@ -122,6 +157,16 @@ impl Options {
     /// The lock timeout, or the default.
     pub fn lock_timeout(&self) -> Duration {
         self.lock_timeout.unwrap_or(DEFAULT_LOCK_TIMEOUT)
+    }
+
+    /// The lock strategy, or the default.
+    pub fn lock(&self) -> LockStrategy {
+        self.lock.unwrap_or_default()
+    }
+
+    /// The lease lifetime, or the default.
+    pub fn lease_ttl(&self) -> Duration {
+        self.lease_ttl.unwrap_or(DEFAULT_LEASE_TTL)
     }
 
     /// The divergence policy, or the default.

@@ -11,7 +11,9 @@ use std::time::Duration;
 use crate::backend::{with_connection, Backend};
 use crate::history::{sql_str, HistoryTable};
 use crate::plan::{self, Entry};
-use crate::{Error, Migration, MigrationState, Options, Policy, Report, Status, TransactionMode};
+use crate::{
+    Error, LockStrategy, Migration, MigrationState, Options, Policy, Report, Status, TransactionMode,
+};
 use session::Session;
 
 /// A configured migration run over a set of migrations.
@@ -111,6 +113,20 @@ impl<'m> Migrator<'m> {
     /// SQLite this is the busy timeout of connections opened by [`run`](Self::run).
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
         self.options.lock_timeout = Some(timeout);
+        self
+    }
+
+    /// How concurrent migrators are kept apart (default
+    /// [`LockStrategy::Lease`]).
+    pub fn lock(mut self, strategy: LockStrategy) -> Self {
+        self.options.lock = Some(strategy);
+        self
+    }
+
+    /// How long a lease lives without renewal (default 30 s); see
+    /// [`Options::lease_ttl`].
+    pub fn lease_ttl(mut self, ttl: Duration) -> Self {
+        self.options.lease_ttl = Some(ttl);
         self
     }
 
