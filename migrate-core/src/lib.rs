@@ -47,7 +47,10 @@ pub use error::Error;
 pub use file_name::{parse_file_name, FileKind, FileName};
 pub use load::{load_dir, load_files};
 pub use migration::{Migration, Script};
-pub use statements::{needs_terminator, split_statements, SqlFlavor};
+pub use statements::{
+    final_delimiter, has_no_statements, needs_terminator, split_statements, split_statements_for,
+    SqlFlavor,
+};
 
 /// The text without a leading UTF-8 byte-order mark: what is hashed and run.
 pub fn strip_bom(text: &str) -> &str {
