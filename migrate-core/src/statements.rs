@@ -130,6 +130,37 @@ pub(crate) fn statement_ranges(sql: &str, flavor: SqlFlavor) -> Vec<Range<usize>
         .collect()
 }
 
+/// The words a statement starts with, up to `limit`, skipping whitespace and
+/// comments and stopping at the first token that is not a word.
+pub(crate) fn leading_words(
+    statement: &str,
+    flavor: SqlFlavor,
+    limit: usize,
+) -> Vec<(usize, &str)> {
+    let mut lexer = Lexer::new(statement, flavor);
+    let mut words = Vec::new();
+    while words.len() < limit {
+        match lexer.next_token(false) {
+            Some((Token::Space | Token::Comment, _)) => {}
+            Some((Token::Word, range)) => words.push((range.start, &statement[range])),
+            _ => break,
+        }
+    }
+    words
+}
+
+/// Every word of a statement outside quotes and comments, with its offset.
+pub(crate) fn words(statement: &str, flavor: SqlFlavor) -> Vec<(usize, &str)> {
+    let mut lexer = Lexer::new(statement, flavor);
+    let mut words = Vec::new();
+    while let Some((token, range)) = lexer.next_token(false) {
+        if token == Token::Word {
+            words.push((range.start, &statement[range]));
+        }
+    }
+    words
+}
+
 /// A stretch of a script between top-level delimiters.
 struct Segment {
     start: usize,

@@ -22,7 +22,7 @@ pub(super) fn create(dir: &Path, name: &str, reversible: bool) -> Result<Vec<Pat
     }
     let existing = match migrate_core::load_dir(dir) {
         Ok(existing) => existing,
-        Err(migrate_core::Error::MissingDir { .. }) => Vec::new(),
+        Err(errors) if errors.is_missing_dir() => Vec::new(),
         Err(error) => return Err(error.to_string()),
     };
     let digits = existing
