@@ -82,4 +82,86 @@ pub enum Error {
         /// The directives that exist.
         known: &'static str,
     },
+    /// A statement that begins or ends a transaction, in a script that runs
+    /// inside its migration's transaction.
+    #[error("`{file}` line {line}: `{statement}` is transaction control, but this script runs inside its migration's transaction, which also records it in the version table; remove the statement, or add `-- migrate:no-transaction` to the file's leading comments to run the script outside a transaction")]
+    TransactionControl {
+        /// The file name.
+        file: String,
+        /// 1-based line number of the statement.
+        line: usize,
+        /// The statement's kind, e.g. `COMMIT` or `START TRANSACTION`.
+        statement: &'static str,
+    },
 }
+
+/// Every problem found in a migrations directory (or set of files), in
+/// file-name order, so that one build reports them all. Never empty.
+///
+/// Displayed as one message per line; iterate for the [`Error`]s.
+#[derive(Debug)]
+pub struct Errors(Vec<Error>);
+
+impl Errors {
+    /// Collects problems sorted by the file each one is about (stable, so
+    /// one file's problems keep their order).
+    pub(crate) fn sorted(mut problems: Vec<(String, Error)>) -> Option<Self> {
+        problems.sort_by(|a, b| a.0.cmp(&b.0));
+        let errors: Vec<Error> = problems.into_iter().map(|(_, error)| error).collect();
+        (!errors.is_empty()).then_some(Errors(errors))
+    }
+
+    /// The errors, in file-name order.
+    pub fn as_slice(&self) -> &[Error] {
+        &self.0
+    }
+
+    /// The errors, in file-name order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Error> {
+        self.0.iter()
+    }
+
+    /// Whether the only problem is that the directory does not exist, which
+    /// some callers treat as "no migrations yet".
+    pub fn is_missing_dir(&self) -> bool {
+        matches!(self.0.as_slice(), [Error::MissingDir { .. }])
+    }
+}
+
+impl From<Error> for Errors {
+    fn from(error: Error) -> Self {
+        Errors(vec![error])
+    }
+}
+
+impl IntoIterator for Errors {
+    type Item = Error;
+    type IntoIter = std::vec::IntoIter<Error>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Errors {
+    type Item = &'a Error;
+    type IntoIter = std::slice::Iter<'a, Error>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl std::fmt::Display for Errors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (index, error) in self.0.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Errors {}

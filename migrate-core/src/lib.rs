@@ -19,7 +19,8 @@
 //! # Ok::<(), migrate_core::Error>(())
 //! ```
 //!
-//! A whole directory is loaded, validated and ordered with [`load_dir`]:
+//! A whole directory is loaded, validated and ordered with [`load_dir`],
+//! which reports every problem it finds ([`Errors`]), not just the first:
 //!
 //! ```
 //! # let dir = tempfile::tempdir().expect("a temporary directory");
@@ -29,7 +30,7 @@
 //! let migrations = migrate_core::load_dir(dir.path())?;
 //! assert_eq!(migrations[0].version, 1);
 //! assert!(migrations[1].up.no_transaction);
-//! # Ok::<(), migrate_core::Error>(())
+//! # Ok::<(), migrate_core::Errors>(())
 //! ```
 
 pub mod build;
@@ -40,14 +41,18 @@ mod file_name;
 mod load;
 mod migration;
 mod statements;
+mod transaction_control;
 
 pub use checksum::{checksum, Checksum, ParseChecksumError};
 pub use directive::{parse_directives, Directives};
-pub use error::Error;
+pub use error::{Error, Errors};
 pub use file_name::{parse_file_name, FileKind, FileName};
 pub use load::{load_dir, load_files};
 pub use migration::{Migration, Script};
-pub use statements::{needs_terminator, split_statements, SqlFlavor};
+pub use statements::{
+    final_delimiter, has_no_statements, needs_terminator, split_statements, split_statements_for,
+    SqlFlavor,
+};
 
 /// The text without a leading UTF-8 byte-order mark: what is hashed and run.
 pub fn strip_bom(text: &str) -> &str {

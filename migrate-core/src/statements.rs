@@ -1,10 +1,18 @@
+//! Splitting scripts into statements: a small SQL lexer that knows quotes,
+//! comments, block bodies and (for MySQL) the client's `DELIMITER` lines.
+
+use std::ops::Range;
+
 /// Splits a script into its statements at top-level semicolons, for running
 /// them one at a time (PostgreSQL runs a multi-statement query string as one
 /// implicit transaction, which `-- migrate:no-transaction` must avoid).
+/// Same as [`split_statements_for`] with [`SqlFlavor::Standard`].
 ///
 /// Semicolons inside quotes (`'...'`, `"..."`, `` `...` ``, `E'\''`), dollar
-/// quotes (`$$...$$`, `$tag$...$tag$`) and comments (`--`, nested `/* */`)
-/// do not split. Statements that are empty or only comments are dropped.
+/// quotes (`$$...$$`, `$tag$...$tag$`), comments (`--`, nested `/* */`),
+/// parentheses and block bodies (`BEGIN ATOMIC ... END`, trigger bodies,
+/// `CASE ... END`) do not split. Statements that are empty or only comments
+/// are dropped.
 ///
 /// ```
 /// let sql = "CREATE INDEX CONCURRENTLY a ON t (x);\n-- next\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;";
@@ -13,41 +21,147 @@
 /// assert!(statements[1].ends_with("LANGUAGE sql"));
 /// ```
 pub fn split_statements(sql: &str) -> Vec<&str> {
-    segments(sql, SqlFlavor::Standard)
+    split_statements_for(sql, SqlFlavor::Standard)
+}
+
+/// Splits a script into the statements a server should receive one at a
+/// time, per the lexical rules of `flavor`.
+///
+/// Besides what [`split_statements`] does, with [`SqlFlavor::MySql`] this
+/// reads the `mysql` client's `DELIMITER xx` lines as the client does: they
+/// are not statements, and until the next one a statement ends at `xx`
+/// instead of `;`. The statements returned contain neither the `DELIMITER`
+/// lines nor the delimiters. Without `DELIMITER` lines, the `;` inside a
+/// `CREATE PROCEDURE/FUNCTION/TRIGGER/EVENT ... BEGIN ... END` body does not
+/// split either. A leading UTF-8 BOM is skipped.
+///
+/// ```
+/// use migrate_core::{split_statements_for, SqlFlavor};
+/// let sql = "DELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END$$\nDELIMITER ;\nCALL p();";
+/// assert_eq!(
+///     split_statements_for(sql, SqlFlavor::MySql),
+///     ["CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END", "CALL p()"],
+/// );
+/// ```
+pub fn split_statements_for(sql: &str, flavor: SqlFlavor) -> Vec<&str> {
+    statement_ranges(sql, flavor)
         .into_iter()
-        .filter(|segment| segment.has_code)
-        .map(|segment| sql[segment.start..segment.end].trim())
-        .filter(|statement| !statement.is_empty())
+        .map(|range| &sql[range])
         .collect()
 }
 
-/// The string-literal rules a script is written to.
+/// Whether a script holds no statement at all: it is empty, or only a UTF-8
+/// BOM, whitespace, comments, empty statements (`;`) and, for MySQL,
+/// `DELIMITER` lines. Running such a script is a no-op, and some servers
+/// reject it (MySQL: `1065 Query was empty`), so a runner should skip it.
+///
+/// ```
+/// use migrate_core::{has_no_statements, SqlFlavor};
+/// assert!(has_no_statements("\u{feff}-- nothing yet\n/* really */ ;\n", SqlFlavor::Standard));
+/// assert!(has_no_statements("# MySQL comment\nDELIMITER $$\n", SqlFlavor::MySql));
+/// assert!(!has_no_statements("/*!40101 SET NAMES utf8mb4 */;", SqlFlavor::MySql));
+/// assert!(!has_no_statements("SELECT 1", SqlFlavor::Standard));
+/// ```
+pub fn has_no_statements(sql: &str, flavor: SqlFlavor) -> bool {
+    scan(sql, flavor)
+        .segments
+        .iter()
+        .all(|segment| !segment.has_code)
+}
+
+/// The lexical rules a script is written to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SqlFlavor {
-    /// SQLite and PostgreSQL: a backslash escapes only in `E'...'`.
+    /// SQLite and PostgreSQL: a backslash escapes only in `E'...'`, `$$`
+    /// quotes, `/* */` comments nest.
     Standard,
-    /// MySQL/MariaDB: a backslash escapes in every quoted string, and `#`
-    /// starts a comment.
+    /// MySQL/MariaDB: a backslash escapes in every quoted string, `#` starts
+    /// a comment, `--` is a comment only when followed by a space, `/*! */`
+    /// is code, and the client's `DELIMITER` lines are understood.
     MySql,
 }
 
-/// Whether a script's last statement lacks its closing `;` (ignoring
+/// Whether a script's last statement lacks its closing delimiter (ignoring
 /// trailing whitespace and comments), so that a script can be followed by
 /// another statement without gluing the two together or adding an empty one.
+/// The delimiter to append is [`final_delimiter`].
 ///
 /// ```
 /// use migrate_core::{needs_terminator, SqlFlavor};
 /// assert!(needs_terminator("SELECT 1", SqlFlavor::Standard));
 /// assert!(!needs_terminator("SELECT 1; -- done\n", SqlFlavor::Standard));
 /// assert!(!needs_terminator(r"INSERT INTO t VALUES ('it\'s; fine');", SqlFlavor::MySql));
+/// assert!(needs_terminator("DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; END", SqlFlavor::MySql));
 /// ```
 pub fn needs_terminator(sql: &str, flavor: SqlFlavor) -> bool {
-    segments(sql, flavor)
+    scan(sql, flavor)
+        .segments
         .last()
         .is_some_and(|segment| segment.has_code)
 }
 
-/// A stretch of a script between top-level semicolons.
+/// The statement delimiter in effect at the end of a script: `;`, unless a
+/// MySQL script's `DELIMITER` line changed it and no later one set it back.
+/// Text appended after such a script for the `mysql` client must first say
+/// `DELIMITER ;`.
+///
+/// ```
+/// use migrate_core::{final_delimiter, SqlFlavor};
+/// assert_eq!(final_delimiter("DELIMITER $$\nCREATE PROCEDURE p() SELECT 1$$\n", SqlFlavor::MySql), "$$");
+/// assert_eq!(final_delimiter("DELIMITER $$\nSELECT 1$$\nDELIMITER ;\n", SqlFlavor::MySql), ";");
+/// assert_eq!(final_delimiter("DELIMITER $$\n", SqlFlavor::Standard), ";");
+/// ```
+pub fn final_delimiter(sql: &str, flavor: SqlFlavor) -> &str {
+    scan(sql, flavor).delimiter
+}
+
+/// The byte ranges of a script's statements, trimmed, without empty ones.
+pub(crate) fn statement_ranges(sql: &str, flavor: SqlFlavor) -> Vec<Range<usize>> {
+    scan(sql, flavor)
+        .segments
+        .into_iter()
+        .filter(|segment| segment.has_code)
+        .map(|segment| {
+            let text = &sql[segment.start..segment.end];
+            let start = segment.start + (text.len() - text.trim_start().len());
+            start..start + text.trim().len()
+        })
+        .filter(|range| !range.is_empty())
+        .collect()
+}
+
+/// The words a statement starts with, up to `limit`, skipping whitespace and
+/// comments and stopping at the first token that is not a word.
+pub(crate) fn leading_words(
+    statement: &str,
+    flavor: SqlFlavor,
+    limit: usize,
+) -> Vec<(usize, &str)> {
+    let mut lexer = Lexer::new(statement, flavor);
+    let mut words = Vec::new();
+    while words.len() < limit {
+        match lexer.next_token(false) {
+            Some((Token::Space | Token::Comment, _)) => {}
+            Some((Token::Word, range)) => words.push((range.start, &statement[range])),
+            _ => break,
+        }
+    }
+    words
+}
+
+/// Every word of a statement outside quotes and comments, with its offset.
+pub(crate) fn words(statement: &str, flavor: SqlFlavor) -> Vec<(usize, &str)> {
+    let mut lexer = Lexer::new(statement, flavor);
+    let mut words = Vec::new();
+    while let Some((token, range)) = lexer.next_token(false) {
+        if token == Token::Word {
+            words.push((range.start, &statement[range]));
+        }
+    }
+    words
+}
+
+/// A stretch of a script between top-level delimiters.
 struct Segment {
     start: usize,
     end: usize,
@@ -55,75 +169,367 @@ struct Segment {
     has_code: bool,
 }
 
-fn segments(sql: &str, flavor: SqlFlavor) -> Vec<Segment> {
-    let bytes = sql.as_bytes();
+struct Scan<'a> {
+    segments: Vec<Segment>,
+    /// The delimiter in effect at the end.
+    delimiter: &'a str,
+}
+
+fn scan(sql: &str, flavor: SqlFlavor) -> Scan<'_> {
+    let mut lexer = Lexer::new(sql, flavor);
+    let mut statement = Statement::new(lexer.pos);
     let mut segments = Vec::new();
-    let mut start = 0;
-    let mut has_code = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        let rest = &bytes[i..];
-        let after_identifier = i > 0 && is_identifier_byte(bytes[i - 1]);
-        match bytes[i] {
-            b';' => {
-                segments.push(Segment {
-                    start,
-                    end: i,
-                    has_code,
+    while let Some((token, range)) = lexer.next_token(!statement.has_code) {
+        match token {
+            Token::DelimiterCommand => statement = Statement::new(range.end),
+            // The `mysql` client ends a statement at a custom delimiter
+            // wherever it appears; a `;` ends one only outside bodies.
+            Token::Delimiter if lexer.delimiter != ";" || statement.at_top_level() => {
+                segments.push(statement.ending_at(range.start));
+                statement = Statement::new(range.end);
+            }
+            Token::Space | Token::Comment => {}
+            Token::Word => {
+                statement.has_code = true;
+                let qualified = range.start > 0 && sql.as_bytes()[range.start - 1] == b'.';
+                if !qualified {
+                    statement.on_keyword(&sql[range], flavor, || lexer.clone().following_word());
+                }
+            }
+            Token::Open => {
+                statement.has_code = true;
+                statement.parens += 1;
+            }
+            Token::Close => {
+                statement.has_code = true;
+                statement.parens = statement.parens.saturating_sub(1);
+            }
+            Token::Delimiter | Token::Quoted | Token::Other => statement.has_code = true,
+        }
+    }
+    segments.push(statement.ending_at(sql.len()));
+    Scan {
+        segments,
+        delimiter: lexer.delimiter,
+    }
+}
+
+/// Words after `CREATE` that make the statement a routine or trigger, whose
+/// `BEGIN ... END` body holds statements of its own.
+const ROUTINE_KINDS: [&str; 4] = ["FUNCTION", "PROCEDURE", "TRIGGER", "EVENT"];
+/// Words that may stand between `CREATE` and the routine kind.
+const CREATE_MODIFIERS: [&str; 6] = [
+    "OR",
+    "REPLACE",
+    "TEMP",
+    "TEMPORARY",
+    "CONSTRAINT",
+    "AGGREGATE",
+];
+/// MySQL's `END IF`, `END LOOP`, ... close constructs not counted as blocks.
+const MYSQL_UNCOUNTED_ENDS: [&str; 5] = ["IF", "LOOP", "WHILE", "REPEAT", "FOR"];
+
+/// What the words so far say about the statement being scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Head {
+    /// No word yet.
+    Start,
+    /// `CREATE` and modifiers; the number of words of a `DEFINER = user@host`
+    /// value seen, once `DEFINER` was.
+    Create { definer_words: Option<u8> },
+    /// A routine or trigger definition (or MariaDB's `BEGIN NOT ATOMIC`):
+    /// `BEGIN` opens a body.
+    Routine,
+    /// Anything else.
+    Other,
+}
+
+/// The statement being scanned.
+struct Statement {
+    start: usize,
+    has_code: bool,
+    parens: usize,
+    /// Open `BEGIN` and `CASE` blocks.
+    blocks: usize,
+    head: Head,
+    /// Whether the last word was `END`, so that the `CASE` of `END CASE`
+    /// closes a block rather than opening one.
+    after_end: bool,
+}
+
+impl Statement {
+    fn new(start: usize) -> Self {
+        Statement {
+            start,
+            has_code: false,
+            parens: 0,
+            blocks: 0,
+            head: Head::Start,
+            after_end: false,
+        }
+    }
+
+    fn at_top_level(&self) -> bool {
+        self.parens == 0 && self.blocks == 0
+    }
+
+    fn ending_at(&self, end: usize) -> Segment {
+        Segment {
+            start: self.start,
+            end,
+            has_code: self.has_code,
+        }
+    }
+
+    /// Tracks the words that open and close bodies; `following` reads the
+    /// next word, when one is needed.
+    fn on_keyword<'a>(
+        &mut self,
+        word: &str,
+        flavor: SqlFlavor,
+        following: impl Fn() -> Option<&'a str>,
+    ) {
+        let is = |keyword: &str| word.eq_ignore_ascii_case(keyword);
+        let is_any = |keywords: &[&str]| keywords.iter().any(|keyword| is(keyword));
+        if self.parens == 0 {
+            self.head = match self.head {
+                Head::Start if is("CREATE") => Head::Create {
+                    definer_words: None,
+                },
+                Head::Start
+                    if is("BEGIN")
+                        && following().is_some_and(|w| w.eq_ignore_ascii_case("NOT")) =>
+                {
+                    Head::Routine
+                }
+                Head::Create { .. } if is_any(&ROUTINE_KINDS) => Head::Routine,
+                Head::Create { .. } if is_any(&CREATE_MODIFIERS) => self.head,
+                Head::Create { .. } if is("DEFINER") => Head::Create {
+                    definer_words: Some(0),
+                },
+                Head::Create {
+                    definer_words: Some(seen),
+                } if seen < 2 => Head::Create {
+                    definer_words: Some(seen + 1),
+                },
+                Head::Start | Head::Create { .. } => Head::Other,
+                unchanged => unchanged,
+            };
+            if self.head == Head::Routine && is("BEGIN") {
+                self.blocks += 1;
+            }
+        }
+        let after_end = std::mem::replace(&mut self.after_end, is("END"));
+        if is("CASE") && !after_end {
+            self.blocks += 1;
+        } else if is("END") {
+            let closes_uncounted = flavor == SqlFlavor::MySql
+                && following().is_some_and(|next| {
+                    MYSQL_UNCOUNTED_ENDS
+                        .iter()
+                        .any(|keyword| next.eq_ignore_ascii_case(keyword))
                 });
-                start = i + 1;
-                has_code = false;
-                i += 1;
-                continue;
+            if !closes_uncounted {
+                self.blocks = self.blocks.saturating_sub(1);
             }
-            b'-' if rest.starts_with(b"--") => {
-                i = find_from(bytes, i, b"\n").map_or(bytes.len(), |end| end + 1);
-                continue;
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Token {
+    /// One whitespace byte.
+    Space,
+    Comment,
+    /// A keyword or unquoted identifier.
+    Word,
+    /// A quoted string or identifier, or a dollar-quoted string.
+    Quoted,
+    Open,
+    Close,
+    /// The current statement delimiter.
+    Delimiter,
+    /// A MySQL client `DELIMITER xx` line, with its line break.
+    DelimiterCommand,
+    /// Any other byte of code.
+    Other,
+}
+
+#[derive(Clone)]
+struct Lexer<'a> {
+    sql: &'a str,
+    flavor: SqlFlavor,
+    /// Where the text starts, after a BOM.
+    content_start: usize,
+    pos: usize,
+    delimiter: &'a str,
+}
+
+impl<'a> Lexer<'a> {
+    fn new(sql: &'a str, flavor: SqlFlavor) -> Self {
+        let content_start = sql.len() - crate::strip_bom(sql).len();
+        Lexer {
+            sql,
+            flavor,
+            content_start,
+            pos: content_start,
+            delimiter: ";",
+        }
+    }
+
+    /// The next token and its byte range. `DELIMITER` lines are recognized
+    /// only `at_statement_start`, as the `mysql` client does.
+    fn next_token(&mut self, at_statement_start: bool) -> Option<(Token, Range<usize>)> {
+        let start = self.pos;
+        if start >= self.sql.len() {
+            return None;
+        }
+        let (token, end) = self.token_at(start, at_statement_start);
+        self.pos = end;
+        Some((token, start..end))
+    }
+
+    /// The next word, if the next token other than whitespace and comments is one.
+    fn following_word(&mut self) -> Option<&'a str> {
+        loop {
+            match self.next_token(false)? {
+                (Token::Space | Token::Comment, _) => {}
+                (Token::Word, range) => return Some(&self.sql[range]),
+                _ => return None,
             }
-            b'#' if flavor == SqlFlavor::MySql => {
-                i = find_from(bytes, i, b"\n").map_or(bytes.len(), |end| end + 1);
-                continue;
+        }
+    }
+
+    fn token_at(&mut self, i: usize, at_statement_start: bool) -> (Token, usize) {
+        let bytes = self.sql.as_bytes();
+        let rest = &bytes[i..];
+        let mysql = self.flavor == SqlFlavor::MySql;
+        let at_line_start = i == self.content_start || bytes[i - 1] == b'\n';
+        if mysql && at_statement_start && at_line_start {
+            if let Some((delimiter, end)) = delimiter_command(self.sql, i) {
+                self.delimiter = delimiter;
+                return (Token::DelimiterCommand, end);
             }
+        }
+        if rest.starts_with(self.delimiter.as_bytes()) {
+            return (Token::Delimiter, i + self.delimiter.len());
+        }
+        let after_identifier = i > self.content_start && is_identifier_byte(bytes[i - 1]);
+        match bytes[i] {
+            // MySQL needs a space after `--`: `1--1` is 1 minus -1.
+            b'-' if rest.starts_with(b"--")
+                && (!mysql
+                    || rest
+                        .get(2)
+                        .is_none_or(|b| b.is_ascii_whitespace() || b.is_ascii_control())) =>
+            {
+                (Token::Comment, line_end(bytes, i))
+            }
+            b'#' if mysql => (Token::Comment, line_end(bytes, i)),
             b'/' if rest.starts_with(b"/*") => {
-                i = block_comment_end(bytes, i);
-                continue;
+                // MySQL runs the text of `/*! */` (MariaDB: `/*M! */`) and
+                // reads `/*+ */` as optimizer hints.
+                let executable = mysql
+                    && (rest.starts_with(b"/*!")
+                        || rest.starts_with(b"/*M!")
+                        || rest.starts_with(b"/*+"));
+                let token = if executable {
+                    Token::Other
+                } else {
+                    Token::Comment
+                };
+                (token, block_comment_end(bytes, i))
             }
             b'\'' => {
-                let escapes = match flavor {
+                let escapes = match self.flavor {
                     SqlFlavor::MySql => true,
                     // `E'...'`, but not the end of an identifier such as `time'...'`.
                     SqlFlavor::Standard => {
-                        i > 0
+                        i > self.content_start
                             && matches!(bytes[i - 1], b'E' | b'e')
-                            && !(i > 1 && is_identifier_byte(bytes[i - 2]))
+                            && !(i > self.content_start + 1 && is_identifier_byte(bytes[i - 2]))
                     }
                 };
-                i = quoted_end(bytes, i, b'\'', escapes);
+                (Token::Quoted, quoted_end(bytes, i, b'\'', escapes))
             }
-            b'"' => i = quoted_end(bytes, i, b'"', flavor == SqlFlavor::MySql),
-            b'`' => i = quoted_end(bytes, i, b'`', false),
+            b'"' => (Token::Quoted, quoted_end(bytes, i, b'"', mysql)),
+            b'`' => (Token::Quoted, quoted_end(bytes, i, b'`', false)),
             // `$` inside an identifier (`a$b`) opens nothing.
-            b'$' if !after_identifier && flavor == SqlFlavor::Standard => {
-                i = dollar_quoted_end(sql, i)
+            b'$' if !after_identifier && !mysql => match dollar_quoted_end(self.sql, i) {
+                end if end == i + 1 => (Token::Other, end),
+                end => (Token::Quoted, end),
+            },
+            b'(' => (Token::Open, i + 1),
+            b')' => (Token::Close, i + 1),
+            byte if byte.is_ascii_whitespace() => (Token::Space, i + 1),
+            byte if !after_identifier
+                && (byte.is_ascii_alphabetic() || byte == b'_' || byte >= 0x80) =>
+            {
+                (Token::Word, self.word_end(i))
             }
-            other => {
-                has_code |= !other.is_ascii_whitespace();
-                i += 1;
-                continue;
-            }
+            _ => (Token::Other, i + 1),
         }
-        has_code = true;
     }
-    segments.push(Segment {
-        start,
-        end: bytes.len(),
-        has_code,
-    });
-    segments
+
+    /// The end of the word at `start`; a custom delimiter ends it too
+    /// (`END$$`).
+    fn word_end(&self, start: usize) -> usize {
+        let bytes = self.sql.as_bytes();
+        let mut end = start + 1;
+        while end < bytes.len()
+            && is_identifier_byte(bytes[end])
+            && !bytes[end..].starts_with(self.delimiter.as_bytes())
+        {
+            end += 1;
+        }
+        end
+    }
+}
+
+/// A `mysql` client `DELIMITER xx` line at `start`: the new delimiter and the
+/// index just past the line. As in the client, leading blanks are allowed,
+/// the argument may be quoted, and the rest of the line is ignored; a line
+/// the client would refuse (no argument, a backslash) is not one.
+fn delimiter_command(sql: &str, start: usize) -> Option<(&str, usize)> {
+    let bytes = sql.as_bytes();
+    let is_blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let keyword = start + bytes[start..].iter().take_while(|b| is_blank(b)).count();
+    if !bytes
+        .get(keyword..keyword + 9)?
+        .eq_ignore_ascii_case(b"delimiter")
+    {
+        return None;
+    }
+    let blanks = bytes[keyword + 9..]
+        .iter()
+        .take_while(|b| is_blank(b))
+        .count();
+    if blanks == 0 {
+        return None;
+    }
+    let argument_start = keyword + 9 + blanks;
+    let end = line_end(bytes, argument_start);
+    let line = &sql[argument_start..end];
+    let argument = match line.as_bytes().first() {
+        Some(&quote @ (b'\'' | b'"' | b'`')) => line[1..].split(quote as char).next().unwrap_or(""),
+        _ => line
+            .split(|c: char| c.is_ascii_whitespace())
+            .next()
+            .unwrap_or(""),
+    };
+    if argument.is_empty() || argument.contains('\\') {
+        return None;
+    }
+    Some((argument, end))
 }
 
 fn is_identifier_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'$' || byte >= 0x80
+}
+
+/// Index just past the line break of the line holding `from` (or the end).
+fn line_end(bytes: &[u8], from: usize) -> usize {
+    find_from(bytes, from, b"\n").map_or(bytes.len(), |end| end + 1)
 }
 
 fn find_from(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
@@ -246,5 +652,144 @@ mod tests {
             ["SELECT 'unterminated"]
         );
         assert_eq!(split_statements("SELECT $"), ["SELECT $"]);
+    }
+
+    /// Issue 10, item 7: `BEGIN ATOMIC ... END` bodies are one statement.
+    #[test]
+    fn item_7_begin_atomic_bodies_are_not_split() {
+        let sql = "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql\n\
+                   BEGIN ATOMIC\n  SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END;\n  SELECT a + 1;\nEND;\n\
+                   CREATE OR REPLACE PROCEDURE p() BEGIN ATOMIC INSERT INTO t VALUES (1); END;\n\
+                   SELECT f(1);";
+        assert_eq!(
+            split_statements(sql),
+            [
+                "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END;\n  SELECT a + 1;\nEND",
+                "CREATE OR REPLACE PROCEDURE p() BEGIN ATOMIC INSERT INTO t VALUES (1); END",
+                "SELECT f(1)",
+            ]
+        );
+    }
+
+    /// Issue 10, item 7: SQLite trigger bodies (with CASE ... END inside) are one statement.
+    #[test]
+    fn item_7_sqlite_trigger_bodies_are_not_split() {
+        let sql = "CREATE TEMP TRIGGER IF NOT EXISTS audit AFTER UPDATE ON t FOR EACH ROW\n\
+                   WHEN new.x <> old.x\nBEGIN\n  INSERT INTO log VALUES (CASE WHEN new.x > 0 THEN 'up' ELSE 'down' END);\n  \
+                   UPDATE t SET n = n + 1 WHERE id = new.id;\nEND;\nBEGIN;\nCOMMIT;";
+        assert_eq!(
+            split_statements(sql),
+            [
+                "CREATE TEMP TRIGGER IF NOT EXISTS audit AFTER UPDATE ON t FOR EACH ROW\nWHEN new.x <> old.x\nBEGIN\n  INSERT INTO log VALUES (CASE WHEN new.x > 0 THEN 'up' ELSE 'down' END);\n  UPDATE t SET n = n + 1 WHERE id = new.id;\nEND",
+                "BEGIN",
+                "COMMIT",
+            ]
+        );
+    }
+
+    /// Issue 10, item 6: `DELIMITER` lines are the client's, not statements;
+    /// statements end at the delimiter in effect, which is not part of them.
+    #[test]
+    fn item_6_mysql_delimiter_lines() {
+        use super::{final_delimiter, needs_terminator, split_statements_for, SqlFlavor};
+        let sql = "-- procedures\n\
+                   DELIMITER $$\n\
+                   CREATE PROCEDURE p() BEGIN SELECT 1; SELECT ';$$'; END$$\n\
+                   CREATE FUNCTION f() RETURNS INT DETERMINISTIC BEGIN RETURN 1; END $$\n\
+                   delimiter ;;  # the rest of the line is ignored\n\
+                   CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN SET NEW.a = 1; END;;\n\
+                   \tDELIMITER '//'\n\
+                   SELECT 2 // SELECT 3//\n\
+                   DELIMITER ;\n\
+                   CALL p();";
+        assert_eq!(
+            split_statements_for(sql, SqlFlavor::MySql),
+            [
+                // Comments before a `DELIMITER` line go with it.
+                "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT ';$$'; END",
+                "CREATE FUNCTION f() RETURNS INT DETERMINISTIC BEGIN RETURN 1; END",
+                "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN SET NEW.a = 1; END",
+                "SELECT 2",
+                "SELECT 3",
+                "CALL p()",
+            ]
+        );
+        assert_eq!(final_delimiter(sql, SqlFlavor::MySql), ";");
+        assert!(!needs_terminator(sql, SqlFlavor::MySql));
+
+        let unfinished = "DELIMITER //\nCREATE PROCEDURE q() BEGIN SELECT 1; END //\n";
+        assert_eq!(final_delimiter(unfinished, SqlFlavor::MySql), "//");
+        assert!(!needs_terminator(unfinished, SqlFlavor::MySql));
+        // Not at the start of a line, or inside a statement: text, as the client reads it.
+        assert_eq!(
+            split_statements_for("SELECT 1\nDELIMITER //\n;", SqlFlavor::MySql),
+            ["SELECT 1\nDELIMITER //"]
+        );
+        assert_eq!(
+            split_statements_for("/* c */ DELIMITER //\n;", SqlFlavor::MySql),
+            ["/* c */ DELIMITER //"]
+        );
+        // Only MySQL has them.
+        assert_eq!(
+            split_statements_for("DELIMITER //\nSELECT 1//", SqlFlavor::Standard),
+            ["DELIMITER //\nSELECT 1//"]
+        );
+    }
+
+    /// Issue 10, item 6: without `DELIMITER`, a compound body is still one
+    /// statement (the server parses it whole), and `END IF` / `END LOOP` /
+    /// `END CASE` are told apart from the `END` of the body.
+    #[test]
+    fn item_6_mysql_compound_bodies_without_delimiter() {
+        use super::{split_statements_for, SqlFlavor};
+        let sql = "CREATE DEFINER=`root`@`%` PROCEDURE p(n INT)\n\
+                   outer_block: BEGIN\n  DECLARE i INT DEFAULT 0;\n  \
+                   WHILE i < n DO SET i = i + 1; END WHILE;\n  \
+                   IF i > 1 THEN SELECT 1; ELSE SELECT 2; END IF;\n  \
+                   CASE i WHEN 1 THEN SELECT 'one'; ELSE BEGIN SELECT 'many'; END; END CASE;\n  \
+                   lp: LOOP LEAVE lp; END LOOP lp;\n\
+                   END outer_block;\n\
+                   CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN DELETE FROM t; END;\n\
+                   CREATE TABLE event (begin INT, `end` INT);\n\
+                   BEGIN NOT ATOMIC SELECT 1; SELECT 2; END;\n\
+                   SELECT 1--1;\nSELECT 2 -- comment;\n;";
+        assert_eq!(
+            split_statements_for(sql, SqlFlavor::MySql),
+            [
+                &sql[..sql.find(" outer_block;").unwrap() + " outer_block".len()],
+                "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN DELETE FROM t; END",
+                "CREATE TABLE event (begin INT, `end` INT)",
+                "BEGIN NOT ATOMIC SELECT 1; SELECT 2; END",
+                "SELECT 1--1",
+                "SELECT 2 -- comment;",
+            ]
+        );
+        // A transaction is not a body.
+        assert_eq!(
+            split_statements_for("BEGIN; INSERT INTO t VALUES (1); COMMIT;", SqlFlavor::MySql),
+            ["BEGIN", "INSERT INTO t VALUES (1)", "COMMIT"]
+        );
+    }
+
+    /// MySQL runs `/*! */` comments, so they are statements there.
+    #[test]
+    fn mysql_executable_comments_are_code() {
+        use super::{has_no_statements, split_statements_for, SqlFlavor};
+        let sql = "/*!40101 SET NAMES utf8mb4 */;\n/* plain */;";
+        assert_eq!(
+            split_statements_for(sql, SqlFlavor::MySql),
+            ["/*!40101 SET NAMES utf8mb4 */"]
+        );
+        assert!(has_no_statements(sql, SqlFlavor::Standard));
+    }
+
+    /// Issue 10, item 4: a BOM is not a statement.
+    #[test]
+    fn item_4_bom_only_script_has_no_statements() {
+        use super::{has_no_statements, SqlFlavor};
+        assert_eq!(split_statements("\u{feff}"), Vec::<&str>::new());
+        assert_eq!(split_statements("\u{feff}SELECT 1;"), ["SELECT 1"]);
+        assert!(has_no_statements("\u{feff}\r\n", SqlFlavor::MySql));
+        assert!(has_no_statements("", SqlFlavor::Standard));
     }
 }

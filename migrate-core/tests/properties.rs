@@ -1,7 +1,11 @@
-//! Property tests: the parser never panics, and line endings never change a checksum.
+//! Property tests: the parser never panics, line endings never change a
+//! checksum, and a script of only comments and whitespace has no statements.
 #![allow(clippy::unwrap_used)]
 
-use migrate_core::{checksum, load_files, parse_file_name, split_statements};
+use migrate_core::{
+    checksum, has_no_statements, load_files, parse_file_name, split_statements,
+    split_statements_for, SqlFlavor,
+};
 use proptest::prelude::*;
 
 fn file_name() -> impl Strategy<Value = String> {
@@ -27,12 +31,16 @@ proptest! {
         let _ = load_files(all);
     }
 
+    // "Plain" statements have no parentheses and no vowels, so no keyword
+    // (`BEGIN`, `CASE`, `END`, `DELIMITER`) that opens or closes a body.
     #[test]
     fn splitting_never_panics_and_keeps_plain_statements(
         sql in any::<String>(),
-        plain in prop::collection::vec("[a-zA-Z0-9 ,()=]{1,20}", 1..6),
+        plain in prop::collection::vec("[b-df-hj-np-tv-zB-DF-HJ-NP-TV-Z0-9 ,=]{1,20}", 1..6),
     ) {
         let _ = split_statements(&sql);
+        let _ = split_statements_for(&sql, SqlFlavor::MySql);
+        let _ = has_no_statements(&sql, SqlFlavor::MySql);
         let plain: Vec<String> = plain.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
         let script = plain.join(";\n");
         prop_assert_eq!(split_statements(&script), plain.iter().map(String::as_str).collect::<Vec<_>>());
@@ -44,4 +52,54 @@ proptest! {
         let crlf = format!("{}{}", if bom { "\u{feff}" } else { "" }, lines.join("\r\n"));
         prop_assert_eq!(checksum(&lf), checksum(&crlf));
     }
+
+    /// Issue 10, item 4: whatever mix of BOM, whitespace, comments and empty
+    /// statements a script is made of, it has no statements, in both flavors.
+    #[test]
+    fn item_4_comment_only_scripts_have_no_statements(
+        bom in any::<bool>(),
+        pieces in prop::collection::vec(no_op_piece(), 0..12),
+    ) {
+        let sql = format!("{}{}", if bom { "\u{feff}" } else { "" }, pieces.concat());
+        for flavor in [SqlFlavor::Standard, SqlFlavor::MySql] {
+            prop_assert!(has_no_statements(&sql, flavor), "{:?} {:?}", flavor, sql);
+            prop_assert!(split_statements_for(&sql, flavor).is_empty());
+        }
+    }
+
+    /// Issue 10, item 4: one statement among the no-op pieces is found.
+    #[test]
+    fn item_4_one_statement_among_comments_is_found(
+        before in prop::collection::vec(no_op_piece(), 0..6),
+        after in prop::collection::vec(no_op_piece(), 0..6),
+        statement in "[a-zA-Z_][a-zA-Z0-9_ ,=]{0,20}",
+    ) {
+        let sql = format!("{}\n{statement}\n;{}", before.concat(), after.concat());
+        for flavor in [SqlFlavor::Standard, SqlFlavor::MySql] {
+            prop_assert!(!has_no_statements(&sql, flavor), "{:?} {:?}", flavor, sql);
+            // Leading comments stay with the statement they precede.
+            let statements = split_statements_for(&sql, flavor);
+            prop_assert_eq!(statements.len(), 1);
+            prop_assert!(statements[0].ends_with(statement.trim()));
+        }
+    }
+
+    /// `has_no_statements` agrees with the splitter on any text.
+    #[test]
+    fn no_statements_means_nothing_to_split(sql in any::<String>()) {
+        for flavor in [SqlFlavor::Standard, SqlFlavor::MySql] {
+            prop_assert_eq!(has_no_statements(&sql, flavor), split_statements_for(&sql, flavor).is_empty());
+        }
+    }
+}
+
+/// Text that is a comment, whitespace or an empty statement in every flavor.
+fn no_op_piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[ \t\r\n]{1,4}",
+        Just(";".to_owned()),
+        "-- [^\n]{0,20}\n",
+        // Not `/*!` or `/*+`: MySQL runs those.
+        "/\\* [^*/]{0,20}\\*/",
+    ]
 }

@@ -8,16 +8,8 @@ use crate::input::Input;
 
 pub fn expand(input: &Input) -> syn::Result<TokenStream> {
     let dir = resolve_dir(input)?;
-    let migrations = migrate_core::load_dir(&dir).map_err(|error| {
-        let message = match error {
-            migrate_core::Error::MissingDir { .. } => format!(
-                "migrations directory `{}` does not exist (relative paths start at the directory of the crate's Cargo.toml)",
-                input.dir
-            ),
-            other => other.to_string(),
-        };
-        syn::Error::new(input.span, message)
-    })?;
+    let migrations =
+        migrate_core::load_dir(&dir).map_err(|errors| compile_errors(input, errors))?;
     let dir_str = dir.to_str().ok_or_else(|| {
         syn::Error::new(
             input.span,
@@ -37,6 +29,27 @@ pub fn expand(input: &Input) -> syn::Result<TokenStream> {
             )
         }
     })
+}
+
+/// One compile error per problem, all at the macro call, so a single build
+/// lists every bad file.
+fn compile_errors(input: &Input, errors: migrate_core::Errors) -> syn::Error {
+    let mut combined: Option<syn::Error> = None;
+    for error in errors {
+        let message = match error {
+            migrate_core::Error::MissingDir { .. } => format!(
+                "migrations directory `{}` does not exist (relative paths start at the directory of the crate's Cargo.toml)",
+                input.dir
+            ),
+            other => other.to_string(),
+        };
+        let error = syn::Error::new(input.span, message);
+        match &mut combined {
+            Some(all) => all.combine(error),
+            None => combined = Some(error),
+        }
+    }
+    combined.unwrap_or_else(|| syn::Error::new(input.span, "invalid migrations directory"))
 }
 
 fn resolve_dir(input: &Input) -> syn::Result<PathBuf> {

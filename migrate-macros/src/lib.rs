@@ -14,6 +14,11 @@ use proc_macro::TokenStream;
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as input::Input);
     expand::expand(&input)
-        .unwrap_or_else(syn::Error::into_compile_error)
+        .unwrap_or_else(|error| {
+            // One `compile_error!` per problem; a block makes several of
+            // them a single expression.
+            let errors = error.into_compile_error();
+            quote::quote!({ #errors })
+        })
         .into()
 }

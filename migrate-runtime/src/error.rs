@@ -1,3 +1,4 @@
+use std::fmt;
 use std::time::Duration;
 
 /// Everything that can stop a migration run. Each message names the migration
@@ -12,7 +13,7 @@ pub enum Error {
         scheme: String,
     },
     /// Connecting failed (or the URL did not parse).
-    #[error("cannot connect to {url}: {source}")]
+    #[error("cannot connect to {url}: {}", Shown(source))]
     Connect {
         /// The URL with any password replaced by `***`.
         url: String,
@@ -26,13 +27,13 @@ pub enum Error {
         table: String,
     },
     /// The session setup SQL failed.
-    #[error("session setup SQL failed: {source}")]
+    #[error("session setup SQL failed: {}", Shown(source))]
     SessionSetup {
         /// The database error.
         source: sqlx::Error,
     },
     /// Reading or creating the version table failed.
-    #[error("version table {table}: {source}")]
+    #[error("version table {table}: {}", Shown(source))]
     History {
         /// The version table.
         table: String,
@@ -41,7 +42,7 @@ pub enum Error {
     },
     /// A migration script (or its history row) failed; its transaction, if
     /// it had one, was rolled back.
-    #[error("migration {version} (`{file}`) failed: {source}")]
+    #[error("migration {version} (`{file}`) failed: {}", Shown(source))]
     Migration {
         /// The migration's version.
         version: i64,
@@ -115,9 +116,29 @@ pub enum Error {
         timeout: Duration,
     },
     /// Taking or releasing the migration lock failed.
-    #[error("migration lock: {source}")]
+    #[error("migration lock: {}", Shown(source))]
     Lock {
         /// The database error.
         source: sqlx::Error,
     },
+}
+
+/// A driver error as sqlx displays it, except that a PostgreSQL error does
+/// not end in ` at line N`: sqlx 0.9 appends the line of the server's C
+/// source that raised it (the `L` field), which readers take for a line of
+/// their script.
+struct Shown<'a>(&'a sqlx::Error);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let postgres = self
+            .0
+            .as_database_error()
+            .and_then(|error| error.try_downcast_ref::<sqlx::postgres::PgDatabaseError>());
+        match postgres {
+            // sqlx's own wording, without the suffix.
+            Some(error) => write!(f, "error returned from database: {}", error.message()),
+            None => self.0.fmt(f),
+        }
+    }
 }

@@ -173,13 +173,20 @@ impl Program<'_> {
     }
 }
 
-/// Appends a script as written, closed with a `;` if its last statement
-/// lacks one.
+/// Appends a script as written, closed with its delimiter if its last
+/// statement lacks one; a MySQL script that changed the client's delimiter
+/// (`DELIMITER //`) has it set back, so the history write after it runs.
 pub(crate) fn push_script(out: &mut String, dialect: &dyn Dialect, sql: &str) {
+    let flavor = dialect.sql_flavor();
     out.push_str(sql.trim_end());
+    let delimiter = migrate_core::final_delimiter(sql, flavor);
     // On a line of its own: the script may end in a `--` comment.
-    if migrate_core::needs_terminator(sql, dialect.sql_flavor()) {
-        out.push_str("\n;");
+    if migrate_core::needs_terminator(sql, flavor) {
+        out.push('\n');
+        out.push_str(delimiter);
+    }
+    if delimiter != ";" {
+        out.push_str("\nDELIMITER ;");
     }
     out.push('\n');
 }

@@ -10,7 +10,7 @@ pub(crate) fn warn_if_stale(dir: &Path, embedded: &[Migration]) {
     let on_disk = match migrate_core::load_dir(dir) {
         Ok(on_disk) => on_disk,
         // Running somewhere the source tree is not: nothing to compare.
-        Err(migrate_core::Error::MissingDir { .. }) => return,
+        Err(errors) if errors.is_missing_dir() => return,
         Err(error) => {
             tracing::warn!(target: "migrate", %error, "the migrations directory changed since this binary was built; rebuild it");
             return;

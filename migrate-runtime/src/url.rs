@@ -4,7 +4,10 @@
 /// `password=` / `sslpassword=` query parameter replaced by `***`.
 ///
 /// The user-info part is everything between `scheme://` and the last `@`,
-/// so a password containing `/`, `?` or `@` is still found.
+/// so a password containing `/`, `?` or `@` is still found. Redaction holds
+/// for any string, URL or not: where the parts cannot be told apart (no
+/// `//` after the scheme, a "port" that is not a number), only the scheme
+/// and the host are shown.
 ///
 /// ```
 /// use migrate_runtime::redact_url;
@@ -12,21 +15,109 @@
 /// assert_eq!(redact_url("postgres://app:pa/ss?w@db/app"), "postgres://app:***@db/app");
 /// assert_eq!(redact_url("mysql://db/app?password=s3cret&ssl-mode=required"), "mysql://db/app?password=***&ssl-mode=required");
 /// assert_eq!(redact_url("sqlite://app.db?mode=rwc"), "sqlite://app.db?mode=rwc");
+/// assert_eq!(redact_url("postgres:app:s3cret@db/app"), "postgres:***@db");
 /// ```
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return redact_query(url);
+    let Some((scheme, rest)) = split_scheme(url) else {
+        // Not a URL: show only what follows the last `@`, or nothing after
+        // a `:` (`user:password`).
+        return match url.rsplit_once('@') {
+            Some((_, host_and_rest)) => format!("***@{}", host(host_and_rest)),
+            None => match url.split_once(':') {
+                Some((before, _)) => format!("{}:***", redact_query(before)),
+                None => redact_query(url),
+            },
+        };
     };
-    match rest.rsplit_once('@') {
-        Some((userinfo, host_and_rest)) => {
-            let user = match userinfo.split_once(':') {
-                Some((user, _password)) => format!("{user}:***"),
-                None => userinfo.to_owned(),
-            };
-            format!("{scheme}://{user}@{}", redact_query(host_and_rest))
-        }
-        None => format!("{scheme}://{}", redact_query(rest)),
+    if let Some(after_slashes) = rest.strip_prefix("//") {
+        return match after_slashes.rsplit_once('@') {
+            Some((userinfo, host_and_rest)) => {
+                let user = match userinfo.split_once(':') {
+                    Some((user, _password)) if !user.contains(['/', '?', '#']) => {
+                        format!("{user}:***")
+                    }
+                    None if !userinfo.contains(['/', '?', '#']) => userinfo.to_owned(),
+                    // A user name with `/`, `?` or `#`: the `@` was in the
+                    // path or query, and the split is a guess.
+                    _ => "***".to_owned(),
+                };
+                format!("{scheme}://{user}@{}", redact_query(host_and_rest))
+            }
+            None => {
+                let end = after_slashes
+                    .find(['/', '?', '#'])
+                    .unwrap_or(after_slashes.len());
+                let (authority, rest) = after_slashes.split_at(end);
+                let (path, query) = rest.split_at(rest.find('?').unwrap_or(rest.len()));
+                // A `:` in the path is a password typed without `@host`
+                // (`postgres:///app:secret`) as often as anything else.
+                let path = match path.split_once(':') {
+                    Some((before, _)) => format!("{before}:***"),
+                    None => path.to_owned(),
+                };
+                format!(
+                    "{scheme}://{}{path}{}",
+                    redact_ports(authority),
+                    redact_query(query)
+                )
+            }
+        };
     }
+    // No `//`: sqlx does not read a user, password or host from such a URL,
+    // and which part is which is a guess.
+    match rest.rsplit_once('@') {
+        Some((_, host_and_rest)) => format!("{scheme}:***@{}", host(host_and_rest)),
+        None if rest.is_empty() => format!("{scheme}:"),
+        // `sqlite:app.db`, `sqlite::memory:`: a file name, shown.
+        None if scheme.eq_ignore_ascii_case("sqlite")
+            && (rest == ":memory:" || !rest.contains(':')) =>
+        {
+            format!("{scheme}:{}", redact_query(rest))
+        }
+        None => format!("{scheme}:***"),
+    }
+}
+
+/// `(scheme, rest)` when `url` starts with a URL scheme and a `:`.
+fn split_scheme(url: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = url.split_once(':')?;
+    let mut chars = scheme.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then_some((scheme, rest))
+}
+
+/// The host (and port) at the start of `host_and_rest`, without path or query.
+fn host(host_and_rest: &str) -> &str {
+    let end = host_and_rest
+        .find(['/', '?', '#'])
+        .unwrap_or(host_and_rest.len());
+    &host_and_rest[..end]
+}
+
+/// `host:port[,host:port...]` with any "port" that is not a number (a
+/// password given without `@host`) replaced by `***`.
+fn redact_ports(authority: &str) -> String {
+    let hosts: Vec<String> = authority
+        .split(',')
+        .map(|host| {
+            let (name, port) = match host.strip_prefix('[').and_then(|h| h.split_once(']')) {
+                Some((address, port)) => (&host[..address.len() + 2], port),
+                None => host
+                    .split_once(':')
+                    .map_or((host, ""), |(name, _)| (name, &host[name.len()..])),
+            };
+            let port_digits = port.strip_prefix(':').unwrap_or(port);
+            if port.is_empty()
+                || (port.starts_with(':') && port_digits.bytes().all(|b| b.is_ascii_digit()))
+            {
+                host.to_owned()
+            } else {
+                format!("{name}:***")
+            }
+        })
+        .collect();
+    hosts.join(",")
 }
 
 fn redact_query(rest: &str) -> String {
@@ -36,16 +127,31 @@ fn redact_query(rest: &str) -> String {
     let params: Vec<String> = query
         .split('&')
         .map(|param| match param.split_once('=') {
-            Some((key, _))
-                if key.eq_ignore_ascii_case("password")
-                    || key.eq_ignore_ascii_case("sslpassword") =>
-            {
-                format!("{key}=***")
-            }
+            Some((key, _)) if is_secret_key(key) => format!("{key}=***"),
             _ => param.to_owned(),
         })
         .collect();
     format!("{base}?{}", params.join("&"))
+}
+
+/// Whether a query parameter carries a password; the key is compared as
+/// sqlx reads it, percent-decoded (`pass%77ord`).
+fn is_secret_key(key: &str) -> bool {
+    let mut decoded = Vec::with_capacity(key.len());
+    let mut bytes = key.bytes();
+    while let Some(byte) = bytes.next() {
+        let hex = |b: Option<u8>| b.and_then(|b| char::from(b).to_digit(16));
+        if byte == b'%' {
+            let mut lookahead = bytes.clone();
+            if let (Some(high), Some(low)) = (hex(lookahead.next()), hex(lookahead.next())) {
+                decoded.push((high * 16 + low) as u8);
+                bytes = lookahead;
+                continue;
+            }
+        }
+        decoded.push(byte);
+    }
+    decoded.eq_ignore_ascii_case(b"password") || decoded.eq_ignore_ascii_case(b"sslpassword")
 }
 
 #[cfg(test)]
@@ -73,6 +179,112 @@ mod tests {
                 !redact_url(url).contains("ss@") || !url.contains(":p"),
                 "{url}"
             );
+        }
+    }
+
+    /// Issue 10, item 11: URLs without `//` keep their password out too.
+    #[test]
+    fn item_11_urls_without_slashes() {
+        for url in [
+            "postgres:app:S3cret@host/db",
+            "postgres:/app:S3cret@host/db",
+            "mysql:app:S3cret@127.0.0.1:3306/db",
+            "mysql:/app:S3cret@127.0.0.1/db?ssl-mode=disabled",
+            "postgres://app:S3cret/db",
+            "postgres:app:S3cret",
+            "app:S3cret@host/db",
+            "//app:S3cret@host/db",
+            "postgres://h/db?pass%77ord=S3cret",
+        ] {
+            let redacted = redact_url(url);
+            assert!(!redacted.contains("S3cret"), "{url} -> {redacted}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::redact_url;
+    use proptest::prelude::*;
+
+    /// The password is the only part that may hold `P`, so it is found in
+    /// the output only if it leaked.
+    fn password() -> impl Strategy<Value = String> {
+        "P[a-zA-Z0-9/?@:#%&=!+,;\\[\\]$ ~-]{1,12}"
+    }
+
+    fn url_shape() -> impl Strategy<Value = (String, String)> {
+        let scheme = prop_oneof![
+            Just("postgres"),
+            Just("postgresql"),
+            Just("mysql"),
+            Just("mariadb"),
+            Just("sqlite"),
+            Just("x-y.z+w"),
+            Just(""),
+        ];
+        let separator = prop_oneof![
+            Just(":"),
+            Just(":/"),
+            Just("://"),
+            Just(":///"),
+            Just("//"),
+            Just("")
+        ];
+        let user = "[a-oq-z0-9_.]{0,8}";
+        let host = prop_oneof![
+            Just(String::new()),
+            "[a-oq-z0-9.-]{1,12}",
+            "[a-oq-z0-9.-]{1,12}:[0-9]{1,5}",
+            Just("[::1]:5432".to_owned()),
+            Just("h1:5432,h2:5433".to_owned()),
+        ];
+        let path = prop_oneof![Just(String::new()), "/[a-oq-z0-9_]{0,8}"];
+        let query = prop_oneof![
+            Just(String::new()),
+            Just("?sslmode=require".to_owned()),
+            Just("?ssl-mode=disabled&statement-cache-capacity=0".to_owned()),
+        ];
+        // Where the password goes: user-info (with or without `@`), or a
+        // query parameter (spelled in any case, or percent-encoded).
+        let place = 0..6u8;
+        (
+            scheme,
+            separator,
+            user,
+            host,
+            path,
+            query,
+            place,
+            password(),
+        )
+            .prop_map(
+                |(scheme, separator, user, host, path, query, place, password)| {
+                    let colon = if scheme.is_empty() { "" } else { separator };
+                    let url = match place {
+                        0 => format!("{scheme}{colon}{user}:{password}@{host}{path}{query}"),
+                        1 => format!("{scheme}{colon}:{password}@{host}{path}{query}"),
+                        // `user:password` without `@host` (`u` keeps it from
+                        // reading as a bare SQLite file name).
+                        2 => format!("{scheme}{colon}u{user}:{password}{path}{query}"),
+                        3 => format!("{scheme}{colon}{host}{path}?password={password}"),
+                        4 => format!(
+                            "{scheme}{colon}{host}{path}?sslmode=require&pASSWORD={password}"
+                        ),
+                        _ => format!("{scheme}{colon}{host}{path}?ssl%70assword={password}"),
+                    };
+                    (url, password)
+                },
+            )
+    }
+
+    proptest! {
+        /// Issue 10, item 11: whatever the URL's shape, its password is not
+        /// in the redacted text.
+        #[test]
+        fn item_11_redaction_never_shows_the_password((url, password) in url_shape()) {
+            let redacted = redact_url(&url);
+            prop_assert!(!redacted.contains(&password), "{} -> {}", url, redacted);
         }
     }
 }

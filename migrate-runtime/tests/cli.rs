@@ -516,3 +516,32 @@ async fn project_with_every_finding(db: &TestDb) -> (tempfile::TempDir, String) 
     std::fs::remove_file(dir.join("0003_tags.sql")).unwrap();
     (project, url)
 }
+
+/// Issue 10 ("also seen"): `down --to -1` is a version, not an unknown flag;
+/// it reverts version 0 too.
+#[test]
+fn down_to_a_negative_version() {
+    let project = tempfile::tempdir().unwrap();
+    let migrations = project.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    std::fs::write(
+        migrations.join("0000_base.up.sql"),
+        "CREATE TABLE base (id INTEGER);",
+    )
+    .unwrap();
+    std::fs::write(migrations.join("0000_base.down.sql"), "DROP TABLE base;").unwrap();
+    let url = sqlite_url(project.path());
+    migrate(project.path())
+        .args(["-d", &url, "up"])
+        .assert()
+        .success();
+    migrate(project.path())
+        .args(["-d", &url, "down", "--to", "-1"])
+        .assert()
+        .success();
+    let status = migrate(project.path())
+        .args(["-d", &url, "status", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(json(&status)["migrations"][0]["state"], "pending");
+}

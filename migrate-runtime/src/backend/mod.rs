@@ -115,9 +115,9 @@ pub(crate) trait Dialect: Sync {
         "BEGIN"
     }
 
-    /// Whether a multi-statement query string runs as one implicit
-    /// transaction, so a script that must run outside a transaction is sent
-    /// one statement at a time.
+    /// Whether a script that runs outside a transaction is sent one
+    /// statement at a time (e.g. because a multi-statement query string
+    /// would run as one implicit transaction).
     fn splits_untransacted_scripts(&self) -> bool {
         false
     }

@@ -31,6 +31,12 @@ impl Dialect for MySqlDialect {
         "START TRANSACTION"
     }
 
+    /// Scripts may hold client `DELIMITER` lines, which the server does
+    /// not understand: statements are sent one by one, as the client does.
+    fn splits_untransacted_scripts(&self) -> bool {
+        true
+    }
+
     fn sql_flavor(&self) -> SqlFlavor {
         SqlFlavor::MySql
     }

@@ -144,13 +144,13 @@ enum Command {
     /// Apply pending migrations
     Up {
         /// Stop after this version
-        #[arg(long, value_name = "VERSION")]
+        #[arg(long, value_name = "VERSION", allow_negative_numbers = true)]
         to: Option<i64>,
     },
     /// Revert applied migrations newer than a version, with their down scripts
     Down {
-        /// The version to end at: migrations newer than it are reverted (0 reverts every positive version)
-        #[arg(long, value_name = "VERSION")]
+        /// The version to end at: migrations newer than it are reverted (0 reverts every positive version, -1 version 0 too)
+        #[arg(long, value_name = "VERSION", allow_negative_numbers = true)]
         to: i64,
     },
     /// Print the SQL a run would execute, without connecting
@@ -159,10 +159,10 @@ enum Command {
         #[arg(long, value_enum)]
         backend: Option<BackendKind>,
         /// Start after this version (up), or from this version (down)
-        #[arg(long, value_name = "VERSION")]
+        #[arg(long, value_name = "VERSION", allow_negative_numbers = true)]
         from: Option<i64>,
         /// End at this version
-        #[arg(long, value_name = "VERSION")]
+        #[arg(long, value_name = "VERSION", allow_negative_numbers = true)]
         to: Option<i64>,
         /// Render the revert direction (needs --to)
         #[arg(long, requires = "to")]
@@ -177,6 +177,7 @@ enum Command {
     /// Record migrations up to VERSION as applied without running them
     Stamp {
         /// The newest version to record
+        #[arg(allow_negative_numbers = true)]
         version: i64,
     },
     /// Clear rows of failed migrations after fixing the schema by hand

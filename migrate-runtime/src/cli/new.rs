@@ -22,7 +22,7 @@ pub(super) fn create(dir: &Path, name: &str, reversible: bool) -> Result<Vec<Pat
     }
     let existing = match migrate_core::load_dir(dir) {
         Ok(existing) => existing,
-        Err(migrate_core::Error::MissingDir { .. }) => Vec::new(),
+        Err(errors) if errors.is_missing_dir() => Vec::new(),
         Err(error) => return Err(error.to_string()),
     };
     let digits = existing
@@ -37,12 +37,16 @@ pub(super) fn create(dir: &Path, name: &str, reversible: bool) -> Result<Vec<Pat
         .max()
         .unwrap_or(4);
     let newest = existing.last().map_or(0, |m| m.version);
+    let next = newest.checked_add(1).ok_or_else(|| {
+        format!(
+            "there is no version after {newest} (i64::MAX), the newest in {}: a new migration needs a larger version",
+            dir.display()
+        )
+    })?;
     let version = if digits >= TIMESTAMP_DIGITS {
-        utc_timestamp().max(newest.saturating_add(1))
+        utc_timestamp().max(next)
     } else {
-        newest
-            .checked_add(1)
-            .ok_or("the newest version is already i64::MAX")?
+        next
     };
     let stem = format!("{version:0digits$}_{name}");
     let files = if reversible {
@@ -124,5 +128,18 @@ mod tests {
             "{file}"
         );
         assert!(file.as_str() > "20250101000000", "{file}");
+    }
+
+    /// Issue 10 ("also seen"): the newest version is `i64::MAX`, so there is
+    /// no next one; refuse instead of writing a second file with it.
+    #[test]
+    fn newest_version_at_i64_max_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let last = format!("{}_last.sql", i64::MAX);
+        std::fs::write(dir.path().join(&last), "").unwrap();
+        let err = create(dir.path(), "next", false).unwrap_err();
+        assert!(err.contains("no version after"), "{err}");
+        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(files.len(), 1, "a file was created");
     }
 }

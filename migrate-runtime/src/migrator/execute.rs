@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use sqlx::{SqlSafeStr, SqlStr};
 
 use super::session::Session;
-use crate::backend::{Backend, BoxFuture};
+use crate::backend::{Backend, BoxFuture, Dialect};
 use crate::history::{sql_str, Elapsed};
 use crate::plan::{self, Verdict};
 use crate::program::{Direction, Op, Step, Unit};
@@ -60,6 +60,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                         Some(record) => {
                             (sql_str(format!("{}\n;\n{record}", step.script.sql())), true)
                         }
+                        None if is_empty(step, dialect) => continue,
                         None => (script_sql(step.script), false),
                     }
                 }
@@ -96,14 +97,17 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         for op in &unit.ops {
             let step = op.step();
             match op {
+                Op::Run(_) if is_empty(step, dialect) => started = Instant::now(),
                 Op::Run(_) => {
                     started = Instant::now();
                     if dialect.splits_untransacted_scripts() {
-                        let statements: Vec<String> =
-                            migrate_core::split_statements(step.script.sql())
-                                .into_iter()
-                                .map(str::to_owned)
-                                .collect();
+                        let statements: Vec<String> = migrate_core::split_statements_for(
+                            step.script.sql(),
+                            dialect.sql_flavor(),
+                        )
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect();
                         for statement in statements {
                             self.conn
                                 .execute(sql_str(statement))
@@ -204,6 +208,12 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         }
         Ok(false)
     }
+}
+
+/// A script with nothing but blanks and comments: sending it would be an
+/// error on MySQL ("Query was empty"), so it is recorded without running.
+fn is_empty(step: &Step<'_>, dialect: &dyn Dialect) -> bool {
+    migrate_core::has_no_statements(step.script.sql(), dialect.sql_flavor())
 }
 
 fn script_sql(script: &Script) -> SqlStr {

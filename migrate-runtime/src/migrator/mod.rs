@@ -12,7 +12,8 @@ use crate::backend::{with_connection, Backend};
 use crate::history::{sql_str, HistoryTable};
 use crate::plan::{self, Entry};
 use crate::{
-    Error, LockStrategy, Migration, MigrationState, Options, Policy, Report, Status, TransactionMode,
+    Error, LockStrategy, Migration, MigrationState, Options, Policy, Report, Status,
+    TransactionMode,
 };
 use session::Session;
 
