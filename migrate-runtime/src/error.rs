@@ -108,12 +108,32 @@ pub enum Error {
         file: String,
     },
     /// Another migrator held the lock for longer than the lock timeout.
-    #[error("timed out after {timeout:?} waiting for the migration lock on {database} (another migrator is running, or a session still holds the lock)")]
+    #[error("timed out after {timeout:?} waiting for the migration lock on {database}{}", holder.as_ref().map(|h| format!(": held by {h} (host:pid:id); it is released when that migrator finishes, or when its lease expires if it died")).unwrap_or_else(|| " (another migrator is running, or a session still holds the lock)".to_owned()))]
     LockTimeout {
         /// The database, as a redacted URL or name.
         database: String,
         /// How long we waited.
         timeout: Duration,
+        /// The migrator holding the lease, where known.
+        holder: Option<String>,
+    },
+    /// This migrator's lease expired (it was paused or cut off for longer
+    /// than the lease lifetime) and another migrator may have taken it, so
+    /// nothing more was recorded; the current step's transaction, if any,
+    /// rolled back.
+    #[error("lost the migration lease ({owner}, lifetime {ttl:?}): another migrator may have taken over, so this one stopped without recording more; raise lease_ttl if steps pause this long")]
+    LeaseLost {
+        /// This migrator's lease owner id.
+        owner: String,
+        /// The lease lifetime.
+        ttl: Duration,
+    },
+    /// The server accepts no writes (a hot standby or read-only replica)
+    /// and migrations are pending.
+    #[error("{database} is read-only (a standby or replica) and migrations are pending: run migrations against the primary")]
+    ReadOnly {
+        /// The database, named as in lock errors.
+        database: String,
     },
     /// Taking or releasing the migration lock failed.
     #[error("migration lock: {}", Shown(source))]

@@ -27,6 +27,8 @@ pub(crate) struct HistoryTable {
     name: String,
     /// The name quoted for SQL, qualified once pinned to a schema.
     quoted: String,
+    /// The lease table beside it, `<table>_lock`, quoted the same way.
+    lock_quoted: String,
 }
 
 impl HistoryTable {
@@ -46,10 +48,13 @@ impl HistoryTable {
         }
         let quote = kind.dialect().identifier_quote();
         let quoted: Vec<String> = parts.iter().map(|p| format!("{quote}{p}{quote}")).collect();
+        let quoted = quoted.join(".");
+        let lock_quoted = format!("{}_lock{quote}", &quoted[..quoted.len() - 1]);
         Ok(HistoryTable {
             kind,
             name: table.to_owned(),
-            quoted: quoted.join("."),
+            quoted,
+            lock_quoted,
         })
     }
 
@@ -66,8 +71,12 @@ impl HistoryTable {
                 table: format!("{schema}.{}", self.name),
             });
         }
-        let quoted = format!("{quote}{schema}{quote}.{}", self.quoted);
-        Ok(HistoryTable { quoted, ..self })
+        let qualify = |name: &str| format!("{quote}{schema}{quote}.{name}");
+        Ok(HistoryTable {
+            quoted: qualify(&self.quoted),
+            lock_quoted: qualify(&self.lock_quoted),
+            ..self
+        })
     }
 
     pub fn kind(&self) -> BackendKind {
@@ -120,10 +129,14 @@ impl HistoryTable {
         )
     }
 
-    /// Settles a running migration's row; affects no row if the row is gone.
-    pub fn mark_success(&self, version: i64, elapsed: Elapsed) -> String {
+    /// Settles a running migration's row; affects no row if the row is gone
+    /// or `fence` (see [`HistoryTable::while_lease_held`]) does not hold.
+    pub fn mark_success(&self, version: i64, elapsed: Elapsed, fence: Option<&str>) -> String {
+        let fence = fence
+            .map(|fence| format!(" AND {fence}"))
+            .unwrap_or_default();
         format!(
-            "UPDATE {} SET success = TRUE, duration_ms = {} WHERE version = {version}",
+            "UPDATE {} SET success = TRUE, duration_ms = {} WHERE version = {version}{fence}",
             self.quoted,
             self.elapsed_ms(elapsed)
         )
@@ -144,9 +157,89 @@ impl HistoryTable {
         }
     }
 
+    /// The lease table: one row (`id = 1`) naming the migrator that holds
+    /// the lease and when it expires, in the database's clock.
+    pub fn create_lock_table(&self) -> String {
+        let types = self.dialect().column_types();
+        format!(
+            "CREATE TABLE IF NOT EXISTS {table} (\n    id {bigint} PRIMARY KEY NOT NULL,\n    owner {text} NOT NULL,\n    expires_at {bigint} NOT NULL\n)",
+            table = self.lock_quoted,
+            bigint = types.bigint,
+            text = types.text,
+        )
+    }
+
+    /// The lease row, expired, for the first migrator to take.
+    pub fn seed_lock(&self) -> String {
+        format!(
+            "INSERT INTO {} (id, owner, expires_at) VALUES (1, '', 0)",
+            self.lock_quoted
+        )
+    }
+
+    /// Takes the lease for `owner` if it has expired or is already
+    /// `owner`'s, and renews it: one committed conditional write, so it
+    /// holds through transaction pooling and across cluster nodes.
+    pub fn take_lease(&self, owner: &str, ttl: Duration) -> String {
+        let dialect = self.dialect();
+        format!(
+            "UPDATE {table} SET owner = {owner}, expires_at = {now} + {ttl} WHERE id = 1 AND (owner = {owner} OR expires_at < {now})",
+            table = self.lock_quoted,
+            owner = dialect.quote_literal(owner),
+            now = dialect.now_ms(),
+            ttl = ttl.as_millis(),
+        )
+    }
+
+    /// Renews `owner`'s lease; affects no row if `owner` no longer holds it.
+    pub fn renew_lease(&self, owner: &str, ttl: Duration) -> String {
+        let dialect = self.dialect();
+        format!(
+            "UPDATE {table} SET expires_at = {now} + {ttl} WHERE id = 1 AND owner = {owner} AND expires_at >= {now}",
+            table = self.lock_quoted,
+            owner = dialect.quote_literal(owner),
+            now = dialect.now_ms(),
+            ttl = ttl.as_millis(),
+        )
+    }
+
+    /// Ends `owner`'s lease (the row keeps its name, for diagnosis).
+    pub fn release_lease(&self, owner: &str) -> String {
+        format!(
+            "UPDATE {} SET expires_at = 0 WHERE id = 1 AND owner = {}",
+            self.lock_quoted,
+            self.dialect().quote_literal(owner)
+        )
+    }
+
+    /// The live lease's owner and the seconds it has left, as text, or NULL.
+    pub fn lease_holder(&self) -> String {
+        let dialect = self.dialect();
+        format!(
+            "SELECT MAX(owner) FROM {table} WHERE id = 1 AND expires_at >= {now}",
+            table = self.lock_quoted,
+            now = dialect.now_ms(),
+        )
+    }
+
+    /// A condition that holds while `owner` holds the lease, for history
+    /// writes that must not land after the lease was lost (fencing).
+    pub fn while_lease_held(&self, owner: &str) -> String {
+        let dialect = self.dialect();
+        format!(
+            "EXISTS (SELECT 1 FROM {table} WHERE id = 1 AND owner = {owner} AND expires_at >= {now})",
+            table = self.lock_quoted,
+            owner = dialect.quote_literal(owner),
+            now = dialect.now_ms(),
+        )
+    }
+
     /// The whole history in one row (see [`Dialect::packed_history`]): the
-    /// startup check's single SELECT.
-    pub async fn read_packed<B: Backend>(&self, conn: &mut B) -> Result<Vec<HistoryRow>, Error> {
+    /// startup check's single SELECT. `None` when the table does not exist.
+    pub async fn read_packed<B: Backend>(
+        &self,
+        conn: &mut B,
+    ) -> Result<Option<Vec<HistoryRow>>, Error> {
         let sql = format!(
             "SELECT {hint}COUNT(*), {packed} FROM {table}",
             hint = self.dialect().packed_history_hint(),
@@ -154,9 +247,9 @@ impl HistoryTable {
             table = self.quoted
         );
         match conn.fetch_history(sql_str(sql), HistoryShape::Packed).await {
-            Ok(rows) => Ok(rows.unwrap_or_default()),
+            Ok(rows) => Ok(rows),
             // A truncated aggregate (or any surprise): read it row by row.
-            Err(_) => self.list_applied_migrations(conn).await,
+            Err(_) => self.list_applied_migrations(conn).await.map(Some),
         }
     }
 

@@ -1,75 +1,251 @@
-//! The migration lock as a value: taken before work that needs it, released
-//! by [`Lock::release`] on every path the future completes, and reported if
-//! the future is dropped or panics first.
+//! The migration lock as a value: taken before work that needs it, renewed
+//! and checked while the work runs, released by [`Lock::release`] on every
+//! path the future completes, and reported if the future is dropped or
+//! panics first.
 
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::backend::Backend;
 use crate::history::{sql_str, HistoryTable};
-use crate::Error;
+use crate::{Error, LockStrategy, Options};
 
-/// A held migration lock (or, where the database has no session lock, the
-/// promise that each step takes the database's own write lock).
+/// A held migration lock.
 #[derive(Debug)]
 pub(crate) struct Lock {
-    table: String,
-    held: bool,
+    table: HistoryTable,
+    held: Held,
+    armed: bool,
+}
+
+#[derive(Debug)]
+enum Held {
+    /// The lease row names `owner` until it expires.
+    Lease {
+        owner: String,
+        ttl: Duration,
+        heartbeat: Option<Heartbeat>,
+    },
+    /// The database's session lock.
+    Session,
+    /// Nothing held: each step takes the database's write lock (SQLite with
+    /// [`LockStrategy::Session`]).
+    PerStep,
+}
+
+/// What one attempt to take the lock found.
+enum Attempt {
+    Taken,
+    /// Held elsewhere; by whom, where the database can say.
+    Busy(Option<String>),
 }
 
 impl Lock {
-    /// Polls the database's non-blocking lock with backoff up to `timeout`:
-    /// a session blocked in a waiting lock call can deadlock another
-    /// session's `CREATE INDEX CONCURRENTLY`, and polling keeps the wait
-    /// cancellable and logged.
+    /// Takes the lock, polling with backoff up to the lock timeout: a
+    /// session blocked in a waiting lock call can deadlock another session's
+    /// `CREATE INDEX CONCURRENTLY`, and polling keeps the wait cancellable
+    /// and logged. With a lease and a `url` to open a second connection, a
+    /// heartbeat renews the lease while the work runs.
     pub async fn acquire<B: Backend>(
         conn: &mut B,
         table: &HistoryTable,
-        timeout: Duration,
+        options: &Options,
+        url: Option<&str>,
     ) -> Result<Lock, Error> {
-        let Some(try_lock) = table.dialect().try_lock(table.name()) else {
-            // Each step takes the database's write lock instead; an
-            // interrupted run is still worth reporting.
-            return Ok(Lock {
-                table: table.name().to_owned(),
-                held: true,
-            });
+        let held = match options.lock() {
+            LockStrategy::Lease => Held::Lease {
+                owner: owner_id(),
+                ttl: options.lease_ttl(),
+                heartbeat: None,
+            },
+            LockStrategy::Session if table.dialect().try_lock(table.name()).is_some() => {
+                Held::Session
+            }
+            LockStrategy::Session => Held::PerStep,
         };
+        let mut lock = Lock {
+            table: table.clone(),
+            held,
+            armed: false,
+        };
+        let timeout = options.lock_timeout();
         let started = Instant::now();
         let mut delay = Duration::from_millis(5);
-        let mut announced = false;
+        let mut announced = None;
         loop {
-            let taken = conn
-                .fetch_integer(sql_str(try_lock.clone()))
-                .await
-                .map_err(|source| Error::Lock { source })?;
-            if taken == 1 {
-                if announced {
-                    tracing::info!(target: "migrate", waited_ms = started.elapsed().as_millis() as u64, "took the migration lock");
+            match lock.attempt(conn).await? {
+                Attempt::Taken => break,
+                Attempt::Busy(holder) => {
+                    let waited = started.elapsed();
+                    if waited >= timeout {
+                        return Err(timeout_error(conn, table, timeout, holder).await);
+                    }
+                    if announced != Some(holder.clone()) {
+                        match &holder {
+                            Some(holder) => {
+                                tracing::info!(target: "migrate", backend = %B::KIND, holder, "waiting for another migrator to finish")
+                            }
+                            None => {
+                                tracing::info!(target: "migrate", backend = %B::KIND, "waiting for another migrator to release the lock")
+                            }
+                        }
+                        announced = Some(holder);
+                    }
+                    tokio::time::sleep(delay.min(timeout - waited)).await;
+                    delay = (delay * 2).min(Duration::from_millis(200));
                 }
-                return Ok(Lock {
-                    table: table.name().to_owned(),
-                    held: true,
-                });
             }
-            let waited = started.elapsed();
-            if waited >= timeout {
-                return Err(timeout_error(conn, table, timeout).await);
+        }
+        lock.armed = true;
+        if announced.is_some() {
+            tracing::info!(target: "migrate", waited_ms = started.elapsed().as_millis() as u64, "took the migration lock");
+        }
+        if let Some(sql) = table.dialect().after_lock() {
+            // Not every server knows the setting; only cluster nodes need it.
+            let _ = conn.execute(sql_str(sql.to_owned())).await;
+        }
+        if let (
+            Held::Lease {
+                owner,
+                ttl,
+                heartbeat,
+            },
+            Some(url),
+        ) = (&mut lock.held, url)
+        {
+            *heartbeat = Some(Heartbeat::start::<B>(url, table, owner, *ttl));
+        }
+        Ok(lock)
+    }
+
+    async fn attempt<B: Backend>(&self, conn: &mut B) -> Result<Attempt, Error> {
+        let lock_error = |source| Error::Lock { source };
+        match &self.held {
+            Held::PerStep => Ok(Attempt::Taken),
+            Held::Session => {
+                let sql = self.table.dialect().try_lock(self.table.name());
+                let taken = match sql {
+                    Some(sql) => conn.fetch_integer(sql_str(sql)).await.map_err(lock_error)?,
+                    None => 1,
+                };
+                Ok(if taken == 1 {
+                    Attempt::Taken
+                } else {
+                    Attempt::Busy(None)
+                })
             }
-            if !announced {
-                tracing::info!(target: "migrate", backend = %B::KIND, "waiting for another migrator to release the lock");
-                announced = true;
+            Held::Lease { owner, ttl, .. } => {
+                let take = sql_str(self.table.take_lease(owner, *ttl));
+                let taken = match conn.execute(take).await {
+                    Ok(rows) => rows,
+                    Err(error) if self.is_undefined_table(&error) => {
+                        // Only now: DDL on an existing table is not free on
+                        // every server (Galera replicates it cluster-wide).
+                        self.create_lease_table(conn).await?;
+                        return Ok(Attempt::Busy(None));
+                    }
+                    Err(error) if self.is_conflict(&error) => return Ok(Attempt::Busy(None)),
+                    Err(error) => return Err(lock_error(error)),
+                };
+                if taken == 1 {
+                    return Ok(Attempt::Taken);
+                }
+                let holder = conn
+                    .fetch_text(sql_str(self.table.lease_holder()))
+                    .await
+                    .map_err(lock_error)?;
+                if holder.is_none() {
+                    // No live lease and no row taken: the row is missing.
+                    self.seed(conn).await?;
+                }
+                Ok(Attempt::Busy(holder))
             }
-            tokio::time::sleep(delay.min(timeout - waited)).await;
-            delay = (delay * 2).min(Duration::from_millis(200));
+        }
+    }
+
+    async fn create_lease_table<B: Backend>(&self, conn: &mut B) -> Result<(), Error> {
+        match conn.execute(sql_str(self.table.create_lock_table())).await {
+            Ok(_) => self.seed(conn).await,
+            Err(error) if self.is_conflict(&error) => Ok(()),
+            Err(source) => Err(Error::Lock { source }),
+        }
+    }
+
+    async fn seed<B: Backend>(&self, conn: &mut B) -> Result<(), Error> {
+        match conn.execute(sql_str(self.table.seed_lock())).await {
+            Err(error) if !self.is_conflict(&error) => Err(Error::Lock { source: error }),
+            _ => Ok(()),
+        }
+    }
+
+    fn is_conflict(&self, error: &sqlx::Error) -> bool {
+        matches!(error, sqlx::Error::Database(e) if self.table.dialect().is_conflict(e.as_ref()))
+    }
+
+    fn is_undefined_table(&self, error: &sqlx::Error) -> bool {
+        matches!(error, sqlx::Error::Database(e) if self.table.dialect().is_undefined_table(e.as_ref()))
+    }
+
+    /// Whether holding this lock keeps every other migrator out. Without it
+    /// (SQLite's per-step write lock), untransacted steps check and claim
+    /// their row in one transaction.
+    pub fn excludes_others(&self) -> bool {
+        !matches!(self.held, Held::PerStep)
+    }
+
+    /// Renews the lease and fails if it was lost (it expired while this
+    /// migrator was paused, and another took it): called before each history
+    /// write, inside the transaction where there is one, so nothing is
+    /// recorded by a migrator that no longer holds the lease.
+    pub async fn confirm<B: Backend>(&self, conn: &mut B) -> Result<(), Error> {
+        let Held::Lease {
+            owner,
+            ttl,
+            heartbeat,
+        } = &self.held
+        else {
+            return Ok(());
+        };
+        let renewed = conn
+            .execute(sql_str(self.table.renew_lease(owner, *ttl)))
+            .await
+            .map_err(|source| Error::Lock { source })?;
+        let lost_by_heartbeat = heartbeat.as_ref().is_some_and(Heartbeat::lost);
+        if renewed == 1 && !lost_by_heartbeat {
+            return Ok(());
+        }
+        Err(Error::LeaseLost {
+            owner: owner.clone(),
+            ttl: *ttl,
+        })
+    }
+
+    /// A condition history writes made outside a transaction add, so they
+    /// affect no row once the lease is lost.
+    pub fn fence(&self) -> Option<String> {
+        match &self.held {
+            Held::Lease { owner, .. } => Some(self.table.while_lease_held(owner)),
+            Held::Session | Held::PerStep => None,
         }
     }
 
     /// Releases the lock.
     pub async fn release<B: Backend>(mut self, conn: &mut B) -> Result<(), Error> {
-        let unlock = B::KIND.dialect().unlock(&self.table);
         // Whatever the server says, this value no longer stands for a lock.
-        self.held = false;
-        match unlock {
+        self.armed = false;
+        let sql = match &mut self.held {
+            Held::Lease {
+                owner, heartbeat, ..
+            } => {
+                // Stop renewing before giving the lease up.
+                heartbeat.take();
+                Some(self.table.release_lease(owner))
+            }
+            Held::Session => self.table.dialect().unlock(self.table.name()),
+            Held::PerStep => None,
+        };
+        match sql {
             Some(sql) => conn
                 .execute(sql_str(sql))
                 .await
@@ -82,23 +258,110 @@ impl Lock {
 
 impl Drop for Lock {
     fn drop(&mut self) {
-        if self.held {
-            tracing::error!(
+        if !self.armed {
+            return;
+        }
+        match &self.held {
+            Held::Lease { ttl, .. } => tracing::error!(
                 target: "migrate",
-                table = %self.table,
+                table = %self.table.name(),
+                "migration interrupted while holding the lease; other migrators proceed when it expires (within {ttl:?})"
+            ),
+            Held::Session | Held::PerStep => tracing::error!(
+                target: "migrate",
+                table = %self.table.name(),
                 "migration interrupted while holding the lock; the lock is released when its connection closes"
-            );
+            ),
         }
     }
 }
 
-/// The lock-timeout error, naming the database (one extra query, on this
-/// failure path only).
+/// Renews a lease from a connection of its own while the migrator's
+/// connection is busy with a long script; stops when dropped.
+#[derive(Debug)]
+struct Heartbeat {
+    task: tokio::task::JoinHandle<()>,
+    lost: Arc<AtomicBool>,
+}
+
+impl Heartbeat {
+    fn start<B: Backend>(url: &str, table: &HistoryTable, owner: &str, ttl: Duration) -> Heartbeat {
+        let lost = Arc::new(AtomicBool::new(false));
+        let flag = lost.clone();
+        let (url, renew) = (url.to_owned(), table.renew_lease(owner, ttl));
+        let task = tokio::spawn(async move {
+            let Ok(mut conn) = B::open(&url, ttl).await else {
+                // The migrator's own renewals before each write still run.
+                return;
+            };
+            loop {
+                tokio::time::sleep(ttl / 3).await;
+                match conn.execute(sql_str(renew.clone())).await {
+                    Ok(1) => {}
+                    Ok(_) => {
+                        flag.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                    // A transient error: the next beat, or the migrator's
+                    // own renewal, tries again.
+                    Err(_) => {}
+                }
+            }
+        });
+        Heartbeat { task, lost }
+    }
+
+    fn lost(&self) -> bool {
+        self.lost.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// `host:pid:nonce`: who holds a lease, readable by an operator, unique per
+/// migrator even within one process.
+fn owner_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|host| host.trim().to_owned())
+        .filter(|host| !host.is_empty())
+        .unwrap_or_else(|| "unknown-host".to_owned());
+    let nonce = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.subsec_nanos());
+    format!("{host}:{}:{nonce:08x}", std::process::id())
+}
+
+/// Whether a run under `options` on this database keeps other migrators
+/// out for its whole length (so a failed row may be one in progress).
+pub(crate) fn excludes_others(options: &Options, table: &HistoryTable) -> bool {
+    options.lock() == LockStrategy::Lease || table.dialect().try_lock(table.name()).is_some()
+}
+
+/// The lock-timeout error, naming the database and, where known, the
+/// migrator holding the lock.
 pub(crate) async fn timeout_error<B: Backend>(
     conn: &mut B,
     table: &HistoryTable,
     timeout: Duration,
+    holder: Option<String>,
 ) -> Error {
+    Error::LockTimeout {
+        database: describe_database(conn, table).await,
+        timeout,
+        holder,
+    }
+}
+
+/// `postgres database `app` (version table migrate_history)`, for errors
+/// (one extra query, on failure paths only).
+pub(crate) async fn describe_database<B: Backend>(conn: &mut B, table: &HistoryTable) -> String {
     let sql = table.dialect().database_name();
     let name = conn
         .fetch_text(sql_str(sql.to_owned()))
@@ -106,12 +369,9 @@ pub(crate) async fn timeout_error<B: Backend>(
         .ok()
         .flatten()
         .unwrap_or_default();
-    Error::LockTimeout {
-        database: format!(
-            "{} database `{name}` (version table {})",
-            B::KIND,
-            table.name()
-        ),
-        timeout,
-    }
+    format!(
+        "{} database `{name}` (version table {})",
+        B::KIND,
+        table.name()
+    )
 }

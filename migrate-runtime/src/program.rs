@@ -62,8 +62,15 @@ impl<'m> Op<'m> {
     }
 
     /// The history write of a bookkeeping op (`None` for [`Op::Run`]).
-    /// `elapsed` is the script's duration where the op records one.
-    pub fn history_sql(&self, table: &HistoryTable, elapsed: Elapsed) -> Option<String> {
+    /// `elapsed` is the script's duration where the op records one; `fence`
+    /// a condition the settle of an untransacted script must meet (the
+    /// online runner's lease, see [`HistoryTable::while_lease_held`]).
+    pub fn history_sql(
+        &self,
+        table: &HistoryTable,
+        elapsed: Elapsed,
+        fence: Option<&str>,
+    ) -> Option<String> {
         let step = self.step();
         let version = step.migration.version;
         Some(match (self, step.direction) {
@@ -73,7 +80,7 @@ impl<'m> Op<'m> {
             }
             (Op::Claim(_), Direction::Down) => table.mark_failed(version),
             (Op::Record(_), Direction::Up) => table.insert(step.migration, true, elapsed),
-            (Op::Settle(_), Direction::Up) => table.mark_success(version, elapsed),
+            (Op::Settle(_), Direction::Up) => table.mark_success(version, elapsed, fence),
             (Op::Record(_) | Op::Settle(_), Direction::Down) => table.delete(version),
         })
     }
@@ -161,7 +168,7 @@ impl Program<'_> {
                     }
                     Op::Record(_) | Op::Settle(_) => {}
                 }
-                if let Some(sql) = op.history_sql(table, Elapsed::Server) {
+                if let Some(sql) = op.history_sql(table, Elapsed::Server, None) {
                     let _ = writeln!(out, "{sql};");
                 }
             }

@@ -104,12 +104,6 @@ pub(crate) trait Dialect: Sync {
         true
     }
 
-    /// Whether concurrent migrators are kept apart by a session-level lock
-    /// held for the whole run (see [`Dialect::try_lock`]).
-    fn session_lock(&self) -> bool {
-        true
-    }
-
     /// The statement opening a migration's transaction.
     fn begin(&self) -> &'static str {
         "BEGIN"
@@ -182,6 +176,27 @@ pub(crate) trait Dialect: Sync {
 
     /// Releases what [`Dialect::try_lock`] took.
     fn unlock(&self, table: &str) -> Option<String>;
+
+    /// The database clock as milliseconds since the Unix epoch: lease
+    /// expiries are compared on the server, so clients' clocks never matter.
+    fn now_ms(&self) -> &'static str;
+
+    /// A query returning 1 when this server accepts no writes (a hot
+    /// standby, a read-only replica); `None` where that cannot happen.
+    fn read_only(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// A statement run after taking the lock so that reads see every write
+    /// committed before, on any cluster node; failures are ignored (servers
+    /// that are not cluster nodes may not know the setting).
+    fn after_lock(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Whether `error` is a write conflict with a concurrent session that a
+    /// retry resolves (duplicate key, deadlock, certification failure).
+    fn is_conflict(&self, error: &dyn DatabaseError) -> bool;
 
     /// Whether `error` says the version table does not exist.
     fn is_undefined_table(&self, error: &dyn DatabaseError) -> bool;

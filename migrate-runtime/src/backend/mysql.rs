@@ -96,6 +96,29 @@ impl Dialect for MySqlDialect {
         Some(format!("SELECT RELEASE_LOCK({})", lock_name(table)))
     }
 
+    fn now_ms(&self) -> &'static str {
+        "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)"
+    }
+
+    fn read_only(&self) -> Option<&'static str> {
+        Some("SELECT @@global.read_only + 0")
+    }
+
+    /// On a Galera node, wait until every write certified elsewhere is
+    /// applied here before reading.
+    fn after_lock(&self) -> Option<&'static str> {
+        Some("SET SESSION wsrep_sync_wait = 1")
+    }
+
+    fn is_conflict(&self, error: &dyn DatabaseError) -> bool {
+        // ER_DUP_ENTRY, ER_LOCK_DEADLOCK (Galera certification failures too),
+        // ER_LOCK_WAIT_TIMEOUT.
+        let code = error
+            .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+            .map(sqlx::mysql::MySqlDatabaseError::number);
+        matches!(code, Some(1062 | 1213 | 1205))
+    }
+
     fn is_undefined_table(&self, error: &dyn DatabaseError) -> bool {
         // ER_NO_SUCH_TABLE
         error.code().as_deref() == Some("42S02")

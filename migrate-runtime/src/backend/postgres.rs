@@ -75,6 +75,19 @@ impl Dialect for PostgresDialect {
         Some(format!("SELECT pg_advisory_unlock({})", lock_key(table)))
     }
 
+    fn now_ms(&self) -> &'static str {
+        "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint"
+    }
+
+    fn read_only(&self) -> Option<&'static str> {
+        Some("SELECT (pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on')::int::bigint")
+    }
+
+    fn is_conflict(&self, error: &dyn DatabaseError) -> bool {
+        // unique_violation, serialization_failure, deadlock_detected
+        matches!(error.code().as_deref(), Some("23505" | "40001" | "40P01"))
+    }
+
     fn is_undefined_table(&self, error: &dyn DatabaseError) -> bool {
         error.code().as_deref() == Some("42P01")
     }

@@ -25,10 +25,6 @@ impl Dialect for SqliteDialect {
         &["sqlite"]
     }
 
-    fn session_lock(&self) -> bool {
-        false
-    }
-
     fn begin(&self) -> &'static str {
         "BEGIN IMMEDIATE"
     }
@@ -67,6 +63,15 @@ impl Dialect for SqliteDialect {
 
     fn unlock(&self, _table: &str) -> Option<String> {
         None
+    }
+
+    fn now_ms(&self) -> &'static str {
+        "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+    }
+
+    fn is_conflict(&self, error: &dyn DatabaseError) -> bool {
+        // SQLITE_CONSTRAINT_PRIMARYKEY, or the database busy past the timeout.
+        error.code().as_deref() == Some("1555") || self.is_busy(error)
     }
 
     fn is_undefined_table(&self, error: &dyn DatabaseError) -> bool {

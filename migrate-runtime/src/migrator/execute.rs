@@ -55,7 +55,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                     started = Instant::now();
                     let record = ops
                         .next_if(|next| fuse && matches!(next, Op::Record(_)))
-                        .and_then(|record| record.history_sql(&self.table, Elapsed::Server));
+                        .and_then(|record| record.history_sql(&self.table, Elapsed::Server, None));
                     match record {
                         Some(record) => {
                             (sql_str(format!("{}\n;\n{record}", step.script.sql())), true)
@@ -64,7 +64,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                         None => (script_sql(step.script), false),
                     }
                 }
-                _ => match op.history_sql(&self.table, Elapsed::Client(started.elapsed())) {
+                _ => match op.history_sql(&self.table, Elapsed::Client(started.elapsed()), None) {
                     Some(sql) => (sql_str(sql), matches!(op, Op::Record(_))),
                     None => continue,
                 },
@@ -76,6 +76,8 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                 done.push((*step, started.elapsed()));
             }
         }
+        // Inside the transaction: if the lease was lost, nothing commits.
+        self.lock.confirm(&mut *tx).await?;
         tx.commit()
             .await
             .map_err(|source| failed(last.step(), source))?;
@@ -121,14 +123,19 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                             .map_err(|source| failed(step, source))?;
                     }
                 }
-                Op::Claim(_) if !dialect.session_lock() => {
+                Op::Claim(_) if !self.lock.excludes_others() => {
                     if !self.claim(op).await? {
                         return Ok(());
                     }
                 }
                 _ => {
+                    if matches!(op, Op::Claim(_)) {
+                        self.lock.confirm(self.conn).await?;
+                    }
                     let duration = started.elapsed();
-                    let Some(sql) = op.history_sql(&self.table, Elapsed::Client(duration)) else {
+                    let fence = self.lock.fence();
+                    let elapsed = Elapsed::Client(duration);
+                    let Some(sql) = op.history_sql(&self.table, elapsed, fence.as_deref()) else {
                         continue;
                     };
                     let written = self
@@ -138,6 +145,8 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                         .map_err(|source| failed(step, source))?;
                     if matches!(op, Op::Settle(_)) {
                         if written != 1 {
+                            // A lost lease is why, when it is.
+                            self.lock.confirm(self.conn).await?;
                             return Err(Error::HistoryRowVanished {
                                 version: step.migration.version,
                                 file: step.script.file.to_string(),
@@ -158,7 +167,8 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
     async fn claim(&mut self, claim: &Op<'m>) -> Result<bool, Error> {
         let step = claim.step();
         let dialect = self.table.dialect();
-        let Some(sql) = claim.history_sql(&self.table, Elapsed::Client(Duration::ZERO)) else {
+        let Some(sql) = claim.history_sql(&self.table, Elapsed::Client(Duration::ZERO), None)
+        else {
             return Ok(true);
         };
         let mut tx = self

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::backend::{with_connection, Backend};
 use crate::history::{sql_str, HistoryTable};
+use crate::lock;
 use crate::plan::{self, Entry};
 use crate::{
     Error, LockStrategy, Migration, MigrationState, Options, Policy, Report, Status,
@@ -142,7 +143,7 @@ impl<'m> Migrator<'m> {
     /// backend), brings the database up to date, and closes the connection.
     pub async fn run(&self, url: &str) -> Result<Report, Error> {
         with_connection!(url, self.options.lock_timeout(), |conn| self
-            .run_on(conn)
+            .apply(conn, Some(url))
             .await)
     }
 
@@ -156,13 +157,19 @@ impl<'m> Migrator<'m> {
     /// is dropped mid-run (or panics), the server releases the lock only when
     /// `conn` is closed, so close it rather than return it to a pool.
     pub async fn run_on<B: Backend>(&self, conn: &mut B) -> Result<Report, Error> {
+        self.apply(conn, None).await
+    }
+
+    /// The startup check, then (only with work to do) the locked slow path.
+    /// `url` is set when this migrator opened `conn` itself.
+    async fn apply<B: Backend>(&self, conn: &mut B, url: Option<&str>) -> Result<Report, Error> {
         let table = self.prepare(conn).await?;
-        let history = table.read_packed(conn).await?;
+        let history = table.read_packed(conn).await?.unwrap_or_default();
         let entries = plan::classify(self.migrations, history);
         let mut warned = Warned::default();
         // A row still marked failed may belong to a migrator running right
         // now; only under the lock can it be told apart from a dead one.
-        let maybe_in_progress = B::KIND.dialect().session_lock()
+        let maybe_in_progress = lock::excludes_others(&self.options, &table)
             && entries.iter().any(|e| e.state == MigrationState::Failed);
         if !maybe_in_progress {
             let plan = plan::plan_up(&entries, &self.options, self.target)?;
@@ -172,7 +179,7 @@ impl<'m> Migrator<'m> {
                 return Ok(Report::new(B::KIND));
             }
         }
-        let mut session = Session::open(self, conn, table).await?;
+        let mut session = Session::open(self, conn, table, url).await?;
         let result = session.apply(&mut warned).await;
         session.close(result).await
     }
@@ -183,14 +190,23 @@ impl<'m> Migrator<'m> {
     /// migration without a down script is an [`Error::Irreversible`].
     pub async fn revert(&self, url: &str, version: i64) -> Result<Report, Error> {
         with_connection!(url, self.options.lock_timeout(), |conn| self
-            .revert_on(conn, version)
+            .revert_with(conn, version, Some(url))
             .await)
     }
 
     /// [`revert`](Self::revert) over a connection the caller owns.
     pub async fn revert_on<B: Backend>(&self, conn: &mut B, version: i64) -> Result<Report, Error> {
+        self.revert_with(conn, version, None).await
+    }
+
+    async fn revert_with<B: Backend>(
+        &self,
+        conn: &mut B,
+        version: i64,
+        url: Option<&str>,
+    ) -> Result<Report, Error> {
         let table = self.prepare(conn).await?;
-        let mut session = Session::open(self, conn, table).await?;
+        let mut session = Session::open(self, conn, table, url).await?;
         let result = session.revert(version).await;
         session.close(result).await
     }
@@ -200,7 +216,7 @@ impl<'m> Migrator<'m> {
     /// already matches. Returns the versions stamped.
     pub async fn stamp(&self, url: &str, version: i64) -> Result<Vec<i64>, Error> {
         with_connection!(url, self.options.lock_timeout(), |conn| self
-            .stamp_on(conn, version)
+            .stamp_with(conn, version, Some(url))
             .await)
     }
 
@@ -210,8 +226,17 @@ impl<'m> Migrator<'m> {
         conn: &mut B,
         version: i64,
     ) -> Result<Vec<i64>, Error> {
+        self.stamp_with(conn, version, None).await
+    }
+
+    async fn stamp_with<B: Backend>(
+        &self,
+        conn: &mut B,
+        version: i64,
+        url: Option<&str>,
+    ) -> Result<Vec<i64>, Error> {
         let table = self.prepare(conn).await?;
-        let mut session = Session::open(self, conn, table).await?;
+        let mut session = Session::open(self, conn, table, url).await?;
         let result = session.stamp(version).await;
         session.close(result).await
     }
@@ -236,7 +261,7 @@ impl<'m> Migrator<'m> {
     /// cleared. Opens one connection to `url`, like [`run`](Self::run).
     pub async fn repair(&self, url: &str) -> Result<Vec<i64>, Error> {
         with_connection!(url, self.options.lock_timeout(), |conn| self
-            .repair_on(conn)
+            .repair_with(conn, Some(url))
             .await)
     }
 
@@ -244,8 +269,16 @@ impl<'m> Migrator<'m> {
     /// migration lock, so it never clears the row of a migration in progress
     /// elsewhere (on PostgreSQL and MySQL).
     pub async fn repair_on<B: Backend>(&self, conn: &mut B) -> Result<Vec<i64>, Error> {
+        self.repair_with(conn, None).await
+    }
+
+    async fn repair_with<B: Backend>(
+        &self,
+        conn: &mut B,
+        url: Option<&str>,
+    ) -> Result<Vec<i64>, Error> {
         let table = self.prepare(conn).await?;
-        let mut session = Session::open(self, conn, table).await?;
+        let mut session = Session::open(self, conn, table, url).await?;
         let result = session.repair().await;
         session.close(result).await
     }

@@ -18,19 +18,33 @@ pub(crate) struct Session<'c, 'm, B: Backend> {
     pub(super) conn: &'c mut B,
     pub(super) migrator: &'c Migrator<'m>,
     pub(super) table: HistoryTable,
-    lock: Lock,
+    pub(super) lock: Lock,
 }
 
 impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
-    /// Takes the lock, then pins the version table: a script may change
-    /// `search_path` (a `pg_dump` baseline sets it empty), and the history
-    /// writes must still reach the same table.
+    /// Refuses a read-only server at once, takes the lock, then pins the
+    /// version table: a script may change `search_path` (a `pg_dump`
+    /// baseline sets it empty), and the history writes must still reach the
+    /// same table. `url`, when the migrator opened the connection itself,
+    /// lets a lease be renewed from a second connection.
     pub async fn open(
         migrator: &'c Migrator<'m>,
         conn: &'c mut B,
         table: HistoryTable,
+        url: Option<&str>,
     ) -> Result<Self, Error> {
-        let lock = Lock::acquire(conn, &table, migrator.options.lock_timeout()).await?;
+        if let Some(sql) = table.dialect().read_only() {
+            let read_only = conn
+                .fetch_integer(sql_str(sql.to_owned()))
+                .await
+                .map_err(|source| table.error(source))?;
+            if read_only == 1 {
+                return Err(Error::ReadOnly {
+                    database: lock::describe_database(conn, &table).await,
+                });
+            }
+        }
+        let lock = Lock::acquire(conn, &table, &migrator.options, url).await?;
         let pinned = match table.dialect().current_schema() {
             Some(sql) => match conn.fetch_text(sql_str(sql.to_owned())).await {
                 Ok(Some(schema)) => table.in_schema(&schema),
@@ -139,8 +153,11 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
             );
             for unit in &program.units {
                 if let Err(error) = self.execute(unit, &mut report).await {
-                    if dialect.session_lock() || !self.changed_meanwhile(unit).await? {
-                        return Err(error);
+                    // The history's primary key is the arbiter: a unit that
+                    // failed because another migrator recorded its steps
+                    // first means re-plan, not fail.
+                    if !self.changed_meanwhile(unit).await? {
+                        return Err(self.busy_as_lock_timeout(error).await);
                     }
                     tracing::info!(target: "migrate", "another migrator got there first; re-planning");
                     continue 'plan;
@@ -179,7 +196,13 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
         if !busy {
             return error;
         }
-        lock::timeout_error(self.conn, &self.table, self.migrator.options.lock_timeout()).await
+        lock::timeout_error(
+            self.conn,
+            &self.table,
+            self.migrator.options.lock_timeout(),
+            None,
+        )
+        .await
     }
 }
 
