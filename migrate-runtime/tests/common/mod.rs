@@ -363,13 +363,22 @@ unsafe extern "C" fn on_statement(
 /// (SQLite runs statements on a worker thread). The subscriber is global, so
 /// a test binary using this must hold a single test.
 pub struct QueryLog {
-    queries: Arc<Mutex<Vec<String>>>,
+    queries: Arc<Mutex<Vec<Query>>>,
+}
+
+/// One query as sqlx logged it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    /// The statement's text.
+    pub sql: String,
+    /// How many rows the client read from its result.
+    pub rows_returned: u64,
 }
 
 impl QueryLog {
     pub fn start() -> QueryLog {
         use tracing_subscriber::layer::SubscriberExt;
-        static QUERIES: std::sync::OnceLock<Arc<Mutex<Vec<String>>>> = std::sync::OnceLock::new();
+        static QUERIES: std::sync::OnceLock<Arc<Mutex<Vec<Query>>>> = std::sync::OnceLock::new();
         let queries = QUERIES.get_or_init(|| {
             let queries = Arc::new(Mutex::new(Vec::new()));
             let subscriber = tracing_subscriber::registry().with(QueryLayer(queries.clone()));
@@ -382,12 +391,12 @@ impl QueryLog {
         }
     }
 
-    pub fn take(&self) -> Vec<String> {
+    pub fn take(&self) -> Vec<Query> {
         std::mem::take(&mut *self.queries.lock().unwrap())
     }
 }
 
-struct QueryLayer(Arc<Mutex<Vec<String>>>);
+struct QueryLayer(Arc<Mutex<Vec<Query>>>);
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for QueryLayer {
     fn on_event(
@@ -404,6 +413,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for QueryLayer {
         struct Statement {
             summary: String,
             full: String,
+            rows_returned: u64,
         }
         impl tracing::field::Visit for Statement {
             fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
@@ -411,6 +421,11 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for QueryLayer {
                     "summary" => self.summary = value.to_owned(),
                     "db.statement" => self.full = value.trim().to_owned(),
                     _ => {}
+                }
+            }
+            fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+                if field.name() == "rows_returned" {
+                    self.rows_returned = value;
                 }
             }
             fn record_debug(
@@ -422,12 +437,15 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for QueryLayer {
         }
         let mut statement = Statement::default();
         event.record(&mut statement);
-        let text = if statement.full.is_empty() {
+        let sql = if statement.full.is_empty() {
             statement.summary
         } else {
             statement.full
         };
-        self.0.lock().unwrap().push(text);
+        self.0.lock().unwrap().push(Query {
+            sql,
+            rows_returned: statement.rows_returned,
+        });
     }
 }
 
