@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 
 use assert_cmd::Command;
-use common::TestDb;
+use common::{TestDb, ALL_KINDS};
 use migrate_runtime::BackendKind;
 use serde_json::Value;
 
@@ -45,11 +45,7 @@ fn sqlite_url(project: &Path) -> String {
 
 #[tokio::test]
 async fn every_subcommand_on_every_backend() {
-    for kind in [
-        BackendKind::Sqlite,
-        BackendKind::Postgres,
-        BackendKind::MySql,
-    ] {
+    for kind in ALL_KINDS {
         let Some(db) = TestDb::create(kind, &format!("{kind}::cli_every_subcommand")).await else {
             continue;
         };
@@ -429,11 +425,7 @@ fn a_closed_stdout_is_not_a_panic() {
 #[tokio::test]
 async fn verify_fails_exactly_when_up_would_refuse() {
     const POLICIES: [&str; 3] = ["error", "warn", "ignore"];
-    for kind in [
-        BackendKind::Sqlite,
-        BackendKind::Postgres,
-        BackendKind::MySql,
-    ] {
+    for kind in ALL_KINDS {
         let mut combinations = 0;
         for divergent in POLICIES {
             for missing in POLICIES {

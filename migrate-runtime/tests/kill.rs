@@ -11,20 +11,15 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{owned_migrations, TestDb};
+use common::{owned_migrations, profile, TestDb};
 use migrate_runtime::{BackendKind, Error, Migration, Migrator};
 
 const STEPS: usize = 6;
 const TRIALS: usize = 30;
 const CHILD_ENV: &str = "MIGRATE_TEST_KILL_CHILD_URL";
 
-fn pause(kind: BackendKind) -> &'static str {
-    match kind {
-        BackendKind::Postgres => "SELECT pg_sleep(0.03);",
-        BackendKind::MySql => "DO SLEEP(0.03);",
-        _ => "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 120000) SELECT count(*) FROM c;",
-    }
-}
+/// How long each step pauses between creating and filling its table.
+const PAUSE_SECONDS: f64 = 0.03;
 
 /// Each step creates its table, pauses, then fills it: a kill can land
 /// between any two of those.
@@ -35,7 +30,7 @@ fn kill_set(kind: BackendKind) -> Vec<Migration> {
                 format!("{i:04}_step.sql"),
                 format!(
                     "CREATE TABLE k{i} (id INTEGER);\n{}\nINSERT INTO k{i} VALUES ({i});\n",
-                    pause(kind)
+                    (profile(kind).pause)(PAUSE_SECONDS)
                 ),
             )
         })
@@ -65,15 +60,10 @@ fn spawn_child(url: &str) -> std::process::Child {
 /// Waits until the server has finished with the killed client's session: a
 /// statement (or a COMMIT) it had already received still runs to its end.
 async fn settle(db: &TestDb) {
-    let others = match db.kind {
-        BackendKind::Postgres => {
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        }
-        BackendKind::MySql => {
-            "SELECT count(*) FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID()"
-        }
-        _ => return,
+    let Some(server) = db.profile().server() else {
+        return;
     };
+    let others = server.other_sessions;
     let started = Instant::now();
     while db.scalar(others).await > 0 {
         assert!(
@@ -194,17 +184,4 @@ async fn sigkill_at_random_points(kind: BackendKind) {
     assert!(mid_run >= TRIALS / 4, "{kind}: only {mid_run} of {TRIALS} kills landed mid-run; the test is not exercising anything");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_sigkill_at_random_points() {
-    sigkill_at_random_points(BackendKind::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_sigkill_at_random_points() {
-    sigkill_at_random_points(BackendKind::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mysql_sigkill_at_random_points() {
-    sigkill_at_random_points(BackendKind::MySql).await;
-}
+on_every_backend!(kind: sigkill_at_random_points);

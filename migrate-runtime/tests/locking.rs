@@ -6,28 +6,15 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{migrations, owned_migrations, Conn, TestDb};
+use common::{migrations, owned_migrations, profile, servers, TestDb};
 use migrate_runtime::{BackendKind, Error, Migrator};
-
-/// A statement that keeps the database busy for about `seconds`.
-fn pause(kind: BackendKind, seconds: f64) -> String {
-    match kind {
-        BackendKind::Postgres => format!("SELECT pg_sleep({seconds});"),
-        BackendKind::MySql => format!("DO SLEEP({seconds});"),
-        // SQLite has no sleep: count far enough to take a while.
-        _ => format!(
-            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {}) SELECT count(*) FROM c;",
-            (seconds * 4_000_000.0) as i64
-        ),
-    }
-}
 
 fn slow_set(kind: BackendKind, seconds: f64) -> Vec<migrate_runtime::Migration> {
     owned_migrations(&[(
         "0001_slow.sql".to_owned(),
         format!(
             "CREATE TABLE slow (id INTEGER);\n{}\nINSERT INTO slow VALUES (1);\n",
-            pause(kind, seconds)
+            (profile(kind).pause)(seconds)
         ),
     )])
 }
@@ -54,10 +41,10 @@ async fn lock_wait_times_out_with_a_clear_error(db: TestDb) {
     let set = slow_set(db.kind, 3.0);
     let mut holder = None;
     let mut first = None;
-    if db.kind == BackendKind::Sqlite {
+    if let Some(lock) = db.profile().lock_by_hand {
         // SQLite's lock is the write transaction: hold one open.
         let mut conn = db.conn().await;
-        conn.execute("BEGIN IMMEDIATE").await;
+        conn.execute(lock).await;
         holder = Some(conn);
     } else {
         let url = db.url.clone();
@@ -83,10 +70,7 @@ async fn lock_wait_times_out_with_a_clear_error(db: TestDb) {
         "{message}"
     );
     assert!(message.contains(db.kind.name()), "{message}");
-    let database = match db.kind {
-        BackendKind::Sqlite => "test.db".to_owned(),
-        _ => format!("database `{}`", db.name),
-    };
+    let database = (db.profile().lock_names_database)(&db.name);
     assert!(
         message.contains(&database),
         "the error names the database: {message}"
@@ -114,12 +98,7 @@ async fn lock_is_released_after_a_failing_migration(db: TestDb) {
     let broken = migrations(&[("0001_broken.sql", "INSERT INTO nowhere VALUES (1);")]);
     // The failing run's connection stays open: only an explicit unlock frees the lock.
     let mut conn = db.conn().await;
-    let err = match &mut conn {
-        Conn::Sqlite(c) => Migrator::new(&broken).run_on(c).await,
-        Conn::Postgres(c) => Migrator::new(&broken).run_on(c).await,
-        Conn::MySql(c) => Migrator::new(&broken).run_on(c).await,
-    }
-    .unwrap_err();
+    let err = conn.run(&Migrator::new(&broken)).await.unwrap_err();
     assert!(matches!(err, Error::Migration { version: 1, .. }), "{err}");
 
     let fixed = migrations(&[("0001_broken.sql", "CREATE TABLE somewhere (id INTEGER);")]);
@@ -198,26 +177,20 @@ async fn passwords_never_appear_in_errors_or_logs() {
         "mysql://app:Sup3rS3cretPw@127.0.0.1:1/app".to_owned(),
         "postgres://app:Sup3rS3cretPw@127.0.0.1:5432/app?sslmode=bogus".to_owned(),
     ];
-    for (kind, env) in [
-        (BackendKind::Postgres, "MIGRATE_TEST_POSTGRES_URL"),
-        (BackendKind::MySql, "MIGRATE_TEST_MYSQL_URL"),
-    ] {
+    for (profile, server) in servers() {
+        let kind = profile.kind;
         if TestDb::create(kind, &format!("{kind}::passwords_never_appear"))
             .await
             .is_some()
         {
-            let url = std::env::var(env).unwrap();
+            let url = std::env::var(server.url_env).unwrap();
             let host = url
                 .split_once('@')
                 .map(|(_, host)| host.to_owned())
                 .unwrap_or_else(|| url.split_once("//").unwrap().1.to_owned());
             let scheme = url.split_once("://").unwrap().0;
             // A real server: a wrong password (MariaDB) or a missing database (PostgreSQL, trust auth).
-            let user = if kind == BackendKind::Postgres {
-                "postgres"
-            } else {
-                "root"
-            };
+            let user = server.admin_user;
             let host = host
                 .rsplit_once('/')
                 .map(|(h, _)| h)

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use common::{migrations, TestDb};
-use migrate_runtime::{BackendKind, Migrations, Migrator, Policy};
+use common::{migrations, TestDb, ALL_KINDS};
+use migrate_runtime::{Migrations, Migrator, Policy};
 use tracing_subscriber::layer::SubscriberExt;
 
 static SAMPLE: Migrations = migrate_runtime::embed_migrations!("../migrations");
@@ -73,11 +73,7 @@ async fn tracing_events_warnings_and_the_panic_path() {
     logs();
     each_applied_migration_is_an_event().await;
     debug_build_warns_about_a_migration_added_after_the_build();
-    for kind in [
-        BackendKind::Sqlite,
-        BackendKind::Postgres,
-        BackendKind::MySql,
-    ] {
+    for kind in ALL_KINDS {
         if let Some(db) = TestDb::create(
             kind,
             &format!("{kind}::lock_is_released_when_the_run_panics"),

@@ -7,36 +7,29 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::{migrations, TestDb};
+use common::{migrations, profile, TestDb};
 use migrate_runtime::{BackendKind, Migration, Migrator, TransactionMode};
 
+/// A note with a quote, a semicolon and a backslash in it.
+const NOTE: &str = "it's; a \\ backslash";
+
 fn reversible_set(kind: BackendKind) -> Vec<Migration> {
+    let profile = profile(kind);
     // Quoting as each backend reads it; no final semicolon, a trailing comment.
-    let quotes = match kind {
-        BackendKind::MySql => {
-            r"INSERT INTO notes (id, body) VALUES (2, 'it\'s; a \\ backslash') -- no semicolon"
-                .to_owned()
-        }
-        _ => "INSERT INTO notes (id, body) VALUES (2, 'it''s; a \\ backslash') -- no semicolon"
-            .to_owned(),
-    };
-    let concurrently = if kind == BackendKind::Postgres {
-        "CONCURRENTLY "
-    } else {
-        ""
-    };
-    let index = format!(
-        "-- migrate:no-transaction\nCREATE INDEX {concurrently}users_email ON users (email);\n"
+    let quotes = format!(
+        "INSERT INTO notes (id, body) VALUES (2, {}) -- no semicolon",
+        (profile.string_literal)(NOTE)
     );
-    let drop_index = match kind {
-        BackendKind::MySql => "DROP INDEX users_email ON users;",
-        _ => "DROP INDEX users_email;",
-    };
+    let index = format!(
+        "-- migrate:no-transaction\nCREATE INDEX {}users_email ON users (email);\n",
+        profile.concurrently
+    );
+    let drop_index = (profile.drop_index)("users_email", "users");
     migrations(&[
         ("0001_users.up.sql", "-- accounts\nCREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(255) NOT NULL);\nINSERT INTO users (id, email) VALUES (1, 'o''brien@example.com');\n"),
         ("0001_users.down.sql", "DROP TABLE users;"),
         ("0002_index.up.sql", &index),
-        ("0002_index.down.sql", drop_index),
+        ("0002_index.down.sql", &drop_index),
         ("0003_notes.up.sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\nINSERT INTO notes (id, body) VALUES (1, 'semi;colon -- not a comment');"),
         ("0003_notes.down.sql", "DROP TABLE notes;"),
         ("0004_quotes.up.sql", &quotes),
@@ -47,40 +40,7 @@ fn reversible_set(kind: BackendKind) -> Vec<Migration> {
 /// Runs `sql` through the backend's command-line client, as a DBA would:
 /// with default settings (the script itself asks to stop at the first error).
 fn pipe_into_client(db: &TestDb, sql: &str, must_succeed: bool) -> bool {
-    let (program, args): (&str, Vec<String>) = match db.kind {
-        BackendKind::Sqlite => {
-            let path = db
-                .url
-                .trim_start_matches("sqlite://")
-                .split('?')
-                .next()
-                .unwrap()
-                .to_owned();
-            ("sqlite3", vec![path])
-        }
-        BackendKind::Postgres => (
-            "psql",
-            vec![db.url.clone(), "-q".into(), "-f".into(), "-".into()],
-        ),
-        _ => {
-            // mysql://user[:password]@host:port/db
-            let rest = db.url.trim_start_matches("mysql://");
-            let (auth, location) = rest.rsplit_once('@').unwrap_or(("root", rest));
-            let (user, password) = auth.split_once(':').unwrap_or((auth, ""));
-            let (host_port, database) = location.split_once('/').unwrap();
-            let (host, port) = host_port.split_once(':').unwrap_or((host_port, "3306"));
-            let mut args = vec![
-                format!("-h{host}"),
-                format!("-P{port}"),
-                format!("-u{user}"),
-            ];
-            if !password.is_empty() {
-                args.push(format!("-p{password}"));
-            }
-            args.push(database.split('?').next().unwrap().to_owned());
-            ("mysql", args)
-        }
-    };
+    let (program, args) = (db.profile().client)(&db.url);
     let child = Command::new(program)
         .args(&args)
         .stdin(Stdio::piped())
@@ -166,7 +126,7 @@ async fn offline_matches_online(online: TestDb, mode: TransactionMode) {
         offline
             .strings_of("SELECT body FROM notes WHERE id = 2")
             .await,
-        ["it's; a \\ backslash"]
+        [NOTE]
     );
     let report = Migrator::new(&set).run(&offline.url).await.unwrap();
     assert!(

@@ -98,17 +98,4 @@ async fn ten_processes_apply_each_migration_exactly_once(kind: BackendKind) {
     eprintln!("{kind}: processes that applied something, per round: {spread:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_ten_processes_apply_each_migration_exactly_once() {
-    ten_processes_apply_each_migration_exactly_once(BackendKind::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_ten_processes_apply_each_migration_exactly_once() {
-    ten_processes_apply_each_migration_exactly_once(BackendKind::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mysql_ten_processes_apply_each_migration_exactly_once() {
-    ten_processes_apply_each_migration_exactly_once(BackendKind::MySql).await;
-}
+on_every_backend!(kind: ten_processes_apply_each_migration_exactly_once);

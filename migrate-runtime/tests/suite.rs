@@ -5,7 +5,7 @@
 mod common;
 
 use common::{migrations, TestDb};
-use migrate_runtime::{BackendKind, Error, MigrationState, Migrator, Policy, TransactionMode};
+use migrate_runtime::{Error, MigrationState, Migrator, Policy, TransactionMode};
 
 const USERS: (&str, &str) = (
     "0001_users.sql",
@@ -61,11 +61,7 @@ async fn fresh_apply_creates_schema_and_history(db: TestDb) {
             &(m.version, m.name.to_string(), m.checksum.to_string(), true)
         );
     }
-    let recent = match db.kind {
-        BackendKind::Sqlite => "SELECT count(*) FROM migrate_history WHERE applied_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 minute')",
-        BackendKind::Postgres => "SELECT count(*) FROM migrate_history WHERE applied_at > now() - interval '1 minute'",
-        _ => "SELECT count(*) FROM migrate_history WHERE applied_at > UTC_TIMESTAMP() - INTERVAL 1 MINUTE",
-    };
+    let recent = db.profile().applied_last_minute;
     assert_eq!(
         db.scalar(recent).await,
         3,
@@ -199,11 +195,7 @@ async fn no_transaction_script_runs_outside_a_transaction(db: TestDb) {
     // Each of these fails inside a transaction block, so success proves the
     // directive was honoured (MySQL has no such statement; there every
     // script runs outside a transaction anyway).
-    let statement = match db.kind {
-        BackendKind::Sqlite => "VACUUM;",
-        BackendKind::Postgres => "CREATE INDEX CONCURRENTLY users_email ON users (email);\nCREATE INDEX CONCURRENTLY users_id_email ON users (id, email);",
-        _ => "CREATE INDEX users_email ON users (email);",
-    };
+    let statement = db.profile().outside_transaction_only;
     let with = format!("-- migrate:no-transaction\n{statement}\n");
     let report = Migrator::new(&migrations(&[USERS, ("0002_outside.sql", &with), TAGS]))
         .run(&db.url)
@@ -538,7 +530,7 @@ async fn status_reports_every_state(db: TestDb) {
 /// A `pg_dump` baseline starts with `set_config('search_path', '', false)`:
 /// the history writes after it must still find the version table.
 async fn a_script_may_empty_the_search_path(db: TestDb) {
-    if db.kind != BackendKind::Postgres {
+    if !db.profile().search_path {
         return;
     }
     let set = migrations(&[

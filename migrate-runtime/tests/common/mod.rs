@@ -2,6 +2,13 @@
 //! backend, a backend-neutral way to inspect it, and statement counters.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+mod profile;
+
+#[allow(unused_imports)] // each test binary uses a part of the table
+pub use profile::{
+    profile, profiles, servers, Location, Profile, Server, ALL_KINDS, PROFILES, SQLITE_FILE,
+};
+
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
 use std::io::Write;
 use std::str::FromStr;
@@ -9,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use migrate_runtime::{BackendKind, Migration};
+use migrate_runtime::{BackendKind, Error, Migration, Migrator, Report};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{
     AssertSqlSafe, ConnectOptions, Connection, MySqlConnection, PgConnection, Row, SqliteConnection,
@@ -34,8 +41,6 @@ pub fn owned_migrations(files: &[(String, String)]) -> Vec<Migration> {
     migrations(&borrowed)
 }
 
-const POSTGRES_ENV: &str = "MIGRATE_TEST_POSTGRES_URL";
-const MYSQL_ENV: &str = "MIGRATE_TEST_MYSQL_URL";
 const REQUIRE_ENV: &str = "MIGRATE_TEST_REQUIRE_SERVERS";
 
 /// A database of its own for one test: a temporary SQLite file, or a
@@ -54,25 +59,19 @@ impl TestDb {
     /// server's URL variable is unset and servers are not required.
     pub async fn create(kind: BackendKind, test: &str) -> Option<TestDb> {
         let name = unique_name();
-        match kind {
-            BackendKind::Sqlite => {
+        match &profile(kind).location {
+            Location::File { url } => {
                 let dir = tempfile::tempdir().unwrap();
-                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
                 Some(TestDb {
                     kind,
-                    url,
+                    url: url(&dir.path().join(SQLITE_FILE)),
                     admin_url: None,
                     name,
                     _dir: Some(dir),
                 })
             }
-            _ => {
-                let env = if kind == BackendKind::Postgres {
-                    POSTGRES_ENV
-                } else {
-                    MYSQL_ENV
-                };
-                let admin_url = server_url(env, test)?;
+            Location::Server(server) => {
+                let admin_url = server_url(server.url_env, test)?;
                 let (base, query) = match admin_url.split_once('?') {
                     Some((base, query)) => (base.to_owned(), format!("?{query}")),
                     None => (admin_url.clone(), String::new()),
@@ -92,6 +91,11 @@ impl TestDb {
                 })
             }
         }
+    }
+
+    /// This database's backend facts.
+    pub fn profile(&self) -> &'static Profile {
+        profile(self.kind)
     }
 
     pub async fn conn(&self) -> Conn {
@@ -116,12 +120,7 @@ impl TestDb {
     }
 
     pub async fn table_exists(&self, table: &str) -> bool {
-        let sql = match self.kind {
-            BackendKind::Sqlite => format!("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}'"),
-            BackendKind::Postgres => format!("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '{table}'"),
-            _ => format!("SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{table}'"),
-        };
-        self.scalar(&sql).await == 1
+        self.scalar(&(self.profile().table_exists)(table)).await == 1
     }
 
     pub async fn scalar(&self, sql: &str) -> i64 {
@@ -134,15 +133,9 @@ impl TestDb {
     /// Tables, columns and indexes, one line each, comparable across databases
     /// built the same way.
     pub async fn schema(&self) -> Vec<String> {
-        let sql = match self.kind {
-            BackendKind::Sqlite => "SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name".to_owned(),
-            BackendKind::Postgres => "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable FROM information_schema.columns WHERE table_schema = current_schema() \
-                 UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1".to_owned(),
-            _ => "SELECT CONCAT(table_name, '.', column_name, ' ', column_type, ' ', is_nullable) FROM information_schema.columns WHERE table_schema = DATABASE() \
-                 UNION ALL SELECT CONCAT('index ', table_name, '.', index_name, ' ', column_name) FROM information_schema.statistics WHERE table_schema = DATABASE() ORDER BY 1".to_owned(),
-        };
+        let sql = self.profile().schema_dump;
         let mut conn = self.conn().await;
-        let lines = conn.strings(&sql).await;
+        let lines = conn.strings(sql).await;
         conn.close().await;
         lines
     }
@@ -166,13 +159,11 @@ impl Drop for TestDb {
         let Some(admin_url) = self.admin_url.clone() else {
             return;
         };
-        let (kind, name) = (self.kind, self.name.clone());
+        let kind = self.kind;
+        let server = self.profile().server().expect("a server database");
+        let sql = (server.drop_database)(&self.name);
         // Drop runs inside the test's runtime; use a thread with its own.
         std::thread::spawn(move || {
-            let sql = match kind {
-                BackendKind::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-                _ => format!("DROP DATABASE IF EXISTS {name}"),
-            };
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -309,6 +300,11 @@ impl Conn {
         })
     }
 
+    /// `migrator.run_on` this connection.
+    pub async fn run(&mut self, migrator: &Migrator<'_>) -> Result<Report, Error> {
+        on_conn!(self, |c| migrator.run_on(c).await)
+    }
+
     pub async fn close(self) {
         on_conn!(self, |c| c.close().await).unwrap();
     }
@@ -367,13 +363,22 @@ unsafe extern "C" fn on_statement(
 /// (SQLite runs statements on a worker thread). The subscriber is global, so
 /// a test binary using this must hold a single test.
 pub struct QueryLog {
-    queries: Arc<Mutex<Vec<String>>>,
+    queries: Arc<Mutex<Vec<Query>>>,
+}
+
+/// One query as sqlx logged it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    /// The statement's text.
+    pub sql: String,
+    /// How many rows the client read from its result.
+    pub rows_returned: u64,
 }
 
 impl QueryLog {
     pub fn start() -> QueryLog {
         use tracing_subscriber::layer::SubscriberExt;
-        static QUERIES: std::sync::OnceLock<Arc<Mutex<Vec<String>>>> = std::sync::OnceLock::new();
+        static QUERIES: std::sync::OnceLock<Arc<Mutex<Vec<Query>>>> = std::sync::OnceLock::new();
         let queries = QUERIES.get_or_init(|| {
             let queries = Arc::new(Mutex::new(Vec::new()));
             let subscriber = tracing_subscriber::registry().with(QueryLayer(queries.clone()));
@@ -386,12 +391,12 @@ impl QueryLog {
         }
     }
 
-    pub fn take(&self) -> Vec<String> {
+    pub fn take(&self) -> Vec<Query> {
         std::mem::take(&mut *self.queries.lock().unwrap())
     }
 }
 
-struct QueryLayer(Arc<Mutex<Vec<String>>>);
+struct QueryLayer(Arc<Mutex<Vec<Query>>>);
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for QueryLayer {
     fn on_event(
@@ -408,6 +413,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for QueryLayer {
         struct Statement {
             summary: String,
             full: String,
+            rows_returned: u64,
         }
         impl tracing::field::Visit for Statement {
             fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
@@ -415,6 +421,11 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for QueryLayer {
                     "summary" => self.summary = value.to_owned(),
                     "db.statement" => self.full = value.trim().to_owned(),
                     _ => {}
+                }
+            }
+            fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+                if field.name() == "rows_returned" {
+                    self.rows_returned = value;
                 }
             }
             fn record_debug(
@@ -426,39 +437,51 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for QueryLayer {
         }
         let mut statement = Statement::default();
         event.record(&mut statement);
-        let text = if statement.full.is_empty() {
+        let sql = if statement.full.is_empty() {
             statement.summary
         } else {
             statement.full
         };
-        self.0.lock().unwrap().push(text);
+        self.0.lock().unwrap().push(Query {
+            sql,
+            rows_returned: statement.rows_returned,
+        });
     }
 }
 
-/// Generates one `#[tokio::test]` per backend for each scenario function
-/// `async fn scenario(db: TestDb)` in scope.
+/// Generates one test module per backend (`sqlite`, `postgres`, `mysql`,
+/// one per entry of [`PROFILES`]) holding one `#[tokio::test]` per scenario:
+/// `async fn scenario(db: TestDb)` for each function in scope, or, after
+/// `kind:`, `async fn scenario(kind: BackendKind)` on a multi-threaded
+/// runtime for scenarios that make their own databases.
 #[macro_export]
 macro_rules! on_every_backend {
+    (kind: $($scenario:ident),* $(,)?) => {
+        $crate::on_every_backend!(@each kind $($scenario)*);
+    };
     ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
+        $crate::on_every_backend!(@each db $($scenario)*);
+    };
+    (@each $how:ident $($scenario:ident)*) => {
+        $crate::on_every_backend!(@module sqlite Sqlite $how $($scenario)*);
+        $crate::on_every_backend!(@module postgres Postgres $how $($scenario)*);
+        $crate::on_every_backend!(@module mysql MySql $how $($scenario)*);
+    };
+    (@module $module:ident $variant:ident db $($scenario:ident)*) => {
+        mod $module {
             $( #[tokio::test] async fn $scenario() {
-                if let Some(db) = $crate::common::TestDb::create(migrate_runtime::BackendKind::Sqlite, stringify!($scenario)).await {
+                let kind = migrate_runtime::BackendKind::$variant;
+                let test = format!("{kind}::{}", stringify!($scenario));
+                if let Some(db) = $crate::common::TestDb::create(kind, &test).await {
                     super::$scenario(db).await
                 }
             } )*
         }
-        mod postgres {
-            $( #[tokio::test] async fn $scenario() {
-                if let Some(db) = $crate::common::TestDb::create(migrate_runtime::BackendKind::Postgres, concat!("postgres::", stringify!($scenario))).await {
-                    super::$scenario(db).await
-                }
-            } )*
-        }
-        mod mysql {
-            $( #[tokio::test] async fn $scenario() {
-                if let Some(db) = $crate::common::TestDb::create(migrate_runtime::BackendKind::MySql, concat!("mysql::", stringify!($scenario))).await {
-                    super::$scenario(db).await
-                }
+    };
+    (@module $module:ident $variant:ident kind $($scenario:ident)*) => {
+        mod $module {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $scenario() {
+                super::$scenario(migrate_runtime::BackendKind::$variant).await
             } )*
         }
     };
