@@ -91,10 +91,7 @@ fn load(corpus: &Corpus) -> Vec<Owned> {
         .map(|path| {
             let metadata = std::fs::read_to_string(path.join("metadata.toml")).unwrap_or_default();
             Owned {
-                file: format!(
-                    "{}/up.sql",
-                    path.file_name().unwrap().to_string_lossy()
-                ),
+                file: format!("{}/up.sql", path.file_name().unwrap().to_string_lossy()),
                 sql: std::fs::read_to_string(path.join("up.sql")).unwrap(),
                 no_transaction: metadata
                     .lines()
