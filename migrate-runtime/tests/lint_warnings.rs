@@ -69,5 +69,9 @@ fn cargo_build_shows_lint_warnings() {
     );
     // `lint_after = 1`: 0001 counts as applied, so `users` is an existing
     // table; 0003's drop is allowed by its directive.
-    assert_eq!(stderr.matches("MIGRATION_LINT_WARNING").count(), 1, "{stderr}");
+    assert_eq!(
+        stderr.matches("MIGRATION_LINT_WARNING").count(),
+        1,
+        "{stderr}"
+    );
 }
