@@ -158,7 +158,7 @@ impl Linter {
         let transactional = !state.script.no_transaction;
 
         if transactional {
-            if let Some(hit) = keyword_errors(&words, self.database) {
+            if let Some(hit) = keyword_errors(&words) {
                 hits.push(hit);
             }
             if let Some(value) = used_enum_value(statement, &state.new_enum_values) {
@@ -381,7 +381,7 @@ impl Linter {
 
 /// The statements that cannot run in the migrator's transaction, told by
 /// their leading keywords (so they are found even where the parser fails).
-fn keyword_errors(words: &[String], database: Option<Database>) -> Option<Hit> {
+fn keyword_errors(words: &[String]) -> Option<Hit> {
     let word = |index: usize| words.get(index).map_or("", String::as_str);
     let hit = |rule, message: &str| {
         Some(Hit {
@@ -419,8 +419,7 @@ fn keyword_errors(words: &[String], database: Option<Database>) -> Option<Hit> {
             Rule::TransactionControl,
             "START TRANSACTION in a transactional script",
         ),
-        // MySQL has no `END` statement (only `END` of a compound block).
-        "END" if database != Some(Database::MySql) => hit(
+        "END" => hit(
             Rule::TransactionControl,
             "END (COMMIT) in a transactional script",
         ),

@@ -250,6 +250,14 @@ mod tests {
     }
 
     #[test]
+    fn routine_bodies_with_nested_blocks_stay_whole() {
+        let sql = "CREATE PROCEDURE p()\nBEGIN\n  IF 1 THEN SELECT 1; END IF;\n  SELECT 2;\nEND;\nSELECT 3;";
+        let statements = statements(sql, &sqlparser::dialect::MySqlDialect {});
+        let lines: Vec<_> = statements.iter().map(|s| s.line).collect();
+        assert_eq!(lines, [1, 6]);
+    }
+
+    #[test]
     fn unparsable_statements_keep_their_words() {
         let statements = statements(
             "REINDEX (VERBOSE) TABLE CONCURRENTLY t;\nSELECT 'unterminated",
