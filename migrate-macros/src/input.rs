@@ -4,7 +4,8 @@ use syn::{Ident, LitInt, LitStr, Token};
 
 /// `embed_migrations!()`, `embed_migrations!("path/relative/to/Cargo.toml")`,
 /// optionally followed (or, without a path, started) by lint options:
-/// `database = "postgres"` and `lint_after = <version>`.
+/// `database = "postgres"`, `lint_after = <version>` and
+/// `allow = ["<rule>", ...]`.
 pub struct Input {
     pub dir: String,
     pub span: Span,
@@ -12,6 +13,8 @@ pub struct Input {
     pub database: Option<migrate_core::lint::Database>,
     /// Migrations up to this version are taken as applied and not linted.
     pub lint_after: Option<i64>,
+    /// Lint rules turned off for every script.
+    pub allow: Vec<migrate_core::lint::Rule>,
 }
 
 impl Parse for Input {
@@ -21,6 +24,7 @@ impl Parse for Input {
             span: Span::call_site(),
             database: None,
             lint_after: None,
+            allow: Vec::new(),
         };
         if input.is_empty() {
             return Ok(parsed);
@@ -38,7 +42,7 @@ impl Parse for Input {
         while !input.is_empty() {
             if !input.peek(Ident) {
                 return Err(input.error(
-                    "expected the migrations directory (a string literal) first, then `database = \"postgres\" | \"mysql\" | \"sqlite\"` or `lint_after = <version>`",
+                    "expected the migrations directory (a string literal) first, then `database = \"postgres\" | \"mysql\" | \"sqlite\"`, `lint_after = <version>` or `allow = [\"<rule>\", ...]`",
                 ));
             }
             let key: Ident = input.parse()?;
@@ -56,10 +60,25 @@ impl Parse for Input {
                     let value: LitInt = input.parse()?;
                     parsed.lint_after = Some(value.base10_parse()?);
                 }
+                "allow" => {
+                    let list;
+                    syn::bracketed!(list in input);
+                    for name in list.parse_terminated(|p| p.parse::<LitStr>(), Token![,])? {
+                        let rule = name.value().parse().map_err(|e| {
+                            syn::Error::new(
+                                name.span(),
+                                format!("{e}: see migrate_core::lint::Rule"),
+                            )
+                        })?;
+                        parsed.allow.push(rule);
+                    }
+                }
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
-                        format!("unknown option `{other}`: expected `database` or `lint_after`"),
+                        format!(
+                        "unknown option `{other}`: expected `database`, `lint_after` or `allow`"
+                    ),
                     ))
                 }
             }

@@ -16,6 +16,7 @@ pub fn check(input: &Input, migrations: &[Migration]) -> syn::Result<TokenStream
     let mut options = LintOptions::default();
     options.database = input.database;
     options.after = input.lint_after;
+    options.allow = input.allow.clone();
     let report = lint(&Script::of_migrations(migrations), &options);
 
     let problems: Vec<String> = report

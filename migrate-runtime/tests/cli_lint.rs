@@ -37,6 +37,19 @@ fn warnings_exit_zero() {
         "warning: `0002_index_users_email.sql` line 4: [index-without-concurrently] CREATE INDEX without CONCURRENTLY on existing table `users`",
     ))
     .stdout(contains("0 error(s), 1 warning(s) (database: postgres)"));
+    lint(
+        "tests/lint-fixture/migrations",
+        &[
+            "--database",
+            "postgres",
+            "--after",
+            "1",
+            "--allow",
+            "index-without-concurrently",
+        ],
+    )
+    .success()
+    .stdout(contains("0 error(s), 0 warning(s)"));
     // Without --after, 0001 creates the table: nothing to warn about.
     lint("tests/lint-fixture/migrations", &["--database", "postgres"])
         .success()

@@ -10,7 +10,7 @@ use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialec
 use sqlparser::tokenizer::Token;
 
 use super::source::{self, Allow, Statement};
-use super::{BadAllow, Database, Finding, Report, Rule, Script, Severity, Unparsed};
+use super::{BadAllow, Database, Finding, LintOptions, Report, Rule, Script, Severity, Unparsed};
 
 /// Functions whose value differs per row: as an `ADD COLUMN` default they
 /// make PostgreSQL rewrite the table.
@@ -30,6 +30,8 @@ const VOLATILE: &[&str] = &[
 /// Lint state carried across scripts: the tables the linted scripts create.
 pub(super) struct Linter {
     database: Option<Database>,
+    /// Rules allowed for every script.
+    allow: Vec<Rule>,
     dialect: Box<dyn Dialect>,
     /// Normalized names of tables created by the scripts linted so far.
     created: HashSet<String>,
@@ -54,7 +56,8 @@ struct Hit {
 }
 
 impl Linter {
-    pub(super) fn new(database: Option<Database>) -> Self {
+    pub(super) fn new(options: &LintOptions) -> Self {
+        let database = options.database;
         let dialect: Box<dyn Dialect> = match database {
             Some(Database::Postgres) => Box::new(PostgreSqlDialect {}),
             Some(Database::MySql) => Box::new(MySqlDialect {}),
@@ -63,6 +66,7 @@ impl Linter {
         };
         Linter {
             database,
+            allow: options.allow.clone(),
             dialect,
             created: HashSet::new(),
             report: Report::default(),
@@ -98,8 +102,9 @@ impl Linter {
             }
             let hits = self.check(&mut state, statement);
             for hit in hits {
-                let allowed =
-                    state.file_allows.contains(&hit.rule) || statement_allows.contains(&hit.rule);
+                let allowed = self.allow.contains(&hit.rule)
+                    || state.file_allows.contains(&hit.rule)
+                    || statement_allows.contains(&hit.rule);
                 let runs = hit.rule.applies_to(self.database)
                     && (hit.rule.severity() == Severity::Error || !script.down);
                 if runs && !allowed {
@@ -219,6 +224,12 @@ impl Linter {
             }
             ast::Statement::AlterTable(alter) => {
                 if !self.is_existing(&alter.name) {
+                    // A new table keeps being new under its new name.
+                    for operation in &alter.operations {
+                        if let AlterTableOperation::RenameTable { table_name } = operation {
+                            self.created.insert(renamed_key(table_name));
+                        }
+                    }
                     return false;
                 }
                 for operation in &alter.operations {
@@ -454,6 +465,13 @@ fn used_enum_value<'v>(statement: &Statement<'_>, values: &'v [String]) -> Optio
             }
             _ => None,
         })
+}
+
+/// The lookup key of a table's new name.
+fn renamed_key(name: &ast::RenameTableNameKind) -> String {
+    match name {
+        ast::RenameTableNameKind::As(name) | ast::RenameTableNameKind::To(name) => table_key(name),
+    }
 }
 
 /// How a table is looked up: its last name part, folded to lower case

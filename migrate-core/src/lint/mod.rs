@@ -35,7 +35,7 @@ mod tests;
 use std::fmt;
 use std::str::FromStr;
 
-pub use rule::{Rule, Severity};
+pub use rule::{Rule, Severity, UnknownRule};
 
 /// A target database: decides the SQL dialect and which rules run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -98,6 +98,10 @@ pub struct LintOptions {
     /// applied everywhere: they are not linted, and the tables they create
     /// count as existing (busy) tables. `None`: every script is linted.
     pub after: Option<i64>,
+    /// Rules turned off for every script (a crate-wide
+    /// `-- migrate:allow`), e.g. `missing-lock-timeout` when the migrator's
+    /// session setup sets `lock_timeout`.
+    pub allow: Vec<Rule>,
 }
 
 impl LintOptions {
@@ -105,7 +109,7 @@ impl LintOptions {
     pub fn for_database(database: Database) -> Self {
         LintOptions {
             database: Some(database),
-            after: None,
+            ..LintOptions::default()
         }
     }
 
@@ -283,7 +287,7 @@ pub fn lint(scripts: &[Script<'_>], options: &LintOptions) -> Report {
         .filter(|s| options.after.is_none_or(|after| s.version > after))
         .collect();
     scripts.sort_by_key(|s| (s.version, s.down));
-    let mut linter = check::Linter::new(options.database);
+    let mut linter = check::Linter::new(options);
     for script in scripts {
         linter.script(script);
     }

@@ -151,7 +151,7 @@ rules! {
     /// DDL on an existing table before any `SET lock_timeout` in the script.
     MissingLockTimeout = "missing-lock-timeout", Warning, [Postgres], generic: false,
         why: "DDL waits for its lock behind any long-running transaction, and every query on the table queues behind it: a stuck migration takes the application down",
-        fix: "start the script with `SET lock_timeout = '5s';` (or set it in the migrator's session setup and allow this rule for the file), and retry on timeout";
+        fix: "start the script with `SET lock_timeout = '5s';` (or set it in the migrator's session setup and turn this rule off with `allow = [\"missing-lock-timeout\"]`), and retry on timeout";
     /// MySQL `ALTER TABLE` operations that copy the whole table.
     MysqlTableCopy = "mysql-table-copy", Warning, [MySql], generic: false,
         why: "MySQL rebuilds the table with ALGORITHM=COPY for this operation (adding or dropping the primary key, converting the character set, or an explicit ALGORITHM=COPY), blocking writes for the duration",
@@ -171,6 +171,19 @@ impl Rule {
             Some(database) => self.databases().contains(&database),
             None => self.generic(),
         }
+    }
+}
+
+/// A rule name [`Rule::from_str`](std::str::FromStr) does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown lint rule `{0}`")]
+pub struct UnknownRule(pub String);
+
+impl std::str::FromStr for Rule {
+    type Err = UnknownRule;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Rule::from_name(name).ok_or_else(|| UnknownRule(name.to_owned()))
     }
 }
 

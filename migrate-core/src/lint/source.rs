@@ -75,11 +75,13 @@ pub(super) fn statements<'a>(sql: &'a str, dialect: &dyn Dialect) -> Vec<Stateme
         let text = &sql[start..end];
         let code = start + code_start(text);
         let ast = tokens.as_ref().and_then(|tokens| parse(tokens, dialect));
+        // Offsets in increasing order, so lines are counted once.
+        let leading_allows = allows(sql, start, code, &mut lines);
         statements.push(Statement {
             line: lines.line_at(code),
             tokens,
             ast,
-            leading_allows: allows(sql, start, code, &mut lines),
+            leading_allows,
             inner_allows: allows(sql, code, end, &mut lines),
         });
     }

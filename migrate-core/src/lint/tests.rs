@@ -11,7 +11,7 @@ fn report(database: Option<Database>, files: &[(&str, &str)]) -> Report {
     .unwrap();
     let options = LintOptions {
         database,
-        after: None,
+        ..LintOptions::default()
     };
     lint(&Script::of_migrations(&migrations), &options)
 }
@@ -309,6 +309,29 @@ fn tables_created_in_earlier_scripts_are_new() {
             (Rule::DropColumn, 2)
         ]
     );
+}
+
+#[test]
+fn crate_wide_allow() {
+    let sql = "ALTER TABLE users ADD COLUMN note TEXT;";
+    let scripts = [Script::new(1, "0001_m.sql", sql, false)];
+    let mut options = LintOptions::for_database(Postgres);
+    assert_eq!(lint(&scripts, &options).findings.len(), 1);
+    options.allow = vec!["missing-lock-timeout".parse().unwrap()];
+    assert_eq!(lint(&scripts, &options).findings, []);
+    assert_eq!(
+        "missing-lock-timout"
+            .parse::<Rule>()
+            .unwrap_err()
+            .to_string(),
+        "unknown lint rule `missing-lock-timout`"
+    );
+}
+
+#[test]
+fn renamed_new_tables_stay_new() {
+    let sql = "CREATE TABLE a (id INT);\nALTER TABLE a RENAME TO b;\nALTER TABLE b DROP COLUMN id;";
+    assert_eq!(rules(Some(Postgres), sql), []);
 }
 
 #[test]

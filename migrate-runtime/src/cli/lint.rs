@@ -4,7 +4,7 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use migrate_core::lint::{lint, Database, LintOptions, Report, Script};
+use migrate_core::lint::{lint, Database, LintOptions, Report, Rule, Script};
 use serde_json::json;
 
 use crate::{BackendKind, Config, Migration};
@@ -19,6 +19,9 @@ pub(super) struct LintArgs {
     /// Lint only migrations newer than this version; older ones count as applied
     #[arg(long, value_name = "VERSION")]
     after: Option<i64>,
+    /// Turn a rule off for every script (repeatable)
+    #[arg(long, value_name = "RULE")]
+    allow: Vec<Rule>,
 }
 
 /// Lints `migrations` and prints the findings; exit code 1 when any is an
@@ -36,6 +39,7 @@ pub(super) fn run(
     let mut options = LintOptions::default();
     options.database = database;
     options.after = args.after;
+    options.allow = args.allow.clone();
     let report = lint(&Script::of_migrations(migrations), &options);
     let text = if json {
         format!("{:#}", report_json(database, &report))
