@@ -92,7 +92,7 @@ impl FromStr for Database {
 #[non_exhaustive]
 pub struct LintOptions {
     /// The target database. `None`: scripts are parsed with a generic
-    /// dialect and only the rules that hold on every database run.
+    /// dialect and only the [`generic`](Rule::generic) rules run.
     pub database: Option<Database>,
     /// Migrations up to and including this version are taken as already
     /// applied everywhere: they are not linted, and the tables they create
