@@ -8,7 +8,7 @@ pub struct Directives {
     pub no_transaction: bool,
 }
 
-const KNOWN: &str = "no-transaction";
+const KNOWN: &str = "no-transaction, allow <rule> <reason>";
 
 /// Reads the `-- migrate:` directives from the comment lines at the top of a
 /// script (before the first line that is neither blank nor a `--` comment).
@@ -29,20 +29,22 @@ pub fn parse_directives(file: &str, sql: &str) -> Result<Directives, Error> {
         if line.is_empty() {
             continue;
         }
-        let directive = line
-            .strip_prefix("--")
-            .and_then(|comment| comment.trim_start().strip_prefix("migrate:"));
         in_header &= line.starts_with("--");
-        let Some(directive) = directive else {
+        let Some(directive) = directive(line) else {
             continue;
         };
+        // `allow` belongs to the lint (`lint` feature), which checks it; it
+        // is valid before any statement, not only in the leading comments.
+        if allow_args(directive).is_some() {
+            continue;
+        }
         if !in_header {
             return Err(Error::MisplacedDirective {
                 file: file.to_owned(),
                 line: index + 1,
             });
         }
-        match directive.trim() {
+        match directive {
             "no-transaction" => directives.no_transaction = true,
             unknown => {
                 return Err(Error::UnknownDirective {
@@ -55,6 +57,21 @@ pub fn parse_directives(file: &str, sql: &str) -> Result<Directives, Error> {
         }
     }
     Ok(directives)
+}
+
+/// The text after `-- migrate:` on a line, trimmed, if the line is a directive.
+pub(crate) fn directive(line: &str) -> Option<&str> {
+    line.trim()
+        .strip_prefix("--")
+        .and_then(|comment| comment.trim_start().strip_prefix("migrate:"))
+        .map(str::trim)
+}
+
+/// The rule and reason of an `allow <rule> <reason>` directive (possibly
+/// empty, for the lint to reject), or `None` for another directive.
+pub(crate) fn allow_args(directive: &str) -> Option<&str> {
+    let args = directive.strip_prefix("allow")?;
+    (args.is_empty() || args.starts_with(char::is_whitespace)).then(|| args.trim())
 }
 
 #[cfg(test)]
@@ -79,7 +96,26 @@ mod tests {
         let err = parse_directives("0003_x.sql", "-- hi\n-- migrate:up\n").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "`0003_x.sql` line 2: unknown directive `-- migrate:up` (known: no-transaction)"
+            "`0003_x.sql` line 2: unknown directive `-- migrate:up` (known: no-transaction, allow <rule> <reason>)"
+        );
+    }
+
+    #[test]
+    fn allow_is_accepted_anywhere() {
+        let sql = "-- migrate:allow drop-table gone\nDROP TABLE a;\n  --migrate: allow  drop-column  unused\nALTER TABLE b DROP COLUMN c;\n";
+        assert_eq!(
+            parse_directives("f.sql", sql).unwrap(),
+            Directives::default()
+        );
+        assert_eq!(
+            allow_args("allow  drop-column  unused"),
+            Some("drop-column  unused")
+        );
+        assert_eq!(allow_args("allow"), Some(""));
+        let err = parse_directives("f.sql", "SELECT 1;\n-- migrate:allowed x\n").unwrap_err();
+        assert!(
+            matches!(err, Error::MisplacedDirective { line: 2, .. }),
+            "{err}"
         );
     }
 }

@@ -38,6 +38,8 @@ mod checksum;
 mod directive;
 mod error;
 mod file_name;
+#[cfg(feature = "lint")]
+pub mod lint;
 mod load;
 mod migration;
 mod statements;

@@ -19,9 +19,11 @@ pub fn expand(input: &Input) -> syn::Result<TokenStream> {
             ),
         )
     })?;
+    let lint_warnings = crate::lint::check(input, &migrations)?;
     let items = migrations.iter().map(|m| migration(&dir, m));
     Ok(quote! {
         {
+            #lint_warnings
             const MIGRATIONS: &[::migrate_runtime::Migration] = &[#(#items),*];
             ::migrate_runtime::Migrations::__embedded(
                 MIGRATIONS,

@@ -1,29 +1,91 @@
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
-use syn::LitStr;
+use syn::{Ident, LitInt, LitStr, Token};
 
-/// `embed_migrations!()` or `embed_migrations!("path/relative/to/Cargo.toml")`.
+/// `embed_migrations!()`, `embed_migrations!("path/relative/to/Cargo.toml")`,
+/// optionally followed (or, without a path, started) by lint options:
+/// `database = "postgres"`, `lint_after = <version>` and
+/// `allow = ["<rule>", ...]`.
 pub struct Input {
     pub dir: String,
     pub span: Span,
+    /// The target database the lint checks the scripts for.
+    pub database: Option<migrate_core::lint::Database>,
+    /// Migrations up to this version are taken as applied and not linted.
+    pub lint_after: Option<i64>,
+    /// Lint rules turned off for every script.
+    pub allow: Vec<migrate_core::lint::Rule>,
 }
 
 impl Parse for Input {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut parsed = Input {
+            dir: "migrations".to_owned(),
+            span: Span::call_site(),
+            database: None,
+            lint_after: None,
+            allow: Vec::new(),
+        };
         if input.is_empty() {
-            return Ok(Input {
-                dir: "migrations".to_owned(),
-                span: Span::call_site(),
-            });
+            return Ok(parsed);
         }
-        let lit: LitStr = input.parse()?;
-        let _: Option<syn::Token![,]> = input.parse()?;
-        if !input.is_empty() {
-            return Err(input.error("expected a single string literal: the migrations directory"));
+        let starts_with_option = input.peek(Ident) && input.peek2(Token![=]);
+        if !starts_with_option {
+            let lit: LitStr = input.parse()?;
+            parsed.dir = lit.value();
+            parsed.span = lit.span();
+            if input.is_empty() {
+                return Ok(parsed);
+            }
+            let _: Token![,] = input.parse()?;
         }
-        Ok(Input {
-            dir: lit.value(),
-            span: lit.span(),
-        })
+        while !input.is_empty() {
+            if !input.peek(Ident) {
+                return Err(input.error(
+                    "expected the migrations directory (a string literal) first, then `database = \"postgres\" | \"mysql\" | \"sqlite\"`, `lint_after = <version>` or `allow = [\"<rule>\", ...]`",
+                ));
+            }
+            let key: Ident = input.parse()?;
+            let _: Token![=] = input.parse()?;
+            match key.to_string().as_str() {
+                "database" => {
+                    let value: LitStr = input.parse()?;
+                    let database = value
+                        .value()
+                        .parse()
+                        .map_err(|e| syn::Error::new(value.span(), e))?;
+                    parsed.database = Some(database);
+                }
+                "lint_after" => {
+                    let value: LitInt = input.parse()?;
+                    parsed.lint_after = Some(value.base10_parse()?);
+                }
+                "allow" => {
+                    let list;
+                    syn::bracketed!(list in input);
+                    for name in list.parse_terminated(|p| p.parse::<LitStr>(), Token![,])? {
+                        let rule = name.value().parse().map_err(|e| {
+                            syn::Error::new(
+                                name.span(),
+                                format!("{e}: see migrate_core::lint::Rule"),
+                            )
+                        })?;
+                        parsed.allow.push(rule);
+                    }
+                }
+                other => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!(
+                        "unknown option `{other}`: expected `database`, `lint_after` or `allow`"
+                    ),
+                    ))
+                }
+            }
+            if !input.is_empty() {
+                let _: Token![,] = input.parse()?;
+            }
+        }
+        Ok(parsed)
     }
 }

@@ -5,6 +5,7 @@
 
 mod expand;
 mod input;
+mod lint;
 
 use proc_macro::TokenStream;
 

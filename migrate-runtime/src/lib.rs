@@ -96,3 +96,10 @@ pub use url::redact_url;
 /// `migrate_core::build::rerun_if_changed("migrations")` to `build.rs` (debug
 /// builds also warn at startup when they notice).
 pub use migrate_macros::embed_migrations;
+
+/// The lint `embed_migrations!` runs at compile time, as a library call
+/// (feature `lint`), e.g. for CI over a directory read with
+/// [`migrate_core::load_dir`]:
+/// `lint::lint(&lint::Script::of_migrations(&migrations), &options)`.
+#[cfg(feature = "lint")]
+pub use migrate_core::lint;

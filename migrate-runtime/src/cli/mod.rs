@@ -23,6 +23,7 @@
 //! failure (including `verify` finding drift), 2 usage error. Logs go to
 //! stderr, filtered by `RUST_LOG` or `log.level`.
 
+mod lint;
 mod new;
 mod output;
 
@@ -56,7 +57,14 @@ where
         return ExitCode::from(2);
     };
     let migrator = config.apply_to(migrations.migrator());
-    execute(&cli.global, &config, &migrator, &cli.command).await
+    execute(
+        &cli.global,
+        &config,
+        &migrator,
+        migrations.all(),
+        &cli.command,
+    )
+    .await
 }
 
 /// Entry point of the standalone `migrate` binary: reads the migrations
@@ -93,7 +101,7 @@ where
         Err(error) => return out.failure(&error.to_string()),
     };
     let migrator = config.migrator(&migrations);
-    execute(&cli.global, &config, &migrator, command).await
+    execute(&cli.global, &config, &migrator, &migrations, command).await
 }
 
 #[derive(Debug, Parser)]
@@ -182,6 +190,8 @@ enum Command {
     },
     /// Clear rows of failed migrations after fixing the schema by hand
     Repair,
+    /// Check the scripts with the compile-time lint's rules; exit 1 on errors
+    Lint(lint::LintArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -251,10 +261,11 @@ async fn execute(
     global: &GlobalArgs,
     config: &Config,
     migrator: &Migrator<'_>,
+    migrations: &[Migration],
     command: &Command,
 ) -> ExitCode {
     let out = Output::new(global.json);
-    match run_command(&out, config, migrator, command).await {
+    match run_command(&out, config, migrator, migrations, command).await {
         Ok(code) => code,
         Err(Failure::Usage(message)) => out.usage(&message),
         Err(Failure::Failed(error)) => out.failure(&error.to_string()),
@@ -265,6 +276,7 @@ async fn run_command(
     out: &Output,
     config: &Config,
     migrator: &Migrator<'_>,
+    migrations: &[Migration],
     command: &Command,
 ) -> Result<ExitCode, Failure> {
     let url = || {
@@ -287,6 +299,7 @@ async fn run_command(
             out.versions("stamped", &migrator.stamp(url()?, *version).await?)
         }
         Command::Repair => out.versions("cleared", &migrator.repair(url()?).await?),
+        Command::Lint(args) => lint::run(out.is_json(), config, migrations, args),
         Command::Sql {
             backend,
             from,

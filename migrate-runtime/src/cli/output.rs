@@ -36,6 +36,10 @@ impl Output {
         Output { json }
     }
 
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
     pub fn status(&self, status: &Status) -> ExitCode {
         if self.json {
             print_json(&json!({

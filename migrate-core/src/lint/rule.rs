@@ -1,0 +1,194 @@
+use std::fmt;
+
+use super::Database;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Risky: it may lock or rewrite a busy table, or break the running
+    /// version of the application during a rolling deploy.
+    Warning,
+    /// Certain to fail (or to break the migration's atomicity) when run.
+    Error,
+}
+
+impl Severity {
+    /// `"warning"` or `"error"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+macro_rules! rules {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident = $name:literal, $severity:ident, [$($db:ident),*], generic: $generic:literal,
+        why: $why:literal,
+        fix: $fix:literal;
+    )*) => {
+        /// A lint rule. Its [`name`](Rule::name) is stable: it is what
+        /// `-- migrate:allow <rule> <reason>` names.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[non_exhaustive]
+        pub enum Rule {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Rule {
+            /// Every rule, in documentation order.
+            pub const ALL: &'static [Rule] = &[$(Rule::$variant),*];
+
+            /// The stable kebab-case name.
+            pub fn name(self) -> &'static str {
+                match self { $(Rule::$variant => $name,)* }
+            }
+
+            /// How serious a finding of this rule is.
+            pub fn severity(self) -> Severity {
+                match self { $(Rule::$variant => Severity::$severity,)* }
+            }
+
+            /// The databases the rule applies to.
+            pub fn databases(self) -> &'static [Database] {
+                match self { $(Rule::$variant => &[$(Database::$db),*],)* }
+            }
+
+            /// Whether the rule also runs when no target database is known:
+            /// it holds wherever the statement exists and scripts run in a
+            /// transaction (`transaction-control` and `vacuum-in-transaction`
+            /// do not apply to MySQL, which runs every script outside a
+            /// transaction; pass the database to lint for MySQL).
+            pub fn generic(self) -> bool {
+                match self { $(Rule::$variant => $generic,)* }
+            }
+
+            /// Why the statement is a problem.
+            pub fn why(self) -> &'static str {
+                match self { $(Rule::$variant => $why,)* }
+            }
+
+            /// The safe way to do the same thing.
+            pub fn fix(self) -> &'static str {
+                match self { $(Rule::$variant => $fix,)* }
+            }
+        }
+    };
+}
+
+rules! {
+    /// `CREATE INDEX`, `DROP INDEX` or `REINDEX` with `CONCURRENTLY` in a
+    /// script that runs in a transaction.
+    ConcurrentlyInTransaction = "concurrently-in-transaction", Error, [Postgres], generic: false,
+        why: "PostgreSQL refuses to run it inside a transaction block, and the script runs in one",
+        fix: "put the statement alone in its own script that starts with `-- migrate:no-transaction`";
+    /// `VACUUM` in a script that runs in a transaction.
+    VacuumInTransaction = "vacuum-in-transaction", Error, [Postgres, Sqlite], generic: true,
+        why: "VACUUM cannot run inside a transaction, and the script runs in one",
+        fix: "put VACUUM in its own script that starts with `-- migrate:no-transaction`, or run it outside migrations";
+    /// `ALTER SYSTEM` in a script that runs in a transaction.
+    AlterSystemInTransaction = "alter-system-in-transaction", Error, [Postgres], generic: false,
+        why: "PostgreSQL refuses ALTER SYSTEM inside a transaction block, and the script runs in one",
+        fix: "put it in its own script that starts with `-- migrate:no-transaction`, or manage server settings outside migrations";
+    /// `BEGIN`, `COMMIT`, `ROLLBACK` (and their synonyms) in a script that
+    /// runs in a transaction.
+    TransactionControl = "transaction-control", Error, [Postgres, Sqlite], generic: true,
+        why: "the migrator already runs the script in a transaction (on PostgreSQL and SQLite; MySQL scripts run outside one): a nested BEGIN fails (SQLite), and a COMMIT or ROLLBACK ends the migrator's transaction, so the script and its history row no longer commit together",
+        fix: "remove the transaction statements (each migration is already atomic), or start the script with `-- migrate:no-transaction` if it manages its own transactions";
+    /// `ALTER TYPE ... ADD VALUE 'v'` followed by a use of `'v'` in the
+    /// same transaction.
+    EnumValueUsedInTransaction = "enum-value-used-in-transaction", Error, [Postgres], generic: false,
+        why: "a value added to an enum with ALTER TYPE ... ADD VALUE cannot be used until the transaction that added it commits (`unsafe use of new value`)",
+        fix: "add the value in one migration and use it in a later one, or start the script with `-- migrate:no-transaction`";
+    /// `CREATE INDEX` without `CONCURRENTLY` on a table that already exists.
+    IndexWithoutConcurrently = "index-without-concurrently", Warning, [Postgres], generic: false,
+        why: "CREATE INDEX blocks every write to the table until the index is built, which can take minutes on a big table",
+        fix: "CREATE INDEX CONCURRENTLY, alone in a script that starts with `-- migrate:no-transaction`";
+    /// `ADD COLUMN ... NOT NULL` without a `DEFAULT`.
+    NotNullWithoutDefault = "not-null-without-default", Warning, [Postgres, MySql, Sqlite], generic: true,
+        why: "adding a NOT NULL column without a default fails as soon as the table has a row (SQLite refuses it even on an empty table), and the running application's INSERTs do not set the new column",
+        fix: "add the column with a DEFAULT, or add it nullable, backfill it, then add the NOT NULL constraint";
+    /// `ADD FOREIGN KEY` or `ADD CHECK` without `NOT VALID` on an existing table.
+    ConstraintWithoutNotValid = "constraint-without-not-valid", Warning, [Postgres], generic: false,
+        why: "adding a foreign key or check constraint scans the whole table while holding a lock that blocks writes (a foreign key also locks the referenced table)",
+        fix: "ADD CONSTRAINT ... NOT VALID (instant), then ALTER TABLE ... VALIDATE CONSTRAINT ... in a later statement or migration, which does not block writes";
+    /// `ALTER COLUMN ... TYPE` (PostgreSQL) or `MODIFY`/`CHANGE COLUMN` (MySQL).
+    ColumnTypeChange = "column-type-change", Warning, [Postgres, MySql], generic: false,
+        why: "changing a column's type rewrites (PostgreSQL) or copies (MySQL) the whole table and its indexes while blocking writes, and the running application may not expect the new type",
+        fix: "add a new column of the new type, backfill it in batches, switch the application over, then drop the old column";
+    /// `ALTER COLUMN ... SET NOT NULL` on an existing table.
+    SetNotNull = "set-not-null", Warning, [Postgres], generic: false,
+        why: "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock that blocks reads and writes",
+        fix: "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c; then SET NOT NULL (PostgreSQL 12+ uses the valid check and skips the scan) and DROP CONSTRAINT c";
+    /// `RENAME COLUMN`.
+    RenameColumn = "rename-column", Warning, [Postgres, MySql, Sqlite], generic: true,
+        why: "during a rolling deploy the running version still uses the old column name and fails",
+        fix: "add the new column, write both, backfill, move readers, then drop the old column in a later release";
+    /// `RENAME TO` / `RENAME TABLE`.
+    RenameTable = "rename-table", Warning, [Postgres, MySql, Sqlite], generic: true,
+        why: "during a rolling deploy the running version still uses the old table name and fails",
+        fix: "create the new table (or a view with the old name), move readers and writers, then drop the old name in a later release";
+    /// `DROP COLUMN`.
+    DropColumn = "drop-column", Warning, [Postgres, MySql, Sqlite], generic: true,
+        why: "during a rolling deploy the running version still reads or writes the column and fails",
+        fix: "first release code that no longer uses the column, then drop it in a later migration";
+    /// `DROP TABLE`.
+    DropTable = "drop-table", Warning, [Postgres, MySql, Sqlite], generic: true,
+        why: "during a rolling deploy the running version still uses the table and fails, and the data is gone",
+        fix: "first release code that no longer uses the table, then drop it in a later migration";
+    /// `ADD COLUMN ... DEFAULT <volatile expression>`.
+    VolatileDefault = "volatile-default", Warning, [Postgres], generic: false,
+        why: "a volatile default (random(), clock_timestamp(), gen_random_uuid(), ...) must be computed per row, so PostgreSQL rewrites the whole table under an ACCESS EXCLUSIVE lock (constant and stable defaults such as now() are instant since PostgreSQL 11)",
+        fix: "add the column without a default (or with a constant one), backfill it in batches, then SET DEFAULT for new rows";
+    /// DDL on an existing table before any `SET lock_timeout` in the script.
+    MissingLockTimeout = "missing-lock-timeout", Warning, [Postgres], generic: false,
+        why: "DDL waits for its lock behind any long-running transaction, and every query on the table queues behind it: a stuck migration takes the application down",
+        fix: "start the script with `SET lock_timeout = '5s';` (or set it in the migrator's session setup and turn this rule off with `allow = [\"missing-lock-timeout\"]`), and retry on timeout";
+    /// MySQL `ALTER TABLE` operations that copy the whole table.
+    MysqlTableCopy = "mysql-table-copy", Warning, [MySql], generic: false,
+        why: "MySQL rebuilds the table with ALGORITHM=COPY for this operation (adding or dropping the primary key, converting the character set, or an explicit ALGORITHM=COPY), blocking writes for the duration",
+        fix: "use an online schema change tool (gh-ost, pt-online-schema-change) for big tables, or do it in a maintenance window";
+}
+
+impl Rule {
+    /// The rule with this name, if any.
+    pub fn from_name(name: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|rule| rule.name() == name)
+    }
+
+    /// Whether the rule runs for this target (`None`: unknown database, only
+    /// the [`generic`](Rule::generic) rules run).
+    pub fn applies_to(self, database: Option<Database>) -> bool {
+        match database {
+            Some(database) => self.databases().contains(&database),
+            None => self.generic(),
+        }
+    }
+}
+
+/// A rule name [`Rule::from_str`](std::str::FromStr) does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown lint rule `{0}`")]
+pub struct UnknownRule(pub String);
+
+impl std::str::FromStr for Rule {
+    type Err = UnknownRule;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Rule::from_name(name).ok_or_else(|| UnknownRule(name.to_owned()))
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -1,0 +1,3 @@
+CREATE TABLE metadata (
+            total_downloads        BIGINT NOT NULL
+        );

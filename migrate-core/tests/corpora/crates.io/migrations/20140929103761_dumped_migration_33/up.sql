@@ -1,0 +1,1 @@
+CREATE INDEX index_version_downloads_date ON version_downloads (date(date));

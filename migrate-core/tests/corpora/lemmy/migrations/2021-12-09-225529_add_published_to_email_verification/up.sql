@@ -1,0 +1,3 @@
+ALTER TABLE email_verification
+    ADD COLUMN published timestamp NOT NULL DEFAULT now();
+

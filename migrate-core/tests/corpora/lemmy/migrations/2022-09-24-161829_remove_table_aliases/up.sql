@@ -1,0 +1,3 @@
+-- Drop the alias views
+DROP VIEW person_alias_1, person_alias_2;
+

@@ -1,0 +1,3 @@
+ALTER TABLE local_site
+    DROP COLUMN federation_debug;
+

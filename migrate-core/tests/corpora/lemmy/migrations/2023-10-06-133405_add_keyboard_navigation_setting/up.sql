@@ -1,0 +1,3 @@
+ALTER TABLE local_user
+    ADD COLUMN enable_keyboard_navigation boolean DEFAULT FALSE NOT NULL;
+

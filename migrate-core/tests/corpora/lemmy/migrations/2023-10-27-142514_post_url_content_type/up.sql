@@ -1,0 +1,3 @@
+ALTER TABLE post
+    ADD COLUMN url_content_type text;
+

@@ -1,0 +1,3 @@
+ALTER TABLE post
+    ADD COLUMN alt_text text;
+

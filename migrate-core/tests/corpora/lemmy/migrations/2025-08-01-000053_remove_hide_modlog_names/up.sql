@@ -1,0 +1,3 @@
+ALTER TABLE local_site
+    DROP COLUMN hide_modlog_mod_names;
+

@@ -1,0 +1,3 @@
+ALTER TABLE modlog
+    ADD COLUMN child_count integer NOT NULL DEFAULT 0;
+

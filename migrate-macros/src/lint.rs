@@ -1,0 +1,53 @@
+//! The compile-time lint: errors become compile errors at the macro call,
+//! warnings become `#[deprecated]` uses, the one way a proc macro can make
+//! stable rustc print a warning.
+
+use migrate_core::lint::{lint, LintOptions, Script};
+use migrate_core::Migration;
+use proc_macro2::TokenStream;
+use quote::quote_spanned;
+
+use crate::input::Input;
+
+/// Lints `migrations` for the macro's target database. Returns the tokens
+/// that make rustc print each warning, or one compile error listing every
+/// lint error and malformed `-- migrate:allow`.
+pub fn check(input: &Input, migrations: &[Migration]) -> syn::Result<TokenStream> {
+    let mut options = LintOptions::default();
+    options.database = input.database;
+    options.after = input.lint_after;
+    options.allow = input.allow.clone();
+    let report = lint(&Script::of_migrations(migrations), &options);
+
+    let problems: Vec<String> = report
+        .bad_allows
+        .iter()
+        .map(ToString::to_string)
+        .chain(
+            report
+                .errors()
+                .map(|finding| format!("lint error: {finding}")),
+        )
+        .collect();
+    if !problems.is_empty() {
+        return Err(syn::Error::new(input.span, problems.join("\n")));
+    }
+
+    let span = input.span;
+    Ok(report
+        .warnings()
+        .map(|finding| {
+            let note = format!(
+                "migration lint: {finding} (to accept it, add `-- migrate:allow {} <reason>` on the line before the statement)",
+                finding.rule
+            );
+            quote_spanned! {span=>
+                const _: () = {
+                    #[deprecated(note = #note)]
+                    const MIGRATION_LINT_WARNING: () = ();
+                    MIGRATION_LINT_WARNING
+                };
+            }
+        })
+        .collect())
+}

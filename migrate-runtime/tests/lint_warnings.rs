@@ -1,0 +1,77 @@
+//! Lint warnings reach a user's plain `cargo build` on stable Rust: a tiny
+//! crate embedding `tests/lint-fixture/migrations` is built for real and its
+//! output must name the file, line, rule and safe pattern.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn cargo_build_shows_lint_warnings() {
+    let runtime = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    // The workspace's own target directory, so dependencies built for this
+    // test run are reused.
+    let target = tmp.parent().unwrap();
+    let project = tmp.join("lint-fixture");
+    std::fs::create_dir_all(project.join("src")).unwrap();
+    std::fs::write(
+        project.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"lint-fixture\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+             [dependencies]\nmigrate-runtime = {{ path = {:?} }}\n\n[workspace]\n",
+            runtime.display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::copy(
+        runtime.parent().unwrap().join("Cargo.lock"),
+        project.join("Cargo.lock"),
+    )
+    .unwrap();
+    let migrations = runtime.join("tests/lint-fixture/migrations");
+    std::fs::write(
+        project.join("src/main.rs"),
+        format!(
+            "static MIGRATIONS: migrate_runtime::Migrations =\n    \
+             migrate_runtime::embed_migrations!({:?}, database = \"postgres\", lint_after = 1);\n\n\
+             fn main() {{\n    println!(\"{{}}\", MIGRATIONS.all().len());\n}}\n",
+            migrations.display().to_string()
+        ),
+    )
+    .unwrap();
+
+    let output = Command::new(env!("CARGO"))
+        .args(["build", "--offline", "--quiet"])
+        .current_dir(&project)
+        .env("CARGO_TARGET_DIR", target)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "fixture build failed:\n{stderr}");
+
+    assert!(
+        stderr.contains(
+            "warning: use of deprecated constant `MIGRATIONS::_::MIGRATION_LINT_WARNING`: migration lint: \
+             `0002_index_users_email.sql` line 4: [index-without-concurrently] CREATE INDEX without CONCURRENTLY on existing table `users`"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("safe pattern: CREATE INDEX CONCURRENTLY, alone in a script that starts with `-- migrate:no-transaction`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("-- migrate:allow index-without-concurrently <reason>"),
+        "{stderr}"
+    );
+    // `lint_after = 1`: 0001 counts as applied, so `users` is an existing
+    // table; 0003's drop is allowed by its directive.
+    assert_eq!(
+        stderr.matches("MIGRATION_LINT_WARNING").count(),
+        1,
+        "{stderr}"
+    );
+}
