@@ -26,6 +26,8 @@ enum Held {
         owner: String,
         ttl: Duration,
         heartbeat: Option<Heartbeat>,
+        /// Where to release the lease from if the run is dropped or panics.
+        url: Option<String>,
     },
     /// The database's session lock.
     Session,
@@ -58,6 +60,7 @@ impl Lock {
                 owner: owner_id(),
                 ttl: options.lease_ttl(),
                 heartbeat: None,
+                url: url.map(str::to_owned),
             },
             LockStrategy::Session if table.dialect().try_lock(table.name()).is_some() => {
                 Held::Session
@@ -110,6 +113,7 @@ impl Lock {
                 owner,
                 ttl,
                 heartbeat,
+                ..
             },
             Some(url),
         ) = (&mut lock.held, url)
@@ -203,6 +207,7 @@ impl Lock {
             owner,
             ttl,
             heartbeat,
+            ..
         } = &self.held
         else {
             return Ok(());
@@ -261,12 +266,22 @@ impl Drop for Lock {
         if !self.armed {
             return;
         }
-        match &self.held {
-            Held::Lease { ttl, .. } => tracing::error!(
-                target: "migrate",
-                table = %self.table.name(),
-                "migration interrupted while holding the lease; other migrators proceed when it expires (within {ttl:?})"
-            ),
+        match &mut self.held {
+            Held::Lease {
+                owner,
+                ttl,
+                heartbeat,
+                url,
+            } => {
+                heartbeat.take();
+                let release = self.table.release_lease(owner);
+                let released = url.take().is_some_and(|url| release_later(url, release));
+                if released {
+                    tracing::error!(target: "migrate", table = %self.table.name(), "migration interrupted while holding the lease; releasing it from a new connection");
+                } else {
+                    tracing::error!(target: "migrate", table = %self.table.name(), "migration interrupted while holding the lease; other migrators proceed when it expires (within {ttl:?})");
+                }
+            }
             Held::Session | Held::PerStep => tracing::error!(
                 target: "migrate",
                 table = %self.table.name(),
@@ -274,6 +289,23 @@ impl Drop for Lock {
             ),
         }
     }
+}
+
+/// Releases a lease from a new connection, in the background: what a
+/// dropped or panicking run can still do. `false` without a runtime.
+fn release_later(url: String, release: String) -> bool {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return false;
+    };
+    runtime.spawn(async move {
+        let Ok(mut conn) = crate::backend::AnyConnection::open(&url, Duration::from_secs(5)).await
+        else {
+            return;
+        };
+        let _ = crate::backend::with_backend!(&mut conn, |c| c.execute(sql_str(release)).await);
+        conn.close().await;
+    });
+    true
 }
 
 /// Renews a lease from a connection of its own while the migrator's

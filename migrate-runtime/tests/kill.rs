@@ -38,13 +38,21 @@ fn kill_set(kind: BackendKind) -> Vec<Migration> {
     owned_migrations(&files)
 }
 
+/// A killed migrator's lease outlives it by at most this: short, so the
+/// next migrator in each trial proceeds quickly.
+const LEASE: Duration = Duration::from_secs(1);
+
+fn migrator(set: &[Migration]) -> Migrator<'_> {
+    Migrator::new(set).lease_ttl(LEASE)
+}
+
 /// Not a test: the body of each process that gets killed.
 #[tokio::test]
 #[ignore = "run by the kill tests in child processes"]
 async fn child_migrator() {
     let url = std::env::var(CHILD_ENV).expect("runs only as a child process");
     let kind = BackendKind::from_url(&url).unwrap();
-    Migrator::new(&kill_set(kind)).run(&url).await.unwrap();
+    migrator(&kill_set(kind)).run(&url).await.unwrap();
 }
 
 fn spawn_child(url: &str) -> std::process::Child {
@@ -152,10 +160,10 @@ async fn sigkill_at_random_points(kind: BackendKind) {
 
         if let [version] = failed[..] {
             dirty += 1;
-            let err = Migrator::new(&set).run(&db.url).await.unwrap_err();
+            let err = migrator(&set).run(&db.url).await.unwrap_err();
             assert!(matches!(err, Error::Dirty { .. }), "{context}: {err}");
             assert_eq!(
-                Migrator::new(&set).repair(&db.url).await.unwrap(),
+                migrator(&set).repair(&db.url).await.unwrap(),
                 [version],
                 "{context}"
             );
@@ -168,7 +176,7 @@ async fn sigkill_at_random_points(kind: BackendKind) {
                 "{context}: several failed rows {failed:?}"
             );
         }
-        let report = Migrator::new(&set).run(&db.url).await.unwrap();
+        let report = migrator(&set).run(&db.url).await.unwrap();
         assert_eq!(report.applied.len(), STEPS - succeeded, "{context}");
         assert_eq!(
             db.history().await.iter().filter(|r| r.3).count(),

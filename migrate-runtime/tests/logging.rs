@@ -215,7 +215,7 @@ async fn lock_is_released_when_the_run_panics(db: TestDb) {
         db.kind
     );
     assert!(
-        take_logs().contains("interrupted while holding the lock"),
+        take_logs().contains("migration interrupted while holding the"),
         "{}: the guard reports the abandoned lock",
         db.kind
     );

@@ -422,23 +422,6 @@ fn keyword_errors(words: &[String]) -> Option<Hit> {
             Rule::AlterSystemInTransaction,
             "ALTER SYSTEM in a transactional script",
         ),
-        "BEGIN" | "COMMIT" | "ABORT" => hit(
-            Rule::TransactionControl,
-            &format!("{} in a transactional script", word(0)),
-        ),
-        "START" if word(1) == "TRANSACTION" => hit(
-            Rule::TransactionControl,
-            "START TRANSACTION in a transactional script",
-        ),
-        "END" => hit(
-            Rule::TransactionControl,
-            "END (COMMIT) in a transactional script",
-        ),
-        // `ROLLBACK TO [SAVEPOINT] s` stays inside the transaction.
-        "ROLLBACK" if !words.iter().any(|w| w == "TO") => hit(
-            Rule::TransactionControl,
-            "ROLLBACK in a transactional script",
-        ),
         _ => None,
     }
 }

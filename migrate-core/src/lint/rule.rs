@@ -64,8 +64,7 @@ macro_rules! rules {
 
             /// Whether the rule also runs when no target database is known:
             /// it holds wherever the statement exists and scripts run in a
-            /// transaction (`transaction-control` and `vacuum-in-transaction`
-            /// do not apply to MySQL, which runs every script outside a
+            /// transaction (`vacuum-in-transaction` does not apply to MySQL, which runs every script outside a
             /// transaction; pass the database to lint for MySQL).
             pub fn generic(self) -> bool {
                 match self { $(Rule::$variant => $generic,)* }
@@ -98,11 +97,6 @@ rules! {
     AlterSystemInTransaction = "alter-system-in-transaction", Error, [Postgres], generic: false,
         why: "PostgreSQL refuses ALTER SYSTEM inside a transaction block, and the script runs in one",
         fix: "put it in its own script that starts with `-- migrate:no-transaction`, or manage server settings outside migrations";
-    /// `BEGIN`, `COMMIT`, `ROLLBACK` (and their synonyms) in a script that
-    /// runs in a transaction.
-    TransactionControl = "transaction-control", Error, [Postgres, Sqlite], generic: true,
-        why: "the migrator already runs the script in a transaction (on PostgreSQL and SQLite; MySQL scripts run outside one): a nested BEGIN fails (SQLite), and a COMMIT or ROLLBACK ends the migrator's transaction, so the script and its history row no longer commit together",
-        fix: "remove the transaction statements (each migration is already atomic), or start the script with `-- migrate:no-transaction` if it manages its own transactions";
     /// `ALTER TYPE ... ADD VALUE 'v'` followed by a use of `'v'` in the
     /// same transaction.
     EnumValueUsedInTransaction = "enum-value-used-in-transaction", Error, [Postgres], generic: false,

@@ -84,8 +84,13 @@ impl Dialect for PostgresDialect {
     }
 
     fn is_conflict(&self, error: &dyn DatabaseError) -> bool {
-        // unique_violation, serialization_failure, deadlock_detected
-        matches!(error.code().as_deref(), Some("23505" | "40001" | "40P01"))
+        // unique_violation, serialization_failure, deadlock_detected, and
+        // duplicate_table / duplicate_object from concurrent
+        // `CREATE TABLE IF NOT EXISTS` (both sessions pass the check).
+        matches!(
+            error.code().as_deref(),
+            Some("23505" | "40001" | "40P01" | "42P07" | "42710")
+        )
     }
 
     fn is_undefined_table(&self, error: &dyn DatabaseError) -> bool {

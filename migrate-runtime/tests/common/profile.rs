@@ -17,6 +17,8 @@ pub struct Profile {
     pub table_exists: fn(table: &str) -> String,
     /// Tables, columns and indexes as one string per row, comparable across
     /// two databases built the same way.
+    /// (The migrator's lease table, `migrate_history_lock`, is left out: it
+    /// is lock bookkeeping, which offline scripts do without.)
     pub schema_dump: &'static str,
     /// How many `migrate_history` rows were applied in the last minute (UTC).
     pub applied_last_minute: &'static str,
@@ -83,7 +85,7 @@ const TABLE: [Profile; 3] = [
         table_exists: |table| {
             format!("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}'")
         },
-        schema_dump: "SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name",
+        schema_dump: "SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND tbl_name <> 'migrate_history_lock' ORDER BY name",
         applied_last_minute: "SELECT count(*) FROM migrate_history WHERE applied_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 minute')",
         string_literal: standard_literal,
         concurrently: "",
@@ -115,8 +117,8 @@ const TABLE: [Profile; 3] = [
         table_exists: |table| {
             format!("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '{table}'")
         },
-        schema_dump: "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable FROM information_schema.columns WHERE table_schema = current_schema() \
-             UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1",
+        schema_dump: "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable FROM information_schema.columns WHERE table_schema = current_schema() AND table_name <> 'migrate_history_lock' \
+             UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename <> 'migrate_history_lock' ORDER BY 1",
         applied_last_minute: "SELECT count(*) FROM migrate_history WHERE applied_at > now() - interval '1 minute'",
         string_literal: standard_literal,
         concurrently: "CONCURRENTLY ",
@@ -145,8 +147,8 @@ const TABLE: [Profile; 3] = [
         table_exists: |table| {
             format!("SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{table}'")
         },
-        schema_dump: "SELECT CONCAT(table_name, '.', column_name, ' ', column_type, ' ', is_nullable) FROM information_schema.columns WHERE table_schema = DATABASE() \
-             UNION ALL SELECT CONCAT('index ', table_name, '.', index_name, ' ', column_name) FROM information_schema.statistics WHERE table_schema = DATABASE() ORDER BY 1",
+        schema_dump: "SELECT CONCAT(table_name, '.', column_name, ' ', column_type, ' ', is_nullable) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name <> 'migrate_history_lock' \
+             UNION ALL SELECT CONCAT('index ', table_name, '.', index_name, ' ', column_name) FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name <> 'migrate_history_lock' ORDER BY 1",
         applied_last_minute: "SELECT count(*) FROM migrate_history WHERE applied_at > UTC_TIMESTAMP() - INTERVAL 1 MINUTE",
         // Backslash escapes, and a quote written as \' (MySQL's own style).
         string_literal: |value| {

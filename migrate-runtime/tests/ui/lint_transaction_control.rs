@@ -1,3 +1,0 @@
-static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("ui-fixtures/lint_transaction_control");
-
-fn main() {}
