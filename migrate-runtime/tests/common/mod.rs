@@ -72,15 +72,7 @@ impl TestDb {
             }
             Location::Server(server) => {
                 let admin_url = server_url(server.url_env, test)?;
-                let (base, query) = match admin_url.split_once('?') {
-                    Some((base, query)) => (base.to_owned(), format!("?{query}")),
-                    None => (admin_url.clone(), String::new()),
-                };
-                let base = base
-                    .rsplit_once('/')
-                    .map(|(server, _db)| server.to_owned())
-                    .unwrap_or(base);
-                let url = format!("{base}/{name}{query}");
+                let url = url_with_database(&admin_url, &name);
                 admin_execute(kind, &admin_url, &format!("CREATE DATABASE {name}")).await;
                 Some(TestDb {
                     kind,
@@ -173,6 +165,27 @@ impl Drop for TestDb {
         .join()
         .unwrap();
     }
+}
+
+/// `url` naming database `name` instead of its own.
+pub fn url_with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let server = base.rsplit_once('/').map_or(base, |(server, _db)| server);
+    format!("{server}/{name}{query}")
+}
+
+/// The value of a rig's URL variable, or `None` after a loud `SKIPPED:`
+/// line (a failure when servers are required).
+pub fn rig_url(env: &str, test: &str) -> Option<String> {
+    server_url(env, test)
+}
+
+/// A name no other test database has.
+pub fn fresh_name() -> String {
+    unique_name()
 }
 
 fn server_url(env: &str, test: &str) -> Option<String> {
