@@ -1,0 +1,336 @@
+//! The lease's failure modes: a migrator in progress is waited for, never
+//! repaired away; a migrator paused past its lease cannot record anything;
+//! a dropped `run_on` over a pooled connection blocks nobody for longer than
+//! the lease; a hot standby is refused at once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{fresh_name, owned_migrations, profile, rig_url, url_with_database, Conn, TestDb};
+use migrate_runtime::{BackendKind, Error, Migration, Migrator};
+
+const CHILD_URL: &str = "MIGRATE_TEST_LEASE_CHILD_URL";
+
+/// One script outside a transaction that takes `seconds`, then leaves a mark.
+fn slow_untransacted(kind: BackendKind, seconds: f64) -> Vec<Migration> {
+    owned_migrations(&[(
+        "0001_slow.sql".to_owned(),
+        format!(
+            "-- migrate:no-transaction\n{}\nCREATE TABLE slow (id INTEGER);\n",
+            (profile(kind).pause)(seconds)
+        ),
+    )])
+}
+
+/// One transactional script that takes `seconds`.
+fn slow_transactional(kind: BackendKind, seconds: f64) -> Vec<Migration> {
+    owned_migrations(&[(
+        "0001_slow.sql".to_owned(),
+        format!(
+            "{}\nCREATE TABLE slow (id INTEGER);\n",
+            (profile(kind).pause)(seconds)
+        ),
+    )])
+}
+
+async fn wait_until(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let started = Instant::now();
+    while !done().await {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "waited for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn a_live_migrators_row_is_in_progress_not_failed(db: TestDb) {
+    let set = slow_untransacted(db.kind, 2.0);
+    let url = db.url.clone();
+    let first_set = set.clone();
+    let first = tokio::spawn(async move { Migrator::new(&first_set).run(&url).await });
+    wait_until("the claimed row", async || {
+        db.table_exists("migrate_history").await && db.history().await.iter().any(|r| !r.3)
+    })
+    .await;
+
+    // Another start waits for the live owner instead of calling it failed...
+    let err = Migrator::new(&set)
+        .lock_timeout(Duration::from_millis(300))
+        .run(&db.url)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::LockTimeout {
+                holder: Some(_),
+                ..
+            }
+        ),
+        "{}: {err}",
+        db.kind
+    );
+    assert!(err.to_string().contains("held by"), "{err}");
+    // ...and repair cannot clear its row.
+    let err = Migrator::new(&set)
+        .lock_timeout(Duration::from_millis(300))
+        .repair(&db.url)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::LockTimeout {
+                holder: Some(_),
+                ..
+            }
+        ),
+        "{}: {err}",
+        db.kind
+    );
+
+    assert_eq!(
+        first.await.unwrap().unwrap().applied.len(),
+        1,
+        "{}",
+        db.kind
+    );
+    assert_eq!(db.history().await.len(), 1);
+    assert!(db.history().await[0].3, "{}: settled by its owner", db.kind);
+}
+
+async fn a_dropped_run_on_over_a_pooled_connection_blocks_nobody(db: TestDb) {
+    let set = slow_transactional(db.kind, 1.5);
+    let migrator = Migrator::new(&set).lease_ttl(Duration::from_millis(800));
+    match db.kind {
+        BackendKind::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+            let mut conn = pool.acquire().await.unwrap();
+            let run = migrator.run_on(&mut *conn);
+            assert!(tokio::time::timeout(Duration::from_millis(300), run)
+                .await
+                .is_err());
+            drop(conn);
+            let mut again = pool.acquire().await.unwrap();
+            sqlx::query("SELECT 1").execute(&mut *again).await.unwrap();
+            drop(again);
+            pool.close().await;
+        }
+        BackendKind::Postgres => {
+            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+            let mut conn = pool.acquire().await.unwrap();
+            let run = migrator.run_on(&mut *conn);
+            assert!(tokio::time::timeout(Duration::from_millis(300), run)
+                .await
+                .is_err());
+            drop(conn);
+            // The next checkout: the abandoned transaction is rolled back and
+            // nothing of the migrator's is held on the session.
+            let mut again = pool.acquire().await.unwrap();
+            let advisory: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()",
+            )
+            .fetch_one(&mut *again)
+            .await
+            .unwrap();
+            assert_eq!(advisory, 0);
+            drop(again);
+            pool.close().await;
+        }
+        _ => {
+            let pool = sqlx::MySqlPool::connect(&db.url).await.unwrap();
+            let mut conn = pool.acquire().await.unwrap();
+            let run = migrator.run_on(&mut *conn);
+            assert!(tokio::time::timeout(Duration::from_millis(300), run)
+                .await
+                .is_err());
+            drop(conn);
+            let mut again = pool.acquire().await.unwrap();
+            let locks: i64 = sqlx::query_scalar("SELECT count(*) FROM performance_schema.metadata_locks WHERE object_type = 'USER LEVEL LOCK'")
+                .fetch_one(&mut *again)
+                .await
+                .unwrap_or(0);
+            assert_eq!(locks, 0);
+            drop(again);
+            pool.close().await;
+        }
+    }
+    // The lease the dropped run held expires; the next migrator proceeds.
+    let next = Migrator::new(&set)
+        .lock_timeout(Duration::from_secs(15))
+        .run(&db.url)
+        .await;
+    match db.kind {
+        // MySQL: the interrupted script ran outside a transaction and its
+        // row says so.
+        BackendKind::MySql => assert!(
+            matches!(next, Err(Error::Dirty { version: 1, .. })),
+            "{next:?}"
+        ),
+        _ => assert_eq!(next.unwrap().applied.len(), 1, "{}", db.kind),
+    }
+}
+
+on_every_backend!(
+    a_live_migrators_row_is_in_progress_not_failed,
+    a_dropped_run_on_over_a_pooled_connection_blocks_nobody,
+);
+
+/// Not a test: a migrator the parent pauses.
+#[tokio::test]
+#[ignore = "run by the pause test in a child process"]
+async fn child_migrator() {
+    let url = std::env::var(CHILD_URL).expect("runs only as a child process");
+    let kind = BackendKind::from_url(&url).unwrap();
+    let set = slow_transactional(kind, 2.0);
+    match Migrator::new(&set)
+        .lease_ttl(Duration::from_millis(900))
+        .run(&url)
+        .await
+    {
+        Ok(report) => println!("\nAPPLIED {}", report.applied.len()),
+        Err(error) => println!("\nERROR {error}"),
+    }
+}
+
+/// SIGSTOP the lease holder in the middle of its script, past its lease:
+/// another migrator takes over, and the resumed one records nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_holder_cannot_record_after_its_lease_expired() {
+    for kind in [BackendKind::Postgres, BackendKind::MySql] {
+        let Some(db) = TestDb::create(kind, &format!("{kind}::paused_holder")).await else {
+            continue;
+        };
+        let child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--ignored",
+                "--exact",
+                "child_migrator",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_URL, &db.url)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let sleeping = match kind {
+            BackendKind::Postgres => "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep%' AND state = 'active'",
+            _ => "SELECT count(*) FROM information_schema.processlist WHERE db = DATABASE() AND info LIKE 'DO SLEEP%'",
+        };
+        wait_until("the script to start", async || {
+            db.scalar(sleeping).await > 0
+        })
+        .await;
+        let pid = child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-STOP", &pid])
+            .status()
+            .unwrap()
+            .success());
+        // Past the paused migrator's lease (its heartbeat is paused too).
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let set = slow_transactional(kind, 2.0);
+        let url = db.url.clone();
+        let second = tokio::spawn(async move {
+            Migrator::new(&set)
+                .lock_timeout(Duration::from_secs(30))
+                .run(&url)
+                .await
+        });
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(Command::new("kill")
+            .args(["-CONT", &pid])
+            .status()
+            .unwrap()
+            .success());
+        let output = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            stdout.contains("lost the migration lease"),
+            "{kind}: the resumed migrator stops: {stdout}"
+        );
+        let second = second.await.unwrap();
+        let history = db.history().await;
+        if kind.transactional_ddl() {
+            // Its transaction rolled back; the other migrator applied it once.
+            assert_eq!(second.unwrap().applied.len(), 1, "{kind}");
+            assert_eq!(history.len(), 1, "{kind}");
+            assert!(history[0].3, "{kind}");
+        } else {
+            // Its script ran outside a transaction: the row it claimed stays
+            // failed (it could not mark it done), and the other migrator,
+            // finding it after the lease expired, reports it.
+            assert!(
+                matches!(second, Err(Error::Dirty { version: 1, .. })),
+                "{second:?}"
+            );
+            assert_eq!(history.len(), 1, "{kind}");
+            assert!(!history[0].3, "{kind}: never marked successful");
+        }
+    }
+}
+
+/// A hot standby: the up-to-date check works there (one SELECT); a pending
+/// migration is refused at once, naming the primary.
+#[tokio::test]
+async fn a_standby_checks_but_refuses_to_migrate() {
+    let (Some(primary), Some(standby)) = (
+        rig_url("MIGRATE_TEST_PG_PRIMARY_URL", "standby"),
+        rig_url("MIGRATE_TEST_PG_STANDBY_URL", "standby"),
+    ) else {
+        return;
+    };
+    let name = fresh_name();
+    let mut admin = Conn::open(&primary).await;
+    admin.execute(&format!("CREATE DATABASE {name}")).await;
+    let (primary_db, standby_db) = (
+        url_with_database(&primary, &name),
+        url_with_database(&standby, &name),
+    );
+    let applied = owned_migrations(&[(
+        "0001_users.sql".to_owned(),
+        "CREATE TABLE users (id INTEGER);".to_owned(),
+    )]);
+    Migrator::new(&applied).run(&primary_db).await.unwrap();
+    let lsn = admin
+        .strings("SELECT pg_current_wal_lsn()::text")
+        .await
+        .remove(0);
+    let mut replica = Conn::open(&url_with_database(&standby, "postgres")).await;
+    wait_until("replay on the standby", async || {
+        replica
+            .scalar(&format!(
+                "SELECT (pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn)::int"
+            ))
+            .await
+            == 1
+    })
+    .await;
+    replica.close().await;
+
+    let report = Migrator::new(&applied).run(&standby_db).await.unwrap();
+    assert!(report.is_up_to_date());
+
+    let mut pending = applied.clone();
+    pending.extend(owned_migrations(&[(
+        "0002_posts.sql".to_owned(),
+        "CREATE TABLE posts (id INTEGER);".to_owned(),
+    )]));
+    let err = Migrator::new(&pending).run(&standby_db).await.unwrap_err();
+    assert!(matches!(err, Error::ReadOnly { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("run migrations against the primary"),
+        "{err}"
+    );
+
+    admin
+        .execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await;
+    admin.close().await;
+}
