@@ -87,6 +87,11 @@ impl HistoryTable {
         self.kind.dialect()
     }
 
+    /// The name as quoted for SQL (qualified once pinned).
+    pub fn quoted(&self) -> &str {
+        &self.quoted
+    }
+
     /// The configured name, for messages and the lock key.
     pub fn name(&self) -> &str {
         &self.name

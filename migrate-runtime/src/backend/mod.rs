@@ -160,9 +160,12 @@ pub(crate) trait Dialect: Sync {
     /// error, as an online run does.
     fn offline_preamble(&self) -> &'static str;
 
-    /// The schema unqualified names resolve to, where that can differ from
-    /// the database (PostgreSQL's `search_path`).
-    fn current_schema(&self) -> Option<&'static str> {
+    /// A query for the schema the version table `table` (quoted,
+    /// unqualified) lives in: where the name resolves now if the table
+    /// exists, else where it would be created. `None` where the database
+    /// is the schema.
+    fn history_schema(&self, table: &str) -> Option<String> {
+        let _ = table;
         None
     }
 

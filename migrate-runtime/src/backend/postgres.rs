@@ -56,8 +56,13 @@ impl Dialect for PostgresDialect {
         "\\set ON_ERROR_STOP on\n"
     }
 
-    fn current_schema(&self) -> Option<&'static str> {
-        Some("SELECT current_schema()")
+    /// The schema of the table `search_path` finds, the one the startup
+    /// check read, so both paths address the same table even when a schema
+    /// earlier in `search_path` appeared after it was created.
+    fn history_schema(&self, table: &str) -> Option<String> {
+        Some(format!(
+            "SELECT COALESCE((SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass('{table}')), current_schema())"
+        ))
     }
 
     fn database_name(&self) -> &'static str {

@@ -22,10 +22,10 @@ pub(crate) struct Session<'c, 'm, B: Backend> {
 }
 
 impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
-    /// Refuses a read-only server at once, takes the lock, then pins the
-    /// version table: a script may change `search_path` (a `pg_dump`
-    /// baseline sets it empty), and the history writes must still reach the
-    /// same table. `url`, when the migrator opened the connection itself,
+    /// Refuses a read-only server at once, pins the version table to the
+    /// schema it was found in (or is created in), then takes the lock: a
+    /// script may change `search_path` (a `pg_dump` baseline sets it
+    /// empty), and the history writes must still reach the same table. `url`, when the migrator opened the connection itself,
     /// lets a lease be renewed from a second connection.
     pub async fn open(
         migrator: &'c Migrator<'m>,
@@ -44,28 +44,22 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
                 });
             }
         }
-        let lock = Lock::acquire(conn, &table, &migrator.options, url).await?;
-        let pinned = match table.dialect().current_schema() {
-            Some(sql) => match conn.fetch_text(sql_str(sql.to_owned())).await {
-                Ok(Some(schema)) => table.in_schema(&schema),
-                Ok(None) => Ok(table),
-                Err(source) => Err(table.error(source)),
+        // Pinned before the lock, so the lease table is named exactly too.
+        let table = match table.dialect().history_schema(table.quoted()) {
+            Some(sql) => match conn.fetch_text(sql_str(sql)).await {
+                Ok(Some(schema)) => table.in_schema(&schema)?,
+                Ok(None) => table,
+                Err(source) => return Err(table.error(source)),
             },
-            None => Ok(table),
+            None => table,
         };
-        match pinned {
-            Ok(table) => Ok(Session {
-                conn,
-                migrator,
-                table,
-                lock,
-            }),
-            Err(error) => {
-                // The pinning error is the one to report.
-                let _ = lock.release(conn).await;
-                Err(error)
-            }
-        }
+        let lock = Lock::acquire(conn, &table, &migrator.options, url).await?;
+        Ok(Session {
+            conn,
+            migrator,
+            table,
+            lock,
+        })
     }
 
     /// Releases the lock, whether the work under it (`result`) succeeded or
