@@ -15,5 +15,5 @@ export MIGRATE_TEST_REQUIRE_SERVERS=1 MIGRATE_TEST_TOPOLOGY_ROUNDS="$rounds"
 for lock in lease session; do
     echo "== lock strategy: $lock, $rounds rounds"
     MIGRATE_TEST_TOPOLOGY_LOCK="$lock" cargo test -q -p migrate-runtime --all-features --test topology 2>&1 \
-        | grep '^TOPOLOGY'
+        | grep -E '^TOPOLOGY|panicked|^thread'
 done

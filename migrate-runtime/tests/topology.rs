@@ -190,7 +190,7 @@ async fn trial(setup: Setup) {
             (Some(admin), BackendKind::Postgres) => {
                 let mut admin = Conn::open(admin).await;
                 let held = admin
-                    .scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+                    .scalar(&format!("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = '{database}')"))
                     .await;
                 admin.close().await;
                 held
