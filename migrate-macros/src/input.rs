@@ -4,8 +4,8 @@ use syn::{Ident, LitInt, LitStr, Token};
 
 /// `embed_migrations!()`, `embed_migrations!("path/relative/to/Cargo.toml")`,
 /// optionally followed (or, without a path, started) by lint options:
-/// `database = "postgres"`, `lint_after = <version>` and
-/// `allow = ["<rule>", ...]`.
+/// `database = "postgres"`, `lint_after = <version>`,
+/// `allow = ["<rule>", ...]` and `deny_warnings = true`.
 pub struct Input {
     pub dir: String,
     pub span: Span,
@@ -15,6 +15,8 @@ pub struct Input {
     pub lint_after: Option<i64>,
     /// Lint rules turned off for every script.
     pub allow: Vec<migrate_core::lint::Rule>,
+    /// `deny_warnings = true`: lint warnings are compile errors too.
+    pub deny_warnings: bool,
 }
 
 impl Parse for Input {
@@ -25,6 +27,7 @@ impl Parse for Input {
             database: None,
             lint_after: None,
             allow: Vec::new(),
+            deny_warnings: false,
         };
         if input.is_empty() {
             return Ok(parsed);
@@ -42,7 +45,7 @@ impl Parse for Input {
         while !input.is_empty() {
             if !input.peek(Ident) {
                 return Err(input.error(
-                    "expected the migrations directory (a string literal) first, then `database = \"postgres\" | \"mysql\" | \"sqlite\"`, `lint_after = <version>` or `allow = [\"<rule>\", ...]`",
+                    "expected the migrations directory (a string literal) first, then `database = \"postgres\" | \"mysql\" | \"sqlite\"`, `lint_after = <version>`, `allow = [\"<rule>\", ...]` or `deny_warnings = true`",
                 ));
             }
             let key: Ident = input.parse()?;
@@ -73,11 +76,15 @@ impl Parse for Input {
                         parsed.allow.push(rule);
                     }
                 }
+                "deny_warnings" => {
+                    let value: syn::LitBool = input.parse()?;
+                    parsed.deny_warnings = value.value;
+                }
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
                         format!(
-                        "unknown option `{other}`: expected `database`, `lint_after` or `allow`"
+                        "unknown option `{other}`: expected `database`, `lint_after`, `allow` or `deny_warnings`"
                     ),
                     ))
                 }

@@ -11,7 +11,8 @@ use crate::input::Input;
 
 /// Lints `migrations` for the macro's target database. Returns the tokens
 /// that make rustc print each warning, or one compile error listing every
-/// lint error and malformed `-- migrate:allow`.
+/// lint error and malformed `-- migrate:allow` (and, with `deny_warnings`,
+/// every warning).
 pub fn check(input: &Input, migrations: &[Migration]) -> syn::Result<TokenStream> {
     let mut options = LintOptions::default();
     options.database = input.database;
@@ -27,6 +28,12 @@ pub fn check(input: &Input, migrations: &[Migration]) -> syn::Result<TokenStream
             report
                 .errors()
                 .map(|finding| format!("lint error: {finding}")),
+        )
+        .chain(
+            report
+                .warnings()
+                .filter(|_| input.deny_warnings)
+                .map(|finding| format!("lint warning (deny_warnings = true): {finding}")),
         )
         .collect();
     if !problems.is_empty() {

@@ -11,6 +11,8 @@
 //! dir = "migrations"              # used only by the `migrate` command
 //! transaction = "per-migration"   # single | none
 //! lock_timeout = "30s"            # 500ms, 30s, 2m, 1h
+//! lock = "lease"                  # session
+//! lease_ttl = "30s"
 //! on_divergent = "error"          # warn | ignore
 //! on_missing = "error"            # warn | ignore
 //! on_out_of_order = "error"       # warn | ignore

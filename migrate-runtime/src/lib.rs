@@ -42,7 +42,10 @@
 //!   commit together), or [`TransactionMode::Single`] / [`TransactionMode::None`];
 //!   `-- migrate:no-transaction` in a file's leading comments opts one script out.
 //! - **Concurrency**: replicas starting at once apply each migration exactly
-//!   once (on SQLite through `BEGIN IMMEDIATE` and the busy timeout).
+//!   once, through a lease row that holds behind pgbouncer's transaction
+//!   pooling, across Galera nodes and on shared SQLite files; every history
+//!   write is fenced by it, and read-only standbys are refused at once
+//!   ([`LockStrategy`]).
 //! - **Logs** as `tracing` events with target `migrate`; no subscriber is installed.
 //!
 //! Use [`Migrations::migrator`] for options and [`Migrator::run_on`] to

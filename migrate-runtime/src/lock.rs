@@ -140,15 +140,18 @@ impl Lock {
                 })
             }
             Held::Lease { owner, ttl, .. } => {
-                let take = sql_str(self.table.take_lease(owner, *ttl));
-                let taken = match conn.execute(take).await {
-                    Ok(rows) => rows,
+                let take = self.table.take_lease(owner, *ttl);
+                let taken = match conn.execute(sql_str(take.clone())).await {
                     Err(error) if self.is_undefined_table(&error) => {
                         // Only now: DDL on an existing table is not free on
                         // every server (Galera replicates it cluster-wide).
                         self.create_lease_table(conn).await?;
-                        return Ok(Attempt::Busy(None));
+                        conn.execute(sql_str(take)).await
                     }
+                    other => other,
+                };
+                let taken = match taken {
+                    Ok(rows) => rows,
                     Err(error) if self.is_conflict(&error) => return Ok(Attempt::Busy(None)),
                     Err(error) => return Err(lock_error(error)),
                 };

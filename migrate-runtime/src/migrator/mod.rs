@@ -152,10 +152,16 @@ impl<'m> Migrator<'m> {
     /// When everything is applied this costs one SELECT, which returns a
     /// single row: no lock, no CREATE, no write.
     ///
-    /// The PostgreSQL and MySQL migration lock is a session lock on `conn`,
-    /// released before this returns, on success and on error. If the future
-    /// is dropped mid-run (or panics), the server releases the lock only when
-    /// `conn` is closed, so close it rather than return it to a pool.
+    /// With work to do it takes the migration lock (by default a lease row,
+    /// see [`LockStrategy`]), released before this returns, on success and
+    /// on error. If the future is dropped mid-run (or panics), the lease
+    /// expires after [`lease_ttl`](Self::lease_ttl) and other migrators
+    /// proceed; `conn` can go back to its pool (sqlx rolls back the
+    /// abandoned transaction on its next use). With [`run`](Self::run), which
+    /// opens its own connections, the lease is also renewed from a second
+    /// connection while a long script runs, and released at once from a new
+    /// one when the run is dropped; over `conn` alone it is renewed before
+    /// each step, so raise `lease_ttl` above your longest single script.
     pub async fn run_on<B: Backend>(&self, conn: &mut B) -> Result<Report, Error> {
         self.apply(conn, None).await
     }
@@ -267,7 +273,7 @@ impl<'m> Migrator<'m> {
 
     /// [`repair`](Self::repair) over a connection the caller owns. Takes the
     /// migration lock, so it never clears the row of a migration in progress
-    /// elsewhere (on PostgreSQL and MySQL).
+    /// elsewhere: while its owner's lease lives, this times out naming it.
     pub async fn repair_on<B: Backend>(&self, conn: &mut B) -> Result<Vec<i64>, Error> {
         self.repair_with(conn, None).await
     }
