@@ -152,7 +152,11 @@ impl Lock {
                 };
                 let taken = match taken {
                     Ok(rows) => rows,
-                    Err(error) if self.is_conflict(&error) => return Ok(Attempt::Busy(None)),
+                    // Another session holds the write lock, or is creating
+                    // the table (SQLite: busy): try again.
+                    Err(error) if self.is_conflict(&error) || self.is_undefined_table(&error) => {
+                        return Ok(Attempt::Busy(None))
+                    }
                     Err(error) => return Err(lock_error(error)),
                 };
                 if taken == 1 {
