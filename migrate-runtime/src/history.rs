@@ -47,14 +47,23 @@ impl HistoryTable {
             });
         }
         let quote = kind.dialect().identifier_quote();
-        let quoted: Vec<String> = parts.iter().map(|p| format!("{quote}{p}{quote}")).collect();
-        let quoted = quoted.join(".");
-        let lock_quoted = format!("{}_lock{quote}", &quoted[..quoted.len() - 1]);
+        let quote_all = |parts: &[&str]| -> String {
+            let quoted: Vec<String> = parts.iter().map(|p| format!("{quote}{p}{quote}")).collect();
+            quoted.join(".")
+        };
+        let Some((last, schema)) = parts.split_last() else {
+            return Err(Error::InvalidTableName {
+                table: table.to_owned(),
+            });
+        };
+        let lock_name = format!("{last}_lock");
+        let mut lock_parts = schema.to_vec();
+        lock_parts.push(&lock_name);
         Ok(HistoryTable {
             kind,
             name: table.to_owned(),
-            quoted,
-            lock_quoted,
+            quoted: quote_all(&parts),
+            lock_quoted: quote_all(&lock_parts),
         })
     }
 
@@ -217,7 +226,7 @@ impl HistoryTable {
         )
     }
 
-    /// The live lease's owner and the seconds it has left, as text, or NULL.
+    /// The live lease's owner, or NULL when no lease is live.
     pub fn lease_holder(&self) -> String {
         let dialect = self.dialect();
         format!(

@@ -29,8 +29,8 @@ enum Held {
         /// Where to release the lease from if the run is dropped or panics.
         url: Option<String>,
     },
-    /// The database's session lock.
-    Session,
+    /// The database's session lock, taken by this query.
+    Session { try_lock: String },
     /// Nothing held: each step takes the database's write lock (SQLite with
     /// [`LockStrategy::Session`]).
     PerStep,
@@ -55,17 +55,15 @@ impl Lock {
         options: &Options,
         url: Option<&str>,
     ) -> Result<Lock, Error> {
-        let held = match options.lock() {
-            LockStrategy::Lease => Held::Lease {
+        let held = match mechanism(options, table) {
+            Mechanism::Lease => Held::Lease {
                 owner: owner_id(),
                 ttl: options.lease_ttl(),
                 heartbeat: None,
                 url: url.map(str::to_owned),
             },
-            LockStrategy::Session if table.dialect().try_lock(table.name()).is_some() => {
-                Held::Session
-            }
-            LockStrategy::Session => Held::PerStep,
+            Mechanism::Session(try_lock) => Held::Session { try_lock },
+            Mechanism::PerStep => Held::PerStep,
         };
         let mut lock = Lock {
             table: table.clone(),
@@ -127,12 +125,11 @@ impl Lock {
         let lock_error = |source| Error::Lock { source };
         match &self.held {
             Held::PerStep => Ok(Attempt::Taken),
-            Held::Session => {
-                let sql = self.table.dialect().try_lock(self.table.name());
-                let taken = match sql {
-                    Some(sql) => conn.fetch_integer(sql_str(sql)).await.map_err(lock_error)?,
-                    None => 1,
-                };
+            Held::Session { try_lock } => {
+                let taken = conn
+                    .fetch_integer(sql_str(try_lock.clone()))
+                    .await
+                    .map_err(lock_error)?;
                 Ok(if taken == 1 {
                     Attempt::Taken
                 } else {
@@ -198,9 +195,9 @@ impl Lock {
         matches!(error, sqlx::Error::Database(e) if self.table.dialect().is_undefined_table(e.as_ref()))
     }
 
-    /// Whether holding this lock keeps every other migrator out. Without it
-    /// (SQLite's per-step write lock), untransacted steps check and claim
-    /// their row in one transaction.
+    /// Whether holding this lock keeps every other migrator out (see
+    /// [`excludes_others`]). Without it (SQLite's per-step write lock),
+    /// untransacted steps check and claim their row in one transaction.
     pub fn excludes_others(&self) -> bool {
         !matches!(self.held, Held::PerStep)
     }
@@ -238,7 +235,7 @@ impl Lock {
     pub fn fence(&self) -> Option<String> {
         match &self.held {
             Held::Lease { owner, .. } => Some(self.table.while_lease_held(owner)),
-            Held::Session | Held::PerStep => None,
+            Held::Session { .. } | Held::PerStep => None,
         }
     }
 
@@ -254,7 +251,7 @@ impl Lock {
                 heartbeat.take();
                 Some(self.table.release_lease(owner))
             }
-            Held::Session => self.table.dialect().unlock(self.table.name()),
+            Held::Session { .. } => self.table.dialect().unlock(self.table.name()),
             Held::PerStep => None,
         };
         match sql {
@@ -289,7 +286,7 @@ impl Drop for Lock {
                     tracing::error!(target: "migrate", table = %self.table.name(), "migration interrupted while holding the lease; other migrators proceed when it expires (within {ttl:?})");
                 }
             }
-            Held::Session | Held::PerStep => tracing::error!(
+            Held::Session { .. } | Held::PerStep => tracing::error!(
                 target: "migrate",
                 table = %self.table.name(),
                 "migration interrupted while holding the lock; the lock is released when its connection closes"
@@ -377,10 +374,29 @@ fn owner_id() -> String {
     format!("{host}:{}:{nonce:08x}", std::process::id())
 }
 
+/// What a lock strategy amounts to on one database.
+enum Mechanism {
+    Lease,
+    /// The session lock, taken by this query.
+    Session(String),
+    /// No session lock exists (SQLite): each step takes the write lock.
+    PerStep,
+}
+
+fn mechanism(options: &Options, table: &HistoryTable) -> Mechanism {
+    match options.lock() {
+        LockStrategy::Lease => Mechanism::Lease,
+        LockStrategy::Session => match table.dialect().try_lock(table.name()) {
+            Some(try_lock) => Mechanism::Session(try_lock),
+            None => Mechanism::PerStep,
+        },
+    }
+}
+
 /// Whether a run under `options` on this database keeps other migrators
 /// out for its whole length (so a failed row may be one in progress).
 pub(crate) fn excludes_others(options: &Options, table: &HistoryTable) -> bool {
-    options.lock() == LockStrategy::Lease || table.dialect().try_lock(table.name()).is_some()
+    !matches!(mechanism(options, table), Mechanism::PerStep)
 }
 
 /// The lock-timeout error, naming the database and, where known, the

@@ -38,27 +38,25 @@ pub(crate) fn classify(migrations: &[Migration], mut history: Vec<HistoryRow>) -
     loop {
         let next_row = rows.peek().map(|row| row.version);
         let next_migration = embedded.peek().map(|m| m.version);
-        let (migration, row) = match (next_migration, next_row) {
+        let (version, migration, row) = match (next_migration, next_row) {
             (None, None) => break,
-            (Some(m), Some(r)) if m == r => (embedded.next(), rows.next()),
-            (Some(m), r) if r.is_none_or(|r| m < r) => (embedded.next(), None),
-            _ => (None, rows.next()),
+            (None, Some(r)) => (r, None, rows.next()),
+            (Some(m), Some(r)) if r < m => (r, None, rows.next()),
+            (Some(m), Some(r)) if r == m => (m, embedded.next(), rows.next()),
+            (Some(m), _) => (m, embedded.next(), None),
         };
-        let state = match (&migration, &row) {
+        let state = match (migration, &row) {
             (_, Some(row)) if !row.success => MigrationState::Failed,
+            (None, _) => MigrationState::Missing,
             (Some(m), Some(row)) if !m.checksum.matches_hex(&row.checksum) => {
                 MigrationState::Divergent
             }
             (Some(_), Some(_)) => MigrationState::Applied,
-            (None, Some(_)) => MigrationState::Missing,
             (Some(m), None) if newest_recorded.is_some_and(|newest| m.version < newest) => {
                 MigrationState::OutOfOrder
             }
             (Some(_), None) => MigrationState::Pending,
-            (None, None) => break,
         };
-        let version =
-            migration.map_or_else(|| row.as_ref().map_or(0, |r| r.version), |m| m.version);
         entries.push(Entry {
             version,
             migration,

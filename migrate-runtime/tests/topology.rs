@@ -20,7 +20,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{fresh_name, owned_migrations, rig_url, url_with_database, Conn};
+use common::{owned_migrations, server_url, unique_name, url_with_database, Conn};
 use migrate_runtime::{BackendKind, LockStrategy, Migration, Migrator};
 
 const PROCESSES: usize = 10;
@@ -237,7 +237,7 @@ async fn trial(setup: Setup) {
 }
 
 async fn create_database(setup: &Setup) -> (String, Option<tempfile::TempDir>) {
-    let name = fresh_name();
+    let name = unique_name();
     let Some(admin) = &setup.admin else {
         return (name, Some(tempfile::tempdir().unwrap()));
     };
@@ -291,8 +291,8 @@ fn setup_from(
     admin_env: &str,
     nodes_env: &str,
 ) -> Option<Setup> {
-    let admin = rig_url(admin_env, name)?;
-    let nodes = rig_url(nodes_env, name)?
+    let admin = server_url(admin_env, name)?;
+    let nodes = server_url(nodes_env, name)?
         .split(',')
         .map(str::to_owned)
         .collect();
@@ -359,7 +359,7 @@ async fn mariadb_direct() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn galera_processes_spread_over_three_nodes() {
-    let Some(nodes) = rig_url("MIGRATE_TEST_GALERA_URLS", "galera") else {
+    let Some(nodes) = server_url("MIGRATE_TEST_GALERA_URLS", "galera") else {
         return;
     };
     let nodes: Vec<String> = nodes.split(',').map(str::to_owned).collect();

@@ -175,8 +175,8 @@ impl<'m> Migrator<'m> {
         let mut warned = Warned::default();
         // A row still marked failed may belong to a migrator running right
         // now; only under the lock can it be told apart from a dead one.
-        let maybe_in_progress = lock::excludes_others(&self.options, &table)
-            && entries.iter().any(|e| e.state == MigrationState::Failed);
+        let maybe_in_progress = entries.iter().any(|e| e.state == MigrationState::Failed)
+            && lock::excludes_others(&self.options, &table);
         if !maybe_in_progress {
             let plan = plan::plan_up(&entries, &self.options, self.target)?;
             if plan.migrations.is_empty() {

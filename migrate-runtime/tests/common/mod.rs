@@ -177,18 +177,9 @@ pub fn url_with_database(url: &str, name: &str) -> String {
     format!("{server}/{name}{query}")
 }
 
-/// The value of a rig's URL variable, or `None` after a loud `SKIPPED:`
-/// line (a failure when servers are required).
-pub fn rig_url(env: &str, test: &str) -> Option<String> {
-    server_url(env, test)
-}
-
-/// A name no other test database has.
-pub fn fresh_name() -> String {
-    unique_name()
-}
-
-fn server_url(env: &str, test: &str) -> Option<String> {
+/// The value of a server's or rig's URL variable, or `None` after a loud
+/// `SKIPPED:` line (a failure when servers are required).
+pub fn server_url(env: &str, test: &str) -> Option<String> {
     match std::env::var(env) {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1") => {
@@ -205,7 +196,8 @@ fn server_url(env: &str, test: &str) -> Option<String> {
     }
 }
 
-fn unique_name() -> String {
+/// A name no other test database has.
+pub fn unique_name() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
