@@ -7,7 +7,63 @@ use std::time::Duration;
 use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
 
 use crate::backend::{Backend, Dialect, HistoryShape};
+use crate::program::Direction;
 use crate::{BackendKind, Error, HistoryRow, Migration};
+
+/// What a row claimed for a script running outside a transaction holds in
+/// `duration_ms` (meaningless until the script is settled): a negative mark
+/// unique to the claim, so its settle touches that row and no other (a row
+/// repaired away and claimed again by another migrator has another mark),
+/// and whose parity says which way the script ran, so `repair` knows what
+/// its failure calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ClaimMark(i64);
+
+impl From<ClaimMark> for i64 {
+    fn from(mark: ClaimMark) -> i64 {
+        mark.0
+    }
+}
+
+impl ClaimMark {
+    /// A fresh mark for a claim made online.
+    pub fn new(direction: Direction) -> Self {
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos(),
+        );
+        Self::with_token(hasher.finish() >> 34, direction)
+    }
+
+    /// The fixed mark of offline scripts, which one client runs in order.
+    pub fn offline(direction: Direction) -> Self {
+        Self::with_token(0, direction)
+    }
+
+    fn with_token(token: u64, direction: Direction) -> Self {
+        let parity = match direction {
+            Direction::Up => 0,
+            Direction::Down => 1,
+        };
+        // Below -1, so no settled duration (>= 0) and no row from before
+        // marks existed (0) is ever taken for a claim.
+        ClaimMark(-2 - (token as i64 * 2 + parity))
+    }
+
+    /// Which way the script of an unsettled row ran, when its
+    /// `duration_ms` is a claim mark (rows claimed before marks existed
+    /// hold 0 or a duration: `None`).
+    pub fn direction_of(duration_ms: i64) -> Option<Direction> {
+        (duration_ms <= -2).then(|| match (-2 - duration_ms) % 2 {
+            0 => Direction::Up,
+            _ => Direction::Down,
+        })
+    }
+}
 
 /// How long a script took, for its history row.
 #[derive(Debug, Clone, Copy)]
@@ -117,17 +173,25 @@ impl HistoryTable {
         )
     }
 
-    /// The history row that records `migration` as applied (`success`) or as
-    /// running / failed (`!success`).
-    pub fn insert(&self, migration: &Migration, success: bool, elapsed: Elapsed) -> String {
+    /// The history row that records `migration` as applied.
+    pub fn insert(&self, migration: &Migration, elapsed: Elapsed) -> String {
+        self.insert_row(migration, true, &self.elapsed_ms(elapsed))
+    }
+
+    /// The row of `migration` claimed (not successful) while its script runs
+    /// outside a transaction.
+    pub fn insert_claim(&self, migration: &Migration, mark: ClaimMark) -> String {
+        self.insert_row(migration, false, &mark.0.to_string())
+    }
+
+    fn insert_row(&self, migration: &Migration, success: bool, duration_ms: &str) -> String {
         format!(
-            "INSERT INTO {table} (version, name, checksum, applied_at, duration_ms, success) VALUES ({version}, {name}, '{checksum}', {now}, {ms}, {success})",
+            "INSERT INTO {table} (version, name, checksum, applied_at, duration_ms, success) VALUES ({version}, {name}, '{checksum}', {now}, {duration_ms}, {success})",
             table = self.quoted,
             version = migration.version,
             name = self.dialect().quote_literal(&migration.name),
             checksum = migration.checksum,
             now = self.dialect().now_utc(),
-            ms = self.elapsed_ms(elapsed),
             success = if success { "TRUE" } else { "FALSE" },
         )
     }
@@ -136,23 +200,57 @@ impl HistoryTable {
         format!("DELETE FROM {} WHERE version = {version}", self.quoted)
     }
 
-    pub fn mark_failed(&self, version: i64) -> String {
+    /// Claims an applied row while its down script runs outside a transaction.
+    pub fn claim_applied(&self, version: i64, mark: ClaimMark) -> String {
         format!(
-            "UPDATE {} SET success = FALSE WHERE version = {version}",
-            self.quoted
+            "UPDATE {} SET success = FALSE, duration_ms = {} WHERE version = {version} AND success = TRUE",
+            self.quoted, mark.0
         )
     }
 
-    /// Settles a running migration's row; affects no row if the row is gone
-    /// or `fence` (see [`HistoryTable::while_lease_held`]) does not hold.
-    pub fn mark_success(&self, version: i64, elapsed: Elapsed, fence: Option<&str>) -> String {
+    /// Settles the row of an up script that ran outside a transaction as
+    /// applied; affects no row unless the row is still the one claimed with
+    /// `mark` and `fence` (see [`HistoryTable::while_lease_held`]) holds.
+    pub fn settle_applied(
+        &self,
+        version: i64,
+        elapsed: Elapsed,
+        mark: ClaimMark,
+        fence: Option<&str>,
+    ) -> String {
+        format!(
+            "UPDATE {} SET success = TRUE, duration_ms = {} WHERE {}",
+            self.quoted,
+            self.elapsed_ms(elapsed),
+            self.claimed_row(version, mark, fence)
+        )
+    }
+
+    /// Removes the row of a down script that ran outside a transaction, on
+    /// the same conditions as [`HistoryTable::settle_applied`].
+    pub fn settle_reverted(&self, version: i64, mark: ClaimMark, fence: Option<&str>) -> String {
+        format!(
+            "DELETE FROM {} WHERE {}",
+            self.quoted,
+            self.claimed_row(version, mark, fence)
+        )
+    }
+
+    fn claimed_row(&self, version: i64, mark: ClaimMark, fence: Option<&str>) -> String {
         let fence = fence
             .map(|fence| format!(" AND {fence}"))
             .unwrap_or_default();
         format!(
-            "UPDATE {} SET success = TRUE, duration_ms = {} WHERE version = {version}{fence}",
-            self.quoted,
-            self.elapsed_ms(elapsed)
+            "version = {version} AND success = FALSE AND duration_ms = {}{fence}",
+            mark.0
+        )
+    }
+
+    /// Marks a failed row as applied (`repair`), keeping its checksum.
+    pub fn mark_failed_applied(&self, version: i64) -> String {
+        format!(
+            "UPDATE {} SET success = TRUE, duration_ms = 0 WHERE version = {version} AND success = FALSE",
+            self.quoted
         )
     }
 

@@ -3,10 +3,9 @@
 //! so offline SQL is what an online run executes, by construction.
 
 use std::fmt::Write;
-use std::time::Duration;
 
 use crate::backend::Dialect;
-use crate::history::{Elapsed, HistoryTable};
+use crate::history::{ClaimMark, Elapsed, HistoryTable};
 use crate::{Migration, Script, TransactionMode};
 
 /// Which way a step moves the schema.
@@ -62,28 +61,38 @@ impl<'m> Op<'m> {
     }
 
     /// The history write of a bookkeeping op (`None` for [`Op::Run`]).
-    /// `elapsed` is the script's duration where the op records one; `fence`
-    /// a condition the settle of an untransacted script must meet (the
-    /// online runner's lease, see [`HistoryTable::while_lease_held`]).
+    /// `elapsed` is the script's duration where the op records one. A claim
+    /// and its settle are bound by `guard` online; offline (`None`) one
+    /// client runs the script in order, and a fixed mark serves.
     pub fn history_sql(
         &self,
         table: &HistoryTable,
         elapsed: Elapsed,
-        fence: Option<&str>,
+        guard: Option<&ClaimGuard>,
     ) -> Option<String> {
         let step = self.step();
         let version = step.migration.version;
+        let mark = guard.map_or(ClaimMark::offline(step.direction), |guard| guard.mark);
+        let fence = guard.and_then(|guard| guard.fence.as_deref());
         Some(match (self, step.direction) {
             (Op::Run(_), _) => return None,
-            (Op::Claim(_), Direction::Up) => {
-                table.insert(step.migration, false, Elapsed::Client(Duration::ZERO))
-            }
-            (Op::Claim(_), Direction::Down) => table.mark_failed(version),
-            (Op::Record(_), Direction::Up) => table.insert(step.migration, true, elapsed),
-            (Op::Settle(_), Direction::Up) => table.mark_success(version, elapsed, fence),
-            (Op::Record(_) | Op::Settle(_), Direction::Down) => table.delete(version),
+            (Op::Claim(_), Direction::Up) => table.insert_claim(step.migration, mark),
+            (Op::Claim(_), Direction::Down) => table.claim_applied(version, mark),
+            (Op::Record(_), Direction::Up) => table.insert(step.migration, elapsed),
+            (Op::Record(_), Direction::Down) => table.delete(version),
+            (Op::Settle(_), Direction::Up) => table.settle_applied(version, elapsed, mark, fence),
+            (Op::Settle(_), Direction::Down) => table.settle_reverted(version, mark, fence),
         })
     }
+}
+
+/// What binds the claim of a script run outside a transaction to its
+/// settle: the claim's mark, and a condition the settle must meet (the
+/// lease, see [`HistoryTable::while_lease_held`]).
+#[derive(Debug)]
+pub(crate) struct ClaimGuard {
+    pub mark: ClaimMark,
+    pub fence: Option<String>,
 }
 
 /// Compiles `migrations` (in run order) into units: one transaction per

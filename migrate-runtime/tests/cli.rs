@@ -243,7 +243,7 @@ fn verify_exits_1_on_an_edited_script_and_repair_clears_failed_rows() {
         .output()
         .unwrap();
     assert_eq!(repair.status.code(), Some(0));
-    assert_eq!(json(&repair)["cleared"], serde_json::json!([]));
+    assert_eq!(json(&repair)["repaired"], serde_json::json!([]));
 }
 
 #[test]

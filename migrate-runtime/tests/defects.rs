@@ -7,7 +7,9 @@ mod common;
 use std::time::Duration;
 
 use common::{migrations, TestDb};
-use migrate_runtime::{BackendKind, Error, Migrator};
+use migrate_runtime::{
+    BackendKind, Error, FailedScript, LockStrategy, Migration, Migrator, Repair, RepairAction,
+};
 
 /// Item 4: an empty, BOM-only or comment-only migration (what `migrate new`
 /// creates) is a no-op on every backend: recorded, nothing sent.
@@ -64,10 +66,119 @@ async fn item_8_a_busy_database_is_a_lock_timeout(db: TestDb) {
     );
 }
 
+/// Item 14: after a non-transactional down script fails half-way, the
+/// schema still has the migration: `repair` marks its row applied (so `up`
+/// does not run the up script again on top of it), and says so.
+async fn item_14_repair_after_a_failed_down_script_keeps_the_migration_applied(db: TestDb) {
+    let set = migrations(&[
+        (
+            "0001_tables.up.sql",
+            "CREATE TABLE keep (id INTEGER);\nCREATE TABLE extra (id INTEGER);",
+        ),
+        (
+            "0001_tables.down.sql",
+            "-- migrate:no-transaction\nDROP TABLE extra;\nSELECT id FROM no_such_table;",
+        ),
+    ]);
+    Migrator::new(&set).run(&db.url).await.unwrap();
+    let err = Migrator::new(&set).revert(&db.url, 0).await.unwrap_err();
+    assert!(matches!(err, Error::Migration { version: 1, .. }), "{err}");
+    let err = Migrator::new(&set).run(&db.url).await.unwrap_err();
+    assert!(matches!(err, Error::Dirty { version: 1, .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("marks a failed down script's row applied"),
+        "{err}"
+    );
+
+    let repaired = Migrator::new(&set)
+        .repair(&db.url, Repair::AsFailureCallsFor)
+        .await
+        .unwrap();
+    assert_eq!(repaired.len(), 1, "{}", db.kind);
+    assert_eq!(
+        (repaired[0].version, repaired[0].failed, repaired[0].action),
+        (1, FailedScript::Down, RepairAction::MarkedApplied),
+        "{}",
+        db.kind
+    );
+    // The up script does not run again over the table it created.
+    assert!(Migrator::new(&set)
+        .run(&db.url)
+        .await
+        .unwrap()
+        .is_up_to_date());
+    assert_eq!(db.history().await.len(), 1);
+    assert!(db.history().await[0].3);
+    assert!(db.table_exists("keep").await);
+
+    // The operator who finished the revert by hand says so instead.
+    Migrator::new(&set).revert(&db.url, 0).await.unwrap_err();
+    let repaired = Migrator::new(&set)
+        .repair(&db.url, Repair::Clear)
+        .await
+        .unwrap();
+    assert_eq!(repaired[0].action, RepairAction::Cleared);
+    assert!(db.history().await.is_empty());
+}
+
 on_every_backend!(
     item_4_empty_bom_only_and_comment_only_migrations_are_no_ops,
     item_8_a_busy_database_is_a_lock_timeout,
+    item_14_repair_after_a_failed_down_script_keeps_the_migration_applied,
 );
+
+/// Item 3: SQLite with the session strategy (no lock: each step takes the
+/// write lock): A runs a slow script outside a transaction; B calls its row
+/// failed; `repair` clears it; C claims and runs the script again. A's
+/// success write must find that its own row is gone, not settle C's row.
+#[tokio::test]
+async fn item_3_a_settle_only_touches_its_own_claim() {
+    let Some(db) = TestDb::create(BackendKind::Sqlite, "sqlite::item_3").await else {
+        return;
+    };
+    // Readers do not block writers, so C can claim while A's script runs.
+    db.execute("PRAGMA journal_mode = WAL").await;
+    let pause = (db.profile().pause)(1.5);
+    let slow = format!(
+        "-- migrate:no-transaction\n{pause}\nCREATE TABLE IF NOT EXISTS slow (id INTEGER);"
+    );
+    let set = common::owned_migrations(&[("0001_slow.sql".to_owned(), slow)]);
+    fn migrator(set: &[Migration]) -> Migrator<'_> {
+        Migrator::new(set).lock(LockStrategy::Session)
+    }
+
+    let (url, a_set) = (db.url.clone(), set.clone());
+    let a = tokio::spawn(async move { migrator(&a_set).run(&url).await });
+    let started = std::time::Instant::now();
+    while !db.table_exists("migrate_history").await || db.history().await.is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "A never claimed"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let err = migrator(&set).run(&db.url).await.unwrap_err();
+    assert!(matches!(err, Error::Dirty { version: 1, .. }), "B: {err}");
+    let repaired = migrator(&set)
+        .repair(&db.url, Repair::AsFailureCallsFor)
+        .await
+        .unwrap();
+    assert_eq!(repaired.len(), 1);
+    let (url, c_set) = (db.url.clone(), set.clone());
+    let c = tokio::spawn(async move { migrator(&c_set).run(&url).await });
+
+    let a = a.await.unwrap();
+    assert!(
+        matches!(a, Err(Error::HistoryRowVanished { version: 1, .. })),
+        "A must not take C's row for its own: {a:?}"
+    );
+    let c = c.await.unwrap().unwrap();
+    assert_eq!(c.applied.len(), 1);
+    let history = db.history().await;
+    assert_eq!(history.len(), 1);
+    assert!(history[0].3, "settled by C, its owner");
+}
 
 /// Item 1: with `search_path = app, public` and a first migration creating
 /// schema `app`, the history table (created in `public` before `app`

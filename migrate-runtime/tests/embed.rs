@@ -35,11 +35,19 @@ fn futures_are_send() {
         assert_send(&SAMPLE.run_on(pg));
         assert_send(&SAMPLE.run_on(my));
         assert_send(&SAMPLE.run_on(lite));
-        assert_send(&SAMPLE.migrator().repair_on(pg));
+        assert_send(
+            &SAMPLE
+                .migrator()
+                .repair_on(pg, migrate_runtime::Repair::Clear),
+        );
     }
     let _ = run_on_is_send;
     assert_send(&SAMPLE.run("sqlite::memory:"));
-    assert_send(&SAMPLE.migrator().repair("sqlite::memory:"));
+    assert_send(
+        &SAMPLE
+            .migrator()
+            .repair("sqlite::memory:", migrate_runtime::Repair::Clear),
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

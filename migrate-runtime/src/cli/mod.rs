@@ -34,7 +34,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::{BackendKind, Config, Error, Migration, Migrations, Migrator};
+use crate::{BackendKind, Config, Error, Migration, Migrations, Migrator, Repair};
 use output::Output;
 
 /// Runs the subcommand named by the process arguments over `migrations`.
@@ -188,8 +188,15 @@ enum Command {
         #[arg(allow_negative_numbers = true)]
         version: i64,
     },
-    /// Clear rows of failed migrations after fixing the schema by hand
-    Repair,
+    /// Settle rows of failed migrations after fixing the schema by hand: a failed up script's row is cleared (it runs again), a failed down script's row is marked applied (reverting can be retried)
+    Repair {
+        /// Clear every failed row instead: the migration counts as not applied
+        #[arg(long, conflicts_with = "mark_applied")]
+        clear: bool,
+        /// Mark every failed row applied instead: the migration counts as applied
+        #[arg(long)]
+        mark_applied: bool,
+    },
     /// Check the scripts with the compile-time lint's rules; exit 1 on errors
     Lint(lint::LintArgs),
 }
@@ -298,7 +305,17 @@ async fn run_command(
         Command::Stamp { version } => {
             out.versions("stamped", &migrator.stamp(url()?, *version).await?)
         }
-        Command::Repair => out.versions("cleared", &migrator.repair(url()?).await?),
+        Command::Repair {
+            clear,
+            mark_applied,
+        } => {
+            let choice = match (clear, mark_applied) {
+                (true, _) => Repair::Clear,
+                (_, true) => Repair::MarkApplied,
+                _ => Repair::AsFailureCallsFor,
+            };
+            out.repaired(&migrator.repair(url()?, choice).await?)
+        }
         Command::Lint(args) => lint::run(out.is_json(), config, migrations, args),
         Command::Sql {
             backend,

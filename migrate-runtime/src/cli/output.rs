@@ -23,7 +23,9 @@ macro_rules! complain {
 }
 pub(super) use complain;
 
-use crate::{Applied, BackendKind, Report, Status, StatusEntry};
+use crate::{
+    Applied, BackendKind, FailedScript, RepairAction, Repaired, Report, Status, StatusEntry,
+};
 
 /// Prints results on stdout and problems on stderr (or as JSON on stdout),
 /// and picks the exit code.
@@ -124,6 +126,46 @@ impl Output {
         } else {
             let list: Vec<String> = versions.iter().map(i64::to_string).collect();
             say!("{what}: {}", list.join(", "));
+        }
+        ExitCode::SUCCESS
+    }
+
+    pub fn repaired(&self, repaired: &[Repaired]) -> ExitCode {
+        let describe = |r: &Repaired| {
+            let failed = match r.failed {
+                FailedScript::Up => "its up script failed",
+                FailedScript::Down => "its down script failed",
+                FailedScript::Unknown => "failed",
+            };
+            let action = match r.action {
+                RepairAction::Cleared => "cleared: counts as not applied, `up` runs it again",
+                RepairAction::MarkedApplied => "marked applied: `down` can revert it again",
+            };
+            (failed, action)
+        };
+        if self.json {
+            let rows: Vec<_> = repaired
+                .iter()
+                .map(|r| {
+                    json!({
+                        "version": r.version,
+                        "name": r.name,
+                        "failed_script": format!("{:?}", r.failed).to_lowercase(),
+                        "action": match r.action {
+                            RepairAction::Cleared => "cleared",
+                            RepairAction::MarkedApplied => "marked_applied",
+                        },
+                    })
+                })
+                .collect();
+            print_json(&json!({ "repaired": rows }));
+        } else if repaired.is_empty() {
+            say!("repaired: none (no migration is marked as failed)");
+        } else {
+            for r in repaired {
+                let (failed, action) = describe(r);
+                say!("{} {} ({failed}): {action}", r.version, r.name);
+            }
         }
         ExitCode::SUCCESS
     }

@@ -7,9 +7,9 @@ use sqlx::{SqlSafeStr, SqlStr};
 
 use super::session::Session;
 use crate::backend::{Backend, BoxFuture, Dialect};
-use crate::history::{sql_str, Elapsed};
+use crate::history::{sql_str, ClaimMark, Elapsed};
 use crate::plan::{self, Verdict};
-use crate::program::{Direction, Op, Step, Unit};
+use crate::program::{ClaimGuard, Direction, Op, Step, Unit};
 use crate::{Applied, Error, Report, Script};
 
 impl<'m, B: Backend> Session<'_, 'm, B> {
@@ -96,6 +96,13 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
     ) -> Result<(), Error> {
         let dialect = self.table.dialect();
         let mut started = Instant::now();
+        let guard = match unit.ops.first() {
+            Some(op) => ClaimGuard {
+                mark: ClaimMark::new(op.step().direction),
+                fence: self.lock.fence(),
+            },
+            None => return Ok(()),
+        };
         for op in &unit.ops {
             let step = op.step();
             match op {
@@ -124,7 +131,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                     }
                 }
                 Op::Claim(_) if !self.lock.excludes_others() => {
-                    if !self.claim(op).await? {
+                    if !self.claim(op, &guard).await? {
                         return Ok(());
                     }
                 }
@@ -133,9 +140,8 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                         self.lock.confirm(self.conn).await?;
                     }
                     let duration = started.elapsed();
-                    let fence = self.lock.fence();
                     let elapsed = Elapsed::Client(duration);
-                    let Some(sql) = op.history_sql(&self.table, elapsed, fence.as_deref()) else {
+                    let Some(sql) = op.history_sql(&self.table, elapsed, Some(&guard)) else {
                         continue;
                     };
                     let written = self
@@ -164,10 +170,11 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
     /// in the same `BEGIN IMMEDIATE` transaction, that no other migrator has
     /// recorded (or, reverting, removed) the migration. `false` means
     /// another migrator got there first: skip the step.
-    async fn claim(&mut self, claim: &Op<'m>) -> Result<bool, Error> {
+    async fn claim(&mut self, claim: &Op<'m>, guard: &ClaimGuard) -> Result<bool, Error> {
         let step = claim.step();
         let dialect = self.table.dialect();
-        let Some(sql) = claim.history_sql(&self.table, Elapsed::Client(Duration::ZERO), None)
+        let Some(sql) =
+            claim.history_sql(&self.table, Elapsed::Client(Duration::ZERO), Some(guard))
         else {
             return Ok(true);
         };

@@ -13,8 +13,8 @@ use crate::history::{sql_str, HistoryTable};
 use crate::lock;
 use crate::plan::{self, Entry};
 use crate::{
-    Error, LockStrategy, Migration, MigrationState, Options, Policy, Report, Status,
-    TransactionMode,
+    Error, LockStrategy, Migration, MigrationState, Options, Policy, Repair, Repaired, Report,
+    Status, TransactionMode,
 };
 use session::Session;
 
@@ -262,30 +262,48 @@ impl<'m> Migrator<'m> {
         Ok(Status::new(B::KIND, entries, &self.options))
     }
 
-    /// Clears the rows of migrations marked as failed, after the schema was
-    /// fixed by hand, so the next run applies them again. Returns the versions
-    /// cleared. Opens one connection to `url`, like [`run`](Self::run).
-    pub async fn repair(&self, url: &str) -> Result<Vec<i64>, Error> {
+    /// Settles the rows of migrations marked as failed (scripts that ran
+    /// outside a transaction and did not finish), once the schema was fixed
+    /// by hand: [`Repair::AsFailureCallsFor`] clears a failed up script's row
+    /// (it runs again) and marks a failed down script's row applied again
+    /// (reverting can be retried); [`Repair::Clear`] and
+    /// [`Repair::MarkApplied`] do one thing to every row. Opens one
+    /// connection to `url`, like [`run`](Self::run).
+    ///
+    /// ```no_run
+    /// # async fn example(migrator: migrate_runtime::Migrator<'_>) -> Result<(), migrate_runtime::Error> {
+    /// use migrate_runtime::Repair;
+    /// for repaired in migrator.repair("sqlite:app.db", Repair::AsFailureCallsFor).await? {
+    ///     println!("{}: {:?} after a failed {:?} script", repaired.version, repaired.action, repaired.failed);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn repair(&self, url: &str, choice: Repair) -> Result<Vec<Repaired>, Error> {
         with_connection!(url, self.options.lock_timeout(), |conn| self
-            .repair_with(conn, Some(url))
+            .repair_with(conn, choice, Some(url))
             .await)
     }
 
     /// [`repair`](Self::repair) over a connection the caller owns. Takes the
-    /// migration lock, so it never clears the row of a migration in progress
+    /// migration lock, so it never touches the row of a migration in progress
     /// elsewhere: while its owner's lease lives, this times out naming it.
-    pub async fn repair_on<B: Backend>(&self, conn: &mut B) -> Result<Vec<i64>, Error> {
-        self.repair_with(conn, None).await
+    pub async fn repair_on<B: Backend>(
+        &self,
+        conn: &mut B,
+        choice: Repair,
+    ) -> Result<Vec<Repaired>, Error> {
+        self.repair_with(conn, choice, None).await
     }
 
     async fn repair_with<B: Backend>(
         &self,
         conn: &mut B,
+        choice: Repair,
         url: Option<&str>,
-    ) -> Result<Vec<i64>, Error> {
+    ) -> Result<Vec<Repaired>, Error> {
         let table = self.prepare(conn).await?;
         let mut session = Session::open(self, conn, table, url).await?;
-        let result = session.repair().await;
+        let result = session.repair(choice).await;
         session.close(result).await
     }
 

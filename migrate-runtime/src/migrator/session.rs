@@ -10,6 +10,7 @@ use crate::history::{sql_str, Elapsed, HistoryTable};
 use crate::lock::{self, Lock};
 use crate::plan::{self, Plan};
 use crate::program::{self, Direction};
+use crate::repair::{self, Repair, RepairAction, Repaired};
 use crate::{Error, Report};
 
 /// A connection holding the migration lock, with the version table named
@@ -97,7 +98,7 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
             }
             let insert = self
                 .table
-                .insert(migration, true, Elapsed::Client(Duration::ZERO));
+                .insert(migration, Elapsed::Client(Duration::ZERO));
             self.conn
                 .execute(sql_str(insert))
                 .await
@@ -108,19 +109,32 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
         Ok(stamped)
     }
 
-    /// Clears the rows marked as failed.
-    pub async fn repair(&mut self) -> Result<Vec<i64>, Error> {
-        let history = self.table.list_applied_migrations(self.conn).await?;
-        let mut cleared = Vec::new();
-        for row in history.iter().filter(|row| !row.success) {
+    /// Clears the rows marked as failed, or marks them applied, as `choice`
+    /// says.
+    pub async fn repair(&mut self, choice: Repair) -> Result<Vec<Repaired>, Error> {
+        let history = self.table.list_with_timings(self.conn).await?;
+        let repairs = repair::plan_repair(&history, choice);
+        for repaired in &repairs {
+            let sql = match repaired.action {
+                RepairAction::Cleared => self.table.delete_failed(repaired.version),
+                RepairAction::MarkedApplied => self.table.mark_failed_applied(repaired.version),
+            };
             self.conn
-                .execute(sql_str(self.table.delete_failed(row.version)))
+                .execute(sql_str(sql))
                 .await
                 .map_err(|source| self.table.error(source))?;
-            tracing::warn!(target: "migrate", version = row.version, name = %row.name, "cleared failed migration; it will run again");
-            cleared.push(row.version);
+            let (version, name) = (repaired.version, &repaired.name);
+            let failed = format!("{:?}", repaired.failed).to_lowercase();
+            match repaired.action {
+                RepairAction::Cleared => {
+                    tracing::warn!(target: "migrate", version, name = %name, failed_script = %failed, "cleared failed migration; it will run again")
+                }
+                RepairAction::MarkedApplied => {
+                    tracing::warn!(target: "migrate", version, name = %name, failed_script = %failed, "marked failed migration as applied")
+                }
+            }
         }
-        Ok(cleared)
+        Ok(repairs)
     }
 
     /// Plans from the history and runs the plan's program. Where no session
