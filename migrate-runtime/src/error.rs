@@ -90,6 +90,18 @@ pub enum Error {
         /// The recorded name.
         name: String,
     },
+    /// A migration left rows whose foreign keys point at no parent row
+    /// (SQLite, where enforcement is suspended during migrations); it was
+    /// rolled back.
+    #[error("migration {version} (`{file}`) leaves rows whose foreign keys point at no parent: {violations}; it was rolled back (foreign-key actions such as ON DELETE CASCADE do not fire during SQLite migrations: delete the child rows in the script)")]
+    ForeignKeyViolation {
+        /// The migration's version.
+        version: i64,
+        /// The script's file name.
+        file: String,
+        /// The offending rows, as `table row N references missing parent`.
+        violations: String,
+    },
     /// A migration ran outside a transaction, but its history row was gone
     /// when the runner came to mark it done.
     #[error("migration {version} (`{file}`) ran, but its history row was removed while it ran (by `repair`?), so the database no longer records it; check the schema, then `stamp` it or undo it")]

@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 
 use common::{migrations, profile, TestDb};
 use migrate_runtime::{BackendKind, Migration, Migrator, TransactionMode};
+use sqlx::Connection;
 
 /// A note with a quote, a semicolon and a backslash in it.
 const NOTE: &str = "it's; a \\ backslash";
@@ -222,4 +223,85 @@ fn rendering_escapes_literals_and_states_what_it_covers() {
         matches!(err, migrate_runtime::Error::Irreversible { version: 2, .. }),
         "{err}"
     );
+}
+
+/// Issue 10, item 2: SQLite's documented table rebuild (create new, copy,
+/// drop old, rename) keeps the child rows online, as the same files do
+/// through the offline SQL and `sqlite3`; a migration that orphans child
+/// rows fails and rolls back; the connection enforces foreign keys again
+/// afterwards.
+#[tokio::test]
+async fn item_2_sqlite_table_rebuild_keeps_child_rows_online_and_offline() {
+    let Some(online) = TestDb::create(BackendKind::Sqlite, "item_2").await else {
+        return;
+    };
+    let offline = TestDb::create(BackendKind::Sqlite, "item_2_offline")
+        .await
+        .unwrap();
+    let set = migrations(&[
+        (
+            "0001_tables.sql",
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);\n\
+             CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent (id) ON DELETE CASCADE);\n\
+             INSERT INTO parent VALUES (1, 'a'), (2, 'b');\n\
+             INSERT INTO child VALUES (10, 1), (20, 2);",
+        ),
+        (
+            "0002_rebuild_parent.sql",
+            "CREATE TABLE new_parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');\n\
+             INSERT INTO new_parent (id, name) SELECT id, coalesce(name, '') FROM parent;\n\
+             DROP TABLE parent;\n\
+             ALTER TABLE new_parent RENAME TO parent;",
+        ),
+    ]);
+    let mut conn = sqlx::SqliteConnection::connect(&online.url).await.unwrap();
+    let report = Migrator::new(&set).run_on(&mut conn).await.unwrap();
+    assert_eq!(report.applied.len(), 2);
+    assert_eq!(online.scalar("SELECT count(*) FROM child").await, 2);
+    let enforced: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        enforced, 1,
+        "enforcement is restored on the caller's connection"
+    );
+
+    let up = Migrator::new(&set)
+        .render_up(BackendKind::Sqlite, None, None)
+        .unwrap();
+    if pipe_into_client(&offline, &up, true) {
+        assert_eq!(offline.scalar("SELECT count(*) FROM child").await, 2);
+        assert_eq!(offline.schema().await, online.schema().await);
+    }
+
+    // Orphaning child rows is refused by name, and nothing of it stays.
+    let mut orphaning = set.clone();
+    orphaning.extend(migrations(&[(
+        "0003_drop_a.sql",
+        "DELETE FROM parent WHERE id = 1;",
+    )]));
+    let err = Migrator::new(&orphaning)
+        .run_on(&mut conn)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            migrate_runtime::Error::ForeignKeyViolation { version: 3, .. }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("child row 10 references missing parent"),
+        "{err}"
+    );
+    assert_eq!(online.scalar("SELECT count(*) FROM parent").await, 2);
+    assert_eq!(online.versions().await, [1, 2]);
+    let enforced: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(enforced, 1, "restored after a failure too");
 }

@@ -190,6 +190,13 @@ pub(crate) trait Dialect: Sync {
         None
     }
 
+    /// How to keep foreign-key actions out of a migration's transaction
+    /// where the transaction itself cannot switch enforcement off; `None`
+    /// where it can (or there is nothing to switch).
+    fn foreign_key_suspension(&self) -> Option<&'static ForeignKeySuspension> {
+        None
+    }
+
     /// A statement run after taking the lock so that reads see every write
     /// committed before, on any cluster node; failures are ignored (servers
     /// that are not cluster nodes may not know the setting).
@@ -385,6 +392,22 @@ pub struct HistoryRow {
     pub applied_at: Option<String>,
     /// How long its script took, where the query asked for it.
     pub duration_ms: Option<i64>,
+}
+
+/// SQLite ignores `PRAGMA foreign_keys` inside a transaction, and sqlx
+/// opens connections with enforcement on, so the documented table rebuild
+/// (create new, copy, `DROP TABLE` old, rename) would cascade to the child
+/// rows. Enforcement is switched off around a migration's transaction, as
+/// the `sqlite3` shell runs offline scripts, and what it would have refused
+/// is checked before commit.
+#[derive(Debug)]
+pub(crate) struct ForeignKeySuspension {
+    /// Returns 1 when the connection enforces foreign keys.
+    pub enforced: &'static str,
+    pub off: &'static str,
+    pub on: &'static str,
+    /// Returns a description of every row whose parent is missing, or NULL.
+    pub violations: &'static str,
 }
 
 /// What a history query returns, so rows are decoded as what they are.

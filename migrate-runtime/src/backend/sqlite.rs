@@ -7,7 +7,7 @@ use sqlx::error::DatabaseError;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, SqliteConnection};
 
-use super::{shared_backend_methods, Backend, ColumnTypes, Dialect};
+use super::{shared_backend_methods, Backend, ColumnTypes, Dialect, ForeignKeySuspension};
 use crate::BackendKind;
 
 /// SQLite has no session-level lock: concurrent migrators serialise on each
@@ -50,7 +50,17 @@ impl Dialect for SqliteDialect {
     }
 
     fn offline_preamble(&self) -> &'static str {
-        ".bail on\n"
+        // Explicit, since a build of the shell may enforce them by default.
+        ".bail on\nPRAGMA foreign_keys = OFF;\n"
+    }
+
+    fn foreign_key_suspension(&self) -> Option<&'static ForeignKeySuspension> {
+        Some(&ForeignKeySuspension {
+            enforced: "PRAGMA foreign_keys",
+            off: "PRAGMA foreign_keys = OFF",
+            on: "PRAGMA foreign_keys = ON",
+            violations: "SELECT group_concat(\"table\" || ' row ' || coalesce(rowid, '?') || ' references missing ' || parent, '; ') FROM pragma_foreign_key_check",
+        })
     }
 
     fn database_name(&self) -> &'static str {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use sqlx::{SqlSafeStr, SqlStr};
 
 use super::session::Session;
-use crate::backend::{Backend, BoxFuture, Dialect};
+use crate::backend::{Backend, BoxFuture, Dialect, ForeignKeySuspension};
 use crate::history::{sql_str, ClaimMark, Elapsed};
 use crate::plan::{self, Verdict};
 use crate::program::{ClaimGuard, Direction, Op, Step, Unit};
@@ -31,10 +31,50 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         })
     }
 
-    /// Runs a unit's scripts and history writes in one transaction. Where
-    /// the server measures durations, a script and its history row go in
-    /// one round trip.
+    /// Runs a unit's scripts and history writes in one transaction, with
+    /// foreign-key enforcement suspended around it where the transaction
+    /// cannot suspend it (see [`ForeignKeySuspension`]), and restored after.
     async fn run_transaction(&mut self, unit: &Unit<'m>, report: &mut Report) -> Result<(), Error> {
+        let suspension = match self.table.dialect().foreign_key_suspension() {
+            Some(suspension) => {
+                let enforced = self
+                    .conn
+                    .fetch_integer(sql_str(suspension.enforced.to_owned()))
+                    .await
+                    .map_err(|source| self.table.error(source))?;
+                if enforced == 1 {
+                    self.conn
+                        .execute(sql_str(suspension.off.to_owned()))
+                        .await
+                        .map_err(|source| self.table.error(source))?;
+                }
+                (enforced == 1).then_some(suspension)
+            }
+            None => None,
+        };
+        let result = self.run_in_transaction(unit, suspension, report).await;
+        if let Some(suspension) = suspension {
+            let restored = self
+                .conn
+                .execute(sql_str(suspension.on.to_owned()))
+                .await
+                .map_err(|source| self.table.error(source));
+            result?;
+            restored?;
+            return Ok(());
+        }
+        result
+    }
+
+    /// Where the server measures durations, a script and its history row go
+    /// in one round trip. With `suspension`, each script is checked for rows
+    /// left without their parent before the transaction goes on.
+    async fn run_in_transaction(
+        &mut self,
+        unit: &Unit<'m>,
+        suspension: Option<&ForeignKeySuspension>,
+        report: &mut Report,
+    ) -> Result<(), Error> {
         let (Some(first), Some(last)) = (unit.ops.first(), unit.ops.last()) else {
             return Ok(());
         };
@@ -72,6 +112,19 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
             tx.execute(sql)
                 .await
                 .map_err(|source| failed(step, source))?;
+            if let (Op::Run(_), Some(suspension)) = (op, suspension) {
+                let violations = tx
+                    .fetch_text(sql_str(suspension.violations.to_owned()))
+                    .await
+                    .map_err(|source| failed(step, source))?;
+                if let Some(violations) = violations {
+                    return Err(Error::ForeignKeyViolation {
+                        version: step.migration.version,
+                        file: step.script.file.to_string(),
+                        violations,
+                    });
+                }
+            }
             if records {
                 done.push((*step, started.elapsed()));
             }
