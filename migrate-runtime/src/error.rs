@@ -12,6 +12,14 @@ pub enum Error {
         /// The scheme found, possibly empty.
         scheme: String,
     },
+    /// A server URL without `//` after the scheme: nothing is sent.
+    #[error("database URL `{url}` has no `//` after `{scheme}:`, so no user or host can be read from it; write {scheme}://user:password@host:port/database")]
+    UrlWithoutHost {
+        /// The URL as far as it can be shown without a password.
+        url: String,
+        /// Its scheme.
+        scheme: &'static str,
+    },
     /// Connecting failed (or the URL did not parse).
     #[error("cannot connect to {url}: {}", Shown(source))]
     Connect {
@@ -89,6 +97,17 @@ pub enum Error {
         version: i64,
         /// The recorded name.
         name: String,
+    },
+    /// The connection was lost after a migration's COMMIT was sent: the
+    /// server may or may not have committed it.
+    #[error("the connection was lost while committing migration {version} (`{file}`), so whether it is applied is unknown: the next run reads the version table, which commits with the script, and applies it only if it is not recorded ({})", Shown(source))]
+    OutcomeUnknown {
+        /// The version of the last migration of the transaction.
+        version: i64,
+        /// The script's file name.
+        file: String,
+        /// What the driver reported.
+        source: sqlx::Error,
     },
     /// A migration left rows whose foreign keys point at no parent row
     /// (SQLite, where enforcement is suspended during migrations); it was

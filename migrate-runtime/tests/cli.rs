@@ -352,6 +352,17 @@ async fn passwords_never_appear_in_any_output() {
                 .unwrap()
         ));
     }
+    // Issue 10 item 11: without `//`, MySQL would echo everything after the
+    // scheme (password included) back as the database name.
+    if let Some(db) = TestDb::create(BackendKind::MySql, "mysql::cli_passwords").await {
+        let host = db
+            .url
+            .rsplit_once('@')
+            .map_or("127.0.0.1:3306/x", |(_, host)| host);
+        urls.push(format!("mysql:root:Sup3rS3cretPw@{host}"));
+        urls.push(format!("mysql:/root:Sup3rS3cretPw@{host}"));
+        urls.push(format!("postgres:postgres:Sup3rS3cretPw@{host}"));
+    }
     for url in &urls {
         for args in [
             vec!["status"],

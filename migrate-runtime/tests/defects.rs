@@ -248,3 +248,94 @@ async fn item_6_mysql_delimiter_scripts_apply_online() {
     db.execute("CALL bump()").await;
     assert_eq!(db.scalar("SELECT n FROM hits").await, 2);
 }
+
+/// A TCP proxy to `upstream` that, once one connection has sent `marker`,
+/// forwards that connection's next `COMMIT` and then cuts it: the server
+/// gets the COMMIT, the client never hears back.
+async fn cut_after_commit(upstream: &str, marker: &'static [u8]) -> std::net::SocketAddr {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let upstream = upstream.to_owned();
+    let fired = Arc::new(AtomicBool::new(false));
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let server = tokio::net::TcpStream::connect(&upstream).await.unwrap();
+            let fired = fired.clone();
+            tokio::spawn(async move {
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                let to_client = tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+                });
+                let mut seen = Vec::new();
+                let mut buffer = vec![0; 64 * 1024];
+                let mut marked = false;
+                while let Ok(n) = client_read.read(&mut buffer).await {
+                    if n == 0 {
+                        break;
+                    }
+                    seen.extend_from_slice(&buffer[..n]);
+                    marked |= seen.windows(marker.len()).any(|w| w == marker);
+                    let commit = buffer[..n].windows(6).any(|w| w == b"COMMIT");
+                    let cut = marked && commit && !fired.swap(true, Ordering::SeqCst);
+                    if cut {
+                        // The client hears nothing more...
+                        to_client.abort();
+                    }
+                    if server_write.write_all(&buffer[..n]).await.is_err() {
+                        break;
+                    }
+                    if cut {
+                        // ...while the server gets time to act on the COMMIT.
+                        tokio::time::sleep(Duration::from_millis(300)).await;
+                        return;
+                    }
+                    if !marked {
+                        seen.drain(..seen.len().saturating_sub(marker.len()));
+                    }
+                }
+                to_client.abort();
+            });
+        }
+    });
+    address
+}
+
+/// Item 9: the connection lost right after COMMIT was sent is "outcome
+/// unknown", not "migration failed"; the next run reads the history and
+/// finds it applied (it was committed), so nothing runs twice.
+#[tokio::test]
+async fn item_9_a_connection_lost_after_commit_is_an_unknown_outcome() {
+    let Some(db) = TestDb::create(BackendKind::Postgres, "postgres::item_9").await else {
+        return;
+    };
+    let direct = format!("{}?sslmode=disable", db.url);
+    let rest = db.url.split_once("@").unwrap().1;
+    let (host_port, database) = rest.split_once('/').unwrap();
+    let proxy = cut_after_commit(host_port, b"item_9_marker").await;
+    let proxied = format!("postgres://postgres@{proxy}/{database}?sslmode=disable");
+
+    let set = migrations(&[(
+        "0001_marker.sql",
+        "CREATE TABLE item_9_marker (id INTEGER);",
+    )]);
+    let migrator = || Migrator::new(&set).lease_ttl(Duration::from_secs(1));
+    let err = migrator().run(&proxied).await.unwrap_err();
+    assert!(
+        matches!(err, Error::OutcomeUnknown { version: 1, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("whether it is applied is unknown"),
+        "{err}"
+    );
+
+    let report = migrator().run(&direct).await.unwrap();
+    assert!(report.is_up_to_date(), "it was committed: {report:?}");
+    assert!(db.table_exists("item_9_marker").await);
+    assert_eq!(db.versions().await, [1]);
+}

@@ -190,6 +190,12 @@ pub(crate) trait Dialect: Sync {
         None
     }
 
+    /// Whether a URL names a server (`scheme://user@host/db`) rather than
+    /// a file.
+    fn url_names_a_server(&self) -> bool {
+        true
+    }
+
     /// How to keep foreign-key actions out of a migration's transaction
     /// where the transaction itself cannot switch enforcement off; `None`
     /// where it can (or there is nothing to switch).
@@ -321,7 +327,17 @@ impl AnyConnection {
             url: redact_url(url),
             source,
         };
-        Ok(match BackendKind::from_url(url)? {
+        let kind = BackendKind::from_url(url)?;
+        let after_scheme = url.split_once(':').map_or("", |(_, rest)| rest);
+        if kind.dialect().url_names_a_server() && !after_scheme.starts_with("//") {
+            // The driver would read no user or host from it, and MySQL
+            // echoes the rest (password included) as the database name.
+            return Err(Error::UrlWithoutHost {
+                url: redact_url(url),
+                scheme: kind.name(),
+            });
+        }
+        Ok(match kind {
             BackendKind::Sqlite => AnyConnection::Sqlite(
                 <sqlx::SqliteConnection as Backend>::open(url, busy_timeout)
                     .await

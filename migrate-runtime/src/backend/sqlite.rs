@@ -54,6 +54,10 @@ impl Dialect for SqliteDialect {
         ".bail on\nPRAGMA foreign_keys = OFF;\n"
     }
 
+    fn url_names_a_server(&self) -> bool {
+        false
+    }
+
     fn foreign_key_suspension(&self) -> Option<&'static ForeignKeySuspension> {
         Some(&ForeignKeySuspension {
             enforced: "PRAGMA foreign_keys",

@@ -131,9 +131,18 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         }
         // Inside the transaction: if the lease was lost, nothing commits.
         self.lock.confirm(&mut *tx).await?;
-        tx.commit()
-            .await
-            .map_err(|source| failed(last.step(), source))?;
+        tx.commit().await.map_err(|source| {
+            if connection_lost(&source) {
+                // The server may have committed before the connection went.
+                Error::OutcomeUnknown {
+                    version: last.step().migration.version,
+                    file: last.step().script.file.to_string(),
+                    source,
+                }
+            } else {
+                failed(last.step(), source)
+            }
+        })?;
         for (step, duration) in done {
             finish(B::KIND.name(), &step, duration, report);
         }
@@ -291,6 +300,18 @@ fn script_sql(script: &Script) -> SqlStr {
         Cow::Borrowed(sql) => migrate_core::strip_bom(sql).into_sql_str(),
         Cow::Owned(_) => sql_str(script.sql().to_owned()),
     }
+}
+
+/// Whether `error` means the connection went away, rather than the server
+/// answering: the server's answer is known, a lost connection's is not.
+fn connection_lost(error: &sqlx::Error) -> bool {
+    matches!(
+        error,
+        sqlx::Error::Io(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed
+    )
 }
 
 fn failed(step: &Step<'_>, source: sqlx::Error) -> Error {

@@ -164,7 +164,9 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
                     // The history's primary key is the arbiter: a unit that
                     // failed because another migrator recorded its steps
                     // first means re-plan, not fail.
-                    if !self.changed_meanwhile(unit).await? {
+                    // If the history cannot be read (the connection is
+                    // gone), the unit's own error is the one to report.
+                    if !self.changed_meanwhile(unit).await.unwrap_or(false) {
                         return Err(self.busy_as_lock_timeout(error).await);
                     }
                     tracing::info!(target: "migrate", "another migrator got there first; re-planning");
