@@ -389,6 +389,16 @@ macro_rules! with_connection {
 }
 pub(crate) use with_connection;
 
+/// Keeps migration scripts out of sqlx's own logs on the connections this
+/// crate opens: its slow-statement warning would print a whole script (a
+/// role's new password with it) at WARN, and its statement log at DEBUG.
+/// Each migration's duration is logged by the runner instead.
+pub(crate) fn quiet<O: sqlx::ConnectOptions>(options: O) -> O {
+    options
+        .log_statements(log::LevelFilter::Trace)
+        .log_slow_statements(log::LevelFilter::Off, Duration::MAX)
+}
+
 /// A future whose `Send` is declared rather than inferred.
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

@@ -1,12 +1,14 @@
 //! MySQL and MariaDB: their SQL, their rules and their connection.
 
+use std::str::FromStr;
 use std::time::Duration;
 
 use migrate_core::SqlFlavor;
 use sqlx::error::DatabaseError;
-use sqlx::{Connection, MySqlConnection};
+use sqlx::mysql::MySqlConnectOptions;
+use sqlx::{ConnectOptions, MySqlConnection};
 
-use super::{shared_backend_methods, Backend, ColumnTypes, Dialect};
+use super::{quiet, shared_backend_methods, Backend, ColumnTypes, Dialect};
 use crate::BackendKind;
 
 /// MySQL/MariaDB: DDL commits implicitly, so every migration is bracketed by
@@ -137,6 +139,6 @@ impl Backend for MySqlConnection {
     shared_backend_methods!();
 
     async fn open(url: &str, _busy_timeout: Duration) -> Result<Self, sqlx::Error> {
-        MySqlConnection::connect(url).await
+        quiet(MySqlConnectOptions::from_str(url)?).connect().await
     }
 }

@@ -1,11 +1,13 @@
 //! PostgreSQL: its SQL, its rules and its connection.
 
+use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::error::DatabaseError;
-use sqlx::{Connection, PgConnection};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, PgConnection};
 
-use super::{shared_backend_methods, Backend, ColumnTypes, Dialect};
+use super::{quiet, shared_backend_methods, Backend, ColumnTypes, Dialect};
 use crate::BackendKind;
 
 /// PostgreSQL: transactional DDL; a session-level advisory lock, polled with
@@ -115,6 +117,6 @@ impl Backend for PgConnection {
     shared_backend_methods!();
 
     async fn open(url: &str, _busy_timeout: Duration) -> Result<Self, sqlx::Error> {
-        PgConnection::connect(url).await
+        quiet(PgConnectOptions::from_str(url)?).connect().await
     }
 }

@@ -7,7 +7,7 @@ use sqlx::error::DatabaseError;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, SqliteConnection};
 
-use super::{shared_backend_methods, Backend, ColumnTypes, Dialect, ForeignKeySuspension};
+use super::{quiet, shared_backend_methods, Backend, ColumnTypes, Dialect, ForeignKeySuspension};
 use crate::BackendKind;
 
 /// SQLite has no session-level lock: concurrent migrators serialise on each
@@ -104,8 +104,7 @@ impl Backend for SqliteConnection {
     shared_backend_methods!();
 
     async fn open(url: &str, busy_timeout: Duration) -> Result<Self, sqlx::Error> {
-        SqliteConnectOptions::from_str(url)?
-            .busy_timeout(busy_timeout)
+        quiet(SqliteConnectOptions::from_str(url)?.busy_timeout(busy_timeout))
             .connect()
             .await
     }
