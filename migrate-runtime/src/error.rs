@@ -12,6 +12,15 @@ pub enum Error {
         /// The scheme found, possibly empty.
         scheme: String,
     },
+    /// The connection handed to an `*_on` method is inside a transaction.
+    #[error("the connection handed to the migrator is inside a transaction: migrations commit their own transactions, so pass the pool or a connection outside any transaction")]
+    InTransaction,
+    /// Checking a connection out of the pool handed to the migrator failed.
+    #[error("cannot get a connection from the pool: {}", Shown(source))]
+    Acquire {
+        /// The pool's error.
+        source: sqlx::Error,
+    },
     /// A server URL without `//` after the scheme: nothing is sent.
     #[error("database URL `{url}` has no `//` after `{scheme}:`, so no user or host can be read from it; write {scheme}://user:password@host:port/database")]
     UrlWithoutHost {

@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use crate::backend::Backend;
+use crate::{Backend, Handover};
 use crate::{Error, Migration, Migrator, Report};
 
 /// The set of migrations `embed_migrations!()` baked into the binary.
@@ -58,9 +58,13 @@ impl Migrations {
         self.migrator().run(url).await
     }
 
-    /// Runs every pending migration with default options over `conn`. See
-    /// [`Migrator::run_on`].
-    pub async fn run_on<B: Backend>(&self, conn: &mut B) -> Result<Report, Error> {
+    /// Runs every pending migration with default options over `conn`: a
+    /// `&Pool`, a `&mut PoolConnection` or a connection (see [`Handover`]).
+    /// See [`Migrator::run_on`].
+    pub async fn run_on<'c, C: Backend>(
+        &self,
+        conn: impl Handover<'c, C>,
+    ) -> Result<Report, Error> {
         self.migrator().run_on(conn).await
     }
 }

@@ -32,9 +32,9 @@ fn futures_are_send() {
         my: &mut sqlx::MySqlConnection,
         lite: &mut sqlx::SqliteConnection,
     ) {
-        assert_send(&SAMPLE.run_on(pg));
-        assert_send(&SAMPLE.run_on(my));
-        assert_send(&SAMPLE.run_on(lite));
+        assert_send(&SAMPLE.run_on(&mut *pg));
+        assert_send(&SAMPLE.run_on(&mut *my));
+        assert_send(&SAMPLE.run_on(&mut *lite));
         assert_send(
             &SAMPLE
                 .migrator()

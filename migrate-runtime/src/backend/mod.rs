@@ -231,7 +231,7 @@ pub(crate) trait Dialect: Sync {
 /// [`MySqlConnection`](sqlx::MySqlConnection). The trait is sealed; its
 /// methods are the migrator's internal primitives.
 pub trait Backend:
-    Connection<Database: Database<Connection = Self>> + Send + Sized + sealed::Sealed
+    Connection<Database: Database<Connection = Self>> + Send + Sized + sealed::Sealed + 'static
 {
     /// Which database product this is.
     const KIND: BackendKind;

@@ -142,3 +142,5 @@ impl Backend for MySqlConnection {
         quiet(MySqlConnectOptions::from_str(url)?).connect().await
     }
 }
+
+crate::handover::pool_handover!(sqlx::MySql);

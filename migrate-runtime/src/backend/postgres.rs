@@ -120,3 +120,5 @@ impl Backend for PgConnection {
         quiet(PgConnectOptions::from_str(url)?).connect().await
     }
 }
+
+crate::handover::pool_handover!(sqlx::Postgres);

@@ -109,3 +109,5 @@ impl Backend for SqliteConnection {
             .await
     }
 }
+
+crate::handover::pool_handover!(sqlx::Sqlite);

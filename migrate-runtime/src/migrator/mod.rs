@@ -13,10 +13,24 @@ use crate::history::{sql_str, HistoryTable};
 use crate::lock;
 use crate::plan::{self, Entry};
 use crate::{
-    Error, LockStrategy, Migration, MigrationState, Options, Policy, Repair, Repaired, Report,
-    Status, TransactionMode,
+    Error, Handover, LockStrategy, Migration, MigrationState, Options, Policy, Repair, Repaired,
+    Report, Status, TransactionMode,
 };
 use session::Session;
+
+/// Runs `$body` over the connection `$handover` stands for, then keeps the
+/// run's session state out of the pool (see [`Handover`]).
+macro_rules! handed_over {
+    ($handover:expr, |$conn:ident| $body:expr) => {{
+        let mut taken = $handover.take().await?;
+        let result = {
+            let $conn = taken.conn();
+            $body
+        };
+        taken.finish().await;
+        result
+    }};
+}
 
 /// A configured migration run over a set of migrations.
 ///
@@ -162,8 +176,11 @@ impl<'m> Migrator<'m> {
     /// connection while a long script runs, and released at once from a new
     /// one when the run is dropped; over `conn` alone it is renewed before
     /// each step, so raise `lease_ttl` above your longest single script.
-    pub async fn run_on<B: Backend>(&self, conn: &mut B) -> Result<Report, Error> {
-        self.apply(conn, None).await
+    pub async fn run_on<'c, C: Backend>(
+        &self,
+        conn: impl Handover<'c, C>,
+    ) -> Result<Report, Error> {
+        handed_over!(conn, |conn| self.apply(conn, None).await)
     }
 
     /// The startup check, then (only with work to do) the locked slow path.
@@ -201,8 +218,12 @@ impl<'m> Migrator<'m> {
     }
 
     /// [`revert`](Self::revert) over a connection the caller owns.
-    pub async fn revert_on<B: Backend>(&self, conn: &mut B, version: i64) -> Result<Report, Error> {
-        self.revert_with(conn, version, None).await
+    pub async fn revert_on<'c, C: Backend>(
+        &self,
+        conn: impl Handover<'c, C>,
+        version: i64,
+    ) -> Result<Report, Error> {
+        handed_over!(conn, |conn| self.revert_with(conn, version, None).await)
     }
 
     async fn revert_with<B: Backend>(
@@ -227,12 +248,12 @@ impl<'m> Migrator<'m> {
     }
 
     /// [`stamp`](Self::stamp) over a connection the caller owns.
-    pub async fn stamp_on<B: Backend>(
+    pub async fn stamp_on<'c, C: Backend>(
         &self,
-        conn: &mut B,
+        conn: impl Handover<'c, C>,
         version: i64,
     ) -> Result<Vec<i64>, Error> {
-        self.stamp_with(conn, version, None).await
+        handed_over!(conn, |conn| self.stamp_with(conn, version, None).await)
     }
 
     async fn stamp_with<B: Backend>(
@@ -250,12 +271,19 @@ impl<'m> Migrator<'m> {
     /// Reads where every migration stands, without changing anything.
     pub async fn status(&self, url: &str) -> Result<Status, Error> {
         with_connection!(url, self.options.lock_timeout(), |conn| self
-            .status_on(conn)
+            .status_with(conn)
             .await)
     }
 
     /// [`status`](Self::status) over a connection the caller owns.
-    pub async fn status_on<B: Backend>(&self, conn: &mut B) -> Result<Status, Error> {
+    pub async fn status_on<'c, C: Backend>(
+        &self,
+        conn: impl Handover<'c, C>,
+    ) -> Result<Status, Error> {
+        handed_over!(conn, |conn| self.status_with(conn).await)
+    }
+
+    async fn status_with<B: Backend>(&self, conn: &mut B) -> Result<Status, Error> {
         let table = self.prepare(conn).await?;
         let history = table.list_with_timings(conn).await?;
         let entries = plan::classify(self.migrations, history);
@@ -287,12 +315,12 @@ impl<'m> Migrator<'m> {
     /// [`repair`](Self::repair) over a connection the caller owns. Takes the
     /// migration lock, so it never touches the row of a migration in progress
     /// elsewhere: while its owner's lease lives, this times out naming it.
-    pub async fn repair_on<B: Backend>(
+    pub async fn repair_on<'c, C: Backend>(
         &self,
-        conn: &mut B,
+        conn: impl Handover<'c, C>,
         choice: Repair,
     ) -> Result<Vec<Repaired>, Error> {
-        self.repair_with(conn, choice, None).await
+        handed_over!(conn, |conn| self.repair_with(conn, choice, None).await)
     }
 
     async fn repair_with<B: Backend>(
