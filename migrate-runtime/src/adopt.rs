@@ -217,7 +217,7 @@ pub enum AdoptionProblem {
     },
     /// The tool marked the migration as failed (sqlx's `success = false`):
     /// it may be partially applied.
-    #[error("version {version}{}: marked as failed there, so it may be partially applied; finish or undo it with that tool first", named(name))]
+    #[error("version {version}{}: marked as failed there, so it may be partially applied; finish or undo it by hand, then mark or delete its row there", named(name))]
     Failed {
         /// The version.
         version: i64,
@@ -392,6 +392,7 @@ pub(crate) fn plan<'m>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::tests::row as ours;
     use migrate_core::load_files;
 
     fn migrations(files: &[(&str, &str)]) -> Vec<Migration> {
@@ -433,17 +434,6 @@ mod tests {
             name,
             checksum,
             success: true,
-        }
-    }
-
-    fn ours(m: &Migration) -> HistoryRow {
-        HistoryRow {
-            version: m.version,
-            name: m.name.to_string(),
-            checksum: m.checksum.to_string(),
-            success: true,
-            applied_at: None,
-            duration_ms: None,
         }
     }
 

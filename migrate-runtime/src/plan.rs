@@ -252,7 +252,7 @@ fn refuse_failed(entries: &[Entry<'_>]) -> Result<(), Error> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use migrate_core::load_files;
 
@@ -264,7 +264,8 @@ mod tests {
         .unwrap()
     }
 
-    fn row(m: &Migration) -> HistoryRow {
+    /// The history row a run writes for `m`.
+    pub(crate) fn row(m: &Migration) -> HistoryRow {
         HistoryRow {
             version: m.version,
             name: m.name.to_string(),

@@ -93,15 +93,19 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
             .await
     }
 
-    /// Records what `peer` applied as applied here, once its history matches.
+    /// Records what `peer` applied as applied here, once its history
+    /// matches. Decided before the version table is created, so a refusal
+    /// leaves none behind.
     pub async fn adopt(&mut self, peer: Peer) -> Result<Adoption, Error> {
-        self.create_table().await?;
         let plan = plan_adoption(self.conn, &self.table, self.migrator.migrations, peer).await?;
-        self.record_unrun(
-            &plan.adopt,
-            "adopted as applied from another tool's history",
-        )
-        .await?;
+        if !plan.adopt.is_empty() {
+            self.create_table().await?;
+            self.record_unrun(
+                &plan.adopt,
+                "adopted as applied from another tool's history",
+            )
+            .await?;
+        }
         Ok(plan.report(B::KIND, peer, false))
     }
 
