@@ -1,6 +1,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::{AdoptionProblem, Peer};
+
 /// Everything that can stop a migration run. Each message names the migration
 /// (version and file) where one is involved, and never contains a password.
 #[derive(Debug, thiserror::Error)]
@@ -175,6 +177,21 @@ pub enum Error {
         /// The database, named as in lock errors.
         database: String,
     },
+    /// Another tool's history does not match the embedded migrations, or
+    /// this binary's version table disagrees with it; nothing was written.
+    #[error("cannot adopt {peer}'s history (table {}): it does not match this binary's migrations, so nothing was written:{}", peer.table(), Listed(problems))]
+    AdoptionRefused {
+        /// The tool whose history was read.
+        peer: Peer,
+        /// Every disagreement found.
+        problems: Vec<AdoptionProblem>,
+    },
+    /// The other tool's history table is not in the database.
+    #[error("no {} table in this database: nothing to adopt from {peer}", peer.table())]
+    NoPeerHistory {
+        /// The tool whose history was looked for.
+        peer: Peer,
+    },
     /// Taking or releasing the migration lock failed.
     #[error("migration lock: {}", Shown(source))]
     Lock {
@@ -200,5 +217,17 @@ impl fmt::Display for Shown<'_> {
             Some(error) => write!(f, "error returned from database: {}", error.message()),
             None => self.0.fmt(f),
         }
+    }
+}
+
+/// Problems, one per line.
+struct Listed<'a>(&'a [AdoptionProblem]);
+
+impl fmt::Display for Listed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for problem in self.0 {
+            write!(f, "\n  - {problem}")?;
+        }
+        Ok(())
     }
 }

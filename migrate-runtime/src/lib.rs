@@ -48,9 +48,13 @@
 //!   ([`LockStrategy`]).
 //! - **Logs** as `tracing` events with target `migrate`; no subscriber is installed.
 //!
+//! - **Switching** from sqlx, refinery or diesel: [`Migrator::adopt`] takes
+//!   over their history table once it matches the embedded migrations.
+//!
 //! Use [`Migrations::migrator`] for options and [`Migrator::run_on`] to
 //! migrate over a connection you already hold.
 
+mod adopt;
 mod backend;
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -70,6 +74,7 @@ mod stale;
 mod status;
 mod url;
 
+pub use adopt::{Adoption, AdoptionProblem, Peer};
 pub use backend::{Backend, BackendKind, HistoryRow};
 pub use config::{Config, ConfigError, DatabaseConfig, LogConfig};
 pub use error::Error;

@@ -225,8 +225,23 @@ pub(crate) fn require_down_scripts(migrations: &[&Migration]) -> Result<(), Erro
     }
 }
 
-/// Refuses to work on a history with a row marked failed (stamp, revert).
-pub(crate) fn refuse_failed(entries: &[Entry<'_>]) -> Result<(), Error> {
+/// The migrations a stamp up to `version` records: the embedded ones not
+/// recorded yet. Refuses a history with a row marked failed.
+pub(crate) fn plan_stamp<'m>(
+    entries: &[Entry<'m>],
+    version: i64,
+) -> Result<Vec<&'m Migration>, Error> {
+    refuse_failed(entries)?;
+    Ok(entries
+        .iter()
+        .filter(|entry| entry.row.is_none())
+        .filter_map(|entry| entry.migration)
+        .filter(|migration| migration.version <= version)
+        .collect())
+}
+
+/// Refuses to work on a history with a row marked failed.
+fn refuse_failed(entries: &[Entry<'_>]) -> Result<(), Error> {
     match entries
         .iter()
         .find(|entry| entry.state == MigrationState::Failed)
@@ -237,7 +252,7 @@ pub(crate) fn refuse_failed(entries: &[Entry<'_>]) -> Result<(), Error> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use migrate_core::load_files;
 
@@ -249,7 +264,8 @@ mod tests {
         .unwrap()
     }
 
-    fn row(m: &Migration) -> HistoryRow {
+    /// The history row a run writes for `m`.
+    pub(crate) fn row(m: &Migration) -> HistoryRow {
         HistoryRow {
             version: m.version,
             name: m.name.to_string(),

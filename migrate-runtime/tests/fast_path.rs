@@ -8,13 +8,8 @@
 
 mod common;
 
-use common::{migrations, profiles, Conn, QueryLog, StatementLog, TestDb};
+use common::{migrations, profiles, reads_the_history, Conn, QueryLog, StatementLog, TestDb};
 use migrate_runtime::Migrator;
-
-/// The history read: a SELECT from the version table.
-fn reads_the_history(statement: &str) -> bool {
-    statement.starts_with("SELECT") && statement.contains("migrate_history")
-}
 
 #[tokio::test]
 async fn second_run_sends_exactly_one_select_returning_one_row() {

@@ -18,7 +18,7 @@ use migrate_core::SqlFlavor;
 use sqlx::error::DatabaseError;
 use sqlx::{Connection, Database, Decode, Row, SqlStr, Type};
 
-use crate::{redact_url, Error};
+use crate::{redact_url, Error, Peer};
 
 /// The database products this crate can migrate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -210,6 +210,12 @@ pub(crate) trait Dialect: Sync {
         None
     }
 
+    /// A query reading `peer`'s history table (see [`Peer::table`]), by
+    /// version, as [`PeerRow`]s: `version` as text, `name` and `checksum` as
+    /// text or NULL where the tool records none (sqlx's SHA-384 as lowercase
+    /// hex, refinery's as the decimal text it stores), and `success` as 0 or 1.
+    fn peer_history(&self, peer: Peer) -> &'static str;
+
     /// Whether `error` is a write conflict with a concurrent session that a
     /// retry resolves (duplicate key, deadlock, certification failure).
     fn is_conflict(&self, error: &dyn DatabaseError) -> bool;
@@ -250,6 +256,14 @@ pub trait Backend:
     ) -> impl Future<Output = Result<Option<Vec<HistoryRow>>, sqlx::Error>> + Send;
 
     #[doc(hidden)]
+    /// Runs a query reading another tool's history ([`Dialect::peer_history`]);
+    /// `None` when its table does not exist.
+    fn fetch_peer_history(
+        &mut self,
+        sql: SqlStr,
+    ) -> impl Future<Output = Result<Option<Vec<PeerRow>>, sqlx::Error>> + Send;
+
+    #[doc(hidden)]
     /// Runs a query returning one text value.
     fn fetch_text(
         &mut self,
@@ -284,15 +298,20 @@ macro_rules! shared_backend_methods {
             sql: sqlx::SqlStr,
             shape: $crate::backend::HistoryShape,
         ) -> Result<Option<Vec<$crate::backend::HistoryRow>>, sqlx::Error> {
-            match sqlx::raw_sql(sql).fetch_all(self).await {
-                Ok(rows) => $crate::backend::decode_history(&rows, shape).map(Some),
-                Err(sqlx::Error::Database(e))
-                    if Self::KIND.dialect().is_undefined_table(e.as_ref()) =>
-                {
-                    Ok(None)
-                }
-                Err(e) => Err(e),
-            }
+            let rows = sqlx::raw_sql(sql).fetch_all(self).await;
+            $crate::backend::unless_undefined(Self::KIND, rows)?
+                .map(|rows| $crate::backend::decode_history(&rows, shape))
+                .transpose()
+        }
+
+        async fn fetch_peer_history(
+            &mut self,
+            sql: sqlx::SqlStr,
+        ) -> Result<Option<Vec<$crate::backend::PeerRow>>, sqlx::Error> {
+            let rows = sqlx::raw_sql(sql).fetch_all(self).await;
+            $crate::backend::unless_undefined(Self::KIND, rows)?
+                .map(|rows| $crate::backend::decode_peer_history(&rows))
+                .transpose()
         }
 
         async fn fetch_text(&mut self, sql: sqlx::SqlStr) -> Result<Option<String>, sqlx::Error> {
@@ -434,6 +453,53 @@ pub(crate) struct ForeignKeySuspension {
     pub on: &'static str,
     /// Returns a description of every row whose parent is missing, or NULL.
     pub violations: &'static str,
+}
+
+/// `None` for a query that failed because its table does not exist.
+pub(crate) fn unless_undefined<T>(
+    kind: BackendKind,
+    result: Result<T, sqlx::Error>,
+) -> Result<Option<T>, sqlx::Error> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(sqlx::Error::Database(e)) if kind.dialect().is_undefined_table(e.as_ref()) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// One row of another tool's history table, as [`Dialect::peer_history`]
+/// reads it.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerRow {
+    /// The version, as text.
+    pub version: String,
+    /// The name, where the tool records one.
+    pub name: Option<String>,
+    /// The checksum, where the tool records one.
+    pub checksum: Option<String>,
+    /// `false` where the tool marked the migration as failed.
+    pub success: bool,
+}
+
+/// Decodes the rows of a [`Dialect::peer_history`] query.
+pub(crate) fn decode_peer_history<R: Row>(rows: &[R]) -> Result<Vec<PeerRow>, sqlx::Error>
+where
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    rows.iter()
+        .map(|row| {
+            Ok(PeerRow {
+                version: row.try_get(0)?,
+                name: row.try_get(1)?,
+                checksum: row.try_get(2)?,
+                success: row.try_get::<i64, _>(3)? != 0,
+            })
+        })
+        .collect()
 }
 
 /// What a history query returns, so rows are decoded as what they are.

@@ -9,7 +9,7 @@ use sqlx::mysql::MySqlConnectOptions;
 use sqlx::{ConnectOptions, MySqlConnection};
 
 use super::{quiet, shared_backend_methods, Backend, ColumnTypes, Dialect};
-use crate::BackendKind;
+use crate::{BackendKind, Peer};
 
 /// MySQL/MariaDB: DDL commits implicitly, so every migration is bracketed by
 /// a failed-then-success history row; a named `GET_LOCK`, polled with a zero
@@ -110,6 +110,14 @@ impl Dialect for MySqlDialect {
     /// applied here before reading.
     fn after_lock(&self) -> Option<&'static str> {
         Some("SET SESSION wsrep_sync_wait = 1")
+    }
+
+    fn peer_history(&self, peer: Peer) -> &'static str {
+        match peer {
+            Peer::Sqlx => "SELECT CAST(version AS CHAR), description, LOWER(HEX(checksum)), success + 0 FROM _sqlx_migrations ORDER BY version",
+            Peer::Refinery => "SELECT CAST(version AS CHAR), name, checksum, 1 FROM refinery_schema_history ORDER BY version",
+            Peer::Diesel => "SELECT version, NULL, NULL, 1 FROM __diesel_schema_migrations ORDER BY version",
+        }
     }
 
     fn is_conflict(&self, error: &dyn DatabaseError) -> bool {

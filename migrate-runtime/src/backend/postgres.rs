@@ -8,7 +8,7 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, PgConnection};
 
 use super::{quiet, shared_backend_methods, Backend, ColumnTypes, Dialect};
-use crate::BackendKind;
+use crate::{BackendKind, Peer};
 
 /// PostgreSQL: transactional DDL; a session-level advisory lock, polled with
 /// `pg_try_advisory_lock` (a session blocked in `pg_advisory_lock` can
@@ -88,6 +88,14 @@ impl Dialect for PostgresDialect {
 
     fn read_only(&self) -> Option<&'static str> {
         Some("SELECT (pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on')::int::bigint")
+    }
+
+    fn peer_history(&self, peer: Peer) -> &'static str {
+        match peer {
+            Peer::Sqlx => "SELECT version::text, description, encode(checksum, 'hex'), success::int::bigint FROM _sqlx_migrations ORDER BY version",
+            Peer::Refinery => "SELECT version::text, name::text, checksum::text, 1::bigint FROM refinery_schema_history ORDER BY version",
+            Peer::Diesel => "SELECT version::text, NULL::text, NULL::text, 1::bigint FROM __diesel_schema_migrations ORDER BY version",
+        }
     }
 
     fn is_conflict(&self, error: &dyn DatabaseError) -> bool {

@@ -8,7 +8,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, SqliteConnection};
 
 use super::{quiet, shared_backend_methods, Backend, ColumnTypes, Dialect, ForeignKeySuspension};
-use crate::BackendKind;
+use crate::{BackendKind, Peer};
 
 /// SQLite has no session-level lock: concurrent migrators serialise on each
 /// migration's `BEGIN IMMEDIATE` (with the connection's busy timeout), and
@@ -81,6 +81,14 @@ impl Dialect for SqliteDialect {
 
     fn now_ms(&self) -> &'static str {
         "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+    }
+
+    fn peer_history(&self, peer: Peer) -> &'static str {
+        match peer {
+            Peer::Sqlx => "SELECT CAST(version AS TEXT), description, lower(hex(checksum)), CAST(success AS INTEGER) FROM _sqlx_migrations ORDER BY version",
+            Peer::Refinery => "SELECT CAST(version AS TEXT), name, checksum, 1 FROM refinery_schema_history ORDER BY version",
+            Peer::Diesel => "SELECT version, NULL, NULL, 1 FROM __diesel_schema_migrations ORDER BY version",
+        }
     }
 
     fn is_conflict(&self, error: &dyn DatabaseError) -> bool {

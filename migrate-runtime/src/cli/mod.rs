@@ -1,5 +1,5 @@
 //! Command-line subcommands (feature `cli`): `status`, `up`, `down`, `sql`,
-//! `verify`, `stamp` and `repair`, for an app binary to expose, so a
+//! `verify`, `stamp`, `repair` and `adopt`, for an app binary to expose, so a
 //! single-binary deploy needs no separate tool on the server.
 //!
 //! ```no_run
@@ -34,7 +34,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::{BackendKind, Config, Error, Migration, Migrations, Migrator, Repair};
+use crate::{BackendKind, Config, Error, Migration, Migrations, Migrator, Peer, Repair};
 use output::Output;
 
 /// Runs the subcommand named by the process arguments over `migrations`.
@@ -197,6 +197,15 @@ enum Command {
         #[arg(long)]
         mark_applied: bool,
     },
+    /// Take over the history of sqlx, refinery or diesel: record what it applied as applied, once it matches these migrations
+    Adopt {
+        /// The tool whose history table to read
+        #[arg(long, value_enum, value_name = "TOOL")]
+        from: Peer,
+        /// Check and show what would be recorded, without writing
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Check the scripts with the compile-time lint's rules; exit 1 on errors
     Lint(lint::LintArgs),
 }
@@ -275,7 +284,7 @@ async fn execute(
     match run_command(&out, config, migrator, migrations, command).await {
         Ok(code) => code,
         Err(Failure::Usage(message)) => out.usage(&message),
-        Err(Failure::Failed(error)) => out.failure(&error.to_string()),
+        Err(Failure::Failed(error)) => out.error(&error),
     }
 }
 
@@ -315,6 +324,14 @@ async fn run_command(
                 _ => Repair::AsFailureCallsFor,
             };
             out.repaired(&migrator.repair(url()?, choice).await?)
+        }
+        Command::Adopt { from, dry_run } => {
+            let adoption = if *dry_run {
+                migrator.check_adoption(url()?, *from).await?
+            } else {
+                migrator.adopt(url()?, *from).await?
+            };
+            out.adoption(&adoption, migrator.options().table())
         }
         Command::Lint(args) => lint::run(out.is_json(), config, migrations, args),
         Command::Sql {

@@ -24,7 +24,8 @@ macro_rules! complain {
 pub(super) use complain;
 
 use crate::{
-    Applied, BackendKind, FailedScript, RepairAction, Repaired, Report, Status, StatusEntry,
+    Adoption, AdoptionProblem, Applied, BackendKind, Error, FailedScript, RepairAction, Repaired,
+    Report, Status, StatusEntry,
 };
 
 /// Prints results on stdout and problems on stderr (or as JSON on stdout),
@@ -170,6 +171,51 @@ impl Output {
         ExitCode::SUCCESS
     }
 
+    /// What `adopt` recorded (or, dry, would record) in `table`.
+    pub fn adoption(&self, adoption: &Adoption, table: &str) -> ExitCode {
+        let peer = adoption.peer;
+        if self.json {
+            print_json(&json!({
+                "backend": adoption.backend.name(),
+                "from": peer.name(),
+                "dry_run": adoption.dry_run,
+                "adopted": adoption.adopted,
+                "already_adopted": adoption.already_adopted,
+                "pending": adoption.pending,
+            }));
+            return ExitCode::SUCCESS;
+        }
+        let list = |versions: &[i64]| {
+            let versions: Vec<String> = versions.iter().map(i64::to_string).collect();
+            versions.join(", ")
+        };
+        if adoption.is_already_adopted() {
+            say!(
+                "already adopted: the {} migration(s) {peer} applied are recorded in {table}; nothing to do",
+                adoption.already_adopted.len()
+            );
+        } else if adoption.adopted.is_empty() {
+            say!(
+                "{peer}'s history ({}) records no migration: nothing to adopt",
+                peer.table()
+            );
+        } else if adoption.dry_run {
+            say!(
+                "would adopt from {peer}: {} (dry run: nothing written)",
+                list(&adoption.adopted)
+            );
+        } else {
+            say!(
+                "adopted from {peer}: {} (recorded in {table} as applied; nothing ran)",
+                list(&adoption.adopted)
+            );
+        }
+        if !adoption.pending.is_empty() {
+            say!("pending: {} (`up` applies them)", list(&adoption.pending));
+        }
+        ExitCode::SUCCESS
+    }
+
     pub fn sql(&self, backend: BackendKind, sql: &str) -> ExitCode {
         if self.json {
             print_json(&json!({ "backend": backend.name(), "sql": sql }));
@@ -196,6 +242,21 @@ impl Output {
     pub fn failure(&self, message: &str) -> ExitCode {
         self.problem(message);
         ExitCode::FAILURE
+    }
+
+    /// The library failed: exit code 1. In JSON a refused adoption lists its
+    /// problems too.
+    pub fn error(&self, error: &Error) -> ExitCode {
+        match error {
+            Error::AdoptionRefused { problems, .. } if self.json => {
+                print_json(&json!({
+                    "error": error.to_string(),
+                    "problems": problems.iter().map(problem_json).collect::<Vec<_>>(),
+                }));
+                ExitCode::FAILURE
+            }
+            _ => self.failure(&error.to_string()),
+        }
     }
 
     /// The invocation was wrong: exit code 2.
@@ -235,6 +296,43 @@ fn applied_json(applied: &Applied) -> serde_json::Value {
         "file": applied.file,
         "duration_ms": applied.duration.as_millis() as u64,
     })
+}
+
+fn problem_json(problem: &AdoptionProblem) -> serde_json::Value {
+    let message = problem.to_string();
+    match problem {
+        AdoptionProblem::NotEmbedded { version, name } => {
+            json!({ "problem": "not_embedded", "version": version, "name": name, "message": message })
+        }
+        AdoptionProblem::NotRecorded { version, file } => {
+            json!({ "problem": "not_recorded", "version": version, "file": file, "message": message })
+        }
+        AdoptionProblem::Renamed {
+            version,
+            recorded,
+            expected,
+        } => json!({
+            "problem": "renamed", "version": version, "recorded": recorded, "expected": expected, "message": message,
+        }),
+        AdoptionProblem::Edited {
+            version,
+            file,
+            recorded,
+            expected,
+        } => json!({
+            "problem": "edited", "version": version, "file": file, "recorded": recorded, "expected": expected, "message": message,
+        }),
+        AdoptionProblem::Failed { version, name } => {
+            json!({ "problem": "failed", "version": version, "name": name, "message": message })
+        }
+        AdoptionProblem::Conflicting {
+            version,
+            name,
+            state,
+        } => json!({
+            "problem": "conflicting", "version": version, "name": name, "state": state.name(), "message": message,
+        }),
+    }
 }
 
 fn print_table<'a>(entries: impl Iterator<Item = &'a StatusEntry>) {

@@ -8,13 +8,14 @@ mod session;
 
 use std::time::Duration;
 
+use crate::adopt::{self, AdoptionPlan};
 use crate::backend::{with_connection, Backend};
 use crate::history::{sql_str, HistoryTable};
 use crate::lock;
 use crate::plan::{self, Entry};
 use crate::{
-    Error, Handover, LockStrategy, Migration, MigrationState, Options, Policy, Repair, Repaired,
-    Report, Status, TransactionMode,
+    Adoption, Error, Handover, LockStrategy, Migration, MigrationState, Options, Peer, Policy,
+    Repair, Repaired, Report, Status, TransactionMode,
 };
 use session::Session;
 
@@ -268,6 +269,97 @@ impl<'m> Migrator<'m> {
         session.close(result).await
     }
 
+    /// Takes over the history another migration tool (`peer`) recorded in
+    /// this database: every migration it applied is recorded in the version
+    /// table as applied, without running it (the rows
+    /// [`stamp`](Self::stamp) writes), under the migration lock and in one
+    /// transaction. Returns what was recorded.
+    ///
+    /// Nothing is written unless the histories agree: each version the tool
+    /// applied is embedded, with the name it records and the checksum it
+    /// records (sqlx: description and SHA-384; refinery: name and its
+    /// SipHash; diesel records versions only); no row is marked failed; no
+    /// embedded migration older than its newest was skipped; and the version
+    /// table records nothing that contradicts it. Otherwise the error,
+    /// [`Error::AdoptionRefused`], lists every disagreement. Embedded
+    /// migrations newer than the tool's newest are left pending, for
+    /// [`run`](Self::run). Adopting again records nothing
+    /// ([`Adoption::is_already_adopted`]). The tool's own table is only read.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), migrate_runtime::Error> {
+    /// use migrate_runtime::Peer;
+    /// static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("../migrations");
+    ///
+    /// # let dir = tempfile::tempdir().expect("a temporary directory");
+    /// # let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
+    /// # {
+    /// #     use sqlx::Connection as _;
+    /// #     let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("connected");
+    /// #     sqlx::raw_sql("CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)").execute(&mut conn).await.expect("created");
+    /// # }
+    /// let migrator = MIGRATIONS.migrator();
+    /// let adoption = migrator.adopt(&url, Peer::Sqlx).await?;
+    /// println!("adopted {:?}; pending {:?}", adoption.adopted, adoption.pending);
+    /// migrator.run(&url).await?;
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
+    /// ```
+    pub async fn adopt(&self, url: &str, peer: Peer) -> Result<Adoption, Error> {
+        with_connection!(url, self.options.lock_timeout(), |conn| self
+            .adopt_with(conn, peer, Some(url))
+            .await)
+    }
+
+    /// [`adopt`](Self::adopt) over a connection the caller owns.
+    pub async fn adopt_on<'c, C: Backend>(
+        &self,
+        conn: impl Handover<'c, C>,
+        peer: Peer,
+    ) -> Result<Adoption, Error> {
+        handed_over!(conn, |conn| self.adopt_with(conn, peer, None).await)
+    }
+
+    async fn adopt_with<B: Backend>(
+        &self,
+        conn: &mut B,
+        peer: Peer,
+        url: Option<&str>,
+    ) -> Result<Adoption, Error> {
+        let table = self.prepare(conn).await?;
+        let mut session = Session::open(self, conn, table, url).await?;
+        let result = session.adopt(peer).await;
+        session.close(result).await
+    }
+
+    /// What [`adopt`](Self::adopt) would record, or the disagreements it
+    /// would refuse with, without taking the lock or writing anything
+    /// ([`Adoption::dry_run`] is set).
+    pub async fn check_adoption(&self, url: &str, peer: Peer) -> Result<Adoption, Error> {
+        with_connection!(url, self.options.lock_timeout(), |conn| self
+            .check_adoption_with(conn, peer)
+            .await)
+    }
+
+    /// [`check_adoption`](Self::check_adoption) over a connection the caller owns.
+    pub async fn check_adoption_on<'c, C: Backend>(
+        &self,
+        conn: impl Handover<'c, C>,
+        peer: Peer,
+    ) -> Result<Adoption, Error> {
+        handed_over!(conn, |conn| self.check_adoption_with(conn, peer).await)
+    }
+
+    async fn check_adoption_with<B: Backend>(
+        &self,
+        conn: &mut B,
+        peer: Peer,
+    ) -> Result<Adoption, Error> {
+        let table = self.prepare(conn).await?;
+        let plan = plan_adoption(conn, &table, self.migrations, peer).await?;
+        Ok(plan.report(B::KIND, peer, true))
+    }
+
     /// Reads where every migration stands, without changing anything.
     pub async fn status(&self, url: &str) -> Result<Status, Error> {
         with_connection!(url, self.options.lock_timeout(), |conn| self
@@ -345,6 +437,31 @@ impl<'m> Migrator<'m> {
         }
         Ok(table)
     }
+}
+
+/// Reads `peer`'s history and the version table `table`, and decides what
+/// adopting records (see [`adopt::plan`]).
+async fn plan_adoption<'m, B: Backend>(
+    conn: &mut B,
+    table: &HistoryTable,
+    migrations: &'m [Migration],
+    peer: Peer,
+) -> Result<AdoptionPlan<'m>, Error> {
+    let history = table.list_applied_migrations(conn).await?;
+    let recorded = match conn
+        .fetch_peer_history(sql_str(table.dialect().peer_history(peer).to_owned()))
+        .await
+    {
+        Ok(Some(recorded)) => recorded,
+        Ok(None) => return Err(Error::NoPeerHistory { peer }),
+        Err(source) => {
+            return Err(Error::History {
+                table: peer.table().to_owned(),
+                source,
+            })
+        }
+    };
+    adopt::plan(peer, migrations, recorded, history)
 }
 
 /// The findings a run has logged, so each is logged once however often the

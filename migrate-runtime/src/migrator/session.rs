@@ -1,17 +1,17 @@
 //! Work done under the migration lock. A [`Session`] owns the lock and the
-//! version table pinned while holding it, and offers apply, revert, stamp
-//! and repair: the lock protocol lives here and nowhere else.
+//! version table pinned while holding it, and offers apply, revert, stamp,
+//! adopt and repair: the lock protocol lives here and nowhere else.
 
 use std::time::Duration;
 
-use super::{Migrator, Warned};
+use super::{plan_adoption, Migrator, Warned};
 use crate::backend::Backend;
 use crate::history::{sql_str, Elapsed, HistoryTable};
 use crate::lock::{self, Lock};
 use crate::plan::{self, Plan};
 use crate::program::{self, Direction};
 use crate::repair::{self, Repair, RepairAction, Repaired};
-use crate::{Error, Report};
+use crate::{Adoption, Error, Migration, Peer, Report};
 
 /// A connection holding the migration lock, with the version table named
 /// exactly.
@@ -89,24 +89,62 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
         self.create_table().await?;
         let history = self.table.list_applied_migrations(self.conn).await?;
         let entries = plan::classify(self.migrator.migrations, history);
-        plan::refuse_failed(&entries)?;
-        let mut stamped = Vec::new();
-        let unrecorded = entries.iter().filter(|entry| entry.row.is_none());
-        for migration in unrecorded.filter_map(|entry| entry.migration) {
-            if migration.version > version {
-                continue;
-            }
-            let insert = self
-                .table
-                .insert(migration, Elapsed::Client(Duration::ZERO));
-            self.conn
-                .execute(sql_str(insert))
-                .await
-                .map_err(|source| self.table.error(source))?;
-            tracing::info!(target: "migrate", version = migration.version, name = %migration.name, "stamped as applied without running it");
-            stamped.push(migration.version);
+        let migrations = plan::plan_stamp(&entries, version)?;
+        self.record_unrun(&migrations, "stamped as applied without running it")
+            .await
+    }
+
+    /// Records what `peer` applied as applied here, once its history
+    /// matches. Decided before the version table is created, so a refusal
+    /// leaves none behind.
+    pub async fn adopt(&mut self, peer: Peer) -> Result<Adoption, Error> {
+        let plan = plan_adoption(self.conn, &self.table, self.migrator.migrations, peer).await?;
+        if !plan.adopt.is_empty() {
+            self.create_table().await?;
+            self.record_unrun(
+                &plan.adopt,
+                "adopted as applied from another tool's history",
+            )
+            .await?;
         }
-        Ok(stamped)
+        Ok(plan.report(B::KIND, peer, false))
+    }
+
+    /// Records `migrations` as applied without running them, with the rows
+    /// a run writes, in one transaction (where the lease is checked before
+    /// it commits). `why` is logged with each.
+    async fn record_unrun(
+        &mut self,
+        migrations: &[&Migration],
+        why: &str,
+    ) -> Result<Vec<i64>, Error> {
+        if migrations.is_empty() {
+            return Ok(Vec::new());
+        }
+        if let Err(error) = self.write_unrun(migrations).await {
+            return Err(self.busy_as_lock_timeout(error).await);
+        }
+        for migration in migrations {
+            tracing::info!(target: "migrate", version = migration.version, name = %migration.name, "{why}");
+        }
+        Ok(migrations.iter().map(|m| m.version).collect())
+    }
+
+    async fn write_unrun(&mut self, migrations: &[&Migration]) -> Result<(), Error> {
+        let table = &self.table;
+        let mut tx = self
+            .conn
+            .begin_with(table.dialect().begin())
+            .await
+            .map_err(|source| table.error(source))?;
+        for migration in migrations {
+            let insert = table.insert(migration, Elapsed::Client(Duration::ZERO));
+            tx.execute(sql_str(insert))
+                .await
+                .map_err(|source| table.error(source))?;
+        }
+        self.lock.confirm(&mut *tx).await?;
+        tx.commit().await.map_err(|source| table.error(source))
     }
 
     /// Clears the rows marked as failed, or marks them applied, as `choice`

@@ -234,6 +234,9 @@ macro_rules! on_conn {
     };
 }
 
+// After `on_conn!`, which it uses.
+pub mod peers;
+
 impl Conn {
     pub async fn open(url: &str) -> Conn {
         match BackendKind::from_url(url).unwrap() {
@@ -362,6 +365,11 @@ unsafe extern "C" fn on_statement(
     };
     log.lock().unwrap().push(sql.to_string_lossy().into_owned());
     0
+}
+
+/// Whether `statement` is the history read: a SELECT from the version table.
+pub fn reads_the_history(statement: &str) -> bool {
+    statement.starts_with("SELECT") && statement.contains("migrate_history")
 }
 
 /// Every query sqlx sends, from its `sqlx::query` log events, on any thread

@@ -1,0 +1,427 @@
+//! `adopt` over histories the tools themselves wrote (`common::peers`): sqlx,
+//! refinery and diesel each run on SQLite, PostgreSQL and MySQL/MariaDB, so
+//! every scenario runs for every tool on every backend.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::peers::{self, scripts, version, Script};
+use common::{Conn, TestDb};
+use migrate_runtime::{AdoptionProblem, Error, MigrationState, Migrator, Peer};
+
+/// `(version, name, checksum, success)` rows the version table holds, `None`
+/// when it does not exist.
+async fn version_table(db: &TestDb) -> Option<Vec<(i64, String, String, bool)>> {
+    if db.table_exists("migrate_history").await {
+        Some(db.history().await)
+    } else {
+        None
+    }
+}
+
+async fn tool_applies(peer: Peer, db: &TestDb, scripts: &[Script]) {
+    let mut conn = db.conn().await;
+    peers::apply(peer, &mut conn, scripts).await.unwrap();
+    conn.close().await;
+}
+
+fn refused(result: Result<impl std::fmt::Debug, Error>) -> (Vec<AdoptionProblem>, String) {
+    match result {
+        Err(error @ Error::AdoptionRefused { .. }) => {
+            let message = error.to_string();
+            let Error::AdoptionRefused { problems, .. } = error else {
+                unreachable!()
+            };
+            (problems, message)
+        }
+        other => panic!("adoption not refused: {other:?}"),
+    }
+}
+
+async fn adopted_history_runs_up_to_date_then_applies_newer(peer: Peer, db: TestDb) {
+    tool_applies(peer, &db, &scripts(3)).await;
+    let set = peers::embedded(peer, &scripts(3));
+    let migrator = Migrator::new(&set);
+    let versions: Vec<i64> = set.iter().map(|m| m.version).collect();
+
+    let check = migrator.check_adoption(&db.url, peer).await.unwrap();
+    assert!(check.dry_run);
+    assert_eq!(check.adopted, versions);
+    assert_eq!(version_table(&db).await, None, "a check writes nothing");
+
+    let adoption = migrator.adopt(&db.url, peer).await.unwrap();
+    assert!(!adoption.dry_run);
+    assert_eq!(adoption.adopted, versions);
+    assert!(adoption.already_adopted.is_empty() && adoption.pending.is_empty());
+    let rows: Vec<(i64, String, String, bool)> = set
+        .iter()
+        .map(|m| (m.version, m.name.to_string(), m.checksum.to_string(), true))
+        .collect();
+    assert_eq!(db.history().await, rows, "the rows a run writes");
+    let tools_rows = format!("SELECT COUNT(*) FROM {}", peer.table());
+    assert_eq!(
+        db.scalar(&tools_rows).await,
+        3,
+        "the tool's table is only read"
+    );
+
+    assert!(migrator.run(&db.url).await.unwrap().is_up_to_date());
+
+    let again = migrator.adopt(&db.url, peer).await.unwrap();
+    assert!(again.is_already_adopted(), "{again:?}");
+    assert_eq!(again.already_adopted, versions);
+    assert_eq!(db.history().await, rows, "adopting again writes nothing");
+
+    let newer = peers::embedded(peer, &scripts(4));
+    let report = Migrator::new(&newer).run(&db.url).await.unwrap();
+    let applied: Vec<i64> = report.applied.iter().map(|a| a.version).collect();
+    assert_eq!(applied, [version(peer, 3)]);
+    assert!(db.table_exists("visits").await);
+    let after_run = Migrator::new(&newer).adopt(&db.url, peer).await.unwrap();
+    assert!(after_run.is_already_adopted() && after_run.pending.is_empty());
+    assert_eq!(db.versions().await.len(), 4);
+}
+
+async fn newer_embedded_migrations_stay_pending(peer: Peer, db: TestDb) {
+    tool_applies(peer, &db, &scripts(2)).await;
+    let set = peers::embedded(peer, &scripts(4));
+    let adoption = Migrator::new(&set).adopt(&db.url, peer).await.unwrap();
+    assert_eq!(adoption.adopted, [version(peer, 0), version(peer, 1)]);
+    assert_eq!(adoption.pending, [version(peer, 2), version(peer, 3)]);
+    let report = Migrator::new(&set).run(&db.url).await.unwrap();
+    let applied: Vec<i64> = report.applied.iter().map(|a| a.version).collect();
+    assert_eq!(applied, adoption.pending);
+}
+
+/// The tool applied 1, 3 and 4; this binary embeds 1 edited, 2, and 3
+/// renamed.
+async fn every_mismatch_is_reported_and_nothing_written(peer: Peer, db: TestDb) {
+    let applied: Vec<Script> = scripts(4).into_iter().filter(|s| s.n != 1).collect();
+    tool_applies(peer, &db, &applied).await;
+    let mut ours = scripts(3);
+    ours[0].sql.push_str("\n-- edited after it ran");
+    ours[2].name = "create_labels";
+    let set = peers::embedded(peer, &ours);
+
+    let there = peers::tool_view(peer, &applied).await;
+    let here = peers::tool_view(peer, &ours).await;
+    let mut expected = Vec::new();
+    if let (Some(recorded), Some(embedded)) = (&there[0].2, &here[0].2) {
+        expected.push(AdoptionProblem::Edited {
+            version: version(peer, 0),
+            file: peers::embedded_file(peer, &ours[0]),
+            recorded: recorded.clone(),
+            expected: embedded.clone(),
+        });
+    }
+    if let (Some(recorded), Some(embedded)) = (&there[1].1, &here[2].1) {
+        expected.push(AdoptionProblem::Renamed {
+            version: version(peer, 2),
+            recorded: recorded.clone(),
+            expected: embedded.clone(),
+        });
+    }
+    expected.push(AdoptionProblem::NotEmbedded {
+        version: version(peer, 3).to_string(),
+        name: there[2].1.clone(),
+    });
+    expected.push(AdoptionProblem::NotRecorded {
+        version: version(peer, 1),
+        file: peers::embedded_file(peer, &ours[1]),
+    });
+
+    let migrator = Migrator::new(&set);
+    let (problems, message) = refused(migrator.adopt(&db.url, peer).await);
+    assert_eq!(problems, expected);
+    for problem in &expected {
+        assert!(message.contains(&format!("\n  - {problem}")), "{message}");
+    }
+    assert!(message.contains(peer.table()), "{message}");
+    assert_eq!(version_table(&db).await, None, "nothing written");
+    let (checked, _) = refused(migrator.check_adoption(&db.url, peer).await);
+    assert_eq!(checked, expected, "a check reports the same");
+}
+
+async fn a_disagreeing_version_table_is_refused(peer: Peer, db: TestDb) {
+    tool_applies(peer, &db, &scripts(3)).await;
+    // Stamped earlier from a build whose first script differed.
+    let mut edited = scripts(3);
+    edited[0].sql.push_str("\n-- another build's text");
+    let other_build = peers::embedded(peer, &edited);
+    Migrator::new(&other_build)
+        .stamp(&db.url, version(peer, 0))
+        .await
+        .unwrap();
+    let before = version_table(&db).await;
+
+    let set = peers::embedded(peer, &scripts(3));
+    let (problems, _) = refused(Migrator::new(&set).adopt(&db.url, peer).await);
+    assert_eq!(
+        problems,
+        [AdoptionProblem::Conflicting {
+            version: version(peer, 0),
+            name: scripts(1)[0].name.to_owned(),
+            state: MigrationState::Divergent,
+        }]
+    );
+    assert_eq!(version_table(&db).await, before, "nothing written");
+}
+
+/// sqlx marks a migration failed where DDL commits implicitly (MySQL: it
+/// writes the row first); elsewhere it rolls a failed script back with its
+/// row, and a row left failed (by an interrupted run, or an older sqlx) is
+/// made by hand.
+async fn a_failed_sqlx_row_is_refused(db: TestDb) {
+    let peer = Peer::Sqlx;
+    tool_applies(peer, &db, &scripts(2)).await;
+    let mut failing = scripts(3);
+    failing[2].sql =
+        "CREATE TABLE half (id INTEGER PRIMARY KEY);\nINSERT INTO no_such_table VALUES (1);".into();
+    let mut conn = db.conn().await;
+    assert!(peers::apply(peer, &mut conn, &failing).await.is_err());
+    let failed = if db.kind.transactional_ddl() {
+        let table = peer.table();
+        let rows = conn
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM {table} WHERE version = {}",
+                version(peer, 2)
+            ))
+            .await;
+        assert_eq!(rows, 0, "rolled back with its script");
+        conn.execute(&format!(
+            "UPDATE {table} SET success = FALSE WHERE version = {}",
+            version(peer, 1)
+        ))
+        .await;
+        1
+    } else {
+        2
+    };
+    conn.close().await;
+    let view = peers::tool_view(peer, &failing).await;
+
+    let set = peers::embedded(peer, &scripts(3));
+    let (problems, message) = refused(Migrator::new(&set).adopt(&db.url, peer).await);
+    assert_eq!(
+        problems,
+        [AdoptionProblem::Failed {
+            version: version(peer, failed),
+            name: view[failed].1.clone(),
+        }]
+    );
+    assert!(message.contains("failed"), "{message}");
+    assert_eq!(version_table(&db).await, None, "nothing written");
+}
+
+async fn without_the_tools_table_there_is_nothing_to_adopt(peer: Peer, db: TestDb) {
+    let set = peers::embedded(peer, &scripts(2));
+    let error = Migrator::new(&set).adopt(&db.url, peer).await.unwrap_err();
+    assert!(
+        matches!(error, Error::NoPeerHistory { peer: p } if p == peer),
+        "{error}"
+    );
+    assert!(error.to_string().contains(peer.table()), "{error}");
+}
+
+/// `adopt_on` over a connection the caller holds.
+async fn adopts_over_a_held_connection(peer: Peer, db: TestDb) {
+    tool_applies(peer, &db, &scripts(2)).await;
+    let set = peers::embedded(peer, &scripts(2));
+    let mut conn = db.conn().await;
+    let adoption = match &mut conn {
+        Conn::Sqlite(c) => Migrator::new(&set).adopt_on(c, peer).await,
+        Conn::Postgres(c) => Migrator::new(&set).adopt_on(c, peer).await,
+        Conn::MySql(c) => Migrator::new(&set).adopt_on(c, peer).await,
+    }
+    .unwrap();
+    conn.close().await;
+    assert_eq!(adoption.adopted, [version(peer, 0), version(peer, 1)]);
+    assert!(Migrator::new(&set)
+        .run(&db.url)
+        .await
+        .unwrap()
+        .is_up_to_date());
+}
+
+/// One scenario per tool, named `<tool>_<scenario>`.
+macro_rules! per_tool {
+    ($($scenario:ident => $sqlx:ident, $refinery:ident, $diesel:ident;)*) => {
+        $(
+            async fn $sqlx(db: TestDb) { $scenario(Peer::Sqlx, db).await }
+            async fn $refinery(db: TestDb) { $scenario(Peer::Refinery, db).await }
+            async fn $diesel(db: TestDb) { $scenario(Peer::Diesel, db).await }
+        )*
+    };
+}
+
+per_tool! {
+    adopted_history_runs_up_to_date_then_applies_newer =>
+        sqlx_adopted_then_runs, refinery_adopted_then_runs, diesel_adopted_then_runs;
+    newer_embedded_migrations_stay_pending =>
+        sqlx_newer_stay_pending, refinery_newer_stay_pending, diesel_newer_stay_pending;
+    every_mismatch_is_reported_and_nothing_written =>
+        sqlx_mismatches_refused, refinery_mismatches_refused, diesel_mismatches_refused;
+    a_disagreeing_version_table_is_refused =>
+        sqlx_version_table_disagrees, refinery_version_table_disagrees, diesel_version_table_disagrees;
+    without_the_tools_table_there_is_nothing_to_adopt =>
+        sqlx_no_table, refinery_no_table, diesel_no_table;
+    adopts_over_a_held_connection =>
+        sqlx_adopt_on, refinery_adopt_on, diesel_adopt_on;
+}
+
+on_every_backend!(
+    sqlx_adopted_then_runs,
+    refinery_adopted_then_runs,
+    diesel_adopted_then_runs,
+    sqlx_newer_stay_pending,
+    refinery_newer_stay_pending,
+    diesel_newer_stay_pending,
+    sqlx_mismatches_refused,
+    refinery_mismatches_refused,
+    diesel_mismatches_refused,
+    sqlx_version_table_disagrees,
+    refinery_version_table_disagrees,
+    diesel_version_table_disagrees,
+    sqlx_no_table,
+    refinery_no_table,
+    diesel_no_table,
+    sqlx_adopt_on,
+    refinery_adopt_on,
+    diesel_adopt_on,
+    a_failed_sqlx_row_is_refused,
+);
+
+/// `migrate adopt` through the standalone binary, as an operator runs it.
+#[cfg(feature = "cli")]
+mod cli {
+    use super::*;
+    use assert_cmd::Command;
+    use serde_json::{json, Value};
+    use std::path::Path;
+
+    fn migrate(project: &Path, args: &[&str]) -> std::process::Output {
+        Command::cargo_bin("migrate")
+            .unwrap()
+            .current_dir(project)
+            .env_remove("DATABASE_URL")
+            .env_remove("MIGRATE_DATABASE_URL")
+            .env_remove("RUST_LOG")
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn json_of(output: &std::process::Output) -> Value {
+        serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
+    }
+
+    fn stdout(output: &std::process::Output) -> String {
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// A project whose `migrations/` embeds `scripts`.
+    fn write_project(peer: Peer, project: &Path, scripts: &[Script]) {
+        let dir = project.join("migrations");
+        std::fs::create_dir_all(&dir).unwrap();
+        for script in scripts {
+            std::fs::write(dir.join(peers::embedded_file(peer, script)), &script.sql).unwrap();
+        }
+    }
+
+    async fn adopt_subcommand(peer: Peer, db: TestDb) {
+        tool_applies(peer, &db, &scripts(3)).await;
+        let project = tempfile::tempdir().unwrap();
+        let dir = project.path();
+        write_project(peer, dir, &scripts(3));
+        let url = db.url.as_str();
+        let from = peer.name();
+        let versions: Vec<i64> = (0..3).map(|n| version(peer, n)).collect();
+        let listed = versions
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+
+        let dry = migrate(
+            dir,
+            &["-d", url, "adopt", "--from", from, "--dry-run", "--json"],
+        );
+        assert_eq!(dry.status.code(), Some(0), "{dry:?}");
+        assert_eq!(
+            json_of(&dry),
+            json!({
+                "backend": db.kind.name(),
+                "from": from,
+                "dry_run": true,
+                "adopted": versions,
+                "already_adopted": [],
+                "pending": [],
+            })
+        );
+        let dry = migrate(dir, &["-d", url, "adopt", "--from", from, "--dry-run"]);
+        assert_eq!(
+            stdout(&dry).trim(),
+            format!("would adopt from {from}: {listed} (dry run: nothing written)")
+        );
+        assert_eq!(version_table(&db).await, None, "a dry run writes nothing");
+
+        let adopt = migrate(dir, &["-d", url, "adopt", "--from", from]);
+        assert_eq!(adopt.status.code(), Some(0), "{adopt:?}");
+        assert_eq!(
+            stdout(&adopt).trim(),
+            format!("adopted from {from}: {listed} (recorded in migrate_history as applied; nothing ran)")
+        );
+        let again = migrate(dir, &["-d", url, "adopt", "--from", from]);
+        assert_eq!(again.status.code(), Some(0));
+        assert_eq!(
+            stdout(&again).trim(),
+            format!("already adopted: the 3 migration(s) {from} applied are recorded in migrate_history; nothing to do")
+        );
+
+        write_project(peer, dir, &scripts(4));
+        let up = migrate(dir, &["-d", url, "up", "--json"]);
+        assert_eq!(json_of(&up)["applied"][0]["version"], version(peer, 3));
+        assert_eq!(json_of(&up)["applied"].as_array().unwrap().len(), 1);
+
+        // The first script edited since: refused, with every problem listed.
+        let mut edited = scripts(4);
+        edited[0].sql.push_str("\n-- edited");
+        write_project(peer, dir, &edited);
+        let refused = migrate(dir, &["-d", url, "adopt", "--from", from, "--json"]);
+        assert_eq!(refused.status.code(), Some(1));
+        let body = json_of(&refused);
+        let problems = body["problems"].as_array().unwrap();
+        let conflicting = problems
+            .iter()
+            .find(|p| p["problem"] == "conflicting")
+            .unwrap_or_else(|| panic!("{body:#}"));
+        assert_eq!(conflicting["version"], version(peer, 0));
+        assert_eq!(conflicting["state"], "divergent");
+        assert!(body["error"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was written"));
+        let text = migrate(dir, &["-d", url, "adopt", "--from", from]);
+        assert_eq!(text.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&text.stderr);
+        assert!(
+            stderr.contains(&format!("error: cannot adopt {from}'s history")),
+            "{stderr}"
+        );
+        assert!(stderr.contains(&version(peer, 0).to_string()), "{stderr}");
+
+        let usage = migrate(dir, &["-d", url, "adopt", "--from", "flyway"]);
+        assert_eq!(usage.status.code(), Some(2));
+    }
+
+    per_tool! {
+        adopt_subcommand => sqlx_adopt_subcommand, refinery_adopt_subcommand, diesel_adopt_subcommand;
+    }
+
+    on_every_backend!(
+        sqlx_adopt_subcommand,
+        refinery_adopt_subcommand,
+        diesel_adopt_subcommand
+    );
+}
