@@ -35,8 +35,10 @@
 
 pub mod build;
 mod checksum;
+mod diesel;
 mod directive;
 mod error;
+mod exclude;
 mod file_name;
 #[cfg(feature = "lint")]
 pub mod lint;
@@ -48,8 +50,9 @@ mod transaction_control;
 pub use checksum::{checksum, Checksum, ParseChecksumError};
 pub use directive::{parse_directives, Directives};
 pub use error::{Error, Errors};
+pub use exclude::Exclude;
 pub use file_name::{parse_file_name, FileKind, FileName};
-pub use load::{load_dir, load_files};
+pub use load::{load_dir, load_dir_excluding, load_files};
 pub use migration::{Migration, Script};
 pub use statements::{
     final_delimiter, has_no_statements, needs_terminator, split_statements, split_statements_for,

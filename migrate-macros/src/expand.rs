@@ -76,8 +76,15 @@ fn migration(dir: &Path, m: &Migration) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let checksum = m.checksum.0;
+    let diesel_version = match &m.diesel_version {
+        Some(text) => {
+            let text = text.as_ref();
+            quote!(::core::option::Option::Some(#text))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     quote! {
-        ::migrate_runtime::Migration::__embedded(#version, #name, #up, #down, [#(#checksum),*])
+        ::migrate_runtime::Migration::__embedded(#version, #name, #up, #down, [#(#checksum),*], #diesel_version)
     }
 }
 
