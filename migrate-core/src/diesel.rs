@@ -28,9 +28,9 @@ const TIMESTAMP_DIGITS: usize = 14;
 /// The hexadecimal digits of diesel's `-%04x` subversion.
 const SUBVERSION_DIGITS: usize = 4;
 
-/// A parsed migration directory name.
+/// A parsed diesel migration directory name.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct DirName {
+pub struct DirName {
     /// The numeric version, ordered as diesel orders `diesel_version`.
     pub version: i64,
     /// The version as diesel records it: the name's version, dashes removed.
@@ -46,14 +46,22 @@ pub(crate) fn named_like_migration(dir: &str) -> bool {
     dir.starts_with(|c: char| c.is_ascii_digit())
 }
 
-/// Parses a migration directory's name, `<version>_<name>`.
+/// Parses a diesel migration directory's name, `<version>_<name>`.
 ///
-/// The version is what diesel records: a 14-digit timestamp `T` (dashes
-/// anywhere) becomes `T * 100000`, one with diesel's subversion `-XXXX`
-/// becomes `T * 100000 + 1 + 0xXXXX`, and other digits are taken as they
-/// are; the loader then checks that the numbers and diesel's text agree on
-/// the order of the whole directory.
-pub(crate) fn parse_dir_name(dir: &str) -> Result<DirName, Error> {
+/// diesel's version is the text before the first `_` without its dashes. A
+/// 14-digit timestamp `T` becomes the number `T * 100000`, one with diesel's
+/// subversion `-XXXX` (hexadecimal) `T * 100000 + 1 + 0xXXXX`, and other
+/// digits are taken as they are; [`load_dir`](crate::load_dir) checks that
+/// the numbers and diesel's text agree on the order of the whole directory.
+///
+/// ```
+/// let parsed = migrate_core::parse_dir_name("2025-01-02-030405-0000_add_users")?;
+/// assert_eq!(parsed.diesel_version, "202501020304050000");
+/// assert_eq!(parsed.version, 2025010203040500001);
+/// assert_eq!(parsed.name, "add_users");
+/// # Ok::<(), migrate_core::Error>(())
+/// ```
+pub fn parse_dir_name(dir: &str) -> Result<DirName, Error> {
     let bad = |rule| Error::BadDirName {
         dir: dir.to_owned(),
         rule,

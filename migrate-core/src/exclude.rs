@@ -23,6 +23,11 @@ pub struct Exclude {
 }
 
 impl Exclude {
+    /// No patterns: nothing is left out.
+    pub const NONE: Exclude = Exclude {
+        patterns: Vec::new(),
+    };
+
     /// Checks and collects `patterns`; the first invalid one is an error
     /// naming it and the rule it breaks.
     pub fn new<I>(patterns: I) -> Result<Exclude, Error>

@@ -48,6 +48,7 @@ mod statements;
 mod transaction_control;
 
 pub use checksum::{checksum, Checksum, ParseChecksumError};
+pub use diesel::{parse_dir_name, DirName};
 pub use directive::{parse_directives, Directives};
 pub use error::{Error, Errors};
 pub use exclude::Exclude;

@@ -71,7 +71,7 @@ mod url;
 pub use backend::{Backend, BackendKind, HistoryRow};
 pub use config::{Config, ConfigError, DatabaseConfig, LogConfig};
 pub use error::Error;
-pub use migrate_core::{Checksum, Migration, Script};
+pub use migrate_core::{Checksum, Exclude, Migration, Script};
 pub use migrations::Migrations;
 pub use migrator::Migrator;
 pub use options::{LockStrategy, Options, Policy, TransactionMode, DEFAULT_TABLE};

@@ -16,6 +16,8 @@ fn reads_the_history(statement: &str) -> bool {
     statement.starts_with("SELECT") && statement.contains("migrate_history")
 }
 
+/// Names may hold the packed history's separators (issue 12, item 3: a
+/// name is a label, `0002_posts, tags: v2.sql` is a valid sqlx file name).
 #[tokio::test]
 async fn second_run_sends_exactly_one_select_returning_one_row() {
     let set = migrations(&[
@@ -24,7 +26,7 @@ async fn second_run_sends_exactly_one_select_returning_one_row() {
             "CREATE TABLE users (id INTEGER PRIMARY KEY);",
         ),
         (
-            "0002_posts.sql",
+            "0002_posts, tags: v2.sql",
             "CREATE TABLE posts (id INTEGER PRIMARY KEY);",
         ),
     ]);
@@ -34,7 +36,7 @@ async fn second_run_sends_exactly_one_select_returning_one_row() {
             "CREATE TABLE users (id INTEGER PRIMARY KEY);",
         ),
         (
-            "0002_posts.sql",
+            "0002_posts, tags: v2.sql",
             "CREATE TABLE posts (id INTEGER PRIMARY KEY);",
         ),
         (
