@@ -95,6 +95,15 @@ pub use url::redact_url;
 /// assert!(MIGRATIONS.all().windows(2).all(|w| w[0].version < w[1].version));
 /// ```
 ///
+/// The directory may be in diesel's layout (a directory per migration);
+/// `exclude = ["seed*.sql", ...]` leaves out files and subdirectories that
+/// are not migrations (see the README's "Directory layouts"):
+///
+/// ```
+/// static MIGRATIONS: migrate_runtime::Migrations =
+///     migrate_runtime::embed_migrations!("../migrations", exclude = ["seed*.sql", "*/notes.sql"]);
+/// ```
+///
 /// Cargo does not rebuild when a file is only *added* to the directory; add
 /// `migrate_core::build::rerun_if_changed("migrations")` to `build.rs` (debug
 /// builds also warn at startup when they notice).
