@@ -19,8 +19,10 @@
 //! # Ok::<(), migrate_core::Error>(())
 //! ```
 //!
-//! A whole directory is loaded, validated and ordered with [`load_dir`],
-//! which reports every problem it finds ([`Errors`]), not just the first:
+//! A whole directory is loaded, validated and ordered with [`load_dir`]
+//! (files, or diesel's directory per migration; [`load_dir_excluding`]
+//! leaves out what [`Exclude`] patterns match), which reports every problem
+//! it finds ([`Errors`]), not just the first:
 //!
 //! ```
 //! # let dir = tempfile::tempdir().expect("a temporary directory");
