@@ -141,10 +141,10 @@ impl Conn {
 
 /// The statement this project's no-op check sends on SQLite (see the
 /// counted statements): the whole history packed into one row.
-const HISTORY_SELECT_SQLITE: &str = "SELECT COUNT(*), group_concat(version || ':' || checksum || ':' || success || ':' || name, ',') FROM \"migrate_history\"";
+const HISTORY_SELECT_SQLITE: &str = "SELECT COUNT(*), group_concat(version || ':' || checksum || ':' || success || ':' || length(name) || ':' || name, ',') FROM \"migrate_history\"";
 
 /// The same on PostgreSQL.
-const HISTORY_SELECT_PG: &str = "SELECT COUNT(*), string_agg(version || ':' || checksum || ':' || success::int || ':' || name, ',') FROM \"migrate_history\"";
+const HISTORY_SELECT_PG: &str = "SELECT COUNT(*), string_agg(version || ':' || checksum || ':' || success::int || ':' || length(name) || ':' || name, ',') FROM \"migrate_history\"";
 
 /// Runs `loaded` over `conn`: applies what is pending, or (when everything
 /// is applied) just the startup check. Returns how many migrations ran,

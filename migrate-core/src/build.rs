@@ -15,7 +15,13 @@
 use std::path::Path;
 
 /// Tells Cargo to rebuild the crate when anything inside `dir` changes,
-/// including a file being added or removed.
+/// including a file being added or removed, in diesel's migration
+/// directories too.
+///
+/// It takes no `exclude` patterns: Cargo watches every file under a
+/// directory and cannot be told to skip some, so editing an excluded file
+/// (a seed script) rebuilds the crate, which does no harm; the macro, which
+/// reads the directory, is where files are left out.
 pub fn rerun_if_changed(dir: impl AsRef<Path>) {
     println!("cargo:rerun-if-changed={}", dir.as_ref().display());
 }

@@ -3,15 +3,23 @@ use crate::Error;
 /// Options a script sets in its leading `-- migrate:<directive>` comments.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Directives {
-    /// `-- migrate:no-transaction`: run the script outside any transaction
-    /// (`CREATE INDEX CONCURRENTLY`, `VACUUM`, ...).
+    /// `-- migrate:no-transaction`, or sqlx's `-- no-transaction` at the very
+    /// start: run the script outside any transaction (`CREATE INDEX
+    /// CONCURRENTLY`, `VACUUM`, ...).
     pub no_transaction: bool,
 }
+
+/// sqlx's directive: it counts only as the script's first characters
+/// (sqlx checks `sql.starts_with("-- no-transaction")`); anywhere else it is
+/// an ordinary comment, for sqlx and here. A leading BOM is ignored, as
+/// everywhere in this crate.
+const SQLX_NO_TRANSACTION: &str = "-- no-transaction";
 
 const KNOWN: &str = "no-transaction, allow <rule> <reason>";
 
 /// Reads the `-- migrate:` directives from the comment lines at the top of a
-/// script (before the first line that is neither blank nor a `--` comment).
+/// script (before the first line that is neither blank nor a `--` comment),
+/// and sqlx's `-- no-transaction` from its first line.
 /// An unknown directive, or a `-- migrate:` line further down where it would
 /// have no effect, is an error rather than silently ignored.
 ///
@@ -22,7 +30,9 @@ const KNOWN: &str = "no-transaction, allow <rule> <reason>";
 /// # Ok::<(), migrate_core::Error>(())
 /// ```
 pub fn parse_directives(file: &str, sql: &str) -> Result<Directives, Error> {
-    let mut directives = Directives::default();
+    let mut directives = Directives {
+        no_transaction: crate::strip_bom(sql).starts_with(SQLX_NO_TRANSACTION),
+    };
     let mut in_header = true;
     for (index, line) in crate::strip_bom(sql).lines().enumerate() {
         let line = line.trim();
@@ -89,6 +99,31 @@ mod tests {
             err.to_string(),
             "`f.sql` line 3: `-- migrate:` directives must come before the first statement, in the leading `--` comments"
         );
+    }
+
+    /// Issue 12, item 3: sqlx's `-- no-transaction` is the same directive,
+    /// where sqlx reads it (the script's first characters) and nowhere else.
+    #[test]
+    fn issue_12_sqlx_no_transaction() {
+        for sql in [
+            "-- no-transaction\nDROP INDEX CONCURRENTLY i;",
+            "\u{feff}-- no-transaction\r\nDROP INDEX CONCURRENTLY i;",
+            "-- no-transaction: CONCURRENTLY below\n-- migrate:allow drop-index gone\nDROP INDEX CONCURRENTLY i;",
+        ] {
+            assert!(parse_directives("f.sql", sql).unwrap().no_transaction, "{sql:?}");
+        }
+        for sql in [
+            "\n-- no-transaction\nSELECT 1;",
+            "-- why\n-- no-transaction\nSELECT 1;",
+            " -- no-transaction\nSELECT 1;",
+            "--no-transaction\nSELECT 1;",
+            "SELECT 1;\n-- no-transaction\n",
+        ] {
+            assert!(
+                !parse_directives("f.sql", sql).unwrap().no_transaction,
+                "{sql:?}"
+            );
+        }
     }
 
     #[test]

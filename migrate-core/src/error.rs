@@ -82,6 +82,74 @@ pub enum Error {
         /// The directives that exist.
         known: &'static str,
     },
+    /// A subdirectory holding `up.sql` (diesel's layout) whose name is not
+    /// `<version>_<name>`.
+    #[error("`{dir}/` holds `up.sql`, so it is a diesel-style migration directory, but its name is invalid: {rule}; expected `<version>_<name>`, e.g. `2019-11-15-182353_create_users`")]
+    BadDirName {
+        /// The directory's name.
+        dir: String,
+        /// The rule it broke.
+        rule: &'static str,
+    },
+    /// A subdirectory named like a migration (`<version>_<name>`) with no
+    /// `up.sql`: a migration that would otherwise be silently skipped.
+    #[error("`{dir}/` is named like a diesel-style migration directory but has no `up.sql`; add `{dir}/up.sql`, or leave the directory out with an `exclude` pattern")]
+    MissingUpScript {
+        /// The directory's name.
+        dir: String,
+    },
+    /// A `.sql` file in a diesel-style migration directory other than
+    /// `up.sql` and `down.sql`, which would never run.
+    #[error("`{file}`: a diesel-style migration directory holds only `up.sql` and `down.sql` (and `metadata.toml`); rename it, or leave it out with an `exclude` pattern")]
+    StrayScript {
+        /// The file, as `<directory>/<file>`.
+        file: String,
+    },
+    /// A diesel `metadata.toml` line that is not `run_in_transaction = true`
+    /// or `false`.
+    #[error("`{file}` line {line}: {rule}; diesel's `metadata.toml` holds `run_in_transaction = false` (or `true`), comments and blank lines")]
+    BadMetadata {
+        /// The file, as `<directory>/metadata.toml`.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        rule: &'static str,
+    },
+    /// Flat migration files and diesel-style migration directories side by
+    /// side in one migrations directory.
+    #[error("`{file}` is a migration file and `{dir}/` a diesel-style migration directory: one migrations directory uses one layout, because diesel skips the files, sqlx and refinery skip the directories, and the two record versions differently; move one of them, or leave it out with an `exclude` pattern")]
+    MixedLayouts {
+        /// The first migration file, in name order.
+        file: String,
+        /// The first migration directory, in name order.
+        dir: String,
+    },
+    /// Two diesel-style migration directories whose versions diesel orders
+    /// (as text) differently than their numeric versions order here.
+    #[error("`{dir}/` (diesel version `{text}`) runs before `{other}/` (`{other_text}`) in diesel, which compares versions as text, but after it here, where versions are numbers ({version} > {other_version}); rename one so both orders agree")]
+    DieselOrder {
+        /// The directory diesel runs first.
+        dir: String,
+        /// Its version as diesel records it.
+        text: String,
+        /// Its numeric version here.
+        version: i64,
+        /// The directory diesel runs second.
+        other: String,
+        /// Its version as diesel records it.
+        other_text: String,
+        /// Its numeric version here.
+        other_version: i64,
+    },
+    /// An `exclude` pattern that cannot match what it seems to.
+    #[error("exclude pattern `{pattern}` is invalid: {rule}; a pattern matches a path inside the migrations directory (`seed.sql`, `seeds`, `2019-11-15-182353_x/notes.sql`), with `*` for any characters and `?` for one, neither crossing `/`")]
+    BadExcludePattern {
+        /// The pattern as given.
+        pattern: String,
+        /// The rule it broke.
+        rule: &'static str,
+    },
     /// A statement that begins or ends a transaction, in a script that runs
     /// inside its migration's transaction.
     #[error("`{file}` line {line}: `{statement}` is transaction control, but this script runs inside its migration's transaction, which also records it in the version table; remove the statement, or add `-- migrate:no-transaction` to the file's leading comments to run the script outside a transaction")]

@@ -19,8 +19,10 @@
 //! # Ok::<(), migrate_core::Error>(())
 //! ```
 //!
-//! A whole directory is loaded, validated and ordered with [`load_dir`],
-//! which reports every problem it finds ([`Errors`]), not just the first:
+//! A whole directory is loaded, validated and ordered with [`load_dir`]
+//! (files, or diesel's directory per migration; [`load_dir_excluding`]
+//! leaves out what [`Exclude`] patterns match), which reports every problem
+//! it finds ([`Errors`]), not just the first:
 //!
 //! ```
 //! # let dir = tempfile::tempdir().expect("a temporary directory");
@@ -35,8 +37,10 @@
 
 pub mod build;
 mod checksum;
+mod diesel;
 mod directive;
 mod error;
+mod exclude;
 mod file_name;
 #[cfg(feature = "lint")]
 pub mod lint;
@@ -46,10 +50,12 @@ mod statements;
 mod transaction_control;
 
 pub use checksum::{checksum, Checksum, ParseChecksumError};
+pub use diesel::{parse_dir_name, DirName};
 pub use directive::{parse_directives, Directives};
 pub use error::{Error, Errors};
+pub use exclude::Exclude;
 pub use file_name::{parse_file_name, FileKind, FileName};
-pub use load::{load_dir, load_files};
+pub use load::{load_dir, load_dir_excluding, load_files};
 pub use migration::{Migration, Script};
 pub use statements::{
     final_delimiter, has_no_statements, needs_terminator, split_statements, split_statements_for,

@@ -1,25 +1,49 @@
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::DirEntry;
 use std::path::Path;
 
+use crate::diesel::{self, DOWN, METADATA, UP};
 use crate::transaction_control::transaction_control;
 use crate::{
-    checksum, parse_directives, parse_file_name, Error, Errors, FileKind, Migration, Script,
+    checksum, parse_directives, parse_file_name, Error, Errors, Exclude, FileKind, Migration,
+    Script,
 };
 
 /// Problems found so far, each with the file it is about (for ordering).
 type Problems = Vec<(String, Error)>;
 
 /// Reads every migration in `dir`, validates it and returns them ordered by
-/// version. Files that are not `.sql` and subdirectories are ignored.
+/// version.
+///
+/// Two layouts are read: files (`<version>_<name>.sql`, `.up.sql` +
+/// `.down.sql`, `V<version>__<name>.sql`, as sqlx and refinery name them)
+/// and diesel's directories (`<version>_<name>/up.sql`, optionally
+/// `down.sql` and `metadata.toml`), one layout per directory. Dotfiles,
+/// files that are not `.sql` and subdirectories that neither hold `up.sql`
+/// nor are named like a migration are ignored.
 ///
 /// Every problem in the directory is reported, in file-name order, so one
 /// build shows them all.
 pub fn load_dir(dir: &Path) -> Result<Vec<Migration>, Errors> {
-    let io = |source| Error::Io {
-        path: dir.to_owned(),
-        source,
-    };
+    load_dir_excluding(dir, &Exclude::default())
+}
+
+/// [`load_dir`], leaving out every file and subdirectory that `exclude`
+/// matches, as if it were not there.
+///
+/// ```
+/// # let dir = tempfile::tempdir().expect("a temporary directory");
+/// # std::fs::write(dir.path().join("0001_init.sql"), "CREATE TABLE t (id INTEGER);").expect("written");
+/// std::fs::write(dir.path().join("seed_dev.sql"), "INSERT INTO t VALUES (1);")?;
+/// assert!(migrate_core::load_dir(dir.path()).is_err()); // not a migration file name
+///
+/// let exclude = migrate_core::Exclude::new(["seed*.sql"])?;
+/// let migrations = migrate_core::load_dir_excluding(dir.path(), &exclude)?;
+/// assert_eq!(migrations.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn load_dir_excluding(dir: &Path, exclude: &Exclude) -> Result<Vec<Migration>, Errors> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -28,47 +52,141 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Migration>, Errors> {
             }
             .into())
         }
-        Err(e) => return Err(io(e).into()),
-    };
-    let mut files = Vec::new();
-    let mut problems = Problems::new();
-    for entry in entries {
-        let entry = match entry {
-            Ok(entry) => entry,
-            // Sorts before every file name: the listing itself broke.
-            Err(source) => {
-                problems.push((String::new(), io(source)));
-                continue;
+        Err(source) => {
+            return Err(Error::Io {
+                path: dir.to_owned(),
+                source,
             }
+            .into())
+        }
+    };
+    let mut listing = Listing::default();
+    for entry in entries {
+        let Some((entry, name)) = listing.name(dir, entry) else {
+            continue;
         };
-        let path = entry.path();
-        if path.is_dir() {
+        if exclude.matches(&name) {
             continue;
         }
-        let file = entry.file_name().to_string_lossy().into_owned();
-        match parse_file_name(&file) {
-            Ok(Some(_)) => {}
-            Ok(None) => continue,
-            Err(error) => {
-                problems.push((file, error));
-                continue;
-            }
+        if entry.path().is_dir() {
+            listing.read_subdir(&entry, name, exclude);
+            continue;
         }
-        match std::fs::read(&path) {
-            Ok(bytes) => files.push((file, bytes)),
-            Err(source) => problems.push((file, Error::Io { path, source })),
+        match parse_file_name(&name) {
+            Ok(Some(_)) => listing.read(&entry, name),
+            Ok(None) => {}
+            Err(error) => listing.problems.push((name, error)),
         }
     }
-    validate(files, problems)
+    validate(listing.files, listing.dirs, listing.problems)
 }
 
 /// Validates a set of `(file name, contents)` pairs, as [`load_dir`] does for
 /// a directory, and returns the migrations ordered by version, or every
-/// problem found, in file-name order (the same on every platform).
+/// problem found, in file-name order (the same on every platform). A name
+/// `<directory>/<file>` is a file in a subdirectory (diesel's layout).
 pub fn load_files(
     files: impl IntoIterator<Item = (String, Vec<u8>)>,
 ) -> Result<Vec<Migration>, Errors> {
-    validate(files.into_iter().collect(), Problems::new())
+    validate(
+        files.into_iter().collect(),
+        BTreeSet::new(),
+        Problems::new(),
+    )
+}
+
+/// What [`load_dir_excluding`] found: the files to validate, every
+/// subdirectory (an empty one named like a migration is an error too), and
+/// what could not be read.
+#[derive(Default)]
+struct Listing {
+    files: Vec<(String, Vec<u8>)>,
+    dirs: BTreeSet<String>,
+    problems: Problems,
+}
+
+impl Listing {
+    /// The entry and its name, or `None` for a dotfile, an unreadable entry
+    /// (reported) or a name that is not UTF-8 (reported when it would be a
+    /// migration, which `include_str!` could then not name).
+    fn name(&mut self, dir: &Path, entry: std::io::Result<DirEntry>) -> Option<(DirEntry, String)> {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(source) => {
+                // Sorts before every file name: the listing itself broke.
+                let path = dir.to_owned();
+                self.problems
+                    .push((String::new(), Error::Io { path, source }));
+                return None;
+            }
+        };
+        let name = match entry.file_name().into_string() {
+            Ok(name) => name,
+            Err(name) => {
+                let name = name.to_string_lossy().into_owned();
+                let path = entry.path();
+                let error = if path.join(UP).is_file() {
+                    Error::BadDirName {
+                        dir: name.clone(),
+                        rule: "the name is not valid UTF-8",
+                    }
+                } else if is_sql(&name) && !path.is_dir() {
+                    Error::BadFileName {
+                        file: name.clone(),
+                        rule: "the name is not valid UTF-8",
+                    }
+                } else {
+                    return None;
+                };
+                self.problems.push((name, error));
+                return None;
+            }
+        };
+        (!name.starts_with('.')).then_some((entry, name))
+    }
+
+    fn read(&mut self, entry: &DirEntry, name: String) {
+        match std::fs::read(entry.path()) {
+            Ok(bytes) => self.files.push((name, bytes)),
+            Err(source) => {
+                let path = entry.path();
+                self.problems.push((name, Error::Io { path, source }));
+            }
+        }
+    }
+
+    /// Records a subdirectory, and reads its scripts and `metadata.toml`
+    /// only when it holds `up.sql`: other subdirectories (`seeds/`) are not
+    /// migrations, however big their files.
+    fn read_subdir(&mut self, entry: &DirEntry, dir: String, exclude: &Exclude) {
+        self.dirs.insert(dir.clone());
+        let entries = match std::fs::read_dir(entry.path()) {
+            Ok(entries) => entries,
+            Err(source) => {
+                let path = entry.path();
+                self.problems.push((dir, Error::Io { path, source }));
+                return;
+            }
+        };
+        let mut found = Vec::new();
+        let mut has_up = false;
+        for file in entries {
+            let Some((file, name)) = self.name(&entry.path(), file) else {
+                continue;
+            };
+            let path = format!("{dir}/{name}");
+            let wanted = name == METADATA || is_sql(&name);
+            if wanted && !exclude.matches(&path) && !file.path().is_dir() {
+                has_up |= name == UP;
+                found.push((file, path));
+            }
+        }
+        if has_up {
+            for (file, path) in found {
+                self.read(&file, path);
+            }
+        }
+    }
 }
 
 /// An up (or plain) file, whether or not its content was valid: versions and
@@ -79,99 +197,279 @@ struct UpFile {
     name: String,
 }
 
-fn validate(
-    mut files: Vec<(String, Vec<u8>)>,
-    mut problems: Problems,
-) -> Result<Vec<Migration>, Errors> {
-    files.sort_by(|a, b| a.0.cmp(&b.0));
+/// The migrations of a directory as they are validated.
+#[derive(Default)]
+struct Set {
+    problems: Problems,
+    up_files: BTreeMap<i64, UpFile>,
+    ups: BTreeMap<i64, Migration>,
+    /// The first migration file and the first migration directory, in
+    /// name order: one layout per directory.
+    first_file: Option<String>,
+    first_dir: Option<String>,
+}
 
-    let mut up_files: BTreeMap<i64, UpFile> = BTreeMap::new();
-    let mut ups: BTreeMap<i64, Migration> = BTreeMap::new();
-    let mut downs = Vec::new();
-    for (file, bytes) in files {
-        let parsed = match parse_file_name(&file) {
-            Ok(Some(parsed)) => parsed,
-            Ok(None) => continue,
-            Err(error) => {
-                problems.push((file, error));
-                continue;
+fn validate(
+    files: Vec<(String, Vec<u8>)>,
+    dirs: BTreeSet<String>,
+    problems: Problems,
+) -> Result<Vec<Migration>, Errors> {
+    let mut flat = Vec::new();
+    let mut subdirs: BTreeMap<String, BTreeMap<String, Vec<u8>>> =
+        dirs.into_iter().map(|dir| (dir, BTreeMap::new())).collect();
+    for (path, bytes) in files {
+        match path.split_once('/') {
+            None => flat.push((path, bytes)),
+            // Hidden, as `load_dir` skips them.
+            Some((dir, file)) if dir.starts_with('.') || file.starts_with('.') => {}
+            Some((dir, file)) if !file.contains('/') => {
+                let files = subdirs.entry(dir.to_owned()).or_default();
+                files.insert(file.to_owned(), bytes);
             }
-        };
-        if parsed.kind != FileKind::Down {
-            if let Some(existing) = up_files.get(&parsed.version) {
-                let error = duplicate(parsed.version, &existing.file, &file);
-                problems.push((file, error));
-                continue;
-            }
-            let up_file = UpFile {
-                file: file.clone(),
-                name: parsed.name.clone(),
-            };
-            up_files.insert(parsed.version, up_file);
-        }
-        let script = match script(&file, bytes) {
-            Ok(script) => Some(script),
-            Err(errors) => {
-                problems.extend(errors.into_iter().map(|error| (file.clone(), error)));
-                None
-            }
-        };
-        match (parsed.kind, script) {
-            (FileKind::Down, script) => downs.push((parsed.version, parsed.name, file, script)),
-            (_, Some(script)) => {
-                let migration = Migration {
-                    version: parsed.version,
-                    name: Cow::Owned(parsed.name),
-                    checksum: checksum(&script.sql),
-                    up: script,
-                    down: None,
-                };
-                ups.insert(parsed.version, migration);
-            }
-            (_, None) => {}
+            // diesel reads one level deep, and so does this.
+            Some(_) => {}
         }
     }
+    let mut set = Set {
+        problems,
+        ..Set::default()
+    };
+    set.add_files(flat);
+    set.add_dirs(subdirs);
+    set.finish()
+}
 
-    for (version, name, file, script) in downs {
-        let expected = format!("{}.up.sql", strip_down_suffix(&file));
-        match up_files.get(&version) {
-            Some(up) if up.file == expected => {
-                // Absent when the up script itself was rejected.
-                let (Some(script), Some(up)) = (script, ups.get_mut(&version)) else {
+impl Set {
+    /// Records `file` as the up script of `version`, unless another script
+    /// has it (reported).
+    fn claim(&mut self, version: i64, file: &str, name: &str) -> bool {
+        if let Some(existing) = self.up_files.get(&version) {
+            let error = duplicate(version, &existing.file, file);
+            self.problems.push((file.to_owned(), error));
+            return false;
+        }
+        let up_file = UpFile {
+            file: file.to_owned(),
+            name: name.to_owned(),
+        };
+        self.up_files.insert(version, up_file);
+        true
+    }
+
+    /// The flat layout: `<version>_<name>.sql`, `.up.sql` + `.down.sql`.
+    fn add_files(&mut self, mut files: Vec<(String, Vec<u8>)>) {
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut downs = Vec::new();
+        for (file, bytes) in files {
+            let parsed = match parse_file_name(&file) {
+                Ok(Some(parsed)) => parsed,
+                Ok(None) => continue,
+                Err(error) => {
+                    self.problems.push((file, error));
                     continue;
-                };
-                match &up.down {
-                    Some(existing) => {
-                        let error = duplicate(version, &existing.file, &file);
-                        problems.push((file, error));
+                }
+            };
+            self.first_file.get_or_insert_with(|| file.clone());
+            if parsed.kind != FileKind::Down && !self.claim(parsed.version, &file, &parsed.name) {
+                continue;
+            }
+            let script = match script(&file, bytes, false) {
+                Ok(script) => Some(script),
+                Err(errors) => {
+                    let about = errors.into_iter().map(|error| (file.clone(), error));
+                    self.problems.extend(about);
+                    None
+                }
+            };
+            match (parsed.kind, script) {
+                (FileKind::Down, script) => downs.push((parsed.version, parsed.name, file, script)),
+                (_, Some(script)) => {
+                    let migration = migration(parsed.version, parsed.name, script, None, None);
+                    self.ups.insert(parsed.version, migration);
+                }
+                (_, None) => {}
+            }
+        }
+
+        for (version, name, file, script) in downs {
+            let expected = format!("{}.up.sql", strip_down_suffix(&file));
+            match self.up_files.get(&version) {
+                Some(up) if up.file == expected => {
+                    // Absent when the up script itself was rejected.
+                    let (Some(script), Some(up)) = (script, self.ups.get_mut(&version)) else {
+                        continue;
+                    };
+                    match &up.down {
+                        Some(existing) => {
+                            let error = duplicate(version, &existing.file, &file);
+                            self.problems.push((file, error));
+                        }
+                        None => up.down = Some(script),
                     }
-                    None => up.down = Some(script),
+                }
+                Some(other) if other.name != name => {
+                    let error = duplicate(version, &other.file, &file);
+                    self.problems.push((file, error));
+                }
+                _ => {
+                    let error = Error::DownWithoutUp {
+                        file: file.clone(),
+                        expected,
+                    };
+                    self.problems.push((file, error));
                 }
             }
-            Some(other) if other.name != name => {
-                let error = duplicate(version, &other.file, &file);
-                problems.push((file, error));
-            }
-            _ => problems.push((file.clone(), Error::DownWithoutUp { file, expected })),
         }
     }
-    match Errors::sorted(problems) {
-        Some(errors) => Err(errors),
-        None => Ok(ups.into_values().collect()),
+
+    /// diesel's layout: `<version>_<name>/up.sql`, `down.sql`, `metadata.toml`.
+    fn add_dirs(&mut self, dirs: BTreeMap<String, BTreeMap<String, Vec<u8>>>) {
+        for (dir, mut files) in dirs {
+            let Some(up) = files.remove(UP) else {
+                if diesel::named_like_migration(&dir) {
+                    let error = Error::MissingUpScript { dir: dir.clone() };
+                    self.problems.push((format!("{dir}/"), error));
+                }
+                continue;
+            };
+            let parsed = match diesel::parse_dir_name(&dir) {
+                Ok(parsed) => parsed,
+                Err(error) => {
+                    self.problems.push((format!("{dir}/"), error));
+                    continue;
+                }
+            };
+            self.first_dir.get_or_insert_with(|| dir.clone());
+            let up_file = format!("{dir}/{UP}");
+            let claimed = self.claim(parsed.version, &up_file, &parsed.name);
+            for file in files.keys() {
+                if file != DOWN && is_sql(file) {
+                    let file = format!("{dir}/{file}");
+                    let error = Error::StrayScript { file: file.clone() };
+                    self.problems.push((file, error));
+                }
+            }
+            let metadata_file = format!("{dir}/{METADATA}");
+            let outside_transaction = match files.remove(METADATA).map(|bytes| {
+                let text = utf8(&metadata_file, bytes)?;
+                diesel::runs_outside_transaction(&metadata_file, &text)
+            }) {
+                Some(Err(error)) => {
+                    self.problems.push((metadata_file, error));
+                    continue;
+                }
+                Some(Ok(outside)) => outside,
+                None => false,
+            };
+            let up = self.script(&up_file, up, outside_transaction);
+            let down = files.remove(DOWN).map(|bytes| {
+                let down_file = format!("{dir}/{DOWN}");
+                self.script(&down_file, bytes, outside_transaction)
+            });
+            let (true, Some(up)) = (claimed, up) else {
+                continue;
+            };
+            let down = match down {
+                Some(None) => continue,
+                Some(Some(down)) => Some(down),
+                None => None,
+            };
+            let diesel_version = Some(parsed.diesel_version);
+            let migration = migration(parsed.version, parsed.name, up, down, diesel_version);
+            self.ups.insert(migration.version, migration);
+        }
     }
+
+    /// A script, or `None` after reporting its problems.
+    fn script(&mut self, file: &str, bytes: Vec<u8>, outside_transaction: bool) -> Option<Script> {
+        script(file, bytes, outside_transaction)
+            .map_err(|errors| {
+                let about = errors.into_iter().map(|error| (file.to_owned(), error));
+                self.problems.extend(about);
+            })
+            .ok()
+    }
+
+    fn finish(mut self) -> Result<Vec<Migration>, Errors> {
+        if let (Some(file), Some(dir)) = (self.first_file.take(), self.first_dir.take()) {
+            let error = Error::MixedLayouts {
+                file: file.clone(),
+                dir,
+            };
+            self.problems.push((file, error));
+        }
+        self.check_diesel_order();
+        match Errors::sorted(self.problems) {
+            Some(errors) => Err(errors),
+            None => Ok(self.ups.into_values().collect()),
+        }
+    }
+
+    /// diesel runs migrations in the order of their version text; the
+    /// numbers here must agree, or a switch would reorder a history.
+    fn check_diesel_order(&mut self) {
+        let diesel: Vec<(&Migration, &str)> = self
+            .ups
+            .values()
+            .filter_map(|m| Some((m, m.diesel_version.as_deref()?)))
+            .collect();
+        for pair in diesel.windows(2) {
+            let [(first, first_text), (second, second_text)] = pair else {
+                continue;
+            };
+            if second_text < first_text {
+                let dir = |m: &Migration| {
+                    let file = &m.up.file;
+                    file.rsplit_once('/')
+                        .map_or(file.as_ref(), |(dir, _)| dir)
+                        .to_owned()
+                };
+                let error = Error::DieselOrder {
+                    dir: dir(second),
+                    text: (*second_text).to_owned(),
+                    version: second.version,
+                    other: dir(first),
+                    other_text: (*first_text).to_owned(),
+                    other_version: first.version,
+                };
+                self.problems.push((second.up.file.to_string(), error));
+            }
+        }
+    }
+}
+
+fn migration(
+    version: i64,
+    name: String,
+    up: Script,
+    down: Option<Script>,
+    diesel_version: Option<String>,
+) -> Migration {
+    Migration {
+        version,
+        name: Cow::Owned(name),
+        checksum: checksum(&up.sql),
+        up,
+        down,
+        diesel_version: diesel_version.map(Cow::Owned),
+    }
+}
+
+fn utf8(file: &str, bytes: Vec<u8>) -> Result<String, Error> {
+    String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
+        file: file.to_owned(),
+        offset: e.utf8_error().valid_up_to(),
+    })
 }
 
 /// Reads one script: UTF-8, directives, and no transaction control in a
 /// script that runs inside its migration's transaction.
-fn script(file: &str, bytes: Vec<u8>) -> Result<Script, Vec<Error>> {
-    let sql = String::from_utf8(bytes).map_err(|e| {
-        vec![Error::NotUtf8 {
-            file: file.to_owned(),
-            offset: e.utf8_error().valid_up_to(),
-        }]
-    })?;
+/// `outside_transaction` is set by diesel's `metadata.toml`.
+fn script(file: &str, bytes: Vec<u8>, outside_transaction: bool) -> Result<Script, Vec<Error>> {
+    let sql = utf8(file, bytes).map_err(|error| vec![error])?;
     let directives = parse_directives(file, &sql).map_err(|error| vec![error])?;
-    if !directives.no_transaction {
+    let no_transaction = directives.no_transaction || outside_transaction;
+    if !no_transaction {
         let found: Vec<Error> = transaction_control(&sql)
             .into_iter()
             .map(|found| Error::TransactionControl {
@@ -187,8 +485,14 @@ fn script(file: &str, bytes: Vec<u8>) -> Result<Script, Vec<Error>> {
     Ok(Script {
         file: Cow::Owned(file.to_owned()),
         sql: Cow::Owned(sql),
-        no_transaction: directives.no_transaction,
+        no_transaction,
     })
+}
+
+/// Whether a file is a script by its extension, in any case (`.SQL` is an
+/// error where `.sql` would be read, never silently skipped).
+fn is_sql(file: &str) -> bool {
+    file.to_ascii_lowercase().ends_with(".sql")
 }
 
 fn strip_down_suffix(file: &str) -> &str {
@@ -280,6 +584,339 @@ mod tests {
     fn missing_dir() {
         let err = load_dir(Path::new("/definitely/not/here")).unwrap_err();
         assert!(err.is_missing_dir(), "{err}");
+    }
+
+    /// A temporary migrations directory with `files` (`dir/file` paths
+    /// make subdirectories; a path ending in `/` an empty one).
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let root = tempfile::tempdir().unwrap();
+        for (path, sql) in files {
+            let path = root.path().join(path);
+            if path.to_string_lossy().ends_with('/') {
+                std::fs::create_dir_all(&path).unwrap();
+                continue;
+            }
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, sql).unwrap();
+        }
+        root
+    }
+
+    /// Issue 12, item 3: diesel's directory-per-migration layout is read:
+    /// diesel's versions and order, `down.sql`, and `metadata.toml`'s
+    /// `run_in_transaction = false` for both scripts.
+    #[test]
+    fn issue_12_diesel_layout_loads() {
+        let dir = tree(&[
+            (
+                "2025-01-02-030405-0000_index users/up.sql",
+                "CREATE INDEX CONCURRENTLY i ON users (id);",
+            ),
+            (
+                "2025-01-02-030405-0000_index users/down.sql",
+                "DROP INDEX CONCURRENTLY i;\nCOMMIT;",
+            ),
+            (
+                "2025-01-02-030405-0000_index users/metadata.toml",
+                "run_in_transaction = false\n",
+            ),
+            ("2025-01-02-030405-0000_index users/README.md", "notes"),
+            (
+                "2019-11-15-182353_create_users/up.sql",
+                "CREATE TABLE users (id INT);",
+            ),
+            (
+                "2019-11-15-182353_create_users/down.sql",
+                "DROP TABLE users;",
+            ),
+            (
+                "00000000000000_diesel_initial_setup/up.sql",
+                "-- nothing yet",
+            ),
+            (
+                "2025-01-02-030405_same_second_no_subversion/up.sql",
+                "SELECT 1;",
+            ),
+            ("README.md", "diesel migrations"),
+        ]);
+        let migrations = load_dir(dir.path()).unwrap();
+        let summary: Vec<(i64, &str, Option<&str>, bool)> = migrations
+            .iter()
+            .map(|m| {
+                (
+                    m.version,
+                    m.name.as_ref(),
+                    m.diesel_version.as_deref(),
+                    m.up.no_transaction,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (0, "diesel_initial_setup", Some("00000000000000"), false),
+                (
+                    2019111518235300000,
+                    "create_users",
+                    Some("20191115182353"),
+                    false
+                ),
+                (
+                    2025010203040500000,
+                    "same_second_no_subversion",
+                    Some("20250102030405"),
+                    false
+                ),
+                (
+                    2025010203040500001,
+                    "index users",
+                    Some("202501020304050000"),
+                    true
+                ),
+            ]
+        );
+        let index = &migrations[3];
+        assert_eq!(index.up.file, "2025-01-02-030405-0000_index users/up.sql");
+        assert_eq!(
+            index.checksum,
+            checksum("CREATE INDEX CONCURRENTLY i ON users (id);")
+        );
+        let down = index.down.as_ref().unwrap();
+        assert_eq!(down.file, "2025-01-02-030405-0000_index users/down.sql");
+        assert!(down.no_transaction, "metadata.toml covers the revert too");
+        assert_eq!(
+            migrations[1].down.as_ref().unwrap().sql,
+            "DROP TABLE users;"
+        );
+        assert!(migrations[0].down.is_none());
+        assert_eq!(load_files(files_of(dir.path())).unwrap(), migrations);
+    }
+
+    /// Every file under `root`, as `load_files` takes them.
+    fn files_of(root: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(root).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            if path.is_dir() {
+                for inner in std::fs::read_dir(&path).unwrap() {
+                    let inner = inner.unwrap().path();
+                    let file = inner.file_name().unwrap().to_str().unwrap().to_owned();
+                    files.push((format!("{name}/{file}"), std::fs::read(inner).unwrap()));
+                }
+            } else {
+                files.push((name, std::fs::read(path).unwrap()));
+            }
+        }
+        files
+    }
+
+    /// Issue 12, item 3: a directory whose subdirectories hold `up.sql` is
+    /// never silently empty, and a subdirectory named like a migration
+    /// without `up.sql` is an error naming it; other subdirectories are
+    /// left alone, as before.
+    #[test]
+    fn issue_12_subdirectories_are_never_silently_skipped() {
+        let dir = tree(&[
+            ("2019-11-15-182353_a/up.sql", "SELECT 1;"),
+            ("seeds/0001_x.sql", "junk"),
+        ]);
+        assert_eq!(load_dir(dir.path()).unwrap().len(), 1);
+
+        let dir = tree(&[
+            ("2019-11-15-182353_a/up.sql", "SELECT 1;"),
+            ("2019-11-16-000000_no_up/down.sql", "SELECT 1;"),
+            ("2019-11-17-000000_empty/", ""),
+            ("notes/up.sql", "SELECT 1;"),
+            ("seeds/0001_x.sql", "junk"),
+            (".git/up.sql", "hidden"),
+        ]);
+        let errors: Vec<String> = load_dir(dir.path())
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                "`2019-11-16-000000_no_up/` is named like a diesel-style migration directory but has no `up.sql`; \
+                 add `2019-11-16-000000_no_up/up.sql`, or leave the directory out with an `exclude` pattern",
+                "`2019-11-17-000000_empty/` is named like a diesel-style migration directory but has no `up.sql`; \
+                 add `2019-11-17-000000_empty/up.sql`, or leave the directory out with an `exclude` pattern",
+                "`notes/` holds `up.sql`, so it is a diesel-style migration directory, but its name is invalid: \
+                 the name must start with a version; expected `<version>_<name>`, e.g. `2019-11-15-182353_create_users`",
+            ]
+        );
+    }
+
+    /// Issue 12, item 3: what diesel would skip or misread in a migration
+    /// directory is an error naming the file and the rule.
+    #[test]
+    fn issue_12_stray_scripts_and_bad_metadata() {
+        let errors = load(&[
+            ("2019-11-15-182353_a/up.sql", "SELECT 1;"),
+            ("2019-11-15-182353_a/seed.sql", "INSERT 1;"),
+            ("2019-11-15-182353_a/Down.SQL", "SELECT 1;"),
+            ("2019-11-16-000000_b/up.sql", "COMMIT;"),
+            (
+                "2019-11-16-000000_b/metadata.toml",
+                "run_in_transactoin = false",
+            ),
+            ("2019-11-17-000000_c/up.sql", "COMMIT;"),
+        ])
+        .unwrap_err();
+        let described: Vec<String> = errors
+            .iter()
+            .map(|error| match error {
+                Error::StrayScript { file } => format!("stray {file}"),
+                Error::BadMetadata { file, line, .. } => format!("metadata {file}:{line}"),
+                Error::TransactionControl { file, .. } => format!("transaction {file}"),
+                other => panic!("unexpected {other}"),
+            })
+            .collect();
+        assert_eq!(
+            described,
+            [
+                "stray 2019-11-15-182353_a/Down.SQL",
+                "stray 2019-11-15-182353_a/seed.sql",
+                "metadata 2019-11-16-000000_b/metadata.toml:1",
+                "transaction 2019-11-17-000000_c/up.sql",
+            ]
+        );
+    }
+
+    /// Issue 12, item 3: files and migration directories side by side is
+    /// an error naming one of each (see `Error::MixedLayouts` for why).
+    #[test]
+    fn issue_12_mixed_layouts_are_an_error() {
+        let err = load(&[
+            ("0002_b.sql", "SELECT 1;"),
+            ("0001_a.up.sql", "SELECT 1;"),
+            ("2019-11-15-182353_users/up.sql", "SELECT 1;"),
+            ("2018-01-01-000000_older/up.sql", "SELECT 1;"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`0001_a.up.sql` is a migration file and `2018-01-01-000000_older/` a diesel-style migration directory: \
+             one migrations directory uses one layout, because diesel skips the files, sqlx and refinery skip the directories, \
+             and the two record versions differently; move one of them, or leave it out with an `exclude` pattern"
+        );
+    }
+
+    /// Issue 12, item 3: versions diesel orders as text differently from
+    /// their numbers here are an error, not a silent reordering; two
+    /// directories with one diesel version are duplicates.
+    #[test]
+    fn issue_12_diesel_order_and_duplicates() {
+        let err = load(&[
+            ("9_nine/up.sql", ""),
+            ("10_ten/up.sql", ""),
+            ("11_eleven/up.sql", ""),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`10_ten/` (diesel version `10`) runs before `9_nine/` (`9`) in diesel, which compares versions as text, \
+             but after it here, where versions are numbers (10 > 9); rename one so both orders agree"
+        );
+        let err = only_error(load(&[
+            ("2019-01-01-000000_a/up.sql", ""),
+            ("20190101000000_b/up.sql", ""),
+        ]));
+        assert_eq!(
+            err.to_string(),
+            "`2019-01-01-000000_a/up.sql` and `20190101000000_b/up.sql` both have version 2019010100000000000; each version must be unique"
+        );
+    }
+
+    /// Issue 12, item 3: sqlx's `-- no-transaction` first line is the same
+    /// directive as `-- migrate:no-transaction`.
+    #[test]
+    fn issue_12_sqlx_no_transaction_first_line() {
+        let loaded = load(&[("0001_a.sql", "-- no-transaction\nBEGIN;\nCOMMIT;\n")]).unwrap();
+        assert!(loaded[0].up.no_transaction);
+        assert!(matches!(
+            only_error(load(&[(
+                "0001_a.sql",
+                "-- note\n-- no-transaction\nCOMMIT;\n"
+            )])),
+            Error::TransactionControl { line: 3, .. }
+        ));
+    }
+
+    /// Issue 12, item 3: sqlx's names are kept as written, pairs included.
+    #[test]
+    fn issue_12_sqlx_names() {
+        let loaded = load(&[
+            (
+                "20251218140442_[2.0.0]_initial.up.sql",
+                "CREATE TABLE t (id INT);",
+            ),
+            ("20251218140442_[2.0.0]_initial.down.sql", "DROP TABLE t;"),
+            ("20251219000000_add users, emails.sql", "SELECT 1;"),
+        ])
+        .unwrap();
+        assert_eq!(loaded[0].name, "[2.0.0]_initial");
+        assert_eq!(loaded[0].down.as_ref().unwrap().sql, "DROP TABLE t;");
+        assert_eq!(loaded[1].name, "add users, emails");
+        assert!(loaded.iter().all(|m| m.diesel_version.is_none()));
+    }
+
+    /// Issue 12, item 3: `exclude` leaves files and directories out as if
+    /// they were not there; without it they are errors.
+    #[test]
+    fn issue_12_exclude() {
+        let dir = tree(&[
+            ("0001_a.sql", "SELECT 1;"),
+            ("seed_dev.sql", "INSERT 1;"),
+            ("2019-01-01-000000_wip/", ""),
+            ("0002_b.sql", "SELECT 2;"),
+        ]);
+        let errors = load_dir(dir.path()).unwrap_err();
+        assert_eq!(errors.iter().count(), 2, "{errors}");
+        let exclude = Exclude::new(["seed*.sql", "*_wip"]).unwrap();
+        let loaded = load_dir_excluding(dir.path(), &exclude).unwrap();
+        assert_eq!(loaded.iter().map(|m| m.version).collect::<Vec<_>>(), [1, 2]);
+
+        let dir = tree(&[
+            ("2019-01-01-000000_a/up.sql", "SELECT 1;"),
+            ("2019-01-01-000000_a/notes.sql", "junk"),
+            ("2019-01-02-000000_b/up.sql", "COMMIT;"),
+        ]);
+        let exclude = Exclude::new(["*/notes.sql", "2019-01-02-*"]).unwrap();
+        let loaded = load_dir_excluding(dir.path(), &exclude).unwrap();
+        assert_eq!(loaded.len(), 1);
+        // An excluded `up.sql` leaves a directory without one.
+        let exclude = Exclude::new(["*/notes.sql", "*/up.sql"]).unwrap();
+        let errors = load_dir_excluding(dir.path(), &exclude).unwrap_err();
+        assert!(
+            errors
+                .iter()
+                .all(|e| matches!(e, Error::MissingUpScript { .. })),
+            "{errors}"
+        );
+    }
+
+    /// A file name that is not UTF-8 could not be named by `include_str!`.
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_names_of_migrations_are_rejected() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tree(&[("0001_a.sql", "SELECT 1;")]);
+        let bad = std::ffi::OsStr::from_bytes(b"0002_\xff.sql");
+        std::fs::write(dir.path().join(bad), "SELECT 2;").unwrap();
+        std::fs::write(
+            dir.path()
+                .join(std::ffi::OsStr::from_bytes(b"notes\xff.txt")),
+            "",
+        )
+        .unwrap();
+        let err = only_error(load_dir(dir.path()));
+        assert!(
+            matches!(&err, Error::BadFileName { rule, .. } if rule.contains("UTF-8")),
+            "{err}"
+        );
     }
 
     fn only_error(loaded: Result<Vec<Migration>, Errors>) -> Error {

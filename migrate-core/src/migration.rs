@@ -15,7 +15,11 @@ use crate::Checksum;
 pub struct Migration {
     /// The version: the leading number of the file name.
     pub version: i64,
-    /// The descriptive part of the file name.
+    /// The descriptive part of the file (or diesel directory) name, as
+    /// written: `[2.0.0]_initial` for `20251218140442_[2.0.0]_initial.up.sql`.
+    /// It is what the version table records. sqlx records a description
+    /// instead, this name with every `_` replaced by a space (`[2.0.0]
+    /// initial`); refinery records the name as it is; diesel records no name.
     pub name: Cow<'static, str>,
     /// The script that applies the migration.
     pub up: Script,
@@ -23,6 +27,12 @@ pub struct Migration {
     pub down: Option<Script>,
     /// Checksum of the up script (see [`checksum`](crate::checksum())).
     pub checksum: Checksum,
+    /// For a migration in diesel's layout, the version as diesel records it
+    /// in `__diesel_schema_migrations.version`: the directory's version with
+    /// the dashes removed (`2019-11-15-182353_create_users` is
+    /// `20191115182353`; `version` is then `2019111518235300000`, see the
+    /// README's "Directory layouts"). `None` for migration files.
+    pub diesel_version: Option<Cow<'static, str>>,
 }
 
 /// One SQL file of a migration.
@@ -33,7 +43,8 @@ pub struct Script {
     pub file: Cow<'static, str>,
     /// The SQL text exactly as in the file.
     pub sql: Cow<'static, str>,
-    /// Set by `-- migrate:no-transaction`.
+    /// Set by `-- migrate:no-transaction`, sqlx's `-- no-transaction` or
+    /// diesel's `run_in_transaction = false`.
     pub no_transaction: bool,
 }
 
@@ -47,6 +58,7 @@ impl Migration {
         up: Script,
         down: Option<Script>,
         checksum: [u8; 32],
+        diesel_version: Option<&'static str>,
     ) -> Self {
         Migration {
             version,
@@ -54,6 +66,10 @@ impl Migration {
             up,
             down,
             checksum: Checksum(checksum),
+            diesel_version: match diesel_version {
+                Some(text) => Some(Cow::Borrowed(text)),
+                None => None,
+            },
         }
     }
 }

@@ -11,19 +11,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use migrate_core::lint::{lint, Database, LintOptions, Report, Rule, Script};
+use migrate_core::Migration;
 
-/// One script of a corpus.
-struct Owned {
-    file: String,
-    sql: String,
-    no_transaction: bool,
-}
-
-/// A corpus: where its scripts are, how they are laid out, which database.
+/// A corpus: where its scripts are and which database they are for.
 struct Corpus {
     name: &'static str,
     dir: &'static str,
-    diesel: bool,
     database: Database,
 }
 
@@ -31,31 +24,26 @@ const CORPORA: &[Corpus] = &[
     Corpus {
         name: "crates.io",
         dir: "crates.io/migrations",
-        diesel: true,
         database: Database::Postgres,
     },
     Corpus {
         name: "lemmy",
         dir: "lemmy/migrations",
-        diesel: true,
         database: Database::Postgres,
     },
     Corpus {
         name: "atuin-server-postgres",
         dir: "atuin/crates/atuin-server-postgres/migrations",
-        diesel: false,
         database: Database::Postgres,
     },
     Corpus {
         name: "atuin-server-sqlite",
         dir: "atuin/crates/atuin-server-sqlite/migrations",
-        diesel: false,
         database: Database::Sqlite,
     },
     Corpus {
         name: "atuin-client",
         dir: "atuin/crates/atuin-client/migrations",
-        diesel: false,
         database: Database::Sqlite,
     },
 ];
@@ -64,48 +52,17 @@ fn corpora_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpora")
 }
 
-/// The scripts in the order their tool applies them.
-fn load(corpus: &Corpus) -> Vec<Owned> {
-    let dir = corpora_dir().join(corpus.dir);
-    if !corpus.diesel {
-        // sqlx's `<version>_<description>.sql` is a valid file name here too.
-        let migrations = migrate_core::load_dir(&dir).unwrap();
-        return migrations
-            .into_iter()
-            .map(|m| Owned {
-                file: m.up.file.into_owned(),
-                sql: m.up.sql.into_owned(),
-                no_transaction: m.up.no_transaction,
-            })
-            .collect();
-    }
-    // diesel: `<version>_<name>/up.sql`, in name order, each in a
-    // transaction unless its metadata.toml says `run_in_transaction = false`.
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.join("up.sql").is_file())
-        .collect();
-    dirs.sort();
-    dirs.iter()
-        .map(|path| {
-            let metadata = std::fs::read_to_string(path.join("metadata.toml")).unwrap_or_default();
-            Owned {
-                file: format!("{}/up.sql", path.file_name().unwrap().to_string_lossy()),
-                sql: std::fs::read_to_string(path.join("up.sql")).unwrap(),
-                no_transaction: metadata
-                    .lines()
-                    .any(|line| line.replace(' ', "") == "run_in_transaction=false"),
-            }
-        })
-        .collect()
+/// The migrations in the order their tool applies them: the loader reads
+/// diesel's directories (crates.io, lemmy) and sqlx's files (atuin) alike.
+fn load(corpus: &Corpus) -> Vec<Migration> {
+    migrate_core::load_dir(&corpora_dir().join(corpus.dir)).unwrap()
 }
 
-fn scripts(owned: &[Owned]) -> Vec<Script<'_>> {
-    owned
+/// The up scripts only: these corpora keep no down scripts.
+fn scripts(migrations: &[Migration]) -> Vec<Script<'_>> {
+    migrations
         .iter()
-        .zip(1..)
-        .map(|(s, version)| Script::new(version, &s.file, &s.sql, s.no_transaction))
+        .map(|m| Script::new(m.version, &m.up.file, m.up.sql(), m.up.no_transaction))
         .collect()
 }
 
@@ -123,8 +80,8 @@ fn assert_no_errors(corpus: &Corpus, report: &Report) {
 fn real_corpora_raise_no_errors_and_pinned_warnings() {
     let mut summary = String::new();
     for corpus in CORPORA {
-        let owned = load(corpus);
-        let scripts = scripts(&owned);
+        let migrations = load(corpus);
+        let scripts = scripts(&migrations);
         assert!(scripts.len() > 5, "{}: corpus missing", corpus.name);
 
         // The whole history at once: every table is created in the set.

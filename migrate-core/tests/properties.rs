@@ -4,7 +4,7 @@
 
 use migrate_core::{
     checksum, has_no_statements, load_files, parse_file_name, split_statements,
-    split_statements_for, SqlFlavor,
+    split_statements_for, Exclude, SqlFlavor,
 };
 use proptest::prelude::*;
 
@@ -13,6 +13,7 @@ fn file_name() -> impl Strategy<Value = String> {
         any::<String>(),
         "[0-9]{0,22}[_.]{0,3}[a-zA-Z0-9_ -]{0,8}(\\.up|\\.down)?\\.sql",
         "V[0-9]{0,21}__[a-z_]{0,6}\\.sql",
+        "[0-9a-f-]{0,24}_[a-z .]{0,5}/(up\\.sql|down\\.sql|metadata\\.toml|x\\.sql|a/up\\.sql)",
     ]
 }
 
@@ -20,6 +21,21 @@ proptest! {
     #[test]
     fn file_names_never_panic(name in file_name()) {
         let _ = parse_file_name(&name);
+    }
+
+    #[test]
+    fn exclude_patterns_never_panic(pattern in "[*?a/.\\\\]{0,8}|\\PC{0,8}", path in "[ab/.*]{0,10}|\\PC{0,10}") {
+        if let Ok(exclude) = Exclude::new([pattern]) {
+            let _ = exclude.matches(&path);
+        }
+    }
+
+    /// Without `*` and `?` a pattern matches exactly itself.
+    #[test]
+    fn exclude_literal_patterns_match_only_themselves(a in "[ab./]{1,6}", b in "[ab./]{1,6}") {
+        if let Ok(exclude) = Exclude::new([a.clone()]) {
+            prop_assert_eq!(exclude.matches(&b), a == b);
+        }
     }
 
     #[test]

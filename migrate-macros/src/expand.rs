@@ -8,8 +8,8 @@ use crate::input::Input;
 
 pub fn expand(input: &Input) -> syn::Result<TokenStream> {
     let dir = resolve_dir(input)?;
-    let migrations =
-        migrate_core::load_dir(&dir).map_err(|errors| compile_errors(input, errors))?;
+    let migrations = migrate_core::load_dir_excluding(&dir, &input.exclude)
+        .map_err(|errors| compile_errors(input, errors))?;
     let dir_str = dir.to_str().ok_or_else(|| {
         syn::Error::new(
             input.span,
@@ -21,6 +21,7 @@ pub fn expand(input: &Input) -> syn::Result<TokenStream> {
     })?;
     let lint_warnings = crate::lint::check(input, &migrations)?;
     let items = migrations.iter().map(|m| migration(&dir, m));
+    let exclude = input.exclude.patterns();
     Ok(quote! {
         {
             #lint_warnings
@@ -28,6 +29,7 @@ pub fn expand(input: &Input) -> syn::Result<TokenStream> {
             ::migrate_runtime::Migrations::__embedded(
                 MIGRATIONS,
                 if ::core::cfg!(debug_assertions) { ::core::option::Option::Some(#dir_str) } else { ::core::option::Option::None },
+                &[#(#exclude),*],
             )
         }
     })
@@ -76,8 +78,15 @@ fn migration(dir: &Path, m: &Migration) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let checksum = m.checksum.0;
+    let diesel_version = match &m.diesel_version {
+        Some(text) => {
+            let text = text.as_ref();
+            quote!(::core::option::Option::Some(#text))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     quote! {
-        ::migrate_runtime::Migration::__embedded(#version, #name, #up, #down, [#(#checksum),*])
+        ::migrate_runtime::Migration::__embedded(#version, #name, #up, #down, [#(#checksum),*], #diesel_version)
     }
 }
 

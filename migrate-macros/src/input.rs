@@ -3,12 +3,15 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitInt, LitStr, Token};
 
 /// `embed_migrations!()`, `embed_migrations!("path/relative/to/Cargo.toml")`,
-/// optionally followed (or, without a path, started) by lint options:
-/// `database = "postgres"`, `lint_after = <version>`,
-/// `allow = ["<rule>", ...]` and `deny_warnings = true`.
+/// optionally followed (or, without a path, started) by options:
+/// `exclude = ["<pattern>", ...]` and the lint's `database = "postgres"`,
+/// `lint_after = <version>`, `allow = ["<rule>", ...]` and
+/// `deny_warnings = true`.
 pub struct Input {
     pub dir: String,
     pub span: Span,
+    /// Files and subdirectories of `dir` that are not migrations.
+    pub exclude: migrate_core::Exclude,
     /// The target database the lint checks the scripts for.
     pub database: Option<migrate_core::lint::Database>,
     /// Migrations up to this version are taken as applied and not linted.
@@ -24,6 +27,7 @@ impl Parse for Input {
         let mut parsed = Input {
             dir: "migrations".to_owned(),
             span: Span::call_site(),
+            exclude: migrate_core::Exclude::default(),
             database: None,
             lint_after: None,
             allow: Vec::new(),
@@ -45,12 +49,22 @@ impl Parse for Input {
         while !input.is_empty() {
             if !input.peek(Ident) {
                 return Err(input.error(
-                    "expected the migrations directory (a string literal) first, then `database = \"postgres\" | \"mysql\" | \"sqlite\"`, `lint_after = <version>`, `allow = [\"<rule>\", ...]` or `deny_warnings = true`",
+                    "expected the migrations directory (a string literal) first, then `exclude = [\"<pattern>\", ...]`, `database = \"postgres\" | \"mysql\" | \"sqlite\"`, `lint_after = <version>`, `allow = [\"<rule>\", ...]` or `deny_warnings = true`",
                 ));
             }
             let key: Ident = input.parse()?;
             let _: Token![=] = input.parse()?;
             match key.to_string().as_str() {
+                "exclude" => {
+                    let list;
+                    syn::bracketed!(list in input);
+                    for pattern in list.parse_terminated(|p| p.parse::<LitStr>(), Token![,])? {
+                        parsed
+                            .exclude
+                            .push(pattern.value())
+                            .map_err(|e| syn::Error::new(pattern.span(), e))?;
+                    }
+                }
                 "database" => {
                     let value: LitStr = input.parse()?;
                     let database = value
@@ -84,7 +98,7 @@ impl Parse for Input {
                     return Err(syn::Error::new(
                         key.span(),
                         format!(
-                        "unknown option `{other}`: expected `database`, `lint_after`, `allow` or `deny_warnings`"
+                        "unknown option `{other}`: expected `exclude`, `database`, `lint_after`, `allow` or `deny_warnings`"
                     ),
                     ))
                 }

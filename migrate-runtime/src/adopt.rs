@@ -109,16 +109,24 @@ impl fmt::Display for Peer {
     }
 }
 
-/// The embedded migration a version recorded by a peer (as text: diesel
-/// keeps its directory name's digits, dashes removed, e.g.
-/// `20191115182353`) stands for. The one place peer versions are compared
-/// with embedded ones.
+/// The embedded migration a version recorded by a peer stands for: a
+/// diesel-layout migration by the text diesel records (its directory's
+/// version, dashes removed: `20191115182353`), any other by its number.
+/// The one place peer versions are compared with embedded ones.
 fn embedded<'m>(recorded: &str, migrations: &'m [Migration]) -> Option<&'m Migration> {
+    if let Some(migration) = migrations
+        .iter()
+        .find(|m| m.diesel_version.as_deref() == Some(recorded))
+    {
+        return Some(migration);
+    }
     let version: i64 = recorded.parse().ok()?;
     let index = migrations
         .binary_search_by_key(&version, |m| m.version)
         .ok()?;
-    migrations.get(index)
+    migrations
+        .get(index)
+        .filter(|migration| migration.diesel_version.is_none())
 }
 
 /// sqlx's description of a migration: the file name after the version, `_`
@@ -489,6 +497,35 @@ mod tests {
             assert_eq!(plan.pending, [3], "{peer}");
             assert!(plan.already_adopted.is_empty());
         }
+    }
+
+    /// diesel records a diesel-layout migration by its directory's version
+    /// text, dashes removed, not by the number this crate orders it by.
+    #[test]
+    fn a_diesel_layout_is_matched_by_the_version_text_diesel_records() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/layout-fixtures/diesel");
+        let ms = migrate_core::load_dir(&dir).unwrap();
+        let recorded: Vec<PeerRow> = ["20191115182353", "202405011200000000"]
+            .into_iter()
+            .map(|version| PeerRow {
+                version: version.to_owned(),
+                name: None,
+                checksum: None,
+                success: true,
+            })
+            .collect();
+        let plan = plan(Peer::Diesel, &ms, recorded, Vec::new()).unwrap();
+        let adopted: Vec<Option<&str>> = plan
+            .adopt
+            .iter()
+            .map(|m| m.diesel_version.as_deref())
+            .collect();
+        assert_eq!(
+            adopted,
+            [Some("20191115182353"), Some("202405011200000000")]
+        );
+        assert_eq!(plan.pending.len(), ms.len() - 2);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! [migrate]
 //! table = "migrate_history"
 //! dir = "migrations"              # used only by the `migrate` command
+//! exclude = ["seed*.sql"]         # not migrations; also only the `migrate` command
 //! transaction = "per-migration"   # single | none
 //! lock_timeout = "30s"            # 500ms, 30s, 2m, 1h
 //! lock = "lease"                  # session

@@ -79,7 +79,7 @@ pub use backend::{Backend, BackendKind, HistoryRow};
 pub use config::{Config, ConfigError, DatabaseConfig, LogConfig};
 pub use error::Error;
 pub use handover::Handover;
-pub use migrate_core::{Checksum, Migration, Script};
+pub use migrate_core::{Checksum, Exclude, Migration, Script};
 pub use migrations::Migrations;
 pub use migrator::Migrator;
 pub use options::{LockStrategy, Options, Policy, TransactionMode, DEFAULT_TABLE};
@@ -102,6 +102,15 @@ pub use url::redact_url;
 /// ```
 /// static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("../migrations");
 /// assert!(MIGRATIONS.all().windows(2).all(|w| w[0].version < w[1].version));
+/// ```
+///
+/// The directory may be in diesel's layout (a directory per migration);
+/// `exclude = ["seed*.sql", ...]` leaves out files and subdirectories that
+/// are not migrations (see the README's "Directory layouts"):
+///
+/// ```
+/// static MIGRATIONS: migrate_runtime::Migrations =
+///     migrate_runtime::embed_migrations!("../migrations", exclude = ["seed*.sql", "*/notes.sql"]);
 /// ```
 ///
 /// Cargo does not rebuild when a file is only *added* to the directory; add

@@ -20,6 +20,8 @@ use crate::{Error, Migration, Migrator, Report};
 pub struct Migrations {
     migrations: &'static [Migration],
     source_dir: Option<&'static str>,
+    /// The macro's `exclude` patterns, for reading `source_dir` again.
+    exclude: &'static [&'static str],
 }
 
 impl Migrations {
@@ -28,10 +30,12 @@ impl Migrations {
     pub const fn __embedded(
         migrations: &'static [Migration],
         source_dir: Option<&'static str>,
+        exclude: &'static [&'static str],
     ) -> Self {
         Migrations {
             migrations,
             source_dir,
+            exclude,
         }
     }
 
@@ -47,7 +51,7 @@ impl Migrations {
     /// file added since the last build that Cargo did not notice.
     pub fn migrator(&self) -> Migrator<'static> {
         if let Some(dir) = self.source_dir {
-            crate::stale::warn_if_stale(Path::new(dir), self.migrations);
+            crate::stale::warn_if_stale(Path::new(dir), self.exclude, self.migrations);
         }
         Migrator::new(self.migrations)
     }

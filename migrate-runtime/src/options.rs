@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use migrate_core::Exclude;
 use serde::{Deserialize, Deserializer};
 
 /// Default name of the version table.
@@ -16,6 +17,7 @@ pub const DEFAULT_TABLE: &str = "migrate_history";
 const DEFAULT_DIR: &str = "migrations";
 const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
+static NO_EXCLUSIONS: Exclude = Exclude::NONE;
 
 /// How concurrent migrators are kept apart.
 ///
@@ -100,6 +102,11 @@ pub struct Options {
     /// Directory of migration files, read only by the standalone command
     /// (default `migrations`), relative to the current directory.
     pub dir: Option<PathBuf>,
+    /// Files and subdirectories of `dir` that are not migrations, read only
+    /// by the standalone command: `["seed*.sql", "seeds"]` in the file (see
+    /// [`Exclude`]; default none).
+    #[serde(default, deserialize_with = "exclude")]
+    pub exclude: Option<Exclude>,
     /// How migrations are wrapped in transactions (default per migration).
     pub transaction: Option<TransactionMode>,
     /// How long to wait for another migrator, like `500ms`, `30s`, `2m` or
@@ -129,6 +136,7 @@ impl Options {
         Options {
             table: self.table.or(lower.table),
             dir: self.dir.or(lower.dir),
+            exclude: self.exclude.or(lower.exclude),
             transaction: self.transaction.or(lower.transaction),
             lock_timeout: self.lock_timeout.or(lower.lock_timeout),
             lock: self.lock.or(lower.lock),
@@ -147,6 +155,11 @@ impl Options {
     /// The migrations directory, or the default.
     pub fn dir(&self) -> &Path {
         self.dir.as_deref().unwrap_or(Path::new(DEFAULT_DIR))
+    }
+
+    /// The exclude patterns, or none.
+    pub fn exclude(&self) -> &Exclude {
+        self.exclude.as_ref().unwrap_or(&NO_EXCLUSIONS)
     }
 
     /// The transaction mode, or the default.
@@ -183,6 +196,13 @@ impl Options {
     pub fn on_out_of_order(&self) -> Policy {
         self.on_out_of_order.unwrap_or_default()
     }
+}
+
+fn exclude<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Exclude>, D::Error> {
+    let patterns = Vec::<String>::deserialize(deserializer)?;
+    Exclude::new(patterns)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {

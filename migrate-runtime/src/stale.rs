@@ -4,10 +4,19 @@ use std::path::Path;
 
 use crate::Migration;
 
-/// Warns about migrations present in `dir` but absent from `embedded`: Cargo
-/// does not rebuild when a file is only added to a directory a proc macro read.
-pub(crate) fn warn_if_stale(dir: &Path, embedded: &[Migration]) {
-    let on_disk = match migrate_core::load_dir(dir) {
+/// Warns about migrations present in `dir` (less what `exclude` matches, as
+/// the macro read it) but absent from `embedded`: Cargo does not rebuild
+/// when a file is only added to a directory a proc macro read.
+pub(crate) fn warn_if_stale(dir: &Path, exclude: &[&str], embedded: &[Migration]) {
+    let exclude = match migrate_core::Exclude::new(exclude.iter().copied()) {
+        Ok(exclude) => exclude,
+        // The macro checked them; a different migrate-core version may not agree.
+        Err(error) => {
+            tracing::warn!(target: "migrate", %error, "cannot check the migrations directory for files added since this binary was built");
+            return;
+        }
+    };
+    let on_disk = match migrate_core::load_dir_excluding(dir, &exclude) {
         Ok(on_disk) => on_disk,
         // Running somewhere the source tree is not: nothing to compare.
         Err(errors) if errors.is_missing_dir() => return,

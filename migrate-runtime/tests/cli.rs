@@ -548,3 +548,116 @@ fn down_to_a_negative_version() {
         .unwrap();
     assert_eq!(json(&status)["migrations"][0]["state"], "pending");
 }
+
+/// Copies `source` into `target`, one level of subdirectories deep (diesel's layout).
+fn copy_migrations(source: &Path, target: &Path) {
+    std::fs::create_dir_all(target).unwrap();
+    for entry in std::fs::read_dir(source).unwrap() {
+        let path = entry.unwrap().path();
+        let copy = target.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_migrations(&path, &copy);
+        } else {
+            std::fs::copy(&path, copy).unwrap();
+        }
+    }
+}
+
+/// Issue 12, item 3: the standalone command reads a diesel directory as it
+/// is, and `[migrate] exclude` in migrate.toml leaves out what is not a
+/// migration (here a seed script, and the PostgreSQL-only migration).
+#[test]
+fn standalone_reads_diesel_layout_and_config_excludes() {
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/layout-fixtures/diesel");
+    copy_migrations(&fixture, &dir.join("migrations"));
+    std::fs::write(
+        dir.join("migrations/seed_dev.sql"),
+        "INSERT INTO users VALUES (2, 'dev');",
+    )
+    .unwrap();
+    let url = sqlite_url(dir);
+
+    let refused = migrate(dir).args(["-d", &url, "up"]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("`seed_dev.sql` is not a valid migration file name"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        dir.join("migrate.toml"),
+        "[migrate]\nexclude = [\"seed*.sql\", \"*_index_users_name\"]\n",
+    )
+    .unwrap();
+    let up = migrate(dir)
+        .args(["-d", &url, "up", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        up.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let applied: Vec<(i64, String)> = json(&up)["applied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["version"].as_i64().unwrap(),
+                a["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        applied,
+        [
+            (2019111518235300000, "create_users".to_owned()),
+            (2024050112000000001, "seed users, v2.0".to_owned()),
+            (2024050112000000002, "vacuum".to_owned()),
+        ]
+    );
+
+    let created = migrate(dir).args(["new", "add_email"]).output().unwrap();
+    assert_eq!(
+        created.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let status = migrate(dir)
+        .args(["-d", &url, "status", "--json"])
+        .output()
+        .unwrap();
+    let last = json(&status)["migrations"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["state"], "pending");
+    assert!(
+        last["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("-0000_add_email/up.sql"),
+        "{last}"
+    );
+
+    std::fs::write(
+        dir.join("migrate.toml"),
+        "[migrate]\nexclude = [\"seeds/\"]\n",
+    )
+    .unwrap();
+    let bad = migrate(dir).args(["-d", &url, "status"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("exclude") && stderr.contains("`seeds/` is invalid"),
+        "{stderr}"
+    );
+}

@@ -11,6 +11,8 @@ mod common;
 use common::{migrations, profiles, reads_the_history, Conn, QueryLog, StatementLog, TestDb};
 use migrate_runtime::Migrator;
 
+/// Names may hold the packed history's separators (issue 12, item 3: a
+/// name is a label, `0002_posts, tags: v2.sql` is a valid sqlx file name).
 #[tokio::test]
 async fn second_run_sends_exactly_one_select_returning_one_row() {
     let set = migrations(&[
@@ -19,7 +21,7 @@ async fn second_run_sends_exactly_one_select_returning_one_row() {
             "CREATE TABLE users (id INTEGER PRIMARY KEY);",
         ),
         (
-            "0002_posts.sql",
+            "0002_posts, tags: v2.sql",
             "CREATE TABLE posts (id INTEGER PRIMARY KEY);",
         ),
     ]);
@@ -29,7 +31,7 @@ async fn second_run_sends_exactly_one_select_returning_one_row() {
             "CREATE TABLE users (id INTEGER PRIMARY KEY);",
         ),
         (
-            "0002_posts.sql",
+            "0002_posts, tags: v2.sql",
             "CREATE TABLE posts (id INTEGER PRIMARY KEY);",
         ),
         (

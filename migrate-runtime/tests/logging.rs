@@ -184,7 +184,10 @@ fn debug_build_warns_about_a_migration_added_after_the_build() {
         }
     }
     let dir_str: &'static str = Box::leak(dir.path().to_str().unwrap().to_owned().into_boxed_str());
-    let as_built = Migrations::__embedded(SAMPLE.all(), Some(dir_str));
+    // Built with `exclude = ["seed*.sql"]`: the guard leaves out what the
+    // macro left out.
+    let as_built = Migrations::__embedded(SAMPLE.all(), Some(dir_str), &["seed*.sql"]);
+    std::fs::write(dir.path().join("seed_dev.sql"), "INSERT INTO t VALUES (1);").unwrap();
 
     take_logs();
     let _ = as_built.migrator();
@@ -192,6 +195,12 @@ fn debug_build_warns_about_a_migration_added_after_the_build() {
         take_logs(),
         "",
         "no warning while the directory matches the build"
+    );
+    let _ = Migrations::__embedded(SAMPLE.all(), Some(dir_str), &[]).migrator();
+    let logs = take_logs();
+    assert!(
+        logs.contains("WARN") && logs.contains("seed_dev.sql"),
+        "{logs}"
     );
 
     std::fs::write(dir.path().join("9000_added_later.sql"), "SELECT 1;").unwrap();

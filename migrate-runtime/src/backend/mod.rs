@@ -145,7 +145,8 @@ pub(crate) trait Dialect: Sync {
     fn column_types(&self) -> ColumnTypes;
 
     /// An aggregate packing every history row as
-    /// `version:checksum:success:name`, comma-separated.
+    /// `version:checksum:success:length:name`, comma-separated, `length`
+    /// being the name's length in characters: a name may hold `,` and `:`.
     fn packed_history(&self) -> &'static str;
 
     /// A hint placed after `SELECT` in the packed history query.
@@ -555,12 +556,24 @@ fn malformed_summary() -> sqlx::Error {
 
 fn unpack_summary(count: i64, packed: Option<String>) -> Result<Vec<HistoryRow>, sqlx::Error> {
     let mut history = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
-    for entry in packed.iter().flat_map(|packed| packed.split(',')) {
-        let mut fields = entry.splitn(4, ':');
-        let (Some(version), Some(checksum), Some(success), Some(name)) =
-            (fields.next(), fields.next(), fields.next(), fields.next())
-        else {
-            return Err(malformed_summary());
+    let mut rest = packed.as_deref().unwrap_or_default();
+    while !rest.is_empty() {
+        let version = packed_field(&mut rest)?;
+        let checksum = packed_field(&mut rest)?;
+        let success = packed_field(&mut rest)?;
+        let length: usize = packed_field(&mut rest)?
+            .parse()
+            .map_err(|_| malformed_summary())?;
+        let end = match rest.char_indices().nth(length) {
+            Some((end, _)) => end,
+            None if rest.chars().count() == length => rest.len(),
+            None => return Err(malformed_summary()),
+        };
+        let (name, after) = rest.split_at(end);
+        rest = match after.strip_prefix(',') {
+            Some(next) if !next.is_empty() => next,
+            None if after.is_empty() => after,
+            _ => return Err(malformed_summary()),
         };
         history.push(HistoryRow {
             version: version.parse().map_err(|_| malformed_summary())?,
@@ -578,13 +591,20 @@ fn unpack_summary(count: i64, packed: Option<String>) -> Result<Vec<HistoryRow>,
     Ok(history)
 }
 
+/// The text up to the next `:` of a packed row, consumed with the `:`.
+fn packed_field<'a>(rest: &mut &'a str) -> Result<&'a str, sqlx::Error> {
+    let (field, after) = rest.split_once(':').ok_or_else(malformed_summary)?;
+    *rest = after;
+    Ok(field)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{unpack_summary, BackendKind};
 
     #[test]
     fn summaries_unpack_and_truncation_is_detected() {
-        let rows = unpack_summary(2, Some("7:abc:1:seven,3:def:0:three".into())).unwrap();
+        let rows = unpack_summary(2, Some("7:abc:1:5:seven,3:def:0:5:three".into())).unwrap();
         assert_eq!(
             rows.iter()
                 .map(|r| (r.version, r.success))
@@ -593,8 +613,24 @@ mod tests {
         );
         assert_eq!(rows[1].name, "seven");
         assert!(unpack_summary(0, None).unwrap().is_empty());
-        assert!(unpack_summary(3, Some("7:abc:1:seven,3:def:0:three".into())).is_err());
-        assert!(unpack_summary(2, Some("7:abc:1:seven,3:de".into())).is_err());
+        assert!(unpack_summary(3, Some("7:abc:1:5:seven,3:def:0:5:three".into())).is_err());
+        assert!(unpack_summary(2, Some("7:abc:1:5:seven,3:de".into())).is_err());
+        assert!(unpack_summary(2, Some("7:abc:1:5:seven,3:def:0:5:thr".into())).is_err());
+        assert!(unpack_summary(1, Some("7:abc:1:5:seven,".into())).is_err());
+        assert!(unpack_summary(1, Some("7:abc:1:4:seven".into())).is_err());
+    }
+
+    /// Issue 12, item 3: names are labels (sqlx's `add users, emails`,
+    /// `[2.0.0]_initial`), so the separators may appear in them.
+    #[test]
+    fn issue_12_names_with_separators_unpack() {
+        let rows = unpack_summary(
+            2,
+            Some("1:abc:1:9:a,b:c,d:e,2:def:1:12:ünïcode, 2.0".into()),
+        )
+        .unwrap();
+        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["a,b:c,d:e", "ünïcode, 2.0"]);
     }
 
     #[test]

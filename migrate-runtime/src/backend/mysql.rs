@@ -64,7 +64,7 @@ impl Dialect for MySqlDialect {
     }
 
     fn packed_history(&self) -> &'static str {
-        "GROUP_CONCAT(CONCAT(version, ':', checksum, ':', success, ':', name) SEPARATOR ',')"
+        "GROUP_CONCAT(CONCAT(version, ':', checksum, ':', success, ':', CHAR_LENGTH(name), ':', name) SEPARATOR ',')"
     }
 
     /// MySQL 8 caps GROUP_CONCAT at 1,024 bytes unless told otherwise in the

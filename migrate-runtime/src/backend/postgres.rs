@@ -47,7 +47,7 @@ impl Dialect for PostgresDialect {
     }
 
     fn packed_history(&self) -> &'static str {
-        "string_agg(version || ':' || checksum || ':' || success::int || ':' || name, ',')"
+        "string_agg(version || ':' || checksum || ':' || success::int || ':' || length(name) || ':' || name, ',')"
     }
 
     fn applied_at_text(&self) -> &'static str {

@@ -42,7 +42,7 @@ impl Dialect for SqliteDialect {
     }
 
     fn packed_history(&self) -> &'static str {
-        "group_concat(version || ':' || checksum || ':' || success || ':' || name, ',')"
+        "group_concat(version || ':' || checksum || ':' || success || ':' || length(name) || ':' || name, ',')"
     }
 
     fn applied_at_text(&self) -> &'static str {

@@ -69,7 +69,8 @@ where
 
 /// Entry point of the standalone `migrate` binary: reads the migrations
 /// directory (`--dir`, else `migrate.dir` from the config, else
-/// `migrations`) at run time, through the same parser as the macro.
+/// `migrations`, less what `migrate.exclude` matches) at run time, through
+/// the same parser as the macro.
 pub async fn run_standalone<I, T>(args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,
@@ -90,16 +91,17 @@ where
     let command = match &cli.command {
         StandaloneCommand::Shared(command) => command,
         StandaloneCommand::New { name, reversible } => {
-            return match new::create(&dir, name, *reversible) {
+            return match new::create(&dir, config.migrate.exclude(), name, *reversible) {
                 Ok(paths) => out.created(&paths),
                 Err(message) => out.failure(&message),
             };
         }
     };
-    let migrations: Vec<Migration> = match migrate_core::load_dir(&dir) {
-        Ok(migrations) => migrations,
-        Err(error) => return out.failure(&error.to_string()),
-    };
+    let migrations: Vec<Migration> =
+        match migrate_core::load_dir_excluding(&dir, config.migrate.exclude()) {
+            Ok(migrations) => migrations,
+            Err(error) => return out.failure(&error.to_string()),
+        };
     let migrator = config.migrator(&migrations);
     execute(&cli.global, &config, &migrator, &migrations, command).await
 }

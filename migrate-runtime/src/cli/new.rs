@@ -3,14 +3,21 @@
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use migrate_core::{Exclude, Migration};
+
 /// Versions this long or longer are taken for timestamps (YYYYMMDDhhmmss).
 const TIMESTAMP_DIGITS: usize = 14;
 
 /// Creates the next migration in `dir` (empty files), named after `name`,
 /// and returns their paths. Sequence numbers continue the directory's own
 /// width (`0001`, `0002`, ...); a directory of timestamps gets the current
-/// UTC time.
-pub(super) fn create(dir: &Path, name: &str, reversible: bool) -> Result<Vec<PathBuf>, String> {
+/// UTC time; a directory in diesel's layout gets a diesel directory.
+pub(super) fn create(
+    dir: &Path,
+    exclude: &Exclude,
+    name: &str,
+    reversible: bool,
+) -> Result<Vec<PathBuf>, String> {
     if name.is_empty()
         || !name
             .bytes()
@@ -20,11 +27,41 @@ pub(super) fn create(dir: &Path, name: &str, reversible: bool) -> Result<Vec<Pat
             "`{name}` is not a valid migration name: use ASCII letters, digits, `_` and `-`"
         ));
     }
-    let existing = match migrate_core::load_dir(dir) {
+    let existing = match migrate_core::load_dir_excluding(dir, exclude) {
         Ok(existing) => existing,
         Err(errors) if errors.is_missing_dir() => Vec::new(),
         Err(error) => return Err(error.to_string()),
     };
+    let files = if existing.iter().any(|m| m.diesel_version.is_some()) {
+        diesel_files(dir, &existing, name, reversible)?
+    } else {
+        flat_files(dir, &existing, name, reversible)?
+    };
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut created = Vec::new();
+    for file in files {
+        let path = dir.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        created.push(path);
+    }
+    Ok(created)
+}
+
+/// `<version>_<name>.sql`, or `.up.sql` + `.down.sql`.
+fn flat_files(
+    dir: &Path,
+    existing: &[Migration],
+    name: &str,
+    reversible: bool,
+) -> Result<Vec<String>, String> {
     let digits = existing
         .iter()
         .map(|m| {
@@ -57,18 +94,38 @@ pub(super) fn create(dir: &Path, name: &str, reversible: bool) -> Result<Vec<Pat
     for file in &files {
         migrate_core::parse_file_name(file).map_err(|e| e.to_string())?;
     }
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut created = Vec::new();
-    for file in files {
-        let path = dir.join(file);
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-        created.push(path);
+    Ok(files)
+}
+
+/// `<YYYY-MM-DD-HHMMSS>-<subversion>_<name>/up.sql` (+ `down.sql`), as
+/// `diesel migration generate` names them: the current UTC time, with the
+/// first subversion that sorts after the newest migration.
+fn diesel_files(
+    dir: &Path,
+    existing: &[Migration],
+    name: &str,
+    reversible: bool,
+) -> Result<Vec<String>, String> {
+    let newest = existing.last().map_or(i64::MIN, |m| m.version);
+    let stamp = utc_timestamp();
+    let (date, time) = (stamp / 1_000_000, stamp % 1_000_000);
+    let (year, month, day) = (date / 10_000, date / 100 % 100, date % 100);
+    let migration_dir = (0..=0xffff)
+        .map(|subversion| format!("{year:04}-{month:02}-{day:02}-{time:06}-{subversion:04x}_{name}"))
+        .find(|candidate| {
+            migrate_core::parse_dir_name(candidate).is_ok_and(|parsed| parsed.version > newest)
+        })
+        .ok_or_else(|| {
+            format!(
+                "the newest migration in {} (version {newest}) is dated after the current time: a new diesel migration needs a later one",
+                dir.display()
+            )
+        })?;
+    let mut files = vec![format!("{migration_dir}/up.sql")];
+    if reversible {
+        files.push(format!("{migration_dir}/down.sql"));
     }
-    Ok(created)
+    Ok(files)
 }
 
 /// Now as YYYYMMDDhhmmss in UTC.
@@ -112,6 +169,7 @@ mod tests {
     #[test]
     fn sequence_and_timestamp_versions() {
         let dir = tempfile::tempdir().unwrap();
+        let create = |dir: &Path, name, reversible| create(dir, &Exclude::NONE, name, reversible);
         let first = create(dir.path(), "init", false).unwrap();
         assert!(first[0].ends_with("0001_init.sql"));
         let pair = create(dir.path(), "users", true).unwrap();
@@ -137,9 +195,58 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let last = format!("{}_last.sql", i64::MAX);
         std::fs::write(dir.path().join(&last), "").unwrap();
-        let err = create(dir.path(), "next", false).unwrap_err();
+        let err = create(dir.path(), &Exclude::NONE, "next", false).unwrap_err();
         assert!(err.contains("no version after"), "{err}");
         let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(files.len(), 1, "a file was created");
+    }
+
+    /// Issue 12, item 3: in a directory of diesel migrations, `new` adds a
+    /// diesel migration directory, ordered after the newest.
+    #[test]
+    fn issue_12_diesel_layout_gets_a_diesel_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("2019-11-15-182353_users")).unwrap();
+        std::fs::write(dir.path().join("2019-11-15-182353_users/up.sql"), "").unwrap();
+        let first = create(dir.path(), &Exclude::NONE, "posts", true).unwrap();
+        let second = create(dir.path(), &Exclude::NONE, "tags", false).unwrap();
+        let relative = |path: &PathBuf| {
+            path.strip_prefix(dir.path())
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        let (up, down) = (relative(&first[0]), relative(&first[1]));
+        assert!(
+            up.ends_with("-0000_posts/up.sql") && down.ends_with("-0000_posts/down.sql"),
+            "{up} {down}"
+        );
+        assert_eq!(second.len(), 1);
+        let loaded = migrate_core::load_dir(dir.path()).unwrap();
+        let files: Vec<&str> = loaded.iter().map(|m| m.up.file.as_ref()).collect();
+        assert_eq!(files[0], "2019-11-15-182353_users/up.sql");
+        assert_eq!(files[1], up);
+        assert_eq!(files[2], relative(&second[0]));
+        assert!(loaded[1].down.is_some());
+
+        let future = tempfile::tempdir().unwrap();
+        std::fs::create_dir(future.path().join("2999-01-01-000000_later")).unwrap();
+        std::fs::write(future.path().join("2999-01-01-000000_later/up.sql"), "").unwrap();
+        let err = create(future.path(), &Exclude::NONE, "now", false).unwrap_err();
+        assert!(err.contains("dated after the current time"), "{err}");
+    }
+
+    /// Issue 12, item 3: `migrate.exclude` applies to `new` too.
+    #[test]
+    fn issue_12_excluded_files_do_not_stop_new() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("0001_init.sql"), "").unwrap();
+        std::fs::write(dir.path().join("seed.sql"), "").unwrap();
+        let err = create(dir.path(), &Exclude::NONE, "next", false).unwrap_err();
+        assert!(err.contains("seed.sql"), "{err}");
+        let exclude = Exclude::new(["seed.sql"]).unwrap();
+        let created = create(dir.path(), &exclude, "next", false).unwrap();
+        assert!(created[0].ends_with("0002_next.sql"));
     }
 }

@@ -1,0 +1,2 @@
+-- VACUUM cannot run inside a transaction, on SQLite or PostgreSQL.
+VACUUM;

@@ -1,0 +1,2 @@
+CREATE TABLE events (id BIGINT PRIMARY KEY, kind TEXT NOT NULL, at TIMESTAMPTZ NOT NULL);
+CREATE INDEX events_kind ON events (kind);

@@ -1,0 +1,2 @@
+-- no-transaction
+CREATE INDEX CONCURRENTLY events_at ON events (at);
