@@ -63,6 +63,15 @@ pub struct Repaired {
 }
 
 impl FailedScript {
+    /// `up`, `down` or `unknown`, for logs and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailedScript::Up => "up",
+            FailedScript::Down => "down",
+            FailedScript::Unknown => "unknown",
+        }
+    }
+
     /// Reads it off a row read with its duration (an unsettled row's
     /// duration holds its claim mark).
     pub(crate) fn of(row: &HistoryRow) -> Self {

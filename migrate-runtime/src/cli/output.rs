@@ -151,7 +151,7 @@ impl Output {
                     json!({
                         "version": r.version,
                         "name": r.name,
-                        "failed_script": format!("{:?}", r.failed).to_lowercase(),
+                        "failed_script": r.failed.name(),
                         "action": match r.action {
                             RepairAction::Cleared => "cleared",
                             RepairAction::MarkedApplied => "marked_applied",

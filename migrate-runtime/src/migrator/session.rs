@@ -162,7 +162,7 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
                 .await
                 .map_err(|source| self.table.error(source))?;
             let (version, name) = (repaired.version, &repaired.name);
-            let failed = format!("{:?}", repaired.failed).to_lowercase();
+            let failed = repaired.failed.name();
             match repaired.action {
                 RepairAction::Cleared => {
                     tracing::warn!(target: "migrate", version, name = %name, failed_script = %failed, "cleared failed migration; it will run again")
