@@ -41,14 +41,14 @@ impl CompileBench {
         let (dependency, main) = match tool {
             Tool::Ours => (
                 format!(
-                    "migrate-runtime = {{ path = {:?} }}",
+                    "migrata = {{ path = {:?}, features = [\"sqlite\", \"postgres\", \"mysql\"] }}",
                     self.repo.join("migrate-runtime").display().to_string()
                 ),
-                "static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!(\"migrations\");\n\n\
+                "static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!(\"migrations\");\n\n\
                  fn main() {\n    println!(\"{}\", MIGRATIONS.all().len());\n}\n"
                     .to_owned(),
             ),
-            // The same sqlx features as migrate-runtime, plus what
+            // The same sqlx features as migrata, plus what
             // `sqlx::migrate!` needs.
             Tool::Sqlx => (
                 "sqlx = { version = \"0.9\", default-features = false, features = [\"runtime-tokio\", \"sqlite-bundled\", \"postgres\", \"mysql\", \"migrate\", \"macros\"] }".to_owned(),

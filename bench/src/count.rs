@@ -200,7 +200,7 @@ async fn forward(client: TcpStream, upstream: &str, log: Arc<Mutex<PgLog>>) -> i
                 b'Q' => {
                     let sql = String::from_utf8_lossy(fields.next().unwrap_or_default());
                     log.statements.extend(
-                        migrate_core::split_statements(&sql)
+                        migrata_core::split_statements(&sql)
                             .into_iter()
                             .map(|s| s.trim().to_owned()),
                     );

@@ -12,6 +12,7 @@ mod count;
 mod generate;
 mod profile;
 mod report;
+mod testdb;
 mod tools;
 
 use std::collections::BTreeMap;
@@ -28,7 +29,7 @@ use crate::tools::{BoxError, Conn, Loaded, Target};
 /// The contenders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Tool {
-    /// This project: `migrate_runtime::Migrator::run_on`.
+    /// This project: `migrata::Migrator::run_on`.
     Ours,
     /// `sqlx::migrate::Migrator::run` (sqlx 0.9).
     Sqlx,
@@ -66,7 +67,7 @@ impl Tool {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Db {
     Sqlite,
     Postgres,
@@ -135,6 +136,7 @@ OPTIONS:
   --work DIR          scratch directory (default bench/work)
 
 PROFILING (see README): cargo run --release -- profile [--n 1000] [--reps 5] [--db sqlite,postgres]
+PER-TEST DATABASES (see README): cargo run --release -- testdb [--n 10,100,500] [--tests 10] [--reps 3]
 ";
 
 fn parse_options() -> Result<Options, String> {
@@ -234,6 +236,13 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("profile") {
         if let Err(e) = runtime.block_on(profile::main(&args[2..])) {
             eprintln!("profile failed: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some("testdb") {
+        if let Err(e) = testdb::main(&args[2..]) {
+            eprintln!("testdb failed: {e}");
             std::process::exit(1);
         }
         return;
@@ -465,7 +474,7 @@ async fn bench(o: Options) -> Result<(), BoxError> {
             Err(e) => {
                 eprintln!(
                     "SKIPPED: PostgreSQL at {} is unreachable ({e})",
-                    migrate_runtime::redact_url(&o.pg_url)
+                    migrata::redact_url(&o.pg_url)
                 );
                 notes.push(format!("PostgreSQL skipped: server unreachable ({e})"));
                 dbs.retain(|d| *d != Db::Postgres);

@@ -57,7 +57,7 @@ impl Variant {
 const CREATE_PG: &str = "CREATE TABLE IF NOT EXISTS \"migrate_history\" (version BIGINT PRIMARY KEY NOT NULL, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL, duration_ms BIGINT NOT NULL, success BOOLEAN NOT NULL)";
 const CREATE_SQLITE: &str = "CREATE TABLE IF NOT EXISTS \"migrate_history\" (version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL, duration_ms INTEGER NOT NULL, success BOOLEAN NOT NULL)";
 
-fn insert(db: Db, m: &migrate_runtime::Migration) -> String {
+fn insert(db: Db, m: &migrata::Migration) -> String {
     let now = match db {
         Db::Sqlite => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
         Db::Postgres => "now()",

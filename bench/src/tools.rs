@@ -38,7 +38,7 @@ impl Target {
 
 /// Migrations loaded into memory, in each tool's own type.
 pub enum Loaded {
-    Ours(Vec<migrate_runtime::Migration>),
+    Ours(Vec<migrata::Migration>),
     Sqlx(sqlx::migrate::Migrator),
     Refinery(refinery::Runner),
     Raw(Vec<String>),
@@ -50,7 +50,7 @@ impl Loaded {
     /// Reads `dir` (written in `tool`'s format) the way the tool would.
     pub async fn load(tool: Tool, dir: &Path) -> Result<Loaded, BoxError> {
         Ok(match tool {
-            Tool::Ours => Loaded::Ours(migrate_core::load_dir(dir)?),
+            Tool::Ours => Loaded::Ours(migrata_core::load_dir(dir)?),
             Tool::Sqlx => Loaded::Sqlx(sqlx::migrate::Migrator::new(dir).await?),
             Tool::Refinery => {
                 let migrations = refinery::load_sql_migrations(dir)?;
@@ -151,12 +151,12 @@ const HISTORY_SELECT_PG: &str = "SELECT COUNT(*), string_agg(version || ':' || c
 /// where the tool says (sqlx's migrator does not).
 pub async fn run(loaded: &Loaded, conn: &mut Conn) -> Result<Option<usize>, BoxError> {
     Ok(Some(match (loaded, conn) {
-        (Loaded::Ours(m), Conn::Sqlite(c)) => migrate_runtime::Migrator::new(m)
+        (Loaded::Ours(m), Conn::Sqlite(c)) => migrata::Migrator::new(m)
             .run_on(c)
             .await?
             .applied
             .len(),
-        (Loaded::Ours(m), Conn::Pg(c)) => migrate_runtime::Migrator::new(m)
+        (Loaded::Ours(m), Conn::Pg(c)) => migrata::Migrator::new(m)
             .run_on(c)
             .await?
             .applied

@@ -6,9 +6,9 @@
 //! `build.rs` fixes that:
 //!
 //! ```text
-//! // build.rs, with `migrate-core` under [build-dependencies]
+//! // build.rs, with `migrata-core` under [build-dependencies]
 //! fn main() {
-//!     migrate_core::build::rerun_if_changed("migrations");
+//!     migrata_core::build::rerun_if_changed("migrations");
 //! }
 //! ```
 

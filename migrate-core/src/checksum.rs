@@ -16,8 +16,8 @@ pub struct Checksum(pub [u8; 32]);
 ///
 /// ```
 /// assert_eq!(
-///     migrate_core::checksum("CREATE TABLE t (id INT);\r\n"),
-///     migrate_core::checksum("\u{feff}CREATE TABLE t (id INT);\n"),
+///     migrata_core::checksum("CREATE TABLE t (id INT);\r\n"),
+///     migrata_core::checksum("\u{feff}CREATE TABLE t (id INT);\n"),
 /// );
 /// ```
 pub fn checksum(sql: &str) -> Checksum {
@@ -38,7 +38,7 @@ impl Checksum {
     /// compared without allocating. Case-insensitive.
     ///
     /// ```
-    /// let sum = migrate_core::checksum("SELECT 1;");
+    /// let sum = migrata_core::checksum("SELECT 1;");
     /// assert!(sum.matches_hex(&sum.to_string()));
     /// assert!(!sum.matches_hex("00"));
     /// ```

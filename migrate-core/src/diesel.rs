@@ -55,11 +55,11 @@ pub(crate) fn named_like_migration(dir: &str) -> bool {
 /// the numbers and diesel's text agree on the order of the whole directory.
 ///
 /// ```
-/// let parsed = migrate_core::parse_dir_name("2025-01-02-030405-0000_add_users")?;
+/// let parsed = migrata_core::parse_dir_name("2025-01-02-030405-0000_add_users")?;
 /// assert_eq!(parsed.diesel_version, "202501020304050000");
 /// assert_eq!(parsed.version, 2025010203040500001);
 /// assert_eq!(parsed.name, "add_users");
-/// # Ok::<(), migrate_core::Error>(())
+/// # Ok::<(), migrata_core::Error>(())
 /// ```
 pub fn parse_dir_name(dir: &str) -> Result<DirName, Error> {
     let bad = |rule| Error::BadDirName {

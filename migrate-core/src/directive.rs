@@ -17,6 +17,9 @@ const SQLX_NO_TRANSACTION: &str = "-- no-transaction";
 
 const KNOWN: &str = "no-transaction, allow <rule> <reason>";
 
+/// What starts a comment, and so a directive, in a code migration.
+const RUST_COMMENT: &str = "//";
+
 /// Reads the `-- migrate:` directives from the comment lines at the top of a
 /// script (before the first line that is neither blank nor a `--` comment),
 /// and sqlx's `-- no-transaction` from its first line.
@@ -24,34 +27,55 @@ const KNOWN: &str = "no-transaction, allow <rule> <reason>";
 /// have no effect, is an error rather than silently ignored.
 ///
 /// ```
-/// let d = migrate_core::parse_directives("0002_idx.sql", "-- migrate:no-transaction\nCREATE INDEX ...;")?;
+/// let d = migrata_core::parse_directives("0002_idx.sql", "-- migrate:no-transaction\nCREATE INDEX ...;")?;
 /// assert!(d.no_transaction);
-/// assert!(migrate_core::parse_directives("0002_idx.sql", "-- migrate:no-transactoin\n").is_err());
-/// # Ok::<(), migrate_core::Error>(())
+/// assert!(migrata_core::parse_directives("0002_idx.sql", "-- migrate:no-transactoin\n").is_err());
+/// # Ok::<(), migrata_core::Error>(())
 /// ```
 pub fn parse_directives(file: &str, sql: &str) -> Result<Directives, Error> {
-    let mut directives = Directives {
-        no_transaction: crate::strip_bom(sql).starts_with(SQLX_NO_TRANSACTION),
-    };
+    let mut directives = header_directives(file, sql, "--")?;
+    directives.no_transaction |= crate::strip_bom(sql).starts_with(SQLX_NO_TRANSACTION);
+    Ok(directives)
+}
+
+/// Reads the `// migrate:` directives of a code migration, with the rules
+/// of [`parse_directives`]: `// migrate:no-transaction` in the file's
+/// leading `//` comments runs its `up` and `down` outside a transaction.
+///
+/// ```
+/// let source = "// migrate:no-transaction\npub async fn up() {}";
+/// assert!(migrata_core::parse_code_directives("0003_fill.rs", source)?.no_transaction);
+/// assert!(!migrata_core::parse_code_directives("0003_fill.rs", "-- migrate:no-transaction\n")?.no_transaction);
+/// # Ok::<(), migrata_core::Error>(())
+/// ```
+pub fn parse_code_directives(file: &str, source: &str) -> Result<Directives, Error> {
+    header_directives(file, source, RUST_COMMENT)
+}
+
+/// The directives in the leading `comment` lines of `text`.
+fn header_directives(file: &str, text: &str, comment: &'static str) -> Result<Directives, Error> {
+    let mut directives = Directives::default();
     let mut in_header = true;
-    for (index, line) in crate::strip_bom(sql).lines().enumerate() {
+    for (index, line) in crate::strip_bom(text).lines().enumerate() {
         let line = line.trim();
         if line.is_empty() {
             continue;
         }
-        in_header &= line.starts_with("--");
-        let Some(directive) = directive(line) else {
+        in_header &= line.starts_with(comment);
+        let Some(directive) = directive_after(line, comment) else {
             continue;
         };
-        // `allow` belongs to the lint (`lint` feature), which checks it; it
-        // is valid before any statement, not only in the leading comments.
-        if allow_args(directive).is_some() {
+        // `allow` belongs to the SQL lint (`lint` feature), which checks
+        // it; it is valid before any statement, not only in the leading
+        // comments.
+        if comment != RUST_COMMENT && allow_args(directive).is_some() {
             continue;
         }
         if !in_header {
             return Err(Error::MisplacedDirective {
                 file: file.to_owned(),
                 line: index + 1,
+                comment,
             });
         }
         match directive {
@@ -61,7 +85,12 @@ pub fn parse_directives(file: &str, sql: &str) -> Result<Directives, Error> {
                     file: file.to_owned(),
                     line: index + 1,
                     directive: unknown.to_owned(),
-                    known: KNOWN,
+                    comment,
+                    known: if comment == RUST_COMMENT {
+                        "no-transaction"
+                    } else {
+                        KNOWN
+                    },
                 })
             }
         }
@@ -70,10 +99,17 @@ pub fn parse_directives(file: &str, sql: &str) -> Result<Directives, Error> {
 }
 
 /// The text after `-- migrate:` on a line, trimmed, if the line is a directive.
+#[cfg(feature = "lint")]
 pub(crate) fn directive(line: &str) -> Option<&str> {
+    directive_after(line, "--")
+}
+
+/// The text after `<comment> migrate:` on a line, trimmed, if the line is
+/// a directive.
+fn directive_after<'l>(line: &'l str, comment: &str) -> Option<&'l str> {
     line.trim()
-        .strip_prefix("--")
-        .and_then(|comment| comment.trim_start().strip_prefix("migrate:"))
+        .strip_prefix(comment)
+        .and_then(|text| text.trim_start().strip_prefix("migrate:"))
         .map(str::trim)
 }
 
@@ -124,6 +160,34 @@ mod tests {
                 "{sql:?}"
             );
         }
+    }
+
+    /// Issue 14: a code migration's directives are `//` comments, with the
+    /// same placement rules; `allow` is the SQL lint's and unknown here.
+    #[test]
+    fn issue_14_code_directives() {
+        let source = "\n// Backfills domains.\n//migrate: no-transaction\nuse std::fmt;\n";
+        assert!(
+            parse_code_directives("f.rs", source)
+                .unwrap()
+                .no_transaction
+        );
+        assert!(
+            !parse_code_directives("f.rs", "pub async fn up() {}\n")
+                .unwrap()
+                .no_transaction
+        );
+        let late = parse_code_directives("f.rs", "use std::fmt;\n// migrate:no-transaction\n")
+            .unwrap_err();
+        assert_eq!(
+            late.to_string(),
+            "`f.rs` line 2: `// migrate:` directives must come before the first statement, in the leading `//` comments"
+        );
+        let unknown = parse_code_directives("f.rs", "// migrate:allow drop-table x\n").unwrap_err();
+        assert_eq!(
+            unknown.to_string(),
+            "`f.rs` line 1: unknown directive `// migrate:allow drop-table x` (known: no-transaction)"
+        );
     }
 
     #[test]

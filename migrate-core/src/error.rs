@@ -12,20 +12,42 @@ pub enum Error {
         path: PathBuf,
     },
     /// The directory or a file in it could not be read.
-    #[error("cannot read `{}`: {source}", path.display())]
+    #[error("cannot read `{}`: {error}", path.display())]
     Io {
         /// The directory or file.
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A `.sql` file whose name does not follow the naming rules.
-    #[error("`{file}` is not a valid migration file name: {rule}; expected `<version>_<name>.sql`, `<version>_<name>.up.sql` + `.down.sql`, or `V<version>__<name>.sql`")]
+    #[error("`{file}` is not a valid migration file name: {rule}; expected `<version>_<name>.sql`, `<version>_<name>.up.sql` + `.down.sql`, `V<version>__<name>.sql`, or `R__<name>.sql` for a repeatable migration")]
     BadFileName {
         /// The file name.
         file: String,
         /// The rule it broke.
         rule: &'static str,
+    },
+    /// A `.rs` file whose name does not follow the naming rules of a code
+    /// migration.
+    #[error("`{file}` is not a valid code migration file name: {rule}; expected `<version>_<name>.rs` or `V<version>__<name>.rs`, holding `async fn up` and optionally `async fn down`")]
+    BadCodeFileName {
+        /// The file name.
+        file: String,
+        /// The rule it broke.
+        rule: &'static str,
+    },
+    /// A code migration whose file defines no `up` function at its top level.
+    #[error("`{file}` is a code migration but defines no `up` function at its top level; expected `pub async fn up(conn: &mut migrata::CodeConnection<'_>) -> Result<(), migrata::CodeError>`")]
+    CodeWithoutUp {
+        /// The file name.
+        file: String,
+    },
+    /// A code migration whose file is not Rust: it cannot even be split
+    /// into tokens, so whether it has `up` and `down` is unknown.
+    #[error("`{file}` is a code migration but is not valid Rust: it cannot be split into tokens (an unclosed string, comment or bracket?)")]
+    NotRust {
+        /// The file name.
+        file: String,
     },
     /// The version does not fit in an `i64`.
     #[error("`{file}`: version {digits} does not fit in a signed 64-bit integer (max {max})", max = i64::MAX)]
@@ -63,20 +85,28 @@ pub enum Error {
     },
     /// A `-- migrate:` directive after the leading comments, where it would
     /// silently have no effect.
-    #[error("`{file}` line {line}: `-- migrate:` directives must come before the first statement, in the leading `--` comments")]
+    #[error("`{file}` line {line}: `{comment} migrate:` directives must come before the first statement, in the leading `{comment}` comments")]
     MisplacedDirective {
         /// The file name.
         file: String,
         /// 1-based line number.
         line: usize,
+        /// The comment that starts a directive: `--` in SQL, `//` in a
+        /// code migration.
+        comment: &'static str,
     },
     /// A `-- migrate:` directive this version does not know.
-    #[error("`{file}` line {line}: unknown directive `-- migrate:{directive}` (known: {known})")]
+    #[error(
+        "`{file}` line {line}: unknown directive `{comment} migrate:{directive}` (known: {known})"
+    )]
     UnknownDirective {
         /// The file name.
         file: String,
         /// 1-based line number.
         line: usize,
+        /// The comment that starts a directive: `--` in SQL, `//` in a
+        /// code migration.
+        comment: &'static str,
         /// What followed `-- migrate:`.
         directive: String,
         /// The directives that exist.

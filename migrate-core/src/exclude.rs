@@ -10,12 +10,12 @@ use crate::Error;
 /// character stands for itself (`[` too, since names like `[2.0.0]` exist).
 ///
 /// ```
-/// let exclude = migrate_core::Exclude::new(["seed*.sql", "*/notes.sql"])?;
+/// let exclude = migrata_core::Exclude::new(["seed*.sql", "*/notes.sql"])?;
 /// assert!(exclude.matches("seed_users.sql"));
 /// assert!(exclude.matches("2019-11-15-182353_users/notes.sql"));
 /// assert!(!exclude.matches("0001_seed.sql"));
 /// assert!(!exclude.matches("archive/seed.sql"));
-/// # Ok::<(), migrate_core::Error>(())
+/// # Ok::<(), migrata_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Exclude {

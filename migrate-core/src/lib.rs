@@ -2,11 +2,11 @@
 //! checked and hashed.
 //!
 //! Both the `embed_migrations!()` macro (at compile time) and the runtime
-//! (when it reads a directory, e.g. in the standalone `migrate` binary) call
+//! (when it reads a directory, e.g. in the standalone `migrata` binary) call
 //! this crate, so a file is parsed and hashed in exactly one way.
 //!
 //! ```
-//! use migrate_core::{parse_file_name, FileKind};
+//! use migrata_core::{parse_file_name, FileKind};
 //!
 //! let name = parse_file_name("20261121093000_create_users.up.sql")?.expect("a .sql file");
 //! assert_eq!(name.version, 20261121093000);
@@ -16,7 +16,7 @@
 //! // Flyway/refinery style works too; non-SQL files are ignored.
 //! assert_eq!(parse_file_name("V2__add_email.sql")?.map(|n| n.version), Some(2));
 //! assert!(parse_file_name("README.md")?.is_none());
-//! # Ok::<(), migrate_core::Error>(())
+//! # Ok::<(), migrata_core::Error>(())
 //! ```
 //!
 //! A whole directory is loaded, validated and ordered with [`load_dir`]
@@ -29,14 +29,16 @@
 //! # std::fs::write(dir.path().join("0001_init.sql"), "CREATE TABLE t (id INTEGER);").expect("written");
 //! # std::fs::write(dir.path().join("0002_index.sql"),
 //! #     "-- migrate:no-transaction\nCREATE INDEX t_id ON t (id);").expect("written");
-//! let migrations = migrate_core::load_dir(dir.path())?;
+//! let migrations = migrata_core::load_dir(dir.path())?;
 //! assert_eq!(migrations[0].version, 1);
 //! assert!(migrations[1].up.no_transaction);
-//! # Ok::<(), migrate_core::Errors>(())
+//! # Ok::<(), migrata_core::Errors>(())
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod build;
 mod checksum;
+mod code;
 mod diesel;
 mod directive;
 mod error;
@@ -51,12 +53,12 @@ mod transaction_control;
 
 pub use checksum::{checksum, Checksum, ParseChecksumError};
 pub use diesel::{parse_dir_name, DirName};
-pub use directive::{parse_directives, Directives};
+pub use directive::{parse_code_directives, parse_directives, Directives};
 pub use error::{Error, Errors};
 pub use exclude::Exclude;
-pub use file_name::{parse_file_name, FileKind, FileName};
+pub use file_name::{parse_file_name, repeatable_version, FileKind, FileName};
 pub use load::{load_dir, load_dir_excluding, load_files};
-pub use migration::{Migration, Script};
+pub use migration::{Language, Migration, Script};
 pub use statements::{
     final_delimiter, has_no_statements, needs_terminator, split_statements, split_statements_for,
     SqlFlavor,

@@ -6,15 +6,15 @@ use std::path::Path;
 use crate::diesel::{self, DOWN, METADATA, UP};
 use crate::transaction_control::transaction_control;
 use crate::{
-    checksum, parse_directives, parse_file_name, Error, Errors, Exclude, FileKind, Migration,
-    Script,
+    checksum, code, parse_code_directives, parse_directives, parse_file_name, Error, Errors,
+    Exclude, FileKind, Language, Migration, Script,
 };
 
 /// Problems found so far, each with the file it is about (for ordering).
 type Problems = Vec<(String, Error)>;
 
 /// Reads every migration in `dir`, validates it and returns them ordered by
-/// version.
+/// version, then the repeatable ones (`R__<name>.sql`) ordered by name.
 ///
 /// Two layouts are read: files (`<version>_<name>.sql`, `.up.sql` +
 /// `.down.sql`, `V<version>__<name>.sql`, as sqlx and refinery name them)
@@ -36,10 +36,10 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Migration>, Errors> {
 /// # let dir = tempfile::tempdir().expect("a temporary directory");
 /// # std::fs::write(dir.path().join("0001_init.sql"), "CREATE TABLE t (id INTEGER);").expect("written");
 /// std::fs::write(dir.path().join("seed_dev.sql"), "INSERT INTO t VALUES (1);")?;
-/// assert!(migrate_core::load_dir(dir.path()).is_err()); // not a migration file name
+/// assert!(migrata_core::load_dir(dir.path()).is_err()); // not a migration file name
 ///
-/// let exclude = migrate_core::Exclude::new(["seed*.sql"])?;
-/// let migrations = migrate_core::load_dir_excluding(dir.path(), &exclude)?;
+/// let exclude = migrata_core::Exclude::new(["seed*.sql"])?;
+/// let migrations = migrata_core::load_dir_excluding(dir.path(), &exclude)?;
 /// assert_eq!(migrations.len(), 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -55,7 +55,7 @@ pub fn load_dir_excluding(dir: &Path, exclude: &Exclude) -> Result<Vec<Migration
         Err(source) => {
             return Err(Error::Io {
                 path: dir.to_owned(),
-                source,
+                error: source,
             }
             .into())
         }
@@ -83,7 +83,8 @@ pub fn load_dir_excluding(dir: &Path, exclude: &Exclude) -> Result<Vec<Migration
 
 /// Validates a set of `(file name, contents)` pairs, as [`load_dir`] does for
 /// a directory, and returns the migrations ordered by version, or every
-/// problem found, in file-name order (the same on every platform). A name
+/// problem found, in file-name order (the same on every platform); the
+/// order is [`load_dir`]'s. A name
 /// `<directory>/<file>` is a file in a subdirectory (diesel's layout).
 pub fn load_files(
     files: impl IntoIterator<Item = (String, Vec<u8>)>,
@@ -115,8 +116,13 @@ impl Listing {
             Err(source) => {
                 // Sorts before every file name: the listing itself broke.
                 let path = dir.to_owned();
-                self.problems
-                    .push((String::new(), Error::Io { path, source }));
+                self.problems.push((
+                    String::new(),
+                    Error::Io {
+                        path,
+                        error: source,
+                    },
+                ));
                 return None;
             }
         };
@@ -130,7 +136,9 @@ impl Listing {
                         dir: name.clone(),
                         rule: "the name is not valid UTF-8",
                     }
-                } else if is_sql(&name) && !path.is_dir() {
+                } else if (is_sql(&name) || name.to_ascii_lowercase().ends_with(".rs"))
+                    && !path.is_dir()
+                {
                     Error::BadFileName {
                         file: name.clone(),
                         rule: "the name is not valid UTF-8",
@@ -150,7 +158,13 @@ impl Listing {
             Ok(bytes) => self.files.push((name, bytes)),
             Err(source) => {
                 let path = entry.path();
-                self.problems.push((name, Error::Io { path, source }));
+                self.problems.push((
+                    name,
+                    Error::Io {
+                        path,
+                        error: source,
+                    },
+                ));
             }
         }
     }
@@ -164,7 +178,13 @@ impl Listing {
             Ok(entries) => entries,
             Err(source) => {
                 let path = entry.path();
-                self.problems.push((dir, Error::Io { path, source }));
+                self.problems.push((
+                    dir,
+                    Error::Io {
+                        path,
+                        error: source,
+                    },
+                ));
                 return;
             }
         };
@@ -203,6 +223,8 @@ struct Set {
     problems: Problems,
     up_files: BTreeMap<i64, UpFile>,
     ups: BTreeMap<i64, Migration>,
+    /// Repeatable migrations, by name: the order they run in.
+    repeatables: BTreeMap<String, Migration>,
     /// The first migration file and the first migration directory, in
     /// name order: one layout per directory.
     first_file: Option<String>,
@@ -273,6 +295,15 @@ impl Set {
             if parsed.kind != FileKind::Down && !self.claim(parsed.version, &file, &parsed.name) {
                 continue;
             }
+            if parsed.kind == FileKind::Code {
+                match code_migration(&file, parsed.version, parsed.name, bytes) {
+                    Ok(migration) => {
+                        self.ups.insert(migration.version, migration);
+                    }
+                    Err(error) => self.problems.push((file, error)),
+                }
+                continue;
+            }
             let script = match script(&file, bytes, false) {
                 Ok(script) => Some(script),
                 Err(errors) => {
@@ -283,6 +314,12 @@ impl Set {
             };
             match (parsed.kind, script) {
                 (FileKind::Down, script) => downs.push((parsed.version, parsed.name, file, script)),
+                (FileKind::Repeatable, Some(script)) => {
+                    let mut migration = migration(parsed.version, parsed.name, script, None, None);
+                    migration.repeatable = true;
+                    self.repeatables
+                        .insert(migration.name.to_string(), migration);
+                }
                 (_, Some(script)) => {
                     let migration = migration(parsed.version, parsed.name, script, None, None);
                     self.ups.insert(parsed.version, migration);
@@ -401,7 +438,11 @@ impl Set {
         self.check_diesel_order();
         match Errors::sorted(self.problems) {
             Some(errors) => Err(errors),
-            None => Ok(self.ups.into_values().collect()),
+            None => Ok(self
+                .ups
+                .into_values()
+                .chain(self.repeatables.into_values())
+                .collect()),
         }
     }
 
@@ -452,6 +493,7 @@ fn migration(
         up,
         down,
         diesel_version: diesel_version.map(Cow::Owned),
+        repeatable: false,
     }
 }
 
@@ -460,6 +502,33 @@ fn utf8(file: &str, bytes: Vec<u8>) -> Result<String, Error> {
         file: file.to_owned(),
         offset: e.utf8_error().valid_up_to(),
     })
+}
+
+/// Reads a code migration: UTF-8, `// migrate:` directives, and an `up`
+/// function (a `down` function makes it reversible). Its checksum is its
+/// source's, normalised like a script's.
+fn code_migration(
+    file: &str,
+    version: i64,
+    name: String,
+    bytes: Vec<u8>,
+) -> Result<Migration, Error> {
+    let source = utf8(file, bytes)?;
+    let directives = parse_code_directives(file, &source)?;
+    let entry_points = code::entry_points(file, &source)?;
+    if !entry_points.up {
+        return Err(Error::CodeWithoutUp {
+            file: file.to_owned(),
+        });
+    }
+    let script = Script {
+        file: Cow::Owned(file.to_owned()),
+        sql: Cow::Owned(source),
+        no_transaction: directives.no_transaction,
+        language: Language::Rust,
+    };
+    let down = entry_points.down.then(|| script.clone());
+    Ok(migration(version, name, script, down, None))
 }
 
 /// Reads one script: UTF-8, directives, and no transaction control in a
@@ -486,6 +555,7 @@ fn script(file: &str, bytes: Vec<u8>, outside_transaction: bool) -> Result<Scrip
         file: Cow::Owned(file.to_owned()),
         sql: Cow::Owned(sql),
         no_transaction,
+        language: Language::Sql,
     })
 }
 
@@ -895,6 +965,122 @@ mod tests {
                 .iter()
                 .all(|e| matches!(e, Error::MissingUpScript { .. })),
             "{errors}"
+        );
+    }
+
+    /// Issue 14: code migrations take their place in the version sequence,
+    /// are hashed like scripts, and are checked for `up`, `down` and
+    /// directives; a version held by a script and a code file is a
+    /// duplicate.
+    #[test]
+    fn issue_14_code_migrations() {
+        let backfill = "// Fills users.domain.\r\n// migrate:no-transaction\r\nuse migrata::CodeConnection;\r\npub async fn up(conn: &mut CodeConnection<'_>) -> R { Ok(()) }\r\n";
+        let loaded = load(&[
+            ("0001_users.sql", "CREATE TABLE users (id INT);"),
+            (
+                "0003_seed.rs",
+                "pub async fn up() {}\npub async fn down() {}\n",
+            ),
+            ("0002_backfill.rs", backfill),
+            ("0004_more.sql", "SELECT 1;"),
+        ])
+        .unwrap();
+        let summary: Vec<(i64, &str, bool, bool)> = loaded
+            .iter()
+            .map(|m| (m.version, m.up.file.as_ref(), m.is_code(), m.down.is_some()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (1, "0001_users.sql", false, false),
+                (2, "0002_backfill.rs", true, false),
+                (3, "0003_seed.rs", true, true),
+                (4, "0004_more.sql", false, false),
+            ]
+        );
+        assert!(loaded[1].up.no_transaction && !loaded[2].up.no_transaction);
+        assert_eq!(loaded[1].up.language, Language::Rust);
+        assert_eq!(
+            loaded[1].checksum,
+            checksum(&backfill.replace("\r\n", "\n"))
+        );
+        assert_eq!(loaded[2].down.as_ref(), Some(&loaded[2].up));
+
+        let errors = load(&[
+            ("0001_a.sql", "SELECT 1;"),
+            ("0001_a.rs", "pub async fn up() {}"),
+            ("0002_no_up.rs", "pub async fn down() {}"),
+            (
+                "0003_late.rs",
+                "pub async fn up() {}\n// migrate:no-transaction\n",
+            ),
+            ("0004_x.up.rs", "pub async fn up() {}"),
+            ("0005_bad.rs", "pub async fn up() { \"unterminated }"),
+        ])
+        .unwrap_err();
+        let described: Vec<String> = errors
+            .iter()
+            .map(|error| match error {
+                Error::DuplicateVersion { file, other, .. } => format!("{file}={other}"),
+                Error::CodeWithoutUp { file }
+                | Error::BadCodeFileName { file, .. }
+                | Error::NotRust { file, .. } => file.clone(),
+                Error::MisplacedDirective { file, line, .. } => format!("{file}:{line}"),
+                other => panic!("unexpected {other}"),
+            })
+            .collect();
+        assert_eq!(
+            described,
+            [
+                "0001_a.rs=0001_a.sql",
+                "0002_no_up.rs",
+                "0003_late.rs:2",
+                "0004_x.up.rs",
+                "0005_bad.rs",
+            ]
+        );
+    }
+
+    /// Issue 14: repeatable migrations come after the versioned ones, in
+    /// name order, as SQL scripts with their directives; both spellings of
+    /// one name are a duplicate.
+    #[test]
+    fn issue_14_repeatable_migrations() {
+        let loaded = load(&[
+            ("R__views.sql", "CREATE VIEW v AS SELECT 1;"),
+            ("0002_b.sql", "SELECT 2;"),
+            (
+                "repeatable_grants.sql",
+                "-- migrate:no-transaction\nGRANT SELECT ON v TO app;",
+            ),
+            ("0001_a.sql", "SELECT 1;"),
+        ])
+        .unwrap();
+        let summary: Vec<(&str, bool)> = loaded
+            .iter()
+            .map(|m| (m.up.file.as_ref(), m.is_repeatable()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("0001_a.sql", false),
+                ("0002_b.sql", false),
+                ("repeatable_grants.sql", true),
+                ("R__views.sql", true),
+            ]
+        );
+        assert_eq!(loaded[3].version, crate::repeatable_version("views"));
+        assert_eq!(loaded[3].checksum, checksum("CREATE VIEW v AS SELECT 1;"));
+        assert!(loaded[2].up.no_transaction && loaded[2].down.is_none());
+        let err = only_error(load(&[
+            ("R__views.sql", "SELECT 1;"),
+            ("repeatable_views.sql", "SELECT 2;"),
+        ]));
+        assert!(matches!(err, Error::DuplicateVersion { .. }), "{err}");
+        let err = only_error(load(&[("R__views.sql", "SELECT 1;\nCOMMIT;")]));
+        assert!(
+            matches!(err, Error::TransactionControl { line: 2, .. }),
+            "{err}"
         );
     }
 

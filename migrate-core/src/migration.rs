@@ -2,8 +2,10 @@ use std::borrow::Cow;
 
 use crate::Checksum;
 
-/// One versioned migration: its up script, optional down script and the
-/// checksum recorded in the version table.
+/// One migration: its up script, optional down script and the checksum
+/// recorded in the version table. Versioned migrations run once, in version
+/// order; a repeatable one ([`is_repeatable`](Self::is_repeatable)) runs
+/// after them whenever its checksum changed.
 ///
 /// The fields are `Cow<'static, str>` so the same type holds both scripts
 /// embedded at compile time (borrowed, in a `static`) and scripts read from a
@@ -13,7 +15,9 @@ use crate::Checksum;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Migration {
-    /// The version: the leading number of the file name.
+    /// The version: the leading number of the file name. A repeatable
+    /// migration's is [`repeatable_version`](crate::repeatable_version) of
+    /// its name (negative), the key of its row in the version table.
     pub version: i64,
     /// The descriptive part of the file (or diesel directory) name, as
     /// written: `[2.0.0]_initial` for `20251218140442_[2.0.0]_initial.up.sql`.
@@ -33,22 +37,54 @@ pub struct Migration {
     /// `20191115182353`; `version` is then `2019111518235300000`, see the
     /// README's "Directory layouts"). `None` for migration files.
     pub diesel_version: Option<Cow<'static, str>>,
+    /// An `R__<name>.sql` (or `repeatable_<name>.sql`) migration.
+    pub repeatable: bool,
 }
 
-/// One SQL file of a migration.
+/// One file of a migration: a SQL script, or a code migration's Rust
+/// source (see [`Script::language`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Script {
     /// The file name, e.g. `0001_create_users.sql`, used in every message.
     pub file: Cow<'static, str>,
-    /// The SQL text exactly as in the file.
+    /// The text exactly as in the file: SQL, or Rust source, which is
+    /// hashed but never executed as SQL.
     pub sql: Cow<'static, str>,
-    /// Set by `-- migrate:no-transaction`, sqlx's `-- no-transaction` or
-    /// diesel's `run_in_transaction = false`.
+    /// Set by `-- migrate:no-transaction`, sqlx's `-- no-transaction`,
+    /// diesel's `run_in_transaction = false`, or a code migration's
+    /// `// migrate:no-transaction`.
     pub no_transaction: bool,
+    /// What the file holds.
+    pub language: Language,
+}
+
+/// What a migration file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Language {
+    /// SQL, run as written.
+    Sql,
+    /// Rust (a `.rs` code migration): its `up` and `down` functions are
+    /// compiled into the application by `embed_migrations!`; the text is
+    /// only hashed.
+    Rust,
 }
 
 impl Migration {
+    /// Whether this is a repeatable migration (`R__<name>.sql`): applied
+    /// after the versioned ones, whenever its checksum differs from the one
+    /// last applied.
+    pub fn is_repeatable(&self) -> bool {
+        self.repeatable
+    }
+
+    /// Whether this is a code migration (a `.rs` file), which only a
+    /// binary that embeds it can run.
+    pub fn is_code(&self) -> bool {
+        self.up.language == Language::Rust
+    }
+
     #[doc(hidden)]
     /// Called by `embed_migrations!`: the macro never names fields, so they
     /// can change without breaking code expanded by an older macro version.
@@ -70,6 +106,26 @@ impl Migration {
                 Some(text) => Some(Cow::Borrowed(text)),
                 None => None,
             },
+            repeatable: false,
+        }
+    }
+
+    #[doc(hidden)]
+    /// Called by `embed_migrations!` for a repeatable migration.
+    pub const fn __embedded_repeatable(
+        version: i64,
+        name: &'static str,
+        up: Script,
+        checksum: [u8; 32],
+    ) -> Self {
+        Migration {
+            version,
+            name: Cow::Borrowed(name),
+            up,
+            down: None,
+            checksum: Checksum(checksum),
+            diesel_version: None,
+            repeatable: true,
         }
     }
 }
@@ -82,10 +138,27 @@ impl Script {
             file: Cow::Borrowed(file),
             sql: Cow::Borrowed(sql),
             no_transaction,
+            language: Language::Sql,
         }
     }
 
-    /// The SQL to execute: the file's text without a leading UTF-8 BOM.
+    #[doc(hidden)]
+    /// Called by `embed_migrations!` for a code migration's file.
+    pub const fn __embedded_code(
+        file: &'static str,
+        source: &'static str,
+        no_transaction: bool,
+    ) -> Self {
+        Script {
+            file: Cow::Borrowed(file),
+            sql: Cow::Borrowed(source),
+            no_transaction,
+            language: Language::Rust,
+        }
+    }
+
+    /// The file's text without a leading UTF-8 BOM: the SQL to execute, or
+    /// a code migration's source.
     pub fn sql(&self) -> &str {
         crate::strip_bom(&self.sql)
     }

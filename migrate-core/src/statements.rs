@@ -16,7 +16,7 @@ use std::ops::Range;
 ///
 /// ```
 /// let sql = "CREATE INDEX CONCURRENTLY a ON t (x);\n-- next\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;";
-/// let statements = migrate_core::split_statements(sql);
+/// let statements = migrata_core::split_statements(sql);
 /// assert_eq!(statements.len(), 2);
 /// assert!(statements[1].ends_with("LANGUAGE sql"));
 /// ```
@@ -36,7 +36,7 @@ pub fn split_statements(sql: &str) -> Vec<&str> {
 /// split either. A leading UTF-8 BOM is skipped.
 ///
 /// ```
-/// use migrate_core::{split_statements_for, SqlFlavor};
+/// use migrata_core::{split_statements_for, SqlFlavor};
 /// let sql = "DELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END$$\nDELIMITER ;\nCALL p();";
 /// assert_eq!(
 ///     split_statements_for(sql, SqlFlavor::MySql),
@@ -56,7 +56,7 @@ pub fn split_statements_for(sql: &str, flavor: SqlFlavor) -> Vec<&str> {
 /// reject it (MySQL: `1065 Query was empty`), so a runner should skip it.
 ///
 /// ```
-/// use migrate_core::{has_no_statements, SqlFlavor};
+/// use migrata_core::{has_no_statements, SqlFlavor};
 /// assert!(has_no_statements("\u{feff}-- nothing yet\n/* really */ ;\n", SqlFlavor::Standard));
 /// assert!(has_no_statements("# MySQL comment\nDELIMITER $$\n", SqlFlavor::MySql));
 /// assert!(!has_no_statements("/*!40101 SET NAMES utf8mb4 */;", SqlFlavor::MySql));
@@ -87,7 +87,7 @@ pub enum SqlFlavor {
 /// The delimiter to append is [`final_delimiter`].
 ///
 /// ```
-/// use migrate_core::{needs_terminator, SqlFlavor};
+/// use migrata_core::{needs_terminator, SqlFlavor};
 /// assert!(needs_terminator("SELECT 1", SqlFlavor::Standard));
 /// assert!(!needs_terminator("SELECT 1; -- done\n", SqlFlavor::Standard));
 /// assert!(!needs_terminator(r"INSERT INTO t VALUES ('it\'s; fine');", SqlFlavor::MySql));
@@ -106,7 +106,7 @@ pub fn needs_terminator(sql: &str, flavor: SqlFlavor) -> bool {
 /// `DELIMITER ;`.
 ///
 /// ```
-/// use migrate_core::{final_delimiter, SqlFlavor};
+/// use migrata_core::{final_delimiter, SqlFlavor};
 /// assert_eq!(final_delimiter("DELIMITER $$\nCREATE PROCEDURE p() SELECT 1$$\n", SqlFlavor::MySql), "$$");
 /// assert_eq!(final_delimiter("DELIMITER $$\nSELECT 1$$\nDELIMITER ;\n", SqlFlavor::MySql), ";");
 /// assert_eq!(final_delimiter("DELIMITER $$\n", SqlFlavor::Standard), ";");

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use migrate_core::lint::{lint, Database, LintOptions, Report, Rule, Script};
-use migrate_core::Migration;
+use migrata_core::lint::{lint, Database, LintOptions, Report, Rule, Script};
+use migrata_core::Migration;
 
 /// A corpus: where its scripts are and which database they are for.
 struct Corpus {
@@ -55,7 +55,7 @@ fn corpora_dir() -> PathBuf {
 /// The migrations in the order their tool applies them: the loader reads
 /// diesel's directories (crates.io, lemmy) and sqlx's files (atuin) alike.
 fn load(corpus: &Corpus) -> Vec<Migration> {
-    migrate_core::load_dir(&corpora_dir().join(corpus.dir)).unwrap()
+    migrata_core::load_dir(&corpora_dir().join(corpus.dir)).unwrap()
 }
 
 /// The up scripts only: these corpora keep no down scripts.

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use migrate_core::{load_dir, Migration};
+use migrata_core::{load_dir, Migration};
 
 fn corpus(dir: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -2,7 +2,7 @@
 //! checksum, and a script of only comments and whitespace has no statements.
 #![allow(clippy::unwrap_used)]
 
-use migrate_core::{
+use migrata_core::{
     checksum, has_no_statements, load_files, parse_file_name, split_statements,
     split_statements_for, Exclude, SqlFlavor,
 };

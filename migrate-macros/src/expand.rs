@@ -1,14 +1,14 @@
 use std::path::{Path, PathBuf};
 
-use migrate_core::{Migration, Script};
-use proc_macro2::TokenStream;
+use migrata_core::{Language, Migration, Script};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::input::Input;
 
 pub fn expand(input: &Input) -> syn::Result<TokenStream> {
     let dir = resolve_dir(input)?;
-    let migrations = migrate_core::load_dir_excluding(&dir, &input.exclude)
+    let migrations = migrata_core::load_dir_excluding(&dir, &input.exclude)
         .map_err(|errors| compile_errors(input, errors))?;
     let dir_str = dir.to_str().ok_or_else(|| {
         syn::Error::new(
@@ -21,13 +21,19 @@ pub fn expand(input: &Input) -> syn::Result<TokenStream> {
     })?;
     let lint_warnings = crate::lint::check(input, &migrations)?;
     let items = migrations.iter().map(|m| migration(&dir, m));
+    let code: Vec<&Migration> = migrations.iter().filter(|m| m.is_code()).collect();
+    let modules = code.iter().map(|m| code_module(&dir, m));
+    let compiled = code.iter().map(|m| compiled_code(m));
     let exclude = input.exclude.patterns();
     Ok(quote! {
         {
             #lint_warnings
-            const MIGRATIONS: &[::migrate_runtime::Migration] = &[#(#items),*];
-            ::migrate_runtime::Migrations::__embedded(
+            #(#modules)*
+            const MIGRATIONS: &[::migrata::Migration] = &[#(#items),*];
+            const CODE: &[::migrata::CompiledCode] = &[#(#compiled),*];
+            ::migrata::Migrations::__embedded(
                 MIGRATIONS,
+                CODE,
                 if ::core::cfg!(debug_assertions) { ::core::option::Option::Some(#dir_str) } else { ::core::option::Option::None },
                 &[#(#exclude),*],
             )
@@ -37,11 +43,11 @@ pub fn expand(input: &Input) -> syn::Result<TokenStream> {
 
 /// One compile error per problem, all at the macro call, so a single build
 /// lists every bad file.
-fn compile_errors(input: &Input, errors: migrate_core::Errors) -> syn::Error {
+fn compile_errors(input: &Input, errors: migrata_core::Errors) -> syn::Error {
     let mut combined: Option<syn::Error> = None;
     for error in errors {
         let message = match error {
-            migrate_core::Error::MissingDir { .. } => format!(
+            migrata_core::Error::MissingDir { .. } => format!(
                 "migrations directory `{}` does not exist (relative paths start at the directory of the crate's Cargo.toml)",
                 input.dir
             ),
@@ -85,8 +91,13 @@ fn migration(dir: &Path, m: &Migration) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
+    if m.is_repeatable() {
+        return quote! {
+            ::migrata::Migration::__embedded_repeatable(#version, #name, #up, [#(#checksum),*])
+        };
+    }
     quote! {
-        ::migrate_runtime::Migration::__embedded(#version, #name, #up, #down, [#(#checksum),*], #diesel_version)
+        ::migrata::Migration::__embedded(#version, #name, #up, #down, [#(#checksum),*], #diesel_version)
     }
 }
 
@@ -94,7 +105,57 @@ fn script(dir: &Path, script: &Script) -> TokenStream {
     let file = script.file.as_ref();
     let path = dir.join(file).to_string_lossy().into_owned();
     let no_transaction = script.no_transaction;
+    let constructor = match script.language {
+        Language::Rust => quote!(__embedded_code),
+        _ => quote!(__embedded),
+    };
     quote! {
-        ::migrate_runtime::Script::__embedded(#file, ::core::include_str!(#path), #no_transaction)
+        ::migrata::Script::#constructor(#file, ::core::include_str!(#path), #no_transaction)
     }
+}
+
+/// The module holding a code migration's file, compiled as part of the
+/// calling crate (`include!` also makes an edit rebuild it), and the
+/// wrappers that give its `up` and `down` one function-pointer type.
+fn code_module(dir: &Path, m: &Migration) -> TokenStream {
+    let module = code_module_name(m);
+    let path = dir.join(m.up.file.as_ref()).to_string_lossy().into_owned();
+    let wrapper = |name: &str, function: &str| {
+        let name = Ident::new(name, Span::call_site());
+        let function = Ident::new(function, Span::call_site());
+        quote! {
+            pub(super) fn #name<'a, 'c>(
+                conn: &'a mut ::migrata::CodeConnection<'c>,
+            ) -> ::migrata::CodeFuture<'a> {
+                ::migrata::__code_future(#function(conn))
+            }
+        }
+    };
+    let up = wrapper("__migrate_up", "up");
+    let down = m.down.is_some().then(|| wrapper("__migrate_down", "down"));
+    quote! {
+        #[doc(hidden)]
+        mod #module {
+            ::core::include!(#path);
+            #up
+            #down
+        }
+    }
+}
+
+/// The compiled functions of a code migration, for the runtime's table.
+fn compiled_code(m: &Migration) -> TokenStream {
+    let version = m.version;
+    let module = code_module_name(m);
+    let down = match &m.down {
+        Some(_) => quote!(::core::option::Option::Some(#module::__migrate_down)),
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        ::migrata::CompiledCode::__embedded(#version, #module::__migrate_up, #down)
+    }
+}
+
+fn code_module_name(m: &Migration) -> Ident {
+    Ident::new(&format!("__migration_{}", m.version), Span::call_site())
 }

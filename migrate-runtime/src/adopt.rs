@@ -401,7 +401,7 @@ pub(crate) fn plan<'m>(
 mod tests {
     use super::*;
     use crate::plan::tests::row as ours;
-    use migrate_core::load_files;
+    use migrata_core::load_files;
 
     fn migrations(files: &[(&str, &str)]) -> Vec<Migration> {
         load_files(
@@ -505,7 +505,7 @@ mod tests {
     fn a_diesel_layout_is_matched_by_the_version_text_diesel_records() {
         let dir =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/layout-fixtures/diesel");
-        let ms = migrate_core::load_dir(&dir).unwrap();
+        let ms = migrata_core::load_dir(&dir).unwrap();
         let recorded: Vec<PeerRow> = ["20191115182353", "202405011200000000"]
             .into_iter()
             .map(|version| PeerRow {

@@ -8,7 +8,7 @@
 //!
 //! [migrate]
 //! table = "migrate_history"
-//! dir = "migrations"              # used only by the `migrate` command
+//! dir = "migrations"              # used only by the standalone `migrata` command
 //! exclude = ["seed*.sql"]         # not migrations; also only the `migrate` command
 //! transaction = "per-migration"   # single | none
 //! lock_timeout = "30s"            # 500ms, 30s, 2m, 1h
@@ -29,9 +29,9 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use migrate_runtime::{Config, Policy, TransactionMode};
+//! use migrata::{Config, Policy, TransactionMode};
 //!
-//! static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("../migrations");
+//! static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // Layer 1: the file (here a string; `Config::load` reads `migrate.toml`).
@@ -107,15 +107,16 @@ pub struct DatabaseConfig {
 #[serde(default, deny_unknown_fields, expecting = "a [log] table")]
 #[non_exhaustive]
 pub struct LogConfig {
-    /// A tracing-subscriber `EnvFilter` directive string (`info` when
-    /// unset); interpreted by whoever installs the subscriber.
+    /// A tracing-subscriber `EnvFilter` directive string for the CLI's
+    /// logs (`warn` when unset: the CLI reports each action once, on
+    /// stdout; `info` adds the library's own events, one per migration).
     pub level: Option<String>,
 }
 
 impl LogConfig {
-    /// The filter directive, or `info`.
+    /// The filter directive, or `warn`.
     pub fn level(&self) -> &str {
-        self.level.as_deref().unwrap_or("info")
+        self.level.as_deref().unwrap_or("warn")
     }
 }
 
@@ -126,12 +127,12 @@ impl LogConfig {
 #[non_exhaustive]
 pub enum ConfigError {
     /// The file exists but could not be read.
-    #[error("cannot read config file {}: {source}", path.display())]
+    #[error("cannot read config file {}: {error}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: io::Error,
+        error: io::Error,
     },
     /// The TOML is malformed, has an unknown key, or has an invalid value.
     #[error("invalid configuration{}: {message}", in_file(path.as_deref()))]
@@ -206,7 +207,7 @@ impl Config {
             }
             Err(source) => Err(ConfigError::Read {
                 path: path.to_owned(),
-                source,
+                error: source,
             }),
         }
     }

@@ -1,10 +1,16 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::{AdoptionProblem, Peer};
+use crate::{AdoptionProblem, BackendKind, CodeError, Peer};
 
 /// Everything that can stop a migration run. Each message names the migration
 /// (version and file) where one is involved, and never contains a password.
+///
+/// Messages are complete: a variant that wraps a driver, I/O or code error
+/// (its `error` field) includes that error's text in its own message and
+/// does not also return it from [`source()`](std::error::Error::source), so a
+/// report that walks the chain (`anyhow`'s `{:#}`) prints it once. Match the
+/// variant to inspect the wrapped error.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -14,14 +20,29 @@ pub enum Error {
         /// The scheme found, possibly empty.
         scheme: String,
     },
+    /// The URL names a database whose driver this build does not include.
+    #[error("{backend} URLs need migrata's `{feature}` feature, which this build does not enable (add it to the dependency's `features`)")]
+    BackendNotCompiled {
+        /// The database the URL names.
+        backend: BackendKind,
+        /// The cargo feature that compiles its driver.
+        feature: &'static str,
+    },
+    /// The server (or the URL's `sslmode`/`ssl-mode`) requires TLS, and no
+    /// TLS backend of sqlx is compiled in.
+    #[error("cannot connect to {url}: TLS is required, but this build has no TLS support; enable one of migrata's features `tls-rustls`, `tls-rustls-ring-native-roots`, `tls-rustls-aws-lc-rs` or `tls-native-tls`")]
+    TlsNotCompiled {
+        /// The URL with any password replaced by `***`.
+        url: String,
+    },
     /// The connection handed to an `*_on` method is inside a transaction.
     #[error("the connection handed to the migrator is inside a transaction: migrations commit their own transactions, so pass the pool or a connection outside any transaction")]
     InTransaction,
     /// Checking a connection out of the pool handed to the migrator failed.
-    #[error("cannot get a connection from the pool: {}", Shown(source))]
+    #[error("cannot get a connection from the pool: {}", Shown(error))]
     Acquire {
         /// The pool's error.
-        source: sqlx::Error,
+        error: sqlx::Error,
     },
     /// A server URL without `//` after the scheme: nothing is sent.
     #[error("database URL `{url}` has no `//` after `{scheme}:`, so no user or host can be read from it; write {scheme}://user:password@host:port/database")]
@@ -32,12 +53,12 @@ pub enum Error {
         scheme: &'static str,
     },
     /// Connecting failed (or the URL did not parse).
-    #[error("cannot connect to {url}: {}", Shown(source))]
+    #[error("cannot connect to {url}: {}", Shown(error))]
     Connect {
         /// The URL with any password replaced by `***`.
         url: String,
         /// The driver error.
-        source: sqlx::Error,
+        error: sqlx::Error,
     },
     /// The version table name is not a plain identifier (or `schema.table`).
     #[error("invalid version table name `{table}`: use letters, digits and `_`, not starting with a digit, optionally `schema.table`")]
@@ -46,29 +67,62 @@ pub enum Error {
         table: String,
     },
     /// The session setup SQL failed.
-    #[error("session setup SQL failed: {}", Shown(source))]
+    #[error("session setup SQL failed: {}", Shown(error))]
     SessionSetup {
         /// The database error.
-        source: sqlx::Error,
+        error: sqlx::Error,
     },
     /// Reading or creating the version table failed.
-    #[error("version table {table}: {}", Shown(source))]
+    #[error("version table {table}: {}", Shown(error))]
     History {
         /// The version table.
         table: String,
         /// The database error.
-        source: sqlx::Error,
+        error: sqlx::Error,
     },
     /// A migration script (or its history row) failed; its transaction, if
     /// it had one, was rolled back.
-    #[error("migration {version} (`{file}`) failed: {}", Shown(source))]
+    #[error("migration {version} (`{file}`) failed: {}", Shown(error))]
     Migration {
         /// The migration's version.
         version: i64,
         /// The script's file name.
         file: String,
         /// The database error.
-        source: sqlx::Error,
+        error: sqlx::Error,
+    },
+    /// A code migration's `up` or `down` returned an error that is not a
+    /// database error (those are [`Error::Migration`]); its transaction, if
+    /// it had one, was rolled back.
+    #[error("migration {version} (`{file}`) failed: {error}")]
+    Code {
+        /// The migration's version.
+        version: i64,
+        /// The code migration's file name.
+        file: String,
+        /// What the code returned.
+        error: CodeError,
+    },
+    /// A run would have to execute a code migration that this binary did
+    /// not compile: the standalone `migrate` tool, or migrations read from
+    /// a directory at run time. Nothing ran.
+    #[error("migration {version} (`{file}`) is a code migration, which only the application binary that embeds it (embed_migrations!) can run, and this one read the migrations directory at run time; nothing was run: use the application binary's `migrate` subcommand (migrata::cli), or stop before it (`--to` a lower version)")]
+    CodeNotCompiled {
+        /// The migration's version.
+        version: i64,
+        /// The code migration's file name.
+        file: String,
+    },
+    /// Offline SQL was asked for a range that goes past a code migration,
+    /// which SQL cannot contain.
+    #[error("migration {version} (`{file}`) is a code migration, which offline SQL cannot contain, and the range goes past it: end the range there (`--to {stop}`), where the script stops with a marker, run it with the application binary's `migrate` subcommand, then render the rest")]
+    CodeOffline {
+        /// The migration's version.
+        version: i64,
+        /// The code migration's file name.
+        file: String,
+        /// The range end that stops at it.
+        stop: i64,
     },
     /// An applied migration's recorded checksum differs from the embedded script.
     #[error("migration {version} (`{file}`) was edited after it was applied: recorded checksum {applied}, embedded {embedded}; restore the file, or set on_divergent to warn/ignore")]
@@ -111,14 +165,14 @@ pub enum Error {
     },
     /// The connection was lost after a migration's COMMIT was sent: the
     /// server may or may not have committed it.
-    #[error("the connection was lost while committing migration {version} (`{file}`), so whether it is applied is unknown: the next run reads the version table, which commits with the script, and applies it only if it is not recorded ({})", Shown(source))]
+    #[error("the connection was lost while committing migration {version} (`{file}`), so whether it is applied is unknown: the next run reads the version table, which commits with the script, and applies it only if it is not recorded ({})", Shown(error))]
     OutcomeUnknown {
         /// The version of the last migration of the transaction.
         version: i64,
         /// The script's file name.
         file: String,
         /// What the driver reported.
-        source: sqlx::Error,
+        error: sqlx::Error,
     },
     /// A migration left rows whose foreign keys point at no parent row
     /// (SQLite, where enforcement is suspended during migrations); it was
@@ -192,11 +246,33 @@ pub enum Error {
         /// The tool whose history was looked for.
         peer: Peer,
     },
+    /// A statement managing a test database or its template failed
+    /// (`migrata::testing`).
+    #[error("test database {database}: {action} failed: {}", Shown(error))]
+    TestDatabase {
+        /// What was being done, e.g. `create from template migrate_template_…`.
+        action: String,
+        /// The test database or template, by name.
+        database: String,
+        /// The database error.
+        error: sqlx::Error,
+    },
+    /// A file of a SQLite test database or template could not be written,
+    /// copied, locked or removed (`migrata::testing`).
+    #[error("test database file {}: {action} failed: {error}", path.display())]
+    TestDatabaseFile {
+        /// What was being done.
+        action: &'static str,
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        error: std::io::Error,
+    },
     /// Taking or releasing the migration lock failed.
-    #[error("migration lock: {}", Shown(source))]
+    #[error("migration lock: {}", Shown(error))]
     Lock {
         /// The database error.
-        source: sqlx::Error,
+        error: sqlx::Error,
     },
 }
 
@@ -208,15 +284,16 @@ struct Shown<'a>(&'a sqlx::Error);
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let postgres = self
+        #[cfg(feature = "postgres")]
+        if let Some(error) = self
             .0
             .as_database_error()
-            .and_then(|error| error.try_downcast_ref::<sqlx::postgres::PgDatabaseError>());
-        match postgres {
+            .and_then(|error| error.try_downcast_ref::<sqlx::postgres::PgDatabaseError>())
+        {
             // sqlx's own wording, without the suffix.
-            Some(error) => write!(f, "error returned from database: {}", error.message()),
-            None => self.0.fmt(f),
+            return write!(f, "error returned from database: {}", error.message());
         }
+        self.0.fmt(f)
     }
 }
 

@@ -107,7 +107,7 @@ macro_rules! pool_handover {
                     let conn = self
                         .acquire()
                         .await
-                        .map_err(|source| $crate::Error::Acquire { source })?;
+                        .map_err(|source| $crate::Error::Acquire { error: source })?;
                     $crate::handover::Taken::acquired(conn)
                 })
             }

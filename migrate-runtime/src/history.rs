@@ -196,6 +196,19 @@ impl HistoryTable {
         )
     }
 
+    /// Removes the row a repeatable migration's previous version left,
+    /// before the new version's row is written in the same unit. Online, a
+    /// row already recording this version stays, so a migrator that lost
+    /// the race meets it (the primary key) instead of running it again;
+    /// `offline`, the row goes whatever it records.
+    pub fn forget(&self, migration: &Migration, offline: bool) -> String {
+        let delete = self.delete(migration.version);
+        if offline {
+            return delete;
+        }
+        format!("{delete} AND checksum <> '{}'", migration.checksum)
+    }
+
     pub fn delete(&self, version: i64) -> String {
         format!("DELETE FROM {} WHERE version = {version}", self.quoted)
     }
@@ -424,7 +437,7 @@ impl HistoryTable {
     pub fn error(&self, source: sqlx::Error) -> Error {
         Error::History {
             table: self.name.clone(),
-            source,
+            error: source,
         }
     }
 }

@@ -14,9 +14,9 @@
 //! embed them, and run them when the service starts:
 //!
 //! ```
-//! static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("../migrations");
+//! static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
 //!
-//! # async fn demo() -> Result<(), migrate_runtime::Error> {
+//! # async fn demo() -> Result<(), migrata::Error> {
 //! let report = MIGRATIONS.run("sqlite::memory:").await?;
 //! for applied in &report.applied {
 //!     println!("applied {} {} in {:?}", applied.version, applied.name, applied.duration);
@@ -48,16 +48,30 @@
 //!   ([`LockStrategy`]).
 //! - **Logs** as `tracing` events with target `migrate`; no subscriber is installed.
 //!
+//! - **Code migrations**: a `<version>_<name>.rs` file holding `async fn
+//!   up(conn: &mut CodeConnection<'_>)` runs in version order, in its
+//!   migration's transaction (see [`CodeConnection`]).
+//! - **Repeatable migrations**: `R__<name>.sql` runs after the versioned
+//!   ones whenever it changed ([`Migration::is_repeatable`]).
+//!
 //! - **Switching** from sqlx, refinery or diesel: [`Migrator::adopt`] takes
 //!   over their history table once it matches the embedded migrations.
 //!
 //! Use [`Migrations::migrator`] for options and [`Migrator::run_on`] to
 //! migrate over a connection you already hold.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+compile_error!(
+    "migrata needs at least one database feature: add `features = [\"postgres\"]` \
+     (or \"sqlite\", \"mysql\") to its dependency in Cargo.toml"
+);
 
 mod adopt;
 mod backend;
 #[cfg(feature = "cli")]
 pub mod cli;
+mod code;
 mod config;
 mod error;
 mod handover;
@@ -72,14 +86,19 @@ mod repair;
 mod report;
 mod stale;
 mod status;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod url;
 
 pub use adopt::{Adoption, AdoptionProblem, Peer};
 pub use backend::{Backend, BackendKind, HistoryRow};
+#[doc(hidden)]
+pub use code::{__code_future, CompiledCode};
+pub use code::{CodeConnection, CodeError, CodeFn, CodeFuture};
 pub use config::{Config, ConfigError, DatabaseConfig, LogConfig};
 pub use error::Error;
 pub use handover::Handover;
-pub use migrate_core::{Checksum, Exclude, Migration, Script};
+pub use migrata_core::{Checksum, Exclude, Language, Migration, Script};
 pub use migrations::Migrations;
 pub use migrator::Migrator;
 pub use options::{LockStrategy, Options, Policy, TransactionMode, DEFAULT_TABLE};
@@ -100,7 +119,7 @@ pub use url::redact_url;
 /// The expansion is a constant expression of type [`Migrations`]:
 ///
 /// ```
-/// static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("../migrations");
+/// static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
 /// assert!(MIGRATIONS.all().windows(2).all(|w| w[0].version < w[1].version));
 /// ```
 ///
@@ -109,18 +128,46 @@ pub use url::redact_url;
 /// are not migrations (see the README's "Directory layouts"):
 ///
 /// ```
-/// static MIGRATIONS: migrate_runtime::Migrations =
-///     migrate_runtime::embed_migrations!("../migrations", exclude = ["seed*.sql", "*/notes.sql"]);
+/// static MIGRATIONS: migrata::Migrations =
+///     migrata::embed_migrations!("migrations", exclude = ["seed*.sql", "*/notes.sql"]);
 /// ```
 ///
 /// Cargo does not rebuild when a file is only *added* to the directory; add
-/// `migrate_core::build::rerun_if_changed("migrations")` to `build.rs` (debug
+/// `migrata_core::build::rerun_if_changed("migrations")` to `build.rs` (debug
 /// builds also warn at startup when they notice).
-pub use migrate_macros::embed_migrations;
+pub use migrata_macros::embed_migrations;
+
+/// An async test that receives a database of its own with every migration
+/// applied (feature `testing`; see [`testing`] for how it is made and the
+/// cleanup rules).
+///
+/// ```
+/// # static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
+/// use migrata::testing::TestDatabase;
+///
+/// // The base URL comes from `DATABASE_URL`, or the variable named by
+/// // `url = "..."`: a server (postgres://…, mysql://…), sqlite://DIR or
+/// // sqlite::memory:.
+/// #[migrata::test(MIGRATIONS, url = "APP_TEST_DATABASE_URL")]
+/// async fn counts_users(db: &TestDatabase) -> Result<(), sqlx::Error> {
+///     let pool = sqlx::SqlitePool::connect(db.url()).await?;
+///     let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&pool).await?;
+///     assert_eq!(users, 0);
+///     pool.close().await;
+///     Ok(())
+/// }
+/// ```
+///
+/// The test is an `async fn` taking `&TestDatabase` and returning `()` or a
+/// `Result`; it runs on a current-thread tokio runtime of its own. After it
+/// passes (returns, or returns `Ok`) its database is dropped; when it
+/// panics or returns `Err` the database is kept and its name printed.
+#[cfg(feature = "testing")]
+pub use migrata_macros::test;
 
 /// The lint `embed_migrations!` runs at compile time, as a library call
 /// (feature `lint`), e.g. for CI over a directory read with
-/// [`migrate_core::load_dir`]:
+/// [`migrata_core::load_dir`]:
 /// `lint::lint(&lint::Script::of_migrations(&migrations), &options)`.
 #[cfg(feature = "lint")]
-pub use migrate_core::lint;
+pub use migrata_core::lint;

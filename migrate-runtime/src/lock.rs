@@ -122,7 +122,7 @@ impl Lock {
     }
 
     async fn attempt<B: Backend>(&self, conn: &mut B) -> Result<Attempt, Error> {
-        let lock_error = |source| Error::Lock { source };
+        let lock_error = |source| Error::Lock { error: source };
         match &self.held {
             Held::PerStep => Ok(Attempt::Taken),
             Held::Session { try_lock } => {
@@ -176,13 +176,13 @@ impl Lock {
         match conn.execute(sql_str(self.table.create_lock_table())).await {
             Ok(_) => self.seed(conn).await,
             Err(error) if self.is_conflict(&error) => Ok(()),
-            Err(source) => Err(Error::Lock { source }),
+            Err(source) => Err(Error::Lock { error: source }),
         }
     }
 
     async fn seed<B: Backend>(&self, conn: &mut B) -> Result<(), Error> {
         match conn.execute(sql_str(self.table.seed_lock())).await {
-            Err(error) if !self.is_conflict(&error) => Err(Error::Lock { source: error }),
+            Err(error) if !self.is_conflict(&error) => Err(Error::Lock { error }),
             _ => Ok(()),
         }
     }
@@ -219,7 +219,7 @@ impl Lock {
         let renewed = conn
             .execute(sql_str(self.table.renew_lease(owner, *ttl)))
             .await
-            .map_err(|source| Error::Lock { source })?;
+            .map_err(|source| Error::Lock { error: source })?;
         let lost_by_heartbeat = heartbeat.as_ref().is_some_and(Heartbeat::lost);
         if renewed == 1 && !lost_by_heartbeat {
             return Ok(());
@@ -259,7 +259,7 @@ impl Lock {
                 .execute(sql_str(sql))
                 .await
                 .map(drop)
-                .map_err(|source| Error::Lock { source }),
+                .map_err(|source| Error::Lock { error: source }),
             None => Ok(()),
         }
     }

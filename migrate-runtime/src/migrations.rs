@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use crate::{Backend, Handover};
+use crate::{Backend, CompiledCode, Handover};
 use crate::{Error, Migration, Migrator, Report};
 
 /// The set of migrations `embed_migrations!()` baked into the binary.
@@ -8,9 +8,9 @@ use crate::{Error, Migration, Migrator, Report};
 /// Declare it once as a `static` and run it at startup:
 ///
 /// ```
-/// static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("../migrations");
+/// static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
 ///
-/// # async fn demo() -> Result<(), migrate_runtime::Error> {
+/// # async fn demo() -> Result<(), migrata::Error> {
 /// let report = MIGRATIONS.run("sqlite::memory:").await?;
 /// println!("applied {} migrations", report.applied.len());
 /// # Ok(()) }
@@ -19,6 +19,8 @@ use crate::{Error, Migration, Migrator, Report};
 #[derive(Debug, Clone, Copy)]
 pub struct Migrations {
     migrations: &'static [Migration],
+    /// The compiled `up`/`down` of the code migrations, by version.
+    code: &'static [CompiledCode],
     source_dir: Option<&'static str>,
     /// The macro's `exclude` patterns, for reading `source_dir` again.
     exclude: &'static [&'static str],
@@ -29,17 +31,22 @@ impl Migrations {
     /// Called by `embed_migrations!`; `source_dir` is set in debug builds only.
     pub const fn __embedded(
         migrations: &'static [Migration],
+        code: &'static [CompiledCode],
         source_dir: Option<&'static str>,
         exclude: &'static [&'static str],
     ) -> Self {
         Migrations {
             migrations,
+            code,
             source_dir,
             exclude,
         }
     }
 
-    /// Every embedded migration, ordered by version.
+    /// Every embedded migration, ordered by version. Code migrations are
+    /// among them ([`Migration::is_code`]); their compiled functions stay
+    /// with [`migrator`](Self::migrator), so a [`Migrator::new`] over this
+    /// slice refuses to run them.
     pub fn all(&self) -> &'static [Migration] {
         self.migrations
     }
@@ -50,10 +57,15 @@ impl Migrations {
     /// migrations directory holds a migration the binary does not embed: a
     /// file added since the last build that Cargo did not notice.
     pub fn migrator(&self) -> Migrator<'static> {
-        if let Some(dir) = self.source_dir {
-            crate::stale::warn_if_stale(Path::new(dir), self.exclude, self.migrations);
+        // Tested here as well as in the macro's expansion: this `cfg!` is
+        // a constant in this crate, so release builds link none of the
+        // directory reading (the parser, the validation) into the app.
+        if cfg!(debug_assertions) {
+            if let Some(dir) = self.source_dir {
+                crate::stale::warn_if_stale(Path::new(dir), self.exclude, self.migrations);
+            }
         }
-        Migrator::new(self.migrations)
+        Migrator::new(self.migrations).with_code(self.code)
     }
 
     /// Runs every pending migration with default options over a new

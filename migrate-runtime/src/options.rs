@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use migrate_core::Exclude;
+use migrata_core::Exclude;
 use serde::{Deserialize, Deserializer};
 
 /// Default name of the version table.
@@ -81,7 +81,7 @@ pub enum Policy {
 ///
 /// ```
 /// use std::time::Duration;
-/// use migrate_runtime::{Options, Policy};
+/// use migrata::{Options, Policy};
 ///
 /// let file: Options = toml::from_str("lock_timeout = \"5s\"\non_missing = \"warn\"")?;
 /// let mut code = Options::default();

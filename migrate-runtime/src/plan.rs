@@ -4,6 +4,8 @@
 //! runner, offline renderer, `status` and `verify` all consume these results;
 //! nothing here logs.
 
+use crate::code::CodeTable;
+use crate::program::Direction;
 use crate::{Error, HistoryRow, Migration, MigrationState, Options, Policy};
 
 /// One version known to the binary, the database, or both.
@@ -29,7 +31,12 @@ pub(crate) enum Verdict {
 /// Where every migration stands: the embedded migrations (sorted by
 /// version, as the macro and `load_dir` produce them) merged with the
 /// history rows, by version.
+/// Rows of repeatable migrations, which `classify_repeatables` reads, are
+/// left out unless `migrations` holds their migration.
 pub(crate) fn classify(migrations: &[Migration], mut history: Vec<HistoryRow>) -> Vec<Entry<'_>> {
+    history.retain(|row| {
+        !is_repeatable_row(row) || migrations.iter().any(|m| m.version == row.version)
+    });
     history.sort_unstable_by_key(|row| row.version);
     let newest_recorded = history.last().map(|row| row.version);
     let mut entries = Vec::with_capacity(migrations.len().max(history.len()));
@@ -64,6 +71,59 @@ pub(crate) fn classify(migrations: &[Migration], mut history: Vec<HistoryRow>) -
             state,
         });
     }
+    entries
+}
+
+/// Whether a history row records a repeatable migration: their versions
+/// are negative ([`migrata_core::repeatable_version`]), versioned
+/// migrations' never are.
+fn is_repeatable_row(row: &HistoryRow) -> bool {
+    row.version < 0
+}
+
+/// Where every repeatable migration stands (`repeatables` in name order):
+/// applied with its current checksum, pending (never applied, or changed
+/// since), failed, or recorded but missing from the binary (after the
+/// others, by name).
+pub(crate) fn classify_repeatables<'m>(
+    repeatables: &'m [Migration],
+    history: &[HistoryRow],
+) -> Vec<Entry<'m>> {
+    let row_of = |version| history.iter().find(|row| row.version == version).cloned();
+    let mut entries: Vec<Entry<'m>> = repeatables
+        .iter()
+        .map(|m| {
+            let row = row_of(m.version);
+            let state = match &row {
+                Some(row) if !row.success => MigrationState::Failed,
+                Some(row) if m.checksum.matches_hex(&row.checksum) => MigrationState::Applied,
+                _ => MigrationState::Pending,
+            };
+            Entry {
+                version: m.version,
+                migration: Some(m),
+                row,
+                state,
+            }
+        })
+        .collect();
+    let mut missing: Vec<&HistoryRow> = history
+        .iter()
+        .filter(|row| {
+            is_repeatable_row(row) && repeatables.iter().all(|m| m.version != row.version)
+        })
+        .collect();
+    missing.sort_by(|a, b| a.name.cmp(&b.name));
+    entries.extend(missing.into_iter().map(|row| Entry {
+        version: row.version,
+        migration: None,
+        row: Some(row.clone()),
+        state: if row.success {
+            MigrationState::Missing
+        } else {
+            MigrationState::Failed
+        },
+    }));
     entries
 }
 
@@ -152,13 +212,18 @@ pub(crate) struct Plan<'m> {
 }
 
 /// The migrations a run applies, up to `target`: every pending one, and
-/// out-of-order ones the policy allows. Refuses with the first finding the
-/// policies refuse (recorded rows first, then late pending migrations), so a
-/// run never starts work it would have to abandon.
+/// out-of-order ones the policy allows, then, when the run goes through
+/// the newest versioned migration, every pending repeatable one (from
+/// [`classify_repeatables`]), in name order. Refuses with the first finding
+/// the policies refuse (recorded rows first, then late pending migrations,
+/// then repeatable ones), or the first code migration `code` cannot run, so
+/// a run never starts work it would have to abandon.
 pub(crate) fn plan_up<'m>(
     entries: &[Entry<'m>],
+    repeatables: &[Entry<'m>],
     options: &Options,
     target: Option<i64>,
+    code: CodeTable<'_>,
 ) -> Result<Plan<'m>, Error> {
     let newest = newest_recorded(entries);
     let wanted =
@@ -181,6 +246,24 @@ pub(crate) fn plan_up<'m>(
             plan.migrations.extend(entry.migration);
         }
     }
+    // A repeatable migration is written for the newest schema.
+    let newest_embedded = entries
+        .iter()
+        .filter_map(|e| e.migration)
+        .map(|m| m.version)
+        .max();
+    let through_newest = target.is_none_or(|t| newest_embedded.is_none_or(|newest| t >= newest));
+    for entry in repeatables {
+        match entry.verdict(options, None) {
+            Verdict::Refuse(error) => return Err(error),
+            Verdict::Warn => plan.warnings.push(entry.clone()),
+            Verdict::Fine => {}
+        }
+        if through_newest && entry.state == MigrationState::Pending {
+            plan.migrations.extend(entry.migration);
+        }
+    }
+    require_code(&plan.migrations, Direction::Up, code)?;
     Ok(plan)
 }
 
@@ -192,6 +275,7 @@ pub(crate) fn plan_revert<'m>(
     entries: &[Entry<'m>],
     options: &Options,
     target: i64,
+    code: CodeTable<'_>,
 ) -> Result<Plan<'m>, Error> {
     let mut plan = Plan {
         migrations: Vec::new(),
@@ -211,7 +295,30 @@ pub(crate) fn plan_revert<'m>(
         plan.migrations.extend(entry.migration);
     }
     require_down_scripts(&plan.migrations)?;
+    require_code(&plan.migrations, Direction::Down, code)?;
     Ok(plan)
+}
+
+/// The revert target that reverts the newest recorded migration alone: the
+/// version just below it. `None` when nothing is recorded.
+pub(crate) fn revert_newest_target(entries: &[Entry<'_>]) -> Option<i64> {
+    entries
+        .iter()
+        .rev()
+        .find(|entry| entry.row.is_some())
+        .map(|entry| entry.version.saturating_sub(1))
+}
+
+/// Refuses a run through a code migration whose code this binary lacks.
+fn require_code(
+    migrations: &[&Migration],
+    direction: Direction,
+    code: CodeTable<'_>,
+) -> Result<(), Error> {
+    for migration in migrations {
+        code.function(migration, direction)?;
+    }
+    Ok(())
 }
 
 /// Refuses a revert of migrations without a down script, before anything runs.
@@ -254,7 +361,7 @@ fn refuse_failed(entries: &[Entry<'_>]) -> Result<(), Error> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use migrate_core::load_files;
+    use migrata_core::load_files;
 
     fn migrations() -> Vec<Migration> {
         load_files(
@@ -296,7 +403,7 @@ pub(crate) mod tests {
         target: Option<i64>,
     ) -> Result<Vec<i64>, Error> {
         let entries = classify(ms, history.to_vec());
-        let plan = plan_up(&entries, options, target)?;
+        let plan = plan_up(&entries, &[], options, target, CodeTable::default())?;
         Ok(plan.migrations.iter().map(|m| m.version).collect())
     }
 
@@ -329,12 +436,25 @@ pub(crate) mod tests {
             [2]
         );
         let entries = classify(&ms, history.to_vec());
-        let plan = plan_up(&entries, &lenient(Policy::Warn), None).unwrap();
+        let plan = plan_up(
+            &entries,
+            &[],
+            &lenient(Policy::Warn),
+            None,
+            CodeTable::default(),
+        )
+        .unwrap();
         assert_eq!(plan.warnings.len(), 1);
-        assert!(plan_up(&entries, &lenient(Policy::Ignore), None)
-            .unwrap()
-            .warnings
-            .is_empty());
+        assert!(plan_up(
+            &entries,
+            &[],
+            &lenient(Policy::Ignore),
+            None,
+            CodeTable::default()
+        )
+        .unwrap()
+        .warnings
+        .is_empty());
     }
 
     #[test]
@@ -391,7 +511,7 @@ pub(crate) mod tests {
         let history: Vec<HistoryRow> = ms.iter().map(row).collect();
         let revert = |history: &[HistoryRow], target| {
             let entries = classify(&ms, history.to_vec());
-            plan_revert(&entries, &strict(), target).map(|plan| {
+            plan_revert(&entries, &strict(), target, CodeTable::default()).map(|plan| {
                 plan.migrations
                     .iter()
                     .map(|m| m.version)

@@ -5,8 +5,9 @@
 use std::fmt::Write;
 
 use crate::backend::Dialect;
+use crate::code::CodeTable;
 use crate::history::{ClaimMark, Elapsed, HistoryTable};
-use crate::{Migration, Script, TransactionMode};
+use crate::{CodeFn, Error, Migration, Script, TransactionMode};
 
 /// Which way a step moves the schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,13 +20,20 @@ pub(crate) enum Direction {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Step<'m> {
     pub migration: &'m Migration,
+    /// The file: the SQL that runs, or a code migration's source.
     pub script: &'m Script,
     pub direction: Direction,
+    /// A code migration's compiled function, which runs instead of SQL.
+    pub code: Option<CodeFn>,
 }
 
 /// One operation of a [`Unit`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Op<'m> {
+    /// Before a repeatable migration runs again: the row of its previous
+    /// version removed, so the new one can be written (see
+    /// [`HistoryTable::forget`]).
+    Forget(Step<'m>),
     /// Before a script that runs outside a transaction: its history row,
     /// marked as not (yet) successful.
     Claim(Step<'m>),
@@ -56,26 +64,32 @@ pub(crate) struct Program<'m> {
 impl<'m> Op<'m> {
     pub fn step(&self) -> &Step<'m> {
         match self {
-            Op::Claim(step) | Op::Run(step) | Op::Record(step) | Op::Settle(step) => step,
+            Op::Forget(step)
+            | Op::Claim(step)
+            | Op::Run(step)
+            | Op::Record(step)
+            | Op::Settle(step) => step,
         }
     }
 
     /// The history write of a bookkeeping op (`None` for [`Op::Run`]).
-    /// `elapsed` is the script's duration where the op records one. A claim
-    /// and its settle are bound by `guard` online; offline (`None`) one
-    /// client runs the script in order, and a fixed mark serves.
+    /// `elapsed` is the script's duration where the op records one;
+    /// `writer` says where the write runs.
     pub fn history_sql(
         &self,
         table: &HistoryTable,
         elapsed: Elapsed,
-        guard: Option<&ClaimGuard>,
+        writer: Writer<'_>,
     ) -> Option<String> {
         let step = self.step();
         let version = step.migration.version;
-        let mark = guard.map_or(ClaimMark::offline(step.direction), |guard| guard.mark);
-        let fence = guard.and_then(|guard| guard.fence.as_deref());
+        let (mark, fence) = match writer {
+            Writer::Claimed(guard) => (guard.mark, guard.fence.as_deref()),
+            Writer::Transaction | Writer::Offline => (ClaimMark::offline(step.direction), None),
+        };
         Some(match (self, step.direction) {
             (Op::Run(_), _) => return None,
+            (Op::Forget(_), _) => table.forget(step.migration, writer == Writer::Offline),
             (Op::Claim(_), Direction::Up) => table.insert_claim(step.migration, mark),
             (Op::Claim(_), Direction::Down) => table.claim_applied(version, mark),
             (Op::Record(_), Direction::Up) => table.insert(step.migration, elapsed),
@@ -86,10 +100,24 @@ impl<'m> Op<'m> {
     }
 }
 
+/// Where a history write runs, which decides what binds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Writer<'g> {
+    /// Online, inside the unit's transaction.
+    Transaction,
+    /// Online, outside a transaction: a claim and its settle are bound by
+    /// the guard.
+    Claimed(&'g ClaimGuard),
+    /// In an offline script, which one client runs in order: a fixed mark
+    /// serves, and a repeatable migration's row is replaced whatever it
+    /// recorded (the script cannot know).
+    Offline,
+}
+
 /// What binds the claim of a script run outside a transaction to its
 /// settle: the claim's mark, and a condition the settle must meet (the
 /// lease, see [`HistoryTable::while_lease_held`]).
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct ClaimGuard {
     pub mark: ClaimMark,
     pub fence: Option<String>,
@@ -98,13 +126,16 @@ pub(crate) struct ClaimGuard {
 /// Compiles `migrations` (in run order) into units: one transaction per
 /// migration, one for all (`Single`, split by scripts that cannot run in a
 /// transaction), or none; without transactional DDL every script runs
-/// outside a transaction.
+/// outside a transaction, but code migrations, whose work is typically
+/// data, keep theirs. A code migration takes its function from `code`,
+/// and is refused without one.
 pub(crate) fn compile<'m>(
     migrations: &[&'m Migration],
     direction: Direction,
     mode: TransactionMode,
     dialect: &dyn Dialect,
-) -> Program<'m> {
+    code: CodeTable<'_>,
+) -> Result<Program<'m>, Error> {
     let mut units = Vec::new();
     let mut batch = Vec::new();
     for &migration in migrations {
@@ -119,18 +150,25 @@ pub(crate) fn compile<'m>(
             migration,
             script,
             direction,
+            code: code.function(migration, direction)?,
         };
-        let untransacted =
-            script.no_transaction || mode == TransactionMode::None || !dialect.transactional_ddl();
+        let untransacted = script.no_transaction
+            || mode == TransactionMode::None
+            || (step.code.is_none() && !dialect.transactional_ddl());
+        // A repeatable migration's previous row goes first, in its unit.
+        let forget = migration.is_repeatable().then_some(Op::Forget(step));
         if untransacted {
             if !batch.is_empty() {
                 units.push(transaction(std::mem::take(&mut batch)));
             }
+            let mut ops: Vec<Op<'m>> = forget.into_iter().collect();
+            ops.extend([Op::Claim(step), Op::Run(step), Op::Settle(step)]);
             units.push(Unit {
                 transaction: false,
-                ops: vec![Op::Claim(step), Op::Run(step), Op::Settle(step)],
+                ops,
             });
         } else {
+            batch.extend(forget);
             batch.extend([Op::Run(step), Op::Record(step)]);
             if mode == TransactionMode::PerMigration {
                 units.push(transaction(std::mem::take(&mut batch)));
@@ -140,7 +178,7 @@ pub(crate) fn compile<'m>(
     if !batch.is_empty() {
         units.push(transaction(batch));
     }
-    Program { units }
+    Ok(Program { units })
 }
 
 fn transaction(ops: Vec<Op<'_>>) -> Unit<'_> {
@@ -153,7 +191,8 @@ fn transaction(ops: Vec<Op<'_>>) -> Unit<'_> {
 impl Program<'_> {
     /// Prints the program as a SQL script for `table`'s database: what an
     /// online run executes, with durations measured by the server where it
-    /// can and zero otherwise.
+    /// can and zero otherwise. Offline programs are compiled without code
+    /// ([`compile`] refuses code migrations then), so every step is SQL.
     pub fn render(&self, table: &HistoryTable, out: &mut String) {
         let dialect = table.dialect();
         for unit in &self.units {
@@ -175,9 +214,9 @@ impl Program<'_> {
                     Op::Claim(_) => {
                         let _ = writeln!(out, "{title}, outside a transaction");
                     }
-                    Op::Record(_) | Op::Settle(_) => {}
+                    Op::Forget(_) | Op::Record(_) | Op::Settle(_) => {}
                 }
-                if let Some(sql) = op.history_sql(table, Elapsed::Server, None) {
+                if let Some(sql) = op.history_sql(table, Elapsed::Server, Writer::Offline) {
                     let _ = writeln!(out, "{sql};");
                 }
             }
@@ -195,9 +234,9 @@ impl Program<'_> {
 pub(crate) fn push_script(out: &mut String, dialect: &dyn Dialect, sql: &str) {
     let flavor = dialect.sql_flavor();
     out.push_str(sql.trim_end());
-    let delimiter = migrate_core::final_delimiter(sql, flavor);
+    let delimiter = migrata_core::final_delimiter(sql, flavor);
     // On a line of its own: the script may end in a `--` comment.
-    if migrate_core::needs_terminator(sql, flavor) {
+    if migrata_core::needs_terminator(sql, flavor) {
         out.push('\n');
         out.push_str(delimiter);
     }
@@ -211,7 +250,7 @@ pub(crate) fn push_script(out: &mut String, dialect: &dyn Dialect, sql: &str) {
 mod tests {
     use super::*;
     use crate::BackendKind;
-    use migrate_core::load_files;
+    use migrata_core::load_files;
 
     #[test]
     fn units_follow_mode_directive_and_backend() {
@@ -227,21 +266,28 @@ mod tests {
         .unwrap();
         let all: Vec<&Migration> = ms.iter().collect();
         let shape = |mode, backend: BackendKind| {
-            compile(&all, Direction::Up, mode, backend.dialect())
-                .units
-                .iter()
-                .map(|unit| {
-                    let versions: Vec<String> = unit
-                        .ops
-                        .iter()
-                        .filter(|op| matches!(op, Op::Run(_)))
-                        .map(|op| op.step().migration.version.to_string())
-                        .collect();
-                    let kind = if unit.transaction { "T" } else { "U" };
-                    format!("{kind}[{}]", versions.join(","))
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
+            compile(
+                &all,
+                Direction::Up,
+                mode,
+                backend.dialect(),
+                CodeTable::default(),
+            )
+            .unwrap()
+            .units
+            .iter()
+            .map(|unit| {
+                let versions: Vec<String> = unit
+                    .ops
+                    .iter()
+                    .filter(|op| matches!(op, Op::Run(_)))
+                    .map(|op| op.step().migration.version.to_string())
+                    .collect();
+                let kind = if unit.transaction { "T" } else { "U" };
+                format!("{kind}[{}]", versions.join(","))
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
         };
         assert_eq!(
             shape(TransactionMode::PerMigration, BackendKind::Postgres),
@@ -277,7 +323,9 @@ mod tests {
             Direction::Up,
             TransactionMode::PerMigration,
             BackendKind::Sqlite.dialect(),
-        );
+            CodeTable::default(),
+        )
+        .unwrap();
         let ops: Vec<String> = program
             .units
             .iter()

@@ -8,15 +8,15 @@ use crate::Migration;
 /// the macro read it) but absent from `embedded`: Cargo does not rebuild
 /// when a file is only added to a directory a proc macro read.
 pub(crate) fn warn_if_stale(dir: &Path, exclude: &[&str], embedded: &[Migration]) {
-    let exclude = match migrate_core::Exclude::new(exclude.iter().copied()) {
+    let exclude = match migrata_core::Exclude::new(exclude.iter().copied()) {
         Ok(exclude) => exclude,
-        // The macro checked them; a different migrate-core version may not agree.
+        // The macro checked them; a different migrata-core version may not agree.
         Err(error) => {
             tracing::warn!(target: "migrate", %error, "cannot check the migrations directory for files added since this binary was built");
             return;
         }
     };
-    let on_disk = match migrate_core::load_dir_excluding(dir, &exclude) {
+    let on_disk = match migrata_core::load_dir_excluding(dir, &exclude) {
         Ok(on_disk) => on_disk,
         // Running somewhere the source tree is not: nothing to compare.
         Err(errors) if errors.is_missing_dir() => return,
@@ -32,7 +32,7 @@ pub(crate) fn warn_if_stale(dir: &Path, exclude: &[&str], embedded: &[Migration]
                 file = %migration.up.file,
                 dir = %dir.display(),
                 "migration file is not embedded in this binary: it was added after the last build. \
-                 Rebuild, and add `migrate_core::build::rerun_if_changed(\"migrations\")` to build.rs so Cargo notices new files"
+                 Rebuild, and add `migrata_core::build::rerun_if_changed(\"migrations\")` to build.rs so Cargo notices new files"
             );
         }
     }

@@ -1,5 +1,5 @@
 use crate::plan::{self, Entry, Verdict};
-use crate::{BackendKind, Options};
+use crate::{BackendKind, Migration, Options};
 
 /// Where each migration stands, from the binary's and the database's side.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -7,7 +7,9 @@ use crate::{BackendKind, Options};
 pub struct Status {
     /// The database it was read from.
     pub backend: BackendKind,
-    /// One entry per version known to either side, ordered by version.
+    /// One entry per version known to either side, ordered by version,
+    /// then the repeatable migrations, by name (pending: never applied, or
+    /// changed since).
     pub entries: Vec<StatusEntry>,
 }
 
@@ -21,6 +23,12 @@ pub struct StatusEntry {
     pub name: String,
     /// The up script's file name, when the binary has the migration.
     pub file: Option<String>,
+    /// Whether it is a code migration (a `.rs` file), which only an
+    /// application binary that embeds it can run.
+    pub code: bool,
+    /// Whether it is a repeatable migration (`R__<name>.sql`); its
+    /// `version` is then the key of its history row, not a file's.
+    pub repeatable: bool,
     /// Its state.
     pub state: MigrationState,
     /// When it was applied (UTC, ISO 8601).
@@ -75,11 +83,17 @@ impl MigrationState {
 impl Status {
     /// Renders classified entries, judging each under `options` as a run
     /// would (without a target: `verify` asks about a full run).
-    pub(crate) fn new(backend: BackendKind, entries: Vec<Entry<'_>>, options: &Options) -> Self {
+    pub(crate) fn new(
+        backend: BackendKind,
+        entries: Vec<Entry<'_>>,
+        repeatables: Vec<Entry<'_>>,
+        options: &Options,
+    ) -> Self {
         let newest = plan::newest_recorded(&entries);
-        let entries = entries
-            .into_iter()
-            .map(|entry| {
+        let versioned = entries.into_iter().map(|entry| (entry, false));
+        let entries = versioned
+            .chain(repeatables.into_iter().map(|entry| (entry, true)))
+            .map(|(entry, repeatable)| {
                 let refused = matches!(entry.verdict(options, newest), Verdict::Refuse(_));
                 let name = match (entry.migration, &entry.row) {
                     (Some(m), _) => m.name.to_string(),
@@ -92,6 +106,8 @@ impl Status {
                     version: entry.version,
                     name,
                     file: entry.migration.map(|m| m.up.file.to_string()),
+                    code: entry.migration.is_some_and(Migration::is_code),
+                    repeatable,
                     state: entry.state,
                     applied_at,
                     duration_ms,

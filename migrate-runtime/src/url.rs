@@ -10,7 +10,7 @@
 /// and the host are shown.
 ///
 /// ```
-/// use migrate_runtime::redact_url;
+/// use migrata::redact_url;
 /// assert_eq!(redact_url("postgres://app:s3cret@db:5432/app"), "postgres://app:***@db:5432/app");
 /// assert_eq!(redact_url("postgres://app:pa/ss?w@db/app"), "postgres://app:***@db/app");
 /// assert_eq!(redact_url("mysql://db/app?password=s3cret&ssl-mode=required"), "mysql://db/app?password=***&ssl-mode=required");

@@ -7,7 +7,7 @@ mod common;
 
 use common::peers::{self, scripts, version, Script};
 use common::{Conn, TestDb};
-use migrate_runtime::{AdoptionProblem, Error, MigrationState, Migrator, Peer};
+use migrata::{AdoptionProblem, Error, MigrationState, Migrator, Peer};
 
 /// `(version, name, checksum, success)` rows the version table holds, `None`
 /// when it does not exist.
@@ -300,7 +300,7 @@ mod cli {
     use std::path::Path;
 
     fn migrate(project: &Path, args: &[&str]) -> std::process::Output {
-        Command::cargo_bin("migrate")
+        Command::cargo_bin("migrata")
             .unwrap()
             .current_dir(project)
             .env_remove("DATABASE_URL")

@@ -9,7 +9,7 @@ mod common;
 
 use common::peers::{self, scripts, PEERS};
 use common::{profiles, reads_the_history, Conn, QueryLog, StatementLog, TestDb};
-use migrate_runtime::Migrator;
+use migrata::Migrator;
 
 #[tokio::test]
 async fn an_adopted_history_is_up_to_date_in_one_select() {

@@ -1,4 +1,4 @@
-//! The standalone `migrate` binary, run for real: every subcommand, its exit
+//! The standalone `migrata` binary, run for real: every subcommand, its exit
 //! code and its `--json` shape.
 #![cfg(feature = "cli")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -7,9 +7,8 @@ mod common;
 
 use std::path::Path;
 
-use assert_cmd::Command;
-use common::{TestDb, ALL_KINDS};
-use migrate_runtime::BackendKind;
+use common::{standalone as migrate, TestDb, ALL_KINDS};
+use migrata::BackendKind;
 use serde_json::Value;
 
 /// A project directory with a copy of the sample migrations.
@@ -17,21 +16,12 @@ fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let migrations = dir.path().join("migrations");
     std::fs::create_dir(&migrations).unwrap();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     for entry in std::fs::read_dir(source).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), migrations.join(entry.file_name())).unwrap();
     }
     dir
-}
-
-fn migrate(project: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("migrate").unwrap();
-    cmd.current_dir(project)
-        .env_remove("DATABASE_URL")
-        .env_remove("MIGRATE_DATABASE_URL")
-        .env_remove("RUST_LOG");
-    cmd
 }
 
 fn json(output: &std::process::Output) -> Value {
@@ -416,7 +406,7 @@ fn a_closed_stdout_is_not_a_panic() {
         )
         .unwrap();
     }
-    let migrate = assert_cmd::cargo::cargo_bin("migrate");
+    let migrate = assert_cmd::cargo::cargo_bin("migrata");
     let status = std::process::Command::new("bash")
         .args([
             "-c",
@@ -660,4 +650,102 @@ fn standalone_reads_diesel_layout_and_config_excludes() {
         stderr.contains("exclude") && stderr.contains("`seeds/` is invalid"),
         "{stderr}"
     );
+}
+
+/// Issue 14: the standalone command has no compiled code. It shows code
+/// (and repeatable) migrations in `status`, refuses `up` past one (pointing at the
+/// application binary's `migrate` subcommand) without running anything,
+/// applies up to one with `--to`, and renders SQL that stops at one.
+#[tokio::test]
+async fn standalone_shows_code_migrations_and_refuses_to_run_them() {
+    for kind in ALL_KINDS {
+        let Some(db) = TestDb::create(kind, &format!("{kind}::cli_code_migrations")).await else {
+            continue;
+        };
+        let project = tempfile::tempdir().unwrap();
+        let dir = project.path();
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/code-fixtures/shop");
+        copy_migrations(&fixture, &dir.join("migrations"));
+        std::fs::write(
+            dir.join("migrations/R__domain_list.sql"),
+            "DROP VIEW IF EXISTS domain_list;\nCREATE VIEW domain_list AS SELECT DISTINCT domain FROM accounts;",
+        )
+        .unwrap();
+        let url = db.url.clone();
+
+        let status = migrate(dir)
+            .args(["-d", &url, "status", "--json"])
+            .output()
+            .unwrap();
+        assert_eq!(status.status.code(), Some(0), "{kind}");
+        let entries = json(&status)["migrations"].as_array().unwrap().clone();
+        let code: Vec<(&str, bool, bool, &str)> = entries
+            .iter()
+            .map(|e| {
+                (
+                    e["file"].as_str().unwrap(),
+                    e["code"].as_bool().unwrap(),
+                    e["repeatable"].as_bool().unwrap(),
+                    e["state"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            code,
+            [
+                ("0001_accounts.up.sql", false, false, "pending"),
+                ("0002_domains.rs", true, false, "pending"),
+                ("0003_domains_seen.up.sql", false, false, "pending"),
+                ("R__domain_list.sql", false, true, "pending"),
+            ],
+            "{kind}"
+        );
+        assert_eq!(entries[3]["version"], Value::Null);
+        let table = migrate(dir).args(["-d", &url, "status"]).output().unwrap();
+        let table = String::from_utf8_lossy(&table.stdout);
+        assert!(table.contains("domains (code)  pending"), "{kind}: {table}");
+        assert!(
+            table
+                .lines()
+                .any(|line| line.starts_with("R ") && line.contains("domain_list")),
+            "{kind}: {table}"
+        );
+
+        let refused = migrate(dir).args(["-d", &url, "up"]).output().unwrap();
+        assert_eq!(refused.status.code(), Some(1), "{kind}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("migration 2 (`0002_domains.rs`) is a code migration")
+                && stderr.contains("`migrate` subcommand"),
+            "{kind}: {stderr}"
+        );
+        assert!(!db.table_exists("accounts").await, "{kind}: nothing ran");
+
+        let up = migrate(dir)
+            .args(["-d", &url, "up", "--to", "1", "--json"])
+            .output()
+            .unwrap();
+        assert_eq!(up.status.code(), Some(0), "{kind}");
+        assert_eq!(json(&up)["applied"].as_array().unwrap().len(), 1);
+
+        let past = migrate(dir)
+            .args(["-d", &url, "sql", "--from", "1"])
+            .output()
+            .unwrap();
+        assert_eq!(past.status.code(), Some(1), "{kind}");
+        assert!(
+            String::from_utf8_lossy(&past.stderr).contains("end the range there (`--to 2`)"),
+            "{kind}"
+        );
+        let stop = migrate(dir)
+            .args(["-d", &url, "sql", "--from", "1", "--to", "2"])
+            .output()
+            .unwrap();
+        assert_eq!(stop.status.code(), Some(0), "{kind}");
+        let sql = String::from_utf8_lossy(&stop.stdout);
+        assert!(
+            sql.contains("-- STOP: migration 2 domains (`0002_domains.rs`) is a code migration"),
+            "{kind}: {sql}"
+        );
+    }
 }

@@ -14,7 +14,7 @@ use serde_json::Value;
 fn lint(dir: &str, args: &[&str]) -> assert_cmd::assert::Assert {
     let cwd = tempfile::tempdir().unwrap();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    Command::cargo_bin("migrate")
+    Command::cargo_bin("migrata")
         .unwrap()
         .current_dir(cwd.path())
         .env_remove("DATABASE_URL")

@@ -17,7 +17,7 @@ fn link_fixtures() {
     let project = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .unwrap()
-        .join("tests/trybuild/migrate-runtime");
+        .join(concat!("tests/trybuild/", env!("CARGO_PKG_NAME")));
     std::fs::create_dir_all(&project).unwrap();
     let link = project.join("ui-fixtures");
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/fixtures");

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use migrate_runtime::{Config, ConfigError, Migrator, Policy, TransactionMode, DEFAULT_TABLE};
+use migrata::{Config, ConfigError, Migrator, Policy, TransactionMode, DEFAULT_TABLE};
 
 const FULL: &str = r#"
 [database]
@@ -67,7 +67,7 @@ fn defaults_match_the_migrator_defaults() {
     assert_eq!(config.migrate.on_divergent(), Policy::Error);
     assert_eq!(config.migrate.on_missing(), Policy::Error);
     assert_eq!(config.migrate.on_out_of_order(), Policy::Error);
-    assert_eq!(config.log.level(), "info");
+    assert_eq!(config.log.level(), "warn");
     assert_eq!(
         migrator_debug(&config),
         format!("{:?}", Migrator::new(&[])),
@@ -404,8 +404,7 @@ fn parse_errors_do_not_quote_the_file() {
 
 #[test]
 fn config_runs_a_migration() {
-    static MIGRATIONS: migrate_runtime::Migrations =
-        migrate_runtime::embed_migrations!("../migrations");
+    static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
     let mut config = Config::from_toml_str("[migrate]\ntable = \"cfg_history\"\n").unwrap();
     config.apply_env(env(&[("DATABASE_URL", "sqlite::memory:")]));
     let report = tokio::runtime::Builder::new_current_thread()

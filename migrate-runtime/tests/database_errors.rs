@@ -4,7 +4,7 @@
 mod common;
 
 use common::{migrations, TestDb};
-use migrate_runtime::{BackendKind, Migrator};
+use migrata::{BackendKind, Migrator};
 
 /// Issue 10, item 10: a PostgreSQL error names the problem, not the line of
 /// the server's C source that reported it (`... at line 1454`), which reads
@@ -26,4 +26,39 @@ async fn item_10_postgres_errors_do_not_end_in_a_server_source_line() {
         "{message}"
     );
     assert!(!message.contains(" at line "), "{message}");
+}
+
+/// Issue 11, item 5: one convention for wrapped errors. The message
+/// includes the driver's text and `source()` does not return it again, so a
+/// report that prints the whole chain (anyhow's `{:#}`) shows it once.
+#[tokio::test]
+async fn item_5_a_wrapped_error_is_printed_once_along_the_chain() {
+    let db = TestDb::create(BackendKind::Sqlite, "item_5_error_chain")
+        .await
+        .unwrap();
+    let files = migrations(&[("0001_broken.sql", "SELEC 1;")]);
+    let errors = [
+        Migrator::new(&files).run(&db.url).await.unwrap_err(),
+        Migrator::new(&files)
+            .run("sqlite:///no/such/dir/app.db")
+            .await
+            .unwrap_err(),
+    ];
+    for error in errors {
+        let mut chain = vec![error.to_string()];
+        let mut source = std::error::Error::source(&error);
+        while let Some(next) = source {
+            chain.push(next.to_string());
+            source = next.source();
+        }
+        let report = chain.join(": ");
+        let driver_text = match &error {
+            migrata::Error::Migration { error, .. } | migrata::Error::Connect { error, .. } => {
+                error.to_string()
+            }
+            other => panic!("unexpected error: {other}"),
+        };
+        assert!(report.contains(&driver_text), "{report}");
+        assert_eq!(report.matches(&driver_text).count(), 1, "{report}");
+    }
 }

@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::{migrations, TestDb};
-use migrate_runtime::{
+use migrata::{
     BackendKind, Error, FailedScript, LockStrategy, Migration, Migrator, Repair, RepairAction,
 };
 

@@ -3,14 +3,14 @@
 
 use std::path::Path;
 
-use migrate_runtime::{embed_migrations, Migrations};
+use migrata::{embed_migrations, Migrations};
 
-static SAMPLE: Migrations = embed_migrations!("../migrations");
+static SAMPLE: Migrations = embed_migrations!("migrations");
 
 #[test]
 fn macro_output_equals_what_migrate_core_computes_at_run_time() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
-    let at_run_time = migrate_core::load_dir(&dir).unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let at_run_time = migrata_core::load_dir(&dir).unwrap();
     assert_eq!(SAMPLE.all(), at_run_time.as_slice());
     assert!(SAMPLE.all().len() >= 4);
     assert!(SAMPLE.all().iter().any(|m| m.down.is_some()));
@@ -19,7 +19,7 @@ fn macro_output_equals_what_migrate_core_computes_at_run_time() {
 
 #[test]
 fn const_context_works() {
-    const COPY: Migrations = embed_migrations!("../migrations");
+    const COPY: Migrations = embed_migrations!("migrations");
     assert_eq!(COPY.all(), SAMPLE.all());
 }
 
@@ -35,18 +35,14 @@ fn futures_are_send() {
         assert_send(&SAMPLE.run_on(&mut *pg));
         assert_send(&SAMPLE.run_on(&mut *my));
         assert_send(&SAMPLE.run_on(&mut *lite));
-        assert_send(
-            &SAMPLE
-                .migrator()
-                .repair_on(pg, migrate_runtime::Repair::Clear),
-        );
+        assert_send(&SAMPLE.migrator().repair_on(pg, migrata::Repair::Clear));
     }
     let _ = run_on_is_send;
     assert_send(&SAMPLE.run("sqlite::memory:"));
     assert_send(
         &SAMPLE
             .migrator()
-            .repair("sqlite::memory:", migrate_runtime::Repair::Clear),
+            .repair("sqlite::memory:", migrata::Repair::Clear),
     );
 }
 

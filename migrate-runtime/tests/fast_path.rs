@@ -9,7 +9,11 @@
 mod common;
 
 use common::{migrations, profiles, reads_the_history, Conn, QueryLog, StatementLog, TestDb};
-use migrate_runtime::Migrator;
+use migrata::{embed_migrations, Migrations, Migrator};
+
+/// Code migrations among scripts (issue 14), one outside a transaction,
+/// and a repeatable migration.
+static WITH_CODE: Migrations = embed_migrations!("tests/code-fixtures/race");
 
 /// Names may hold the packed history's separators (issue 12, item 3: a
 /// name is a label, `0002_posts, tags: v2.sql` is a valid sqlx file name).
@@ -118,6 +122,31 @@ async fn second_run_sends_exactly_one_select_returning_one_row() {
                 "the second read returns one row per migration: {sent:?}"
             );
         }
+        conn.close().await;
+
+        // Issue 14: code and repeatable migrations are recorded like
+        // scripts, so a set with them is up to date after the same one
+        // SELECT.
+        let Some(db) = TestDb::create(kind, &format!("{kind}::code_second_run")).await else {
+            continue;
+        };
+        WITH_CODE.run(&db.url).await.unwrap();
+        let mut conn = db.conn().await;
+        let engine = match &mut conn {
+            Conn::Sqlite(sqlite) => Some(StatementLog::attach(sqlite).await),
+            _ => None,
+        };
+        client.take();
+        let report = conn.run(&WITH_CODE.migrator()).await.unwrap();
+        assert!(report.is_up_to_date());
+        let sent = client.take();
+        assert_eq!(sent.len(), 1, "{kind}: statements sent by sqlx: {sent:?}");
+        assert!(reads_the_history(&sent[0].sql), "{kind}: {sent:?}");
+        assert_eq!(sent[0].rows_returned, 1, "{kind}: {sent:?}");
+        if let Some(engine) = &engine {
+            assert_eq!(engine.take(), [sent[0].sql.clone()], "{kind}");
+        }
+        assert_eq!(db.scalar("SELECT n FROM counter").await, 103, "{kind}");
         conn.close().await;
     }
 }

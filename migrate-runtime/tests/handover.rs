@@ -6,7 +6,7 @@
 mod common;
 
 use common::{migrations, TestDb};
-use migrate_runtime::{BackendKind, Error, Migration, Migrator};
+use migrata::{BackendKind, Error, Migration, Migrator};
 use sqlx::pool::PoolOptions;
 use sqlx::{Database, Pool};
 

@@ -12,9 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::{owned_migrations, profile, TestDb};
-use migrate_runtime::{
-    BackendKind, Error, FailedScript, Migration, Migrator, Repair, RepairAction,
-};
+use migrata::{BackendKind, Error, FailedScript, Migration, Migrator, Repair, RepairAction};
 
 const STEPS: usize = 6;
 const TRIALS: usize = 30;

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{migrations, TestDb};
-use migrate_runtime::{embed_migrations, BackendKind, Migrations, Migrator};
+use migrata::{embed_migrations, BackendKind, Migrations, Migrator};
 
 /// diesel's layout: a directory per migration, `down.sql`, and
 /// `metadata.toml` with `run_in_transaction = false` for `VACUUM` (outside

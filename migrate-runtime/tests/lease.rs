@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{owned_migrations, profile, server_url, unique_name, url_with_database, Conn, TestDb};
-use migrate_runtime::{BackendKind, Error, Migration, Migrator};
+use migrata::{BackendKind, Error, Migration, Migrator};
 
 const CHILD_URL: &str = "MIGRATE_TEST_LEASE_CHILD_URL";
 
@@ -78,7 +78,7 @@ async fn a_live_migrators_row_is_in_progress_not_failed(db: TestDb) {
     // ...and repair cannot clear its row.
     let err = Migrator::new(&set)
         .lock_timeout(Duration::from_millis(300))
-        .repair(&db.url, migrate_runtime::Repair::AsFailureCallsFor)
+        .repair(&db.url, migrata::Repair::AsFailureCallsFor)
         .await
         .unwrap_err();
     assert!(
@@ -159,7 +159,7 @@ async fn drop_mid_run<C>(
     leftover: &'static str,
 ) -> Result<i64, sqlx::Error>
 where
-    C: migrate_runtime::Backend,
+    C: migrata::Backend,
     for<'c> &'c mut C: sqlx::Executor<'c, Database = C::Database>,
     i64: sqlx::Type<C::Database> + for<'r> sqlx::Decode<'r, C::Database>,
     usize: sqlx::ColumnIndex<<C::Database as sqlx::Database>::Row>,

@@ -19,7 +19,7 @@ fn cargo_build_shows_lint_warnings() {
         project.join("Cargo.toml"),
         format!(
             "[package]\nname = \"lint-fixture\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-             [dependencies]\nmigrate-runtime = {{ path = {:?} }}\n\n[workspace]\n",
+             [dependencies]\nmigrata = {{ path = {:?}, features = [\"sqlite\"] }}\n\n[workspace]\n",
             runtime.display().to_string()
         ),
     )
@@ -33,8 +33,8 @@ fn cargo_build_shows_lint_warnings() {
     std::fs::write(
         project.join("src/main.rs"),
         format!(
-            "static MIGRATIONS: migrate_runtime::Migrations =\n    \
-             migrate_runtime::embed_migrations!({:?}, database = \"postgres\", lint_after = 1);\n\n\
+            "static MIGRATIONS: migrata::Migrations =\n    \
+             migrata::embed_migrations!({:?}, database = \"postgres\", lint_after = 1);\n\n\
              fn main() {{\n    println!(\"{{}}\", MIGRATIONS.all().len());\n}}\n",
             migrations.display().to_string()
         ),

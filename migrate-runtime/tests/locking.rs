@@ -7,9 +7,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{migrations, owned_migrations, profile, servers, TestDb};
-use migrate_runtime::{BackendKind, Error, Migrator, Repair};
+use migrata::{BackendKind, Error, Migrator, Repair};
 
-fn slow_set(kind: BackendKind, seconds: f64) -> Vec<migrate_runtime::Migration> {
+fn slow_set(kind: BackendKind, seconds: f64) -> Vec<migrata::Migration> {
     owned_migrations(&[(
         "0001_slow.sql".to_owned(),
         format!(

@@ -12,10 +12,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use common::{migrations, TestDb, ALL_KINDS};
-use migrate_runtime::{Migrations, Migrator, Policy};
+use migrata::{Migrations, Migrator, Policy};
 use tracing_subscriber::layer::SubscriberExt;
 
-static SAMPLE: Migrations = migrate_runtime::embed_migrations!("../migrations");
+static SAMPLE: Migrations = migrata::embed_migrations!("migrations");
 static PANIC_ON_APPLIED: AtomicBool = AtomicBool::new(false);
 
 /// Panics inside the migrator, while it holds the lock: on the event it
@@ -174,7 +174,7 @@ async fn each_applied_migration_is_an_event() {
 
 fn debug_build_warns_about_a_migration_added_after_the_build() {
     let dir = tempfile::tempdir().unwrap();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     for migration in SAMPLE.all() {
         for script in [Some(&migration.up), migration.down.as_ref()]
             .into_iter()
@@ -186,7 +186,7 @@ fn debug_build_warns_about_a_migration_added_after_the_build() {
     let dir_str: &'static str = Box::leak(dir.path().to_str().unwrap().to_owned().into_boxed_str());
     // Built with `exclude = ["seed*.sql"]`: the guard leaves out what the
     // macro left out.
-    let as_built = Migrations::__embedded(SAMPLE.all(), Some(dir_str), &["seed*.sql"]);
+    let as_built = Migrations::__embedded(SAMPLE.all(), &[], Some(dir_str), &["seed*.sql"]);
     std::fs::write(dir.path().join("seed_dev.sql"), "INSERT INTO t VALUES (1);").unwrap();
 
     take_logs();
@@ -196,7 +196,7 @@ fn debug_build_warns_about_a_migration_added_after_the_build() {
         "",
         "no warning while the directory matches the build"
     );
-    let _ = Migrations::__embedded(SAMPLE.all(), Some(dir_str), &[]).migrator();
+    let _ = Migrations::__embedded(SAMPLE.all(), &[], Some(dir_str), &[]).migrator();
     let logs = take_logs();
     assert!(
         logs.contains("WARN") && logs.contains("seed_dev.sql"),

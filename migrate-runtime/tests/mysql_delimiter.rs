@@ -1,6 +1,6 @@
 //! A MySQL script with `DELIMITER` lines does the same whether the `mysql`
 //! client runs it verbatim (offline SQL) or the statements from
-//! `migrate_core::split_statements_for` are sent one by one (online).
+//! `migrata_core::split_statements_for` are sent one by one (online).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -9,8 +9,8 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use common::TestDb;
-use migrate_core::{split_statements_for, SqlFlavor};
-use migrate_runtime::BackendKind;
+use migrata::BackendKind;
+use migrata_core::{split_statements_for, SqlFlavor};
 
 const SCRIPT: &str = "CREATE TABLE counter (n INT NOT NULL);\n\
 # routines need their own delimiter in the mysql client\n\

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use common::{migrations, profile, TestDb};
-use migrate_runtime::{BackendKind, Migration, Migrator, TransactionMode};
+use migrata::{BackendKind, Migration, Migrator, TransactionMode};
 use sqlx::Connection;
 
 /// A note with a quote, a semicolon and a backslash in it.
@@ -220,7 +220,7 @@ fn rendering_escapes_literals_and_states_what_it_covers() {
         .render_down(BackendKind::Sqlite, None, 0)
         .unwrap_err();
     assert!(
-        matches!(err, migrate_runtime::Error::Irreversible { version: 2, .. }),
+        matches!(err, migrata::Error::Irreversible { version: 2, .. }),
         "{err}"
     );
 }
@@ -286,10 +286,7 @@ async fn item_2_sqlite_table_rebuild_keeps_child_rows_online_and_offline() {
         .await
         .unwrap_err();
     assert!(
-        matches!(
-            &err,
-            migrate_runtime::Error::ForeignKeyViolation { version: 3, .. }
-        ),
+        matches!(&err, migrata::Error::ForeignKeyViolation { version: 3, .. }),
         "{err}"
     );
     assert!(

@@ -7,12 +7,20 @@ mod common;
 use std::process::{Command, Stdio};
 
 use common::{owned_migrations, TestDb};
-use migrate_runtime::{BackendKind, Migration, Migrator};
+use migrata::{embed_migrations, BackendKind, Migration, Migrations, Migrator};
 
 const PROCESSES: usize = 10;
 const ROUNDS: usize = 20;
 const MIGRATIONS: usize = 20;
 const CHILD_ENV: &str = "MIGRATE_TEST_CHILD_URL";
+/// Set for children that race on [`WITH_CODE`] instead.
+const CHILD_CODE_ENV: &str = "MIGRATE_TEST_CHILD_CODE";
+
+/// Issue 14: six migrations, three of them code that bumps `counter` (one
+/// outside a transaction), and a repeatable one that adds 100, so a code
+/// or repeatable migration run twice shows.
+static WITH_CODE: Migrations = embed_migrations!("tests/code-fixtures/race");
+const CODE_BUMPS: i64 = 103;
 
 /// Non-idempotent scripts: running any of them twice fails (CREATE TABLE
 /// without IF NOT EXISTS) or shows (the counter passes MIGRATIONS).
@@ -35,11 +43,25 @@ fn racing_set() -> Vec<Migration> {
 async fn child_migrator() {
     let url = std::env::var(CHILD_ENV).expect("child_migrator runs only as a child process");
     let set = racing_set();
-    let report = Migrator::new(&set).run(&url).await.unwrap();
+    let report = if std::env::var_os(CHILD_CODE_ENV).is_some() {
+        WITH_CODE.run(&url).await.unwrap()
+    } else {
+        Migrator::new(&set).run(&url).await.unwrap()
+    };
     println!("\nAPPLIED {}", report.applied.len());
 }
 
 async fn ten_processes_apply_each_migration_exactly_once(kind: BackendKind) {
+    race(kind, MIGRATIONS, MIGRATIONS as i64, false).await;
+}
+
+async fn ten_processes_run_each_code_and_repeatable_migration_exactly_once(kind: BackendKind) {
+    race(kind, WITH_CODE.all().len(), CODE_BUMPS, true).await;
+}
+
+/// `PROCESSES` children racing on one database, `ROUNDS` times: together
+/// they apply `migrations`, and `counter` ends at `bumps`.
+async fn race(kind: BackendKind, migrations: usize, bumps: i64, code: bool) {
     let exe = std::env::current_exe().unwrap();
     let mut spread = Vec::new();
     for round in 0..ROUNDS {
@@ -48,7 +70,11 @@ async fn ten_processes_apply_each_migration_exactly_once(kind: BackendKind) {
         };
         let children: Vec<_> = (0..PROCESSES)
             .map(|_| {
-                Command::new(&exe)
+                let mut child = Command::new(&exe);
+                if code {
+                    child.env(CHILD_CODE_ENV, "1");
+                }
+                child
                     .args([
                         "--ignored",
                         "--exact",
@@ -80,17 +106,17 @@ async fn ten_processes_apply_each_migration_exactly_once(kind: BackendKind) {
         }
         assert_eq!(
             applied.iter().sum::<usize>(),
-            MIGRATIONS,
+            migrations,
             "{kind} round {round}: {applied:?}"
         );
         assert_eq!(
             db.scalar("SELECT n FROM counter").await,
-            MIGRATIONS as i64,
+            bumps,
             "{kind} round {round}"
         );
         assert_eq!(
             db.history().await.iter().filter(|r| r.3).count(),
-            MIGRATIONS,
+            migrations,
             "{kind} round {round}"
         );
         spread.push(applied.iter().filter(|&&n| n > 0).count());
@@ -98,4 +124,7 @@ async fn ten_processes_apply_each_migration_exactly_once(kind: BackendKind) {
     eprintln!("{kind}: processes that applied something, per round: {spread:?}");
 }
 
-on_every_backend!(kind: ten_processes_apply_each_migration_exactly_once);
+on_every_backend!(kind:
+    ten_processes_apply_each_migration_exactly_once,
+    ten_processes_run_each_code_and_repeatable_migration_exactly_once,
+);

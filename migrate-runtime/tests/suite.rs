@@ -5,7 +5,7 @@
 mod common;
 
 use common::{migrations, TestDb};
-use migrate_runtime::{Error, MigrationState, Migrator, Policy, TransactionMode};
+use migrata::{Error, MigrationState, Migrator, Policy, TransactionMode};
 
 const USERS: (&str, &str) = (
     "0001_users.sql",

@@ -21,7 +21,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{owned_migrations, server_url, unique_name, url_with_database, Conn};
-use migrate_runtime::{BackendKind, LockStrategy, Migration, Migrator};
+use migrata::{BackendKind, LockStrategy, Migration, Migrator};
 
 const PROCESSES: usize = 10;
 const CHILD_URL: &str = "MIGRATE_TEST_TOPOLOGY_CHILD_URL";

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PostgreSQL 15 on 127.0.0.1:5436 that accepts TLS connections only
-# (ssl = on, a self-signed certificate made here with openssl, pg_hba has a
-# hostssl line and no plain host line).
+# (ssl = on, a server certificate signed by a CA made here with openssl,
+# pg_hba has a hostssl line and no plain host line).
 set -euo pipefail
 RIG_NAME=tls-postgres
 . "$(dirname "$0")/../lib.sh"
@@ -22,15 +22,19 @@ ssl_key_file = 'server.key'
 CONF
 fi
 if [ ! -s "$data/server.crt" ] || [ ! -s "$data/server.key" ]; then
-    rig_log "generating a self-signed certificate (CN=localhost, IP 127.0.0.1)"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=localhost" \
-        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-        -keyout "$data/server.key" -out "$data/server.crt" 2>/dev/null
-    chmod 600 "$data/server.key"
-    if [ "$(id -u)" = 0 ]; then chown "$PG_USER": "$data/server.key" "$data/server.crt"; fi
-    # Self-signed: the certificate is its own CA, for sslmode=verify-full tests.
-    cp "$data/server.crt" "$dir/root.crt"
+    # A CA of the rig's own signs the server certificate: rustls refuses a
+    # self-signed certificate that is its own CA as the server's.
+    rig_log "generating a CA and a server certificate (CN=localhost, IP 127.0.0.1)"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=migrate test CA" \
+        -keyout "$dir/root.key" -out "$dir/root.crt" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+        -keyout "$data/server.key" -out "$dir/server.csr" 2>/dev/null
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$dir/server.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/root.crt" -CAkey "$dir/root.key" \
+        -CAcreateserial -days 3650 -extfile "$dir/server.ext" -out "$data/server.crt" 2>/dev/null
+    chmod 600 "$data/server.key" "$dir/root.key"
     chmod 644 "$dir/root.crt"
+    if [ "$(id -u)" = 0 ]; then chown "$PG_USER": "$data/server.key" "$data/server.crt"; fi
 fi
 pg_start "$data" "$PORT"
 PGSSLMODE=require pg_ensure_test_db -h 127.0.0.1 -p "$PORT" -U postgres

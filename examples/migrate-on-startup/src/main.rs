@@ -12,8 +12,8 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, Row};
 
 /// Every file of `migrations/`, checked and hashed at compile time.
-static MIGRATIONS: migrate_runtime::Migrations =
-    migrate_runtime::embed_migrations!("../../migrations");
+static MIGRATIONS: migrata::Migrations =
+    migrata::embed_migrations!("../../migrate-runtime/migrations");
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -25,7 +25,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .init();
 
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://app.db?mode=rwc".into());
-    println!("database: {}", migrate_runtime::redact_url(&url));
+    println!("database: {}", migrata::redact_url(&url));
 
     let report = MIGRATIONS.run(&url).await?;
     if report.is_up_to_date() {

@@ -19,14 +19,14 @@ use std::str::FromStr;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, Row};
 
-static MIGRATIONS: migrate_runtime::Migrations =
-    migrate_runtime::embed_migrations!("../../migrations");
+static MIGRATIONS: migrata::Migrations =
+    migrata::embed_migrations!("../../migrate-runtime/migrations");
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     if args.get(1).is_some_and(|arg| arg == "migrate") {
-        return migrate_runtime::cli::run_from(&MIGRATIONS, args.into_iter().skip(1)).await;
+        return migrata::cli::run_from(&MIGRATIONS, args.into_iter().skip(1)).await;
     }
     match serve().await {
         Ok(()) => ExitCode::SUCCESS,
@@ -39,7 +39,7 @@ async fn main() -> ExitCode {
 
 /// The service's normal job: bring the schema up to date, then use it.
 async fn serve() -> Result<(), Box<dyn std::error::Error>> {
-    let config = migrate_runtime::Config::load(None)?;
+    let config = migrata::Config::load(None)?;
     let url = config
         .database_url()
         .unwrap_or("sqlite://app.db?mode=rwc")

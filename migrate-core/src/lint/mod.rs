@@ -5,7 +5,7 @@
 //! why and the safe pattern.
 //!
 //! ```
-//! use migrate_core::lint::{lint, Database, LintOptions, Rule, Script};
+//! use migrata_core::lint::{lint, Database, LintOptions, Rule, Script};
 //!
 //! let scripts = [
 //!     Script::new(1, "0001_users.sql", "CREATE TABLE users (id BIGINT, email TEXT);", false),
@@ -15,7 +15,7 @@
 //! assert_eq!(report.findings.len(), 1);
 //! assert_eq!(report.findings[0].rule, Rule::ConcurrentlyInTransaction);
 //! assert_eq!(report.findings[0].line, 3);
-//! # Ok::<(), migrate_core::Error>(())
+//! # Ok::<(), migrata_core::Error>(())
 //! ```
 //!
 //! Statements the parser does not understand are never an error for that
@@ -149,12 +149,20 @@ impl<'a> Script<'a> {
         }
     }
 
-    /// The up and down scripts of loaded migrations.
+    /// The up and down scripts of loaded migrations (code migrations are
+    /// Rust, which the compiler checks).
     pub fn of_migrations(migrations: &'a [crate::Migration]) -> Vec<Script<'a>> {
         let mut scripts = Vec::new();
-        for migration in migrations {
+        for migration in migrations.iter().filter(|m| !m.is_code()) {
+            // Repeatable migrations run after every versioned one, and
+            // are linted as such, whatever `after` says.
+            let version = if migration.is_repeatable() {
+                i64::MAX
+            } else {
+                migration.version
+            };
             let script = |s: &'a crate::Script, down| Script {
-                version: migration.version,
+                version,
                 file: &s.file,
                 sql: s.sql(),
                 no_transaction: s.no_transaction,

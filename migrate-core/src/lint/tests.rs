@@ -398,3 +398,33 @@ fn rule_names_are_kebab_case_and_unique() {
     assert_eq!("PostgreSQL".parse(), Ok(Postgres));
     assert!("oracle".parse::<Database>().is_err());
 }
+
+/// Issue 14: repeatable migrations are linted, after every versioned
+/// script and whatever `after` says (they run again whenever they change);
+/// code migrations are Rust, which the compiler checks.
+#[test]
+fn issue_14_repeatable_and_code_migrations() {
+    let migrations = crate::load_files(
+        [
+            ("0001_a.sql", "CREATE TABLE t (id INT);"),
+            ("0002_b.rs", "pub async fn up() {}"),
+            ("R__index.sql", "VACUUM;"),
+        ]
+        .map(|(name, text)| (name.to_owned(), text.as_bytes().to_vec())),
+    )
+    .unwrap();
+    let scripts = Script::of_migrations(&migrations);
+    let files: Vec<&str> = scripts.iter().map(|s| s.file).collect();
+    assert_eq!(files, ["0001_a.sql", "R__index.sql"]);
+    let options = LintOptions {
+        database: Some(Postgres),
+        after: Some(1),
+        ..LintOptions::default()
+    };
+    let found: Vec<_> = lint(&scripts, &options)
+        .findings
+        .into_iter()
+        .map(|f| (f.rule, f.file))
+        .collect();
+    assert_eq!(found, [(Rule::VacuumInTransaction, "R__index.sql".into())]);
+}

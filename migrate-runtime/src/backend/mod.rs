@@ -10,11 +10,22 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
+/// Each database's SQL for [`crate::testing`].
+#[cfg(feature = "testing")]
+pub(crate) mod testing_sql {
+    #[cfg(feature = "mysql")]
+    pub(crate) use super::mysql::testing as mysql;
+    #[cfg(feature = "postgres")]
+    pub(crate) use super::postgres::testing as postgres;
+    #[cfg(feature = "sqlite")]
+    pub(crate) use super::sqlite::testing as sqlite;
+}
+
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use migrate_core::SqlFlavor;
+use migrata_core::SqlFlavor;
 use sqlx::error::DatabaseError;
 use sqlx::{Connection, Database, Decode, Row, SqlStr, Type};
 
@@ -67,6 +78,17 @@ impl BackendKind {
     /// Lowercase name used in logs and on the command line.
     pub fn name(self) -> &'static str {
         self.dialect().name()
+    }
+
+    /// The cargo feature of this crate that compiles the database's driver
+    /// (`sqlite`, `postgres`, `mysql`). Without it, SQL for the database can
+    /// still be rendered offline, but a URL naming it cannot be connected to.
+    pub fn feature(self) -> &'static str {
+        match self {
+            BackendKind::Sqlite => "sqlite",
+            BackendKind::Postgres => "postgres",
+            BackendKind::MySql => "mysql",
+        }
     }
 
     /// Whether DDL can be rolled back. Without it (MySQL/MariaDB commit
@@ -279,6 +301,10 @@ pub trait Backend:
     ) -> impl Future<Output = Result<i64, sqlx::Error>> + Send;
 
     #[doc(hidden)]
+    /// The connection as a code migration receives it.
+    fn code_connection(&mut self) -> crate::CodeConnection<'_>;
+
+    #[doc(hidden)]
     /// Opens a connection; `busy_timeout` is how long a statement waits for
     /// another connection's write lock where the database has one (SQLite).
     fn open(
@@ -328,24 +354,35 @@ use shared_backend_methods;
 
 mod sealed {
     pub trait Sealed {}
+    #[cfg(feature = "sqlite")]
     impl Sealed for sqlx::SqliteConnection {}
+    #[cfg(feature = "postgres")]
     impl Sealed for sqlx::PgConnection {}
+    #[cfg(feature = "mysql")]
     impl Sealed for sqlx::MySqlConnection {}
 }
 
-/// A connection to whichever database a URL names.
+/// A connection to whichever database a URL names, among those compiled in.
 pub(crate) enum AnyConnection {
+    #[cfg(feature = "sqlite")]
     Sqlite(sqlx::SqliteConnection),
+    #[cfg(feature = "postgres")]
     Postgres(sqlx::PgConnection),
+    #[cfg(feature = "mysql")]
     MySql(sqlx::MySqlConnection),
 }
 
 impl AnyConnection {
     /// Connects to `url`; see [`Backend::open`] for `busy_timeout`.
     pub async fn open(url: &str, busy_timeout: Duration) -> Result<Self, Error> {
-        let connect_error = |source| Error::Connect {
-            url: redact_url(url),
-            source,
+        let connect_error = |source| match source {
+            sqlx::Error::Tls(_) if !sqlx_core::net::tls::available() => Error::TlsNotCompiled {
+                url: redact_url(url),
+            },
+            source => Error::Connect {
+                url: redact_url(url),
+                error: source,
+            },
         };
         let kind = BackendKind::from_url(url)?;
         let after_scheme = url.split_once(':').map_or("", |(_, rest)| rest);
@@ -358,21 +395,32 @@ impl AnyConnection {
             });
         }
         Ok(match kind {
+            #[cfg(feature = "sqlite")]
             BackendKind::Sqlite => AnyConnection::Sqlite(
                 <sqlx::SqliteConnection as Backend>::open(url, busy_timeout)
                     .await
                     .map_err(connect_error)?,
             ),
+            #[cfg(feature = "postgres")]
             BackendKind::Postgres => AnyConnection::Postgres(
                 <sqlx::PgConnection as Backend>::open(url, busy_timeout)
                     .await
                     .map_err(connect_error)?,
             ),
+            #[cfg(feature = "mysql")]
             BackendKind::MySql => AnyConnection::MySql(
                 <sqlx::MySqlConnection as Backend>::open(url, busy_timeout)
                     .await
                     .map_err(connect_error)?,
             ),
+            // Reachable only in builds without every database feature.
+            #[allow(unreachable_patterns)]
+            kind => {
+                return Err(Error::BackendNotCompiled {
+                    backend: kind,
+                    feature: kind.feature(),
+                })
+            }
         })
     }
 
@@ -388,8 +436,11 @@ impl AnyConnection {
 macro_rules! with_backend {
     ($any:expr, |$conn:ident| $body:expr) => {
         match $any {
+            #[cfg(feature = "sqlite")]
             $crate::backend::AnyConnection::Sqlite($conn) => $body,
+            #[cfg(feature = "postgres")]
             $crate::backend::AnyConnection::Postgres($conn) => $body,
+            #[cfg(feature = "mysql")]
             $crate::backend::AnyConnection::MySql($conn) => $body,
         }
     };

@@ -1,15 +1,10 @@
 //! MySQL and MariaDB: their SQL, their rules and their connection.
 
-use std::str::FromStr;
-use std::time::Duration;
-
-use migrate_core::SqlFlavor;
+use migrata_core::SqlFlavor;
 use sqlx::error::DatabaseError;
-use sqlx::mysql::MySqlConnectOptions;
-use sqlx::{ConnectOptions, MySqlConnection};
 
-use super::{quiet, shared_backend_methods, Backend, ColumnTypes, Dialect};
-use crate::{BackendKind, Peer};
+use super::{ColumnTypes, Dialect};
+use crate::Peer;
 
 /// MySQL/MariaDB: DDL commits implicitly, so every migration is bracketed by
 /// a failed-then-success history row; a named `GET_LOCK`, polled with a zero
@@ -123,10 +118,7 @@ impl Dialect for MySqlDialect {
     fn is_conflict(&self, error: &dyn DatabaseError) -> bool {
         // ER_DUP_ENTRY, ER_LOCK_DEADLOCK (Galera certification failures too),
         // ER_LOCK_WAIT_TIMEOUT.
-        let code = error
-            .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-            .map(sqlx::mysql::MySqlDatabaseError::number);
-        matches!(code, Some(1062 | 1213 | 1205))
+        matches!(error_number(error), Some(1062 | 1213 | 1205))
     }
 
     fn is_undefined_table(&self, error: &dyn DatabaseError) -> bool {
@@ -135,20 +127,154 @@ impl Dialect for MySqlDialect {
     }
 }
 
+/// The server's error number (`ER_…`), which MySQL's SQLSTATE does not
+/// distinguish (a deadlock and a lock wait timeout are both `HY000`/`40001`).
+/// Without the `mysql` feature no MySQL error can occur.
+fn error_number(error: &dyn DatabaseError) -> Option<u16> {
+    #[cfg(feature = "mysql")]
+    return error
+        .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+        .map(sqlx::mysql::MySqlDatabaseError::number);
+    #[cfg(not(feature = "mysql"))]
+    return {
+        let _ = error;
+        None
+    };
+}
+
 /// A lock name (at most 64 characters) derived, on the server, from the
 /// database and the version table's name.
 fn lock_name(table: &str) -> String {
     format!("CONCAT('migrate.', LEFT(SHA2(CONCAT(IFNULL(DATABASE(), ''), '.{table}'), 256), 40))")
 }
 
-impl Backend for MySqlConnection {
-    const KIND: BackendKind = BackendKind::MySql;
+/// The connection half, compiled with the `mysql` feature.
+#[cfg(feature = "mysql")]
+mod connection {
+    use std::str::FromStr;
+    use std::time::Duration;
 
-    shared_backend_methods!();
+    use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
+    use sqlx::ConnectOptions;
 
-    async fn open(url: &str, _busy_timeout: Duration) -> Result<Self, sqlx::Error> {
-        quiet(MySqlConnectOptions::from_str(url)?).connect().await
+    use super::super::{quiet, shared_backend_methods, Backend};
+    use crate::BackendKind;
+
+    impl Backend for MySqlConnection {
+        const KIND: BackendKind = BackendKind::MySql;
+
+        shared_backend_methods!();
+
+        fn code_connection(&mut self) -> crate::CodeConnection<'_> {
+            crate::CodeConnection::MySql(self)
+        }
+
+        async fn open(url: &str, _busy_timeout: Duration) -> Result<Self, sqlx::Error> {
+            // Boxed for code size, as on PostgreSQL.
+            Box::pin(quiet(MySqlConnectOptions::from_str(url)?).connect()).await
+        }
     }
+
+    crate::handover::pool_handover!(sqlx::MySql);
 }
 
-crate::handover::pool_handover!(sqlx::MySql);
+/// The SQL of [`crate::testing`] on MySQL/MariaDB, which cannot copy a
+/// database: a template database per migration set whose objects are read
+/// once per process ([`template_objects`](testing::template_objects) and the
+/// `SHOW CREATE` statements) into a script that recreates them, data
+/// included, in each test database. Database names are built by that module
+/// from `[a-z0-9_]` only; object names come from the server and are quoted.
+#[cfg(all(feature = "testing", feature = "mysql"))]
+pub(crate) mod testing {
+    /// 1 when database `name` exists.
+    pub fn database_exists(name: &str) -> String {
+        format!("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{name}'")
+    }
+
+    /// Waits up to a day (MariaDB 10.11 gives up at once on a negative
+    /// timeout, MySQL's "forever") for the server-wide named lock of one
+    /// template's build; returns 1 once taken.
+    pub fn lock_template(template: &str) -> String {
+        format!("SELECT COALESCE(GET_LOCK('migrate.testing.{template}', 86400), 0)")
+    }
+
+    pub fn unlock_template(template: &str) -> String {
+        format!("SELECT COALESCE(RELEASE_LOCK('migrate.testing.{template}'), 0)")
+    }
+
+    pub fn create_database(name: &str) -> String {
+        format!("CREATE DATABASE `{name}`")
+    }
+
+    pub fn drop_database(name: &str) -> String {
+        format!("DROP DATABASE IF EXISTS `{name}`")
+    }
+
+    /// The names of the databases whose names start with `prefix`.
+    pub fn databases_starting_with(prefix: &str) -> String {
+        format!(
+            "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, {}) = '{prefix}' ORDER BY SCHEMA_NAME",
+            prefix.len()
+        )
+    }
+
+    /// `kind, name, table, column` of every object of `template`: `table`
+    /// rows (one per column whose value is stored, so generated columns are
+    /// left to the server), and `view`, `trigger`, `procedure` and
+    /// `function` rows (table and column NULL), triggers in firing order.
+    pub fn template_objects(template: &str) -> String {
+        format!(
+            "SELECT 'table', CAST(c.TABLE_NAME AS CHAR), CAST(c.COLUMN_NAME AS CHAR) FROM information_schema.COLUMNS c \
+             JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME AND t.TABLE_TYPE = 'BASE TABLE' \
+             WHERE c.TABLE_SCHEMA = '{template}' AND c.EXTRA NOT LIKE '%GENERATED%' \
+             UNION ALL SELECT 'view', CAST(TABLE_NAME AS CHAR), NULL FROM information_schema.VIEWS WHERE TABLE_SCHEMA = '{template}' \
+             UNION ALL SELECT 'trigger', CAST(TRIGGER_NAME AS CHAR), NULL FROM (SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '{template}' ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER LIMIT 18446744073709551615) tr \
+             UNION ALL SELECT LOWER(ROUTINE_TYPE), CAST(ROUTINE_NAME AS CHAR), NULL FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '{template}'"
+        )
+    }
+
+    /// The statement returning an object's `CREATE` statement, and the
+    /// column it is in.
+    pub fn show_create(kind: &str, template: &str, name: &str) -> (String, usize) {
+        let column = match kind {
+            "table" | "view" => 1,
+            // `SQL Original Statement` / `Create Procedure`, after the name and sql_mode.
+            _ => 2,
+        };
+        (
+            format!(
+                "SHOW CREATE {} `{template}`.{}",
+                kind.to_uppercase(),
+                ident(name)
+            ),
+            column,
+        )
+    }
+
+    /// `SHOW CREATE VIEW` qualifies every table with the template's name;
+    /// the copy's view must read the copy's tables.
+    pub fn unqualified(create_view: &str, template: &str) -> String {
+        create_view.replace(&format!("`{template}`."), "")
+    }
+
+    /// The start of the script filling a test database: it is created and
+    /// made current, and foreign keys are not checked while tables and rows
+    /// arrive in name order.
+    pub fn begin_copy(name: &str) -> String {
+        format!("CREATE DATABASE `{name}`;\nUSE `{name}`;\nSET SESSION FOREIGN_KEY_CHECKS = 0;\n")
+    }
+
+    /// Copies a table's rows from the template into the current database.
+    pub fn copy_rows(template: &str, table: &str, columns: &[String]) -> String {
+        let columns: Vec<String> = columns.iter().map(|c| ident(c)).collect();
+        let columns = columns.join(", ");
+        format!(
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM `{template}`.{table}",
+            table = ident(table)
+        )
+    }
+
+    fn ident(name: &str) -> String {
+        format!("`{}`", name.replace('`', "``"))
+    }
+}

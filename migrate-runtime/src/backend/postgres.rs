@@ -1,14 +1,9 @@
 //! PostgreSQL: its SQL, its rules and its connection.
 
-use std::str::FromStr;
-use std::time::Duration;
-
 use sqlx::error::DatabaseError;
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, PgConnection};
 
-use super::{quiet, shared_backend_methods, Backend, ColumnTypes, Dialect};
-use crate::{BackendKind, Peer};
+use super::{ColumnTypes, Dialect};
+use crate::Peer;
 
 /// PostgreSQL: transactional DDL; a session-level advisory lock, polled with
 /// `pg_try_advisory_lock` (a session blocked in `pg_advisory_lock` can
@@ -119,14 +114,128 @@ fn lock_key(table: &str) -> String {
     format!("('x' || left(md5(current_database() || '.{table}'), 16))::bit(64)::bigint")
 }
 
-impl Backend for PgConnection {
-    const KIND: BackendKind = BackendKind::Postgres;
+/// The connection half, compiled with the `postgres` feature.
+#[cfg(feature = "postgres")]
+mod connection {
+    use std::str::FromStr;
+    use std::time::Duration;
 
-    shared_backend_methods!();
+    use sqlx::postgres::{PgConnectOptions, PgConnection};
+    use sqlx::ConnectOptions;
 
-    async fn open(url: &str, _busy_timeout: Duration) -> Result<Self, sqlx::Error> {
-        quiet(PgConnectOptions::from_str(url)?).connect().await
+    use super::super::{quiet, shared_backend_methods, Backend};
+    use crate::BackendKind;
+
+    impl Backend for PgConnection {
+        const KIND: BackendKind = BackendKind::Postgres;
+
+        shared_backend_methods!();
+
+        fn code_connection(&mut self) -> crate::CodeConnection<'_> {
+            crate::CodeConnection::Postgres(self)
+        }
+
+        async fn open(url: &str, _busy_timeout: Duration) -> Result<Self, sqlx::Error> {
+            // Boxed, the driver's connect future is compiled once, not once
+            // per caller (84 KB of a release binary; bench/footprint).
+            Box::pin(quiet(PgConnectOptions::from_str(url)?).connect()).await
+        }
     }
+
+    crate::handover::pool_handover!(sqlx::Postgres);
 }
 
-crate::handover::pool_handover!(sqlx::Postgres);
+/// The SQL of [`crate::testing`] on PostgreSQL: a template database per
+/// migration set, cloned with `CREATE DATABASE … TEMPLATE`. Names are built
+/// by that module from `[a-z0-9_]` only.
+#[cfg(all(feature = "testing", feature = "postgres"))]
+pub(crate) mod testing {
+    /// 1 when database `name` exists.
+    pub fn database_exists(name: &str) -> String {
+        format!("SELECT count(*) FROM pg_database WHERE datname = '{name}'")
+    }
+
+    /// Waits for the server-wide advisory lock of one template's build
+    /// (held by the session until [`unlock_template`]).
+    pub fn lock_template(template: &str) -> String {
+        format!(
+            "SELECT pg_advisory_lock({})::text",
+            template_lock_key(template)
+        )
+    }
+
+    pub fn unlock_template(template: &str) -> String {
+        format!(
+            "SELECT pg_advisory_unlock({})::text",
+            template_lock_key(template)
+        )
+    }
+
+    fn template_lock_key(template: &str) -> String {
+        format!("('x' || left(md5('migrate.testing.{template}'), 16))::bit(64)::bigint")
+    }
+
+    pub fn create_database(name: &str) -> String {
+        format!("CREATE DATABASE \"{name}\"")
+    }
+
+    /// A new database as a copy of `template`, in the server's default
+    /// strategy: from PostgreSQL 15 page by page through the WAL, which for
+    /// a schema-sized database measured faster than `FILE_COPY` (0.2–0.45 s
+    /// against 0.45–0.6 s on the benchmark machine) and forces no
+    /// checkpoint, which would flush every other database's dirty buffers.
+    /// Whatever the strategy, the whole template is copied, its system
+    /// catalogs (about 7 MB) included: this is the floor of a test
+    /// database's cost on PostgreSQL.
+    pub fn clone_database(name: &str, template: &str) -> String {
+        format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")
+    }
+
+    /// Marks a finished build as a template nobody connects to (a session
+    /// connected to a template makes cloning it fail) and gives it the name
+    /// readers look for: until this rename the build is invisible to them,
+    /// so a crashed build is never cloned.
+    pub fn seal_template(building: &str, template: &str) -> [String; 2] {
+        [
+            format!("ALTER DATABASE \"{building}\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"),
+            format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\""),
+        ]
+    }
+
+    /// Takes a passing test's database out of use without waiting for its
+    /// files to be removed: closed to new sessions, the sessions a test left
+    /// ended, and renamed to `trash`, which [`drop_database`] removes later.
+    /// The rename waits (up to 5 s, the server's own limit) for the ended
+    /// sessions to go.
+    pub fn retire_database(name: &str, trash: &str) -> [String; 3] {
+        [
+            format!("ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false"),
+            format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+            ),
+            format!("ALTER DATABASE \"{name}\" RENAME TO \"{trash}\""),
+        ]
+    }
+
+    pub fn rename_database(name: &str, new_name: &str) -> String {
+        format!("ALTER DATABASE \"{name}\" RENAME TO \"{new_name}\"")
+    }
+
+    /// Drops a database, ending any session a test left connected to it.
+    pub fn drop_database(name: &str) -> String {
+        format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")
+    }
+
+    /// What makes a template droppable again.
+    pub fn unmark_template(name: &str) -> String {
+        format!("ALTER DATABASE \"{name}\" WITH IS_TEMPLATE false")
+    }
+
+    /// The names of the databases whose names start with `prefix`.
+    pub fn databases_starting_with(prefix: &str) -> String {
+        format!(
+            "SELECT datname::text FROM pg_database WHERE left(datname, {}) = '{prefix}' ORDER BY datname",
+            prefix.len()
+        )
+    }
+}

@@ -1,14 +1,9 @@
 //! SQLite: its SQL, its rules and its connection.
 
-use std::str::FromStr;
-use std::time::Duration;
-
 use sqlx::error::DatabaseError;
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, SqliteConnection};
 
-use super::{quiet, shared_backend_methods, Backend, ColumnTypes, Dialect, ForeignKeySuspension};
-use crate::{BackendKind, Peer};
+use super::{ColumnTypes, Dialect, ForeignKeySuspension};
+use crate::Peer;
 
 /// SQLite has no session-level lock: concurrent migrators serialise on each
 /// migration's `BEGIN IMMEDIATE` (with the connection's busy timeout), and
@@ -106,16 +101,51 @@ impl Dialect for SqliteDialect {
     }
 }
 
-impl Backend for SqliteConnection {
-    const KIND: BackendKind = BackendKind::Sqlite;
+/// The connection half, compiled with the `sqlite` feature.
+#[cfg(feature = "sqlite")]
+mod connection {
+    use std::str::FromStr;
+    use std::time::Duration;
 
-    shared_backend_methods!();
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+    use sqlx::ConnectOptions;
 
-    async fn open(url: &str, busy_timeout: Duration) -> Result<Self, sqlx::Error> {
-        quiet(SqliteConnectOptions::from_str(url)?.busy_timeout(busy_timeout))
-            .connect()
+    use super::super::{quiet, shared_backend_methods, Backend};
+    use crate::BackendKind;
+
+    impl Backend for SqliteConnection {
+        const KIND: BackendKind = BackendKind::Sqlite;
+
+        shared_backend_methods!();
+
+        fn code_connection(&mut self) -> crate::CodeConnection<'_> {
+            crate::CodeConnection::Sqlite(self)
+        }
+
+        async fn open(url: &str, busy_timeout: Duration) -> Result<Self, sqlx::Error> {
+            // Boxed for code size, as on PostgreSQL.
+            Box::pin(
+                quiet(SqliteConnectOptions::from_str(url)?.busy_timeout(busy_timeout)).connect(),
+            )
             .await
+        }
     }
+
+    crate::handover::pool_handover!(sqlx::Sqlite);
 }
 
-crate::handover::pool_handover!(sqlx::Sqlite);
+/// The SQL of [`crate::testing`] on SQLite, where templates and test
+/// databases are files copied by the file system, except for in-memory
+/// test databases.
+#[cfg(all(feature = "testing", feature = "sqlite"))]
+pub(crate) mod testing {
+    /// Writes the connection's database, page by page, into the in-memory
+    /// database `uri` names (kept alive by another connection).
+    pub fn copy_into(uri: &str) -> String {
+        format!("VACUUM INTO {}", literal(uri))
+    }
+
+    fn literal(text: &str) -> String {
+        format!("'{}'", text.replace('\'', "''"))
+    }
+}

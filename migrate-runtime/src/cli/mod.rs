@@ -3,14 +3,14 @@
 //! single-binary deploy needs no separate tool on the server.
 //!
 //! ```no_run
-//! static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("../migrations");
+//! static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
 //!
 //! #[tokio::main]
 //! async fn main() -> std::process::ExitCode {
 //!     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
 //!     if args.get(1).is_some_and(|arg| arg == "migrate") {
 //!         // `myapp migrate status`, `myapp migrate sql --backend postgres`, ...
-//!         return migrate_runtime::cli::run_from(&MIGRATIONS, args.into_iter().skip(1)).await;
+//!         return migrata::cli::run_from(&MIGRATIONS, args.into_iter().skip(1)).await;
 //!     }
 //!     // ... the app's normal job ...
 //!     std::process::ExitCode::SUCCESS
@@ -23,6 +23,7 @@
 //! failure (including `verify` finding drift), 2 usage error. Logs go to
 //! stderr, filtered by `RUST_LOG` or `log.level`.
 
+mod database;
 mod lint;
 mod new;
 mod output;
@@ -34,7 +35,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::{BackendKind, Config, Error, Migration, Migrations, Migrator, Peer, Repair};
+use crate::{
+    redact_url, BackendKind, Config, Error, Migration, Migrations, Migrator, Peer, Repair,
+};
 use output::Output;
 
 /// Runs the subcommand named by the process arguments over `migrations`.
@@ -67,7 +70,7 @@ where
     .await
 }
 
-/// Entry point of the standalone `migrate` binary: reads the migrations
+/// Entry point of the standalone `migrata` binary: reads the migrations
 /// directory (`--dir`, else `migrate.dir` from the config, else
 /// `migrations`, less what `migrate.exclude` matches) at run time, through
 /// the same parser as the macro.
@@ -90,15 +93,33 @@ where
     let out = Output::new(cli.global.json);
     let command = match &cli.command {
         StandaloneCommand::Shared(command) => command,
-        StandaloneCommand::New { name, reversible } => {
-            return match new::create(&dir, config.migrate.exclude(), name, *reversible) {
+        StandaloneCommand::New {
+            name,
+            reversible,
+            timestamp,
+            code,
+            repeatable,
+        } => {
+            let kind = match (code, repeatable) {
+                (true, _) => new::Kind::Code,
+                (_, true) => new::Kind::Repeatable,
+                _ => new::Kind::Script,
+            };
+            return match new::create(
+                &dir,
+                config.migrate.exclude(),
+                name,
+                kind,
+                *reversible,
+                *timestamp,
+            ) {
                 Ok(paths) => out.created(&paths),
                 Err(message) => out.failure(&message),
             };
         }
     };
     let migrations: Vec<Migration> =
-        match migrate_core::load_dir_excluding(&dir, config.migrate.exclude()) {
+        match migrata_core::load_dir_excluding(&dir, config.migrate.exclude()) {
             Ok(migrations) => migrations,
             Err(error) => return out.failure(&error.to_string()),
         };
@@ -120,7 +141,7 @@ struct EmbeddedCli {
 
 #[derive(Debug, Parser)]
 #[command(
-    name = "migrate",
+    name = "migrata",
     version,
     about = "Apply, inspect and render the SQL migrations of a directory"
 )]
@@ -145,6 +166,9 @@ struct GlobalArgs {
     /// Print JSON instead of tables
     #[arg(long, global = true)]
     json: bool,
+    /// Read environment variables (DATABASE_URL, MIGRATE_DATABASE_URL) from this dotenv file; variables already set win. Nothing is read from `.env` unless asked
+    #[arg(long, global = true, value_name = "FILE")]
+    env_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,11 +181,11 @@ enum Command {
         #[arg(long, value_name = "VERSION", allow_negative_numbers = true)]
         to: Option<i64>,
     },
-    /// Revert applied migrations newer than a version, with their down scripts
+    /// Revert the newest applied migration, or with --to every applied migration newer than a version, with their down scripts
     Down {
-        /// The version to end at: migrations newer than it are reverted (0 reverts every positive version, -1 version 0 too)
+        /// The version to end at: migrations newer than it are reverted (0 reverts every positive version, -1 version 0 too) [default: revert only the newest]
         #[arg(long, value_name = "VERSION", allow_negative_numbers = true)]
-        to: i64,
+        to: Option<i64>,
     },
     /// Print the SQL a run would execute, without connecting
     Sql {
@@ -210,6 +234,9 @@ enum Command {
     },
     /// Check the scripts with the compile-time lint's rules; exit 1 on errors
     Lint(lint::LintArgs),
+    /// Create or drop the database the URL names
+    #[command(subcommand)]
+    Database(database::DatabaseCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -223,13 +250,39 @@ enum StandaloneCommand {
         /// Create an .up.sql and .down.sql pair
         #[arg(long)]
         reversible: bool,
+        /// Version it with the current UTC time (YYYYMMDDhhmmss) instead of the next sequence number [default: timestamps only in a directory of timestamps]
+        #[arg(long)]
+        timestamp: bool,
+        /// A code migration: a .rs file with `async fn up` (and `down` with --reversible) for the app to compile
+        #[arg(long, conflicts_with = "repeatable")]
+        code: bool,
+        /// A repeatable migration, R__<name>.sql: applied again whenever it changes
+        #[arg(long, conflicts_with_all = ["reversible", "timestamp"])]
+        repeatable: bool,
     },
 }
 
-/// Loads the configuration, applies `--database-url`, installs logging.
-/// `None` after printing the problem: a usage error.
+/// Loads the configuration (file, then the environment, then `--env-file`
+/// for variables the environment leaves unset), applies `--database-url`,
+/// installs logging. `None` after printing the problem: a usage error.
 fn setup(global: &GlobalArgs) -> Option<Config> {
-    let mut config = match Config::load(global.config.as_deref()) {
+    let loaded = Config::from_file(global.config.as_deref())
+        .map_err(|error| error.to_string())
+        .and_then(|config| {
+            let file = match &global.env_file {
+                Some(path) => database::read_env_file(path)?,
+                None => Default::default(),
+            };
+            let mut config = config;
+            config.apply_env(|name| {
+                std::env::var(name)
+                    .ok()
+                    .filter(|value| !value.is_empty())
+                    .or_else(|| file.get(name).cloned())
+            });
+            Ok(config)
+        });
+    let mut config = match loaded {
         Ok(config) => config,
         Err(error) => {
             output::complain!("error: {error}");
@@ -239,14 +292,24 @@ fn setup(global: &GlobalArgs) -> Option<Config> {
     if let Some(url) = &global.database_url {
         config.database.url = Some(url.clone());
     }
+    if let Some(path) = &global.env_file {
+        // Variables from a file are easy to forget: say where they point.
+        let target = config.database_url().map_or_else(
+            || "no database URL".to_owned(),
+            |url| format!("database {}", redact_url(url)),
+        );
+        output::complain!("{}: {target}", path.display());
+    }
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(config.log.level()))
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let color = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
     // An app that already installed a subscriber keeps it.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(color)
         .try_init();
     Some(config)
 }
@@ -298,23 +361,27 @@ async fn run_command(
     command: &Command,
 ) -> Result<ExitCode, Failure> {
     let url = || {
-        config.database_url().ok_or_else(|| {
+        config.database_url().map(database::sqlite_if_plain_path).ok_or_else(|| {
             Failure::Usage("no database URL: pass --database-url, set MIGRATE_DATABASE_URL or DATABASE_URL, or set database.url in migrate.toml".to_owned())
         })
     };
     Ok(match command {
-        Command::Status => out.status(&migrator.status(url()?).await?),
-        Command::Verify { strict } => out.verify(&migrator.status(url()?).await?, *strict),
+        Command::Status => out.status(&migrator.status(&url()?).await?),
+        Command::Verify { strict } => out.verify(&migrator.status(&url()?).await?, *strict),
         Command::Up { to } => {
             let migrator = match to {
                 Some(to) => migrator.clone().target(*to),
                 None => migrator.clone(),
             };
-            out.report(&migrator.run(url()?).await?)
+            let url = url()?;
+            database::create_sqlite_file_if_missing(&url).await?;
+            out.report(&migrator.run(&url).await?)
         }
-        Command::Down { to } => out.report(&migrator.revert(url()?, *to).await?),
+        Command::Down { to: Some(to) } => out.report(&migrator.revert(&url()?, *to).await?),
+        Command::Down { to: None } => out.report(&migrator.revert_last(&url()?).await?),
+        Command::Database(command) => database::run(out, &url()?, command).await?,
         Command::Stamp { version } => {
-            out.versions("stamped", &migrator.stamp(url()?, *version).await?)
+            out.versions("stamped", &migrator.stamp(&url()?, *version).await?)
         }
         Command::Repair {
             clear,
@@ -325,13 +392,13 @@ async fn run_command(
                 (_, true) => Repair::MarkApplied,
                 _ => Repair::AsFailureCallsFor,
             };
-            out.repaired(&migrator.repair(url()?, choice).await?)
+            out.repaired(&migrator.repair(&url()?, choice).await?)
         }
         Command::Adopt { from, dry_run } => {
             let adoption = if *dry_run {
-                migrator.check_adoption(url()?, *from).await?
+                migrator.check_adoption(&url()?, *from).await?
             } else {
-                migrator.adopt(url()?, *from).await?
+                migrator.adopt(&url()?, *from).await?
             };
             out.adoption(&adoption, migrator.options().table())
         }
@@ -344,7 +411,7 @@ async fn run_command(
         } => {
             let backend = match backend {
                 Some(backend) => *backend,
-                None => BackendKind::from_url(url().map_err(|_| {
+                None => BackendKind::from_url(&url().map_err(|_| {
                     Failure::Usage(
                         "`sql` needs --backend, or a database URL to take the backend from"
                             .to_owned(),

@@ -1,22 +1,57 @@
-//! `migrate new <name>`: the next migration file.
+//! `migrata new <name>`: the next migration file.
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use migrate_core::{Exclude, Migration};
+use migrata_core::{Exclude, Migration};
 
 /// Versions this long or longer are taken for timestamps (YYYYMMDDhhmmss).
 const TIMESTAMP_DIGITS: usize = 14;
 
-/// Creates the next migration in `dir` (empty files), named after `name`,
-/// and returns their paths. Sequence numbers continue the directory's own
-/// width (`0001`, `0002`, ...); a directory of timestamps gets the current
-/// UTC time; a directory in diesel's layout gets a diesel directory.
+/// What `new` creates.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// SQL: empty files.
+    Script,
+    /// `<version>_<name>.rs` with the functions the macro expects.
+    Code,
+    /// `R__<name>.sql`, empty.
+    Repeatable,
+}
+
+/// The start of a code migration: what `embed_migrations!` looks for, and
+/// the types to fill it with.
+const CODE_TEMPLATE: &str = "\
+use migrata::{CodeConnection, CodeError};
+
+/// Runs in version order with the scripts (see \"Code migrations\" in migrata's README).
+pub async fn up(conn: &mut CodeConnection<'_>) -> Result<(), CodeError> {
+    let _ = conn;
+    Ok(())
+}
+";
+
+/// Appended to [`CODE_TEMPLATE`] with `--reversible`.
+const CODE_DOWN_TEMPLATE: &str = "
+pub async fn down(conn: &mut CodeConnection<'_>) -> Result<(), CodeError> {
+    let _ = conn;
+    Ok(())
+}
+";
+
+/// Creates the next migration in `dir`, named after `name`, and returns
+/// the paths of its files. Sequence numbers continue the directory's own
+/// width (`0001`, `0002`, ...; `0001` in an empty directory); a directory of
+/// timestamps, or `timestamp`, gets the current UTC time; a directory in
+/// diesel's layout gets a diesel directory. Scripts start empty; a code
+/// migration starts with an `up` (and `down`) that does nothing.
 pub(super) fn create(
     dir: &Path,
     exclude: &Exclude,
     name: &str,
+    kind: Kind,
     reversible: bool,
+    timestamp: bool,
 ) -> Result<Vec<PathBuf>, String> {
     if name.is_empty()
         || !name
@@ -27,15 +62,37 @@ pub(super) fn create(
             "`{name}` is not a valid migration name: use ASCII letters, digits, `_` and `-`"
         ));
     }
-    let existing = match migrate_core::load_dir_excluding(dir, exclude) {
+    let existing = match migrata_core::load_dir_excluding(dir, exclude) {
         Ok(existing) => existing,
         Err(errors) if errors.is_missing_dir() => Vec::new(),
         Err(error) => return Err(error.to_string()),
     };
-    let files = if existing.iter().any(|m| m.diesel_version.is_some()) {
-        diesel_files(dir, &existing, name, reversible)?
-    } else {
-        flat_files(dir, &existing, name, reversible)?
+    let diesel = existing.iter().any(|m| m.diesel_version.is_some());
+    let (files, contents) = match kind {
+        Kind::Code if diesel => {
+            return Err(format!(
+                "{} is in diesel's layout, which has no code migrations: put the code in a directory of <version>_<name> files",
+                dir.display()
+            ))
+        }
+        Kind::Script if diesel => (
+            diesel_files(dir, &existing, name, reversible)?,
+            String::new(),
+        ),
+        Kind::Script => (
+            flat_files(dir, &existing, name, reversible, timestamp, "sql")?,
+            String::new(),
+        ),
+        // One file: `down`, if asked for, lives beside `up`.
+        Kind::Code => (
+            flat_files(dir, &existing, name, false, timestamp, "rs")?,
+            [CODE_TEMPLATE, if reversible { CODE_DOWN_TEMPLATE } else { "" }].concat(),
+        ),
+        Kind::Repeatable => {
+            let file = format!("R__{name}.sql");
+            migrata_core::parse_file_name(&file).map_err(|e| e.to_string())?;
+            (vec![file], String::new())
+        }
     };
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut created = Vec::new();
@@ -49,20 +106,23 @@ pub(super) fn create(
             .write(true)
             .create_new(true)
             .open(&path)
+            .and_then(|mut opened| std::io::Write::write_all(&mut opened, contents.as_bytes()))
             .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
         created.push(path);
     }
     Ok(created)
 }
 
-/// `<version>_<name>.sql`, or `.up.sql` + `.down.sql`.
+/// `<version>_<name>.<extension>`, or `.up.<extension>` + `.down.<extension>`.
 fn flat_files(
     dir: &Path,
     existing: &[Migration],
     name: &str,
     reversible: bool,
+    timestamp: bool,
+    extension: &str,
 ) -> Result<Vec<String>, String> {
-    let digits = existing
+    let width = existing
         .iter()
         .map(|m| {
             m.up.file
@@ -73,6 +133,7 @@ fn flat_files(
         })
         .max()
         .unwrap_or(4);
+    let digits = if timestamp { TIMESTAMP_DIGITS } else { width };
     let newest = existing.last().map_or(0, |m| m.version);
     let next = newest.checked_add(1).ok_or_else(|| {
         format!(
@@ -87,12 +148,15 @@ fn flat_files(
     };
     let stem = format!("{version:0digits$}_{name}");
     let files = if reversible {
-        vec![format!("{stem}.up.sql"), format!("{stem}.down.sql")]
+        vec![
+            format!("{stem}.up.{extension}"),
+            format!("{stem}.down.{extension}"),
+        ]
     } else {
-        vec![format!("{stem}.sql")]
+        vec![format!("{stem}.{extension}")]
     };
     for file in &files {
-        migrate_core::parse_file_name(file).map_err(|e| e.to_string())?;
+        migrata_core::parse_file_name(file).map_err(|e| e.to_string())?;
     }
     Ok(files)
 }
@@ -113,7 +177,7 @@ fn diesel_files(
     let migration_dir = (0..=0xffff)
         .map(|subversion| format!("{year:04}-{month:02}-{day:02}-{time:06}-{subversion:04x}_{name}"))
         .find(|candidate| {
-            migrate_core::parse_dir_name(candidate).is_ok_and(|parsed| parsed.version > newest)
+            migrata_core::parse_dir_name(candidate).is_ok_and(|parsed| parsed.version > newest)
         })
         .ok_or_else(|| {
             format!(
@@ -169,7 +233,9 @@ mod tests {
     #[test]
     fn sequence_and_timestamp_versions() {
         let dir = tempfile::tempdir().unwrap();
-        let create = |dir: &Path, name, reversible| create(dir, &Exclude::NONE, name, reversible);
+        let create = |dir: &Path, name, reversible| {
+            create(dir, &Exclude::NONE, name, Kind::Script, reversible, false)
+        };
         let first = create(dir.path(), "init", false).unwrap();
         assert!(first[0].ends_with("0001_init.sql"));
         let pair = create(dir.path(), "users", true).unwrap();
@@ -195,7 +261,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let last = format!("{}_last.sql", i64::MAX);
         std::fs::write(dir.path().join(&last), "").unwrap();
-        let err = create(dir.path(), &Exclude::NONE, "next", false).unwrap_err();
+        let err = create(
+            dir.path(),
+            &Exclude::NONE,
+            "next",
+            Kind::Script,
+            false,
+            false,
+        )
+        .unwrap_err();
         assert!(err.contains("no version after"), "{err}");
         let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(files.len(), 1, "a file was created");
@@ -208,8 +282,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("2019-11-15-182353_users")).unwrap();
         std::fs::write(dir.path().join("2019-11-15-182353_users/up.sql"), "").unwrap();
-        let first = create(dir.path(), &Exclude::NONE, "posts", true).unwrap();
-        let second = create(dir.path(), &Exclude::NONE, "tags", false).unwrap();
+        let first = create(
+            dir.path(),
+            &Exclude::NONE,
+            "posts",
+            Kind::Script,
+            true,
+            false,
+        )
+        .unwrap();
+        let second = create(
+            dir.path(),
+            &Exclude::NONE,
+            "tags",
+            Kind::Script,
+            false,
+            false,
+        )
+        .unwrap();
         let relative = |path: &PathBuf| {
             path.strip_prefix(dir.path())
                 .unwrap()
@@ -223,7 +313,7 @@ mod tests {
             "{up} {down}"
         );
         assert_eq!(second.len(), 1);
-        let loaded = migrate_core::load_dir(dir.path()).unwrap();
+        let loaded = migrata_core::load_dir(dir.path()).unwrap();
         let files: Vec<&str> = loaded.iter().map(|m| m.up.file.as_ref()).collect();
         assert_eq!(files[0], "2019-11-15-182353_users/up.sql");
         assert_eq!(files[1], up);
@@ -233,7 +323,15 @@ mod tests {
         let future = tempfile::tempdir().unwrap();
         std::fs::create_dir(future.path().join("2999-01-01-000000_later")).unwrap();
         std::fs::write(future.path().join("2999-01-01-000000_later/up.sql"), "").unwrap();
-        let err = create(future.path(), &Exclude::NONE, "now", false).unwrap_err();
+        let err = create(
+            future.path(),
+            &Exclude::NONE,
+            "now",
+            Kind::Script,
+            false,
+            false,
+        )
+        .unwrap_err();
         assert!(err.contains("dated after the current time"), "{err}");
     }
 
@@ -243,10 +341,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("0001_init.sql"), "").unwrap();
         std::fs::write(dir.path().join("seed.sql"), "").unwrap();
-        let err = create(dir.path(), &Exclude::NONE, "next", false).unwrap_err();
+        let err = create(
+            dir.path(),
+            &Exclude::NONE,
+            "next",
+            Kind::Script,
+            false,
+            false,
+        )
+        .unwrap_err();
         assert!(err.contains("seed.sql"), "{err}");
         let exclude = Exclude::new(["seed.sql"]).unwrap();
-        let created = create(dir.path(), &exclude, "next", false).unwrap();
+        let created = create(dir.path(), &exclude, "next", Kind::Script, false, false).unwrap();
         assert!(created[0].ends_with("0002_next.sql"));
     }
 }

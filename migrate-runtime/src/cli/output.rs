@@ -238,6 +238,16 @@ impl Output {
         ExitCode::SUCCESS
     }
 
+    /// What `database create` / `drop` did to the database at `url`.
+    pub fn database(&self, action: &str, url: &str) -> ExitCode {
+        if self.json {
+            print_json(&json!({ "database": url, "action": action }));
+        } else {
+            say!("{action}: {url}");
+        }
+        ExitCode::SUCCESS
+    }
+
     /// The work failed: exit code 1.
     pub fn failure(&self, message: &str) -> ExitCode {
         self.problem(message);
@@ -280,9 +290,11 @@ fn print_json(value: &serde_json::Value) {
 
 fn entry_json(entry: &StatusEntry) -> serde_json::Value {
     json!({
-        "version": entry.version,
+        "version": (!entry.repeatable).then_some(entry.version),
         "name": entry.name,
         "file": entry.file,
+        "code": entry.code,
+        "repeatable": entry.repeatable,
         "state": entry.state.name(),
         "applied_at": entry.applied_at,
         "duration_ms": entry.duration_ms,
@@ -339,8 +351,16 @@ fn print_table<'a>(entries: impl Iterator<Item = &'a StatusEntry>) {
     let rows: Vec<[String; 5]> = entries
         .map(|e| {
             [
-                e.version.to_string(),
-                e.name.clone(),
+                if e.repeatable {
+                    "R".to_owned()
+                } else {
+                    e.version.to_string()
+                },
+                if e.code {
+                    format!("{} (code)", e.name)
+                } else {
+                    e.name.clone()
+                },
                 e.state.name().to_owned(),
                 e.applied_at.clone().unwrap_or_default(),
                 e.duration_ms

@@ -9,8 +9,8 @@ use super::session::Session;
 use crate::backend::{Backend, BoxFuture, Dialect, ForeignKeySuspension};
 use crate::history::{sql_str, ClaimMark, Elapsed};
 use crate::plan::{self, Verdict};
-use crate::program::{ClaimGuard, Direction, Op, Step, Unit};
-use crate::{Applied, Error, Report, Script};
+use crate::program::{ClaimGuard, Direction, Op, Step, Unit, Writer};
+use crate::{Applied, CodeError, CodeFn, Error, Report, Script};
 
 impl<'m, B: Backend> Session<'_, 'm, B> {
     /// Runs one unit and records what it did in `report`.
@@ -90,28 +90,43 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         let mut ops = unit.ops.iter().peekable();
         while let Some(op) = ops.next() {
             let step = op.step();
-            let (sql, records) = match op {
-                Op::Run(_) => {
+            let mut records = matches!(op, Op::Record(_));
+            let sql = match (op, step.code) {
+                (Op::Run(_), Some(code)) => {
+                    started = Instant::now();
+                    run_code(code, &mut *tx, step).await?;
+                    None
+                }
+                (Op::Run(_), None) => {
                     started = Instant::now();
                     let record = ops
                         .next_if(|next| fuse && matches!(next, Op::Record(_)))
-                        .and_then(|record| record.history_sql(&self.table, Elapsed::Server, None));
+                        .and_then(|record| {
+                            record.history_sql(&self.table, Elapsed::Server, Writer::Transaction)
+                        });
                     match record {
                         Some(record) => {
-                            (sql_str(format!("{}\n;\n{record}", step.script.sql())), true)
+                            records = true;
+                            Some(sql_str(format!("{}\n;\n{record}", step.script.sql())))
                         }
                         None if is_empty(step, dialect) => continue,
-                        None => (script_sql(step.script), false),
+                        None => Some(script_sql(step.script)),
                     }
                 }
-                _ => match op.history_sql(&self.table, Elapsed::Client(started.elapsed()), None) {
-                    Some(sql) => (sql_str(sql), matches!(op, Op::Record(_))),
+                _ => match op.history_sql(
+                    &self.table,
+                    Elapsed::Client(started.elapsed()),
+                    Writer::Transaction,
+                ) {
+                    Some(sql) => Some(sql_str(sql)),
                     None => continue,
                 },
             };
-            tx.execute(sql)
-                .await
-                .map_err(|source| failed(step, source))?;
+            if let Some(sql) = sql {
+                tx.execute(sql)
+                    .await
+                    .map_err(|source| failed(step, source))?;
+            }
             if let (Op::Run(_), Some(suspension)) = (op, suspension) {
                 let violations = tx
                     .fetch_text(sql_str(suspension.violations.to_owned()))
@@ -137,7 +152,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                 Error::OutcomeUnknown {
                     version: last.step().migration.version,
                     file: last.step().script.file.to_string(),
-                    source,
+                    error: source,
                 }
             } else {
                 failed(last.step(), source)
@@ -168,11 +183,17 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         for op in &unit.ops {
             let step = op.step();
             match op {
+                Op::Run(Step {
+                    code: Some(code), ..
+                }) => {
+                    started = Instant::now();
+                    run_code(*code, self.conn, step).await?;
+                }
                 Op::Run(_) if is_empty(step, dialect) => started = Instant::now(),
                 Op::Run(_) => {
                     started = Instant::now();
                     if dialect.splits_untransacted_scripts() {
-                        let statements: Vec<String> = migrate_core::split_statements_for(
+                        let statements: Vec<String> = migrata_core::split_statements_for(
                             step.script.sql(),
                             dialect.sql_flavor(),
                         )
@@ -203,7 +224,8 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                     }
                     let duration = started.elapsed();
                     let elapsed = Elapsed::Client(duration);
-                    let Some(sql) = op.history_sql(&self.table, elapsed, Some(&guard)) else {
+                    let Some(sql) = op.history_sql(&self.table, elapsed, Writer::Claimed(&guard))
+                    else {
                         continue;
                     };
                     let written = self
@@ -235,9 +257,11 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
     async fn claim(&mut self, claim: &Op<'m>, guard: &ClaimGuard) -> Result<bool, Error> {
         let step = claim.step();
         let dialect = self.table.dialect();
-        let Some(sql) =
-            claim.history_sql(&self.table, Elapsed::Client(Duration::ZERO), Some(guard))
-        else {
+        let Some(sql) = claim.history_sql(
+            &self.table,
+            Elapsed::Client(Duration::ZERO),
+            Writer::Claimed(guard),
+        ) else {
             return Ok(true);
         };
         let mut tx = self
@@ -276,11 +300,13 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         }
         for op in unit.ops.iter().filter(|op| matches!(op, Op::Record(_))) {
             let step = op.step();
-            let recorded = self
-                .table
-                .find(self.conn, step.migration.version)
-                .await?
-                .is_some();
+            let row = self.table.find(self.conn, step.migration.version).await?;
+            // A repeatable migration's row of a previous version is not
+            // this run's.
+            let recorded = row.is_some_and(|row| {
+                !step.migration.is_repeatable()
+                    || step.migration.checksum.matches_hex(&row.checksum)
+            });
             if recorded != (step.direction == Direction::Down) {
                 return Ok(true);
             }
@@ -289,15 +315,38 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
     }
 }
 
+/// Runs a code migration's function over `conn`: inside the unit's
+/// transaction, or outside any between its claim and settle.
+async fn run_code<B: Backend>(code: CodeFn, conn: &mut B, step: &Step<'_>) -> Result<(), Error> {
+    let mut conn = conn.code_connection();
+    code(&mut conn)
+        .await
+        .map_err(|error| code_failed(step, error))
+}
+
+/// A code migration's error, named like a script's: a database error is
+/// [`Error::Migration`], as a script's would be (so a busy database is a
+/// lock timeout there too), anything else [`Error::Code`].
+fn code_failed(step: &Step<'_>, error: CodeError) -> Error {
+    match error.downcast::<sqlx::Error>() {
+        Ok(source) => failed(step, *source),
+        Err(source) => Error::Code {
+            version: step.migration.version,
+            file: step.script.file.to_string(),
+            error: source,
+        },
+    }
+}
+
 /// A script with nothing but blanks and comments: sending it would be an
 /// error on MySQL ("Query was empty"), so it is recorded without running.
 fn is_empty(step: &Step<'_>, dialect: &dyn Dialect) -> bool {
-    migrate_core::has_no_statements(step.script.sql(), dialect.sql_flavor())
+    migrata_core::has_no_statements(step.script.sql(), dialect.sql_flavor())
 }
 
 fn script_sql(script: &Script) -> SqlStr {
     match &script.sql {
-        Cow::Borrowed(sql) => migrate_core::strip_bom(sql).into_sql_str(),
+        Cow::Borrowed(sql) => migrata_core::strip_bom(sql).into_sql_str(),
         Cow::Owned(_) => sql_str(script.sql().to_owned()),
     }
 }
@@ -318,7 +367,7 @@ fn failed(step: &Step<'_>, source: sqlx::Error) -> Error {
     Error::Migration {
         version: step.migration.version,
         file: step.script.file.to_string(),
-        source,
+        error: source,
     }
 }
 

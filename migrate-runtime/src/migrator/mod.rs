@@ -10,14 +10,15 @@ use std::time::Duration;
 
 use crate::adopt::{self, AdoptionPlan};
 use crate::backend::{with_connection, Backend};
+use crate::code::CodeTable;
 use crate::history::{sql_str, HistoryTable};
 use crate::lock;
 use crate::plan::{self, Entry};
 use crate::{
-    Adoption, Error, Handover, LockStrategy, Migration, MigrationState, Options, Peer, Policy,
-    Repair, Repaired, Report, Status, TransactionMode,
+    Adoption, CompiledCode, Error, Handover, LockStrategy, Migration, MigrationState, Options,
+    Peer, Policy, Repair, Repaired, Report, Status, TransactionMode,
 };
-use session::Session;
+use session::{RevertTarget, Session};
 
 /// Runs `$body` over the connection `$handover` stands for, then keeps the
 /// run's session state out of the pool (see [`Handover`]).
@@ -36,11 +37,11 @@ macro_rules! handed_over {
 /// A configured migration run over a set of migrations.
 ///
 /// ```
-/// # async fn demo() -> Result<(), migrate_runtime::Error> {
+/// # async fn demo() -> Result<(), migrata::Error> {
 /// use std::time::Duration;
-/// use migrate_runtime::{Policy, TransactionMode};
+/// use migrata::{Policy, TransactionMode};
 ///
-/// static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("../migrations");
+/// static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
 ///
 /// let report = MIGRATIONS
 ///     .migrator()
@@ -57,22 +58,40 @@ macro_rules! handed_over {
 #[derive(Debug, Clone)]
 #[must_use = "a Migrator does nothing until `run` or `run_on` is awaited"]
 pub struct Migrator<'m> {
+    /// The versioned migrations, by version.
     migrations: &'m [Migration],
+    /// The repeatable migrations, by name.
+    repeatables: &'m [Migration],
+    code: CodeTable<'m>,
     options: Options,
     target: Option<i64>,
     session_setup: Option<String>,
 }
 
 impl<'m> Migrator<'m> {
-    /// A migrator over `migrations`, which must be ordered by version (as
-    /// `embed_migrations!` and [`migrate_core::load_dir`] return them).
+    /// A migrator over `migrations`, which must be ordered by version, then
+    /// the repeatable ones by name (as `embed_migrations!` and
+    /// [`migrata_core::load_dir`] return them).
+    /// It has no compiled code: a run that reaches a code migration is
+    /// refused ([`Error::CodeNotCompiled`]); [`Migrations::migrator`](crate::Migrations::migrator)
+    /// has the code `embed_migrations!` compiled.
     pub fn new(migrations: &'m [Migration]) -> Self {
+        let (migrations, repeatables) =
+            migrations.split_at(migrations.partition_point(|m| !m.is_repeatable()));
         Migrator {
             migrations,
+            repeatables,
+            code: CodeTable::default(),
             options: Options::default(),
             target: None,
             session_setup: None,
         }
+    }
+
+    /// The compiled functions of the code migrations among `migrations`.
+    pub(crate) fn with_code(mut self, code: &'m [CompiledCode]) -> Self {
+        self.code = CodeTable::new(code);
+        self
     }
 
     /// The options set on this migrator (unset ones take their defaults).
@@ -154,12 +173,43 @@ impl<'m> Migrator<'m> {
         self
     }
 
+    /// A digest of everything a database migrated by this migrator depends
+    /// on besides the server: the crate version, each migration up to the
+    /// target (version, name, checksum), the version table's name and the
+    /// session setup. Two migrators with one digest build the same schema,
+    /// so it names the template of [`crate::testing`].
+    #[cfg(feature = "testing")]
+    pub(crate) fn outcome_digest(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        let mut field = |bytes: &[u8]| {
+            // Length-prefixed, so no two field lists hash alike.
+            hasher.update((bytes.len() as u64).to_le_bytes());
+            hasher.update(bytes);
+        };
+        field(env!("CARGO_PKG_VERSION").as_bytes());
+        field(self.options.table().as_bytes());
+        field(self.session_setup.as_deref().unwrap_or_default().as_bytes());
+        for migration in self.migrations {
+            if self.target.is_some_and(|target| migration.version > target) {
+                break;
+            }
+            field(&migration.version.to_le_bytes());
+            field(migration.name.as_bytes());
+            field(&migration.checksum.0);
+        }
+        hasher.finalize().into()
+    }
+
     /// Opens one connection to `url` (sqlx URL syntax; the scheme picks the
     /// backend), brings the database up to date, and closes the connection.
     pub async fn run(&self, url: &str) -> Result<Report, Error> {
-        with_connection!(url, self.options.lock_timeout(), |conn| self
-            .apply(conn, Some(url))
-            .await)
+        // Boxed: one compiled copy of the run's future (29 KB of a release
+        // binary; bench/footprint).
+        with_connection!(url, self.options.lock_timeout(), |conn| Box::pin(
+            self.apply(conn, Some(url))
+        )
+        .await)
     }
 
     /// Brings the database up to date over a connection the caller owns.
@@ -189,14 +239,24 @@ impl<'m> Migrator<'m> {
     async fn apply<B: Backend>(&self, conn: &mut B, url: Option<&str>) -> Result<Report, Error> {
         let table = self.prepare(conn).await?;
         let history = table.read_packed(conn).await?.unwrap_or_default();
+        let repeatables = plan::classify_repeatables(self.repeatables, &history);
         let entries = plan::classify(self.migrations, history);
         let mut warned = Warned::default();
         // A row still marked failed may belong to a migrator running right
         // now; only under the lock can it be told apart from a dead one.
-        let maybe_in_progress = entries.iter().any(|e| e.state == MigrationState::Failed)
+        let maybe_in_progress = entries
+            .iter()
+            .chain(&repeatables)
+            .any(|e| e.state == MigrationState::Failed)
             && lock::excludes_others(&self.options, &table);
         if !maybe_in_progress {
-            let plan = plan::plan_up(&entries, &self.options, self.target)?;
+            let plan = plan::plan_up(
+                &entries,
+                &repeatables,
+                &self.options,
+                self.target,
+                self.code,
+            )?;
             if plan.migrations.is_empty() {
                 warned.log(&plan.warnings);
                 tracing::info!(target: "migrate", backend = %B::KIND, "database is up to date");
@@ -214,7 +274,27 @@ impl<'m> Migrator<'m> {
     /// migration without a down script is an [`Error::Irreversible`].
     pub async fn revert(&self, url: &str, version: i64) -> Result<Report, Error> {
         with_connection!(url, self.options.lock_timeout(), |conn| self
-            .revert_with(conn, version, Some(url))
+            .revert_with(conn, RevertTarget::To(version), Some(url))
+            .await)
+    }
+
+    /// Reverts the newest applied migration with its down script, as
+    /// `migrate down` without `--to` does. Which migration that is is read
+    /// under the migration lock, so two concurrent calls revert one each,
+    /// never both the same. Nothing applied: an empty report.
+    pub async fn revert_last(&self, url: &str) -> Result<Report, Error> {
+        with_connection!(url, self.options.lock_timeout(), |conn| self
+            .revert_with(conn, RevertTarget::Newest, Some(url))
+            .await)
+    }
+
+    /// [`revert_last`](Self::revert_last) over a connection the caller owns.
+    pub async fn revert_last_on<'c, C: Backend>(
+        &self,
+        conn: impl Handover<'c, C>,
+    ) -> Result<Report, Error> {
+        handed_over!(conn, |conn| self
+            .revert_with(conn, RevertTarget::Newest, None)
             .await)
     }
 
@@ -224,18 +304,20 @@ impl<'m> Migrator<'m> {
         conn: impl Handover<'c, C>,
         version: i64,
     ) -> Result<Report, Error> {
-        handed_over!(conn, |conn| self.revert_with(conn, version, None).await)
+        handed_over!(conn, |conn| self
+            .revert_with(conn, RevertTarget::To(version), None)
+            .await)
     }
 
     async fn revert_with<B: Backend>(
         &self,
         conn: &mut B,
-        version: i64,
+        target: RevertTarget,
         url: Option<&str>,
     ) -> Result<Report, Error> {
         let table = self.prepare(conn).await?;
         let mut session = Session::open(self, conn, table, url).await?;
-        let result = session.revert(version).await;
+        let result = session.revert(target).await;
         session.close(result).await
     }
 
@@ -287,9 +369,9 @@ impl<'m> Migrator<'m> {
     /// ([`Adoption::is_already_adopted`]). The tool's own table is only read.
     ///
     /// ```
-    /// # async fn demo() -> Result<(), migrate_runtime::Error> {
-    /// use migrate_runtime::Peer;
-    /// static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("../migrations");
+    /// # async fn demo() -> Result<(), migrata::Error> {
+    /// use migrata::Peer;
+    /// static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
     ///
     /// # let dir = tempfile::tempdir().expect("a temporary directory");
     /// # let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
@@ -378,8 +460,9 @@ impl<'m> Migrator<'m> {
     async fn status_with<B: Backend>(&self, conn: &mut B) -> Result<Status, Error> {
         let table = self.prepare(conn).await?;
         let history = table.list_with_timings(conn).await?;
+        let repeatables = plan::classify_repeatables(self.repeatables, &history);
         let entries = plan::classify(self.migrations, history);
-        Ok(Status::new(B::KIND, entries, &self.options))
+        Ok(Status::new(B::KIND, entries, repeatables, &self.options))
     }
 
     /// Settles the rows of migrations marked as failed (scripts that ran
@@ -391,8 +474,8 @@ impl<'m> Migrator<'m> {
     /// connection to `url`, like [`run`](Self::run).
     ///
     /// ```no_run
-    /// # async fn example(migrator: migrate_runtime::Migrator<'_>) -> Result<(), migrate_runtime::Error> {
-    /// use migrate_runtime::Repair;
+    /// # async fn example(migrator: migrata::Migrator<'_>) -> Result<(), migrata::Error> {
+    /// use migrata::Repair;
     /// for repaired in migrator.repair("sqlite:app.db", Repair::AsFailureCallsFor).await? {
     ///     println!("{}: {:?} after a failed {:?} script", repaired.version, repaired.action, repaired.failed);
     /// }
@@ -433,7 +516,7 @@ impl<'m> Migrator<'m> {
         if let Some(sql) = &self.session_setup {
             conn.execute(sql_str(sql.clone()))
                 .await
-                .map_err(|source| Error::SessionSetup { source })?;
+                .map_err(|source| Error::SessionSetup { error: source })?;
         }
         Ok(table)
     }
@@ -457,7 +540,7 @@ async fn plan_adoption<'m, B: Backend>(
         Err(source) => {
             return Err(Error::History {
                 table: peer.table().to_owned(),
-                source,
+                error: source,
             })
         }
     };

@@ -79,8 +79,20 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
     }
 
     /// Reverts every applied migration newer than `target`.
-    pub async fn revert(&mut self, target: i64) -> Result<Report, Error> {
-        self.run_plans(Goal::RevertTo(target), &mut Warned::default())
+    pub async fn revert(&mut self, target: RevertTarget) -> Result<Report, Error> {
+        let version = match target {
+            RevertTarget::To(version) => version,
+            // Fixed once, under the lock: a re-plan must not move it.
+            RevertTarget::Newest => {
+                let history = self.table.list_applied_migrations(self.conn).await?;
+                let entries = plan::classify(self.migrator.migrations, history);
+                match plan::revert_newest_target(&entries) {
+                    Some(version) => version,
+                    None => return Ok(Report::new(B::KIND)),
+                }
+            }
+        };
+        self.run_plans(Goal::RevertTo(version), &mut Warned::default())
             .await
     }
 
@@ -196,7 +208,8 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
                 direction,
                 self.migrator.options.transaction(),
                 dialect,
-            );
+                self.migrator.code,
+            )?;
             for unit in &program.units {
                 if let Err(error) = self.execute(unit, &mut report).await {
                     // The history's primary key is the arbiter: a unit that
@@ -217,11 +230,14 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
 
     async fn plan(&mut self, goal: Goal) -> Result<Plan<'m>, Error> {
         let history = self.table.list_applied_migrations(self.conn).await?;
+        let repeatables = plan::classify_repeatables(self.migrator.repeatables, &history);
         let entries = plan::classify(self.migrator.migrations, history);
-        let options = &self.migrator.options;
+        let (options, code) = (&self.migrator.options, self.migrator.code);
         match goal {
-            Goal::Apply => plan::plan_up(&entries, options, self.migrator.target),
-            Goal::RevertTo(target) => plan::plan_revert(&entries, options, target),
+            Goal::Apply => {
+                plan::plan_up(&entries, &repeatables, options, self.migrator.target, code)
+            }
+            Goal::RevertTo(target) => plan::plan_revert(&entries, options, target, code),
         }
     }
 
@@ -236,7 +252,7 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
     /// lock timeout, whichever statement met it.
     pub(super) async fn busy_as_lock_timeout(&mut self, error: Error) -> Error {
         let busy = match &error {
-            Error::Migration { source, .. } | Error::History { source, .. } => {
+            Error::Migration { error: source, .. } | Error::History { error: source, .. } => {
                 matches!(source, sqlx::Error::Database(e) if self.table.dialect().is_busy(e.as_ref()))
             }
             _ => false,
@@ -252,6 +268,15 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
         )
         .await
     }
+}
+
+/// What a revert ends at.
+#[derive(Clone, Copy)]
+pub(super) enum RevertTarget {
+    /// Every applied migration newer than this version reverted.
+    To(i64),
+    /// The newest applied migration reverted.
+    Newest,
 }
 
 /// What a run of plans works towards.

@@ -16,16 +16,27 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use migrate_runtime::{BackendKind, Error, Migration, Migrator, Report};
+use migrata::{BackendKind, Error, Migration, Migrator, Report};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{
     AssertSqlSafe, ConnectOptions, Connection, MySqlConnection, PgConnection, Row, SqliteConnection,
 };
 
-/// Builds migrations from `(file name, sql)` pairs through migrate-core, the
+/// The standalone `migrata` binary, run in `project` with the environment's
+/// database URLs and log filter removed, so only what a test passes counts.
+pub fn standalone(project: &std::path::Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("migrata").unwrap();
+    cmd.current_dir(project)
+        .env_remove("DATABASE_URL")
+        .env_remove("MIGRATE_DATABASE_URL")
+        .env_remove("RUST_LOG");
+    cmd
+}
+
+/// Builds migrations from `(file name, sql)` pairs through migrata-core, the
 /// same code the macro runs at compile time.
 pub fn migrations(files: &[(&str, &str)]) -> Vec<Migration> {
-    migrate_core::load_files(
+    migrata_core::load_files(
         files
             .iter()
             .map(|(name, sql)| (name.to_string(), sql.as_bytes().to_vec())),
@@ -483,7 +494,7 @@ macro_rules! on_every_backend {
     (@module $module:ident $variant:ident db $($scenario:ident)*) => {
         mod $module {
             $( #[tokio::test] async fn $scenario() {
-                let kind = migrate_runtime::BackendKind::$variant;
+                let kind = migrata::BackendKind::$variant;
                 let test = format!("{kind}::{}", stringify!($scenario));
                 if let Some(db) = $crate::common::TestDb::create(kind, &test).await {
                     super::$scenario(db).await
@@ -494,7 +505,7 @@ macro_rules! on_every_backend {
     (@module $module:ident $variant:ident kind $($scenario:ident)*) => {
         mod $module {
             $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $scenario() {
-                super::$scenario(migrate_runtime::BackendKind::$variant).await
+                super::$scenario(migrata::BackendKind::$variant).await
             } )*
         }
     };

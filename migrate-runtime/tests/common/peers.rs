@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use migrate_runtime::{Migration, Peer};
+use migrata::{Migration, Peer};
 use refinery_core::traits::r#async::{AsyncQuery, AsyncTransaction};
 use sqlx::{AssertSqlSafe, Decode, Row, Type};
 
@@ -98,7 +98,7 @@ fn tool_path(peer: Peer, script: &Script) -> PathBuf {
 }
 
 /// The file this project embeds for `script`: the tool's own file where
-/// migrate-core reads the tool's layout (sqlx, refinery), else a flat file
+/// migrata-core reads the tool's layout (sqlx, refinery), else a flat file
 /// whose version is the one diesel stores.
 pub fn embedded_file(peer: Peer, script: &Script) -> String {
     match peer {

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use migrate_runtime::BackendKind;
+use migrata::BackendKind;
 
 /// What the tests need to know about one backend.
 pub struct Profile {

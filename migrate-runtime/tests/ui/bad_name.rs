@@ -1,3 +1,3 @@
-static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("ui-fixtures/bad_name");
+static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("ui-fixtures/bad_name");
 
 fn main() {}

@@ -1,3 +1,3 @@
-static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("ui-fixtures/diesel_missing_up");
+static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("ui-fixtures/diesel_missing_up");
 
 fn main() {}

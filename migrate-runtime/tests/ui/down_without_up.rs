@@ -1,3 +1,3 @@
-static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("ui-fixtures/down_without_up");
+static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("ui-fixtures/down_without_up");
 
 fn main() {}

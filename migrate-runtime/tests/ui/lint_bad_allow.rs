@@ -1,3 +1,3 @@
-static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("ui-fixtures/lint_bad_allow", database = "postgres");
+static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("ui-fixtures/lint_bad_allow", database = "postgres");
 
 fn main() {}

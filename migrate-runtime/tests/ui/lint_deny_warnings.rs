@@ -1,3 +1,3 @@
-static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("ui-fixtures/lint_deny_warnings", database = "postgres", lint_after = 1, deny_warnings = true);
+static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("ui-fixtures/lint_deny_warnings", database = "postgres", lint_after = 1, deny_warnings = true);
 
 fn main() {}

@@ -1,3 +1,3 @@
-static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("ui-fixtures/many_bad_files");
+static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("ui-fixtures/many_bad_files");
 
 fn main() {}

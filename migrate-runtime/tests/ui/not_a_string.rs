@@ -1,3 +1,3 @@
-static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!(migrations);
+static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!(migrations);
 
 fn main() {}

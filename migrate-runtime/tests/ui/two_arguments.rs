@@ -1,3 +1,3 @@
-static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("a", "b");
+static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("a", "b");
 
 fn main() {}

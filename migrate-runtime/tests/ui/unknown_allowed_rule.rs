@@ -1,4 +1,4 @@
-static MIGRATIONS: migrate_runtime::Migrations =
-    migrate_runtime::embed_migrations!("ui-fixtures/lint_error", database = "sqlite", allow = ["drop-table", "missing-lock-timout"]);
+static MIGRATIONS: migrata::Migrations =
+    migrata::embed_migrations!("ui-fixtures/lint_error", database = "sqlite", allow = ["drop-table", "missing-lock-timout"]);
 
 fn main() {}

@@ -1,0 +1,4 @@
+CREATE TABLE accounts (
+    id BIGINT PRIMARY KEY NOT NULL,
+    email VARCHAR(320) NOT NULL
+);

@@ -1,0 +1,1 @@
+CREATE INDEX accounts_domain ON accounts (domain);

@@ -1,0 +1,482 @@
+//! A fresh, migrated database for each test, in a time that does not grow
+//! with the number of migrations (feature `testing`).
+//!
+//! [`Migrations::test_database`] (or [`Migrator::test_database`], for a
+//! migrator with options) returns a [`TestDatabase`] of its own for the
+//! calling test, with every migration applied; the attribute
+//! [`#[migrata::test]`](crate::test) hands one to an async test. The migrations are applied
+//! once per migration set to a *template*; each test database is a copy of
+//! it:
+//!
+//! | base URL | template | test database |
+//! | --- | --- | --- |
+//! | `postgres://…/db` | database `migrate_template_<key>` on that server | a copy made ahead of demand (`migrate_spare_<key>_…`) renamed to `migrate_testdb_…`, or if none is ready `CREATE DATABASE migrate_testdb_… TEMPLATE migrate_template_<key>` |
+//! | `mysql://…/db` | database `migrate_template_<key>` on that server | a new database filled by a script read once per process from the template: its `SHOW CREATE` statements and an `INSERT … SELECT` per table |
+//! | `sqlite://DIR` | file `DIR/migrate_template_<key>.sqlite3` | a copy of that file, `DIR/migrate_testdb_….sqlite3` |
+//! | `sqlite::memory:` | the same file, in the system's temporary directory | an in-memory database (SQLite's `memdb`, shared by the connections of this process), filled with `VACUUM INTO` from the template |
+//!
+//! The server URL's own database (`db` above) is only used to manage the
+//! others, so its user needs the right to create databases.
+//!
+//! ```
+//! static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! // In a test, with the base URL from e.g. the environment:
+//! let db = MIGRATIONS.test_database("sqlite::memory:").await?;
+//! let pool = sqlx::SqlitePool::connect(db.url()).await?;
+//! let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM migrate_history").fetch_one(&pool).await?;
+//! assert_eq!(applied, MIGRATIONS.all().len() as i64);
+//! pool.close().await;
+//! // Dropped here: a passing test's database is removed, a failing test's is kept.
+//! # Ok(()) }
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
+//! ```
+//!
+//! # The template
+//!
+//! Its name carries a key: a digest of the crate version, each migration's
+//! version, name and checksum (up to the migrator's target), the version
+//! table's name and the session setup. Change a migration and the next test
+//! builds a new template; change nothing and every later test run, of any
+//! test binary, clones the template already there. Building it is
+//! serialized across processes by the database's own lock (PostgreSQL: an
+//! advisory lock; MySQL: `GET_LOCK`; SQLite: a lock on the file
+//! `migrate_template_<key>.lock`), so test binaries running in parallel
+//! build it once. A template is complete before it can be cloned: on
+//! PostgreSQL and SQLite it is built under another name
+//! (`migrate_building_<key>`) and renamed when every migration has
+//! succeeded; on MySQL, which cannot rename a database, each process runs
+//! the migrator on the template under the lock before its first copy, which
+//! finishes a build that was cut off (or rebuilds one left with a failed
+//! migration).
+//!
+//! # Cleanup rules
+//!
+//! - A test database is dropped when its [`TestDatabase`] is dropped, at the
+//!   end of a passing test; [`TestDatabase::discard`] does it at once and
+//!   reports errors (`Drop` can only print them). On PostgreSQL the test
+//!   waits only for a rename: the database is closed to new sessions, the
+//!   ones left open are ended, and it is renamed to `migrate_trash_…`,
+//!   which a thread of the test process drops (`DROP DATABASE` takes from
+//!   20 ms to half a second). Trash left when a process ends is dropped by
+//!   the next test run on that server.
+//! - On PostgreSQL the same thread keeps two copies of each template in use
+//!   ready (`migrate_spare_<key>_…`), so that a test claims one by renaming
+//!   it instead of waiting for `CREATE DATABASE`, which copies the whole
+//!   template. They outlive the process, to serve the next run; the spares
+//!   of a template that was dropped are dropped with the trash.
+//! - When the test fails (the value is dropped while the thread panics) the
+//!   database is **kept**, and its name and URL are printed to stderr, which
+//!   the test harness shows with the failure. An in-memory database is first
+//!   saved to a file in the system's temporary directory, whose path is
+//!   printed. [`TestDatabase::keep`] keeps one explicitly.
+//! - Test databases of a process that was killed, and kept ones, stay until
+//!   removed: every name starts with `migrate_testdb_`, and
+//!   [`drop_all`] drops them together with the templates, spares and trash
+//!   (run it while no test runs). Templates are otherwise never dropped, so
+//!   that the next run reuses them; one is left behind per migration set
+//!   tested (on PostgreSQL with its two spares).
+
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod server;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+#[cfg(feature = "postgres")]
+mod upkeep;
+
+use std::collections::HashMap;
+use std::fmt;
+#[cfg(feature = "sqlite")]
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::{redact_url, BackendKind, Error, Migrations, Migrator};
+
+/// Names of test databases start with this.
+pub const TEST_DATABASE_PREFIX: &str = "migrate_testdb_";
+/// Names of templates start with this.
+pub const TEMPLATE_PREFIX: &str = "migrate_template_";
+/// Names of templates being built start with this.
+const BUILDING_PREFIX: &str = "migrate_building_";
+/// Passing tests' PostgreSQL databases, waiting to be dropped.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+const TRASH_PREFIX: &str = "migrate_trash_";
+/// Copies of a PostgreSQL template made ahead of the tests that claim them.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+const SPARE_PREFIX: &str = "migrate_spare_";
+
+impl Migrations {
+    /// A database of the calling test's own, with every migration applied,
+    /// on the server (or in the SQLite directory, or in memory) `base_url`
+    /// names; see the [`testing`](crate::testing) module for how, and for
+    /// when it is dropped.
+    pub async fn test_database(&self, base_url: &str) -> Result<TestDatabase, Error> {
+        self.migrator().test_database(base_url).await
+    }
+}
+
+impl Migrator<'_> {
+    /// [`Migrations::test_database`] with this migrator's options: its
+    /// version table, target and session setup are part of the template's
+    /// key.
+    pub async fn test_database(&self, base_url: &str) -> Result<TestDatabase, Error> {
+        let template = Template::of(self);
+        match BackendKind::from_url(base_url)? {
+            #[cfg(feature = "sqlite")]
+            BackendKind::Sqlite => sqlite::test_database(self, &template, base_url).await,
+            #[cfg(feature = "postgres")]
+            BackendKind::Postgres => server::postgres(self, &template, base_url).await,
+            #[cfg(feature = "mysql")]
+            BackendKind::MySql => server::mysql(self, &template, base_url).await,
+            #[allow(unreachable_patterns)]
+            kind => Err(not_compiled(kind)),
+        }
+    }
+}
+
+/// Drops every test database and template on the server (or in the SQLite
+/// directory) `base_url` names, with PostgreSQL's spares and trash, and
+/// returns their names: the leftovers of failed tests and killed processes. Run it while no test runs: a test
+/// cloning a template at that moment fails. For `sqlite::memory:` it removes
+/// the templates in the temporary directory.
+pub async fn drop_all(base_url: &str) -> Result<Vec<String>, Error> {
+    let dropped = match BackendKind::from_url(base_url)? {
+        #[cfg(feature = "sqlite")]
+        BackendKind::Sqlite => sqlite::drop_all(base_url)?,
+        #[cfg(any(feature = "postgres", feature = "mysql"))]
+        BackendKind::Postgres | BackendKind::MySql => server::drop_all(base_url).await?,
+        #[allow(unreachable_patterns)]
+        kind => return Err(not_compiled(kind)),
+    };
+    ready().clear();
+    Ok(dropped)
+}
+
+/// A URL for a database whose feature this build lacks.
+fn not_compiled(kind: BackendKind) -> Error {
+    Error::BackendNotCompiled {
+        backend: kind,
+        feature: kind.feature(),
+    }
+}
+
+/// A database for one test, dropped when this value is dropped unless the
+/// test failed; see the module's cleanup rules.
+#[must_use = "the test database is dropped as soon as this value is"]
+pub struct TestDatabase {
+    name: String,
+    url: String,
+    /// The template it was copied from.
+    template: String,
+    /// `None` once kept or dropped.
+    place: Option<Place>,
+}
+
+/// Where a test database lives, with what removing it needs.
+enum Place {
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
+    Server {
+        kind: BackendKind,
+        /// The URL the database was created through.
+        admin_url: String,
+    },
+    #[cfg(feature = "sqlite")]
+    File(PathBuf),
+    /// The connection keeping the in-memory database alive.
+    #[cfg(feature = "sqlite")]
+    Memory(sqlx::SqliteConnection),
+}
+
+impl TestDatabase {
+    /// The URL of this database, for `Pool::connect` and the like.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Its name: the database's on a server, the file's stem or the
+    /// in-memory database's name on SQLite.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The name of the template it was copied from: a database on a
+    /// server, a file's stem on SQLite (see the module docs).
+    pub fn template(&self) -> &str {
+        &self.template
+    }
+
+    /// Keeps the database (it is not dropped with this value) and returns
+    /// its URL.
+    pub fn keep(mut self) -> String {
+        self.place = None;
+        std::mem::take(&mut self.url)
+    }
+
+    /// Drops the database now, reporting what `Drop` could only print.
+    /// Close your pools first on MySQL, where an open transaction delays
+    /// `DROP DATABASE` (PostgreSQL ends the sessions still connected).
+    pub async fn discard(mut self) -> Result<(), Error> {
+        match self.place.take() {
+            Some(place) => place.remove(&self.name).await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl fmt::Debug for TestDatabase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestDatabase")
+            .field("name", &self.name)
+            .field("url", &redact_url(&self.url))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(place) = self.place.take() else {
+            return;
+        };
+        if std::thread::panicking() {
+            report_kept(&self.name, &self.url, blocking(place.keep(&self.name)));
+        } else if let Err(error) = blocking(place.remove(&self.name)) {
+            eprintln!(
+                "migrate: could not drop the test database {}: {error}",
+                self.name
+            );
+        }
+    }
+}
+
+/// Tells the failed test's output which database was kept, and where.
+fn report_kept(name: &str, url: &str, kept: Result<Option<String>, String>) {
+    match kept {
+        Ok(saved) => eprintln!(
+            "migrate: the test failed, so its database {name} was kept: {} \
+             (drop it by hand, or every leftover with migrata::testing::drop_all)",
+            saved.unwrap_or_else(|| redact_url(url))
+        ),
+        Err(error) => {
+            eprintln!(
+                "migrate: could not keep the failed test's in-memory database {name}: {error}"
+            )
+        }
+    }
+}
+
+impl Place {
+    #[cfg_attr(
+        not(any(feature = "postgres", feature = "mysql")),
+        allow(unused_variables)
+    )]
+    async fn remove(self, name: &str) -> Result<(), Error> {
+        match self {
+            #[cfg(any(feature = "postgres", feature = "mysql"))]
+            Place::Server { kind, admin_url } => {
+                server::drop_database(kind, &admin_url, name).await
+            }
+            #[cfg(feature = "sqlite")]
+            Place::File(path) => sqlite::remove_database_file(&path),
+            #[cfg(feature = "sqlite")]
+            Place::Memory(keeper) => {
+                let _ = sqlx::Connection::close(keeper).await;
+                Ok(())
+            }
+        }
+    }
+
+    /// Makes the database outlive the test where it would not: an
+    /// in-memory one is saved to a file, whose URL is returned.
+    async fn keep(self, name: &str) -> Result<Option<String>, Error> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Place::Memory(keeper) => sqlite::save_to_file(keeper, name).await.map(Some),
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = name;
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// Runs `future` to completion from `Drop`, inside a runtime or not: on a
+/// thread of its own with a runtime of its own (the test's runtime is busy
+/// dropping the value, and may be a current-thread one). Errors come back
+/// as text, for printing.
+fn blocking<T: Send>(
+    future: impl std::future::Future<Output = Result<T, Error>> + Send,
+) -> Result<T, String> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|error| format!("cannot start a runtime: {error}"))?;
+                runtime.block_on(future).map_err(|error| error.to_string())
+            })
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+/// What a test returned: `()` passes, a `Result` passes when it is `Ok`.
+#[doc(hidden)]
+pub trait __TestOutcome {
+    fn passed(&self) -> bool;
+}
+
+impl __TestOutcome for () {
+    fn passed(&self) -> bool {
+        true
+    }
+}
+
+impl<T, E> __TestOutcome for Result<T, E> {
+    fn passed(&self) -> bool {
+        self.is_ok()
+    }
+}
+
+/// The body of every `#[migrata::test]`: a database for the test
+/// from the base URL in `url_variable`, the test on a runtime of its own,
+/// then the cleanup rules (a test that panicked or returned `Err` keeps its
+/// database). Failing to get a database fails the test, naming why.
+#[doc(hidden)]
+pub fn __run_test<T: __TestOutcome>(
+    migrations: &Migrations,
+    url_variable: &str,
+    test_path: &str,
+    test: impl AsyncFnOnce(&TestDatabase) -> T,
+) -> T {
+    let Ok(base_url) = std::env::var(url_variable) else {
+        panic!(
+            "{test_path}: set {url_variable} to the base URL of test databases \
+             (postgres://user@host/postgres, mysql://user@host/mysql, sqlite://DIR or sqlite::memory:)"
+        );
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|error| panic!("{test_path}: cannot start a runtime: {error}"));
+    runtime.block_on(async {
+        let mut db = migrations
+            .test_database(&base_url)
+            .await
+            .unwrap_or_else(|error| panic!("{test_path}: no test database: {error}"));
+        // A panic in the test drops `db` while unwinding: kept.
+        let outcome = test(&db).await;
+        match (outcome.passed(), db.place.take()) {
+            (true, Some(place)) => {
+                if let Err(error) = place.remove(&db.name).await {
+                    eprintln!(
+                        "migrate: could not drop the test database {}: {error}",
+                        db.name
+                    );
+                }
+            }
+            (false, Some(place)) => {
+                let kept = place
+                    .keep(&db.name)
+                    .await
+                    .map_err(|error| error.to_string());
+                report_kept(&db.name, &db.url, kept);
+            }
+            (_, None) => {}
+        }
+        outcome
+    })
+}
+
+/// The template of one migration set, named by its key.
+struct Template {
+    /// `migrate_template_<key>`.
+    name: String,
+    /// `migrate_building_<key>`: the name it is built under.
+    #[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
+    building: String,
+    /// The key's first hex digits, in test databases' names.
+    short_key: String,
+}
+
+impl Template {
+    fn of(migrator: &Migrator<'_>) -> Template {
+        let key: String = migrator.outcome_digest()[..8]
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        Template::with_key(&key)
+    }
+
+    fn with_key(key: &str) -> Template {
+        Template {
+            name: format!("{TEMPLATE_PREFIX}{key}"),
+            building: format!("{BUILDING_PREFIX}{key}"),
+            short_key: key.get(..8).unwrap_or(key).to_owned(),
+        }
+    }
+
+    /// The template named `name`, or the one spare `name` is a copy of.
+    #[cfg(feature = "postgres")]
+    fn named(name: &str) -> Template {
+        let key = name
+            .strip_prefix(TEMPLATE_PREFIX)
+            .or_else(|| name.strip_prefix(SPARE_PREFIX))
+            .unwrap_or(name);
+        Template::with_key(key.split('_').next().unwrap_or(key))
+    }
+
+    #[cfg(feature = "postgres")]
+    fn key(&self) -> &str {
+        self.name
+            .strip_prefix(TEMPLATE_PREFIX)
+            .unwrap_or(&self.name)
+    }
+
+    /// What the names of this template's spare copies start with.
+    #[cfg(feature = "postgres")]
+    fn spare_prefix(&self) -> String {
+        format!("{SPARE_PREFIX}{}_", self.key())
+    }
+
+    #[cfg(feature = "postgres")]
+    fn spare_name(&self) -> String {
+        format!("{}{}", self.spare_prefix(), unique_suffix())
+    }
+
+    /// A name no other test database has (at most 63 characters, the
+    /// PostgreSQL limit).
+    fn test_database_name(&self) -> String {
+        format!(
+            "{TEST_DATABASE_PREFIX}{}_{}",
+            self.short_key,
+            unique_suffix()
+        )
+    }
+}
+
+/// `<process>_<counter>_<nanoseconds>`: unique on a machine.
+fn unique_suffix() -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.subsec_nanos());
+    format!(
+        "{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
+}
+
+/// The templates this process found complete, by base URL and name, with
+/// what copying one needs where the database cannot copy it itself (the
+/// MySQL script).
+type Ready = HashMap<(String, String), Arc<String>>;
+
+fn ready() -> std::sync::MutexGuard<'static, Ready> {
+    static READY: LazyLock<Mutex<Ready>> = LazyLock::new(Mutex::default);
+    READY.lock().unwrap_or_else(PoisonError::into_inner)
+}

@@ -1,0 +1,201 @@
+//! The PostgreSQL work a test should not wait for, done by a thread of the
+//! test process: dropping passing tests' databases and copying templates
+//! ahead of demand.
+//!
+//! `CREATE DATABASE … TEMPLATE` copies the whole template (system catalogs
+//! included) and `DROP DATABASE` removes every file and waits for a
+//! checkpoint: on the benchmark machine each costs from 20 ms to over half
+//! a second, growing with the schema. So a test neither creates nor drops:
+//!
+//! - it claims a **spare**, a copy made in advance (`migrate_spare_<key>_…`),
+//!   by renaming it to its own name; only when none is left does it copy the
+//!   template itself. Each claim asks for the stock to be topped up to
+//!   [`SPARES`];
+//! - when it passes, its database is **retired**: renamed into the trash
+//!   (`migrate_trash_…`), which this thread drops.
+//!
+//! Renaming is atomic, so two processes never claim one spare. The spares
+//! and the trash a process leaves when it ends serve, or are dropped by, the
+//! next test run on that server; spares whose template is gone are dropped
+//! as trash.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{LazyLock, Mutex, PoisonError};
+
+use sqlx::PgConnection;
+
+use super::server::{names, open_postgres, run};
+use super::{Template, SPARE_PREFIX, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX, TRASH_PREFIX};
+use crate::backend::testing_sql::postgres as pg_sql;
+use crate::Error;
+
+/// Copies of a template kept ready per server. Two keep a test run of one
+/// test thread from waiting on most copies (one is claimed while the next
+/// is made); more would hold more disk per migration set for little gain.
+pub(super) const SPARES: usize = 2;
+
+/// The name a retired test database takes.
+pub(super) fn trash_name(test_database: &str) -> String {
+    let suffix = test_database
+        .strip_prefix(TEST_DATABASE_PREFIX)
+        .unwrap_or(test_database);
+    format!("{TRASH_PREFIX}{suffix}")
+}
+
+/// Claims a spare copy of `template` under the name `name`; `false` when
+/// none is left (or every one was claimed by another process first).
+pub(super) async fn claim_spare(
+    admin: &mut PgConnection,
+    template: &Template,
+    name: &str,
+) -> Result<bool, Error> {
+    let prefix = template.spare_prefix();
+    for spare in databases_starting_with(admin, &prefix).await? {
+        match run(admin, pg_sql::rename_database(&spare, name), &spare, || {
+            "claim".into()
+        })
+        .await
+        {
+            Ok(()) => return Ok(true),
+            // Renamed by another process between the list and here.
+            Err(Error::TestDatabase {
+                error: sqlx::Error::Database(_),
+                ..
+            }) => continue,
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(false)
+}
+
+enum Job {
+    /// Drop the trash.
+    Sweep,
+    /// Keep [`SPARES`] copies of this template.
+    Stock(String),
+}
+
+/// Has this process's thread for the server at `admin_url` drop the trash.
+pub(super) fn sweep(admin_url: &str) {
+    send(admin_url, Job::Sweep);
+}
+
+/// Has this process's thread for the server at `admin_url` top up the
+/// spares of `template`.
+pub(super) fn stock(admin_url: &str, template: &Template) {
+    send(admin_url, Job::Stock(template.name.clone()));
+}
+
+fn send(admin_url: &str, job: Job) {
+    static THREADS: LazyLock<Mutex<HashMap<String, Sender<Job>>>> = LazyLock::new(Mutex::default);
+    let mut threads = THREADS.lock().unwrap_or_else(PoisonError::into_inner);
+    let thread = threads
+        .entry(admin_url.to_owned())
+        .or_insert_with(|| start(admin_url.to_owned()));
+    if thread.send(job).is_err() {
+        // It could not start or is gone: the next request starts another.
+        threads.remove(admin_url);
+    }
+}
+
+fn start(admin_url: String) -> Sender<Job> {
+    let (jobs, received) = channel::<Job>();
+    let _ = std::thread::Builder::new()
+        .name("migrata-testdb".into())
+        .spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            while let Some((sweep, templates)) = next_batch(&received) {
+                runtime.block_on(upkeep(&admin_url, sweep, &templates));
+            }
+        });
+    jobs
+}
+
+/// Waits for a job, then takes every other one already queued: one pass
+/// serves them all.
+fn next_batch(received: &Receiver<Job>) -> Option<(bool, BTreeSet<String>)> {
+    let first = received.recv().ok()?;
+    let mut sweep = false;
+    let mut templates = BTreeSet::new();
+    for job in std::iter::once(first).chain(received.try_iter()) {
+        match job {
+            Job::Sweep => sweep = true,
+            Job::Stock(template) => {
+                templates.insert(template);
+            }
+        }
+    }
+    Some((sweep, templates))
+}
+
+/// Spares first (a test may be waiting for one), then the trash. A failure
+/// leaves the work for the next pass (or `drop_all`) and is printed, as a
+/// failed drop always was.
+async fn upkeep(admin_url: &str, sweep: bool, templates: &BTreeSet<String>) {
+    let report =
+        |error: &dyn std::fmt::Display| eprintln!("migrate: test database upkeep: {error}");
+    let mut admin = match open_postgres(admin_url).await {
+        Ok(admin) => admin,
+        Err(error) => return report(&error),
+    };
+    for template in templates {
+        if let Err(error) = top_up(&mut admin, template).await {
+            report(&error);
+        }
+    }
+    if sweep {
+        if let Err(error) = drop_trash(&mut admin).await {
+            report(&error);
+        }
+    }
+    let _ = sqlx::Connection::close(admin).await;
+}
+
+async fn top_up(admin: &mut PgConnection, template_name: &str) -> Result<(), Error> {
+    let template = Template::named(template_name);
+    let prefix = template.spare_prefix();
+    let ready = databases_starting_with(admin, &prefix).await?.len();
+    for _ in ready..SPARES {
+        let spare = template.spare_name();
+        run(
+            admin,
+            pg_sql::clone_database(&spare, template_name),
+            &spare,
+            || format!("copy template {template_name}"),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Drops the retired test databases, and the spares of templates that are
+/// gone.
+async fn drop_trash(admin: &mut PgConnection) -> Result<(), Error> {
+    let templates: BTreeSet<String> = databases_starting_with(admin, TEMPLATE_PREFIX)
+        .await?
+        .into_iter()
+        .collect();
+    let orphans = databases_starting_with(admin, SPARE_PREFIX)
+        .await?
+        .into_iter()
+        .filter(|spare| !templates.contains(&Template::named(spare).name));
+    let trash = databases_starting_with(admin, TRASH_PREFIX).await?;
+    for name in trash.into_iter().chain(orphans.collect::<Vec<_>>()) {
+        // `IF EXISTS`: another process's thread may have been first.
+        run(admin, pg_sql::drop_database(&name), &name, || "drop".into()).await?;
+    }
+    Ok(())
+}
+
+async fn databases_starting_with(
+    admin: &mut PgConnection,
+    prefix: &str,
+) -> Result<Vec<String>, Error> {
+    names(admin, pg_sql::databases_starting_with(prefix), prefix).await
+}

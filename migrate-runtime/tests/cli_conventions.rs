@@ -1,0 +1,324 @@
+//! The standalone binary follows the conventions users bring from sqlx-cli,
+//! diesel, dbmate and goose: `.env` only when asked, `down` reverts one,
+//! `new --timestamp`, SQLite files created by `up`, each action reported
+//! once, `database create` / `drop`.
+#![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{server_url, standalone as migrata, unique_name, url_with_database, ALL_KINDS};
+use migrata::BackendKind;
+
+/// A project with two reversible migrations.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    for (file, sql) in [
+        ("0001_a.up.sql", "CREATE TABLE a (id INT);"),
+        ("0001_a.down.sql", "DROP TABLE a;"),
+        ("0002_b.up.sql", "CREATE TABLE b (id INT);"),
+        ("0002_b.down.sql", "DROP TABLE b;"),
+    ] {
+        std::fs::write(migrations.join(file), sql).unwrap();
+    }
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_dotenv_file_is_read_only_when_asked_and_its_target_is_shown() {
+    let project = project();
+    let dir = project.path();
+    let db = dir.join("from-env.db");
+    std::fs::write(
+        dir.join(".env"),
+        format!(
+            "# the app's settings\nDATABASE_URL=sqlite://{}?mode=rwc\nOTHER=1\n",
+            db.display()
+        ),
+    )
+    .unwrap();
+
+    let unasked = migrata(dir).arg("status").output().unwrap();
+    assert_eq!(unasked.status.code(), Some(2));
+    assert!(
+        text(&unasked.stderr).contains("no database URL"),
+        "{}",
+        text(&unasked.stderr)
+    );
+
+    let up = migrata(dir)
+        .args(["--env-file", ".env", "up"])
+        .output()
+        .unwrap();
+    assert!(up.status.success(), "{}", text(&up.stderr));
+    assert!(
+        text(&up.stderr).contains(&format!(".env: database sqlite://{}", db.display())),
+        "{}",
+        text(&up.stderr)
+    );
+    assert!(db.exists());
+
+    // A variable already set wins over the file.
+    let elsewhere = dir.join("from-process.db");
+    let set = migrata(dir)
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", elsewhere.display()),
+        )
+        .args(["--env-file", ".env", "up"])
+        .output()
+        .unwrap();
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    assert!(elsewhere.exists());
+
+    let missing = migrata(dir)
+        .args(["--env-file", "nope.env", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing.stderr).contains("nope.env"),
+        "{}",
+        text(&missing.stderr)
+    );
+}
+
+#[test]
+fn down_without_to_reverts_the_newest_migration_only() {
+    let project = project();
+    let dir = project.path();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("app.db").display());
+    assert!(migrata(dir)
+        .args(["-d", &url, "up"])
+        .output()
+        .unwrap()
+        .status
+        .success());
+
+    let down = migrata(dir).args(["-d", &url, "down"]).output().unwrap();
+    assert!(down.status.success(), "{}", text(&down.stderr));
+    assert!(
+        text(&down.stdout).starts_with("reverted 2 b (0002_b.down.sql)"),
+        "{}",
+        text(&down.stdout)
+    );
+    assert_eq!(text(&down.stdout).lines().count(), 1);
+    let down = migrata(dir).args(["-d", &url, "down"]).output().unwrap();
+    assert!(
+        text(&down.stdout).starts_with("reverted 1 a (0001_a.down.sql)"),
+        "{}",
+        text(&down.stdout)
+    );
+    let down = migrata(dir).args(["-d", &url, "down"]).output().unwrap();
+    assert!(down.status.success());
+    assert_eq!(
+        text(&down.stdout),
+        "nothing to do: the database is up to date\n"
+    );
+}
+
+#[test]
+fn each_action_is_reported_once_on_stdout() {
+    let project = project();
+    let dir = project.path();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("app.db").display());
+    let up = migrata(dir).args(["-d", &url, "up"]).output().unwrap();
+    assert!(up.status.success());
+    assert_eq!(
+        text(&up.stdout).matches("0001_a").count(),
+        1,
+        "{}",
+        text(&up.stdout)
+    );
+    assert_eq!(text(&up.stderr), "", "the log repeated the report");
+    // The library's own events are one opt-in away.
+    let logged = migrata(dir)
+        .env("RUST_LOG", "migrate=info")
+        .args(["-d", &url, "down"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&logged.stderr).contains("reverted migration version=2"),
+        "{}",
+        text(&logged.stderr)
+    );
+}
+
+#[test]
+fn new_timestamp_versions_by_the_clock() {
+    let project = project();
+    let dir = project.path();
+    let made = migrata(dir)
+        .args(["new", "add_c", "--timestamp"])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let name = text(&made.stdout);
+    let file = name.trim().rsplit('/').next().unwrap().to_owned();
+    let digits: String = file.chars().take_while(char::is_ascii_digit).collect();
+    assert_eq!(digits.len(), 14, "{file}");
+    assert!(digits.starts_with("20"), "{file}");
+    assert!(file.ends_with("_add_c.sql"), "{file}");
+
+    let empty = tempfile::tempdir().unwrap();
+    let first = migrata(empty.path())
+        .args(["new", "init"])
+        .output()
+        .unwrap();
+    assert_eq!(text(&first.stdout), "created migrations/0001_init.sql\n");
+}
+
+#[test]
+fn new_makes_code_and_repeatable_migrations_the_loader_reads() {
+    let project = project();
+    let dir = project.path();
+    for (args, created) in [
+        (&["new", "--code", "backfill"][..], "0003_backfill.rs"),
+        (
+            &["new", "--code", "--reversible", "undo"][..],
+            "0004_undo.rs",
+        ),
+        (&["new", "--repeatable", "views"][..], "R__views.sql"),
+    ] {
+        let made = migrata(dir).args(args).output().unwrap();
+        assert!(made.status.success(), "{args:?}: {}", text(&made.stderr));
+        assert_eq!(
+            text(&made.stdout),
+            format!("created migrations/{created}\n"),
+            "{args:?}"
+        );
+    }
+    let code = |file: &str| std::fs::read_to_string(dir.join("migrations").join(file)).unwrap();
+    let up = "pub async fn up(conn: &mut CodeConnection<'_>) -> Result<(), CodeError>";
+    let down = "pub async fn down(conn: &mut CodeConnection<'_>) -> Result<(), CodeError>";
+    assert!(code("0003_backfill.rs").contains(up));
+    assert!(!code("0003_backfill.rs").contains(down));
+    assert!(code("0004_undo.rs").contains(up) && code("0004_undo.rs").contains(down));
+    assert_eq!(code("R__views.sql"), "");
+
+    let refused = migrata(dir)
+        .args(["new", "--repeatable", "--reversible", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+
+    // The loader takes them as a code migration (with its down) and a
+    // repeatable one. (`status` needs the file; an empty one is a database.)
+    std::fs::File::create(dir.join("app.db")).unwrap();
+    let status = migrata(dir)
+        .args(["-d", "app.db", "status", "--json"])
+        .output()
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let entries: Vec<(String, bool, bool)> = listed["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["file"].as_str().unwrap().to_owned(),
+                e["code"].as_bool().unwrap(),
+                e["repeatable"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("0001_a.up.sql".to_owned(), false, false),
+            ("0002_b.up.sql".to_owned(), false, false),
+            ("0003_backfill.rs".to_owned(), true, false),
+            ("0004_undo.rs".to_owned(), true, false),
+            ("R__views.sql".to_owned(), false, true),
+        ]
+    );
+}
+
+#[test]
+fn up_creates_the_sqlite_file_a_plain_path_or_url_names_and_status_does_not() {
+    let project = project();
+    let dir = project.path();
+    let status = migrata(dir)
+        .args(["-d", "status.db", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(1), "{}", text(&status.stdout));
+    assert!(!dir.join("status.db").exists(), "status created the file");
+
+    for (url, file) in [("plain.db", "plain.db"), ("sqlite:url.db", "url.db")] {
+        let up = migrata(dir).args(["-d", url, "up"]).output().unwrap();
+        assert!(up.status.success(), "{url}: {}", text(&up.stderr));
+        assert!(dir.join(file).exists(), "{url}");
+        let again = migrata(dir).args(["-d", url, "status"]).output().unwrap();
+        assert!(again.status.success(), "{url}: {}", text(&again.stderr));
+    }
+}
+
+#[test]
+fn database_create_and_drop_on_every_backend() {
+    for kind in ALL_KINDS {
+        let project = project();
+        let dir = project.path();
+        let url = match kind {
+            BackendKind::Sqlite => format!("sqlite:{}", dir.join("made.db").display()),
+            _ => {
+                let env = match kind {
+                    BackendKind::Postgres => "MIGRATE_TEST_POSTGRES_URL",
+                    _ => "MIGRATE_TEST_MYSQL_URL",
+                };
+                let Some(server) = server_url(env, &format!("{kind}::database_create_and_drop"))
+                else {
+                    continue;
+                };
+                url_with_database(&server, &unique_name())
+            }
+        };
+        let run = |args: &[&str]| {
+            migrata(dir)
+                .arg("-d")
+                .arg(&url)
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let created = run(&["database", "create"]);
+        assert!(
+            created.status.success(),
+            "{kind}: {}",
+            text(&created.stderr)
+        );
+        assert!(text(&created.stdout).starts_with("created: "), "{kind}");
+        assert!(
+            text(&run(&["database", "create"]).stdout).starts_with("exists: "),
+            "{kind}"
+        );
+        assert!(run(&["up"]).status.success(), "{kind}");
+
+        let unconfirmed = run(&["database", "drop"]);
+        assert_eq!(unconfirmed.status.code(), Some(2), "{kind}");
+        assert!(text(&unconfirmed.stderr).contains("--yes"), "{kind}");
+        assert!(
+            run(&["status"]).status.success(),
+            "{kind}: dropped without --yes"
+        );
+
+        assert!(
+            text(&run(&["database", "drop", "--yes"]).stdout).starts_with("dropped: "),
+            "{kind}"
+        );
+        assert!(
+            text(&run(&["database", "drop", "-y"]).stdout).starts_with("absent: "),
+            "{kind}"
+        );
+        assert!(
+            !run(&["status"]).status.success(),
+            "{kind}: still there after drop"
+        );
+    }
+}

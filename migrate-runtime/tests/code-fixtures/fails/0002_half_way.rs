@@ -1,0 +1,7 @@
+// Writes, then fails: the write must not survive.
+use migrata::{CodeConnection, CodeError};
+
+pub async fn up(conn: &mut CodeConnection<'_>) -> Result<(), CodeError> {
+    conn.execute("INSERT INTO events (note) VALUES ('written before the failure')").await?;
+    Err("gave up half-way".into())
+}

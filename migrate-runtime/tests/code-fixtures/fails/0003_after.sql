@@ -1,0 +1,1 @@
+CREATE TABLE after_failure (id INTEGER);

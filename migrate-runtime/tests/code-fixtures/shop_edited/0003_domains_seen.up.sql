@@ -1,0 +1,1 @@
+CREATE TABLE domains_seen (domain VARCHAR(200) NOT NULL);

@@ -1,0 +1,761 @@
+//! `migrata::testing` on every backend: a test database has the
+//! migrations applied, test databases are independent, the template is built
+//! once when tasks and processes race, a passing test's database is dropped
+//! and a failing test's is kept with its name printed. SQLite also in memory.
+#![cfg(feature = "testing")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use common::{owned_migrations, profile, server_url, Conn, Location};
+use migrata::testing::{TestDatabase, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX};
+use migrata::{BackendKind, Migration, Migrator};
+
+const CHILD_ENV: &str = "MIGRATE_TESTING_CHILD";
+
+/// Where a test's test databases go: the server's URL, or a fresh
+/// directory (SQLite files), or SQLite's memory.
+struct Base {
+    kind: BackendKind,
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Base {
+    fn new(kind: BackendKind, test: &str) -> Option<Base> {
+        match &profile(kind).location {
+            Location::File { .. } => {
+                let dir = tempfile::tempdir().unwrap();
+                Some(Base {
+                    kind,
+                    url: format!("sqlite://{}", dir.path().display()),
+                    _dir: Some(dir),
+                })
+            }
+            Location::Server(server) => Some(Base {
+                kind,
+                url: server_url(server.url_env, test)?,
+                _dir: None,
+            }),
+        }
+    }
+
+    fn memory() -> Base {
+        Base {
+            kind: BackendKind::Sqlite,
+            url: "sqlite::memory:".into(),
+            _dir: None,
+        }
+    }
+
+    /// Removes a template these tests made (a directory's go with it).
+    async fn drop_template(&self, template: &str) {
+        assert!(template.starts_with(TEMPLATE_PREFIX), "{template}");
+        match (self.kind, self.url.as_str()) {
+            (BackendKind::Postgres, url) => {
+                let mut conn = Conn::open(url).await;
+                conn.execute(&format!("ALTER DATABASE {template} WITH IS_TEMPLATE false"))
+                    .await;
+                conn.execute(&format!("DROP DATABASE {template}")).await;
+                // The copies made ahead of demand (a copy still being made
+                // when the template went is dropped by a later sweep).
+                let key = template.strip_prefix(TEMPLATE_PREFIX).unwrap();
+                for spare in conn
+                    .strings(&format!(
+                        "SELECT datname::text FROM pg_database WHERE datname LIKE 'migrate\\_spare\\_{key}\\_%'"
+                    ))
+                    .await
+                {
+                    conn.execute(&format!("DROP DATABASE IF EXISTS {spare}")).await;
+                }
+                conn.close().await;
+            }
+            (BackendKind::MySql, url) => {
+                let mut conn = Conn::open(url).await;
+                conn.execute(&format!("DROP DATABASE {template}")).await;
+                conn.close().await;
+            }
+            (_, "sqlite::memory:") => {
+                let dir = std::env::temp_dir().join("migrate-testing");
+                for file in [format!("{template}.sqlite3"), format!("{template}.lock")] {
+                    std::fs::remove_file(dir.join(file)).unwrap();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Drops test database `name`.
+    async fn drop_database(&self, name: &str) {
+        assert!(name.starts_with(TEST_DATABASE_PREFIX), "{name}");
+        match self.url.strip_prefix("sqlite://") {
+            Some(dir) => {
+                std::fs::remove_file(std::path::Path::new(dir).join(format!("{name}.sqlite3")))
+                    .unwrap()
+            }
+            None => {
+                let mut conn = Conn::open(&self.url).await;
+                conn.execute(&format!("DROP DATABASE {name}")).await;
+                conn.close().await;
+            }
+        }
+    }
+
+    /// Whether test database `name` exists.
+    async fn has_database(&self, name: &str) -> bool {
+        assert!(name.starts_with(TEST_DATABASE_PREFIX), "{name}");
+        let sql = match self.kind {
+            BackendKind::Postgres => {
+                format!("SELECT count(*) FROM pg_database WHERE datname = '{name}'")
+            }
+            BackendKind::MySql => format!(
+                "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{name}'"
+            ),
+            _ => {
+                let dir = self.url.strip_prefix("sqlite://").unwrap();
+                return std::path::Path::new(dir)
+                    .join(format!("{name}.sqlite3"))
+                    .exists();
+            }
+        };
+        let mut conn = Conn::open(&self.url).await;
+        let count = conn.scalar(&sql).await;
+        conn.close().await;
+        count == 1
+    }
+}
+
+/// A migration set of its own (so a template of its own): the first
+/// migration records a random build id, which every copy of one build
+/// shares, then users with a seed row, and posts referring to them.
+fn migration_set(kind: BackendKind) -> Vec<Migration> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nonce = format!(
+        "{}-{}-{:?}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+    );
+    migration_set_with(kind, &nonce)
+}
+
+fn migration_set_with(kind: BackendKind, nonce: &str) -> Vec<Migration> {
+    let random = match kind {
+        BackendKind::Sqlite => "CAST(random() AS TEXT)",
+        BackendKind::Postgres => "random()::text",
+        _ => "UUID()",
+    };
+    owned_migrations(&[
+        (
+            "0001_build.sql".into(),
+            format!("-- {nonce}\nCREATE TABLE build (id VARCHAR(64) NOT NULL);\nINSERT INTO build (id) VALUES ({random});\n"),
+        ),
+        (
+            "0002_users.sql".into(),
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(100) NOT NULL UNIQUE);\nINSERT INTO users (id, email) VALUES (1, 'seed@example.com');\n".into(),
+        ),
+        (
+            "0003_posts.sql".into(),
+            "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id), title VARCHAR(100) NOT NULL);\n".into(),
+        ),
+    ])
+}
+
+async fn build_id(db: &TestDatabase) -> String {
+    let mut conn = Conn::open(db.url()).await;
+    let ids = conn.strings("SELECT id FROM build").await;
+    conn.close().await;
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    ids.into_iter().next().unwrap()
+}
+
+async fn test_database(migrations: &[Migration], base: &Base) -> TestDatabase {
+    Migrator::new(migrations)
+        .test_database(&base.url)
+        .await
+        .unwrap_or_else(|error| panic!("test database on {}: {error}", base.kind))
+}
+
+async fn has_the_migrations_applied(base: Base) {
+    let set = migration_set(base.kind);
+    let db = test_database(&set, &base).await;
+    assert!(db.name().starts_with(TEST_DATABASE_PREFIX), "{}", db.name());
+    let mut conn = Conn::open(db.url()).await;
+    let history = conn
+        .history("SELECT version, name, checksum, success FROM migrate_history ORDER BY version")
+        .await;
+    let expected: Vec<(i64, String, String, bool)> = set
+        .iter()
+        .map(|m| (m.version, m.name.to_string(), m.checksum.to_string(), true))
+        .collect();
+    assert_eq!(history, expected);
+    assert_eq!(
+        conn.strings("SELECT email FROM users").await,
+        ["seed@example.com"]
+    );
+    conn.execute("INSERT INTO posts (id, user_id, title) VALUES (1, 1, 'hello')")
+        .await;
+    conn.close().await;
+    // Running the migrator on it finds nothing to do.
+    let report = Migrator::new(&set).run(db.url()).await.unwrap();
+    assert!(report.applied.is_empty(), "{report:?}");
+    let template = db.template().to_owned();
+    db.discard().await.unwrap();
+    base.drop_template(&template).await;
+}
+
+async fn are_independent(base: Base) {
+    let set = migration_set(base.kind);
+    let first = test_database(&set, &base).await;
+    let second = test_database(&set, &base).await;
+    assert_ne!(first.name(), second.name());
+    assert_ne!(first.url(), second.url());
+    assert_eq!(first.template(), second.template());
+    // Copies of one build.
+    assert_eq!(build_id(&first).await, build_id(&second).await);
+
+    let mut conn = Conn::open(first.url()).await;
+    conn.execute("INSERT INTO users (id, email) VALUES (2, 'first@example.com')")
+        .await;
+    conn.close().await;
+    let mut conn = Conn::open(second.url()).await;
+    assert_eq!(conn.scalar("SELECT count(*) FROM users").await, 1);
+    conn.execute("DROP TABLE posts").await;
+    conn.close().await;
+    let mut conn = Conn::open(first.url()).await;
+    assert_eq!(conn.scalar("SELECT count(*) FROM users").await, 2);
+    assert_eq!(conn.scalar("SELECT count(*) FROM posts").await, 0);
+    conn.close().await;
+
+    // And of the template: a third copy has neither change.
+    let third = test_database(&set, &base).await;
+    let mut conn = Conn::open(third.url()).await;
+    assert_eq!(conn.scalar("SELECT count(*) FROM users").await, 1);
+    assert_eq!(conn.scalar("SELECT count(*) FROM posts").await, 0);
+    conn.close().await;
+
+    let template = first.template().to_owned();
+    for db in [first, second, third] {
+        db.discard().await.unwrap();
+    }
+    base.drop_template(&template).await;
+}
+
+/// A passing test's database is gone when its value is dropped.
+async fn are_dropped_after_passing(base: Base) {
+    let set = migration_set(base.kind);
+    let db = test_database(&set, &base).await;
+    let name = db.name().to_owned();
+    let template = db.template().to_owned();
+    if base.url != "sqlite::memory:" {
+        assert!(base.has_database(&name).await);
+    }
+    // A connection still open does not stop the drop (PostgreSQL ends its
+    // session; the others let it be), except in memory, where it keeps the
+    // database alive.
+    let mut conn = Conn::open(db.url()).await;
+    assert_eq!(conn.scalar("SELECT count(*) FROM users").await, 1);
+    if base.url == "sqlite::memory:" {
+        conn.close().await;
+        drop(db);
+    } else {
+        drop(db);
+        drop(conn);
+    }
+    if base.url == "sqlite::memory:" {
+        // Nothing kept it alive: the name now opens an empty database.
+        let mut conn = Conn::open(&format!("sqlite:///{name}?vfs=memdb&mode=rwc")).await;
+        assert_eq!(conn.scalar("SELECT count(*) FROM sqlite_master").await, 0);
+        conn.close().await;
+    } else {
+        assert!(!base.has_database(&name).await, "{name} was not dropped");
+    }
+    base.drop_template(&template).await;
+}
+
+/// Many tasks and several processes ask for a database of one new
+/// migration set at once: every copy comes from one build.
+async fn build_the_template_once_when_racing(base: Base) {
+    let nonce = format!("race-{}", std::process::id());
+    let nonce = format!("{nonce}-{:?}", std::time::SystemTime::now());
+    let set = migration_set_with(base.kind, &nonce);
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            Command::new(&exe)
+                .args([
+                    "--ignored",
+                    "--exact",
+                    "child",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(CHILD_ENV, format!("build\n{}\n{nonce}", base.url))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let set = set.clone();
+            let url = base.url.clone();
+            tokio::spawn(async move { Migrator::new(&set).test_database(&url).await.unwrap() })
+        })
+        .collect();
+    let mut builds = Vec::new();
+    let mut dbs = Vec::new();
+    for task in tasks {
+        let db = task.await.unwrap();
+        builds.push(build_id(&db).await);
+        dbs.push(db);
+    }
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let line = stdout
+            .lines()
+            .find_map(|line| line.strip_prefix("BUILD "))
+            .unwrap_or_else(|| panic!("no BUILD line in {stdout}"));
+        builds.push(line.to_owned());
+    }
+    builds.dedup();
+    assert_eq!(builds.len(), 1, "copies of different builds: {builds:?}");
+    let template = dbs[0].template().to_owned();
+    for db in dbs {
+        db.discard().await.unwrap();
+    }
+    base.drop_template(&template).await;
+}
+
+/// A failing test's database is kept, and its name printed to stderr.
+async fn are_kept_after_failing(base: Base) {
+    let nonce = format!(
+        "fail-{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now()
+    );
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_ENV, format!("fail\n{}\n{nonce}", base.url))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "the child test passed: {stderr}");
+    assert!(stderr.contains("the failing test's assertion"), "{stderr}");
+    let kept = stderr
+        .lines()
+        .find(|line| line.starts_with("migrate: the test failed, so its database"))
+        .unwrap_or_else(|| panic!("no kept line in {stderr}"));
+    let name = kept
+        .split_whitespace()
+        .find(|word| word.starts_with(TEST_DATABASE_PREFIX))
+        .unwrap();
+    let url = kept
+        .split(" was kept: ")
+        .nth(1)
+        .and_then(|rest| rest.split(" (drop it").next())
+        .unwrap();
+    // Still there, with its data.
+    let mut conn = Conn::open(url).await;
+    assert_eq!(
+        conn.strings("SELECT email FROM users").await,
+        ["seed@example.com"]
+    );
+    conn.close().await;
+    if base.url == "sqlite::memory:" {
+        let path = url.strip_prefix("sqlite://").unwrap();
+        assert!(path.ends_with(&format!("{name}.sqlite3")), "{path}");
+        std::fs::remove_file(path).unwrap();
+    } else {
+        assert!(base.has_database(name).await);
+        base.drop_database(name).await;
+    }
+    let set = migration_set_with(base.kind, &nonce);
+    let db = test_database(&set, &base).await;
+    let template = db.template().to_owned();
+    db.discard().await.unwrap();
+    base.drop_template(&template).await;
+}
+
+/// MySQL cannot copy a database: the copy script recreates tables with
+/// their foreign keys, generated columns and AUTO_INCREMENT position, rows,
+/// views (one reading another, which sorts before it by name) over the
+/// copy's own tables, triggers and functions.
+#[tokio::test]
+async fn mysql_copies_every_object() {
+    let Some(base) = Base::new(BackendKind::MySql, "mysql_copies_every_object") else {
+        return;
+    };
+    let nonce = format!(
+        "objects-{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now()
+    );
+    let set = owned_migrations(&[
+        (
+            "0001_tables.sql".into(),
+            format!("-- {nonce}\n\
+             CREATE TABLE parents (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50) NOT NULL, name_upper VARCHAR(50) AS (UPPER(name)) STORED);\n\
+             CREATE TABLE children (id INT AUTO_INCREMENT PRIMARY KEY, parent_id INT NOT NULL, CONSTRAINT children_parent FOREIGN KEY (parent_id) REFERENCES parents (id));\n\
+             CREATE TABLE audit (what VARCHAR(50) NOT NULL);\n\
+             INSERT INTO parents (name) VALUES ('ann'), ('bob');\n\
+             INSERT INTO children (parent_id) VALUES (1);\n"),
+        ),
+        (
+            "0002_objects.sql".into(),
+            "CREATE TRIGGER parents_audit AFTER INSERT ON parents FOR EACH ROW INSERT INTO audit (what) VALUES (NEW.name);\n\
+             CREATE VIEW parent_names AS SELECT name FROM parents;\n\
+             CREATE VIEW a_sorted_names AS SELECT name FROM parent_names ORDER BY name;\n\
+             CREATE FUNCTION shout(s VARCHAR(50)) RETURNS VARCHAR(60) DETERMINISTIC RETURN CONCAT(UPPER(s), '!');\n"
+                .into(),
+        ),
+    ]);
+    let db = test_database(&set, &base).await;
+    let mut conn = Conn::open(db.url()).await;
+    assert_eq!(
+        conn.strings("SELECT name_upper FROM parents ORDER BY id")
+            .await,
+        ["ANN", "BOB"]
+    );
+    assert_eq!(conn.scalar("SELECT COUNT(*) FROM children").await, 1);
+    conn.execute("INSERT INTO parents (name) VALUES ('cy')")
+        .await;
+    assert_eq!(conn.scalar("SELECT MAX(id) FROM parents").await, 3);
+    assert_eq!(conn.strings("SELECT what FROM audit").await, ["cy"]);
+    assert_eq!(
+        conn.strings("SELECT name FROM a_sorted_names").await,
+        ["ann", "bob", "cy"]
+    );
+    assert_eq!(conn.strings("SELECT shout('hey')").await, ["HEY!"]);
+    conn.close().await;
+    let mut conn = <sqlx::MySqlConnection as sqlx::Connection>::connect(db.url())
+        .await
+        .unwrap();
+    let orphan = sqlx::raw_sql("INSERT INTO children (parent_id) VALUES (99)")
+        .execute(&mut conn)
+        .await;
+    let error = orphan.expect_err("the foreign key holds in the copy");
+    assert!(error.to_string().contains("children_parent"), "{error}");
+    sqlx::Connection::close(conn).await.unwrap();
+    // The template is untouched.
+    let mut conn = Conn::open(&common::url_with_database(&base.url, db.template())).await;
+    assert_eq!(conn.scalar("SELECT COUNT(*) FROM parents").await, 2);
+    assert_eq!(conn.scalar("SELECT COUNT(*) FROM audit").await, 0);
+    conn.close().await;
+    let template = db.template().to_owned();
+    db.discard().await.unwrap();
+    base.drop_template(&template).await;
+}
+
+static SAMPLE: migrata::Migrations = migrata::embed_migrations!("migrations");
+const MACRO_URL_ENV: &str = "MIGRATE_TESTING_MACRO_URL";
+
+/// Not tests: what `the_macro_follows_the_cleanup_rules` runs in child
+/// processes, through `#[migrata::test]`.
+mod by_macro {
+    use migrata::testing::TestDatabase;
+
+    async fn report(db: &TestDatabase) {
+        let mut conn = super::Conn::open(db.url()).await;
+        assert_eq!(conn.scalar("SELECT count(*) FROM migrate_history").await, 4);
+        conn.close().await;
+        println!("\nDATABASE {} TEMPLATE {}", db.name(), db.template());
+    }
+
+    #[migrata::test(super::SAMPLE, url = "MIGRATE_TESTING_MACRO_URL")]
+    #[ignore = "run by the_macro_follows_the_cleanup_rules"]
+    async fn passes(db: &TestDatabase) {
+        report(db).await;
+    }
+
+    #[migrata::test(super::SAMPLE, url = "MIGRATE_TESTING_MACRO_URL")]
+    #[ignore = "run by the_macro_follows_the_cleanup_rules"]
+    async fn returns_ok(db: &TestDatabase) -> Result<(), String> {
+        report(db).await;
+        Ok(())
+    }
+
+    #[migrata::test(super::SAMPLE, url = "MIGRATE_TESTING_MACRO_URL")]
+    #[ignore = "run by the_macro_follows_the_cleanup_rules"]
+    async fn returns_err(db: &TestDatabase) -> Result<(), String> {
+        report(db).await;
+        Err("the failing test's error".into())
+    }
+
+    #[migrata::test(super::SAMPLE, url = "MIGRATE_TESTING_MACRO_URL")]
+    #[ignore = "run by the_macro_follows_the_cleanup_rules"]
+    async fn panics(db: &TestDatabase) {
+        report(db).await;
+        panic!("the failing test's assertion");
+    }
+}
+
+/// `#[migrata::test]`: a passing test's database (returning `()`
+/// or `Ok`) is dropped; one that panics or returns `Err` is kept and named.
+async fn the_macro_follows_the_cleanup_rules(base: Base) {
+    let mut template = None;
+    for (test, passes) in [
+        ("passes", true),
+        ("returns_ok", true),
+        ("returns_err", false),
+        ("panics", false),
+    ] {
+        let output = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--ignored",
+                "--exact",
+                &format!("by_macro::{test}"),
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(MACRO_URL_ENV, &base.url)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.success(),
+            passes,
+            "{test}: {stdout}\n{stderr}"
+        );
+        let words: Vec<&str> = stdout
+            .lines()
+            .find_map(|line| line.strip_prefix("DATABASE "))
+            .unwrap_or_else(|| panic!("{test}: no DATABASE line in {stdout}"))
+            .split(' ')
+            .collect();
+        let [name, "TEMPLATE", used] = words[..] else {
+            panic!("{test}: {words:?}");
+        };
+        template = Some(used.to_owned());
+        let kept = stderr.contains(&format!("its database {name} was kept"));
+        assert_eq!(kept, !passes, "{test}: {stderr}");
+        if base.url == "sqlite::memory:" {
+            let saved = std::env::temp_dir()
+                .join("migrate-testing")
+                .join(format!("{name}.sqlite3"));
+            assert_eq!(saved.exists(), !passes, "{test}: {}", saved.display());
+            if !passes {
+                std::fs::remove_file(saved).unwrap();
+            }
+            continue;
+        }
+        assert_eq!(base.has_database(name).await, !passes, "{test}: {name}");
+        if !passes {
+            base.drop_database(name).await;
+        }
+    }
+    if let Some(template) = template {
+        base.drop_template(&template).await;
+    }
+}
+
+/// Not a test: what the child processes above run.
+#[tokio::test]
+#[ignore = "run by the tests above in child processes"]
+async fn child() {
+    let spec = std::env::var(CHILD_ENV).expect("runs only as a child process");
+    let [mode, url, nonce]: [&str; 3] =
+        spec.splitn(3, '\n').collect::<Vec<_>>().try_into().unwrap();
+    let kind = BackendKind::from_url(url).unwrap();
+    let set = migration_set_with(kind, nonce);
+    let db = Migrator::new(&set).test_database(url).await.unwrap();
+    match mode {
+        "build" => {
+            println!("\nBUILD {}", build_id(&db).await);
+            db.discard().await.unwrap();
+        }
+        _ => {
+            let _db = db;
+            panic!("the failing test's assertion");
+        }
+    }
+}
+
+/// `drop_all` on a SQLite directory removes the kept test databases, the
+/// template and its lock, and nothing else there. (On a server it drops
+/// every test database, so it would break the tests running beside it.)
+#[tokio::test]
+async fn drop_all_removes_what_tests_leave_in_a_sqlite_directory() {
+    let base = Base::new(BackendKind::Sqlite, "").unwrap();
+    let dir = base.url.strip_prefix("sqlite://").unwrap().to_owned();
+    let set = migration_set(BackendKind::Sqlite);
+    let kept = test_database(&set, &base).await;
+    let kept_name = kept.name().to_owned();
+    let template = kept.template().to_owned();
+    let _url = kept.keep();
+    std::fs::write(std::path::Path::new(&dir).join("app.db"), "").unwrap();
+
+    let removed = migrata::testing::drop_all(&base.url).await.unwrap();
+    assert_eq!(
+        removed,
+        [
+            format!("{template}.lock"),
+            format!("{template}.sqlite3"),
+            format!("{kept_name}.sqlite3"),
+        ]
+    );
+    let left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["app.db"]);
+    // Nothing left to remove.
+    assert!(migrata::testing::drop_all(&base.url)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+/// PostgreSQL databases named like `pattern` (`LIKE`).
+async fn postgres_databases(base: &Base, pattern: &str) -> Vec<String> {
+    let mut conn = Conn::open(&base.url).await;
+    let names = conn
+        .strings(&format!(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE '{pattern}' ORDER BY datname"
+        ))
+        .await;
+    conn.close().await;
+    names
+}
+
+/// Polls until `done` holds for the databases named like `pattern`, for
+/// at most 60 s (the upkeep thread's pace is the server's).
+async fn wait_for_databases(
+    base: &Base,
+    pattern: &str,
+    done: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let names = postgres_databases(base, pattern).await;
+        if done(&names) {
+            return names;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{pattern}: still {names:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// On PostgreSQL a test claims a copy made ahead of demand by renaming it,
+/// a passing test's database is renamed into the trash and dropped by the
+/// process's upkeep thread, and the spares of a template that is gone are
+/// dropped by the next sweep.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_spares_are_claimed_and_the_trash_is_dropped() {
+    let kind = BackendKind::Postgres;
+    let Some(base) = Base::new(
+        kind,
+        "postgres::spares_are_claimed_and_the_trash_is_dropped",
+    ) else {
+        return;
+    };
+    let set = migration_set(kind);
+    let first = test_database(&set, &base).await;
+    let key = first
+        .template()
+        .strip_prefix(TEMPLATE_PREFIX)
+        .unwrap()
+        .to_owned();
+    let spares = format!("migrate\\_spare\\_{key}\\_%");
+    let ready = wait_for_databases(&base, &spares, |names| names.len() == 2).await;
+
+    let second = test_database(&set, &base).await;
+    let after = postgres_databases(&base, &spares).await;
+    let claimed: Vec<&String> = ready
+        .iter()
+        .filter(|spare| !after.contains(spare))
+        .collect();
+    assert_eq!(claimed.len(), 1, "before {ready:?}, after {after:?}");
+    assert_eq!(build_id(&first).await, build_id(&second).await);
+    // A copy nobody has used: the template's seed row and nothing else.
+    let mut conn = Conn::open(second.url()).await;
+    assert_eq!(conn.scalar("SELECT count(*) FROM users").await, 1);
+    assert_eq!(conn.scalar("SELECT count(*) FROM posts").await, 0);
+    conn.close().await;
+
+    // Retired (a session left open is ended), then dropped in the background.
+    let names = [first.name().to_owned(), second.name().to_owned()];
+    let open = Conn::open(first.url()).await;
+    first.discard().await.unwrap();
+    drop(second);
+    drop(open);
+    for name in &names {
+        assert!(!base.has_database(name).await, "{name} is still there");
+        let trash = name.replacen(TEST_DATABASE_PREFIX, "migrate_trash_", 1);
+        wait_for_databases(&base, &trash, |names| names.is_empty()).await;
+    }
+
+    // Its template gone, the spares are dropped by the next sweep, which
+    // the next retired database asks for.
+    let mut conn = Conn::open(&base.url).await;
+    let template = format!("{TEMPLATE_PREFIX}{key}");
+    conn.execute(&format!("ALTER DATABASE {template} WITH IS_TEMPLATE false"))
+        .await;
+    conn.execute(&format!("DROP DATABASE {template}")).await;
+    conn.close().await;
+    let other = test_database(&migration_set(kind), &base).await;
+    let other_template = other.template().to_owned();
+    other.discard().await.unwrap();
+    wait_for_databases(&base, &spares, |names| names.is_empty()).await;
+    base.drop_template(&other_template).await;
+}
+
+macro_rules! scenarios {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite_file {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $scenario() {
+                super::$scenario(super::Base::new(migrata::BackendKind::Sqlite, "").unwrap()).await
+            } )*
+        }
+        mod sqlite_memory {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $scenario() {
+                super::$scenario(super::Base::memory()).await
+            } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $scenario() {
+                let kind = migrata::BackendKind::Postgres;
+                if let Some(base) = super::Base::new(kind, &format!("{kind}::{}", stringify!($scenario))) {
+                    super::$scenario(base).await
+                }
+            } )*
+        }
+        mod mysql {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $scenario() {
+                let kind = migrata::BackendKind::MySql;
+                if let Some(base) = super::Base::new(kind, &format!("{kind}::{}", stringify!($scenario))) {
+                    super::$scenario(base).await
+                }
+            } )*
+        }
+    };
+}
+
+scenarios!(
+    has_the_migrations_applied,
+    are_independent,
+    are_dropped_after_passing,
+    build_the_template_once_when_racing,
+    are_kept_after_failing,
+    the_macro_follows_the_cleanup_rules,
+);

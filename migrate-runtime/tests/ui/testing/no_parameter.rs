@@ -1,0 +1,4 @@
+#[migrata::test(MIGRATIONS)]
+async fn counts_users() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[migrata::test(MIGRATIONS)]
+fn counts_users(db: &migrata::testing::TestDatabase) {
+    let _ = db;
+}
+
+fn main() {}
