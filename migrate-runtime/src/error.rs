@@ -213,11 +213,11 @@ pub enum Error {
         /// The migrator holding the lease, where known.
         holder: Option<String>,
     },
-    /// This migrator's lease expired (it was paused or cut off for longer
-    /// than the lease lifetime) and another migrator may have taken it, so
-    /// nothing more was recorded; the current step's transaction, if any,
-    /// rolled back.
-    #[error("lost the migration lease ({owner}, lifetime {ttl:?}): another migrator may have taken over, so this one stopped without recording more; raise lease_ttl if steps pause this long")]
+    /// This migrator's lease expired (a step or a pause outlasted the lease
+    /// lifetime) and another migrator took it, so nothing more was
+    /// recorded; the current step's transaction, if any, rolled back. A
+    /// lease that expired but that nobody took is not lost.
+    #[error("lost the migration lease ({owner}, lifetime {ttl:?}): it expired and another migrator took it over, so this one stopped without recording more; raise lease_ttl above the longest step or pause")]
     LeaseLost {
         /// This migrator's lease owner id.
         owner: String,

@@ -317,14 +317,30 @@ impl HistoryTable {
     }
 
     /// Renews `owner`'s lease; affects no row if `owner` no longer holds it.
+    ///
+    /// A lease past its expiry that nobody took is still `owner`'s: expiry
+    /// only lets another migrator take it, and taking it writes the taker's
+    /// name, so while the row names `owner` no other migrator has acted. (A
+    /// step can outlive the lease without a pause: on SQLite the heartbeat
+    /// cannot write while the step holds the write lock, and over `run_on`
+    /// there is no heartbeat.) A released lease (`expires_at = 0`) is not
+    /// renewed, so a heartbeat still in flight at release cannot revive it.
     pub fn renew_lease(&self, owner: &str, ttl: Duration) -> String {
         let dialect = self.dialect();
         format!(
-            "UPDATE {table} SET expires_at = {now} + {ttl} WHERE id = 1 AND owner = {owner} AND expires_at >= {now}",
+            "UPDATE {table} SET expires_at = {now} + {ttl} WHERE {held}",
             table = self.lock_quoted,
-            owner = dialect.quote_literal(owner),
             now = dialect.now_ms(),
             ttl = ttl.as_millis(),
+            held = self.held_by(owner),
+        )
+    }
+
+    /// The lease row still names `owner`, and `owner` has not released it.
+    fn held_by(&self, owner: &str) -> String {
+        format!(
+            "id = 1 AND owner = {} AND expires_at <> 0",
+            self.dialect().quote_literal(owner)
         )
     }
 
@@ -347,15 +363,14 @@ impl HistoryTable {
         )
     }
 
-    /// A condition that holds while `owner` holds the lease, for history
-    /// writes that must not land after the lease was lost (fencing).
+    /// A condition that holds while `owner` holds the lease (see
+    /// [`HistoryTable::renew_lease`]), for history writes that must not land
+    /// after another migrator took it (fencing).
     pub fn while_lease_held(&self, owner: &str) -> String {
-        let dialect = self.dialect();
         format!(
-            "EXISTS (SELECT 1 FROM {table} WHERE id = 1 AND owner = {owner} AND expires_at >= {now})",
-            table = self.lock_quoted,
-            owner = dialect.quote_literal(owner),
-            now = dialect.now_ms(),
+            "EXISTS (SELECT 1 FROM {} WHERE {})",
+            self.lock_quoted,
+            self.held_by(owner)
         )
     }
 
@@ -459,6 +474,57 @@ mod tests {
         for bad in ["", "1t", "t;drop", "a.b.c", "t\"x", "a b", "ta`ble", "é"] {
             assert!(HistoryTable::new(BackendKind::MySql, bad).is_err(), "{bad}");
         }
+    }
+
+    /// The lease's SQL on a real database: expiry alone loses nothing;
+    /// another migrator's take and a release do, and a released lease is
+    /// not revived by a renewal that arrives after it.
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn a_lease_is_lost_to_a_taker_or_a_release_not_to_expiry() {
+        use sqlx::Connection;
+        let table = HistoryTable::new(BackendKind::Sqlite, crate::DEFAULT_TABLE).unwrap();
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        let ttl = Duration::from_secs(30);
+        let expire = format!("UPDATE {} SET expires_at = 1", table.lock_quoted);
+        for setup in [table.create_lock_table(), table.seed_lock()] {
+            conn.execute(sql_str(setup)).await.unwrap();
+        }
+        macro_rules! rows {
+            ($sql:expr) => {
+                conn.execute(sql_str($sql)).await.unwrap()
+            };
+        }
+        macro_rules! held_by {
+            ($owner:expr) => {
+                conn.fetch_integer(sql_str(format!(
+                    "SELECT {}",
+                    table.while_lease_held($owner)
+                )))
+                .await
+                .unwrap()
+                    == 1
+            };
+        }
+
+        assert_eq!(rows!(table.take_lease("a", ttl)), 1);
+        assert_eq!(rows!(table.take_lease("b", ttl)), 0, "a's lease is live");
+        rows!(expire.clone());
+        assert!(held_by!("a"), "expired, but nobody took it");
+        assert_eq!(rows!(table.renew_lease("a", ttl)), 1);
+        assert_eq!(rows!(table.take_lease("b", ttl)), 0, "renewed");
+
+        rows!(expire);
+        assert_eq!(rows!(table.take_lease("b", ttl)), 1);
+        assert!(!held_by!("a"), "b took it");
+        assert_eq!(rows!(table.renew_lease("a", ttl)), 0);
+
+        assert_eq!(rows!(table.release_lease("b")), 1);
+        assert!(!held_by!("b"), "released");
+        assert_eq!(rows!(table.renew_lease("b", ttl)), 0, "not revived");
+        assert_eq!(rows!(table.take_lease("a", ttl)), 1, "free for anyone");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The lease's failure modes: a migrator in progress is waited for, never
-//! repaired away; a migrator paused past its lease cannot record anything;
+//! repaired away; a migrator paused past its lease cannot record anything
+//! once another took the lease, and one whose lease nobody took completes;
 //! a dropped `run_on` over a pooled connection blocks nobody for longer than
 //! the lease; a hot standby is refused at once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -31,6 +32,18 @@ fn slow_transactional(kind: BackendKind, seconds: f64) -> Vec<Migration> {
         "0001_slow.sql".to_owned(),
         format!(
             "{}\nCREATE TABLE slow (id INTEGER);\n",
+            (profile(kind).pause)(seconds)
+        ),
+    )])
+}
+
+/// One transactional script that writes first (on SQLite: takes the write
+/// lock) and then takes `seconds`.
+fn slow_after_a_write(kind: BackendKind, seconds: f64) -> Vec<Migration> {
+    owned_migrations(&[(
+        "0001_slow.sql".to_owned(),
+        format!(
+            "CREATE TABLE slow (id INTEGER);\n{}\nINSERT INTO slow VALUES (1);\n",
             (profile(kind).pause)(seconds)
         ),
     )])
@@ -181,9 +194,54 @@ where
     count
 }
 
+/// A step that outlasts the lease while no other migrator waits completes:
+/// the lease is lost only when another migrator takes it. Both ways a step
+/// outlives its lease without a pause: over `run(url)` on SQLite the
+/// heartbeat cannot write while the step holds the write lock, and over
+/// `run_on` there is no heartbeat.
+async fn a_step_longer_than_the_lease_completes_when_nobody_took_over(db: TestDb) {
+    let set = slow_after_a_write(db.kind, 1.5);
+    let migrator = Migrator::new(&set).lease_ttl(Duration::from_millis(300));
+    let report = migrator.run(&db.url).await;
+    assert_eq!(report.unwrap().applied.len(), 1, "{}: run(url)", db.kind);
+
+    db.execute("DROP TABLE slow").await;
+    db.execute("DELETE FROM migrate_history").await;
+    let report = match db.kind {
+        BackendKind::Sqlite => {
+            run_on_a_connection::<sqlx::SqliteConnection>(&db.url, &migrator).await
+        }
+        BackendKind::Postgres => {
+            run_on_a_connection::<sqlx::PgConnection>(&db.url, &migrator).await
+        }
+        _ => run_on_a_connection::<sqlx::MySqlConnection>(&db.url, &migrator).await,
+    };
+    assert_eq!(report.unwrap().applied.len(), 1, "{}: run_on", db.kind);
+    let history = db.history().await;
+    assert!(
+        history.len() == 1 && history[0].3,
+        "{}: {history:?}",
+        db.kind
+    );
+}
+
+async fn run_on_a_connection<C>(
+    url: &str,
+    migrator: &Migrator<'_>,
+) -> Result<migrata::Report, Error>
+where
+    C: migrata::Backend + sqlx::Connection,
+{
+    let mut conn = C::connect(url).await.unwrap();
+    let report = migrator.run_on(&mut conn).await;
+    conn.close().await.unwrap();
+    report
+}
+
 on_every_backend!(
     a_live_migrators_row_is_in_progress_not_failed,
     a_dropped_run_on_over_a_pooled_connection_blocks_nobody,
+    a_step_longer_than_the_lease_completes_when_nobody_took_over,
 );
 
 /// Not a test: a migrator the parent pauses.
