@@ -42,6 +42,12 @@ pub fn repeatable_version(name: &str) -> i64 {
     -2 - (u64::from_be_bytes(first) >> 2) as i64
 }
 
+/// Whether `version` is a repeatable migration's key: those are negative
+/// ([`repeatable_version`]); versioned migrations' never are.
+pub fn is_repeatable_version(version: i64) -> bool {
+    version < 0
+}
+
 /// A parsed migration file name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileName {

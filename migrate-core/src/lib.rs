@@ -56,7 +56,9 @@ pub use diesel::{parse_dir_name, DirName};
 pub use directive::{parse_code_directives, parse_directives, Directives};
 pub use error::{Error, Errors};
 pub use exclude::Exclude;
-pub use file_name::{parse_file_name, repeatable_version, FileKind, FileName};
+pub use file_name::{
+    is_repeatable_version, parse_file_name, repeatable_version, FileKind, FileName,
+};
 pub use load::{load_dir, load_dir_excluding, load_files};
 pub use migration::{Language, Migration, Script};
 pub use statements::{

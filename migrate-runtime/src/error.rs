@@ -82,7 +82,7 @@ pub enum Error {
     },
     /// A migration script (or its history row) failed; its transaction, if
     /// it had one, was rolled back.
-    #[error("migration {version} (`{file}`) failed: {}", Shown(error))]
+    #[error("{} failed: {}", Subject(*version, file), Shown(error))]
     Migration {
         /// The migration's version.
         version: i64,
@@ -94,7 +94,7 @@ pub enum Error {
     /// A code migration's `up` or `down` returned an error that is not a
     /// database error (those are [`Error::Migration`]); its transaction, if
     /// it had one, was rolled back.
-    #[error("migration {version} (`{file}`) failed: {error}")]
+    #[error("{} failed: {error}", Subject(*version, file))]
     Code {
         /// The migration's version.
         version: i64,
@@ -106,7 +106,7 @@ pub enum Error {
     /// A run would have to execute a code migration that this binary did
     /// not compile: the standalone `migrate` tool, or migrations read from
     /// a directory at run time. Nothing ran.
-    #[error("migration {version} (`{file}`) is a code migration, which only the application binary that embeds it (embed_migrations!) can run, and this one read the migrations directory at run time; nothing was run: use the application binary's `migrate` subcommand (migrata::cli), or stop before it (`--to` a lower version)")]
+    #[error("{} is a code migration, which only the application binary that embeds it (embed_migrations!) can run, and this one read the migrations directory at run time; nothing was run: use the application binary's `migrate` subcommand (migrata::cli), or stop before it (`--to` a lower version)", Subject(*version, file))]
     CodeNotCompiled {
         /// The migration's version.
         version: i64,
@@ -115,7 +115,7 @@ pub enum Error {
     },
     /// Offline SQL was asked for a range that goes past a code migration,
     /// which SQL cannot contain.
-    #[error("migration {version} (`{file}`) is a code migration, which offline SQL cannot contain, and the range goes past it: end the range there (`--to {stop}`), where the script stops with a marker, run it with the application binary's `migrate` subcommand, then render the rest")]
+    #[error("{} is a code migration, which offline SQL cannot contain, and the range goes past it: end the range there (`--to {stop}`), where the script stops with a marker, run it with the application binary's `migrate` subcommand, then render the rest", Subject(*version, file))]
     CodeOffline {
         /// The migration's version.
         version: i64,
@@ -125,7 +125,7 @@ pub enum Error {
         stop: i64,
     },
     /// An applied migration's recorded checksum differs from the embedded script.
-    #[error("migration {version} (`{file}`) was edited after it was applied: recorded checksum {applied}, embedded {embedded}; restore the file, or set on_divergent to warn/ignore")]
+    #[error("{} was edited after it was applied: recorded checksum {applied}, embedded {embedded}; restore the file, or set on_divergent to warn/ignore", Subject(*version, file))]
     Divergent {
         /// The migration's version.
         version: i64,
@@ -137,7 +137,7 @@ pub enum Error {
         embedded: String,
     },
     /// The database records a migration this binary does not contain.
-    #[error("migration {version} (`{name}`) is applied in the database but missing from this binary (an older build, or a deleted file?); set on_missing to warn/ignore to run anyway")]
+    #[error("{} is applied in the database but missing from this binary (an older build, or a deleted file?); set on_missing to warn/ignore to run anyway", Subject(*version, name))]
     Missing {
         /// The recorded version.
         version: i64,
@@ -145,7 +145,7 @@ pub enum Error {
         name: String,
     },
     /// A pending migration is older than the newest applied one.
-    #[error("migration {version} (`{file}`) is pending but older than the newest applied migration {newest} (merged late?); set on_out_of_order to warn/ignore to apply it anyway")]
+    #[error("{} is pending but older than the newest applied migration {newest} (merged late?); set on_out_of_order to warn/ignore to apply it anyway", Subject(*version, file))]
     OutOfOrder {
         /// The pending migration's version.
         version: i64,
@@ -156,7 +156,7 @@ pub enum Error {
     },
     /// A migration is recorded as failed: it ran outside a transaction and
     /// did not finish, so it may be partially applied.
-    #[error("migration {version} (`{name}`) is marked as failed in the version table: it ran without a transaction and may be partially applied; check the schema by hand, then run `repair` (Migrator::repair): it clears the row of a failed up script, so it runs again (undo its partial effects first), and marks a failed down script's row applied, so reverting can be retried; `repair --clear` / `--mark-applied` (Repair::Clear / MarkApplied) choose otherwise")]
+    #[error("{} is marked as failed in the version table: it ran without a transaction and may be partially applied; check the schema by hand, then run `repair` (Migrator::repair): it clears the row of a failed up script, so it runs again (undo its partial effects first), and marks a failed down script's row applied, so reverting can be retried; `repair --clear` / `--mark-applied` (Repair::Clear / MarkApplied) choose otherwise", Subject(*version, name))]
     Dirty {
         /// The migration's version.
         version: i64,
@@ -165,7 +165,7 @@ pub enum Error {
     },
     /// The connection was lost after a migration's COMMIT was sent: the
     /// server may or may not have committed it.
-    #[error("the connection was lost while committing migration {version} (`{file}`), so whether it is applied is unknown: the next run reads the version table, which commits with the script, and applies it only if it is not recorded ({})", Shown(error))]
+    #[error("the connection was lost while committing {}, so whether it is applied is unknown: the next run reads the version table, which commits with the script, and applies it only if it is not recorded ({})", Subject(*version, file), Shown(error))]
     OutcomeUnknown {
         /// The version of the last migration of the transaction.
         version: i64,
@@ -177,7 +177,7 @@ pub enum Error {
     /// A migration left rows whose foreign keys point at no parent row
     /// (SQLite, where enforcement is suspended during migrations); it was
     /// rolled back.
-    #[error("migration {version} (`{file}`) leaves rows whose foreign keys point at no parent: {violations}; it was rolled back (foreign-key actions such as ON DELETE CASCADE do not fire during SQLite migrations: delete the child rows in the script)")]
+    #[error("{} leaves rows whose foreign keys point at no parent: {violations}; it was rolled back (foreign-key actions such as ON DELETE CASCADE do not fire during SQLite migrations: delete the child rows in the script)", Subject(*version, file))]
     ForeignKeyViolation {
         /// The migration's version.
         version: i64,
@@ -188,7 +188,7 @@ pub enum Error {
     },
     /// A migration ran outside a transaction, but its history row was gone
     /// when the runner came to mark it done.
-    #[error("migration {version} (`{file}`) ran, but its history row was removed while it ran (by `repair`?), so the database no longer records it; check the schema, then `stamp` it or undo it")]
+    #[error("{} ran, but its history row was removed while it ran (by `repair`?), so the database no longer records it; check the schema, then `stamp` it or undo it", Subject(*version, file))]
     HistoryRowVanished {
         /// The migration's version.
         version: i64,
@@ -196,7 +196,7 @@ pub enum Error {
         file: String,
     },
     /// A migration to revert has no `.down.sql` script.
-    #[error("migration {version} (`{file}`) cannot be reverted: it has no down script (add a `.down.sql` beside an `.up.sql`); nothing was reverted")]
+    #[error("{} cannot be reverted: it has no down script (add a `.down.sql` beside an `.up.sql`); nothing was reverted", Subject(*version, file))]
     Irreversible {
         /// The migration's version.
         version: i64,
@@ -281,6 +281,21 @@ pub enum Error {
 /// source that raised it (the `L` field), which readers take for a line of
 /// their script.
 struct Shown<'a>(&'a sqlx::Error);
+
+/// How errors name a migration: `migration 3 (`0003_users.sql`)`, or
+/// `repeatable migration `R__views.sql``, whose version is only a key.
+struct Subject<'a>(i64, &'a str);
+
+impl fmt::Display for Subject<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Subject(version, file) = *self;
+        if migrata_core::is_repeatable_version(version) {
+            write!(f, "repeatable migration `{file}`")
+        } else {
+            write!(f, "migration {version} (`{file}`)")
+        }
+    }
+}
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

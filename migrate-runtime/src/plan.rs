@@ -74,11 +74,9 @@ pub(crate) fn classify(migrations: &[Migration], mut history: Vec<HistoryRow>) -
     entries
 }
 
-/// Whether a history row records a repeatable migration: their versions
-/// are negative ([`migrata_core::repeatable_version`]), versioned
-/// migrations' never are.
+/// Whether a history row records a repeatable migration.
 fn is_repeatable_row(row: &HistoryRow) -> bool {
-    row.version < 0
+    migrata_core::is_repeatable_version(row.version)
 }
 
 /// Where every repeatable migration stands (`repeatables` in name order):

@@ -152,6 +152,11 @@ async fn failed_repeatable_migration(db: TestDb) {
         matches!(&err, Error::Migration { file, .. } if file == "R__active_accounts.sql"),
         "{err}"
     );
+    assert!(
+        err.to_string()
+            .starts_with("repeatable migration `R__active_accounts.sql` failed: "),
+        "named by its file, not its internal version: {err}"
+    );
     let row = db
         .history()
         .await
@@ -162,6 +167,11 @@ async fn failed_repeatable_migration(db: TestDb) {
         assert!(!row.3, "claimed, then failed: {row:?}");
         let err = Migrator::new(&broken).run(&db.url).await.unwrap_err();
         assert!(matches!(err, Error::Dirty { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("repeatable migration `active_accounts` is marked as failed"),
+            "{err}"
+        );
     } else {
         assert_eq!(db.scalar("SELECT COUNT(*) FROM runs").await, 0);
         assert_eq!(
