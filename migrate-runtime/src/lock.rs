@@ -3,7 +3,7 @@
 //! path the future completes, and reported if the future is dropped or
 //! panics first.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -358,9 +358,16 @@ impl Drop for Heartbeat {
     }
 }
 
-/// `host:pid:nonce`: who holds a lease, readable by an operator, unique per
-/// migrator even within one process.
+/// `host:pid:id`: who holds a lease, readable by an operator. Two migrators
+/// with one owner would both hold the lease, so `id` is the start time's
+/// nanoseconds (a restarted process that got the same pid differs) and a
+/// sequence number within the process (two migrators started in the same
+/// nanosecond differ).
 fn owner_id() -> String {
+    owner_at(SystemTime::now())
+}
+
+fn owner_at(now: SystemTime) -> String {
     let host = std::fs::read_to_string("/etc/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
@@ -368,10 +375,12 @@ fn owner_id() -> String {
         .map(|host| host.trim().to_owned())
         .filter(|host| !host.is_empty())
         .unwrap_or_else(|| "unknown-host".to_owned());
-    let nonce = SystemTime::now()
+    let nonce = now
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.subsec_nanos());
-    format!("{host}:{}:{nonce:08x}", std::process::id())
+    static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+    let sequence = SEQUENCE.fetch_add(1, Ordering::Relaxed);
+    format!("{host}:{}:{nonce:08x}-{sequence}", std::process::id())
 }
 
 /// What a lock strategy amounts to on one database.
@@ -429,4 +438,16 @@ pub(crate) async fn describe_database<B: Backend>(conn: &mut B, table: &HistoryT
         B::KIND,
         table.name()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrators_started_in_the_same_nanosecond_have_different_owners() {
+        let now = SystemTime::now();
+        assert_ne!(owner_at(now), owner_at(now));
+        assert_ne!(owner_id(), owner_id());
+    }
 }
