@@ -67,6 +67,16 @@ compile_error!(
      (or \"sqlite\", \"mysql\") to its dependency in Cargo.toml"
 );
 
+/// Without a database feature, the `compile_error!` above is the only
+/// error: nothing else is compiled, so no follow-on errors about connection
+/// types with no variants bury it.
+macro_rules! with_a_database {
+    ($($item:item)*) => {
+        $( #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))] $item )*
+    };
+}
+
+with_a_database! {
 mod adopt;
 mod backend;
 #[cfg(feature = "cli")]
@@ -171,3 +181,4 @@ pub use migrata_macros::test;
 /// `lint::lint(&lint::Script::of_migrations(&migrations), &options)`.
 #[cfg(feature = "lint")]
 pub use migrata_core::lint;
+}

@@ -61,13 +61,43 @@ fn a_postgres_only_app_compiles_neither_sqlite_nor_mysql() {
     }
 }
 
+/// Forgetting the feature gets one error that says what to add, not a
+/// dozen about connection types without variants.
+#[test]
+fn a_build_without_a_database_feature_is_one_error_naming_the_features() {
+    let check = cargo()
+        .args([
+            "check",
+            "-p",
+            "migrata",
+            "--no-default-features",
+            "--target-dir",
+        ])
+        .arg(feature_builds())
+        .output()
+        .unwrap();
+    let stderr = stderr(&check);
+    assert!(!check.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("migrata needs at least one database feature: add `features = [\"postgres\"]` (or \"sqlite\", \"mysql\")"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("due to 1 previous error"), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+}
+
+/// A target directory for builds with other features than the suite's.
+fn feature_builds() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace().join("target"), PathBuf::from)
+        .join("feature-builds")
+}
+
 /// The example binary, built once per test run with only its own features.
 fn postgres_only_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map_or_else(|| workspace().join("target"), PathBuf::from)
-            .join("feature-builds");
+        let target = feature_builds();
         let build = cargo()
             .args(["build", "-q", "-p", "postgres-only", "--target-dir"])
             .arg(&target)
