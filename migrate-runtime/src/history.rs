@@ -353,7 +353,8 @@ impl HistoryTable {
         )
     }
 
-    /// The live lease's owner, or NULL when no lease is live.
+    /// The owner of an unexpired lease, or NULL when there is none: whom a
+    /// migrator waiting to take the lease waits for.
     pub fn lease_holder(&self) -> String {
         let dialect = self.dialect();
         format!(

@@ -21,7 +21,8 @@ pub(crate) struct Lock {
 
 #[derive(Debug)]
 enum Held {
-    /// The lease row names `owner` until it expires.
+    /// The lease row names `owner` until another migrator takes it (which
+    /// it may once it expires) or it is released.
     Lease {
         owner: String,
         ttl: Duration,

@@ -102,9 +102,11 @@ impl Dialect for MySqlDialect {
     }
 
     /// On a Galera node, wait until every write certified elsewhere is
-    /// applied here before reading.
+    /// applied here before reading (1), and before an UPDATE or DELETE (2):
+    /// a fenced history write checks the lease row, and must see a take
+    /// that another node committed first.
     fn after_lock(&self) -> Option<&'static str> {
-        Some("SET SESSION wsrep_sync_wait = 1")
+        Some("SET SESSION wsrep_sync_wait = 3")
     }
 
     fn peer_history(&self, peer: Peer) -> &'static str {

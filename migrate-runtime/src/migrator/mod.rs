@@ -489,7 +489,7 @@ impl<'m> Migrator<'m> {
 
     /// [`repair`](Self::repair) over a connection the caller owns. Takes the
     /// migration lock, so it never touches the row of a migration in progress
-    /// elsewhere: while its owner's lease lives, this times out naming it.
+    /// elsewhere: until its owner's lease expires, this times out naming it.
     pub async fn repair_on<'c, C: Backend>(
         &self,
         conn: impl Handover<'c, C>,

@@ -169,6 +169,7 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
                 RepairAction::Cleared => self.table.delete_failed(repaired.version),
                 RepairAction::MarkedApplied => self.table.mark_failed_applied(repaired.version),
             };
+            self.lock.confirm(self.conn).await?;
             self.conn
                 .execute(sql_str(sql))
                 .await
