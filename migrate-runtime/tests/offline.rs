@@ -302,3 +302,40 @@ async fn item_2_sqlite_table_rebuild_keeps_child_rows_online_and_offline() {
         .unwrap();
     assert_eq!(enforced, 1, "restored after a failure too");
 }
+
+/// Enforcement is switched off for a run's transactions only: a script
+/// outside a transaction, between two transactional ones, runs with it on,
+/// so its ON DELETE CASCADE fires.
+#[tokio::test]
+async fn sqlite_scripts_outside_a_transaction_run_with_foreign_keys_enforced() {
+    let Some(db) = TestDb::create(BackendKind::Sqlite, "fk_untransacted").await else {
+        return;
+    };
+    let set = migrations(&[
+        (
+            "0001_tables.sql",
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY);\n\
+             CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent (id) ON DELETE CASCADE);\n\
+             INSERT INTO parent VALUES (1), (2);\n\
+             INSERT INTO child VALUES (10, 1), (20, 2);",
+        ),
+        (
+            "0002_drop_parent_2.sql",
+            "-- migrate:no-transaction\nDELETE FROM parent WHERE id = 2;",
+        ),
+        ("0003_more.sql", "CREATE TABLE later (id INTEGER);"),
+    ]);
+    let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+    let report = Migrator::new(&set).run_on(&mut conn).await.unwrap();
+    assert_eq!(report.applied.len(), 3);
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM child").await,
+        1,
+        "the cascade fired"
+    );
+    let enforced: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(enforced, 1);
+}

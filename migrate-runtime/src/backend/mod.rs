@@ -494,7 +494,7 @@ pub struct HistoryRow {
 /// SQLite ignores `PRAGMA foreign_keys` inside a transaction, and sqlx
 /// opens connections with enforcement on, so the documented table rebuild
 /// (create new, copy, `DROP TABLE` old, rename) would cascade to the child
-/// rows. Enforcement is switched off around a migration's transaction, as
+/// rows. Enforcement is switched off for a run's transactions, as
 /// the `sqlite3` shell runs offline scripts, and what it would have refused
 /// is checked before commit.
 #[derive(Debug)]

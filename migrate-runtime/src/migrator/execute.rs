@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::{SqlSafeStr, SqlStr};
 
-use super::session::Session;
+use super::session::{ForeignKeys, Session};
 use crate::backend::{Backend, BoxFuture, Dialect, ForeignKeySuspension};
 use crate::history::{sql_str, ClaimMark, Elapsed};
 use crate::plan::{self, Verdict};
@@ -32,38 +32,59 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
     }
 
     /// Runs a unit's scripts and history writes in one transaction, with
-    /// foreign-key enforcement suspended around it where the transaction
-    /// cannot suspend it (see [`ForeignKeySuspension`]), and restored after.
+    /// foreign-key enforcement suspended where the transaction cannot
+    /// suspend it (see [`ForeignKeys`]).
     async fn run_transaction(&mut self, unit: &Unit<'m>, report: &mut Report) -> Result<(), Error> {
-        let suspension = match self.table.dialect().foreign_key_suspension() {
-            Some(suspension) => {
+        let suspension = self.suspend_foreign_keys().await?;
+        self.run_in_transaction(unit, suspension, report).await
+    }
+
+    /// Switches foreign-key enforcement off for the transactions that
+    /// follow, if the connection enforces it; returns the suspension in
+    /// effect.
+    async fn suspend_foreign_keys(
+        &mut self,
+    ) -> Result<Option<&'static ForeignKeySuspension>, Error> {
+        let suspension = match self.foreign_keys {
+            ForeignKeys::NotSuspended => return Ok(None),
+            ForeignKeys::Suspended(suspension) => return Ok(Some(suspension)),
+            ForeignKeys::Unread => {
+                let Some(suspension) = self.table.dialect().foreign_key_suspension() else {
+                    self.foreign_keys = ForeignKeys::NotSuspended;
+                    return Ok(None);
+                };
                 let enforced = self
                     .conn
                     .fetch_integer(sql_str(suspension.enforced.to_owned()))
                     .await
                     .map_err(|source| self.table.error(source))?;
-                if enforced == 1 {
-                    self.conn
-                        .execute(sql_str(suspension.off.to_owned()))
-                        .await
-                        .map_err(|source| self.table.error(source))?;
+                if enforced != 1 {
+                    self.foreign_keys = ForeignKeys::NotSuspended;
+                    return Ok(None);
                 }
-                (enforced == 1).then_some(suspension)
+                suspension
             }
-            None => None,
         };
-        let result = self.run_in_transaction(unit, suspension, report).await;
-        if let Some(suspension) = suspension {
-            let restored = self
-                .conn
+        self.conn
+            .execute(sql_str(suspension.off.to_owned()))
+            .await
+            .map_err(|source| self.table.error(source))?;
+        self.foreign_keys = ForeignKeys::Suspended(suspension);
+        Ok(Some(suspension))
+    }
+
+    /// Switches foreign-key enforcement back on where this session switched
+    /// it off. What comes next reads it again: a script outside a
+    /// transaction may set it.
+    pub(super) async fn restore_foreign_keys(&mut self) -> Result<(), Error> {
+        if let ForeignKeys::Suspended(suspension) = self.foreign_keys {
+            self.conn
                 .execute(sql_str(suspension.on.to_owned()))
                 .await
-                .map_err(|source| self.table.error(source));
-            result?;
-            restored?;
-            return Ok(());
+                .map_err(|source| self.table.error(source))?;
         }
-        result
+        self.foreign_keys = ForeignKeys::Unread;
+        Ok(())
     }
 
     /// Where the server measures durations, a script and its history row go
@@ -171,6 +192,8 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         unit: &Unit<'m>,
         report: &mut Report,
     ) -> Result<(), Error> {
+        // The script runs with enforcement as the connection had it.
+        self.restore_foreign_keys().await?;
         let dialect = self.table.dialect();
         let mut started = Instant::now();
         let guard = match unit.ops.first() {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::{plan_adoption, Migrator, Warned};
-use crate::backend::Backend;
+use crate::backend::{Backend, ForeignKeySuspension};
 use crate::history::{sql_str, Elapsed, HistoryTable};
 use crate::lock::{self, Lock};
 use crate::plan::{self, Plan};
@@ -20,6 +20,23 @@ pub(crate) struct Session<'c, 'm, B: Backend> {
     pub(super) migrator: &'c Migrator<'m>,
     pub(super) table: HistoryTable,
     pub(super) lock: Lock,
+    pub(super) foreign_keys: ForeignKeys,
+}
+
+/// Foreign-key enforcement over a session (see [`ForeignKeySuspension`]):
+/// read once, switched off before the first transaction where the
+/// connection enforces it, and back on before a script outside a
+/// transaction and when the session closes; not three statements around
+/// every migration.
+#[derive(Clone, Copy)]
+pub(crate) enum ForeignKeys {
+    /// Not read since the session began or last restored it.
+    Unread,
+    /// Not enforced on this connection, or nothing to suspend on this
+    /// database.
+    NotSuspended,
+    /// Switched off by this session.
+    Suspended(&'static ForeignKeySuspension),
 }
 
 impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
@@ -60,14 +77,17 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
             migrator,
             table,
             lock,
+            foreign_keys: ForeignKeys::Unread,
         })
     }
 
-    /// Releases the lock, whether the work under it (`result`) succeeded or
-    /// failed; the work's error wins over a release error.
-    pub async fn close<T>(self, result: Result<T, Error>) -> Result<T, Error> {
+    /// Restores foreign-key enforcement and releases the lock, whether the
+    /// work under it (`result`) succeeded or failed; the work's error wins.
+    pub async fn close<T>(mut self, result: Result<T, Error>) -> Result<T, Error> {
+        let restored = self.restore_foreign_keys().await;
         let released = self.lock.release(self.conn).await;
         let value = result?;
+        restored?;
         released?;
         Ok(value)
     }
