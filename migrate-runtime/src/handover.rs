@@ -50,10 +50,18 @@ impl<'c, C: Backend> Taken<'c, C> {
     }
 
     fn new(held: Held<'c, C>) -> Result<Self, Error> {
-        let taken = Taken { held };
+        let mut taken = Taken { held };
         // sqlx counts the transactions it opened: `&mut *tx` is one.
         if taken.conn_ref().is_in_transaction() {
             return Err(Error::InTransaction);
+        }
+        // Marked now, not in `finish`: a run dropped midway (a timeout, a
+        // shutdown) never gets there, and must not return its session state
+        // to the pool either.
+        match &mut taken.held {
+            Held::Acquired(conn) => conn.close_on_drop(),
+            Held::Checkout(conn) => conn.close_on_drop(),
+            Held::Plain(_) => {}
         }
         Ok(taken)
     }
@@ -81,8 +89,7 @@ impl<'c, C: Backend> Taken<'c, C> {
             Held::Acquired(conn) => {
                 let _ = conn.close().await;
             }
-            Held::Checkout(conn) => conn.close_on_drop(),
-            Held::Plain(_) => {}
+            Held::Checkout(_) | Held::Plain(_) => {}
         }
     }
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{migrations, TestDb};
+use common::{migrations, owned_migrations, profile, TestDb};
 use migrata::{BackendKind, Error, Migration, Migrator};
 use sqlx::pool::PoolOptions;
 use sqlx::{Database, Pool};
@@ -109,6 +109,38 @@ macro_rules! scenario {
             "{}: after &mut PoolConnection",
             db.kind
         );
+
+        // A run over the pool dropped mid-script (a timeout, a shutdown): the
+        // connection it checked out is closed, not returned with the setting.
+        let slow = owned_migrations(&[(
+            "0001_slow.sql".to_owned(),
+            format!(
+                "{}\nCREATE TABLE slow (id INTEGER);",
+                (profile(db.kind).pause)(2.0)
+            ),
+        )]);
+        drop(next);
+        let dropped = tokio::time::timeout(
+            std::time::Duration::from_millis(300),
+            Migrator::new(&slow)
+                .table("slow_history")
+                .session_setup(setup)
+                .run_on(&pool),
+        )
+        .await;
+        assert!(dropped.is_err(), "{}: still running", db.kind);
+        assert!(
+            db.table_exists("slow_history").await,
+            "{}: the run had started",
+            db.kind
+        );
+        assert_eq!(
+            setting_on_next_checkout(&pool, read).await,
+            fresh,
+            "{}: after a dropped run over &Pool",
+            db.kind
+        );
+        let mut next = pool.acquire().await.unwrap();
 
         // A connection inside a transaction: refused before anything is sent.
         let mut tx = sqlx::Connection::begin(&mut *next).await.unwrap();
