@@ -8,15 +8,10 @@ use std::pin::Pin;
 
 use sqlx::SqlSafeStr;
 
-use crate::backend::Backend;
-use crate::program::Direction;
-use crate::{BackendKind, Error, Migration};
+use migrata_core::Migration;
 
-/// What a code migration may return as its error: any error type, boxed
-/// (`?` converts `sqlx::Error`, `std::io::Error`, `String`, ...). A
-/// `sqlx::Error` is reported as [`Error::Migration`], anything else as
-/// [`Error::Code`], naming the file either way.
-pub type CodeError = Box<dyn std::error::Error + Send + Sync>;
+use crate::error::Error;
+use crate::model::{BackendKind, CodeError, Direction};
 
 /// The future of a compiled code migration function.
 pub type CodeFuture<'a> = Pin<Box<dyn Future<Output = Result<(), CodeError>> + Send + 'a>>;
@@ -73,14 +68,16 @@ impl CodeConnection<'_> {
     /// [`sqlx::raw_sql`] does) and returns the rows affected.
     pub async fn execute(&mut self, sql: impl SqlSafeStr) -> Result<u64, sqlx::Error> {
         let sql = sql.into_sql_str();
-        match self {
+        let query = sqlx::raw_sql(sql);
+        let done = match self {
             #[cfg(feature = "sqlite")]
-            CodeConnection::Sqlite(conn) => Backend::execute(&mut **conn, sql).await,
+            CodeConnection::Sqlite(conn) => query.execute(&mut **conn).await?.rows_affected(),
             #[cfg(feature = "postgres")]
-            CodeConnection::Postgres(conn) => Backend::execute(&mut **conn, sql).await,
+            CodeConnection::Postgres(conn) => query.execute(&mut **conn).await?.rows_affected(),
             #[cfg(feature = "mysql")]
-            CodeConnection::MySql(conn) => Backend::execute(&mut **conn, sql).await,
-        }
+            CodeConnection::MySql(conn) => query.execute(&mut **conn).await?.rows_affected(),
+        };
+        Ok(done)
     }
 }
 

@@ -69,7 +69,11 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::{redact_url, Migration, Migrator, Options};
+use migrata_core::Migration;
+
+use crate::migrator::Migrator;
+use crate::options::Options;
+use crate::url::redact_url;
 
 /// Settings for a migration run and for the `migrate` command, layered from a
 /// TOML file, the environment and code.

@@ -1,7 +1,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::{AdoptionProblem, BackendKind, CodeError, Peer};
+use crate::model::{AdoptionProblem, BackendKind, CodeError, Peer};
 
 /// Everything that can stop a migration run. Each message names the migration
 /// (version and file) where one is involved, and never contains a password.

@@ -77,44 +77,44 @@ macro_rules! with_a_database {
 }
 
 with_a_database! {
-mod adopt;
-mod backend;
-#[cfg(feature = "cli")]
-pub mod cli;
-mod code;
-mod config;
+// The layers, lowest first; each module imports only from those above it
+// in this list (tests/it/layers.rs checks it).
+mod model;
 mod error;
-mod handover;
-mod history;
-mod lock;
-mod migrations;
-mod migrator;
 mod options;
-mod plan;
-mod program;
-mod repair;
+mod url;
+mod code;
 mod report;
-mod stale;
+mod plan;
 mod status;
+mod sql;
+mod driver;
+mod engine;
+mod migrator;
+mod stale;
+mod migrations;
+mod config;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod url;
+#[cfg(feature = "cli")]
+pub mod cli;
 
-pub use adopt::{Adoption, AdoptionProblem, Peer};
-pub use backend::{Backend, BackendKind, HistoryRow};
 #[doc(hidden)]
 pub use code::{__code_future, CompiledCode};
-pub use code::{CodeConnection, CodeError, CodeFn, CodeFuture};
+pub use code::{CodeConnection, CodeFn, CodeFuture};
 pub use config::{Config, ConfigError, DatabaseConfig, LogConfig};
+pub use driver::handover::Handover;
+pub use driver::Backend;
 pub use error::Error;
-pub use handover::Handover;
 pub use migrata_core::{Checksum, Exclude, Language, Migration, Script};
 pub use migrations::Migrations;
 pub use migrator::Migrator;
+pub use model::{AdoptionProblem, BackendKind, CodeError, MigrationState, Peer};
 pub use options::{LockStrategy, Options, Policy, TransactionMode, DEFAULT_TABLE};
-pub use repair::{FailedScript, Repair, RepairAction, Repaired};
+pub use plan::adopt::Adoption;
+pub use plan::repair::{FailedScript, Repair, RepairAction, Repaired};
 pub use report::{Applied, Report};
-pub use status::{MigrationState, Status, StatusEntry};
+pub use status::{Status, StatusEntry};
 pub use url::redact_url;
 
 /// Embeds the migrations of a directory into the binary.

@@ -1,7 +1,13 @@
 use std::path::Path;
 
-use crate::{Backend, CompiledCode, Handover};
-use crate::{Error, Migration, Migrator, Report};
+use migrata_core::Migration;
+
+use crate::code::CompiledCode;
+use crate::driver::handover::Handover;
+use crate::driver::Backend;
+use crate::error::Error;
+use crate::migrator::Migrator;
+use crate::report::Report;
 
 /// The set of migrations `embed_migrations!()` baked into the binary.
 ///

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use crate::BackendKind;
+use crate::model::BackendKind;
 
 /// What a run did.
 #[derive(Debug, Clone, PartialEq, Eq)]

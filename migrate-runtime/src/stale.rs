@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::Migration;
+use migrata_core::Migration;
 
 /// Warns about migrations present in `dir` (less what `exclude` matches, as
 /// the macro read it) but absent from `embedded`: Cargo does not rebuild

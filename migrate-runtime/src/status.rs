@@ -1,5 +1,11 @@
-use crate::plan::{self, Entry, Verdict};
-use crate::{BackendKind, Migration, Options};
+//! What `status` shows and `verify` judges: every migration's state, and
+//! whether a run would refuse it.
+
+use migrata_core::Migration;
+
+use crate::model::{BackendKind, MigrationState};
+use crate::options::Options;
+use crate::plan::{self, Standing, Verdict};
 
 /// Where each migration stands, from the binary's and the database's side.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,59 +46,18 @@ pub struct StatusEntry {
     pub refused: bool,
 }
 
-/// The state of one migration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MigrationState {
-    /// Applied, with the checksum of the embedded script.
-    Applied,
-    /// Not applied yet.
-    Pending,
-    /// Not applied yet, and older than the newest recorded migration (merged
-    /// late): a run refuses it unless `on_out_of_order` allows it.
-    OutOfOrder,
-    /// Applied, but the script was edited since.
-    Divergent,
-    /// Applied, but this binary does not contain it.
-    Missing,
-    /// Marked failed: ran without a transaction and did not finish.
-    Failed,
-}
-
-impl MigrationState {
-    /// Lowercase name, as shown by `status`.
-    pub fn name(self) -> &'static str {
-        match self {
-            MigrationState::Applied => "applied",
-            MigrationState::Pending => "pending",
-            MigrationState::OutOfOrder => "out-of-order",
-            MigrationState::Divergent => "divergent",
-            MigrationState::Missing => "missing",
-            MigrationState::Failed => "failed",
-        }
-    }
-
-    /// Whether this is a finding: divergent, missing, failed or
-    /// out-of-order, whatever the policies make of it (`verify --strict`
-    /// fails on any).
-    pub fn is_finding(self) -> bool {
-        !matches!(self, MigrationState::Applied | MigrationState::Pending)
-    }
-}
-
 impl Status {
     /// Renders classified entries, judging each under `options` as a run
     /// would (without a target: `verify` asks about a full run).
     pub(crate) fn new(
         backend: BackendKind,
-        entries: Vec<Entry<'_>>,
-        repeatables: Vec<Entry<'_>>,
+        standing: Standing<'_>,
         options: &Options,
     ) -> Self {
-        let newest = plan::newest_recorded(&entries);
-        let versioned = entries.into_iter().map(|entry| (entry, false));
+        let newest = plan::newest_recorded(&standing.versioned);
+        let versioned = standing.versioned.into_iter().map(|entry| (entry, false));
         let entries = versioned
-            .chain(repeatables.into_iter().map(|entry| (entry, true)))
+            .chain(standing.repeatables.into_iter().map(|entry| (entry, true)))
             .map(|(entry, repeatable)| {
                 let refused = matches!(entry.verdict(options, newest), Verdict::Refuse(_));
                 let name = match (entry.migration, &entry.row) {

@@ -1,4 +1,25 @@
-//! Password redaction for URLs that end up in messages and logs.
+//! URLs: which database one names, and password redaction for URLs that
+//! end up in messages and logs.
+
+use crate::error::Error;
+use crate::model::BackendKind;
+
+impl BackendKind {
+    /// Picks the backend from a URL's scheme: the one place URLs are dispatched.
+    pub fn from_url(url: &str) -> Result<Self, Error> {
+        let scheme = url.split_once(':').map(|(scheme, _)| scheme).unwrap_or("");
+        BackendKind::ALL
+            .into_iter()
+            .find(|kind| {
+                kind.schemes()
+                    .iter()
+                    .any(|known| known.eq_ignore_ascii_case(scheme))
+            })
+            .ok_or_else(|| Error::UnsupportedUrl {
+                scheme: scheme.chars().take(32).collect(),
+            })
+    }
+}
 
 /// Returns `url` with the password of its user-info part and any
 /// `password=` / `sslpassword=` query parameter replaced by `***`.
@@ -157,6 +178,25 @@ fn is_secret_key(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::redact_url;
+    use crate::model::BackendKind;
+
+    #[test]
+    fn url_schemes() {
+        assert_eq!(
+            BackendKind::from_url("sqlite::memory:").ok(),
+            Some(BackendKind::Sqlite)
+        );
+        assert_eq!(
+            BackendKind::from_url("postgresql://h/db").ok(),
+            Some(BackendKind::Postgres)
+        );
+        assert_eq!(
+            BackendKind::from_url("MariaDB://h/db").ok(),
+            Some(BackendKind::MySql)
+        );
+        assert!(BackendKind::from_url("oracle://u:secret@h").is_err());
+        assert!(BackendKind::from_url("no scheme").is_err());
+    }
 
     #[test]
     fn passwords_with_separator_characters() {

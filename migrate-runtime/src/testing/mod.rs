@@ -92,7 +92,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::{redact_url, BackendKind, Error, Migrations, Migrator};
+use crate::error::Error;
+use crate::migrations::Migrations;
+use crate::migrator::Migrator;
+use crate::model::BackendKind;
+use crate::url::redact_url;
 
 /// Names of test databases start with this.
 pub const TEST_DATABASE_PREFIX: &str = "migrate_testdb_";

@@ -15,12 +15,14 @@ use super::{
     TEST_DATABASE_PREFIX, TRASH_PREFIX,
 };
 #[cfg(feature = "mysql")]
-use crate::backend::testing_sql::mysql as my_sql;
+use crate::sql::testing::mysql as my_sql;
 #[cfg(feature = "postgres")]
-use crate::backend::testing_sql::postgres as pg_sql;
-use crate::backend::{AnyConnection, Backend};
-use crate::history::sql_str;
-use crate::{BackendKind, Error, Migrator};
+use crate::sql::testing::postgres as pg_sql;
+use crate::driver::{AnyConnection, Backend};
+use crate::sql::sql_str;
+use crate::error::Error;
+use crate::migrator::Migrator;
+use crate::model::BackendKind;
 
 #[cfg(feature = "postgres")]
 /// A test database cloned from the template with `CREATE DATABASE …

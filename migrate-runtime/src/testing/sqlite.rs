@@ -12,10 +12,12 @@ use sqlx::{Connection, SqliteConnection};
 use super::{
     ready, Place, Template, TestDatabase, BUILDING_PREFIX, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX,
 };
-use crate::backend::testing_sql::sqlite as sql;
-use crate::backend::Backend;
-use crate::history::sql_str;
-use crate::{redact_url, Error, Migrator};
+use crate::sql::testing::sqlite as sql;
+use crate::driver::Backend;
+use crate::sql::sql_str;
+use crate::error::Error;
+use crate::migrator::Migrator;
+use crate::url::redact_url;
 
 /// What a SQLite base URL asks for.
 enum Base {

@@ -27,8 +27,8 @@ use sqlx::PgConnection;
 
 use super::server::{names, open_postgres, run};
 use super::{Template, SPARE_PREFIX, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX, TRASH_PREFIX};
-use crate::backend::testing_sql::postgres as pg_sql;
-use crate::Error;
+use crate::sql::testing::postgres as pg_sql;
+use crate::error::Error;
 
 /// Copies of a template kept ready per server. Two keep a test run of one
 /// test thread from waiting on most copies (one is claimed while the next

@@ -1,9 +1,9 @@
-//! SQLite: its SQL, its rules and its connection.
+//! SQLite's SQL and rules.
 
 use sqlx::error::DatabaseError;
 
-use super::{ColumnTypes, Dialect, ForeignKeySuspension};
-use crate::Peer;
+use super::dialect::{ColumnTypes, Dialect, ForeignKeySuspension};
+use crate::model::Peer;
 
 /// SQLite has no session-level lock: concurrent migrators serialise on each
 /// migration's `BEGIN IMMEDIATE` (with the connection's busy timeout), and
@@ -12,13 +12,7 @@ use crate::Peer;
 pub(crate) struct SqliteDialect;
 
 impl Dialect for SqliteDialect {
-    fn name(&self) -> &'static str {
-        "sqlite"
-    }
 
-    fn schemes(&self) -> &'static [&'static str] {
-        &["sqlite"]
-    }
 
     fn begin(&self) -> &'static str {
         "BEGIN IMMEDIATE"
@@ -49,9 +43,6 @@ impl Dialect for SqliteDialect {
         ".bail on\nPRAGMA foreign_keys = OFF;\n"
     }
 
-    fn url_names_a_server(&self) -> bool {
-        false
-    }
 
     fn foreign_key_suspension(&self) -> Option<&'static ForeignKeySuspension> {
         Some(&ForeignKeySuspension {
@@ -99,39 +90,6 @@ impl Dialect for SqliteDialect {
         // SQLITE_BUSY and its extended codes (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT).
         matches!(error.code().as_deref(), Some("5" | "261" | "517" | "773"))
     }
-}
-
-/// The connection half, compiled with the `sqlite` feature.
-#[cfg(feature = "sqlite")]
-mod connection {
-    use std::str::FromStr;
-    use std::time::Duration;
-
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-    use sqlx::ConnectOptions;
-
-    use super::super::{quiet, shared_backend_methods, Backend};
-    use crate::BackendKind;
-
-    impl Backend for SqliteConnection {
-        const KIND: BackendKind = BackendKind::Sqlite;
-
-        shared_backend_methods!();
-
-        fn code_connection(&mut self) -> crate::CodeConnection<'_> {
-            crate::CodeConnection::Sqlite(self)
-        }
-
-        async fn open(url: &str, busy_timeout: Duration) -> Result<Self, sqlx::Error> {
-            // Boxed for code size, as on PostgreSQL.
-            Box::pin(
-                quiet(SqliteConnectOptions::from_str(url)?.busy_timeout(busy_timeout)).connect(),
-            )
-            .await
-        }
-    }
-
-    crate::handover::pool_handover!(sqlx::Sqlite);
 }
 
 /// The SQL of [`crate::testing`] on SQLite, where templates and test

@@ -2,11 +2,84 @@
 //! ([`classify`]), what the policies make of that ([`Entry::verdict`]), and
 //! what a run or a revert will do ([`plan_up`], [`plan_revert`]). The online
 //! runner, offline renderer, `status` and `verify` all consume these results;
-//! nothing here logs.
+//! nothing here logs. Its submodules decide the rest: the step program a
+//! run executes ([`program`]), what `repair` does ([`repair`]) and what
+//! adopting another tool's history records ([`adopt`]).
+
+pub(crate) mod adopt;
+pub(crate) mod program;
+pub(crate) mod repair;
+
+use migrata_core::Migration;
 
 use crate::code::CodeTable;
-use crate::program::Direction;
-use crate::{Error, HistoryRow, Migration, MigrationState, Options, Policy};
+use crate::error::Error;
+use crate::model::{Direction, HistoryRow, MigrationState};
+use crate::options::{Options, Policy};
+
+/// What a migrator was asked to do: its migrations (the versioned ones by
+/// version, the repeatable ones by name), the code compiled for them, and
+/// how to run them. Everything the engine needs, built by
+/// [`Migrator`](crate::Migrator).
+#[derive(Debug, Clone)]
+pub(crate) struct Job<'m> {
+    pub migrations: &'m [Migration],
+    pub repeatables: &'m [Migration],
+    pub code: CodeTable<'m>,
+    pub options: Options,
+    pub target: Option<i64>,
+    pub session_setup: Option<String>,
+}
+
+impl<'m> Job<'m> {
+    /// A job over `migrations`, ordered by version, then the repeatable
+    /// ones by name.
+    pub fn new(migrations: &'m [Migration], code: CodeTable<'m>) -> Self {
+        let (migrations, repeatables) =
+            migrations.split_at(migrations.partition_point(|m| !m.is_repeatable()));
+        Job {
+            migrations,
+            repeatables,
+            code,
+            options: Options::default(),
+            target: None,
+            session_setup: None,
+        }
+    }
+
+    /// Where every migration stands against `history`.
+    pub fn classify(&self, history: Vec<HistoryRow>) -> Standing<'m> {
+        Standing {
+            repeatables: classify_repeatables(self.repeatables, &history),
+            versioned: classify(self.migrations, history),
+        }
+    }
+
+    /// What a run does from `standing`: see [`plan_up`].
+    pub fn plan_up(&self, standing: &Standing<'m>) -> Result<Plan<'m>, Error> {
+        plan_up(
+            &standing.versioned,
+            &standing.repeatables,
+            &self.options,
+            self.target,
+            self.code,
+        )
+    }
+}
+
+/// Where the versioned and the repeatable migrations stand.
+#[derive(Debug, Clone)]
+pub(crate) struct Standing<'m> {
+    pub versioned: Vec<Entry<'m>>,
+    pub repeatables: Vec<Entry<'m>>,
+}
+
+impl<'m> Standing<'m> {
+    /// Every entry, versioned ones first.
+    pub fn all(&self) -> impl Iterator<Item = &Entry<'m>> {
+        self.versioned.iter().chain(&self.repeatables)
+    }
+}
 
 /// One version known to the binary, the database, or both.
 #[derive(Debug, Clone)]

@@ -1,10 +1,10 @@
-//! MySQL and MariaDB: their SQL, their rules and their connection.
+//! MySQL's and MariaDB's SQL and rules.
 
 use migrata_core::SqlFlavor;
 use sqlx::error::DatabaseError;
 
-use super::{ColumnTypes, Dialect};
-use crate::Peer;
+use super::dialect::{ColumnTypes, Dialect};
+use crate::model::Peer;
 
 /// MySQL/MariaDB: DDL commits implicitly, so every migration is bracketed by
 /// a failed-then-success history row; a named `GET_LOCK`, polled with a zero
@@ -12,17 +12,8 @@ use crate::Peer;
 pub(crate) struct MySqlDialect;
 
 impl Dialect for MySqlDialect {
-    fn name(&self) -> &'static str {
-        "mysql"
-    }
 
-    fn schemes(&self) -> &'static [&'static str] {
-        &["mysql", "mariadb"]
-    }
 
-    fn transactional_ddl(&self) -> bool {
-        false
-    }
 
     fn begin(&self) -> &'static str {
         "START TRANSACTION"
@@ -148,36 +139,6 @@ fn error_number(error: &dyn DatabaseError) -> Option<u16> {
 /// database and the version table's name.
 fn lock_name(table: &str) -> String {
     format!("CONCAT('migrate.', LEFT(SHA2(CONCAT(IFNULL(DATABASE(), ''), '.{table}'), 256), 40))")
-}
-
-/// The connection half, compiled with the `mysql` feature.
-#[cfg(feature = "mysql")]
-mod connection {
-    use std::str::FromStr;
-    use std::time::Duration;
-
-    use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
-    use sqlx::ConnectOptions;
-
-    use super::super::{quiet, shared_backend_methods, Backend};
-    use crate::BackendKind;
-
-    impl Backend for MySqlConnection {
-        const KIND: BackendKind = BackendKind::MySql;
-
-        shared_backend_methods!();
-
-        fn code_connection(&mut self) -> crate::CodeConnection<'_> {
-            crate::CodeConnection::MySql(self)
-        }
-
-        async fn open(url: &str, _busy_timeout: Duration) -> Result<Self, sqlx::Error> {
-            // Boxed for code size, as on PostgreSQL.
-            Box::pin(quiet(MySqlConnectOptions::from_str(url)?).connect()).await
-        }
-    }
-
-    crate::handover::pool_handover!(sqlx::MySql);
 }
 
 /// The SQL of [`crate::testing`] on MySQL/MariaDB, which cannot copy a

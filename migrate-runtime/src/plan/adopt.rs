@@ -5,108 +5,65 @@
 //! The session then writes exactly the rows `stamp` writes.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::hash::{Hash, Hasher};
 
 use sha2::{Digest, Sha384};
 use siphasher::sip::SipHasher13;
 
-use crate::backend::PeerRow;
+use migrata_core::Migration;
+
+use crate::error::Error;
+use crate::model::{AdoptionProblem, BackendKind, HistoryRow, MigrationState, Peer, PeerRow};
 use crate::plan;
-use crate::{BackendKind, Error, HistoryRow, Migration, MigrationState};
 
-/// A migration tool whose history [`Migrator::adopt`](crate::Migrator::adopt)
-/// takes over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[non_exhaustive]
-pub enum Peer {
-    /// sqlx's migrator (`sqlx migrate run`, `sqlx::migrate!`): table
-    /// `_sqlx_migrations`, recording each script's description, SHA-384 and
-    /// whether it succeeded.
-    Sqlx,
-    /// refinery: table `refinery_schema_history`, recording each migration's
-    /// name and a SipHash-1-3 of its name, version and script.
-    Refinery,
-    /// diesel_migrations: table `__diesel_schema_migrations`, recording
-    /// versions only.
-    Diesel,
-}
-
-impl Peer {
-    /// Lowercase name, as on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Peer::Sqlx => "sqlx",
-            Peer::Refinery => "refinery",
-            Peer::Diesel => "diesel",
+/// Where a row `peer` recorded for `migration` disagrees with it: its
+/// name, and its checksum where the tool records one.
+fn disagreements(peer: Peer, row: &PeerRow, migration: &Migration) -> Vec<AdoptionProblem> {
+    let (name, checksum) = match peer {
+        Peer::Sqlx => (
+            Some(sqlx_description(migration)),
+            Some(vec![sqlx_checksum(migration)]),
+        ),
+        Peer::Refinery => {
+            let name = refinery_name(migration);
+            // Hashed with the recorded name, so that a renamed file is
+            // reported as renamed, not also as edited.
+            let hashed = row.name.as_deref().unwrap_or(&name);
+            (
+                Some(name.clone()),
+                Some(refinery_checksums(
+                    hashed,
+                    migration.version,
+                    &migration.up.sql,
+                )),
+            )
         }
+        Peer::Diesel => (None, None),
+    };
+    let recorded_name = row.name.clone().unwrap_or_default();
+    let recorded_sum = row.checksum.clone().unwrap_or_default();
+    let mut problems = Vec::new();
+    if let Some(expected) = name.filter(|expected| *expected != recorded_name) {
+        problems.push(AdoptionProblem::Renamed {
+            version: migration.version,
+            recorded: recorded_name,
+            expected,
+        });
     }
-
-    /// The table the tool records its history in (its default name).
-    pub fn table(self) -> &'static str {
-        match self {
-            Peer::Sqlx => "_sqlx_migrations",
-            Peer::Refinery => "refinery_schema_history",
-            Peer::Diesel => "__diesel_schema_migrations",
-        }
-    }
-
-    /// Where a row this tool recorded for `migration` disagrees with it:
-    /// its name, and its checksum where the tool records one.
-    fn disagreements(self, row: &PeerRow, migration: &Migration) -> Vec<AdoptionProblem> {
-        let (name, checksum) = match self {
-            Peer::Sqlx => (
-                Some(sqlx_description(migration)),
-                Some(vec![sqlx_checksum(migration)]),
-            ),
-            Peer::Refinery => {
-                let name = refinery_name(migration);
-                // Hashed with the recorded name, so that a renamed file is
-                // reported as renamed, not also as edited.
-                let hashed = row.name.as_deref().unwrap_or(&name);
-                (
-                    Some(name.clone()),
-                    Some(refinery_checksums(
-                        hashed,
-                        migration.version,
-                        &migration.up.sql,
-                    )),
-                )
-            }
-            Peer::Diesel => (None, None),
-        };
-        let recorded_name = row.name.clone().unwrap_or_default();
-        let recorded_sum = row.checksum.clone().unwrap_or_default();
-        let mut problems = Vec::new();
-        if let Some(expected) = name.filter(|expected| *expected != recorded_name) {
-            problems.push(AdoptionProblem::Renamed {
+    if let Some(accepted) = checksum {
+        if !accepted
+            .iter()
+            .any(|sum| sum.eq_ignore_ascii_case(&recorded_sum))
+        {
+            problems.push(AdoptionProblem::Edited {
                 version: migration.version,
-                recorded: recorded_name,
-                expected,
+                file: migration.up.file.to_string(),
+                recorded: recorded_sum,
+                expected: accepted.into_iter().next().unwrap_or_default(),
             });
         }
-        if let Some(accepted) = checksum {
-            if !accepted
-                .iter()
-                .any(|sum| sum.eq_ignore_ascii_case(&recorded_sum))
-            {
-                problems.push(AdoptionProblem::Edited {
-                    version: migration.version,
-                    file: migration.up.file.to_string(),
-                    recorded: recorded_sum,
-                    expected: accepted.into_iter().next().unwrap_or_default(),
-                });
-            }
-        }
-        problems
     }
-}
-
-impl fmt::Display for Peer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
+    problems
 }
 
 /// The embedded migration a version recorded by a peer stands for: a
@@ -176,92 +133,6 @@ fn refinery_checksums(name: &str, version: i64, sql: &str) -> Vec<String> {
         .into_iter()
         .chain([checksum(name, version, sql)])
         .collect()
-}
-
-/// One reason adoption was refused. "There" is the other tool's history
-/// table, "here" this binary and its version table.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum AdoptionProblem {
-    /// The tool applied a migration this binary does not embed.
-    #[error("version {version}{}: applied there, not embedded here", named(name))]
-    NotEmbedded {
-        /// The version as the tool recorded it.
-        version: String,
-        /// The name it recorded, if it records names.
-        name: Option<String>,
-    },
-    /// An embedded migration older than the newest one the tool applied,
-    /// which the tool never applied.
-    #[error("version {version} (`{file}`): embedded here and older than the newest migration applied there, but never applied there")]
-    NotRecorded {
-        /// The embedded version.
-        version: i64,
-        /// Its up script's file name.
-        file: String,
-    },
-    /// The tool recorded the version under another name.
-    #[error("version {version}: named `{recorded}` there, `{expected}` here")]
-    Renamed {
-        /// The version.
-        version: i64,
-        /// The name recorded there.
-        recorded: String,
-        /// The name the tool would record for the embedded file.
-        expected: String,
-    },
-    /// The recorded checksum is not the embedded script's: the file was
-    /// edited after the tool applied it.
-    #[error("version {version} (`{file}`): checksum {recorded} there, {expected} here: the file was edited after it was applied")]
-    Edited {
-        /// The version.
-        version: i64,
-        /// The up script's file name.
-        file: String,
-        /// The checksum recorded there.
-        recorded: String,
-        /// The checksum the tool would record for the embedded script.
-        expected: String,
-    },
-    /// The tool marked the migration as failed (sqlx's `success = false`):
-    /// it may be partially applied.
-    #[error("version {version}{}: marked as failed there, so it may be partially applied; finish or undo it by hand, then mark or delete its row there", named(name))]
-    Failed {
-        /// The version.
-        version: i64,
-        /// The name recorded there.
-        name: Option<String>,
-    },
-    /// The version table already records this version, and not as the tool
-    /// does: marked failed (`state` [`Failed`](MigrationState::Failed)), with
-    /// another checksum ([`Divergent`](MigrationState::Divergent)), not
-    /// embedded ([`Missing`](MigrationState::Missing)), or as applied
-    /// although the tool, which applied newer ones, never applied it
-    /// ([`Applied`](MigrationState::Applied)).
-    #[error("version {version} (`{name}`): {} in this binary's version table", conflict(*state))]
-    Conflicting {
-        /// The version.
-        version: i64,
-        /// The name the version table records.
-        name: String,
-        /// How the version table's row stands against this binary.
-        state: MigrationState,
-    },
-}
-
-fn named(name: &Option<String>) -> String {
-    name.as_ref()
-        .map(|name| format!(" (`{name}`)"))
-        .unwrap_or_default()
-}
-
-fn conflict(state: MigrationState) -> &'static str {
-    match state {
-        MigrationState::Failed => "marked failed",
-        MigrationState::Divergent => "recorded with another checksum than the embedded script's",
-        MigrationState::Missing => "recorded but not embedded",
-        _ => "recorded as applied, but never applied there",
-    }
 }
 
 /// What adopting another tool's history did (or, from
@@ -345,7 +216,7 @@ pub(crate) fn plan<'m>(
             });
             continue;
         }
-        problems.extend(peer.disagreements(row, migration));
+        problems.extend(disagreements(peer, row, migration));
         applied_there.insert(migration.version, migration);
     }
     let newest_there = seen_there.last().copied();

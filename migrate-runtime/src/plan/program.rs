@@ -2,19 +2,12 @@
 //! rules, executed by the online runner and printed by the offline renderer,
 //! so offline SQL is what an online run executes, by construction.
 
-use std::fmt::Write;
+use migrata_core::{Migration, Script};
 
-use crate::backend::Dialect;
-use crate::code::CodeTable;
-use crate::history::{ClaimMark, Elapsed, HistoryTable};
-use crate::{CodeFn, Error, Migration, Script, TransactionMode};
-
-/// Which way a step moves the schema.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Direction {
-    Up,
-    Down,
-}
+use crate::code::{CodeFn, CodeTable};
+use crate::error::Error;
+use crate::model::{BackendKind, Direction};
+use crate::options::TransactionMode;
 
 /// One migration's script in one direction.
 #[derive(Debug, Clone, Copy)]
@@ -32,7 +25,7 @@ pub(crate) struct Step<'m> {
 pub(crate) enum Op<'m> {
     /// Before a repeatable migration runs again: the row of its previous
     /// version removed, so the new one can be written (see
-    /// [`HistoryTable::forget`]).
+    /// [`HistoryTable::forget`](crate::sql::history::HistoryTable::forget)).
     Forget(Step<'m>),
     /// Before a script that runs outside a transaction: its history row,
     /// marked as not (yet) successful.
@@ -71,56 +64,6 @@ impl<'m> Op<'m> {
             | Op::Settle(step) => step,
         }
     }
-
-    /// The history write of a bookkeeping op (`None` for [`Op::Run`]).
-    /// `elapsed` is the script's duration where the op records one;
-    /// `writer` says where the write runs.
-    pub fn history_sql(
-        &self,
-        table: &HistoryTable,
-        elapsed: Elapsed,
-        writer: Writer<'_>,
-    ) -> Option<String> {
-        let step = self.step();
-        let version = step.migration.version;
-        let (mark, fence) = match writer {
-            Writer::Claimed(guard) => (guard.mark, guard.fence.as_deref()),
-            Writer::Transaction | Writer::Offline => (ClaimMark::offline(step.direction), None),
-        };
-        Some(match (self, step.direction) {
-            (Op::Run(_), _) => return None,
-            (Op::Forget(_), _) => table.forget(step.migration, writer == Writer::Offline),
-            (Op::Claim(_), Direction::Up) => table.insert_claim(step.migration, mark),
-            (Op::Claim(_), Direction::Down) => table.claim_applied(version, mark),
-            (Op::Record(_), Direction::Up) => table.insert(step.migration, elapsed),
-            (Op::Record(_), Direction::Down) => table.delete(version),
-            (Op::Settle(_), Direction::Up) => table.settle_applied(version, elapsed, mark, fence),
-            (Op::Settle(_), Direction::Down) => table.settle_reverted(version, mark, fence),
-        })
-    }
-}
-
-/// Where a history write runs, which decides what binds it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Writer<'g> {
-    /// Online, inside the unit's transaction.
-    Transaction,
-    /// Online, outside a transaction: a claim and its settle are bound by
-    /// the guard.
-    Claimed(&'g ClaimGuard),
-    /// In an offline script, which one client runs in order: a fixed mark
-    /// serves, and a repeatable migration's row is replaced whatever it
-    /// recorded (the script cannot know).
-    Offline,
-}
-
-/// What binds the claim of a script run outside a transaction to its
-/// settle: the claim's mark, and a condition the settle must meet (the
-/// lease, see [`HistoryTable::while_lease_held`]).
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct ClaimGuard {
-    pub mark: ClaimMark,
-    pub fence: Option<String>,
 }
 
 /// Compiles `migrations` (in run order) into units: one transaction per
@@ -133,7 +76,7 @@ pub(crate) fn compile<'m>(
     migrations: &[&'m Migration],
     direction: Direction,
     mode: TransactionMode,
-    dialect: &dyn Dialect,
+    backend: BackendKind,
     code: CodeTable<'_>,
 ) -> Result<Program<'m>, Error> {
     let mut units = Vec::new();
@@ -154,7 +97,7 @@ pub(crate) fn compile<'m>(
         };
         let untransacted = script.no_transaction
             || mode == TransactionMode::None
-            || (step.code.is_none() && !dialect.transactional_ddl());
+            || (step.code.is_none() && !backend.transactional_ddl());
         // A repeatable migration's previous row goes first, in its unit.
         let forget = migration.is_repeatable().then_some(Op::Forget(step));
         if untransacted {
@@ -188,68 +131,9 @@ fn transaction(ops: Vec<Op<'_>>) -> Unit<'_> {
     }
 }
 
-impl Program<'_> {
-    /// Prints the program as a SQL script for `table`'s database: what an
-    /// online run executes, with durations measured by the server where it
-    /// can and zero otherwise. Offline programs are compiled without code
-    /// ([`compile`] refuses code migrations then), so every step is SQL.
-    pub fn render(&self, table: &HistoryTable, out: &mut String) {
-        let dialect = table.dialect();
-        for unit in &self.units {
-            if unit.transaction {
-                let _ = writeln!(out, "{};", dialect.begin());
-            }
-            for op in &unit.ops {
-                let step = op.step();
-                let title = format!(
-                    "-- {} {} ({})",
-                    step.migration.version, step.migration.name, step.script.file
-                );
-                match op {
-                    Op::Run(_) if unit.transaction => {
-                        let _ = writeln!(out, "{title}");
-                        push_script(out, dialect, step.script.sql());
-                    }
-                    Op::Run(_) => push_script(out, dialect, step.script.sql()),
-                    Op::Claim(_) => {
-                        let _ = writeln!(out, "{title}, outside a transaction");
-                    }
-                    Op::Forget(_) | Op::Record(_) | Op::Settle(_) => {}
-                }
-                if let Some(sql) = op.history_sql(table, Elapsed::Server, Writer::Offline) {
-                    let _ = writeln!(out, "{sql};");
-                }
-            }
-            if unit.transaction {
-                out.push_str("COMMIT;\n");
-            }
-            out.push('\n');
-        }
-    }
-}
-
-/// Appends a script as written, closed with its delimiter if its last
-/// statement lacks one; a MySQL script that changed the client's delimiter
-/// (`DELIMITER //`) has it set back, so the history write after it runs.
-pub(crate) fn push_script(out: &mut String, dialect: &dyn Dialect, sql: &str) {
-    let flavor = dialect.sql_flavor();
-    out.push_str(sql.trim_end());
-    let delimiter = migrata_core::final_delimiter(sql, flavor);
-    // On a line of its own: the script may end in a `--` comment.
-    if migrata_core::needs_terminator(sql, flavor) {
-        out.push('\n');
-        out.push_str(delimiter);
-    }
-    if delimiter != ";" {
-        out.push_str("\nDELIMITER ;");
-    }
-    out.push('\n');
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::BackendKind;
     use migrata_core::load_files;
 
     #[test]
@@ -270,7 +154,7 @@ mod tests {
                 &all,
                 Direction::Up,
                 mode,
-                backend.dialect(),
+                backend,
                 CodeTable::default(),
             )
             .unwrap()
@@ -322,7 +206,7 @@ mod tests {
             &all,
             Direction::Up,
             TransactionMode::PerMigration,
-            BackendKind::Sqlite.dialect(),
+            BackendKind::Sqlite,
             CodeTable::default(),
         )
         .unwrap();

@@ -1,258 +1,29 @@
-//! Everything that differs between databases, one file per database.
-//!
-//! Each database has two halves in its own file: a [`Dialect`] (its SQL and
-//! rules, usable without a connection, as offline mode needs) and an impl of
-//! [`Backend`] for its sqlx connection type. The migration algorithm is
-//! written once, generic over them. This module is the one registry: adding
-//! a database means a new file plus one line in each list below.
+//! Connections, one file per database: the sealed [`Backend`] trait the
+//! engine is generic over, implemented for each sqlx connection type;
+//! opening one from a URL ([`AnyConnection`]); taking one over from the
+//! caller ([`handover`]); and the typed reads of the version table
+//! ([`history`]).
 
+pub(crate) mod handover;
+pub(crate) mod history;
+#[cfg(feature = "mysql")]
 mod mysql;
+#[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "sqlite")]
 mod sqlite;
-
-/// Each database's SQL for [`crate::testing`].
-#[cfg(feature = "testing")]
-pub(crate) mod testing_sql {
-    #[cfg(feature = "mysql")]
-    pub(crate) use super::mysql::testing as mysql;
-    #[cfg(feature = "postgres")]
-    pub(crate) use super::postgres::testing as postgres;
-    #[cfg(feature = "sqlite")]
-    pub(crate) use super::sqlite::testing as sqlite;
-}
 
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use migrata_core::SqlFlavor;
-use sqlx::error::DatabaseError;
 use sqlx::{Connection, Database, Decode, Row, SqlStr, Type};
 
-use crate::{redact_url, Error, Peer};
-
-/// The database products this crate can migrate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[non_exhaustive]
-pub enum BackendKind {
-    /// SQLite, through `sqlite:` URLs.
-    Sqlite,
-    /// PostgreSQL, through `postgres:` / `postgresql:` URLs.
-    Postgres,
-    /// MySQL and MariaDB, through `mysql:` / `mariadb:` URLs.
-    #[cfg_attr(feature = "cli", value(name = "mysql"))]
-    MySql,
-}
-
-const ALL: [BackendKind; 3] = [
-    BackendKind::Sqlite,
-    BackendKind::Postgres,
-    BackendKind::MySql,
-];
-
-impl BackendKind {
-    pub(crate) fn dialect(self) -> &'static dyn Dialect {
-        match self {
-            BackendKind::Sqlite => &sqlite::SqliteDialect,
-            BackendKind::Postgres => &postgres::PostgresDialect,
-            BackendKind::MySql => &mysql::MySqlDialect,
-        }
-    }
-
-    /// Picks the backend from a URL's scheme: the one place URLs are dispatched.
-    pub fn from_url(url: &str) -> Result<Self, Error> {
-        let scheme = url.split_once(':').map(|(scheme, _)| scheme).unwrap_or("");
-        ALL.into_iter()
-            .find(|kind| {
-                kind.dialect()
-                    .schemes()
-                    .iter()
-                    .any(|known| known.eq_ignore_ascii_case(scheme))
-            })
-            .ok_or_else(|| Error::UnsupportedUrl {
-                scheme: scheme.chars().take(32).collect(),
-            })
-    }
-
-    /// Lowercase name used in logs and on the command line.
-    pub fn name(self) -> &'static str {
-        self.dialect().name()
-    }
-
-    /// The cargo feature of this crate that compiles the database's driver
-    /// (`sqlite`, `postgres`, `mysql`). Without it, SQL for the database can
-    /// still be rendered offline, but a URL naming it cannot be connected to.
-    pub fn feature(self) -> &'static str {
-        match self {
-            BackendKind::Sqlite => "sqlite",
-            BackendKind::Postgres => "postgres",
-            BackendKind::MySql => "mysql",
-        }
-    }
-
-    /// Whether DDL can be rolled back. Without it (MySQL/MariaDB commit
-    /// implicitly on DDL) a migration's history row is written as failed
-    /// before its script runs and marked successful afterwards.
-    pub fn transactional_ddl(self) -> bool {
-        self.dialect().transactional_ddl()
-    }
-}
-
-impl std::fmt::Display for BackendKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// Column types of the version table.
-pub(crate) struct ColumnTypes {
-    pub bigint: &'static str,
-    pub text: &'static str,
-    pub timestamp: &'static str,
-}
-
-/// One database's SQL and rules, known without a connection. Defaults are
-/// standard SQL; each database overrides what it does differently.
-pub(crate) trait Dialect: Sync {
-    /// Lowercase name, as in logs and on the command line.
-    fn name(&self) -> &'static str;
-
-    /// URL schemes, matched case-insensitively.
-    fn schemes(&self) -> &'static [&'static str];
-
-    /// See [`BackendKind::transactional_ddl`].
-    fn transactional_ddl(&self) -> bool {
-        true
-    }
-
-    /// The statement opening a migration's transaction.
-    fn begin(&self) -> &'static str {
-        "BEGIN"
-    }
-
-    /// Whether a script that runs outside a transaction is sent one
-    /// statement at a time (e.g. because a multi-statement query string
-    /// would run as one implicit transaction).
-    fn splits_untransacted_scripts(&self) -> bool {
-        false
-    }
-
-    /// An expression for the milliseconds since the current query string
-    /// started, where the server can measure a script's duration for its
-    /// history row (script and row then go in one round trip).
-    fn server_elapsed_ms(&self) -> Option<&'static str> {
-        None
-    }
-
-    /// How the statement splitter and the terminator check read scripts.
-    fn sql_flavor(&self) -> SqlFlavor {
-        SqlFlavor::Standard
-    }
-
-    /// The character that quotes identifiers.
-    fn identifier_quote(&self) -> char {
-        '"'
-    }
-
-    /// A string literal.
-    fn quote_literal(&self, text: &str) -> String {
-        format!("'{}'", text.replace('\'', "''"))
-    }
-
-    /// The current UTC time, as stored in `applied_at`.
-    fn now_utc(&self) -> &'static str;
-
-    /// The version table's column types.
-    fn column_types(&self) -> ColumnTypes;
-
-    /// An aggregate packing every history row as
-    /// `version:checksum:success:length:name`, comma-separated, `length`
-    /// being the name's length in characters: a name may hold `,` and `:`.
-    fn packed_history(&self) -> &'static str;
-
-    /// A hint placed after `SELECT` in the packed history query.
-    fn packed_history_hint(&self) -> &'static str {
-        ""
-    }
-
-    /// `applied_at` as ISO 8601 UTC text with milliseconds.
-    fn applied_at_text(&self) -> &'static str;
-
-    /// What an offline script starts with so its client stops at the first
-    /// error, as an online run does.
-    fn offline_preamble(&self) -> &'static str;
-
-    /// A query for the schema the version table `table` (quoted,
-    /// unqualified) lives in: where the name resolves now if the table
-    /// exists, else where it would be created. `None` where the database
-    /// is the schema.
-    fn history_schema(&self, table: &str) -> Option<String> {
-        let _ = table;
-        None
-    }
-
-    /// Which database this connection uses (SQLite: its file), for messages.
-    fn database_name(&self) -> &'static str;
-
-    /// A query returning 1 when the session lock for `table` was taken and 0
-    /// when another session holds it, without waiting; `None` without
-    /// session locks. `table` has been validated as an identifier.
-    fn try_lock(&self, table: &str) -> Option<String>;
-
-    /// Releases what [`Dialect::try_lock`] took.
-    fn unlock(&self, table: &str) -> Option<String>;
-
-    /// The database clock as milliseconds since the Unix epoch: lease
-    /// expiries are compared on the server, so clients' clocks never matter.
-    fn now_ms(&self) -> &'static str;
-
-    /// A query returning 1 when this server accepts no writes (a hot
-    /// standby, a read-only replica); `None` where that cannot happen.
-    fn read_only(&self) -> Option<&'static str> {
-        None
-    }
-
-    /// Whether a URL names a server (`scheme://user@host/db`) rather than
-    /// a file.
-    fn url_names_a_server(&self) -> bool {
-        true
-    }
-
-    /// How to keep foreign-key actions out of a migration's transaction
-    /// where the transaction itself cannot switch enforcement off; `None`
-    /// where it can (or there is nothing to switch).
-    fn foreign_key_suspension(&self) -> Option<&'static ForeignKeySuspension> {
-        None
-    }
-
-    /// A statement run after taking the lock so that reads see every write
-    /// committed before, on any cluster node; failures are ignored (servers
-    /// that are not cluster nodes may not know the setting).
-    fn after_lock(&self) -> Option<&'static str> {
-        None
-    }
-
-    /// A query reading `peer`'s history table (see [`Peer::table`]), by
-    /// version, as [`PeerRow`]s: `version` as text, `name` and `checksum` as
-    /// text or NULL where the tool records none (sqlx's SHA-384 as lowercase
-    /// hex, refinery's as the decimal text it stores), and `success` as 0 or 1.
-    fn peer_history(&self, peer: Peer) -> &'static str;
-
-    /// Whether `error` is a write conflict with a concurrent session that a
-    /// retry resolves (duplicate key, deadlock, certification failure).
-    fn is_conflict(&self, error: &dyn DatabaseError) -> bool;
-
-    /// Whether `error` says the version table does not exist.
-    fn is_undefined_table(&self, error: &dyn DatabaseError) -> bool;
-
-    /// Whether `error` means another connection kept the database locked for
-    /// longer than the busy timeout.
-    fn is_busy(&self, error: &dyn DatabaseError) -> bool {
-        let _ = error;
-        false
-    }
-}
+use crate::code::CodeConnection;
+use crate::error::Error;
+use crate::model::{BackendKind, HistoryRow, PeerRow};
+use crate::sql::dialect_of;
+use crate::url::redact_url;
 
 /// A sqlx connection type the migrator can run on: implemented for
 /// [`SqliteConnection`](sqlx::SqliteConnection),
@@ -279,7 +50,7 @@ pub trait Backend:
     ) -> impl Future<Output = Result<Option<Vec<HistoryRow>>, sqlx::Error>> + Send;
 
     #[doc(hidden)]
-    /// Runs a query reading another tool's history ([`Dialect::peer_history`]);
+    /// Runs a query reading another tool's history ([`Dialect::peer_history`](crate::sql::Dialect::peer_history));
     /// `None` when its table does not exist.
     fn fetch_peer_history(
         &mut self,
@@ -302,7 +73,7 @@ pub trait Backend:
 
     #[doc(hidden)]
     /// The connection as a code migration receives it.
-    fn code_connection(&mut self) -> crate::CodeConnection<'_>;
+    fn code_connection(&mut self) -> CodeConnection<'_>;
 
     #[doc(hidden)]
     /// Opens a connection; `busy_timeout` is how long a statement waits for
@@ -323,21 +94,21 @@ macro_rules! shared_backend_methods {
         async fn fetch_history(
             &mut self,
             sql: sqlx::SqlStr,
-            shape: $crate::backend::HistoryShape,
-        ) -> Result<Option<Vec<$crate::backend::HistoryRow>>, sqlx::Error> {
+            shape: $crate::driver::HistoryShape,
+        ) -> Result<Option<Vec<$crate::model::HistoryRow>>, sqlx::Error> {
             let rows = sqlx::raw_sql(sql).fetch_all(self).await;
-            $crate::backend::unless_undefined(Self::KIND, rows)?
-                .map(|rows| $crate::backend::decode_history(&rows, shape))
+            $crate::driver::unless_undefined(Self::KIND, rows)?
+                .map(|rows| $crate::driver::decode_history(&rows, shape))
                 .transpose()
         }
 
         async fn fetch_peer_history(
             &mut self,
             sql: sqlx::SqlStr,
-        ) -> Result<Option<Vec<$crate::backend::PeerRow>>, sqlx::Error> {
+        ) -> Result<Option<Vec<$crate::model::PeerRow>>, sqlx::Error> {
             let rows = sqlx::raw_sql(sql).fetch_all(self).await;
-            $crate::backend::unless_undefined(Self::KIND, rows)?
-                .map(|rows| $crate::backend::decode_peer_history(&rows))
+            $crate::driver::unless_undefined(Self::KIND, rows)?
+                .map(|rows| $crate::driver::decode_peer_history(&rows))
                 .transpose()
         }
 
@@ -386,7 +157,7 @@ impl AnyConnection {
         };
         let kind = BackendKind::from_url(url)?;
         let after_scheme = url.split_once(':').map_or("", |(_, rest)| rest);
-        if kind.dialect().url_names_a_server() && !after_scheme.starts_with("//") {
+        if kind.url_names_a_server() && !after_scheme.starts_with("//") {
             // The driver would read no user or host from it, and MySQL
             // echoes the rest (password included) as the database name.
             return Err(Error::UrlWithoutHost {
@@ -437,11 +208,11 @@ macro_rules! with_backend {
     ($any:expr, |$conn:ident| $body:expr) => {
         match $any {
             #[cfg(feature = "sqlite")]
-            $crate::backend::AnyConnection::Sqlite($conn) => $body,
+            $crate::driver::AnyConnection::Sqlite($conn) => $body,
             #[cfg(feature = "postgres")]
-            $crate::backend::AnyConnection::Postgres($conn) => $body,
+            $crate::driver::AnyConnection::Postgres($conn) => $body,
             #[cfg(feature = "mysql")]
-            $crate::backend::AnyConnection::MySql($conn) => $body,
+            $crate::driver::AnyConnection::MySql($conn) => $body,
         }
     };
 }
@@ -452,8 +223,8 @@ pub(crate) use with_backend;
 /// result: the shape of every `Migrator` method that takes a URL.
 macro_rules! with_connection {
     ($url:expr, $busy_timeout:expr, |$conn:ident| $body:expr) => {{
-        let mut any = $crate::backend::AnyConnection::open($url, $busy_timeout).await?;
-        let result = $crate::backend::with_backend!(&mut any, |$conn| $body);
+        let mut any = $crate::driver::AnyConnection::open($url, $busy_timeout).await?;
+        let result = $crate::driver::with_backend!(&mut any, |$conn| $body);
         any.close().await;
         result
     }};
@@ -473,40 +244,6 @@ pub(crate) fn quiet<O: sqlx::ConnectOptions>(options: O) -> O {
 /// A future whose `Send` is declared rather than inferred.
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// One row of the version table, as the migrator reads it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct HistoryRow {
-    /// The migration's version.
-    pub version: i64,
-    /// Its name when it was applied.
-    pub name: String,
-    /// Checksum of the script that ran, as 64 hex digits.
-    pub checksum: String,
-    /// `false` while a non-transactional migration runs, and after it failed.
-    pub success: bool,
-    /// When it was applied (UTC, ISO 8601), where the query asked for it.
-    pub applied_at: Option<String>,
-    /// How long its script took, where the query asked for it.
-    pub duration_ms: Option<i64>,
-}
-
-/// SQLite ignores `PRAGMA foreign_keys` inside a transaction, and sqlx
-/// opens connections with enforcement on, so the documented table rebuild
-/// (create new, copy, `DROP TABLE` old, rename) would cascade to the child
-/// rows. Enforcement is switched off for a run's transactions, as
-/// the `sqlite3` shell runs offline scripts, and what it would have refused
-/// is checked before commit.
-#[derive(Debug)]
-pub(crate) struct ForeignKeySuspension {
-    /// Returns 1 when the connection enforces foreign keys.
-    pub enforced: &'static str,
-    pub off: &'static str,
-    pub on: &'static str,
-    /// Returns a description of every row whose parent is missing, or NULL.
-    pub violations: &'static str,
-}
-
 /// `None` for a query that failed because its table does not exist.
 pub(crate) fn unless_undefined<T>(
     kind: BackendKind,
@@ -514,27 +251,12 @@ pub(crate) fn unless_undefined<T>(
 ) -> Result<Option<T>, sqlx::Error> {
     match result {
         Ok(value) => Ok(Some(value)),
-        Err(sqlx::Error::Database(e)) if kind.dialect().is_undefined_table(e.as_ref()) => Ok(None),
+        Err(sqlx::Error::Database(e)) if dialect_of(kind).is_undefined_table(e.as_ref()) => Ok(None),
         Err(e) => Err(e),
     }
 }
 
-/// One row of another tool's history table, as [`Dialect::peer_history`]
-/// reads it.
-#[doc(hidden)]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PeerRow {
-    /// The version, as text.
-    pub version: String,
-    /// The name, where the tool records one.
-    pub name: Option<String>,
-    /// The checksum, where the tool records one.
-    pub checksum: Option<String>,
-    /// `false` where the tool marked the migration as failed.
-    pub success: bool,
-}
-
-/// Decodes the rows of a [`Dialect::peer_history`] query.
+/// Decodes the rows of a [`Dialect::peer_history`](crate::sql::Dialect::peer_history) query.
 pub(crate) fn decode_peer_history<R: Row>(rows: &[R]) -> Result<Vec<PeerRow>, sqlx::Error>
 where
     for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
@@ -559,7 +281,7 @@ where
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HistoryShape {
     /// One row: the row count and every row packed (see
-    /// [`Dialect::packed_history`]).
+    /// [`Dialect::packed_history`](crate::sql::Dialect::packed_history)).
     Packed,
     /// `version, name, checksum, success` per row.
     Rows,
@@ -651,7 +373,7 @@ fn packed_field<'a>(rest: &mut &'a str) -> Result<&'a str, sqlx::Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::{unpack_summary, BackendKind};
+    use super::unpack_summary;
 
     #[test]
     fn summaries_unpack_and_truncation_is_detected() {
@@ -682,23 +404,5 @@ mod tests {
         .unwrap();
         let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["a,b:c,d:e", "ünïcode, 2.0"]);
-    }
-
-    #[test]
-    fn url_schemes() {
-        assert_eq!(
-            BackendKind::from_url("sqlite::memory:").ok(),
-            Some(BackendKind::Sqlite)
-        );
-        assert_eq!(
-            BackendKind::from_url("postgresql://h/db").ok(),
-            Some(BackendKind::Postgres)
-        );
-        assert_eq!(
-            BackendKind::from_url("MariaDB://h/db").ok(),
-            Some(BackendKind::MySql)
-        );
-        assert!(BackendKind::from_url("oracle://u:secret@h").is_err());
-        assert!(BackendKind::from_url("no scheme").is_err());
     }
 }

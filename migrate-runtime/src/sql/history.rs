@@ -1,69 +1,15 @@
-//! The version table: its statements (built from a database's [`Dialect`])
-//! and typed reads. Online runs execute exactly these strings, so what
-//! offline mode renders is what runs.
+//! The version table's statements, built from a database's [`Dialect`]:
+//! online runs execute exactly these strings, so what offline mode renders
+//! is what runs. Its typed reads are in [`crate::driver::history`].
 
 use std::time::Duration;
 
-use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
+use migrata_core::Migration;
 
-use crate::backend::{Backend, Dialect, HistoryShape};
-use crate::program::Direction;
-use crate::{BackendKind, Error, HistoryRow, Migration};
-
-/// What a row claimed for a script running outside a transaction holds in
-/// `duration_ms` (meaningless until the script is settled): a negative mark
-/// unique to the claim, so its settle touches that row and no other (a row
-/// repaired away and claimed again by another migrator has another mark),
-/// and whose parity says which way the script ran, so `repair` knows what
-/// its failure calls for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ClaimMark(i64);
-
-impl From<ClaimMark> for i64 {
-    fn from(mark: ClaimMark) -> i64 {
-        mark.0
-    }
-}
-
-impl ClaimMark {
-    /// A fresh mark for a claim made online.
-    pub fn new(direction: Direction) -> Self {
-        use std::hash::{BuildHasher, Hasher};
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_nanos(),
-        );
-        Self::with_token(hasher.finish() >> 34, direction)
-    }
-
-    /// The fixed mark of offline scripts, which one client runs in order.
-    pub fn offline(direction: Direction) -> Self {
-        Self::with_token(0, direction)
-    }
-
-    fn with_token(token: u64, direction: Direction) -> Self {
-        let parity = match direction {
-            Direction::Up => 0,
-            Direction::Down => 1,
-        };
-        // Below -1, so no settled duration (>= 0) and no row from before
-        // marks existed (0) is ever taken for a claim.
-        ClaimMark(-2 - (token as i64 * 2 + parity))
-    }
-
-    /// Which way the script of an unsettled row ran, when its
-    /// `duration_ms` is a claim mark (rows claimed before marks existed
-    /// hold 0 or a duration: `None`).
-    pub fn direction_of(duration_ms: i64) -> Option<Direction> {
-        (duration_ms <= -2).then(|| match (-2 - duration_ms) % 2 {
-            0 => Direction::Up,
-            _ => Direction::Down,
-        })
-    }
-}
+use super::{dialect_of, Dialect};
+use crate::error::Error;
+use crate::model::{BackendKind, ClaimMark, Direction};
+use crate::plan::program::Op;
 
 /// How long a script took, for its history row.
 #[derive(Debug, Clone, Copy)]
@@ -102,7 +48,7 @@ impl HistoryTable {
                 table: table.chars().take(80).collect(),
             });
         }
-        let quote = kind.dialect().identifier_quote();
+        let quote = dialect_of(kind).identifier_quote();
         let quote_all = |parts: &[&str]| -> String {
             let quoted: Vec<String> = parts.iter().map(|p| format!("{quote}{p}{quote}")).collect();
             quoted.join(".")
@@ -149,7 +95,7 @@ impl HistoryTable {
     }
 
     pub fn dialect(&self) -> &'static dyn Dialect {
-        self.kind.dialect()
+        dialect_of(self.kind)
     }
 
     /// The name as quoted for SQL (qualified once pinned).
@@ -181,7 +127,7 @@ impl HistoryTable {
     /// The row of `migration` claimed (not successful) while its script runs
     /// outside a transaction.
     pub fn insert_claim(&self, migration: &Migration, mark: ClaimMark) -> String {
-        self.insert_row(migration, false, &mark.0.to_string())
+        self.insert_row(migration, false, &i64::from(mark).to_string())
     }
 
     fn insert_row(&self, migration: &Migration, success: bool, duration_ms: &str) -> String {
@@ -217,7 +163,7 @@ impl HistoryTable {
     pub fn claim_applied(&self, version: i64, mark: ClaimMark) -> String {
         format!(
             "UPDATE {} SET success = FALSE, duration_ms = {} WHERE version = {version} AND success = TRUE",
-            self.quoted, mark.0
+            self.quoted, i64::from(mark)
         )
     }
 
@@ -255,7 +201,7 @@ impl HistoryTable {
             .unwrap_or_default();
         format!(
             "version = {version} AND success = FALSE AND duration_ms = {}{fence}",
-            mark.0
+            i64::from(mark)
         )
     }
 
@@ -375,80 +321,6 @@ impl HistoryTable {
         )
     }
 
-    /// The whole history in one row (see [`Dialect::packed_history`]): the
-    /// startup check's single SELECT. `None` when the table does not exist.
-    pub async fn read_packed<B: Backend>(
-        &self,
-        conn: &mut B,
-    ) -> Result<Option<Vec<HistoryRow>>, Error> {
-        let sql = format!(
-            "SELECT {hint}COUNT(*), {packed} FROM {table}",
-            hint = self.dialect().packed_history_hint(),
-            packed = self.dialect().packed_history(),
-            table = self.quoted
-        );
-        match conn.fetch_history(sql_str(sql), HistoryShape::Packed).await {
-            Ok(rows) => Ok(rows),
-            // A truncated aggregate (or any surprise): read it row by row.
-            Err(_) => self.list_applied_migrations(conn).await.map(Some),
-        }
-    }
-
-    /// Every history row, by version.
-    pub async fn list_applied_migrations<B: Backend>(
-        &self,
-        conn: &mut B,
-    ) -> Result<Vec<HistoryRow>, Error> {
-        let sql = format!(
-            "SELECT version, name, checksum, success FROM {} ORDER BY version",
-            self.quoted
-        );
-        self.fetch(conn, sql, HistoryShape::Rows).await
-    }
-
-    /// Every history row with when and how long, for `status`.
-    pub async fn list_with_timings<B: Backend>(
-        &self,
-        conn: &mut B,
-    ) -> Result<Vec<HistoryRow>, Error> {
-        let sql = format!(
-            "SELECT version, name, checksum, success, {applied_at}, duration_ms FROM {table} ORDER BY version",
-            applied_at = self.dialect().applied_at_text(),
-            table = self.quoted
-        );
-        self.fetch(conn, sql, HistoryShape::Detailed).await
-    }
-
-    /// The row of `version`, if there is one.
-    pub async fn find<B: Backend>(
-        &self,
-        conn: &mut B,
-        version: i64,
-    ) -> Result<Option<HistoryRow>, Error> {
-        let sql = format!(
-            "SELECT version, name, checksum, success FROM {} WHERE version = {version}",
-            self.quoted
-        );
-        Ok(self
-            .fetch(conn, sql, HistoryShape::Rows)
-            .await?
-            .into_iter()
-            .next())
-    }
-
-    async fn fetch<B: Backend>(
-        &self,
-        conn: &mut B,
-        sql: String,
-        shape: HistoryShape,
-    ) -> Result<Vec<HistoryRow>, Error> {
-        let rows = conn
-            .fetch_history(sql_str(sql), shape)
-            .await
-            .map_err(|source| self.error(source))?;
-        Ok(rows.unwrap_or_default())
-    }
-
     /// A database error met while reading or writing this table.
     pub fn error(&self, source: sqlx::Error) -> Error {
         Error::History {
@@ -458,10 +330,54 @@ impl HistoryTable {
     }
 }
 
-/// SQL built at run time from validated names and literals this crate quoted.
-pub(crate) fn sql_str(sql: String) -> SqlStr {
-    AssertSqlSafe(sql).into_sql_str()
+impl HistoryTable {
+    /// The history write of a bookkeeping op (`None` for [`Op::Run`]).
+    /// `elapsed` is the script's duration where the op records one;
+    /// `writer` says where the write runs.
+    pub fn write_for(&self, op: &Op<'_>, elapsed: Elapsed, writer: Writer<'_>) -> Option<String> {
+        let step = op.step();
+        let table = self;
+        let version = step.migration.version;
+        let (mark, fence) = match writer {
+            Writer::Claimed(guard) => (guard.mark, guard.fence.as_deref()),
+            Writer::Transaction | Writer::Offline => (ClaimMark::offline(step.direction), None),
+        };
+        Some(match (op, step.direction) {
+            (Op::Run(_), _) => return None,
+            (Op::Forget(_), _) => table.forget(step.migration, writer == Writer::Offline),
+            (Op::Claim(_), Direction::Up) => table.insert_claim(step.migration, mark),
+            (Op::Claim(_), Direction::Down) => table.claim_applied(version, mark),
+            (Op::Record(_), Direction::Up) => table.insert(step.migration, elapsed),
+            (Op::Record(_), Direction::Down) => table.delete(version),
+            (Op::Settle(_), Direction::Up) => table.settle_applied(version, elapsed, mark, fence),
+            (Op::Settle(_), Direction::Down) => table.settle_reverted(version, mark, fence),
+        })
+    }
 }
+
+/// Where a history write runs, which decides what binds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Writer<'g> {
+    /// Online, inside the unit's transaction.
+    Transaction,
+    /// Online, outside a transaction: a claim and its settle are bound by
+    /// the guard.
+    Claimed(&'g ClaimGuard),
+    /// In an offline script, which one client runs in order: a fixed mark
+    /// serves, and a repeatable migration's row is replaced whatever it
+    /// recorded (the script cannot know).
+    Offline,
+}
+
+/// What binds the claim of a script run outside a transaction to its
+/// settle: the claim's mark, and a condition the settle must meet (the
+/// lease, see [`HistoryTable::while_lease_held`]).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ClaimGuard {
+    pub mark: ClaimMark,
+    pub fence: Option<String>,
+}
+
 
 #[cfg(test)]
 mod tests {

@@ -6,11 +6,17 @@ use std::time::{Duration, Instant};
 use sqlx::{SqlSafeStr, SqlStr};
 
 use super::session::{ForeignKeys, Session};
-use crate::backend::{Backend, BoxFuture, Dialect, ForeignKeySuspension};
-use crate::history::{sql_str, ClaimMark, Elapsed};
+use migrata_core::Script;
+
+use crate::code::CodeFn;
+use crate::driver::{history, Backend, BoxFuture};
+use crate::error::Error;
+use crate::model::{ClaimMark, CodeError, Direction};
+use crate::plan::program::{Op, Step, Unit};
 use crate::plan::{self, Verdict};
-use crate::program::{ClaimGuard, Direction, Op, Step, Unit, Writer};
-use crate::{Applied, CodeError, CodeFn, Error, Report, Script};
+use crate::report::{Applied, Report};
+use crate::sql::history::{ClaimGuard, Elapsed, Writer};
+use crate::sql::{sql_str, Dialect, ForeignKeySuspension};
 
 impl<'m, B: Backend> Session<'_, 'm, B> {
     /// Runs one unit and records what it did in `report`.
@@ -123,7 +129,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                     let record = ops
                         .next_if(|next| fuse && matches!(next, Op::Record(_)))
                         .and_then(|record| {
-                            record.history_sql(&self.table, Elapsed::Server, Writer::Transaction)
+                            self.table.write_for(record, Elapsed::Server, Writer::Transaction)
                         });
                     match record {
                         Some(record) => {
@@ -134,8 +140,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                         None => Some(script_sql(step.script)),
                     }
                 }
-                _ => match op.history_sql(
-                    &self.table,
+                _ => match self.table.write_for(op, 
                     Elapsed::Client(started.elapsed()),
                     Writer::Transaction,
                 ) {
@@ -247,7 +252,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                     }
                     let duration = started.elapsed();
                     let elapsed = Elapsed::Client(duration);
-                    let Some(sql) = op.history_sql(&self.table, elapsed, Writer::Claimed(&guard))
+                    let Some(sql) = self.table.write_for(op, elapsed, Writer::Claimed(&guard))
                     else {
                         continue;
                     };
@@ -280,8 +285,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
     async fn claim(&mut self, claim: &Op<'m>, guard: &ClaimGuard) -> Result<bool, Error> {
         let step = claim.step();
         let dialect = self.table.dialect();
-        let Some(sql) = claim.history_sql(
-            &self.table,
+        let Some(sql) = self.table.write_for(claim, 
             Elapsed::Client(Duration::ZERO),
             Writer::Claimed(guard),
         ) else {
@@ -292,12 +296,12 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
             .begin_with(dialect.begin())
             .await
             .map_err(|source| failed(step, source))?;
-        let row = self.table.find(&mut *tx, step.migration.version).await?;
+        let row = history::find(&mut *tx, &self.table, step.migration.version).await?;
         match (step.direction, row) {
             (Direction::Up, Some(row)) => {
                 let entries = plan::classify(std::slice::from_ref(step.migration), vec![row]);
                 for entry in &entries {
-                    if let Verdict::Refuse(error) = entry.verdict(&self.migrator.options, None) {
+                    if let Verdict::Refuse(error) = entry.verdict(&self.job.options, None) {
                         return Err(error);
                     }
                 }
@@ -323,7 +327,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         }
         for op in unit.ops.iter().filter(|op| matches!(op, Op::Record(_))) {
             let step = op.step();
-            let row = self.table.find(self.conn, step.migration.version).await?;
+            let row = history::find(self.conn, &self.table, step.migration.version).await?;
             // A repeatable migration's row of a previous version is not
             // this run's.
             let recorded = row.is_some_and(|row| {
@@ -407,7 +411,7 @@ fn finish(backend: &str, step: &Step<'_>, duration: Duration, report: &mut Repor
         Direction::Down => ("reverted migration", &mut report.reverted),
     };
     tracing::info!(
-        target: "migrate",
+        target: "migrata",
         version = done.version,
         name = %done.name,
         backend = %backend,

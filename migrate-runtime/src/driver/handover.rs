@@ -3,7 +3,7 @@
 
 use sqlx::pool::PoolConnection;
 
-use crate::backend::{Backend, BoxFuture};
+use crate::driver::{Backend, BoxFuture};
 use crate::Error;
 
 /// A connection handed to the migrator: `&Pool<DB>`, `&mut PoolConnection<DB>`
@@ -98,15 +98,15 @@ impl<'c, C: Backend> Taken<'c, C> {
 /// backend's file.
 macro_rules! pool_handover {
     ($database:ty) => {
-        impl<'c> $crate::handover::Handover<'c, <$database as sqlx::Database>::Connection>
+        impl<'c> $crate::driver::handover::Handover<'c, <$database as sqlx::Database>::Connection>
             for &'c sqlx::Pool<$database>
         {
             fn take(
                 self,
-            ) -> $crate::backend::BoxFuture<
+            ) -> $crate::driver::BoxFuture<
                 'c,
                 Result<
-                    $crate::handover::Taken<'c, <$database as sqlx::Database>::Connection>,
+                    $crate::driver::handover::Taken<'c, <$database as sqlx::Database>::Connection>,
                     $crate::Error,
                 >,
             > {
@@ -115,24 +115,24 @@ macro_rules! pool_handover {
                         .acquire()
                         .await
                         .map_err(|source| $crate::Error::Acquire { error: source })?;
-                    $crate::handover::Taken::acquired(conn)
+                    $crate::driver::handover::Taken::acquired(conn)
                 })
             }
         }
 
-        impl<'c> $crate::handover::Handover<'c, <$database as sqlx::Database>::Connection>
+        impl<'c> $crate::driver::handover::Handover<'c, <$database as sqlx::Database>::Connection>
             for &'c mut sqlx::pool::PoolConnection<$database>
         {
             fn take(
                 self,
-            ) -> $crate::backend::BoxFuture<
+            ) -> $crate::driver::BoxFuture<
                 'c,
                 Result<
-                    $crate::handover::Taken<'c, <$database as sqlx::Database>::Connection>,
+                    $crate::driver::handover::Taken<'c, <$database as sqlx::Database>::Connection>,
                     $crate::Error,
                 >,
             > {
-                Box::pin(std::future::ready($crate::handover::Taken::checkout(self)))
+                Box::pin(std::future::ready($crate::driver::handover::Taken::checkout(self)))
             }
         }
     };
@@ -149,5 +149,5 @@ mod sealed {
     pub trait Sealed {}
     impl<DB: sqlx::Database> Sealed for &sqlx::Pool<DB> {}
     impl<DB: sqlx::Database> Sealed for &mut sqlx::pool::PoolConnection<DB> {}
-    impl<C: crate::backend::Backend> Sealed for &mut C {}
+    impl<C: crate::driver::Backend> Sealed for &mut C {}
 }

@@ -1,24 +1,23 @@
 //! The migrator: its builder and public entry points. Deciding lives in
-//! [`crate::plan`], the lock-protected work in [`session`], executing the
-//! step program in [`execute`], offline rendering in [`offline`].
-
-mod execute;
-mod offline;
-mod session;
+//! [`crate::plan`], the work over a connection in [`crate::engine`].
 
 use std::time::Duration;
 
-use crate::adopt::{self, AdoptionPlan};
-use crate::backend::{with_connection, Backend};
-use crate::code::CodeTable;
-use crate::history::{sql_str, HistoryTable};
-use crate::lock;
-use crate::plan::{self, Entry};
-use crate::{
-    Adoption, CompiledCode, Error, Handover, LockStrategy, Migration, MigrationState, Options,
-    Peer, Policy, Repair, Repaired, Report, Status, TransactionMode,
-};
-use session::{RevertTarget, Session};
+use migrata_core::Migration;
+
+use crate::code::{CodeTable, CompiledCode};
+use crate::driver::handover::Handover;
+use crate::driver::{with_connection, Backend};
+use crate::engine::session::RevertTarget;
+use crate::engine::{self, render};
+use crate::error::Error;
+use crate::model::{BackendKind, Peer};
+use crate::options::{LockStrategy, Options, Policy, TransactionMode};
+use crate::plan::adopt::Adoption;
+use crate::plan::repair::{Repair, Repaired};
+use crate::plan::Job;
+use crate::report::Report;
+use crate::status::Status;
 
 /// Runs `$body` over the connection `$handover` stands for, then keeps the
 /// run's session state out of the pool (see [`Handover`]).
@@ -58,14 +57,7 @@ macro_rules! handed_over {
 #[derive(Debug, Clone)]
 #[must_use = "a Migrator does nothing until `run` or `run_on` is awaited"]
 pub struct Migrator<'m> {
-    /// The versioned migrations, by version.
-    migrations: &'m [Migration],
-    /// The repeatable migrations, by name.
-    repeatables: &'m [Migration],
-    code: CodeTable<'m>,
-    options: Options,
-    target: Option<i64>,
-    session_setup: Option<String>,
+    job: Job<'m>,
 }
 
 impl<'m> Migrator<'m> {
@@ -76,100 +68,93 @@ impl<'m> Migrator<'m> {
     /// refused ([`Error::CodeNotCompiled`]); [`Migrations::migrator`](crate::Migrations::migrator)
     /// has the code `embed_migrations!` compiled.
     pub fn new(migrations: &'m [Migration]) -> Self {
-        let (migrations, repeatables) =
-            migrations.split_at(migrations.partition_point(|m| !m.is_repeatable()));
         Migrator {
-            migrations,
-            repeatables,
-            code: CodeTable::default(),
-            options: Options::default(),
-            target: None,
-            session_setup: None,
+            job: Job::new(migrations, CodeTable::default()),
         }
     }
 
     /// The compiled functions of the code migrations among `migrations`.
     pub(crate) fn with_code(mut self, code: &'m [CompiledCode]) -> Self {
-        self.code = CodeTable::new(code);
+        self.job.code = CodeTable::new(code);
         self
     }
 
     /// The options set on this migrator (unset ones take their defaults).
     pub fn options(&self) -> &Options {
-        &self.options
+        &self.job.options
     }
 
     /// Fills every option the builder has not set from a lower layer (the
     /// configuration file).
     pub(crate) fn underlay(mut self, options: Options, session_setup: Option<String>) -> Self {
-        self.options = self.options.or(options);
-        self.session_setup = self.session_setup.or(session_setup);
+        self.job.options = self.job.options.or(options);
+        self.job.session_setup = self.job.session_setup.or(session_setup);
         self
     }
 
     /// Name of the version table (default `migrate_history`); an identifier
     /// or `schema.table`, validated when the run starts.
     pub fn table(mut self, table: impl Into<String>) -> Self {
-        self.options.table = Some(table.into());
+        self.job.options.table = Some(table.into());
         self
     }
 
     /// Apply migrations up to and including `version`, no further.
     pub fn target(mut self, version: i64) -> Self {
-        self.target = Some(version);
+        self.job.target = Some(version);
         self
     }
 
     /// How migrations are wrapped in transactions.
     pub fn transaction(mut self, mode: TransactionMode) -> Self {
-        self.options.transaction = Some(mode);
+        self.job.options.transaction = Some(mode);
         self
     }
 
     /// An applied migration whose script was edited since.
     pub fn on_divergent(mut self, policy: Policy) -> Self {
-        self.options.on_divergent = Some(policy);
+        self.job.options.on_divergent = Some(policy);
         self
     }
 
     /// A migration recorded in the database that this binary lacks.
     pub fn on_missing(mut self, policy: Policy) -> Self {
-        self.options.on_missing = Some(policy);
+        self.job.options.on_missing = Some(policy);
         self
     }
 
     /// A pending migration older than the newest applied one; `Warn` and
     /// `Ignore` apply it.
     pub fn on_out_of_order(mut self, policy: Policy) -> Self {
-        self.options.on_out_of_order = Some(policy);
+        self.job.options.on_out_of_order = Some(policy);
         self
     }
 
     /// How long to wait for another migrator to finish (default 30 s). On
     /// SQLite this is the busy timeout of connections opened by [`run`](Self::run).
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
-        self.options.lock_timeout = Some(timeout);
+        self.job.options.lock_timeout = Some(timeout);
         self
     }
 
     /// How concurrent migrators are kept apart (default
     /// [`LockStrategy::Lease`]).
     pub fn lock(mut self, strategy: LockStrategy) -> Self {
-        self.options.lock = Some(strategy);
+        self.job.options.lock = Some(strategy);
         self
     }
 
     /// How long a lease lives without renewal (default 30 s); see
     /// [`Options::lease_ttl`].
     pub fn lease_ttl(mut self, ttl: Duration) -> Self {
-        self.options.lease_ttl = Some(ttl);
+        self.job.options.lease_ttl = Some(ttl);
         self
     }
 
     /// SQL run right after connecting, e.g. `SET lock_timeout = '5s'`, so DDL
     /// cannot queue forever behind a long transaction.
     pub fn session_setup(mut self, sql: impl Into<String>) -> Self {
-        self.session_setup = Some(sql.into());
+        self.job.session_setup = Some(sql.into());
         self
     }
 
@@ -188,10 +173,10 @@ impl<'m> Migrator<'m> {
             hasher.update(bytes);
         };
         field(env!("CARGO_PKG_VERSION").as_bytes());
-        field(self.options.table().as_bytes());
-        field(self.session_setup.as_deref().unwrap_or_default().as_bytes());
-        for migration in self.migrations {
-            if self.target.is_some_and(|target| migration.version > target) {
+        field(self.job.options.table().as_bytes());
+        field(self.job.session_setup.as_deref().unwrap_or_default().as_bytes());
+        for migration in self.job.migrations {
+            if self.job.target.is_some_and(|target| migration.version > target) {
                 break;
             }
             field(&migration.version.to_le_bytes());
@@ -206,8 +191,8 @@ impl<'m> Migrator<'m> {
     pub async fn run(&self, url: &str) -> Result<Report, Error> {
         // Boxed: one compiled copy of the run's future (29 KB of a release
         // binary; bench/footprint).
-        with_connection!(url, self.options.lock_timeout(), |conn| Box::pin(
-            self.apply(conn, Some(url))
+        with_connection!(url, self.job.options.lock_timeout(), |conn| Box::pin(
+            engine::apply(&self.job, conn, Some(url))
         )
         .await)
     }
@@ -231,41 +216,7 @@ impl<'m> Migrator<'m> {
         &self,
         conn: impl Handover<'c, C>,
     ) -> Result<Report, Error> {
-        handed_over!(conn, |conn| self.apply(conn, None).await)
-    }
-
-    /// The startup check, then (only with work to do) the locked slow path.
-    /// `url` is set when this migrator opened `conn` itself.
-    async fn apply<B: Backend>(&self, conn: &mut B, url: Option<&str>) -> Result<Report, Error> {
-        let table = self.prepare(conn).await?;
-        let history = table.read_packed(conn).await?.unwrap_or_default();
-        let repeatables = plan::classify_repeatables(self.repeatables, &history);
-        let entries = plan::classify(self.migrations, history);
-        let mut warned = Warned::default();
-        // A row still marked failed may belong to a migrator running right
-        // now; only under the lock can it be told apart from a dead one.
-        let maybe_in_progress = entries
-            .iter()
-            .chain(&repeatables)
-            .any(|e| e.state == MigrationState::Failed)
-            && lock::excludes_others(&self.options, &table);
-        if !maybe_in_progress {
-            let plan = plan::plan_up(
-                &entries,
-                &repeatables,
-                &self.options,
-                self.target,
-                self.code,
-            )?;
-            if plan.migrations.is_empty() {
-                warned.log(&plan.warnings);
-                tracing::info!(target: "migrate", backend = %B::KIND, "database is up to date");
-                return Ok(Report::new(B::KIND));
-            }
-        }
-        let mut session = Session::open(self, conn, table, url).await?;
-        let result = session.apply(&mut warned).await;
-        session.close(result).await
+        handed_over!(conn, |conn| engine::apply(&self.job, conn, None).await)
     }
 
     /// Reverts applied migrations newer than `version`, newest first, with
@@ -273,8 +224,7 @@ impl<'m> Migrator<'m> {
     /// row commit together. Everything is checked before anything runs: a
     /// migration without a down script is an [`Error::Irreversible`].
     pub async fn revert(&self, url: &str, version: i64) -> Result<Report, Error> {
-        with_connection!(url, self.options.lock_timeout(), |conn| self
-            .revert_with(conn, RevertTarget::To(version), Some(url))
+        with_connection!(url, self.job.options.lock_timeout(), |conn| engine::revert(&self.job, conn, RevertTarget::To(version), Some(url))
             .await)
     }
 
@@ -283,8 +233,7 @@ impl<'m> Migrator<'m> {
     /// under the migration lock, so two concurrent calls revert one each,
     /// never both the same. Nothing applied: an empty report.
     pub async fn revert_last(&self, url: &str) -> Result<Report, Error> {
-        with_connection!(url, self.options.lock_timeout(), |conn| self
-            .revert_with(conn, RevertTarget::Newest, Some(url))
+        with_connection!(url, self.job.options.lock_timeout(), |conn| engine::revert(&self.job, conn, RevertTarget::Newest, Some(url))
             .await)
     }
 
@@ -293,8 +242,7 @@ impl<'m> Migrator<'m> {
         &self,
         conn: impl Handover<'c, C>,
     ) -> Result<Report, Error> {
-        handed_over!(conn, |conn| self
-            .revert_with(conn, RevertTarget::Newest, None)
+        handed_over!(conn, |conn| engine::revert(&self.job, conn, RevertTarget::Newest, None)
             .await)
     }
 
@@ -304,29 +252,16 @@ impl<'m> Migrator<'m> {
         conn: impl Handover<'c, C>,
         version: i64,
     ) -> Result<Report, Error> {
-        handed_over!(conn, |conn| self
-            .revert_with(conn, RevertTarget::To(version), None)
+        handed_over!(conn, |conn| engine::revert(&self.job, conn, RevertTarget::To(version), None)
             .await)
     }
 
-    async fn revert_with<B: Backend>(
-        &self,
-        conn: &mut B,
-        target: RevertTarget,
-        url: Option<&str>,
-    ) -> Result<Report, Error> {
-        let table = self.prepare(conn).await?;
-        let mut session = Session::open(self, conn, table, url).await?;
-        let result = session.revert(target).await;
-        session.close(result).await
-    }
 
     /// Records every embedded migration up to and including `version` as
     /// applied without running it: for adopting a database whose schema
     /// already matches. Returns the versions stamped.
     pub async fn stamp(&self, url: &str, version: i64) -> Result<Vec<i64>, Error> {
-        with_connection!(url, self.options.lock_timeout(), |conn| self
-            .stamp_with(conn, version, Some(url))
+        with_connection!(url, self.job.options.lock_timeout(), |conn| engine::stamp(&self.job, conn, version, Some(url))
             .await)
     }
 
@@ -336,20 +271,9 @@ impl<'m> Migrator<'m> {
         conn: impl Handover<'c, C>,
         version: i64,
     ) -> Result<Vec<i64>, Error> {
-        handed_over!(conn, |conn| self.stamp_with(conn, version, None).await)
+        handed_over!(conn, |conn| engine::stamp(&self.job, conn, version, None).await)
     }
 
-    async fn stamp_with<B: Backend>(
-        &self,
-        conn: &mut B,
-        version: i64,
-        url: Option<&str>,
-    ) -> Result<Vec<i64>, Error> {
-        let table = self.prepare(conn).await?;
-        let mut session = Session::open(self, conn, table, url).await?;
-        let result = session.stamp(version).await;
-        session.close(result).await
-    }
 
     /// Takes over the history another migration tool (`peer`) recorded in
     /// this database: every migration it applied is recorded in the version
@@ -388,8 +312,7 @@ impl<'m> Migrator<'m> {
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
     /// ```
     pub async fn adopt(&self, url: &str, peer: Peer) -> Result<Adoption, Error> {
-        with_connection!(url, self.options.lock_timeout(), |conn| self
-            .adopt_with(conn, peer, Some(url))
+        with_connection!(url, self.job.options.lock_timeout(), |conn| engine::adopt(&self.job, conn, peer, Some(url))
             .await)
     }
 
@@ -399,27 +322,15 @@ impl<'m> Migrator<'m> {
         conn: impl Handover<'c, C>,
         peer: Peer,
     ) -> Result<Adoption, Error> {
-        handed_over!(conn, |conn| self.adopt_with(conn, peer, None).await)
+        handed_over!(conn, |conn| engine::adopt(&self.job, conn, peer, None).await)
     }
 
-    async fn adopt_with<B: Backend>(
-        &self,
-        conn: &mut B,
-        peer: Peer,
-        url: Option<&str>,
-    ) -> Result<Adoption, Error> {
-        let table = self.prepare(conn).await?;
-        let mut session = Session::open(self, conn, table, url).await?;
-        let result = session.adopt(peer).await;
-        session.close(result).await
-    }
 
     /// What [`adopt`](Self::adopt) would record, or the disagreements it
     /// would refuse with, without taking the lock or writing anything
     /// ([`Adoption::dry_run`] is set).
     pub async fn check_adoption(&self, url: &str, peer: Peer) -> Result<Adoption, Error> {
-        with_connection!(url, self.options.lock_timeout(), |conn| self
-            .check_adoption_with(conn, peer)
+        with_connection!(url, self.job.options.lock_timeout(), |conn| engine::check_adoption(&self.job, conn, peer)
             .await)
     }
 
@@ -429,23 +340,13 @@ impl<'m> Migrator<'m> {
         conn: impl Handover<'c, C>,
         peer: Peer,
     ) -> Result<Adoption, Error> {
-        handed_over!(conn, |conn| self.check_adoption_with(conn, peer).await)
+        handed_over!(conn, |conn| engine::check_adoption(&self.job, conn, peer).await)
     }
 
-    async fn check_adoption_with<B: Backend>(
-        &self,
-        conn: &mut B,
-        peer: Peer,
-    ) -> Result<Adoption, Error> {
-        let table = self.prepare(conn).await?;
-        let plan = plan_adoption(conn, &table, self.migrations, peer).await?;
-        Ok(plan.report(B::KIND, peer, true))
-    }
 
     /// Reads where every migration stands, without changing anything.
     pub async fn status(&self, url: &str) -> Result<Status, Error> {
-        with_connection!(url, self.options.lock_timeout(), |conn| self
-            .status_with(conn)
+        with_connection!(url, self.job.options.lock_timeout(), |conn| engine::status(&self.job, conn)
             .await)
     }
 
@@ -454,16 +355,9 @@ impl<'m> Migrator<'m> {
         &self,
         conn: impl Handover<'c, C>,
     ) -> Result<Status, Error> {
-        handed_over!(conn, |conn| self.status_with(conn).await)
+        handed_over!(conn, |conn| engine::status(&self.job, conn).await)
     }
 
-    async fn status_with<B: Backend>(&self, conn: &mut B) -> Result<Status, Error> {
-        let table = self.prepare(conn).await?;
-        let history = table.list_with_timings(conn).await?;
-        let repeatables = plan::classify_repeatables(self.repeatables, &history);
-        let entries = plan::classify(self.migrations, history);
-        Ok(Status::new(B::KIND, entries, repeatables, &self.options))
-    }
 
     /// Settles the rows of migrations marked as failed (scripts that ran
     /// outside a transaction and did not finish), once the schema was fixed
@@ -482,8 +376,7 @@ impl<'m> Migrator<'m> {
     /// # Ok(()) }
     /// ```
     pub async fn repair(&self, url: &str, choice: Repair) -> Result<Vec<Repaired>, Error> {
-        with_connection!(url, self.options.lock_timeout(), |conn| self
-            .repair_with(conn, choice, Some(url))
+        with_connection!(url, self.job.options.lock_timeout(), |conn| engine::repair(&self.job, conn, choice, Some(url))
             .await)
     }
 
@@ -495,85 +388,55 @@ impl<'m> Migrator<'m> {
         conn: impl Handover<'c, C>,
         choice: Repair,
     ) -> Result<Vec<Repaired>, Error> {
-        handed_over!(conn, |conn| self.repair_with(conn, choice, None).await)
+        handed_over!(conn, |conn| engine::repair(&self.job, conn, choice, None).await)
     }
 
-    async fn repair_with<B: Backend>(
+
+
+    /// Renders the SQL that [`run`](Self::run) would execute on `backend` to
+    /// apply the migrations after `from` (exclusive; `None`: from the start)
+    /// up to `to` (inclusive; `None`: the target set with
+    /// [`target`](Self::target), or the newest): version table creation, the
+    /// transaction statements the mode implies, each script, and the history
+    /// writes with literal values. Pipe it into `psql`, `mysql` or `sqlite3`.
+    ///
+    /// When the range reaches the newest versioned migration, every
+    /// repeatable migration follows, replacing its history row: offline
+    /// SQL cannot know which changed.
+    ///
+    /// SQL cannot hold a code migration: a range may end with one (the
+    /// script then stops with a comment saying how to run it and go on),
+    /// and a range past one is [`Error::CodeOffline`].
+    ///
+    /// ```
+    /// use migrata::{BackendKind, Migrator};
+    /// static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
+    ///
+    /// let sql = MIGRATIONS.migrator().render_up(BackendKind::Postgres, None, Some(1))?;
+    /// assert!(sql.contains("CREATE TABLE IF NOT EXISTS \"migrate_history\""));
+    /// assert!(sql.contains("INSERT INTO \"migrate_history\""));
+    /// # Ok::<(), migrata::Error>(())
+    /// ```
+    pub fn render_up(
         &self,
-        conn: &mut B,
-        choice: Repair,
-        url: Option<&str>,
-    ) -> Result<Vec<Repaired>, Error> {
-        let table = self.prepare(conn).await?;
-        let mut session = Session::open(self, conn, table, url).await?;
-        let result = session.repair(choice).await;
-        session.close(result).await
+        backend: BackendKind,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<String, Error> {
+        render::up(&self.job, backend, from, to)
     }
 
-    /// Validates the table name and runs the session setup SQL.
-    async fn prepare<B: Backend>(&self, conn: &mut B) -> Result<HistoryTable, Error> {
-        let table = HistoryTable::new(B::KIND, self.options.table())?;
-        if let Some(sql) = &self.session_setup {
-            conn.execute(sql_str(sql.clone()))
-                .await
-                .map_err(|source| Error::SessionSetup { error: source })?;
-        }
-        Ok(table)
-    }
-}
-
-/// Reads `peer`'s history and the version table `table`, and decides what
-/// adopting records (see [`adopt::plan`]).
-async fn plan_adoption<'m, B: Backend>(
-    conn: &mut B,
-    table: &HistoryTable,
-    migrations: &'m [Migration],
-    peer: Peer,
-) -> Result<AdoptionPlan<'m>, Error> {
-    let history = table.list_applied_migrations(conn).await?;
-    let recorded = match conn
-        .fetch_peer_history(sql_str(table.dialect().peer_history(peer).to_owned()))
-        .await
-    {
-        Ok(Some(recorded)) => recorded,
-        Ok(None) => return Err(Error::NoPeerHistory { peer }),
-        Err(source) => {
-            return Err(Error::History {
-                table: peer.table().to_owned(),
-                error: source,
-            })
-        }
-    };
-    adopt::plan(peer, migrations, recorded, history)
-}
-
-/// The findings a run has logged, so each is logged once however often the
-/// run re-plans.
-#[derive(Debug, Default)]
-pub(crate) struct Warned(Vec<(i64, MigrationState)>);
-
-impl Warned {
-    /// Logs each tolerated finding not logged before.
-    pub fn log(&mut self, findings: &[Entry<'_>]) {
-        for entry in findings {
-            let key = (entry.version, entry.state);
-            if self.0.contains(&key) {
-                continue;
-            }
-            self.0.push(key);
-            let (version, file) = (entry.version, entry.label());
-            match entry.state {
-                MigrationState::Divergent => {
-                    tracing::warn!(target: "migrate", version, file, "applied migration was edited since it ran")
-                }
-                MigrationState::Missing => {
-                    tracing::warn!(target: "migrate", version, name = file, "applied migration is missing from this binary")
-                }
-                MigrationState::OutOfOrder => {
-                    tracing::warn!(target: "migrate", version, file, "applying a migration older than the newest applied one")
-                }
-                MigrationState::Applied | MigrationState::Pending | MigrationState::Failed => {}
-            }
-        }
+    /// Renders the SQL that [`revert`](Self::revert) would execute on
+    /// `backend` to go from version `from` (`None`: the newest embedded) down
+    /// to `to`, newest first. Every migration in the range needs a down
+    /// script; a code migration may end the range, as in
+    /// [`render_up`](Self::render_up).
+    pub fn render_down(
+        &self,
+        backend: BackendKind,
+        from: Option<i64>,
+        to: i64,
+    ) -> Result<String, Error> {
+        render::down(&self.job, backend, from, to)
     }
 }

@@ -1,9 +1,9 @@
-//! PostgreSQL: its SQL, its rules and its connection.
+//! PostgreSQL's SQL and rules.
 
 use sqlx::error::DatabaseError;
 
-use super::{ColumnTypes, Dialect};
-use crate::Peer;
+use super::dialect::{ColumnTypes, Dialect};
+use crate::model::Peer;
 
 /// PostgreSQL: transactional DDL; a session-level advisory lock, polled with
 /// `pg_try_advisory_lock` (a session blocked in `pg_advisory_lock` can
@@ -11,13 +11,7 @@ use crate::Peer;
 pub(crate) struct PostgresDialect;
 
 impl Dialect for PostgresDialect {
-    fn name(&self) -> &'static str {
-        "postgres"
-    }
 
-    fn schemes(&self) -> &'static [&'static str] {
-        &["postgres", "postgresql"]
-    }
 
     /// A multi-statement simple query is one implicit transaction, in which
     /// `CREATE INDEX CONCURRENTLY` fails.
@@ -112,37 +106,6 @@ impl Dialect for PostgresDialect {
 /// the version table's name.
 fn lock_key(table: &str) -> String {
     format!("('x' || left(md5(current_database() || '.{table}'), 16))::bit(64)::bigint")
-}
-
-/// The connection half, compiled with the `postgres` feature.
-#[cfg(feature = "postgres")]
-mod connection {
-    use std::str::FromStr;
-    use std::time::Duration;
-
-    use sqlx::postgres::{PgConnectOptions, PgConnection};
-    use sqlx::ConnectOptions;
-
-    use super::super::{quiet, shared_backend_methods, Backend};
-    use crate::BackendKind;
-
-    impl Backend for PgConnection {
-        const KIND: BackendKind = BackendKind::Postgres;
-
-        shared_backend_methods!();
-
-        fn code_connection(&mut self) -> crate::CodeConnection<'_> {
-            crate::CodeConnection::Postgres(self)
-        }
-
-        async fn open(url: &str, _busy_timeout: Duration) -> Result<Self, sqlx::Error> {
-            // Boxed, the driver's connect future is compiled once, not once
-            // per caller (84 KB of a release binary; bench/footprint).
-            Box::pin(quiet(PgConnectOptions::from_str(url)?).connect()).await
-        }
-    }
-
-    crate::handover::pool_handover!(sqlx::Postgres);
 }
 
 /// The SQL of [`crate::testing`] on PostgreSQL: a template database per

@@ -4,20 +4,25 @@
 
 use std::time::Duration;
 
-use super::{plan_adoption, Migrator, Warned};
-use crate::backend::{Backend, ForeignKeySuspension};
-use crate::history::{sql_str, Elapsed, HistoryTable};
-use crate::lock::{self, Lock};
-use crate::plan::{self, Plan};
-use crate::program::{self, Direction};
-use crate::repair::{self, Repair, RepairAction, Repaired};
-use crate::{Adoption, Error, Migration, Peer, Report};
+use migrata_core::Migration;
+
+use super::lock::{self, Lock};
+use crate::driver::{history, Backend};
+use crate::error::Error;
+use crate::model::{Direction, MigrationState, Peer};
+use crate::plan::adopt::{self, Adoption, AdoptionPlan};
+use crate::plan::program;
+use crate::plan::repair::{self, Repair, RepairAction, Repaired};
+use crate::plan::{self, Entry, Job, Plan};
+use crate::report::Report;
+use crate::sql::history::{Elapsed, HistoryTable};
+use crate::sql::{sql_str, ForeignKeySuspension};
 
 /// A connection holding the migration lock, with the version table named
 /// exactly.
 pub(crate) struct Session<'c, 'm, B: Backend> {
     pub(super) conn: &'c mut B,
-    pub(super) migrator: &'c Migrator<'m>,
+    pub(super) job: &'c Job<'m>,
     pub(super) table: HistoryTable,
     pub(super) lock: Lock,
     pub(super) foreign_keys: ForeignKeys,
@@ -46,7 +51,7 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
     /// empty), and the history writes must still reach the same table. `url`, when the migrator opened the connection itself,
     /// lets a lease be renewed from a second connection.
     pub async fn open(
-        migrator: &'c Migrator<'m>,
+        job: &'c Job<'m>,
         conn: &'c mut B,
         table: HistoryTable,
         url: Option<&str>,
@@ -71,10 +76,10 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
             },
             None => table,
         };
-        let lock = Lock::acquire(conn, &table, &migrator.options, url).await?;
+        let lock = Lock::acquire(conn, &table, &job.options, url).await?;
         Ok(Session {
             conn,
-            migrator,
+            job,
             table,
             lock,
             foreign_keys: ForeignKeys::Unread,
@@ -104,8 +109,8 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
             RevertTarget::To(version) => version,
             // Fixed once, under the lock: a re-plan must not move it.
             RevertTarget::Newest => {
-                let history = self.table.list_applied_migrations(self.conn).await?;
-                let entries = plan::classify(self.migrator.migrations, history);
+                let history = history::list_applied_migrations(self.conn, &self.table).await?;
+                let entries = plan::classify(self.job.migrations, history);
                 match plan::revert_newest_target(&entries) {
                     Some(version) => version,
                     None => return Ok(Report::new(B::KIND)),
@@ -119,8 +124,8 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
     /// Records the embedded migrations up to `version` as applied.
     pub async fn stamp(&mut self, version: i64) -> Result<Vec<i64>, Error> {
         self.create_table().await?;
-        let history = self.table.list_applied_migrations(self.conn).await?;
-        let entries = plan::classify(self.migrator.migrations, history);
+        let history = history::list_applied_migrations(self.conn, &self.table).await?;
+        let entries = plan::classify(self.job.migrations, history);
         let migrations = plan::plan_stamp(&entries, version)?;
         self.record_unrun(&migrations, "stamped as applied without running it")
             .await
@@ -130,7 +135,7 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
     /// matches. Decided before the version table is created, so a refusal
     /// leaves none behind.
     pub async fn adopt(&mut self, peer: Peer) -> Result<Adoption, Error> {
-        let plan = plan_adoption(self.conn, &self.table, self.migrator.migrations, peer).await?;
+        let plan = plan_adoption(self.conn, &self.table, self.job.migrations, peer).await?;
         if !plan.adopt.is_empty() {
             self.create_table().await?;
             self.record_unrun(
@@ -157,7 +162,7 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
             return Err(self.busy_as_lock_timeout(error).await);
         }
         for migration in migrations {
-            tracing::info!(target: "migrate", version = migration.version, name = %migration.name, "{why}");
+            tracing::info!(target: "migrata", version = migration.version, name = %migration.name, "{why}");
         }
         Ok(migrations.iter().map(|m| m.version).collect())
     }
@@ -182,7 +187,7 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
     /// Clears the rows marked as failed, or marks them applied, as `choice`
     /// says.
     pub async fn repair(&mut self, choice: Repair) -> Result<Vec<Repaired>, Error> {
-        let history = self.table.list_with_timings(self.conn).await?;
+        let history = history::list_with_timings(self.conn, &self.table).await?;
         let repairs = repair::plan_repair(&history, choice);
         for repaired in &repairs {
             let sql = match repaired.action {
@@ -198,10 +203,10 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
             let failed = repaired.failed.name();
             match repaired.action {
                 RepairAction::Cleared => {
-                    tracing::warn!(target: "migrate", version, name = %name, failed_script = %failed, "cleared failed migration; it will run again")
+                    tracing::warn!(target: "migrata", version, name = %name, failed_script = %failed, "cleared failed migration; it will run again")
                 }
                 RepairAction::MarkedApplied => {
-                    tracing::warn!(target: "migrate", version, name = %name, failed_script = %failed, "marked failed migration as applied")
+                    tracing::warn!(target: "migrata", version, name = %name, failed_script = %failed, "marked failed migration as applied")
                 }
             }
         }
@@ -216,7 +221,6 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
     /// the common path free of per-migration re-checks.
     async fn run_plans(&mut self, goal: Goal, warned: &mut Warned) -> Result<Report, Error> {
         let mut report = Report::new(B::KIND);
-        let dialect = self.table.dialect();
         let direction = match goal {
             Goal::Apply => Direction::Up,
             Goal::RevertTo(_) => Direction::Down,
@@ -227,9 +231,9 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
             let program = program::compile(
                 &plan.migrations,
                 direction,
-                self.migrator.options.transaction(),
-                dialect,
-                self.migrator.code,
+                self.job.options.transaction(),
+                B::KIND,
+                self.job.code,
             )?;
             for unit in &program.units {
                 if let Err(error) = self.execute(unit, &mut report).await {
@@ -241,7 +245,7 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
                     if !self.changed_meanwhile(unit).await.unwrap_or(false) {
                         return Err(self.busy_as_lock_timeout(error).await);
                     }
-                    tracing::info!(target: "migrate", "another migrator got there first; re-planning");
+                    tracing::info!(target: "migrata", "another migrator got there first; re-planning");
                     continue 'plan;
                 }
             }
@@ -250,15 +254,13 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
     }
 
     async fn plan(&mut self, goal: Goal) -> Result<Plan<'m>, Error> {
-        let history = self.table.list_applied_migrations(self.conn).await?;
-        let repeatables = plan::classify_repeatables(self.migrator.repeatables, &history);
-        let entries = plan::classify(self.migrator.migrations, history);
-        let (options, code) = (&self.migrator.options, self.migrator.code);
+        let history = history::list_applied_migrations(self.conn, &self.table).await?;
+        let standing = self.job.classify(history);
         match goal {
-            Goal::Apply => {
-                plan::plan_up(&entries, &repeatables, options, self.migrator.target, code)
+            Goal::Apply => self.job.plan_up(&standing),
+            Goal::RevertTo(target) => {
+                plan::plan_revert(&standing.versioned, &self.job.options, target, self.job.code)
             }
-            Goal::RevertTo(target) => plan::plan_revert(&entries, options, target, code),
         }
     }
 
@@ -284,16 +286,72 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
         lock::timeout_error(
             self.conn,
             &self.table,
-            self.migrator.options.lock_timeout(),
+            self.job.options.lock_timeout(),
             None,
         )
         .await
     }
 }
 
+/// Reads `peer`'s history and the version table `table`, and decides what
+/// adopting records (see [`adopt::plan`](crate::plan::adopt::plan)).
+pub(crate) async fn plan_adoption<'m, B: Backend>(
+    conn: &mut B,
+    table: &HistoryTable,
+    migrations: &'m [Migration],
+    peer: Peer,
+) -> Result<AdoptionPlan<'m>, Error> {
+    let history = history::list_applied_migrations(conn, table).await?;
+    let recorded = match conn
+        .fetch_peer_history(sql_str(table.dialect().peer_history(peer).to_owned()))
+        .await
+    {
+        Ok(Some(recorded)) => recorded,
+        Ok(None) => return Err(Error::NoPeerHistory { peer }),
+        Err(source) => {
+            return Err(Error::History {
+                table: peer.table().to_owned(),
+                error: source,
+            })
+        }
+    };
+    adopt::plan(peer, migrations, recorded, history)
+}
+
+/// The findings a run has logged, so each is logged once however often the
+/// run re-plans.
+#[derive(Debug, Default)]
+pub(crate) struct Warned(Vec<(i64, MigrationState)>);
+
+impl Warned {
+    /// Logs each tolerated finding not logged before.
+    pub fn log(&mut self, findings: &[Entry<'_>]) {
+        for entry in findings {
+            let key = (entry.version, entry.state);
+            if self.0.contains(&key) {
+                continue;
+            }
+            self.0.push(key);
+            let (version, file) = (entry.version, entry.label());
+            match entry.state {
+                MigrationState::Divergent => {
+                    tracing::warn!(target: "migrata", version, file, "applied migration was edited since it ran")
+                }
+                MigrationState::Missing => {
+                    tracing::warn!(target: "migrata", version, name = file, "applied migration is missing from this binary")
+                }
+                MigrationState::OutOfOrder => {
+                    tracing::warn!(target: "migrata", version, file, "applying a migration older than the newest applied one")
+                }
+                MigrationState::Applied | MigrationState::Pending | MigrationState::Failed => {}
+            }
+        }
+    }
+}
+
 /// What a revert ends at.
 #[derive(Clone, Copy)]
-pub(super) enum RevertTarget {
+pub(crate) enum RevertTarget {
     /// Every applied migration newer than this version reverted.
     To(i64),
     /// The newest applied migration reverted.

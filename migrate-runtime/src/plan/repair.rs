@@ -1,9 +1,7 @@
 //! What `repair` does with history rows marked as failed: decided here from
 //! the rows alone, carried out by the session under the migration lock.
 
-use crate::history::ClaimMark;
-use crate::program::Direction;
-use crate::HistoryRow;
+use crate::model::{ClaimMark, Direction, HistoryRow};
 
 /// How `repair` treats the rows of migrations marked as failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -7,9 +7,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::backend::Backend;
-use crate::history::{sql_str, HistoryTable};
-use crate::{Error, LockStrategy, Options};
+use crate::driver::Backend;
+use crate::error::Error;
+use crate::options::{LockStrategy, Options};
+use crate::sql::history::HistoryTable;
+use crate::sql::sql_str;
 
 /// A held migration lock.
 #[derive(Debug)]
@@ -86,10 +88,10 @@ impl Lock {
                     if announced != Some(holder.clone()) {
                         match &holder {
                             Some(holder) => {
-                                tracing::info!(target: "migrate", backend = %B::KIND, holder, "waiting for another migrator to finish")
+                                tracing::info!(target: "migrata", backend = %B::KIND, holder, "waiting for another migrator to finish")
                             }
                             None => {
-                                tracing::info!(target: "migrate", backend = %B::KIND, "waiting for another migrator to release the lock")
+                                tracing::info!(target: "migrata", backend = %B::KIND, "waiting for another migrator to release the lock")
                             }
                         }
                         announced = Some(holder);
@@ -101,7 +103,7 @@ impl Lock {
         }
         lock.armed = true;
         if announced.is_some() {
-            tracing::info!(target: "migrate", waited_ms = started.elapsed().as_millis() as u64, "took the migration lock");
+            tracing::info!(target: "migrata", waited_ms = started.elapsed().as_millis() as u64, "took the migration lock");
         }
         if let Some(sql) = table.dialect().after_lock() {
             // Not every server knows the setting; only cluster nodes need it.
@@ -282,13 +284,13 @@ impl Drop for Lock {
                 let release = self.table.release_lease(owner);
                 let released = url.take().is_some_and(|url| release_later(url, release));
                 if released {
-                    tracing::error!(target: "migrate", table = %self.table.name(), "migration interrupted while holding the lease; releasing it from a new connection");
+                    tracing::error!(target: "migrata", table = %self.table.name(), "migration interrupted while holding the lease; releasing it from a new connection");
                 } else {
-                    tracing::error!(target: "migrate", table = %self.table.name(), "migration interrupted while holding the lease; other migrators proceed when it expires (within {ttl:?})");
+                    tracing::error!(target: "migrata", table = %self.table.name(), "migration interrupted while holding the lease; other migrators proceed when it expires (within {ttl:?})");
                 }
             }
             Held::Session { .. } | Held::PerStep => tracing::error!(
-                target: "migrate",
+                target: "migrata",
                 table = %self.table.name(),
                 "migration interrupted while holding the lock; the lock is released when its connection closes"
             ),
@@ -303,11 +305,11 @@ fn release_later(url: String, release: String) -> bool {
         return false;
     };
     runtime.spawn(async move {
-        let Ok(mut conn) = crate::backend::AnyConnection::open(&url, Duration::from_secs(5)).await
+        let Ok(mut conn) = crate::driver::AnyConnection::open(&url, Duration::from_secs(5)).await
         else {
             return;
         };
-        let _ = crate::backend::with_backend!(&mut conn, |c| c.execute(sql_str(release)).await);
+        let _ = crate::driver::with_backend!(&mut conn, |c| c.execute(sql_str(release)).await);
         conn.close().await;
     });
     true

@@ -1,0 +1,27 @@
+//! The `mysql` connection: [`Backend`](super::Backend) for sqlx's connection type.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
+use sqlx::ConnectOptions;
+
+use super::{quiet, shared_backend_methods, Backend};
+use crate::model::BackendKind;
+
+impl Backend for MySqlConnection {
+    const KIND: BackendKind = BackendKind::MySql;
+
+    shared_backend_methods!();
+
+    fn code_connection(&mut self) -> crate::code::CodeConnection<'_> {
+        crate::code::CodeConnection::MySql(self)
+    }
+
+    async fn open(url: &str, _busy_timeout: Duration) -> Result<Self, sqlx::Error> {
+        // Boxed for code size, as on PostgreSQL.
+        Box::pin(quiet(MySqlConnectOptions::from_str(url)?).connect()).await
+    }
+}
+
+crate::driver::handover::pool_handover!(sqlx::MySql);

@@ -1,0 +1,30 @@
+//! The `sqlite` connection: [`Backend`](super::Backend) for sqlx's connection type.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::ConnectOptions;
+
+use super::{quiet, shared_backend_methods, Backend};
+use crate::model::BackendKind;
+
+impl Backend for SqliteConnection {
+    const KIND: BackendKind = BackendKind::Sqlite;
+
+    shared_backend_methods!();
+
+    fn code_connection(&mut self) -> crate::code::CodeConnection<'_> {
+        crate::code::CodeConnection::Sqlite(self)
+    }
+
+    async fn open(url: &str, busy_timeout: Duration) -> Result<Self, sqlx::Error> {
+        // Boxed for code size, as on PostgreSQL.
+        Box::pin(
+            quiet(SqliteConnectOptions::from_str(url)?.busy_timeout(busy_timeout)).connect(),
+        )
+        .await
+    }
+}
+
+crate::driver::handover::pool_handover!(sqlx::Sqlite);
