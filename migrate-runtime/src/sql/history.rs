@@ -399,6 +399,8 @@ mod tests {
     #[cfg(feature = "sqlite")]
     #[tokio::test]
     async fn a_lease_is_lost_to_a_taker_or_a_release_not_to_expiry() {
+        use crate::driver::Backend;
+        use crate::sql::sql_str;
         use sqlx::Connection;
         let table = HistoryTable::new(BackendKind::Sqlite, crate::DEFAULT_TABLE).unwrap();
         let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
@@ -447,11 +449,11 @@ mod tests {
     #[test]
     fn literals_are_escaped() {
         assert_eq!(
-            BackendKind::Postgres.dialect().quote_literal("it's"),
+            dialect_of(BackendKind::Postgres).quote_literal("it's"),
             "'it''s'"
         );
         assert_eq!(
-            BackendKind::MySql.dialect().quote_literal(r"a\'"),
+            dialect_of(BackendKind::MySql).quote_literal(r"a\'"),
             r"'a\\'''"
         );
     }

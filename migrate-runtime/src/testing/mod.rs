@@ -79,37 +79,23 @@
 //!   tested (on PostgreSQL with its two spares).
 
 #[cfg(any(feature = "postgres", feature = "mysql"))]
+mod admin;
+mod database;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 mod server;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 #[cfg(feature = "postgres")]
 mod upkeep;
 
-use std::collections::HashMap;
-use std::fmt;
-#[cfg(feature = "sqlite")]
-use std::path::PathBuf;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
+pub use database::{TestDatabase, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX};
 
 use crate::error::Error;
 use crate::migrations::Migrations;
 use crate::migrator::Migrator;
 use crate::model::BackendKind;
 use crate::url::redact_url;
-
-/// Names of test databases start with this.
-pub const TEST_DATABASE_PREFIX: &str = "migrate_testdb_";
-/// Names of templates start with this.
-pub const TEMPLATE_PREFIX: &str = "migrate_template_";
-/// Names of templates being built start with this.
-const BUILDING_PREFIX: &str = "migrate_building_";
-/// Passing tests' PostgreSQL databases, waiting to be dropped.
-#[cfg(any(feature = "postgres", feature = "mysql"))]
-const TRASH_PREFIX: &str = "migrate_trash_";
-/// Copies of a PostgreSQL template made ahead of the tests that claim them.
-#[cfg(any(feature = "postgres", feature = "mysql"))]
-const SPARE_PREFIX: &str = "migrate_spare_";
+use database::{not_compiled, ready, Place, Template};
 
 impl Migrations {
     /// A database of the calling test's own, with every migration applied,
@@ -158,66 +144,7 @@ pub async fn drop_all(base_url: &str) -> Result<Vec<String>, Error> {
     Ok(dropped)
 }
 
-/// A URL for a database whose feature this build lacks.
-fn not_compiled(kind: BackendKind) -> Error {
-    Error::BackendNotCompiled {
-        backend: kind,
-        feature: kind.feature(),
-    }
-}
-
-/// A database for one test, dropped when this value is dropped unless the
-/// test failed; see the module's cleanup rules.
-#[must_use = "the test database is dropped as soon as this value is"]
-pub struct TestDatabase {
-    name: String,
-    url: String,
-    /// The template it was copied from.
-    template: String,
-    /// `None` once kept or dropped.
-    place: Option<Place>,
-}
-
-/// Where a test database lives, with what removing it needs.
-enum Place {
-    #[cfg(any(feature = "postgres", feature = "mysql"))]
-    Server {
-        kind: BackendKind,
-        /// The URL the database was created through.
-        admin_url: String,
-    },
-    #[cfg(feature = "sqlite")]
-    File(PathBuf),
-    /// The connection keeping the in-memory database alive.
-    #[cfg(feature = "sqlite")]
-    Memory(sqlx::SqliteConnection),
-}
-
 impl TestDatabase {
-    /// The URL of this database, for `Pool::connect` and the like.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// Its name: the database's on a server, the file's stem or the
-    /// in-memory database's name on SQLite.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The name of the template it was copied from: a database on a
-    /// server, a file's stem on SQLite (see the module docs).
-    pub fn template(&self) -> &str {
-        &self.template
-    }
-
-    /// Keeps the database (it is not dropped with this value) and returns
-    /// its URL.
-    pub fn keep(mut self) -> String {
-        self.place = None;
-        std::mem::take(&mut self.url)
-    }
-
     /// Drops the database now, reporting what `Drop` could only print.
     /// Close your pools first on MySQL, where an open transaction delays
     /// `DROP DATABASE` (PostgreSQL ends the sessions still connected).
@@ -226,15 +153,6 @@ impl TestDatabase {
             Some(place) => place.remove(&self.name).await,
             None => Ok(()),
         }
-    }
-}
-
-impl fmt::Debug for TestDatabase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TestDatabase")
-            .field("name", &self.name)
-            .field("url", &redact_url(&self.url))
-            .finish_non_exhaustive()
     }
 }
 
@@ -247,7 +165,7 @@ impl Drop for TestDatabase {
             report_kept(&self.name, &self.url, blocking(place.keep(&self.name)));
         } else if let Err(error) = blocking(place.remove(&self.name)) {
             eprintln!(
-                "migrate: could not drop the test database {}: {error}",
+                "migrata: could not drop the test database {}: {error}",
                 self.name
             );
         }
@@ -258,13 +176,13 @@ impl Drop for TestDatabase {
 fn report_kept(name: &str, url: &str, kept: Result<Option<String>, String>) {
     match kept {
         Ok(saved) => eprintln!(
-            "migrate: the test failed, so its database {name} was kept: {} \
+            "migrata: the test failed, so its database {name} was kept: {} \
              (drop it by hand, or every leftover with migrata::testing::drop_all)",
             saved.unwrap_or_else(|| redact_url(url))
         ),
         Err(error) => {
             eprintln!(
-                "migrate: could not keep the failed test's in-memory database {name}: {error}"
+                "migrata: could not keep the failed test's in-memory database {name}: {error}"
             )
         }
     }
@@ -377,7 +295,7 @@ pub fn __run_test<T: __TestOutcome>(
             (true, Some(place)) => {
                 if let Err(error) = place.remove(&db.name).await {
                     eprintln!(
-                        "migrate: could not drop the test database {}: {error}",
+                        "migrata: could not drop the test database {}: {error}",
                         db.name
                     );
                 }
@@ -395,92 +313,3 @@ pub fn __run_test<T: __TestOutcome>(
     })
 }
 
-/// The template of one migration set, named by its key.
-struct Template {
-    /// `migrate_template_<key>`.
-    name: String,
-    /// `migrate_building_<key>`: the name it is built under.
-    #[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
-    building: String,
-    /// The key's first hex digits, in test databases' names.
-    short_key: String,
-}
-
-impl Template {
-    fn of(migrator: &Migrator<'_>) -> Template {
-        let key: String = migrator.outcome_digest()[..8]
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
-        Template::with_key(&key)
-    }
-
-    fn with_key(key: &str) -> Template {
-        Template {
-            name: format!("{TEMPLATE_PREFIX}{key}"),
-            building: format!("{BUILDING_PREFIX}{key}"),
-            short_key: key.get(..8).unwrap_or(key).to_owned(),
-        }
-    }
-
-    /// The template named `name`, or the one spare `name` is a copy of.
-    #[cfg(feature = "postgres")]
-    fn named(name: &str) -> Template {
-        let key = name
-            .strip_prefix(TEMPLATE_PREFIX)
-            .or_else(|| name.strip_prefix(SPARE_PREFIX))
-            .unwrap_or(name);
-        Template::with_key(key.split('_').next().unwrap_or(key))
-    }
-
-    #[cfg(feature = "postgres")]
-    fn key(&self) -> &str {
-        self.name
-            .strip_prefix(TEMPLATE_PREFIX)
-            .unwrap_or(&self.name)
-    }
-
-    /// What the names of this template's spare copies start with.
-    #[cfg(feature = "postgres")]
-    fn spare_prefix(&self) -> String {
-        format!("{SPARE_PREFIX}{}_", self.key())
-    }
-
-    #[cfg(feature = "postgres")]
-    fn spare_name(&self) -> String {
-        format!("{}{}", self.spare_prefix(), unique_suffix())
-    }
-
-    /// A name no other test database has (at most 63 characters, the
-    /// PostgreSQL limit).
-    fn test_database_name(&self) -> String {
-        format!(
-            "{TEST_DATABASE_PREFIX}{}_{}",
-            self.short_key,
-            unique_suffix()
-        )
-    }
-}
-
-/// `<process>_<counter>_<nanoseconds>`: unique on a machine.
-fn unique_suffix() -> String {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.subsec_nanos());
-    format!(
-        "{}_{}_{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    )
-}
-
-/// The templates this process found complete, by base URL and name, with
-/// what copying one needs where the database cannot copy it itself (the
-/// MySQL script).
-type Ready = HashMap<(String, String), Arc<String>>;
-
-fn ready() -> std::sync::MutexGuard<'static, Ready> {
-    static READY: LazyLock<Mutex<Ready>> = LazyLock::new(Mutex::default);
-    READY.lock().unwrap_or_else(PoisonError::into_inner)
-}

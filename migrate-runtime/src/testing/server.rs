@@ -6,12 +6,16 @@ use std::sync::Arc;
 use sqlx::MySqlConnection;
 #[cfg(feature = "postgres")]
 use sqlx::PgConnection;
-use sqlx::Row;
 
 #[cfg(feature = "postgres")]
 use super::upkeep;
-use super::{
-    ready, Place, Template, TestDatabase, BUILDING_PREFIX, SPARE_PREFIX, TEMPLATE_PREFIX,
+use super::admin::{names, run};
+#[cfg(feature = "mysql")]
+use super::admin::open_mysql;
+#[cfg(feature = "postgres")]
+use super::admin::{open_postgres, run_text};
+use super::database::{
+    not_compiled,    ready, Place, Template, TestDatabase, BUILDING_PREFIX, SPARE_PREFIX, TEMPLATE_PREFIX,
     TEST_DATABASE_PREFIX, TRASH_PREFIX,
 };
 #[cfg(feature = "mysql")]
@@ -339,7 +343,7 @@ pub(super) async fn drop_database(
         }
         // A test database is made through a compiled backend only.
         #[allow(unreachable_patterns)]
-        other => Err(super::not_compiled(other)),
+        other => Err(not_compiled(other)),
     }
 }
 
@@ -416,112 +420,6 @@ pub(super) async fn drop_all(base_url: &str) -> Result<Vec<String>, Error> {
     result
 }
 
-pub(super) async fn names<B: Backend>(
-    conn: &mut B,
-    sql: String,
-    prefix: &str,
-) -> Result<Vec<String>, Error>
-where
-    for<'c> &'c mut B: sqlx::Executor<'c, Database = B::Database>,
-    String: for<'r> sqlx::Decode<'r, B::Database> + sqlx::Type<B::Database>,
-    usize: sqlx::ColumnIndex<<B::Database as sqlx::Database>::Row>,
-{
-    let rows = sqlx::raw_sql(sql_str(sql))
-        .fetch_all(conn)
-        .await
-        .map_err(|source| Error::TestDatabase {
-            action: "list".into(),
-            database: format!("{prefix}*"),
-            error: source,
-        })?;
-    rows.iter()
-        .map(|row| {
-            row.try_get(0).map_err(|source| Error::TestDatabase {
-                action: "list".into(),
-                database: format!("{prefix}*"),
-                error: source,
-            })
-        })
-        .collect()
-}
-
-fn server_database(
-    kind: BackendKind,
-    base_url: &str,
-    template: &str,
-    name: String,
-) -> TestDatabase {
-    TestDatabase {
-        url: url_with_database(base_url, &name),
-        template: template.to_owned(),
-        name,
-        place: Some(Place::Server {
-            kind,
-            admin_url: base_url.to_owned(),
-        }),
-    }
-}
-
-#[cfg(feature = "postgres")]
-pub(super) async fn open_postgres(url: &str) -> Result<PgConnection, Error> {
-    match AnyConnection::open(url, std::time::Duration::from_secs(30)).await? {
-        AnyConnection::Postgres(conn) => Ok(conn),
-        #[allow(unreachable_patterns)]
-        other => {
-            other.close().await;
-            Err(Error::UnsupportedUrl {
-                scheme: "postgres".into(),
-            })
-        }
-    }
-}
-
-#[cfg(feature = "mysql")]
-async fn open_mysql(url: &str) -> Result<MySqlConnection, Error> {
-    match AnyConnection::open(url, std::time::Duration::from_secs(30)).await? {
-        AnyConnection::MySql(conn) => Ok(conn),
-        #[allow(unreachable_patterns)]
-        other => {
-            other.close().await;
-            Err(Error::UnsupportedUrl {
-                scheme: "mysql".into(),
-            })
-        }
-    }
-}
-
-pub(super) async fn run<B: Backend>(
-    conn: &mut B,
-    sql: String,
-    database: &str,
-    action: impl FnOnce() -> String,
-) -> Result<(), Error> {
-    conn.execute(sql_str(sql))
-        .await
-        .map(drop)
-        .map_err(|source| Error::TestDatabase {
-            action: action(),
-            database: database.to_owned(),
-            error: source,
-        })
-}
-
-#[cfg(feature = "postgres")]
-async fn run_text<B: Backend>(
-    conn: &mut B,
-    sql: String,
-    database: &str,
-    action: impl FnOnce() -> String,
-) -> Result<(), Error> {
-    conn.fetch_text(sql_str(sql))
-        .await
-        .map(drop)
-        .map_err(|source| Error::TestDatabase {
-            action: action(),
-            database: database.to_owned(),
-            error: source,
-        })
-}
 
 async fn run_integer<B: Backend>(
     conn: &mut B,
@@ -555,6 +453,23 @@ pub(super) fn url_with_database(url: &str, name: &str) -> String {
         .find('/')
         .map_or(base.len(), |at| host_start + at);
     format!("{}/{name}{query}", &base[..path_start])
+}
+
+fn server_database(
+    kind: BackendKind,
+    base_url: &str,
+    template: &str,
+    name: String,
+) -> TestDatabase {
+    TestDatabase {
+        url: url_with_database(base_url, &name),
+        template: template.to_owned(),
+        name,
+        place: Some(Place::Server {
+            kind,
+            admin_url: base_url.to_owned(),
+        }),
+    }
 }
 
 #[cfg(test)]

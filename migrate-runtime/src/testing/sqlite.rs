@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use sqlx::{Connection, SqliteConnection};
 
-use super::{
+use super::database::{
     ready, Place, Template, TestDatabase, BUILDING_PREFIX, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX,
 };
 use crate::sql::testing::sqlite as sql;

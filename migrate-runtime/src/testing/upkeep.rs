@@ -25,8 +25,8 @@ use std::sync::{LazyLock, Mutex, PoisonError};
 
 use sqlx::PgConnection;
 
-use super::server::{names, open_postgres, run};
-use super::{Template, SPARE_PREFIX, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX, TRASH_PREFIX};
+use super::admin::{names, open_postgres, run};
+use super::database::{Template, SPARE_PREFIX, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX, TRASH_PREFIX};
 use crate::sql::testing::postgres as pg_sql;
 use crate::error::Error;
 
