@@ -6,6 +6,8 @@ use std::sync::Arc;
 use sqlx::MySqlConnection;
 #[cfg(feature = "postgres")]
 use sqlx::PgConnection;
+#[cfg(feature = "mysql")]
+use sqlx::Row;
 
 #[cfg(feature = "postgres")]
 use super::upkeep;
