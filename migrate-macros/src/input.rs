@@ -13,11 +13,11 @@ pub struct Input {
     /// Files and subdirectories of `dir` that are not migrations.
     pub exclude: migrata_core::Exclude,
     /// The target database the lint checks the scripts for.
-    pub database: Option<migrata_core::lint::Database>,
+    pub database: Option<migrata_lint::Database>,
     /// Migrations up to this version are taken as applied and not linted.
     pub lint_after: Option<i64>,
     /// Lint rules turned off for every script.
-    pub allow: Vec<migrata_core::lint::Rule>,
+    pub allow: Vec<migrata_lint::Rule>,
     /// `deny_warnings = true`: lint warnings are compile errors too.
     pub deny_warnings: bool,
 }
@@ -84,7 +84,7 @@ impl Parse for Input {
                         let rule = name.value().parse().map_err(|e| {
                             syn::Error::new(
                                 name.span(),
-                                format!("{e}: see migrata_core::lint::Rule"),
+                                format!("{e}: see migrata::lint::Rule"),
                             )
                         })?;
                         parsed.allow.push(rule);

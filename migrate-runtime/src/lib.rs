@@ -180,5 +180,5 @@ pub use migrata_macros::test;
 /// [`migrata_core::load_dir`]:
 /// `lint::lint(&lint::Script::of_migrations(&migrations), &options)`.
 #[cfg(feature = "lint")]
-pub use migrata_core::lint;
+pub use migrata_lint as lint;
 }
