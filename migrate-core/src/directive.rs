@@ -65,7 +65,7 @@ fn header_directives(file: &str, text: &str, comment: &'static str) -> Result<Di
         let Some(directive) = directive_after(line, comment) else {
             continue;
         };
-        // `allow` belongs to the SQL lint (`lint` feature), which checks
+        // `allow` belongs to the SQL lint (crate migrata-lint), which checks
         // it; it is valid before any statement, not only in the leading
         // comments.
         if comment != RUST_COMMENT && allow_args(directive).is_some() {
@@ -98,10 +98,24 @@ fn header_directives(file: &str, text: &str, comment: &'static str) -> Result<Di
     Ok(directives)
 }
 
-/// The text after `-- migrate:` on a line, trimmed, if the line is a directive.
-#[cfg(feature = "lint")]
-pub(crate) fn directive(line: &str) -> Option<&str> {
-    directive_after(line, "--")
+/// The rule and reason of a `-- migrate:allow <rule> <reason>` line,
+/// trimmed (possibly empty: the lint, which owns these directives, rejects
+/// that), or `None` for any other line. The loader skips these lines; the
+/// lint reads them with this function, so both agree on their syntax.
+///
+/// ```
+/// use migrata_core::allow_directive;
+///
+/// assert_eq!(
+///     allow_directive("  -- migrate:allow missing-lock-timeout  small table \n"),
+///     Some("missing-lock-timeout  small table")
+/// );
+/// assert_eq!(allow_directive("-- migrate:allow"), Some(""));
+/// assert_eq!(allow_directive("-- migrate:no-transaction"), None);
+/// assert_eq!(allow_directive("-- migrate:allowed"), None);
+/// ```
+pub fn allow_directive(line: &str) -> Option<&str> {
+    directive_after(line, "--").and_then(allow_args)
 }
 
 /// The text after `<comment> migrate:` on a line, trimmed, if the line is
@@ -115,7 +129,7 @@ fn directive_after<'l>(line: &'l str, comment: &str) -> Option<&'l str> {
 
 /// The rule and reason of an `allow <rule> <reason>` directive (possibly
 /// empty, for the lint to reject), or `None` for another directive.
-pub(crate) fn allow_args(directive: &str) -> Option<&str> {
+fn allow_args(directive: &str) -> Option<&str> {
     let args = directive.strip_prefix("allow")?;
     (args.is_empty() || args.starts_with(char::is_whitespace)).then(|| args.trim())
 }

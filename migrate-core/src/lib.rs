@@ -34,8 +34,6 @@
 //! assert!(migrations[1].up.no_transaction);
 //! # Ok::<(), migrata_core::Errors>(())
 //! ```
-#![cfg_attr(docsrs, feature(doc_cfg))]
-
 pub mod build;
 mod checksum;
 mod code;
@@ -44,8 +42,6 @@ mod directive;
 mod error;
 mod exclude;
 mod file_name;
-#[cfg(feature = "lint")]
-pub mod lint;
 mod load;
 mod migration;
 mod statements;
@@ -53,7 +49,7 @@ mod transaction_control;
 
 pub use checksum::{checksum, Checksum, ParseChecksumError};
 pub use diesel::{parse_dir_name, DirName};
-pub use directive::{parse_code_directives, parse_directives, Directives};
+pub use directive::{allow_directive, parse_code_directives, parse_directives, Directives};
 pub use error::{Error, Errors};
 pub use exclude::Exclude;
 pub use file_name::{

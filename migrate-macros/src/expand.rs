@@ -20,18 +20,19 @@ pub fn expand(input: &Input) -> syn::Result<TokenStream> {
         )
     })?;
     let lint_warnings = crate::lint::check(input, &migrations)?;
-    let items = migrations.iter().map(|m| migration(&dir, m));
+    let migrata = crate::migrata_path::resolve(input.krate.as_ref());
+    let items = migrations.iter().map(|m| migration(&migrata, &dir, m));
     let code: Vec<&Migration> = migrations.iter().filter(|m| m.is_code()).collect();
-    let modules = code.iter().map(|m| code_module(&dir, m));
-    let compiled = code.iter().map(|m| compiled_code(m));
+    let modules = code.iter().map(|m| code_module(&migrata, &dir, m));
+    let compiled = code.iter().map(|m| compiled_code(&migrata, m));
     let exclude = input.exclude.patterns();
     Ok(quote! {
         {
             #lint_warnings
             #(#modules)*
-            const MIGRATIONS: &[::migrata::Migration] = &[#(#items),*];
-            const CODE: &[::migrata::CompiledCode] = &[#(#compiled),*];
-            ::migrata::Migrations::__embedded(
+            const MIGRATIONS: &[#migrata::Migration] = &[#(#items),*];
+            const CODE: &[#migrata::CompiledCode] = &[#(#compiled),*];
+            #migrata::Migrations::__embedded(
                 MIGRATIONS,
                 CODE,
                 if ::core::cfg!(debug_assertions) { ::core::option::Option::Some(#dir_str) } else { ::core::option::Option::None },
@@ -72,13 +73,13 @@ fn resolve_dir(input: &Input) -> syn::Result<PathBuf> {
     Ok(Path::new(&manifest_dir).join(&input.dir))
 }
 
-fn migration(dir: &Path, m: &Migration) -> TokenStream {
+fn migration(migrata: &TokenStream, dir: &Path, m: &Migration) -> TokenStream {
     let version = m.version;
     let name = m.name.as_ref();
-    let up = script(dir, &m.up);
+    let up = script(migrata, dir, &m.up);
     let down = match &m.down {
         Some(down) => {
-            let down = script(dir, down);
+            let down = script(migrata, dir, down);
             quote!(::core::option::Option::Some(#down))
         }
         None => quote!(::core::option::Option::None),
@@ -93,15 +94,15 @@ fn migration(dir: &Path, m: &Migration) -> TokenStream {
     };
     if m.is_repeatable() {
         return quote! {
-            ::migrata::Migration::__embedded_repeatable(#version, #name, #up, [#(#checksum),*])
+            #migrata::Migration::__embedded_repeatable(#version, #name, #up, [#(#checksum),*])
         };
     }
     quote! {
-        ::migrata::Migration::__embedded(#version, #name, #up, #down, [#(#checksum),*], #diesel_version)
+        #migrata::Migration::__embedded(#version, #name, #up, #down, [#(#checksum),*], #diesel_version)
     }
 }
 
-fn script(dir: &Path, script: &Script) -> TokenStream {
+fn script(migrata: &TokenStream, dir: &Path, script: &Script) -> TokenStream {
     let file = script.file.as_ref();
     let path = dir.join(file).to_string_lossy().into_owned();
     let no_transaction = script.no_transaction;
@@ -110,14 +111,14 @@ fn script(dir: &Path, script: &Script) -> TokenStream {
         _ => quote!(__embedded),
     };
     quote! {
-        ::migrata::Script::#constructor(#file, ::core::include_str!(#path), #no_transaction)
+        #migrata::Script::#constructor(#file, ::core::include_str!(#path), #no_transaction)
     }
 }
 
 /// The module holding a code migration's file, compiled as part of the
 /// calling crate (`include!` also makes an edit rebuild it), and the
 /// wrappers that give its `up` and `down` one function-pointer type.
-fn code_module(dir: &Path, m: &Migration) -> TokenStream {
+fn code_module(migrata: &TokenStream, dir: &Path, m: &Migration) -> TokenStream {
     let module = code_module_name(m);
     let path = dir.join(m.up.file.as_ref()).to_string_lossy().into_owned();
     let wrapper = |name: &str, function: &str| {
@@ -125,9 +126,9 @@ fn code_module(dir: &Path, m: &Migration) -> TokenStream {
         let function = Ident::new(function, Span::call_site());
         quote! {
             pub(super) fn #name<'a, 'c>(
-                conn: &'a mut ::migrata::CodeConnection<'c>,
-            ) -> ::migrata::CodeFuture<'a> {
-                ::migrata::__code_future(#function(conn))
+                conn: &'a mut #migrata::CodeConnection<'c>,
+            ) -> #migrata::CodeFuture<'a> {
+                #migrata::__code_future(#function(conn))
             }
         }
     };
@@ -144,7 +145,7 @@ fn code_module(dir: &Path, m: &Migration) -> TokenStream {
 }
 
 /// The compiled functions of a code migration, for the runtime's table.
-fn compiled_code(m: &Migration) -> TokenStream {
+fn compiled_code(migrata: &TokenStream, m: &Migration) -> TokenStream {
     let version = m.version;
     let module = code_module_name(m);
     let down = match &m.down {
@@ -152,7 +153,7 @@ fn compiled_code(m: &Migration) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     quote! {
-        ::migrata::CompiledCode::__embedded(#version, #module::__migrate_up, #down)
+        #migrata::CompiledCode::__embedded(#version, #module::__migrate_up, #down)
     }
 }
 

@@ -1,25 +1,28 @@
 use proc_macro2::Span;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitInt, LitStr, Token};
 
 /// `embed_migrations!()`, `embed_migrations!("path/relative/to/Cargo.toml")`,
 /// optionally followed (or, without a path, started) by options:
 /// `exclude = ["<pattern>", ...]` and the lint's `database = "postgres"`,
-/// `lint_after = <version>`, `allow = ["<rule>", ...]` and
-/// `deny_warnings = true`.
+/// `lint_after = <version>`, `allow = ["<rule>", ...]`,
+/// `deny_warnings = true`, and `crate = path`.
 pub struct Input {
     pub dir: String,
     pub span: Span,
     /// Files and subdirectories of `dir` that are not migrations.
     pub exclude: migrata_core::Exclude,
     /// The target database the lint checks the scripts for.
-    pub database: Option<migrata_core::lint::Database>,
+    pub database: Option<migrata_lint::Database>,
     /// Migrations up to this version are taken as applied and not linted.
     pub lint_after: Option<i64>,
     /// Lint rules turned off for every script.
-    pub allow: Vec<migrata_core::lint::Rule>,
+    pub allow: Vec<migrata_lint::Rule>,
     /// `deny_warnings = true`: lint warnings are compile errors too.
     pub deny_warnings: bool,
+    /// `crate = path`: where the generated code finds migrata.
+    pub krate: Option<syn::Path>,
 }
 
 impl Parse for Input {
@@ -32,11 +35,12 @@ impl Parse for Input {
             lint_after: None,
             allow: Vec::new(),
             deny_warnings: false,
+            krate: None,
         };
         if input.is_empty() {
             return Ok(parsed);
         }
-        let starts_with_option = input.peek(Ident) && input.peek2(Token![=]);
+        let starts_with_option = input.peek(Ident::peek_any) && input.peek2(Token![=]);
         if !starts_with_option {
             let lit: LitStr = input.parse()?;
             parsed.dir = lit.value();
@@ -47,12 +51,13 @@ impl Parse for Input {
             let _: Token![,] = input.parse()?;
         }
         while !input.is_empty() {
-            if !input.peek(Ident) {
+            if !input.peek(Ident::peek_any) {
                 return Err(input.error(
-                    "expected the migrations directory (a string literal) first, then `exclude = [\"<pattern>\", ...]`, `database = \"postgres\" | \"mysql\" | \"sqlite\"`, `lint_after = <version>`, `allow = [\"<rule>\", ...]` or `deny_warnings = true`",
+                    "expected the migrations directory (a string literal) first, then `exclude = [\"<pattern>\", ...]`, `database = \"postgres\" | \"mysql\" | \"sqlite\"`, `lint_after = <version>`, `allow = [\"<rule>\", ...]`, `deny_warnings = true` or `crate = path`",
                 ));
             }
-            let key: Ident = input.parse()?;
+            // `parse_any`: the `crate` key is a keyword.
+            let key = input.call(Ident::parse_any)?;
             let _: Token![=] = input.parse()?;
             match key.to_string().as_str() {
                 "exclude" => {
@@ -84,7 +89,7 @@ impl Parse for Input {
                         let rule = name.value().parse().map_err(|e| {
                             syn::Error::new(
                                 name.span(),
-                                format!("{e}: see migrata_core::lint::Rule"),
+                                format!("{e}: see migrata::lint::Rule"),
                             )
                         })?;
                         parsed.allow.push(rule);
@@ -94,11 +99,12 @@ impl Parse for Input {
                     let value: syn::LitBool = input.parse()?;
                     parsed.deny_warnings = value.value;
                 }
+                "crate" => parsed.krate = Some(crate::migrata_path::parse(input)?),
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
                         format!(
-                        "unknown option `{other}`: expected `exclude`, `database`, `lint_after`, `allow` or `deny_warnings`"
+                        "unknown option `{other}`: expected `exclude`, `database`, `lint_after`, `allow`, `deny_warnings` or `crate`"
                     ),
                     ))
                 }

@@ -6,6 +6,7 @@
 mod expand;
 mod input;
 mod lint;
+mod migrata_path;
 mod test_attr;
 
 use proc_macro::TokenStream;

@@ -2,8 +2,8 @@
 //! warnings become `#[deprecated]` uses, the one way a proc macro can make
 //! stable rustc print a warning.
 
-use migrata_core::lint::{lint, LintOptions, Script};
 use migrata_core::Migration;
+use migrata_lint::{lint, LintOptions, Script};
 use proc_macro2::TokenStream;
 use quote::quote_spanned;
 

@@ -5,6 +5,7 @@
 
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use quote::quote;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitStr, Token};
 
@@ -12,10 +13,12 @@ use syn::{Ident, LitStr, Token};
 const DEFAULT_URL_VARIABLE: &str = "DATABASE_URL";
 
 /// `MIGRATIONS` (an expression of type `Migrations`), then optionally
-/// `url = "ENV_VAR"`.
+/// `url = "ENV_VAR"` and `crate = path`.
 pub struct Args {
     migrations: TokenStream,
     url_variable: LitStr,
+    /// Where the generated code finds migrata, if the call says.
+    krate: Option<syn::Path>,
 }
 
 impl Parse for Args {
@@ -31,15 +34,21 @@ impl Parse for Args {
             ));
         }
         let mut url_variable = LitStr::new(DEFAULT_URL_VARIABLE, Span::call_site());
+        let mut krate = None;
         while input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
-            let key: Ident = input.parse()?;
-            if key != "url" {
+            // `parse_any`: the `crate` key is a keyword.
+            let key = input.call(Ident::parse_any)?;
+            if key != "url" && key != "crate" {
                 return Err(syn::Error::new(
                     key.span(),
-                    format!("unknown option `{key}`: the only option is `url = \"ENV_VAR\"`, the environment variable holding the base URL (default `{DEFAULT_URL_VARIABLE}`)"),
+                    format!("unknown option `{key}`: the options are `url = \"ENV_VAR\"`, the environment variable holding the base URL (default `{DEFAULT_URL_VARIABLE}`), and `crate = path`, where migrata is reachable"),
                 ));
             }
             let _: Token![=] = input.parse()?;
+            if key == "crate" {
+                krate = Some(crate::migrata_path::parse(input)?);
+                continue;
+            }
             url_variable = input.parse().map_err(|error| {
                 syn::Error::new(
                     error.span(),
@@ -50,6 +59,7 @@ impl Parse for Args {
         Ok(Args {
             migrations,
             url_variable,
+            krate,
         })
     }
 }
@@ -168,7 +178,9 @@ pub fn expand(args: Args, item: TokenStream) -> syn::Result<TokenStream> {
     let Args {
         migrations,
         url_variable,
+        krate,
     } = args;
+    let migrata = crate::migrata_path::resolve(krate.as_ref());
     let test_path = quote!(::core::concat!(
         ::core::module_path!(),
         "::",
@@ -178,7 +190,7 @@ pub fn expand(args: Args, item: TokenStream) -> syn::Result<TokenStream> {
         #[::core::prelude::v1::test]
         #outer fn #name() #output {
             async fn #name(#params) #output { #body }
-            ::migrata::testing::__run_test(&#migrations, #url_variable, #test_path, #name)
+            #migrata::testing::__run_test(&#migrations, #url_variable, #test_path, #name)
         }
     })
 }

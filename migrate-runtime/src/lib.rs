@@ -145,6 +145,26 @@ pub use url::redact_url;
 /// Cargo does not rebuild when a file is only *added* to the directory; add
 /// `migrata_core::build::rerun_if_changed("migrations")` to `build.rs` (debug
 /// builds also warn at startup when they notice).
+///
+/// # A renamed dependency
+///
+/// The generated code reaches this crate by the name the calling crate's
+/// `Cargo.toml` gives it, so with `db = { package = "migrata", .. }` you
+/// write `db::embed_migrations!()` and nothing else. Where the manifest
+/// cannot tell, because migrata comes through another crate's re-export,
+/// name the path with `crate = path`. Code migrations are compiled in a
+/// module of their own, so the path must resolve from any module: a crate
+/// name or a `crate::` path, not a `use` alias.
+///
+/// ```
+/// mod reexport {
+///     pub(crate) use migrata as inner;
+/// }
+///
+/// static MIGRATIONS: migrata::Migrations =
+///     migrata::embed_migrations!("migrations", crate = crate::reexport::inner);
+/// # fn main() {}
+/// ```
 pub use migrata_macros::embed_migrations;
 
 /// An async test that receives a database of its own with every migration
@@ -172,6 +192,10 @@ pub use migrata_macros::embed_migrations;
 /// `Result`; it runs on a current-thread tokio runtime of its own. After it
 /// passes (returns, or returns `Ok`) its database is dropped; when it
 /// panics or returns `Err` the database is kept and its name printed.
+///
+/// Like [`embed_migrations!`], it follows a renamed dependency
+/// (`#[db::test(MIGRATIONS)]`) and takes `crate = path` where the
+/// calling crate's `Cargo.toml` does not list migrata.
 #[cfg(feature = "testing")]
 pub use migrata_macros::test;
 
@@ -180,5 +204,5 @@ pub use migrata_macros::test;
 /// [`migrata_core::load_dir`]:
 /// `lint::lint(&lint::Script::of_migrations(&migrations), &options)`.
 #[cfg(feature = "lint")]
-pub use migrata_core::lint;
+pub use migrata_lint as lint;
 }

@@ -4,7 +4,7 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use migrata_core::lint::{lint, Database, LintOptions, Report, Rule, Script};
+use migrata_lint::{lint, Database, LintOptions, Report, Rule, Script};
 use serde_json::json;
 
 use crate::{BackendKind, Config, Migration};

@@ -1,11 +1,17 @@
-//! The migration lint (feature `lint`): parses each script with
-//! [`sqlparser`] for the target database and reports statements that are
-//! certain to fail ([`Severity::Error`]) or risky on a busy database
+//! The migration lint of [migrata](https://docs.rs/migrata): parses each
+//! script with [`sqlparser`] for the target database and reports statements
+//! that are certain to fail ([`Severity::Error`]) or risky on a busy database
 //! ([`Severity::Warning`]), each with the rule, the file, the statement's line,
 //! why and the safe pattern.
 //!
+//! `embed_migrations!` runs it at compile time, the CLI's `lint` subcommand
+//! runs it over a directory, and `migrata::lint` (feature `lint`) re-exports
+//! this crate for a library call. It is a crate of its own so that
+//! `migrata-core`, which a `build.rs` pulls in, does not depend on the SQL
+//! parser.
+//!
 //! ```
-//! use migrata_core::lint::{lint, Database, LintOptions, Rule, Script};
+//! use migrata_lint::{lint, Database, LintOptions, Rule, Script};
 //!
 //! let scripts = [
 //!     Script::new(1, "0001_users.sql", "CREATE TABLE users (id BIGINT, email TEXT);", false),
@@ -15,7 +21,6 @@
 //! assert_eq!(report.findings.len(), 1);
 //! assert_eq!(report.findings[0].rule, Rule::ConcurrentlyInTransaction);
 //! assert_eq!(report.findings[0].line, 3);
-//! # Ok::<(), migrata_core::Error>(())
 //! ```
 //!
 //! Statements the parser does not understand are never an error for that
@@ -151,7 +156,7 @@ impl<'a> Script<'a> {
 
     /// The up and down scripts of loaded migrations (code migrations are
     /// Rust, which the compiler checks).
-    pub fn of_migrations(migrations: &'a [crate::Migration]) -> Vec<Script<'a>> {
+    pub fn of_migrations(migrations: &'a [migrata_core::Migration]) -> Vec<Script<'a>> {
         let mut scripts = Vec::new();
         for migration in migrations.iter().filter(|m| !m.is_code()) {
             // Repeatable migrations run after every versioned one, and
@@ -161,7 +166,7 @@ impl<'a> Script<'a> {
             } else {
                 migration.version
             };
-            let script = |s: &'a crate::Script, down| Script {
+            let script = |s: &'a migrata_core::Script, down| Script {
                 version,
                 file: &s.file,
                 sql: s.sql(),

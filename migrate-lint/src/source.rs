@@ -51,7 +51,7 @@ impl Statement<'_> {
 /// written as `BEGIN ... END` (whose inner semicolons the splitter cuts at),
 /// tokenizes and parses each statement with `dialect`.
 pub(super) fn statements<'a>(sql: &'a str, dialect: &dyn Dialect) -> Vec<Statement<'a>> {
-    let pieces: Vec<(usize, usize)> = crate::split_statements(sql)
+    let pieces: Vec<(usize, usize)> = migrata_core::split_statements(sql)
         .into_iter()
         .map(|piece| {
             let start = piece.as_ptr() as usize - sql.as_ptr() as usize;
@@ -186,8 +186,7 @@ fn allows<'a>(sql: &'a str, from: usize, to: usize, lines: &mut LineCounter) -> 
     let mut found = Vec::new();
     let mut offset = from;
     for line in sql[from..to].split_inclusive('\n') {
-        if let Some(args) = crate::directive::directive(line).and_then(crate::directive::allow_args)
-        {
+        if let Some(args) = migrata_core::allow_directive(line) {
             found.push(Allow {
                 line: lines.line_at(offset),
                 args,

@@ -1,17 +1,17 @@
-//! Lints the migrations of real projects (copied under `tests/corpora/`
-//! with their licences): no script they applied without trouble may raise a
-//! lint error, and the warning counts per rule are pinned in
-//! `tests/corpora/warnings.txt` (rerun with `UPDATE_CORPORA=1` to rewrite it
+//! Lints the migrations of real projects (copied under
+//! `migrate-core/tests/corpora/` with their licences, where migrata-core's
+//! layout test reads them too): no script they applied without trouble may
+//! raise a lint error, and the warning counts per rule are pinned in
+//! `tests/corpora-warnings.txt` (rerun with `UPDATE_CORPORA=1` to rewrite it
 //! after a deliberate rule change, and review the diff).
-#![cfg(feature = "lint")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use migrata_core::lint::{lint, Database, LintOptions, Report, Rule, Script};
 use migrata_core::Migration;
+use migrata_lint::{lint, Database, LintOptions, Report, Rule, Script};
 
 /// A corpus: where its scripts are and which database they are for.
 struct Corpus {
@@ -48,8 +48,13 @@ const CORPORA: &[Corpus] = &[
     },
 ];
 
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The corpora stay with migrata-core, whose layout test loads them too.
 fn corpora_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpora")
+    manifest_dir().join("../migrate-core/tests/corpora")
 }
 
 /// The migrations in the order their tool applies them: the loader reads
@@ -116,7 +121,7 @@ fn real_corpora_raise_no_errors_and_pinned_warnings() {
         }
     }
     println!("{summary}");
-    let pinned = corpora_dir().join("warnings.txt");
+    let pinned = manifest_dir().join("tests/corpora-warnings.txt");
     if std::env::var_os("UPDATE_CORPORA").is_some() {
         std::fs::write(&pinned, &summary).unwrap();
     }

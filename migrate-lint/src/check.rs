@@ -78,7 +78,8 @@ impl Linter {
     }
 
     pub(super) fn script<'s>(&mut self, script: &'s Script<'s>) {
-        let statements = source::statements(crate::strip_bom(script.sql), self.dialect.as_ref());
+        let statements =
+            source::statements(migrata_core::strip_bom(script.sql), self.dialect.as_ref());
         let mut state = ScriptState {
             script,
             file_allows: Vec::new(),

@@ -3,7 +3,7 @@ use Database::{MySql, Postgres, Sqlite};
 
 /// Lints `files` (name, SQL) loaded as a migrations directory would be.
 fn report(database: Option<Database>, files: &[(&str, &str)]) -> Report {
-    let migrations = crate::load_files(
+    let migrations = migrata_core::load_files(
         files
             .iter()
             .map(|(name, sql)| (name.to_string(), sql.as_bytes().to_vec())),
@@ -269,7 +269,8 @@ fn tables_created_in_earlier_scripts_are_new() {
     assert_eq!(report(Some(Postgres), &files).findings, []);
     let options = LintOptions::for_database(Postgres).after(1);
     let migrations =
-        crate::load_files(files.map(|(n, s)| (n.to_owned(), s.as_bytes().to_vec()))).unwrap();
+        migrata_core::load_files(files.map(|(n, s)| (n.to_owned(), s.as_bytes().to_vec())))
+            .unwrap();
     let after = lint(&Script::of_migrations(&migrations), &options);
     let found: Vec<_> = after.findings.iter().map(|f| (f.rule, f.line)).collect();
     assert_eq!(
@@ -404,7 +405,7 @@ fn rule_names_are_kebab_case_and_unique() {
 /// code migrations are Rust, which the compiler checks.
 #[test]
 fn issue_14_repeatable_and_code_migrations() {
-    let migrations = crate::load_files(
+    let migrations = migrata_core::load_files(
         [
             ("0001_a.sql", "CREATE TABLE t (id INT);"),
             ("0002_b.rs", "pub async fn up() {}"),
