@@ -18,7 +18,6 @@ use crate::{BackendKind, Error, HistoryRow, Migration, MigrationState};
 /// A migration tool whose history [`Migrator::adopt`](crate::Migrator::adopt)
 /// takes over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[non_exhaustive]
 pub enum Peer {
     /// sqlx's migrator (`sqlx migrate run`, `sqlx::migrate!`): table

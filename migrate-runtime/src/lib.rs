@@ -79,8 +79,6 @@ macro_rules! with_a_database {
 with_a_database! {
 mod adopt;
 mod backend;
-#[cfg(feature = "cli")]
-pub mod cli;
 mod code;
 mod config;
 mod error;

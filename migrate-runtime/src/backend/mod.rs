@@ -33,7 +33,6 @@ use crate::{redact_url, Error, Peer};
 
 /// The database products this crate can migrate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[non_exhaustive]
 pub enum BackendKind {
     /// SQLite, through `sqlite:` URLs.
@@ -41,7 +40,6 @@ pub enum BackendKind {
     /// PostgreSQL, through `postgres:` / `postgresql:` URLs.
     Postgres,
     /// MySQL and MariaDB, through `mysql:` / `mariadb:` URLs.
-    #[cfg_attr(feature = "cli", value(name = "mysql"))]
     MySql,
 }
 
