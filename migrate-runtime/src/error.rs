@@ -106,7 +106,7 @@ pub enum Error {
     /// A run would have to execute a code migration that this binary did
     /// not compile: the standalone `migrate` tool, or migrations read from
     /// a directory at run time. Nothing ran.
-    #[error("{} is a code migration, which only the application binary that embeds it (embed_migrations!) can run, and this one read the migrations directory at run time; nothing was run: use the application binary's `migrate` subcommand (migrata::cli), or stop before it (`--to` a lower version)", Subject(*version, file))]
+    #[error("{} is a code migration, which only the application binary that embeds it (embed_migrations!) can run, and this one read the migrations directory at run time; nothing was run: use the application binary's `migrate` subcommand (migrata-cli), or stop before it (`--to` a lower version)", Subject(*version, file))]
     CodeNotCompiled {
         /// The migration's version.
         version: i64,

@@ -96,8 +96,6 @@ mod migrations;
 mod config;
 #[cfg(feature = "testing")]
 pub mod testing;
-#[cfg(feature = "cli")]
-pub mod cli;
 
 #[doc(hidden)]
 pub use code::{__code_future, CompiledCode};

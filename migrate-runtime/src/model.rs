@@ -6,7 +6,6 @@ use std::fmt;
 
 /// The database products this crate can migrate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[non_exhaustive]
 pub enum BackendKind {
     /// SQLite, through `sqlite:` URLs.
@@ -14,7 +13,6 @@ pub enum BackendKind {
     /// PostgreSQL, through `postgres:` / `postgresql:` URLs.
     Postgres,
     /// MySQL and MariaDB, through `mysql:` / `mariadb:` URLs.
-    #[cfg_attr(feature = "cli", value(name = "mysql"))]
     MySql,
 }
 
@@ -154,7 +152,6 @@ impl MigrationState {
 /// A migration tool whose history [`Migrator::adopt`](crate::Migrator::adopt)
 /// takes over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[non_exhaustive]
 pub enum Peer {
     /// sqlx's migrator (`sqlx migrate run`, `sqlx::migrate!`): table

@@ -26,7 +26,7 @@ static MIGRATIONS: migrata::Migrations =
 async fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     if args.get(1).is_some_and(|arg| arg == "migrate") {
-        return migrata::cli::run_from(&MIGRATIONS, args.into_iter().skip(1)).await;
+        return migrata_cli::run_from(&MIGRATIONS, args.into_iter().skip(1)).await;
     }
     match serve().await {
         Ok(()) => ExitCode::SUCCESS,

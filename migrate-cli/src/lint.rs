@@ -4,10 +4,9 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use migrata_lint::{lint, Database, LintOptions, Report, Rule, Script};
+use migrata::lint::{lint, Database, LintOptions, Report, Rule, Script};
+use migrata::{BackendKind, Config, Migration};
 use serde_json::json;
-
-use crate::{BackendKind, Config, Migration};
 
 /// Options of the `lint` subcommand.
 #[derive(Debug, clap::Args)]

@@ -1,6 +1,9 @@
-//! Command-line subcommands (feature `cli`): `status`, `up`, `down`, `sql`,
-//! `verify`, `stamp`, `repair` and `adopt`, for an app binary to expose, so a
-//! single-binary deploy needs no separate tool on the server.
+//! The command line of [migrata](https://docs.rs/migrata): the standalone
+//! `migrata` command (`cargo install --path migrate-cli` in the repository),
+//! and the same subcommands (`status`, `up`, `down`, `sql`, `verify`,
+//! `stamp`, `repair`, `adopt`, `lint`, `database`) for an app binary to
+//! expose over the migrations it embeds, so a single-binary deploy needs no
+//! separate tool on the server:
 //!
 //! ```no_run
 //! static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
@@ -10,7 +13,7 @@
 //!     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
 //!     if args.get(1).is_some_and(|arg| arg == "migrate") {
 //!         // `myapp migrate status`, `myapp migrate sql --backend postgres`, ...
-//!         return migrata::cli::run_from(&MIGRATIONS, args.into_iter().skip(1)).await;
+//!         return migrata_cli::run_from(&MIGRATIONS, args.into_iter().skip(1)).await;
 //!     }
 //!     // ... the app's normal job ...
 //!     std::process::ExitCode::SUCCESS
@@ -22,11 +25,19 @@
 //! a human-readable table, or JSON with `--json`. Exit codes: 0 success, 1
 //! failure (including `verify` finding drift), 2 usage error. Logs go to
 //! stderr, filtered by `RUST_LOG` or `log.level`.
+//!
+//! Features: the databases (`sqlite`, `postgres`, `mysql`) and TLS backends
+//! (`tls-rustls`, ...) are migrata's, passed through; `lint` adds the `lint`
+//! subcommand. The default, `standalone`, is what the `migrata` binary
+//! needs: every database, `tls-rustls` and `lint`. An app names its own:
+//! `migrata-cli = { path = "migrate-cli", default-features = false, features = ["postgres"] }`.
 
 mod database;
+#[cfg(feature = "lint")]
 mod lint;
 mod new;
 mod output;
+mod values;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -34,10 +45,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-
-use crate::{
-    redact_url, BackendKind, Config, Error, Migration, Migrations, Migrator, Peer, Repair,
-};
+use migrata::{redact_url, BackendKind, Config, Error, Migration, Migrations, Migrator, Repair};
 use output::Output;
 
 /// Runs the subcommand named by the process arguments over `migrations`.
@@ -191,7 +199,7 @@ enum Command {
     Sql {
         /// Backend to render for [default: the database URL's]
         #[arg(long, value_enum)]
-        backend: Option<BackendKind>,
+        backend: Option<values::BackendArg>,
         /// Start after this version (up), or from this version (down)
         #[arg(long, value_name = "VERSION", allow_negative_numbers = true)]
         from: Option<i64>,
@@ -227,12 +235,13 @@ enum Command {
     Adopt {
         /// The tool whose history table to read
         #[arg(long, value_enum, value_name = "TOOL")]
-        from: Peer,
+        from: values::PeerArg,
         /// Check and show what would be recorded, without writing
         #[arg(long)]
         dry_run: bool,
     },
     /// Check the scripts with the compile-time lint's rules; exit 1 on errors
+    #[cfg(feature = "lint")]
     Lint(lint::LintArgs),
     /// Create or drop the database the URL names
     #[command(subcommand)]
@@ -353,6 +362,9 @@ async fn execute(
     }
 }
 
+// Only `lint` reads the scripts themselves; the other subcommands go through
+// `migrator`.
+#[cfg_attr(not(feature = "lint"), allow(unused_variables))]
 async fn run_command(
     out: &Output,
     config: &Config,
@@ -395,13 +407,15 @@ async fn run_command(
             out.repaired(&migrator.repair(&url()?, choice).await?)
         }
         Command::Adopt { from, dry_run } => {
+            let peer = (*from).into();
             let adoption = if *dry_run {
-                migrator.check_adoption(&url()?, *from).await?
+                migrator.check_adoption(&url()?, peer).await?
             } else {
-                migrator.adopt(&url()?, *from).await?
+                migrator.adopt(&url()?, peer).await?
             };
             out.adoption(&adoption, migrator.options().table())
         }
+        #[cfg(feature = "lint")]
         Command::Lint(args) => lint::run(out.is_json(), config, migrations, args),
         Command::Sql {
             backend,
@@ -410,7 +424,7 @@ async fn run_command(
             down,
         } => {
             let backend = match backend {
-                Some(backend) => *backend,
+                Some(backend) => (*backend).into(),
                 None => BackendKind::from_url(&url().map_err(|_| {
                     Failure::Usage(
                         "`sql` needs --backend, or a database URL to take the backend from"

@@ -6,11 +6,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Subcommand;
+use migrata::{redact_url, BackendKind, Error};
 use sqlx::migrate::MigrateDatabase;
 
 use super::output::Output;
 use super::Failure;
-use crate::{redact_url, BackendKind, Error};
 
 #[derive(Debug, Subcommand)]
 pub(super) enum DatabaseCommand {

@@ -4,5 +4,5 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
-    migrata::cli::run_standalone(std::env::args_os()).await
+    migrata_cli::run_standalone(std::env::args_os()).await
 }

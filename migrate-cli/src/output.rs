@@ -23,7 +23,7 @@ macro_rules! complain {
 }
 pub(super) use complain;
 
-use crate::{
+use migrata::{
     Adoption, AdoptionProblem, Applied, BackendKind, Error, FailedScript, RepairAction, Repaired,
     Report, Status, StatusEntry,
 };
@@ -39,6 +39,8 @@ impl Output {
         Output { json }
     }
 
+    /// For `lint`, which prints its own report.
+    #[cfg(feature = "lint")]
     pub fn is_json(&self) -> bool {
         self.json
     }
@@ -132,18 +134,6 @@ impl Output {
     }
 
     pub fn repaired(&self, repaired: &[Repaired]) -> ExitCode {
-        let describe = |r: &Repaired| {
-            let failed = match r.failed {
-                FailedScript::Up => "its up script failed",
-                FailedScript::Down => "its down script failed",
-                FailedScript::Unknown => "failed",
-            };
-            let action = match r.action {
-                RepairAction::Cleared => "cleared: counts as not applied, `up` runs it again",
-                RepairAction::MarkedApplied => "marked applied: `down` can revert it again",
-            };
-            (failed, action)
-        };
         if self.json {
             let rows: Vec<_> = repaired
                 .iter()
@@ -152,10 +142,7 @@ impl Output {
                         "version": r.version,
                         "name": r.name,
                         "failed_script": r.failed.name(),
-                        "action": match r.action {
-                            RepairAction::Cleared => "cleared",
-                            RepairAction::MarkedApplied => "marked_applied",
-                        },
+                        "action": repair_action(r.action).0,
                     })
                 })
                 .collect();
@@ -164,7 +151,14 @@ impl Output {
             say!("repaired: none (no migration is marked as failed)");
         } else {
             for r in repaired {
-                let (failed, action) = describe(r);
+                let failed = match r.failed {
+                    FailedScript::Up => "its up script failed",
+                    FailedScript::Down => "its down script failed",
+                    FailedScript::Unknown => "failed",
+                    // The enum is non-exhaustive: a kind a later migrata records.
+                    _ => "failed",
+                };
+                let action = repair_action(r.action).1;
                 say!("{} {} ({failed}): {action}", r.version, r.name);
             }
         }
@@ -284,6 +278,23 @@ impl Output {
     }
 }
 
+/// What `repair` did to a row: its name in JSON, and what it means for a
+/// person.
+fn repair_action(action: RepairAction) -> (&'static str, &'static str) {
+    match action {
+        RepairAction::Cleared => (
+            "cleared",
+            "cleared: counts as not applied, `up` runs it again",
+        ),
+        RepairAction::MarkedApplied => (
+            "marked_applied",
+            "marked applied: `down` can revert it again",
+        ),
+        // The enum is non-exhaustive: an action a later migrata takes.
+        _ => ("repaired", "repaired: `status` shows where it stands"),
+    }
+}
+
 fn print_json(value: &serde_json::Value) {
     say!("{value:#}");
 }
@@ -344,6 +355,8 @@ fn problem_json(problem: &AdoptionProblem) -> serde_json::Value {
         } => json!({
             "problem": "conflicting", "version": version, "name": name, "state": state.name(), "message": message,
         }),
+        // The enum is non-exhaustive: a problem a later migrata finds.
+        _ => json!({ "problem": "other", "message": message }),
     }
 }
 
