@@ -60,6 +60,7 @@
 //! Use [`Migrations::migrator`] for options and [`Migrator::run_on`] to
 //! migrate over a connection you already hold.
 #![cfg_attr(docsrs, feature(doc_cfg))]
+pub mod guide;
 
 #[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
 compile_error!(
