@@ -1,5 +1,6 @@
-//! The user guide: one chapter per topic, each with examples that run
-//! against SQLite as part of the crate's tests.
+//! The user guide: one chapter per topic. The examples run against SQLite
+//! as part of the crate's tests (the CLI chapter's belong to the
+//! `migrata-cli` crate and are not compiled here).
 //!
 //! The [crate-level documentation](crate) is the tour; these chapters are
 //! the reference for what each part does and why.

@@ -1,5 +1,5 @@
 //! Compile-time embedded SQL migrations for SQLite, PostgreSQL and
-//! MySQL/MariaDB, applied over one async connection when your service starts.
+//! MySQL/MariaDB, applied by one async call when your service starts.
 //!
 //! You write plain `.sql` files. [`embed_migrations!`] reads them at compile
 //! time (a badly named file, an unknown directive or `COMMIT` inside a
@@ -113,8 +113,8 @@
 //!
 //! # The guide
 //!
-//! The [`guide`] holds the long-form chapters, each with examples that run
-//! in this crate's tests: [migration files](guide::migration_files),
+//! The [`guide`] holds the long-form chapters, whose examples run in this
+//! crate's tests: [migration files](guide::migration_files),
 //! [directives](guide::directives), [code migrations](guide::code_migrations),
 //! [repeatable migrations](guide::repeatable_migrations),
 //! [the lint](guide::lint), [running](guide::running),
