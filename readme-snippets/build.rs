@@ -19,8 +19,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo:rerun-if-changed=migrations");
     let text = std::fs::read_to_string(&readme)?;
 
-    let mut out =
-        String::from("static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!();\n");
+    // For the fragments that use `MIGRATIONS` without declaring it; unused
+    // when every block declares its own.
+    let mut out = String::from(
+        "#[allow(dead_code)]\nstatic MIGRATIONS: migrata::Migrations = migrata::embed_migrations!();\n",
+    );
     for (line, code) in rust_blocks(&text) {
         let body = if is_items(&code) {
             ignore_tests(&code)

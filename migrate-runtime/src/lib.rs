@@ -1,17 +1,34 @@
 //! Compile-time embedded SQL migrations for SQLite, PostgreSQL and
-//! MySQL/MariaDB, applied over one async connection at startup.
+//! MySQL/MariaDB, applied by one async call when your service starts.
 //!
-//! Write plain SQL files in `migrations/` next to your `Cargo.toml`:
+//! You write plain `.sql` files. [`embed_migrations!`] reads them at compile
+//! time (a badly named file, an unknown directive or `COMMIT` inside a
+//! transactional script is a compile error naming the file, and so is a
+//! statement [the lint](guide::lint) knows will fail) and bakes them into
+//! the binary. One call at startup
+//! brings the database to the newest version: safely when ten replicas start
+//! at once, directly, behind pgbouncer or across Galera nodes; and when
+//! nothing is pending, with one `SELECT`.
+//!
+//! # Quick start
+//!
+//! ```toml
+//! [dependencies]
+//! migrata = { version = "0.1", features = ["sqlite"] }   # or "postgres", "mysql"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! ```
+//!
+//! Put the migrations in `migrations/` beside your `Cargo.toml`:
 //!
 //! ```text
 //! migrations/
 //!   0001_create_users.sql
-//!   0002_add_email.up.sql
-//!   0002_add_email.down.sql
-//!   V3__index_email.sql          (Flyway/refinery names work too)
+//!   0002_create_notes.up.sql
+//!   0002_create_notes.down.sql       (optional: makes 2 reversible)
+//!   0003_index_notes_by_user.sql
 //! ```
 //!
-//! embed them, and run them when the service starts:
+//! and run them when the service starts:
 //!
 //! ```
 //! static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
@@ -21,45 +38,97 @@
 //! for applied in &report.applied {
 //!     println!("applied {} {} in {:?}", applied.version, applied.name, applied.duration);
 //! }
+//! # assert_eq!(report.applied.len(), 4);
 //! # Ok(()) }
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
 //! ```
 //!
-//! What you get:
+//! Cargo rebuilds when an embedded file changes, not when one is added; one
+//! line in `build.rs` covers that (see [the stale-build
+//! guard](guide::stale_build_guard)).
 //!
-//! - **Compile-time checks.** A badly named file, two files with one
-//!   version, a `.down.sql` without its `.up.sql`, a non-UTF-8 file or an
-//!   unknown `-- migrate:` directive is a compile error naming the file.
-//! - **A version table** (`migrate_history` by default) recording version,
-//!   name, SHA-256 checksum, time and duration of each migration.
-//! - **A one-SELECT fast path**: when everything is applied, a startup run
-//!   reads the version table once and writes nothing.
-//! - **Safety checks before anything runs**: an applied script that was
-//!   edited, an applied migration the binary lacks, or a pending migration
-//!   older than the newest applied one is an error (or a warning, by
-//!   [`Policy`]).
-//! - **Transactions**: per migration by default (script and history row
-//!   commit together), or [`TransactionMode::Single`] / [`TransactionMode::None`];
-//!   `-- migrate:no-transaction` in a file's leading comments opts one script out.
-//! - **Concurrency**: replicas starting at once apply each migration exactly
-//!   once, through a lease row that holds behind pgbouncer's transaction
-//!   pooling, across Galera nodes and on shared SQLite files; every history
-//!   write is fenced by it, and read-only standbys are refused at once
-//!   ([`LockStrategy`]).
-//! - **Logs** as `tracing` events with target `migrate`; no subscriber is installed.
+//! # Concepts
 //!
-//! - **Code migrations**: a `<version>_<name>.rs` file holding `async fn
-//!   up(conn: &mut CodeConnection<'_>)` runs in version order, in its
-//!   migration's transaction (see [`CodeConnection`]).
-//! - **Repeatable migrations**: `R__<name>.sql` runs after the versioned
-//!   ones whenever it changed ([`Migration::is_repeatable`]).
+//! - **A migration** is a version, a name and an up script, optionally a down
+//!   script: `0001_create_users.sql`, `V1__create_users.sql` (refinery's
+//!   names), or diesel's `2019-11-15-182353_create_users/up.sql`. It can also
+//!   be Rust ([code migrations](guide::code_migrations)) or be applied again
+//!   whenever it changes ([repeatable migrations](guide::repeatable_migrations)).
+//!   See [migration files](guide::migration_files).
+//! - **The version table**, `migrate_history` by default, records each
+//!   applied migration with its SHA-256 checksum. Before anything runs, the
+//!   history is compared with the binary: an edited, missing or out-of-order
+//!   migration is an error, or a warning by [`Policy`]
+//!   ([consistency checks](guide::consistency_checks)).
+//! - **Transactions**: each migration and its history row commit together by
+//!   default ([`TransactionMode`]); `-- migrate:no-transaction` runs one
+//!   script outside a transaction, between a history row marked failed and
+//!   its success, so a crash is visible and settled with
+//!   [`Migrator::repair`] ([failed migrations](guide::failed_migrations)).
+//! - **The lock**: with work to do, a migrator takes a lease, a row renewed
+//!   by committed writes that fences every history write; it holds behind
+//!   pgbouncer's transaction pooling and across Galera nodes
+//!   ([`LockStrategy`], [concurrency and locking](guide::locking)).
 //!
-//! - **Switching** from sqlx, refinery or diesel: [`Migrator::adopt`] takes
-//!   over their history table once it matches the embedded migrations.
+//! # The API at a glance
 //!
-//! Use [`Migrations::migrator`] for options and [`Migrator::run_on`] to
-//! migrate over a connection you already hold.
+//! | you want to | use |
+//! | --- | --- |
+//! | embed the migrations | [`embed_migrations!`] → [`Migrations`] |
+//! | migrate at startup, with defaults | [`Migrations::run`] (a URL), [`Migrations::run_on`] (your pool or connection) |
+//! | set options (table, target, policies, lock, session setup) | [`Migrations::migrator`] → [`Migrator`], or [`Options`] |
+//! | read options from `migrate.toml` and the environment | [`Config`] |
+//! | see what happened | [`Report`], [`Applied`] |
+//! | see where each migration stands | [`Migrator::status`] → [`Status`] |
+//! | undo, record without running, settle a failed row | [`Migrator::revert`], [`Migrator::stamp`], [`Migrator::repair`] |
+//! | take over sqlx's, refinery's or diesel's history | [`Migrator::adopt`] with [`Peer`] |
+//! | the SQL a run would execute, for review | [`Migrator::render_up`], [`Migrator::render_down`] |
+//! | write a migration in Rust | [`CodeConnection`], [`CodeError`] |
+//! | a fresh migrated database per test | `testing`, `#[migrata::test]` (feature `testing`) |
+//! | lint scripts from your own tool | `lint` (feature `lint`) |
+//! | handle failures | [`Error`], [`redact_url`] for your own logs |
+//!
+//! # Features
+//!
+//! Name the databases you use, as with sqlx; only their drivers are
+//! compiled. No database is on by default, and with none the build stops
+//! with a compile error saying what to add.
+//!
+//! | feature | what it adds |
+//! | --- | --- |
+//! | `sqlite` | SQLite (bundled, compiled from C, as sqlx's `sqlite`) |
+//! | `postgres` | PostgreSQL |
+//! | `mysql` | MySQL and MariaDB |
+//! | `tls-rustls` | TLS through rustls and the webpki roots (sqlx's `tls-rustls`) |
+//! | `tls-rustls-ring-native-roots` | rustls with the operating system's root certificates |
+//! | `tls-rustls-aws-lc-rs` | rustls with the aws-lc-rs crypto provider |
+//! | `tls-native-tls` | the platform's TLS (OpenSSL on Linux) |
+//! | `testing` | `migrata::testing` and `#[migrata::test]`: a fresh database per test, copied from a migrated template |
+//! | `lint` | `migrata::lint`: the compile-time lint's rules as a library call |
+//!
+//! A URL for a database that is not compiled in, or a server that requires
+//! TLS without a TLS feature, is refused with an error naming the feature
+//! to add. The command-line tool is the `migrata-cli` crate
+//! ([the CLI](guide::cli)).
+//!
+//! # The guide
+//!
+//! The [`guide`] holds the long-form chapters, whose examples run in this
+//! crate's tests: [migration files](guide::migration_files),
+//! [directives](guide::directives), [code migrations](guide::code_migrations),
+//! [repeatable migrations](guide::repeatable_migrations),
+//! [the lint](guide::lint), [running](guide::running),
+//! [consistency checks](guide::consistency_checks),
+//! [failed migrations](guide::failed_migrations),
+//! [locking](guide::locking), [session setup](guide::session_setup),
+//! [revert, stamp, status](guide::revert_stamp_status),
+//! [offline SQL](guide::offline_sql), [testing](guide::testing),
+//! [switching from sqlx, refinery or diesel](guide::adoption),
+//! [configuration](guide::configuration), [the CLI](guide::cli),
+//! [logging](guide::logging), [errors](guide::errors) and
+//! [the stale-build guard](guide::stale_build_guard).
 #![cfg_attr(docsrs, feature(doc_cfg))]
+pub mod guide;
 
 #[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
 compile_error!(
