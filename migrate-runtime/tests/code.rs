@@ -265,21 +265,3 @@ fn offline_sql_stops_at_code_migrations() {
     assert!(down.contains("DROP TABLE domains_seen"), "{down}");
     assert!(down.contains("`<app> migrate down --to 1`"), "{down}");
 }
-
-/// The application binary's `migrate` subcommand (`cli::run_from` over the
-/// embedded set) has the compiled code, and runs it.
-#[cfg(feature = "cli")]
-async fn app_binary_subcommand_runs_code_migrations(db: TestDb) {
-    let code = migrata::cli::run_from(&SHOP, ["app", "-d", db.url.as_str(), "up"]).await;
-    assert_eq!(code, std::process::ExitCode::SUCCESS);
-    assert_eq!(
-        domains(&db).await,
-        ["example.com", "example.org", "example.com"]
-    );
-}
-
-#[cfg(feature = "cli")]
-mod cli {
-    use super::*;
-    on_every_backend!(app_binary_subcommand_runs_code_migrations);
-}

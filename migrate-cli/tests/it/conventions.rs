@@ -2,13 +2,10 @@
 //! diesel, dbmate and goose: `.env` only when asked, `down` reverts one,
 //! `new --timestamp`, SQLite files created by `up`, each action reported
 //! once, `database create` / `drop`.
-#![cfg(feature = "cli")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{server_url, standalone as migrata, unique_name, url_with_database, ALL_KINDS};
 use migrata::BackendKind;
+
+use crate::common::{server_url, standalone as migrata, unique_name, url_with_database, ALL_KINDS};
 
 /// A project with two reversible migrations.
 fn project() -> tempfile::TempDir {

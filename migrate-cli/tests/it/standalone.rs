@@ -1,13 +1,9 @@
 //! The standalone `migrata` binary, run for real: every subcommand, its exit
 //! code and its `--json` shape.
-#![cfg(feature = "cli")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::path::Path;
 
-use common::{standalone as migrate, TestDb, ALL_KINDS};
+use crate::common::{standalone as migrate, TestDb, ALL_KINDS};
 use migrata::BackendKind;
 use serde_json::Value;
 
@@ -560,7 +556,7 @@ fn copy_migrations(source: &Path, target: &Path) {
 fn standalone_reads_diesel_layout_and_config_excludes() {
     let project = tempfile::tempdir().unwrap();
     let dir = project.path();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/layout-fixtures/diesel");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diesel");
     copy_migrations(&fixture, &dir.join("migrations"));
     std::fs::write(
         dir.join("migrations/seed_dev.sql"),
@@ -664,7 +660,7 @@ async fn standalone_shows_code_migrations_and_refuses_to_run_them() {
         };
         let project = tempfile::tempdir().unwrap();
         let dir = project.path();
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/code-fixtures/shop");
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shop");
         copy_migrations(&fixture, &dir.join("migrations"));
         std::fs::write(
             dir.join("migrations/R__domain_list.sql"),

@@ -1,24 +1,19 @@
 //! `migrate lint`: the compile-time rules from the command line, human and
 //! `--json`, exit 1 on errors.
-#![cfg(feature = "cli")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::str::contains;
 use serde_json::Value;
 
-/// `migrate lint --dir <tests/dir> ...`, run from an empty directory (no
+use crate::common::standalone;
+
+/// `migrata lint --dir <tests/dir> ...`, run from an empty directory (no
 /// migrate.toml, no database URL).
 fn lint(dir: &str, args: &[&str]) -> assert_cmd::assert::Assert {
     let cwd = tempfile::tempdir().unwrap();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    Command::cargo_bin("migrata")
-        .unwrap()
-        .current_dir(cwd.path())
-        .env_remove("DATABASE_URL")
-        .env_remove("MIGRATE_DATABASE_URL")
+    standalone(cwd.path())
         .arg("lint")
         .arg("--dir")
         .arg(dir)
@@ -29,7 +24,7 @@ fn lint(dir: &str, args: &[&str]) -> assert_cmd::assert::Assert {
 #[test]
 fn warnings_exit_zero() {
     lint(
-        "tests/lint-fixture/migrations",
+        "tests/fixtures/lint_warning",
         &["--database", "postgres", "--after", "1"],
     )
     .success()
@@ -38,7 +33,7 @@ fn warnings_exit_zero() {
     ))
     .stdout(contains("0 error(s), 1 warning(s) (database: postgres)"));
     lint(
-        "tests/lint-fixture/migrations",
+        "tests/fixtures/lint_warning",
         &[
             "--database",
             "postgres",
@@ -51,7 +46,7 @@ fn warnings_exit_zero() {
     .success()
     .stdout(contains("0 error(s), 0 warning(s)"));
     // Without --after, 0001 creates the table: nothing to warn about.
-    lint("tests/lint-fixture/migrations", &["--database", "postgres"])
+    lint("tests/fixtures/lint_warning", &["--database", "postgres"])
         .success()
         .stdout(contains("0 error(s), 0 warning(s)"));
 }
@@ -59,7 +54,7 @@ fn warnings_exit_zero() {
 #[test]
 fn errors_exit_one_with_json() {
     let output = lint(
-        "tests/ui/fixtures/lint_error",
+        "tests/fixtures/lint_error",
         &["--database", "postgres", "--json"],
     )
     .code(1)
@@ -82,15 +77,15 @@ fn errors_exit_one_with_json() {
 
 #[test]
 fn database_independent_rules_without_a_database() {
-    lint("tests/ui/fixtures/lint_error", &[])
+    lint("tests/fixtures/lint_error", &[])
         .success()
         .stdout(contains("(database: any)"));
-    lint("tests/ui/fixtures/lint_bad_allow", &[])
+    lint("tests/fixtures/lint_bad_allow", &[])
         .code(1)
         .stdout(contains(
             "error: `0001_drop.sql` line 1: unknown lint rule `drop-colum`",
         ));
-    lint("tests/lint-fixture/migrations", &["--database", "oracle"])
+    lint("tests/fixtures/lint_warning", &["--database", "oracle"])
         .code(2)
         .stderr(contains("unknown database `oracle`"));
 }
