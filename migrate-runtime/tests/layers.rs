@@ -5,6 +5,8 @@
 //! `self::` and child-module paths, and the crate root's re-exports), so a
 //! new upward import fails here naming the files and the path.
 
+#![allow(clippy::expect_used)] // a test: a missing source file should fail it loudly
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
