@@ -378,8 +378,8 @@ async fn run_command(
         })
     };
     Ok(match command {
-        Command::Status => out.status(&migrator.status(&url()?).await?),
-        Command::Verify { strict } => out.verify(&migrator.status(&url()?).await?, *strict),
+        Command::Status => out.status(&migrator.at(&url()?).status().await?),
+        Command::Verify { strict } => out.verify(&migrator.at(&url()?).status().await?, *strict),
         Command::Up { to } => {
             let migrator = match to {
                 Some(to) => migrator.clone().target(*to),
@@ -389,11 +389,11 @@ async fn run_command(
             database::create_sqlite_file_if_missing(&url).await?;
             out.report(&migrator.run(&url).await?)
         }
-        Command::Down { to: Some(to) } => out.report(&migrator.revert(&url()?, *to).await?),
-        Command::Down { to: None } => out.report(&migrator.revert_last(&url()?).await?),
+        Command::Down { to: Some(to) } => out.report(&migrator.at(&url()?).revert(*to).await?),
+        Command::Down { to: None } => out.report(&migrator.at(&url()?).revert_last().await?),
         Command::Database(command) => database::run(out, &url()?, command).await?,
         Command::Stamp { version } => {
-            out.versions("stamped", &migrator.stamp(&url()?, *version).await?)
+            out.versions("stamped", &migrator.at(&url()?).stamp(*version).await?)
         }
         Command::Repair {
             clear,
@@ -404,14 +404,14 @@ async fn run_command(
                 (_, true) => Repair::MarkApplied,
                 _ => Repair::AsFailureCallsFor,
             };
-            out.repaired(&migrator.repair(&url()?, choice).await?)
+            out.repaired(&migrator.at(&url()?).repair(choice).await?)
         }
         Command::Adopt { from, dry_run } => {
             let peer = (*from).into();
             let adoption = if *dry_run {
-                migrator.check_adoption(&url()?, peer).await?
+                migrator.at(&url()?).check_adoption(peer).await?
             } else {
-                migrator.adopt(&url()?, peer).await?
+                migrator.at(&url()?).adopt(peer).await?
             };
             out.adoption(&adoption, migrator.options().table())
         }
@@ -433,8 +433,8 @@ async fn run_command(
                 })?)?,
             };
             let sql = match (down, to) {
-                (true, Some(to)) => migrator.render_down(backend, *from, *to)?,
-                _ => migrator.render_up(backend, *from, *to)?,
+                (true, Some(to)) => migrator.offline(backend).down(*from, *to)?,
+                _ => migrator.offline(backend).up(*from, *to)?,
             };
             out.sql(backend, &sql)
         }

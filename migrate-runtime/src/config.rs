@@ -1,4 +1,4 @@
-//! Configuration shared by the library and the `migrate` command: a
+//! Configuration shared by the library and the `migrata` command: a
 //! `migrate.toml` file, then the environment, then code, later wins.
 //!
 //! ```toml
@@ -9,7 +9,7 @@
 //! [migrate]
 //! table = "migrate_history"
 //! dir = "migrations"              # used only by the standalone `migrata` command
-//! exclude = ["seed*.sql"]         # not migrations; also only the `migrate` command
+//! exclude = ["seed*.sql"]         # not migrations; also only the `migrata` command
 //! transaction = "per-migration"   # single | none
 //! lock_timeout = "30s"            # 500ms, 30s, 2m, 1h
 //! lock = "lease"                  # session
@@ -75,7 +75,7 @@ use crate::migrator::Migrator;
 use crate::options::Options;
 use crate::url::redact_url;
 
-/// Settings for a migration run and for the `migrate` command, layered from a
+/// Settings for a migration run and for the `migrata` command, layered from a
 /// TOML file, the environment and code.
 ///
 /// Build one with [`Config::load`] (file and environment) or

@@ -6,32 +6,15 @@ use std::time::Duration;
 use migrata_core::Migration;
 
 use crate::code::{CodeTable, CompiledCode};
+use crate::database::{Database, Held, Url};
 use crate::driver::handover::Handover;
-use crate::driver::{with_connection, Backend};
-use crate::engine::session::RevertTarget;
-use crate::engine::{self, render};
+use crate::driver::Backend;
+use crate::engine::render;
 use crate::error::Error;
-use crate::model::{BackendKind, Peer};
+use crate::model::BackendKind;
 use crate::options::{LockStrategy, Options, Policy, TransactionMode};
-use crate::plan::adopt::Adoption;
-use crate::plan::repair::{Repair, Repaired};
 use crate::plan::Job;
 use crate::report::Report;
-use crate::status::Status;
-
-/// Runs `$body` over the connection `$handover` stands for, then keeps the
-/// run's session state out of the pool (see [`Handover`]).
-macro_rules! handed_over {
-    ($handover:expr, |$conn:ident| $body:expr) => {{
-        let mut taken = $handover.take().await?;
-        let result = {
-            let $conn = taken.conn();
-            $body
-        };
-        taken.finish().await;
-        result
-    }};
-}
 
 /// A configured migration run over a set of migrations.
 ///
@@ -189,12 +172,7 @@ impl<'m> Migrator<'m> {
     /// Opens one connection to `url` (sqlx URL syntax; the scheme picks the
     /// backend), brings the database up to date, and closes the connection.
     pub async fn run(&self, url: &str) -> Result<Report, Error> {
-        // Boxed: one compiled copy of the run's future (29 KB of a release
-        // binary; bench/footprint).
-        with_connection!(url, self.job.options.lock_timeout(), |conn| Box::pin(
-            engine::apply(&self.job, conn, Some(url))
-        )
-        .await)
+        self.at(url).run().await
     }
 
     /// Brings the database up to date over a connection the caller owns.
@@ -216,187 +194,49 @@ impl<'m> Migrator<'m> {
         &self,
         conn: impl Handover<'c, C>,
     ) -> Result<Report, Error> {
-        handed_over!(conn, |conn| engine::apply(&self.job, conn, None).await)
+        self.on(conn).run().await
     }
 
-    /// Reverts applied migrations newer than `version`, newest first, with
-    /// their `.down.sql` scripts; each script and the removal of its history
-    /// row commit together. Everything is checked before anything runs: a
-    /// migration without a down script is an [`Error::Irreversible`].
-    pub async fn revert(&self, url: &str, version: i64) -> Result<Report, Error> {
-        with_connection!(url, self.job.options.lock_timeout(), |conn| engine::revert(&self.job, conn, RevertTarget::To(version), Some(url))
-            .await)
+    /// The database `url` names, for every other operation: status,
+    /// revert, stamp, adopt, repair (see [`Database`]). Each call opens one
+    /// connection and closes it.
+    pub fn at<'a>(&'a self, url: &'a str) -> Database<'a, 'm, Url<'a>> {
+        Database::at(&self.job, url)
     }
 
-    /// Reverts the newest applied migration with its down script, as
-    /// `migrate down` without `--to` does. Which migration that is is read
-    /// under the migration lock, so two concurrent calls revert one each,
-    /// never both the same. Nothing applied: an empty report.
-    pub async fn revert_last(&self, url: &str) -> Result<Report, Error> {
-        with_connection!(url, self.job.options.lock_timeout(), |conn| engine::revert(&self.job, conn, RevertTarget::Newest, Some(url))
-            .await)
+    /// The database behind a connection you hold (a `&Pool`, a `&mut
+    /// PoolConnection` or `&mut` a connection; see [`Handover`]), for every
+    /// other operation (see [`Database`]).
+    pub fn on<'a, 'c, C: Backend, H: Handover<'c, C>>(
+        &'a self,
+        conn: H,
+    ) -> Database<'a, 'm, Held<'c, C, H>> {
+        Database::on(&self.job, conn)
     }
 
-    /// [`revert_last`](Self::revert_last) over a connection the caller owns.
-    pub async fn revert_last_on<'c, C: Backend>(
-        &self,
-        conn: impl Handover<'c, C>,
-    ) -> Result<Report, Error> {
-        handed_over!(conn, |conn| engine::revert(&self.job, conn, RevertTarget::Newest, None)
-            .await)
+    /// The SQL a run or a revert would execute on `backend`, rendered
+    /// without connecting (see [`Offline`]).
+    pub fn offline(&self, backend: BackendKind) -> Offline<'_, 'm> {
+        Offline {
+            job: &self.job,
+            backend,
+        }
     }
+}
 
-    /// [`revert`](Self::revert) over a connection the caller owns.
-    pub async fn revert_on<'c, C: Backend>(
-        &self,
-        conn: impl Handover<'c, C>,
-        version: i64,
-    ) -> Result<Report, Error> {
-        handed_over!(conn, |conn| engine::revert(&self.job, conn, RevertTarget::To(version), None)
-            .await)
-    }
+/// Offline SQL: what a migrator would execute on one database, rendered
+/// without a connection ([`Migrator::offline`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Offline<'a, 'm> {
+    job: &'a Job<'m>,
+    backend: BackendKind,
+}
 
-
-    /// Records every embedded migration up to and including `version` as
-    /// applied without running it: for adopting a database whose schema
-    /// already matches. Returns the versions stamped.
-    pub async fn stamp(&self, url: &str, version: i64) -> Result<Vec<i64>, Error> {
-        with_connection!(url, self.job.options.lock_timeout(), |conn| engine::stamp(&self.job, conn, version, Some(url))
-            .await)
-    }
-
-    /// [`stamp`](Self::stamp) over a connection the caller owns.
-    pub async fn stamp_on<'c, C: Backend>(
-        &self,
-        conn: impl Handover<'c, C>,
-        version: i64,
-    ) -> Result<Vec<i64>, Error> {
-        handed_over!(conn, |conn| engine::stamp(&self.job, conn, version, None).await)
-    }
-
-
-    /// Takes over the history another migration tool (`peer`) recorded in
-    /// this database: every migration it applied is recorded in the version
-    /// table as applied, without running it (the rows
-    /// [`stamp`](Self::stamp) writes), under the migration lock and in one
-    /// transaction. Returns what was recorded.
-    ///
-    /// Nothing is written unless the histories agree: each version the tool
-    /// applied is embedded, with the name it records and the checksum it
-    /// records (sqlx: description and SHA-384; refinery: name and its
-    /// SipHash; diesel records versions only); no row is marked failed; no
-    /// embedded migration older than its newest was skipped; and the version
-    /// table records nothing that contradicts it. Otherwise the error,
-    /// [`Error::AdoptionRefused`], lists every disagreement. Embedded
-    /// migrations newer than the tool's newest are left pending, for
-    /// [`run`](Self::run). Adopting again records nothing
-    /// ([`Adoption::is_already_adopted`]). The tool's own table is only read.
-    ///
-    /// ```
-    /// # async fn demo() -> Result<(), migrata::Error> {
-    /// use migrata::Peer;
-    /// static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
-    ///
-    /// # let dir = tempfile::tempdir().expect("a temporary directory");
-    /// # let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
-    /// # {
-    /// #     use sqlx::Connection as _;
-    /// #     let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("connected");
-    /// #     sqlx::raw_sql("CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)").execute(&mut conn).await.expect("created");
-    /// # }
-    /// let migrator = MIGRATIONS.migrator();
-    /// let adoption = migrator.adopt(&url, Peer::Sqlx).await?;
-    /// println!("adopted {:?}; pending {:?}", adoption.adopted, adoption.pending);
-    /// migrator.run(&url).await?;
-    /// # Ok(()) }
-    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
-    /// ```
-    pub async fn adopt(&self, url: &str, peer: Peer) -> Result<Adoption, Error> {
-        with_connection!(url, self.job.options.lock_timeout(), |conn| engine::adopt(&self.job, conn, peer, Some(url))
-            .await)
-    }
-
-    /// [`adopt`](Self::adopt) over a connection the caller owns.
-    pub async fn adopt_on<'c, C: Backend>(
-        &self,
-        conn: impl Handover<'c, C>,
-        peer: Peer,
-    ) -> Result<Adoption, Error> {
-        handed_over!(conn, |conn| engine::adopt(&self.job, conn, peer, None).await)
-    }
-
-
-    /// What [`adopt`](Self::adopt) would record, or the disagreements it
-    /// would refuse with, without taking the lock or writing anything
-    /// ([`Adoption::dry_run`] is set).
-    pub async fn check_adoption(&self, url: &str, peer: Peer) -> Result<Adoption, Error> {
-        with_connection!(url, self.job.options.lock_timeout(), |conn| engine::check_adoption(&self.job, conn, peer)
-            .await)
-    }
-
-    /// [`check_adoption`](Self::check_adoption) over a connection the caller owns.
-    pub async fn check_adoption_on<'c, C: Backend>(
-        &self,
-        conn: impl Handover<'c, C>,
-        peer: Peer,
-    ) -> Result<Adoption, Error> {
-        handed_over!(conn, |conn| engine::check_adoption(&self.job, conn, peer).await)
-    }
-
-
-    /// Reads where every migration stands, without changing anything.
-    pub async fn status(&self, url: &str) -> Result<Status, Error> {
-        with_connection!(url, self.job.options.lock_timeout(), |conn| engine::status(&self.job, conn)
-            .await)
-    }
-
-    /// [`status`](Self::status) over a connection the caller owns.
-    pub async fn status_on<'c, C: Backend>(
-        &self,
-        conn: impl Handover<'c, C>,
-    ) -> Result<Status, Error> {
-        handed_over!(conn, |conn| engine::status(&self.job, conn).await)
-    }
-
-
-    /// Settles the rows of migrations marked as failed (scripts that ran
-    /// outside a transaction and did not finish), once the schema was fixed
-    /// by hand: [`Repair::AsFailureCallsFor`] clears a failed up script's row
-    /// (it runs again) and marks a failed down script's row applied again
-    /// (reverting can be retried); [`Repair::Clear`] and
-    /// [`Repair::MarkApplied`] do one thing to every row. Opens one
-    /// connection to `url`, like [`run`](Self::run).
-    ///
-    /// ```no_run
-    /// # async fn example(migrator: migrata::Migrator<'_>) -> Result<(), migrata::Error> {
-    /// use migrata::Repair;
-    /// for repaired in migrator.repair("sqlite:app.db", Repair::AsFailureCallsFor).await? {
-    ///     println!("{}: {:?} after a failed {:?} script", repaired.version, repaired.action, repaired.failed);
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn repair(&self, url: &str, choice: Repair) -> Result<Vec<Repaired>, Error> {
-        with_connection!(url, self.job.options.lock_timeout(), |conn| engine::repair(&self.job, conn, choice, Some(url))
-            .await)
-    }
-
-    /// [`repair`](Self::repair) over a connection the caller owns. Takes the
-    /// migration lock, so it never touches the row of a migration in progress
-    /// elsewhere: until its owner's lease expires, this times out naming it.
-    pub async fn repair_on<'c, C: Backend>(
-        &self,
-        conn: impl Handover<'c, C>,
-        choice: Repair,
-    ) -> Result<Vec<Repaired>, Error> {
-        handed_over!(conn, |conn| engine::repair(&self.job, conn, choice, None).await)
-    }
-
-
-
-    /// Renders the SQL that [`run`](Self::run) would execute on `backend` to
+impl Offline<'_, '_> {
+    /// Renders the SQL that [`run`](Migrator::run) would execute on the backend to
     /// apply the migrations after `from` (exclusive; `None`: from the start)
     /// up to `to` (inclusive; `None`: the target set with
-    /// [`target`](Self::target), or the newest): version table creation, the
+    /// [`target`](Migrator::target), or the newest): version table creation, the
     /// transaction statements the mode implies, each script, and the history
     /// writes with literal values. Pipe it into `psql`, `mysql` or `sqlite3`.
     ///
@@ -409,34 +249,24 @@ impl<'m> Migrator<'m> {
     /// and a range past one is [`Error::CodeOffline`].
     ///
     /// ```
-    /// use migrata::{BackendKind, Migrator};
+    /// use migrata::BackendKind;
     /// static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
     ///
-    /// let sql = MIGRATIONS.migrator().render_up(BackendKind::Postgres, None, Some(1))?;
+    /// let sql = MIGRATIONS.migrator().offline(BackendKind::Postgres).up(None, Some(1))?;
     /// assert!(sql.contains("CREATE TABLE IF NOT EXISTS \"migrate_history\""));
     /// assert!(sql.contains("INSERT INTO \"migrate_history\""));
     /// # Ok::<(), migrata::Error>(())
     /// ```
-    pub fn render_up(
-        &self,
-        backend: BackendKind,
-        from: Option<i64>,
-        to: Option<i64>,
-    ) -> Result<String, Error> {
-        render::up(&self.job, backend, from, to)
+    pub fn up(&self, from: Option<i64>, to: Option<i64>) -> Result<String, Error> {
+        render::up(self.job, self.backend, from, to)
     }
 
-    /// Renders the SQL that [`revert`](Self::revert) would execute on
-    /// `backend` to go from version `from` (`None`: the newest embedded) down
+    /// Renders the SQL that [`revert`](Database::revert) would execute on
+    /// the backend to go from version `from` (`None`: the newest embedded) down
     /// to `to`, newest first. Every migration in the range needs a down
     /// script; a code migration may end the range, as in
-    /// [`render_up`](Self::render_up).
-    pub fn render_down(
-        &self,
-        backend: BackendKind,
-        from: Option<i64>,
-        to: i64,
-    ) -> Result<String, Error> {
-        render::down(&self.job, backend, from, to)
+    /// [`up`](Self::up).
+    pub fn down(&self, from: Option<i64>, to: i64) -> Result<String, Error> {
+        render::down(self.job, self.backend, from, to)
     }
 }

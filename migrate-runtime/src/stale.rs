@@ -12,7 +12,7 @@ pub(crate) fn warn_if_stale(dir: &Path, exclude: &[&str], embedded: &[Migration]
         Ok(exclude) => exclude,
         // The macro checked them; a different migrata-core version may not agree.
         Err(error) => {
-            tracing::warn!(target: "migrate", %error, "cannot check the migrations directory for files added since this binary was built");
+            tracing::warn!(target: "migrata", %error, "cannot check the migrations directory for files added since this binary was built");
             return;
         }
     };
@@ -21,14 +21,14 @@ pub(crate) fn warn_if_stale(dir: &Path, exclude: &[&str], embedded: &[Migration]
         // Running somewhere the source tree is not: nothing to compare.
         Err(errors) if errors.is_missing_dir() => return,
         Err(error) => {
-            tracing::warn!(target: "migrate", %error, "the migrations directory changed since this binary was built; rebuild it");
+            tracing::warn!(target: "migrata", %error, "the migrations directory changed since this binary was built; rebuild it");
             return;
         }
     };
     for migration in on_disk {
         if embedded.iter().all(|m| m.version != migration.version) {
             tracing::warn!(
-                target: "migrate",
+                target: "migrata",
                 file = %migration.up.file,
                 dir = %dir.display(),
                 "migration file is not embedded in this binary: it was added after the last build. \

@@ -25,7 +25,7 @@ struct PanicOnApplied;
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for PanicOnApplied {
     fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
         if PANIC_ON_APPLIED.load(Ordering::SeqCst)
-            && event.metadata().target() == "migrate"
+            && event.metadata().target() == "migrata"
             && event.fields().any(|f| f.name() == "duration_ms")
         {
             panic!("injected panic while holding the migration lock");
@@ -163,7 +163,7 @@ async fn each_applied_migration_is_an_event() {
                     && l.contains(&format!("version={}", applied.version))
             })
             .unwrap_or_else(|| panic!("no event for {}:\n{logs}", applied.version));
-        assert!(line.contains(" migrate:"), "target is `migrate`: {line}");
+        assert!(line.contains(" migrata:"), "target is `migrata`: {line}");
         assert!(line.contains(&format!("name={}", applied.name)), "{line}");
         assert!(
             line.contains("backend=sqlite") && line.contains("duration_ms="),

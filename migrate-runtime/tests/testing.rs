@@ -360,7 +360,7 @@ async fn are_kept_after_failing(base: Base) {
     assert!(stderr.contains("the failing test's assertion"), "{stderr}");
     let kept = stderr
         .lines()
-        .find(|line| line.starts_with("migrate: the test failed, so its database"))
+        .find(|line| line.starts_with("migrata: the test failed, so its database"))
         .unwrap_or_else(|| panic!("no kept line in {stderr}"));
     let name = kept
         .split_whitespace()

@@ -136,7 +136,7 @@ fn each_action_is_reported_once_on_stdout() {
     assert_eq!(text(&up.stderr), "", "the log repeated the report");
     // The library's own events are one opt-in away.
     let logged = migrata(dir)
-        .env("RUST_LOG", "migrate=info")
+        .env("RUST_LOG", "migrata=info")
         .args(["-d", &url, "down"])
         .output()
         .unwrap();

@@ -20,21 +20,22 @@ use crate::options::{Options, Policy};
 /// What a migrator was asked to do: its migrations (the versioned ones by
 /// version, the repeatable ones by name), the code compiled for them, and
 /// how to run them. Everything the engine needs, built by
-/// [`Migrator`](crate::Migrator).
+/// [`Migrator`](crate::Migrator). Public only as a sealed trait's
+/// argument ([`Reach`](crate::Reach)); nothing outside can name it.
 #[derive(Debug, Clone)]
-pub(crate) struct Job<'m> {
-    pub migrations: &'m [Migration],
-    pub repeatables: &'m [Migration],
-    pub code: CodeTable<'m>,
-    pub options: Options,
-    pub target: Option<i64>,
-    pub session_setup: Option<String>,
+pub struct Job<'m> {
+    pub(crate) migrations: &'m [Migration],
+    pub(crate) repeatables: &'m [Migration],
+    pub(crate) code: CodeTable<'m>,
+    pub(crate) options: Options,
+    pub(crate) target: Option<i64>,
+    pub(crate) session_setup: Option<String>,
 }
 
 impl<'m> Job<'m> {
     /// A job over `migrations`, ordered by version, then the repeatable
     /// ones by name.
-    pub fn new(migrations: &'m [Migration], code: CodeTable<'m>) -> Self {
+    pub(crate) fn new(migrations: &'m [Migration], code: CodeTable<'m>) -> Self {
         let (migrations, repeatables) =
             migrations.split_at(migrations.partition_point(|m| !m.is_repeatable()));
         Job {
@@ -48,7 +49,7 @@ impl<'m> Job<'m> {
     }
 
     /// Where every migration stands against `history`.
-    pub fn classify(&self, history: Vec<HistoryRow>) -> Standing<'m> {
+    pub(crate) fn classify(&self, history: Vec<HistoryRow>) -> Standing<'m> {
         Standing {
             repeatables: classify_repeatables(self.repeatables, &history),
             versioned: classify(self.migrations, history),
@@ -56,7 +57,7 @@ impl<'m> Job<'m> {
     }
 
     /// What a run does from `standing`: see [`plan_up`].
-    pub fn plan_up(&self, standing: &Standing<'m>) -> Result<Plan<'m>, Error> {
+    pub(crate) fn plan_up(&self, standing: &Standing<'m>) -> Result<Plan<'m>, Error> {
         plan_up(
             &standing.versioned,
             &standing.repeatables,

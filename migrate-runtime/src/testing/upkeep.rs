@@ -139,7 +139,7 @@ fn next_batch(received: &Receiver<Job>) -> Option<(bool, BTreeSet<String>)> {
 /// failed drop always was.
 async fn upkeep(admin_url: &str, sweep: bool, templates: &BTreeSet<String>) {
     let report =
-        |error: &dyn std::fmt::Display| eprintln!("migrate: test database upkeep: {error}");
+        |error: &dyn std::fmt::Display| eprintln!("migrata: test database upkeep: {error}");
     let mut admin = match open_postgres(admin_url).await {
         Ok(admin) => admin,
         Err(error) => return report(&error),

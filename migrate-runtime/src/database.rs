@@ -1,0 +1,345 @@
+//! One database, as a migrator reaches it: [`Migrator::at`] a URL or
+//! [`Migrator::on`] a connection the caller holds. Every operation besides
+//! `run` (status, revert, stamp, adopt, repair) is a method of the handle,
+//! written once for both ways in.
+//!
+//! [`Migrator::at`]: crate::Migrator::at
+//! [`Migrator::on`]: crate::Migrator::on
+
+use std::future::Future;
+use std::marker::PhantomData;
+
+use sealed::Operation;
+
+use crate::driver::handover::Handover;
+use crate::driver::Backend;
+use crate::engine::{self, session::RevertTarget};
+use crate::error::Error;
+use crate::model::Peer;
+use crate::plan::adopt::Adoption;
+use crate::plan::repair::{Repair, Repaired};
+use crate::plan::Job;
+use crate::report::Report;
+use crate::status::Status;
+
+/// A migrator's operations on one database, reached by a URL
+/// ([`Migrator::at`](crate::Migrator::at): one connection opened and closed
+/// per call) or over a connection you hold
+/// ([`Migrator::on`](crate::Migrator::on): a `&Pool`, a `&mut
+/// PoolConnection` or `&mut` a connection; see [`Handover`]). Each method
+/// consumes the handle: make another for the next operation.
+///
+/// ```
+/// # async fn demo() -> Result<(), migrata::Error> {
+/// static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
+///
+/// # let dir = tempfile::tempdir().expect("a temporary directory");
+/// # let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
+/// let migrator = MIGRATIONS.migrator();
+/// migrator.run(&url).await?;
+/// let status = migrator.at(&url).status().await?;
+/// assert_eq!(status.pending().count(), 0);
+/// migrator.at(&url).revert_last().await?;
+/// assert_eq!(migrator.at(&url).status().await?.pending().count(), 1);
+/// # Ok(()) }
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
+/// ```
+#[derive(Debug)]
+#[must_use = "a Database handle does nothing until one of its methods is awaited"]
+pub struct Database<'a, 'm, W> {
+    job: &'a Job<'m>,
+    reach: W,
+}
+
+/// How a [`Database`] handle reaches the database: a URL of its own
+/// ([`Url`]) or a connection handed over ([`Held`]). Sealed.
+pub trait Reach: sealed::Reach {}
+
+impl<W: sealed::Reach> Reach for W {}
+
+/// A [`Database`] reached through a URL (sqlx URL syntax; the scheme picks
+/// the database): each call opens one connection and closes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Url<'a>(&'a str);
+
+/// A [`Database`] reached over a connection the caller handed over.
+#[derive(Debug)]
+pub struct Held<'c, C, H> {
+    conn: H,
+    connection: PhantomData<fn() -> &'c mut C>,
+}
+
+impl<'a, 'm> Database<'a, 'm, Url<'a>> {
+    pub(crate) fn at(job: &'a Job<'m>, url: &'a str) -> Self {
+        Database {
+            job,
+            reach: Url(url),
+        }
+    }
+}
+
+impl<'a, 'm, 'c, C: Backend, H: Handover<'c, C>> Database<'a, 'm, Held<'c, C, H>> {
+    pub(crate) fn on(job: &'a Job<'m>, conn: H) -> Self {
+        Database {
+            job,
+            reach: Held {
+                conn,
+                connection: PhantomData,
+            },
+        }
+    }
+}
+
+impl<W: Reach> Database<'_, '_, W> {
+    /// Brings the database up to date: the same as
+    /// [`Migrator::run`](crate::Migrator::run) and
+    /// [`Migrator::run_on`](crate::Migrator::run_on).
+    pub async fn run(self) -> Result<Report, Error> {
+        self.reach.perform(self.job, Apply).await
+    }
+
+    /// Reads where every migration stands, without changing anything.
+    pub async fn status(self) -> Result<Status, Error> {
+        self.reach.perform(self.job, ReadStatus).await
+    }
+
+    /// Reverts applied migrations newer than `version`, newest first, with
+    /// their `.down.sql` scripts; each script and the removal of its history
+    /// row commit together. Everything is checked before anything runs: a
+    /// migration without a down script is an [`Error::Irreversible`].
+    pub async fn revert(self, version: i64) -> Result<Report, Error> {
+        let target = RevertTarget::To(version);
+        self.reach.perform(self.job, Revert(target)).await
+    }
+
+    /// Reverts the newest applied migration with its down script, as
+    /// `migrata down` without `--to` does. Which migration that is is read
+    /// under the migration lock, so two concurrent calls revert one each,
+    /// never both the same. Nothing applied: an empty report.
+    pub async fn revert_last(self) -> Result<Report, Error> {
+        let target = RevertTarget::Newest;
+        self.reach.perform(self.job, Revert(target)).await
+    }
+
+    /// Records every embedded migration up to and including `version` as
+    /// applied without running it: for adopting a database whose schema
+    /// already matches. Returns the versions stamped.
+    pub async fn stamp(self, version: i64) -> Result<Vec<i64>, Error> {
+        self.reach.perform(self.job, Stamp(version)).await
+    }
+
+    /// Takes over the history another migration tool (`peer`) recorded in
+    /// this database: every migration it applied is recorded in the version
+    /// table as applied, without running it (the rows
+    /// [`stamp`](Self::stamp) writes), under the migration lock and in one
+    /// transaction. Returns what was recorded.
+    ///
+    /// Nothing is written unless the histories agree: each version the tool
+    /// applied is embedded, with the name it records and the checksum it
+    /// records (sqlx: description and SHA-384; refinery: name and its
+    /// SipHash; diesel records versions only); no row is marked failed; no
+    /// embedded migration older than its newest was skipped; and the version
+    /// table records nothing that contradicts it. Otherwise the error,
+    /// [`Error::AdoptionRefused`], lists every disagreement. Embedded
+    /// migrations newer than the tool's newest are left pending, for
+    /// [`run`](Self::run). Adopting again records nothing
+    /// ([`Adoption::is_already_adopted`]). The tool's own table is only read.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), migrata::Error> {
+    /// use migrata::Peer;
+    /// static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
+    ///
+    /// # let dir = tempfile::tempdir().expect("a temporary directory");
+    /// # let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
+    /// # {
+    /// #     use sqlx::Connection as _;
+    /// #     let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("connected");
+    /// #     sqlx::raw_sql("CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)").execute(&mut conn).await.expect("created");
+    /// # }
+    /// let migrator = MIGRATIONS.migrator();
+    /// let adoption = migrator.at(&url).adopt(Peer::Sqlx).await?;
+    /// println!("adopted {:?}; pending {:?}", adoption.adopted, adoption.pending);
+    /// migrator.run(&url).await?;
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
+    /// ```
+    pub async fn adopt(self, peer: Peer) -> Result<Adoption, Error> {
+        self.reach.perform(self.job, Adopt(peer)).await
+    }
+
+    /// What [`adopt`](Self::adopt) would record, or the disagreements it
+    /// would refuse with, without taking the lock or writing anything
+    /// ([`Adoption::dry_run`] is set).
+    pub async fn check_adoption(self, peer: Peer) -> Result<Adoption, Error> {
+        self.reach.perform(self.job, CheckAdoption(peer)).await
+    }
+
+    /// Settles the rows of migrations marked as failed (scripts that ran
+    /// outside a transaction and did not finish), once the schema was fixed
+    /// by hand: [`Repair::AsFailureCallsFor`] clears a failed up script's row
+    /// (it runs again) and marks a failed down script's row applied again
+    /// (reverting can be retried); [`Repair::Clear`] and
+    /// [`Repair::MarkApplied`] do one thing to every row. Takes the
+    /// migration lock, so it never touches the row of a migration in
+    /// progress elsewhere: until its owner's lease expires, this times out
+    /// naming it.
+    ///
+    /// ```no_run
+    /// # async fn example(migrator: migrata::Migrator<'_>) -> Result<(), migrata::Error> {
+    /// use migrata::Repair;
+    /// for repaired in migrator.at("sqlite:app.db").repair(Repair::AsFailureCallsFor).await? {
+    ///     println!("{}: {:?} after a failed {:?} script", repaired.version, repaired.action, repaired.failed);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn repair(self, choice: Repair) -> Result<Vec<Repaired>, Error> {
+        self.reach.perform(self.job, Repairing(choice)).await
+    }
+}
+
+struct Apply;
+struct ReadStatus;
+struct Revert(RevertTarget);
+struct Stamp(i64);
+struct Adopt(Peer);
+struct CheckAdoption(Peer);
+struct Repairing(Repair);
+
+impl Operation for Apply {
+    type Output = Report;
+    fn perform<'a, B: Backend>(
+        self,
+        job: &'a Job<'a>,
+        conn: &'a mut B,
+        url: Option<&'a str>,
+    ) -> impl Future<Output = Result<Report, Error>> + Send + 'a {
+        engine::apply(job, conn, url)
+    }
+}
+
+impl Operation for ReadStatus {
+    type Output = Status;
+    fn perform<'a, B: Backend>(
+        self,
+        job: &'a Job<'a>,
+        conn: &'a mut B,
+        _url: Option<&'a str>,
+    ) -> impl Future<Output = Result<Status, Error>> + Send + 'a {
+        engine::status(job, conn)
+    }
+}
+
+impl Operation for Revert {
+    type Output = Report;
+    fn perform<'a, B: Backend>(
+        self,
+        job: &'a Job<'a>,
+        conn: &'a mut B,
+        url: Option<&'a str>,
+    ) -> impl Future<Output = Result<Report, Error>> + Send + 'a {
+        engine::revert(job, conn, self.0, url)
+    }
+}
+
+impl Operation for Stamp {
+    type Output = Vec<i64>;
+    fn perform<'a, B: Backend>(
+        self,
+        job: &'a Job<'a>,
+        conn: &'a mut B,
+        url: Option<&'a str>,
+    ) -> impl Future<Output = Result<Vec<i64>, Error>> + Send + 'a {
+        engine::stamp(job, conn, self.0, url)
+    }
+}
+
+impl Operation for Adopt {
+    type Output = Adoption;
+    fn perform<'a, B: Backend>(
+        self,
+        job: &'a Job<'a>,
+        conn: &'a mut B,
+        url: Option<&'a str>,
+    ) -> impl Future<Output = Result<Adoption, Error>> + Send + 'a {
+        engine::adopt(job, conn, self.0, url)
+    }
+}
+
+impl Operation for CheckAdoption {
+    type Output = Adoption;
+    fn perform<'a, B: Backend>(
+        self,
+        job: &'a Job<'a>,
+        conn: &'a mut B,
+        _url: Option<&'a str>,
+    ) -> impl Future<Output = Result<Adoption, Error>> + Send + 'a {
+        engine::check_adoption(job, conn, self.0)
+    }
+}
+
+impl Operation for Repairing {
+    type Output = Vec<Repaired>;
+    fn perform<'a, B: Backend>(
+        self,
+        job: &'a Job<'a>,
+        conn: &'a mut B,
+        url: Option<&'a str>,
+    ) -> impl Future<Output = Result<Vec<Repaired>, Error>> + Send + 'a {
+        engine::repair(job, conn, self.0, url)
+    }
+}
+
+mod sealed {
+    use std::future::Future;
+
+    use super::{Held, Url};
+    use crate::driver::handover::Handover;
+    use crate::driver::{with_connection, Backend};
+    use crate::error::Error;
+    use crate::plan::Job;
+
+    /// The operations, each one call of [`engine`] over whichever connection
+    /// the handle reaches.
+    pub trait Operation: Send {
+        type Output: Send;
+
+        fn perform<'a, B: Backend>(
+            self,
+            job: &'a Job<'a>,
+            conn: &'a mut B,
+            url: Option<&'a str>,
+        ) -> impl Future<Output = Result<Self::Output, Error>> + Send + 'a;
+    }
+
+    /// The one place an operation meets a connection: opened from a URL
+    /// and closed after, or taken over and given back.
+    pub trait Reach: Send {
+        fn perform<Op: Operation>(
+            self,
+            job: &Job<'_>,
+            op: Op,
+        ) -> impl Future<Output = Result<Op::Output, Error>> + Send;
+    }
+
+    impl Reach for Url<'_> {
+        async fn perform<Op: Operation>(self, job: &Job<'_>, op: Op) -> Result<Op::Output, Error> {
+            // Boxed: one compiled copy of each operation's future (29 KB of
+            // a release binary for a run; bench/footprint).
+            with_connection!(self.0, job.options.lock_timeout(), |conn| Box::pin(
+                op.perform(job, conn, Some(self.0))
+            )
+            .await)
+        }
+    }
+
+    impl<'c, C: Backend, H: Handover<'c, C>> Reach for Held<'c, C, H> {
+        async fn perform<Op: Operation>(self, job: &Job<'_>, op: Op) -> Result<Op::Output, Error> {
+            let mut taken = self.conn.take().await?;
+            let result = op.perform(job, taken.conn(), None).await;
+            // The run's session state stays out of the pool (see `Handover`).
+            taken.finish().await;
+            result
+        }
+    }
+}
