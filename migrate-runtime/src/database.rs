@@ -36,11 +36,14 @@ use crate::status::Status;
 /// # let dir = tempfile::tempdir().expect("a temporary directory");
 /// # let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
 /// let migrator = MIGRATIONS.migrator();
+/// let before = migrator.at(&url).status().await?;
+/// assert_eq!(before.pending().count(), MIGRATIONS.all().len());
 /// migrator.run(&url).await?;
-/// let status = migrator.at(&url).status().await?;
-/// assert_eq!(status.pending().count(), 0);
-/// migrator.at(&url).revert_last().await?;
-/// assert_eq!(migrator.at(&url).status().await?.pending().count(), 1);
+///
+/// // The same, over the pool the app holds.
+/// let pool = sqlx::SqlitePool::connect(&url).await.expect("a pool");
+/// let after = migrator.on(&pool).status().await?;
+/// assert_eq!(after.pending().count(), 0);
 /// # Ok(()) }
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
 /// ```

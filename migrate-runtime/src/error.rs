@@ -156,7 +156,7 @@ pub enum Error {
     },
     /// A migration is recorded as failed: it ran outside a transaction and
     /// did not finish, so it may be partially applied.
-    #[error("{} is marked as failed in the version table: it ran without a transaction and may be partially applied; check the schema by hand, then run `repair` (Migrator::repair): it clears the row of a failed up script, so it runs again (undo its partial effects first), and marks a failed down script's row applied, so reverting can be retried; `repair --clear` / `--mark-applied` (Repair::Clear / MarkApplied) choose otherwise", Subject(*version, name))]
+    #[error("{} is marked as failed in the version table: it ran without a transaction and may be partially applied; check the schema by hand, then run `repair` (Database::repair): it clears the row of a failed up script, so it runs again (undo its partial effects first), and marks a failed down script's row applied, so reverting can be retried; `repair --clear` / `--mark-applied` (Repair::Clear / MarkApplied) choose otherwise", Subject(*version, name))]
     Dirty {
         /// The migration's version.
         version: i64,

@@ -64,7 +64,7 @@
 //!   default ([`TransactionMode`]); `-- migrate:no-transaction` runs one
 //!   script outside a transaction, between a history row marked failed and
 //!   its success, so a crash is visible and settled with
-//!   [`Migrator::repair`] ([failed migrations](guide::failed_migrations)).
+//!   [`Database::repair`] ([failed migrations](guide::failed_migrations)).
 //! - **The lock**: with work to do, a migrator takes a lease, a row renewed
 //!   by committed writes that fences every history write; it holds behind
 //!   pgbouncer's transaction pooling and across Galera nodes
@@ -79,10 +79,11 @@
 //! | set options (table, target, policies, lock, session setup) | [`Migrations::migrator`] → [`Migrator`], or [`Options`] |
 //! | read options from `migrate.toml` and the environment | [`Config`] |
 //! | see what happened | [`Report`], [`Applied`] |
-//! | see where each migration stands | [`Migrator::status`] → [`Status`] |
-//! | undo, record without running, settle a failed row | [`Migrator::revert`], [`Migrator::stamp`], [`Migrator::repair`] |
-//! | take over sqlx's, refinery's or diesel's history | [`Migrator::adopt`] with [`Peer`] |
-//! | the SQL a run would execute, for review | [`Migrator::render_up`], [`Migrator::render_down`] |
+//! | any other operation, on a URL or on your connection | [`Migrator::at`], [`Migrator::on`] → [`Database`] |
+//! | see where each migration stands | [`Database::status`] → [`Status`] |
+//! | undo, record without running, settle a failed row | [`Database::revert`], [`Database::stamp`], [`Database::repair`] |
+//! | take over sqlx's, refinery's or diesel's history | [`Database::adopt`] with [`Peer`] |
+//! | the SQL a run would execute, for review | [`Migrator::offline`] → [`Offline`] |
 //! | write a migration in Rust | [`CodeConnection`], [`CodeError`] |
 //! | a fresh migrated database per test | `testing`, `#[migrata::test]` (feature `testing`) |
 //! | lint scripts from your own tool | `lint` (feature `lint`) |

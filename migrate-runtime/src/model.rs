@@ -149,7 +149,7 @@ impl MigrationState {
 }
 
 
-/// A migration tool whose history [`Migrator::adopt`](crate::Migrator::adopt)
+/// A migration tool whose history [`Database::adopt`](crate::Database::adopt)
 /// takes over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

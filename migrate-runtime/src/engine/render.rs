@@ -12,7 +12,7 @@ use crate::plan::{self, Job};
 use crate::sql::history::{Elapsed, HistoryTable, Writer};
 use crate::sql::Dialect;
 
-/// The offline SQL of an up run: see [`Migrator::render_up`](crate::Migrator::render_up).
+/// The offline SQL of an up run: see [`Offline::up`](crate::Offline::up).
 pub(crate) fn up(
     job: &Job<'_>,
     backend: BackendKind,
@@ -44,7 +44,7 @@ pub(crate) fn up(
     Ok(out)
 }
 
-/// The offline SQL of a revert: see [`Migrator::render_down`](crate::Migrator::render_down).
+/// The offline SQL of a revert: see [`Offline::down`](crate::Offline::down).
 pub(crate) fn down(
     job: &Job<'_>,
     backend: BackendKind,

@@ -136,7 +136,7 @@ fn refinery_checksums(name: &str, version: i64, sql: &str) -> Vec<String> {
 }
 
 /// What adopting another tool's history did (or, from
-/// [`Migrator::check_adoption`](crate::Migrator::check_adoption), would do).
+/// [`Database::check_adoption`](crate::Database::check_adoption), would do).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Adoption {
