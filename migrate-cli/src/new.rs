@@ -24,7 +24,7 @@ pub(super) enum Kind {
 const CODE_TEMPLATE: &str = "\
 use migrata::{CodeConnection, CodeError};
 
-/// Runs in version order with the scripts (see \"Code migrations\" in migrata's README).
+/// Runs in version order with the scripts (see https://docs.rs/migrata/latest/migrata/guide/code_migrations/).
 pub async fn up(conn: &mut CodeConnection<'_>) -> Result<(), CodeError> {
     let _ = conn;
     Ok(())

@@ -205,7 +205,7 @@ pub use url::redact_url;
 ///
 /// The directory may be in diesel's layout (a directory per migration);
 /// `exclude = ["seed*.sql", ...]` leaves out files and subdirectories that
-/// are not migrations (see the README's "Directory layouts"):
+/// are not migrations (see [the migration files chapter](guide::migration_files)):
 ///
 /// ```
 /// static MIGRATIONS: migrata::Migrations =
