@@ -8,10 +8,10 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{owned_migrations, profile, TestDb};
+use common::{owned_migrations, profile, test_process, TestDb};
 use migrata::{BackendKind, Error, FailedScript, Migration, Migrator, Repair, RepairAction};
 
 const STEPS: usize = 6;
@@ -56,8 +56,7 @@ async fn child_migrator() {
 }
 
 fn spawn_child(url: &str) -> std::process::Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "child_migrator", "--test-threads=1"])
+    test_process(module_path!(), "child_migrator")
         .env(CHILD_ENV, url)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

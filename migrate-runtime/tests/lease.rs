@@ -10,7 +10,10 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{owned_migrations, profile, server_url, unique_name, url_with_database, Conn, TestDb};
+use common::{
+    owned_migrations, profile, server_url, test_process, unique_name, url_with_database, Conn,
+    TestDb,
+};
 use migrata::{BackendKind, Error, Migration, Migrator};
 
 const CHILD_URL: &str = "MIGRATE_TEST_LEASE_CHILD_URL";
@@ -269,14 +272,7 @@ async fn a_paused_holder_cannot_record_after_its_lease_expired() {
         let Some(db) = TestDb::create(kind, &format!("{kind}::paused_holder")).await else {
             continue;
         };
-        let child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--ignored",
-                "--exact",
-                "child_migrator",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+        let child = test_process(module_path!(), "child_migrator")
             .env(CHILD_URL, &db.url)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -7,10 +7,10 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::{owned_migrations, profile, server_url, Conn, Location};
+use common::{owned_migrations, profile, server_url, test_process, Conn, Location};
 use migrata::testing::{TestDatabase, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX};
 use migrata::{BackendKind, Migration, Migrator};
 
@@ -282,17 +282,9 @@ async fn build_the_template_once_when_racing(base: Base) {
     let nonce = format!("race-{}", std::process::id());
     let nonce = format!("{nonce}-{:?}", std::time::SystemTime::now());
     let set = migration_set_with(base.kind, &nonce);
-    let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = (0..3)
         .map(|_| {
-            Command::new(&exe)
-                .args([
-                    "--ignored",
-                    "--exact",
-                    "child",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
+            test_process(module_path!(), "child")
                 .env(CHILD_ENV, format!("build\n{}\n{nonce}", base.url))
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -344,14 +336,7 @@ async fn are_kept_after_failing(base: Base) {
         std::process::id(),
         std::time::SystemTime::now()
     );
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    let output = test_process(module_path!(), "child")
         .env(CHILD_ENV, format!("fail\n{}\n{nonce}", base.url))
         .output()
         .unwrap();
@@ -516,14 +501,7 @@ async fn the_macro_follows_the_cleanup_rules(base: Base) {
         ("returns_err", false),
         ("panics", false),
     ] {
-        let output = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--ignored",
-                "--exact",
-                &format!("by_macro::{test}"),
-                "--nocapture",
-                "--test-threads=1",
-            ])
+        let output = test_process(module_path!(), &format!("by_macro::{test}"))
             .env(MACRO_URL_ENV, &base.url)
             .output()
             .unwrap();

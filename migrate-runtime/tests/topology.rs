@@ -17,10 +17,10 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{owned_migrations, server_url, unique_name, url_with_database, Conn};
+use common::{owned_migrations, server_url, test_process, unique_name, url_with_database, Conn};
 use migrata::{BackendKind, LockStrategy, Migration, Migrator};
 
 const PROCESSES: usize = 10;
@@ -131,17 +131,9 @@ async fn trial(setup: Setup) {
                 .map(|node| url_with_database(node, &database))
                 .collect(),
         };
-        let exe = std::env::current_exe().unwrap();
         let children: Vec<_> = (0..PROCESSES)
             .map(|i| {
-                Command::new(&exe)
-                    .args([
-                        "--ignored",
-                        "--exact",
-                        "child_migrator",
-                        "--nocapture",
-                        "--test-threads=1",
-                    ])
+                test_process(module_path!(), "child_migrator")
                     .env(CHILD_URL, &urls[i % urls.len()])
                     .stdout(Stdio::piped())
                     .stderr(Stdio::null())

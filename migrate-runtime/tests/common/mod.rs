@@ -2,8 +2,11 @@
 //! backend, a backend-neutral way to inspect it, and statement counters.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+mod process;
 mod profile;
 
+#[allow(unused_imports)] // not every test binary starts processes
+pub use process::test_process;
 #[allow(unused_imports)] // each test binary uses a part of the table
 pub use profile::{
     profile, profiles, servers, Location, Profile, Server, ALL_KINDS, PROFILES, SQLITE_FILE,
