@@ -6,7 +6,7 @@ mod process;
 mod profile;
 
 #[allow(unused_imports)] // not every test binary starts processes
-pub use process::test_process;
+pub use process::{in_own_process, test_process};
 #[allow(unused_imports)] // each test binary uses a part of the table
 pub use profile::{
     profile, profiles, servers, Location, Profile, Server, ALL_KINDS, PROFILES, SQLITE_FILE,
@@ -388,7 +388,7 @@ pub fn reads_the_history(statement: &str) -> bool {
 
 /// Every query sqlx sends, from its `sqlx::query` log events, on any thread
 /// (SQLite runs statements on a worker thread). The subscriber is global, so
-/// a test binary using this must hold a single test.
+/// a test using this runs alone in a process of its own ([`in_own_process`]).
 pub struct QueryLog {
     queries: Arc<Mutex<Vec<Query>>>,
 }
