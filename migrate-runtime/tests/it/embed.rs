@@ -1,5 +1,4 @@
 //! What `embed_migrations!` bakes in, and what the futures it gives can do.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 

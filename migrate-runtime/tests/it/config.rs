@@ -1,8 +1,5 @@
 //! `Config`: the `migrate.toml` format, its layering with the environment and
 //! code, and its error messages.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -87,7 +84,7 @@ fn defaults_match_the_migrator_defaults() {
 /// directory in tests running beside it).
 #[test]
 fn default_path_is_migrate_toml_in_the_current_directory_and_may_be_missing() {
-    if !common::in_own_process() {
+    if !crate::common::in_own_process() {
         return;
     }
     let original = std::env::current_dir().unwrap();

@@ -3,11 +3,8 @@
 //! feature (or `tls-native-tls`, which `--all-features` adds and sqlx
 //! prefers), with `sslmode=require` and with the certificate verified against
 //! that CA (`verify-full`).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{owned_migrations, server_url, unique_name};
+use crate::common::{owned_migrations, server_url, unique_name};
 use std::process::Command;
 
 use migrata::{Error, Migrator};

@@ -2,15 +2,11 @@
 //! migrations applied, test databases are independent, the template is built
 //! once when tasks and processes race, a passing test's database is dropped
 //! and a failing test's is kept with its name printed. SQLite also in memory.
-#![cfg(feature = "testing")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::{owned_migrations, profile, server_url, test_process, Conn, Location};
+use crate::common::{owned_migrations, profile, server_url, test_process, Conn, Location};
 use migrata::testing::{TestDatabase, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX};
 use migrata::{BackendKind, Migration, Migrator};
 
@@ -439,7 +435,7 @@ async fn mysql_copies_every_object() {
     assert!(error.to_string().contains("children_parent"), "{error}");
     sqlx::Connection::close(conn).await.unwrap();
     // The template is untouched.
-    let mut conn = Conn::open(&common::url_with_database(&base.url, db.template())).await;
+    let mut conn = Conn::open(&crate::common::url_with_database(&base.url, db.template())).await;
     assert_eq!(conn.scalar("SELECT COUNT(*) FROM parents").await, 2);
     assert_eq!(conn.scalar("SELECT COUNT(*) FROM audit").await, 0);
     conn.close().await;

@@ -1,12 +1,9 @@
 //! The migration lock on each backend: timeouts, and release on every path
 //! (error, cancelled future; the panic path is in logging.rs).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{migrations, owned_migrations, profile, servers, TestDb};
+use crate::common::{migrations, owned_migrations, profile, servers, TestDb};
 use migrata::{BackendKind, Error, Migrator, Repair};
 
 fn slow_set(kind: BackendKind, seconds: f64) -> Vec<migrata::Migration> {

@@ -1,11 +1,8 @@
 //! Code migrations (issue 14): `.rs` files compiled into the binary run in
 //! version order with the SQL ones, in the migration's transaction, under
 //! the same history, policies and reporting, on every backend.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::TestDb;
+use crate::common::TestDb;
 use migrata::{
     embed_migrations, BackendKind, Error, MigrationState, Migrations, Migrator, TransactionMode,
 };
@@ -53,7 +50,7 @@ async fn fresh_apply_runs_code_in_version_order(db: TestDb) {
     assert_eq!(history[1].2, code.checksum.to_string());
     assert_eq!(
         code.checksum,
-        migrata_core::checksum(include_str!("code-fixtures/shop/0002_domains.rs"))
+        migrata_core::checksum(include_str!("../code-fixtures/shop/0002_domains.rs"))
     );
 
     let again = SHOP.run(&db.url).await.unwrap();

@@ -1,10 +1,7 @@
 //! Issue 12, item 3: migration directories of sqlx and diesel, as they are,
 //! embedded by the macro and applied to real databases.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{migrations, TestDb};
+use crate::common::{migrations, TestDb};
 use migrata::{embed_migrations, BackendKind, Migrations, Migrator};
 
 /// diesel's layout: a directory per migration, `down.sql`, and

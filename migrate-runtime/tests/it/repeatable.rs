@@ -2,11 +2,8 @@
 //! `repeatable_<name>.sql` run after the versioned migrations of a run, in
 //! name order, whenever their checksum differs from the one last applied,
 //! recorded in the version table like the others.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{migrations, TestDb};
+use crate::common::{migrations, TestDb};
 use migrata::{BackendKind, Error, Migration, MigrationState, Migrator};
 
 const ACCOUNTS: (&str, &str) = (

@@ -3,14 +3,11 @@
 //! once another took the lease, and one whose lease nobody took completes;
 //! a dropped `run_on` over a pooled connection blocks nobody for longer than
 //! the lease; a hot standby is refused at once.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{
+use crate::common::{
     owned_migrations, profile, server_url, test_process, unique_name, url_with_database, Conn,
     TestDb,
 };

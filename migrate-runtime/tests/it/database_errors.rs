@@ -1,9 +1,6 @@
 //! How database errors read in migration failures.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{migrations, TestDb};
+use crate::common::{migrations, TestDb};
 use migrata::{BackendKind, Migrator};
 
 /// Issue 10, item 10: a PostgreSQL error names the problem, not the line of

@@ -1,13 +1,10 @@
 //! Offline SQL piped into the real command-line client (`sqlite3`, `psql`,
 //! `mysql`) builds the same database as an online run, up and down.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::{migrations, profile, TestDb};
+use crate::common::{migrations, profile, TestDb};
 use migrata::{BackendKind, Migration, Migrator, TransactionMode};
 use sqlx::Connection;
 

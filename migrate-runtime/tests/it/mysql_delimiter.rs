@@ -1,14 +1,11 @@
 //! A MySQL script with `DELIMITER` lines does the same whether the `mysql`
 //! client runs it verbatim (offline SQL) or the statements from
 //! `migrata_core::split_statements_for` are sent one by one (online).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::TestDb;
+use crate::common::TestDb;
 use migrata::BackendKind;
 use migrata_core::{split_statements_for, SqlFlavor};
 

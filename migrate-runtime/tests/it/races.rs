@@ -1,12 +1,9 @@
 //! Ten OS processes migrating one database at the same moment, twenty rounds,
 //! on each backend: every migration runs exactly once and every process succeeds.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::process::Stdio;
 
-use common::{owned_migrations, test_process, TestDb};
+use crate::common::{owned_migrations, test_process, TestDb};
 use migrata::{embed_migrations, BackendKind, Migration, Migrations, Migrator};
 
 const PROCESSES: usize = 10;

@@ -1,12 +1,9 @@
 //! Regression tests for defects found by hostile use (issue 10), named after
 //! the item they cover. Each failed before its fix.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Duration;
 
-use common::{migrations, TestDb};
+use crate::common::{migrations, TestDb};
 use migrata::{
     BackendKind, Error, FailedScript, LockStrategy, Migration, Migrator, Repair, RepairAction,
 };
@@ -143,7 +140,7 @@ async fn item_3_a_settle_only_touches_its_own_claim() {
     let slow = format!(
         "-- migrate:no-transaction\n{pause}\nCREATE TABLE IF NOT EXISTS slow (id INTEGER);"
     );
-    let set = common::owned_migrations(&[("0001_slow.sql".to_owned(), slow)]);
+    let set = crate::common::owned_migrations(&[("0001_slow.sql".to_owned(), slow)]);
     fn migrator(set: &[Migration]) -> Migrator<'_> {
         Migrator::new(set).lock(LockStrategy::Session)
     }

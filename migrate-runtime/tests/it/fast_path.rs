@@ -5,11 +5,10 @@
 //! the query log is the global `tracing` subscriber (sqlx logs SQLite's
 //! statements on its worker thread), which would also count the statements
 //! of tests running beside it.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{migrations, profiles, reads_the_history, Conn, QueryLog, StatementLog, TestDb};
+use crate::common::{
+    migrations, profiles, reads_the_history, Conn, QueryLog, StatementLog, TestDb,
+};
 use migrata::{embed_migrations, Migrations, Migrator};
 
 /// Code migrations among scripts (issue 14), one outside a transaction,
@@ -20,7 +19,7 @@ static WITH_CODE: Migrations = embed_migrations!("tests/code-fixtures/race");
 /// name is a label, `0002_posts, tags: v2.sql` is a valid sqlx file name).
 #[tokio::test]
 async fn second_run_sends_exactly_one_select_returning_one_row() {
-    if !common::in_own_process() {
+    if !crate::common::in_own_process() {
         return;
     }
     let set = migrations(&[

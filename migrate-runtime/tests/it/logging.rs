@@ -4,9 +4,6 @@
 //! alone in a process of its own: its subscriber is the global one (the only
 //! kind that also sees what sqlx logs on SQLite's worker thread), and its
 //! panic switch would hit any migrator running beside it.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::io::Write;
 use std::path::Path;
@@ -14,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use common::{migrations, TestDb, ALL_KINDS};
+use crate::common::{migrations, TestDb, ALL_KINDS};
 use migrata::{Migrations, Migrator, Policy};
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -73,7 +70,7 @@ fn take_logs() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tracing_events_warnings_and_the_panic_path() {
-    if !common::in_own_process() {
+    if !crate::common::in_own_process() {
         return;
     }
     logs();
@@ -102,7 +99,7 @@ async fn tracing_events_warnings_and_the_panic_path() {
 async fn item_12_a_slow_script_stays_out_of_sqlx_warnings(db: TestDb) {
     let pause = (db.profile().pause)(1.3);
     let script = format!("/* role password Sup3rS3cretPw */ {pause}");
-    let set = common::owned_migrations(&[("0001_slow.sql".to_owned(), script)]);
+    let set = crate::common::owned_migrations(&[("0001_slow.sql".to_owned(), script)]);
     take_logs();
     Migrator::new(&set).run(&db.url).await.unwrap();
     let logs = take_logs();

@@ -1,19 +1,16 @@
 //! After `adopt`, a startup run takes the usual fast path: it sends exactly
 //! one statement, a SELECT of the version table returning one row, counted
-//! as `fast_path.rs` counts (sqlx's query log; on SQLite also the engine's
+//! as `fast_path` counts (sqlx's query log; on SQLite also the engine's
 //! own statement trace). One test function, run alone in a process of its
 //! own: the query log is global to the process.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::peers::{self, scripts, PEERS};
-use common::{profiles, reads_the_history, Conn, QueryLog, StatementLog, TestDb};
+use crate::common::peers::{self, scripts, PEERS};
+use crate::common::{profiles, reads_the_history, Conn, QueryLog, StatementLog, TestDb};
 use migrata::Migrator;
 
 #[tokio::test]
 async fn an_adopted_history_is_up_to_date_in_one_select() {
-    if !common::in_own_process() {
+    if !crate::common::in_own_process() {
         return;
     }
     for profile in profiles() {

@@ -1,10 +1,7 @@
 //! The migrator's behaviour, run against a real database of each backend:
 //! SQLite always, PostgreSQL and MariaDB/MySQL when their URLs are set.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{migrations, TestDb};
+use crate::common::{migrations, TestDb};
 use migrata::{Error, MigrationState, Migrator, Policy, TransactionMode};
 
 const USERS: (&str, &str) = (

@@ -3,15 +3,12 @@
 //! without its effect and no effect without its row; on MySQL/MariaDB a
 //! half-run migration leaves a failed row that blocks the next run until
 //! `repair`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::io::Write;
 use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{owned_migrations, profile, test_process, TestDb};
+use crate::common::{owned_migrations, profile, test_process, TestDb};
 use migrata::{BackendKind, Error, FailedScript, Migration, Migrator, Repair, RepairAction};
 
 const STEPS: usize = 6;
