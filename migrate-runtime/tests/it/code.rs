@@ -264,9 +264,18 @@ fn offline_sql_stops_at_code_migrations() {
 }
 
 /// The application binary's `migrate` subcommand (`cli::run_from` over the
-/// embedded set) has the compiled code, and runs it.
+/// embedded set) has the compiled code, and runs it. Alone in a process of
+/// its own: `run_from` installs the CLI's logging as the global `tracing`
+/// subscriber.
 #[cfg(feature = "cli")]
-async fn app_binary_subcommand_runs_code_migrations(db: TestDb) {
+async fn app_binary_subcommand_runs_code_migrations(kind: BackendKind) {
+    if !crate::common::in_own_process() {
+        return;
+    }
+    let test = format!("{kind}::app_binary_subcommand_runs_code_migrations");
+    let Some(db) = TestDb::create(kind, &test).await else {
+        return;
+    };
     let code = migrata::cli::run_from(&SHOP, ["app", "-d", db.url.as_str(), "up"]).await;
     assert_eq!(code, std::process::ExitCode::SUCCESS);
     assert_eq!(
@@ -278,5 +287,5 @@ async fn app_binary_subcommand_runs_code_migrations(db: TestDb) {
 #[cfg(feature = "cli")]
 mod cli {
     use super::*;
-    on_every_backend!(app_binary_subcommand_runs_code_migrations);
+    on_every_backend!(kind: app_binary_subcommand_runs_code_migrations);
 }
