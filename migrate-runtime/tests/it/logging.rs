@@ -88,15 +88,20 @@ async fn tracing_events_warnings_and_the_panic_path() {
         if let Some(db) = TestDb::create(kind, &format!("{kind}::one_warning_per_finding")).await {
             each_tolerated_finding_is_logged_once_per_run(db).await;
         }
-        if let Some(db) = TestDb::create(kind, &format!("{kind}::item_12")).await {
-            item_12_a_slow_script_stays_out_of_sqlx_warnings(db).await;
+        if let Some(db) = TestDb::create(
+            kind,
+            &format!("{kind}::a_slow_script_stays_out_of_sqlx_warnings"),
+        )
+        .await
+        {
+            a_slow_script_stays_out_of_sqlx_warnings(db).await;
         }
     }
 }
 
 /// Issue 10, item 12: sqlx's slow-statement warning (over 1 s by default)
 /// would log a whole script, secrets and all, at WARN.
-async fn item_12_a_slow_script_stays_out_of_sqlx_warnings(db: TestDb) {
+async fn a_slow_script_stays_out_of_sqlx_warnings(db: TestDb) {
     let pause = (db.profile().pause)(1.3);
     let script = format!("/* role password Sup3rS3cretPw */ {pause}");
     let set = crate::common::owned_migrations(&[("0001_slow.sql".to_owned(), script)]);

@@ -34,11 +34,12 @@ CALL bump(doubled(2));\n";
 /// Issue 10, item 6: the `mysql` client and the splitter agree on a script
 /// with `DELIMITER` lines: same routines, trigger and data.
 #[tokio::test]
-async fn item_6_delimiter_scripts_agree_between_client_and_splitter() {
-    let Some(client_db) = TestDb::create(BackendKind::MySql, "item_6_client").await else {
+async fn delimiter_scripts_agree_between_client_and_splitter() {
+    let test = "mysql_delimiter::delimiter_scripts_agree_between_client_and_splitter";
+    let Some(client_db) = TestDb::create(BackendKind::MySql, test).await else {
         return;
     };
-    let Some(split_db) = TestDb::create(BackendKind::MySql, "item_6_split").await else {
+    let Some(split_db) = TestDb::create(BackendKind::MySql, test).await else {
         return;
     };
     run_mysql_client(&client_db.url, SCRIPT);

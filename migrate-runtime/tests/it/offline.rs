@@ -228,13 +228,12 @@ fn rendering_escapes_literals_and_states_what_it_covers() {
 /// rows fails and rolls back; the connection enforces foreign keys again
 /// afterwards.
 #[tokio::test]
-async fn item_2_sqlite_table_rebuild_keeps_child_rows_online_and_offline() {
-    let Some(online) = TestDb::create(BackendKind::Sqlite, "item_2").await else {
+async fn sqlite_table_rebuild_keeps_child_rows_online_and_offline() {
+    let test = "offline::sqlite_table_rebuild_keeps_child_rows_online_and_offline";
+    let Some(online) = TestDb::create(BackendKind::Sqlite, test).await else {
         return;
     };
-    let offline = TestDb::create(BackendKind::Sqlite, "item_2_offline")
-        .await
-        .unwrap();
+    let offline = TestDb::create(BackendKind::Sqlite, test).await.unwrap();
     let set = migrations(&[
         (
             "0001_tables.sql",
