@@ -210,6 +210,15 @@ pub fn server_url(env: &str, test: &str) -> Option<String> {
     }
 }
 
+/// libtest's name for `test` in the module at `module_path` (the caller's
+/// `module_path!()`): the path without the crate's name.
+pub fn test_name(module_path: &str, test: &str) -> String {
+    match module_path.split_once("::") {
+        Some((_crate, module)) => format!("{module}::{test}"),
+        None => test.to_owned(),
+    }
+}
+
 /// A name no other test database has.
 pub fn unique_name() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -498,7 +507,7 @@ macro_rules! on_every_backend {
         mod $module {
             $( #[tokio::test] async fn $scenario() {
                 let kind = migrata::BackendKind::$variant;
-                let test = format!("{kind}::{}", stringify!($scenario));
+                let test = $crate::common::test_name(module_path!(), stringify!($scenario));
                 if let Some(db) = $crate::common::TestDb::create(kind, &test).await {
                     super::$scenario(db).await
                 }

@@ -6,6 +6,8 @@
 use std::io::Write;
 use std::process::Command;
 
+use super::test_name;
+
 /// Set in the child that [`in_own_process`] starts.
 const OWN_PROCESS_ENV: &str = "MIGRATE_TEST_OWN_PROCESS";
 
@@ -13,12 +15,7 @@ const OWN_PROCESS_ENV: &str = "MIGRATE_TEST_OWN_PROCESS";
 /// at `module_path` (the caller's `module_path!()`), on one thread, its
 /// output uncaptured.
 pub fn test_process(module_path: &str, test: &str) -> Command {
-    // libtest names a test by its path without the crate's name.
-    let name = match module_path.split_once("::") {
-        Some((_crate, module)) => format!("{module}::{test}"),
-        None => test.to_owned(),
-    };
-    running(&name)
+    running(&test_name(module_path, test))
 }
 
 fn running(name: &str) -> Command {
