@@ -298,7 +298,7 @@ mod sealed {
 
     use super::{Held, Url};
     use crate::driver::handover::Handover;
-    use crate::driver::{with_connection, Backend};
+    use crate::driver::{with_connection, Backend, BoxFuture};
     use crate::error::Error;
     use crate::plan::Job;
 
@@ -318,31 +318,51 @@ mod sealed {
     /// The one place an operation meets a connection: opened from a URL
     /// and closed after, or taken over and given back.
     pub trait Reach: Send {
-        fn perform<Op: Operation>(
+        /// Boxed, its `Send` declared rather than inferred: an inferred one
+        /// is not provable for callers generic over the handed-over
+        /// connection's lifetime (rust-lang/rust#100013).
+        fn perform<'a, Op: Operation + 'a>(
             self,
-            job: &Job<'_>,
+            job: &'a Job<'a>,
             op: Op,
-        ) -> impl Future<Output = Result<Op::Output, Error>> + Send;
+        ) -> BoxFuture<'a, Result<Op::Output, Error>>
+        where
+            Self: 'a;
     }
 
     impl Reach for Url<'_> {
-        async fn perform<Op: Operation>(self, job: &Job<'_>, op: Op) -> Result<Op::Output, Error> {
-            // Boxed: one compiled copy of each operation's future (29 KB of
-            // a release binary for a run; bench/footprint).
-            with_connection!(self.0, job.options.lock_timeout(), |conn| Box::pin(
-                op.perform(job, conn, Some(self.0))
-            )
-            .await)
+        fn perform<'a, Op: Operation + 'a>(
+            self,
+            job: &'a Job<'a>,
+            op: Op,
+        ) -> BoxFuture<'a, Result<Op::Output, Error>>
+        where
+            Self: 'a,
+        {
+            Box::pin(async move {
+                with_connection!(self.0, job.options.lock_timeout(), |conn| op
+                    .perform(job, conn, Some(self.0))
+                    .await)
+            })
         }
     }
 
     impl<'c, C: Backend, H: Handover<'c, C>> Reach for Held<'c, C, H> {
-        async fn perform<Op: Operation>(self, job: &Job<'_>, op: Op) -> Result<Op::Output, Error> {
-            let mut taken = self.conn.take().await?;
-            let result = op.perform(job, taken.conn(), None).await;
-            // The run's session state stays out of the pool (see `Handover`).
-            taken.finish().await;
-            result
+        fn perform<'a, Op: Operation + 'a>(
+            self,
+            job: &'a Job<'a>,
+            op: Op,
+        ) -> BoxFuture<'a, Result<Op::Output, Error>>
+        where
+            Self: 'a,
+        {
+            Box::pin(async move {
+                let mut taken = self.conn.take().await?;
+                let result = op.perform(job, taken.conn(), None).await;
+                // The run's session state stays out of the pool (see `Handover`).
+                taken.finish().await;
+                result
+            })
         }
     }
 }

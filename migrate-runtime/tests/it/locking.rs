@@ -1,12 +1,9 @@
 //! The migration lock on each backend: timeouts, and release on every path
 //! (error, cancelled future; the panic path is in logging.rs).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{migrations, owned_migrations, profile, servers, TestDb};
+use crate::common::{migrations, owned_migrations, profile, servers, TestDb};
 use migrata::{BackendKind, Error, Migrator, Repair};
 
 fn slow_set(kind: BackendKind, seconds: f64) -> Vec<migrata::Migration> {
@@ -138,7 +135,8 @@ async fn lock_is_released_when_the_run_is_cancelled(db: TestDb) {
         let err = next.unwrap_err();
         assert!(matches!(err, Error::Dirty { version: 1, .. }), "{err}");
         let repaired = Migrator::new(&set)
-            .repair(&db.url, Repair::AsFailureCallsFor)
+            .at(&db.url)
+            .repair(Repair::AsFailureCallsFor)
             .await
             .unwrap();
         assert_eq!(repaired.iter().map(|r| r.version).collect::<Vec<_>>(), [1]);

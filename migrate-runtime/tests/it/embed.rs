@@ -1,5 +1,4 @@
 //! What `embed_migrations!` bakes in, and what the futures it gives can do.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 
@@ -35,14 +34,15 @@ fn futures_are_send() {
         assert_send(&SAMPLE.run_on(&mut *pg));
         assert_send(&SAMPLE.run_on(&mut *my));
         assert_send(&SAMPLE.run_on(&mut *lite));
-        assert_send(&SAMPLE.migrator().repair_on(pg, migrata::Repair::Clear));
+        assert_send(&SAMPLE.migrator().on(pg).repair(migrata::Repair::Clear));
     }
     let _ = run_on_is_send;
     assert_send(&SAMPLE.run("sqlite::memory:"));
     assert_send(
         &SAMPLE
             .migrator()
-            .repair("sqlite::memory:", migrata::Repair::Clear),
+            .at("sqlite::memory:")
+            .repair(migrata::Repair::Clear),
     );
 }
 

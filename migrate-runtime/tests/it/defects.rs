@@ -1,19 +1,16 @@
-//! Regression tests for defects found by hostile use (issue 10), named after
-//! the item they cover. Each failed before its fix.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+//! Regression tests for defects found by hostile use (issue 10, the item
+//! each covers in its comment). Each failed before its fix.
 
 use std::time::Duration;
 
-use common::{migrations, TestDb};
+use crate::common::{migrations, TestDb};
 use migrata::{
     BackendKind, Error, FailedScript, LockStrategy, Migration, Migrator, Repair, RepairAction,
 };
 
 /// Item 4: an empty, BOM-only or comment-only migration (what `migrate new`
 /// creates) is a no-op on every backend: recorded, nothing sent.
-async fn item_4_empty_bom_only_and_comment_only_migrations_are_no_ops(db: TestDb) {
+async fn empty_bom_only_and_comment_only_migrations_are_no_ops(db: TestDb) {
     let set = migrations(&[
         ("0001_users.sql", "CREATE TABLE users (id INTEGER);"),
         ("0002_empty.sql", ""),
@@ -39,7 +36,7 @@ async fn item_4_empty_bom_only_and_comment_only_migrations_are_no_ops(db: TestDb
 
 /// Item 8: another connection holding SQLite's write lock past the timeout
 /// is a lock timeout, not "migration 1 failed: database is locked".
-async fn item_8_a_busy_database_is_a_lock_timeout(db: TestDb) {
+async fn a_busy_sqlite_database_is_a_lock_timeout(db: TestDb) {
     if db.kind != BackendKind::Sqlite {
         return;
     }
@@ -69,7 +66,7 @@ async fn item_8_a_busy_database_is_a_lock_timeout(db: TestDb) {
 /// Item 14: after a non-transactional down script fails half-way, the
 /// schema still has the migration: `repair` marks its row applied (so `up`
 /// does not run the up script again on top of it), and says so.
-async fn item_14_repair_after_a_failed_down_script_keeps_the_migration_applied(db: TestDb) {
+async fn repair_after_a_failed_down_script_keeps_the_migration_applied(db: TestDb) {
     let set = migrations(&[
         (
             "0001_tables.up.sql",
@@ -81,7 +78,7 @@ async fn item_14_repair_after_a_failed_down_script_keeps_the_migration_applied(d
         ),
     ]);
     Migrator::new(&set).run(&db.url).await.unwrap();
-    let err = Migrator::new(&set).revert(&db.url, 0).await.unwrap_err();
+    let err = Migrator::new(&set).at(&db.url).revert(0).await.unwrap_err();
     assert!(matches!(err, Error::Migration { version: 1, .. }), "{err}");
     let err = Migrator::new(&set).run(&db.url).await.unwrap_err();
     assert!(matches!(err, Error::Dirty { version: 1, .. }), "{err}");
@@ -92,7 +89,8 @@ async fn item_14_repair_after_a_failed_down_script_keeps_the_migration_applied(d
     );
 
     let repaired = Migrator::new(&set)
-        .repair(&db.url, Repair::AsFailureCallsFor)
+        .at(&db.url)
+        .repair(Repair::AsFailureCallsFor)
         .await
         .unwrap();
     assert_eq!(repaired.len(), 1, "{}", db.kind);
@@ -113,9 +111,10 @@ async fn item_14_repair_after_a_failed_down_script_keeps_the_migration_applied(d
     assert!(db.table_exists("keep").await);
 
     // The operator who finished the revert by hand says so instead.
-    Migrator::new(&set).revert(&db.url, 0).await.unwrap_err();
+    Migrator::new(&set).at(&db.url).revert(0).await.unwrap_err();
     let repaired = Migrator::new(&set)
-        .repair(&db.url, Repair::Clear)
+        .at(&db.url)
+        .repair(Repair::Clear)
         .await
         .unwrap();
     assert_eq!(repaired[0].action, RepairAction::Cleared);
@@ -123,9 +122,9 @@ async fn item_14_repair_after_a_failed_down_script_keeps_the_migration_applied(d
 }
 
 on_every_backend!(
-    item_4_empty_bom_only_and_comment_only_migrations_are_no_ops,
-    item_8_a_busy_database_is_a_lock_timeout,
-    item_14_repair_after_a_failed_down_script_keeps_the_migration_applied,
+    empty_bom_only_and_comment_only_migrations_are_no_ops,
+    a_busy_sqlite_database_is_a_lock_timeout,
+    repair_after_a_failed_down_script_keeps_the_migration_applied,
 );
 
 /// Item 3: SQLite with the session strategy (no lock: each step takes the
@@ -133,8 +132,13 @@ on_every_backend!(
 /// failed; `repair` clears it; C claims and runs the script again. A's
 /// success write must find that its own row is gone, not settle C's row.
 #[tokio::test]
-async fn item_3_a_settle_only_touches_its_own_claim() {
-    let Some(db) = TestDb::create(BackendKind::Sqlite, "sqlite::item_3").await else {
+async fn a_settle_only_touches_its_own_claim() {
+    let Some(db) = TestDb::create(
+        BackendKind::Sqlite,
+        "defects::a_settle_only_touches_its_own_claim",
+    )
+    .await
+    else {
         return;
     };
     // Readers do not block writers, so C can claim while A's script runs.
@@ -143,7 +147,7 @@ async fn item_3_a_settle_only_touches_its_own_claim() {
     let slow = format!(
         "-- migrate:no-transaction\n{pause}\nCREATE TABLE IF NOT EXISTS slow (id INTEGER);"
     );
-    let set = common::owned_migrations(&[("0001_slow.sql".to_owned(), slow)]);
+    let set = crate::common::owned_migrations(&[("0001_slow.sql".to_owned(), slow)]);
     fn migrator(set: &[Migration]) -> Migrator<'_> {
         Migrator::new(set).lock(LockStrategy::Session)
     }
@@ -161,7 +165,8 @@ async fn item_3_a_settle_only_touches_its_own_claim() {
     let err = migrator(&set).run(&db.url).await.unwrap_err();
     assert!(matches!(err, Error::Dirty { version: 1, .. }), "B: {err}");
     let repaired = migrator(&set)
-        .repair(&db.url, Repair::AsFailureCallsFor)
+        .at(&db.url)
+        .repair(Repair::AsFailureCallsFor)
         .await
         .unwrap();
     assert_eq!(repaired.len(), 1);
@@ -185,8 +190,13 @@ async fn item_3_a_settle_only_touches_its_own_claim() {
 /// existed) is found again, not created a second time in `app`, and nothing
 /// is applied twice.
 #[tokio::test]
-async fn item_1_postgres_finds_its_history_table_when_an_earlier_schema_appears() {
-    let Some(db) = TestDb::create(BackendKind::Postgres, "postgres::item_1").await else {
+async fn postgres_finds_its_history_table_when_an_earlier_schema_appears() {
+    let Some(db) = TestDb::create(
+        BackendKind::Postgres,
+        "defects::postgres_finds_its_history_table_when_an_earlier_schema_appears",
+    )
+    .await
+    else {
         return;
     };
     let first = migrations(&[(
@@ -228,8 +238,13 @@ async fn item_1_postgres_finds_its_history_table_when_an_earlier_schema_appears(
 /// Item 6 (online): a MySQL script with client `DELIMITER` lines and a
 /// stored procedure applies, and the procedure works.
 #[tokio::test]
-async fn item_6_mysql_delimiter_scripts_apply_online() {
-    let Some(db) = TestDb::create(BackendKind::MySql, "mysql::item_6").await else {
+async fn mysql_delimiter_scripts_apply_online() {
+    let Some(db) = TestDb::create(
+        BackendKind::MySql,
+        "defects::mysql_delimiter_scripts_apply_online",
+    )
+    .await
+    else {
         return;
     };
     let set = migrations(&[(
@@ -309,19 +324,24 @@ async fn cut_after_commit(upstream: &str, marker: &'static [u8]) -> std::net::So
 /// unknown", not "migration failed"; the next run reads the history and
 /// finds it applied (it was committed), so nothing runs twice.
 #[tokio::test]
-async fn item_9_a_connection_lost_after_commit_is_an_unknown_outcome() {
-    let Some(db) = TestDb::create(BackendKind::Postgres, "postgres::item_9").await else {
+async fn a_connection_lost_after_commit_is_an_unknown_outcome() {
+    let Some(db) = TestDb::create(
+        BackendKind::Postgres,
+        "defects::a_connection_lost_after_commit_is_an_unknown_outcome",
+    )
+    .await
+    else {
         return;
     };
     let direct = format!("{}?sslmode=disable", db.url);
     let rest = db.url.split_once("@").unwrap().1;
     let (host_port, database) = rest.split_once('/').unwrap();
-    let proxy = cut_after_commit(host_port, b"item_9_marker").await;
+    let proxy = cut_after_commit(host_port, b"lost_commit_marker").await;
     let proxied = format!("postgres://postgres@{proxy}/{database}?sslmode=disable");
 
     let set = migrations(&[(
         "0001_marker.sql",
-        "CREATE TABLE item_9_marker (id INTEGER);",
+        "CREATE TABLE lost_commit_marker (id INTEGER);",
     )]);
     let migrator = || Migrator::new(&set).lease_ttl(Duration::from_secs(1));
     let err = migrator().run(&proxied).await.unwrap_err();
@@ -336,6 +356,6 @@ async fn item_9_a_connection_lost_after_commit_is_an_unknown_outcome() {
 
     let report = migrator().run(&direct).await.unwrap();
     assert!(report.is_up_to_date(), "it was committed: {report:?}");
-    assert!(db.table_exists("item_9_marker").await);
+    assert!(db.table_exists("lost_commit_marker").await);
     assert_eq!(db.versions().await, [1]);
 }

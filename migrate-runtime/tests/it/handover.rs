@@ -1,11 +1,8 @@
 //! Running over what a sqlx user holds: a pool, a pooled connection, a
 //! connection; session state the migrator sets never reaches the pool's
 //! next checkout; a connection inside a transaction is refused up front.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{migrations, owned_migrations, profile, TestDb};
+use crate::common::{migrations, owned_migrations, profile, TestDb};
 use migrata::{BackendKind, Error, Migration, Migrator};
 use sqlx::pool::PoolOptions;
 use sqlx::{Database, Pool};
@@ -86,7 +83,8 @@ macro_rules! scenario {
         let mut checkout = pool.acquire().await.unwrap();
         assert!(
             migrator
-                .status_on(&mut checkout)
+                .on(&mut checkout)
+                .status()
                 .await
                 .unwrap()
                 .entries

@@ -3,14 +3,14 @@
 //! once another took the lease, and one whose lease nobody took completes;
 //! a dropped `run_on` over a pooled connection blocks nobody for longer than
 //! the lease; a hot standby is refused at once.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{owned_migrations, profile, server_url, unique_name, url_with_database, Conn, TestDb};
+use crate::common::{
+    owned_migrations, profile, server_url, test_process, unique_name, url_with_database, Conn,
+    TestDb,
+};
 use migrata::{BackendKind, Error, Migration, Migrator};
 
 const CHILD_URL: &str = "MIGRATE_TEST_LEASE_CHILD_URL";
@@ -91,7 +91,8 @@ async fn a_live_migrators_row_is_in_progress_not_failed(db: TestDb) {
     // ...and repair cannot clear its row.
     let err = Migrator::new(&set)
         .lock_timeout(Duration::from_millis(300))
-        .repair(&db.url, migrata::Repair::AsFailureCallsFor)
+        .at(&db.url)
+        .repair(migrata::Repair::AsFailureCallsFor)
         .await
         .unwrap_err();
     assert!(
@@ -269,14 +270,7 @@ async fn a_paused_holder_cannot_record_after_its_lease_expired() {
         let Some(db) = TestDb::create(kind, &format!("{kind}::paused_holder")).await else {
             continue;
         };
-        let child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--ignored",
-                "--exact",
-                "child_migrator",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+        let child = test_process(module_path!(), "child_migrator")
             .env(CHILD_URL, &db.url)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

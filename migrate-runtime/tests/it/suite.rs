@@ -1,10 +1,7 @@
 //! The migrator's behaviour, run against a real database of each backend:
 //! SQLite always, PostgreSQL and MariaDB/MySQL when their URLs are set.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{migrations, TestDb};
+use crate::common::{migrations, TestDb};
 use migrata::{Error, MigrationState, Migrator, Policy, TransactionMode};
 
 const USERS: (&str, &str) = (
@@ -371,7 +368,7 @@ async fn down_then_up_round_trips(db: TestDb) {
     Migrator::new(&set).run(&db.url).await.unwrap();
     let schema = db.schema().await;
 
-    let report = Migrator::new(&set).revert(&db.url, 1).await.unwrap();
+    let report = Migrator::new(&set).at(&db.url).revert(1).await.unwrap();
     assert_eq!(
         report
             .reverted
@@ -384,7 +381,7 @@ async fn down_then_up_round_trips(db: TestDb) {
     assert_eq!(db.versions().await, [1]);
     assert!(!db.table_exists("posts").await && !db.table_exists("tags").await);
 
-    let report = Migrator::new(&set).revert(&db.url, 0).await.unwrap();
+    let report = Migrator::new(&set).at(&db.url).revert(0).await.unwrap();
     assert_eq!(report.reverted.len(), 1);
     assert!(db.versions().await.is_empty());
     assert!(!db.table_exists("users").await);
@@ -397,7 +394,8 @@ async fn down_then_up_round_trips(db: TestDb) {
         "up after down rebuilds the same schema"
     );
     assert!(Migrator::new(&set)
-        .revert(&db.url, 3)
+        .at(&db.url)
+        .revert(3)
         .await
         .unwrap()
         .is_up_to_date());
@@ -412,7 +410,7 @@ async fn revert_without_a_down_script_is_refused_before_anything_runs(db: TestDb
         REVERSIBLE[5],
     ]);
     Migrator::new(&set).run(&db.url).await.unwrap();
-    let err = Migrator::new(&set).revert(&db.url, 0).await.unwrap_err();
+    let err = Migrator::new(&set).at(&db.url).revert(0).await.unwrap_err();
     assert!(
         matches!(err, Error::Irreversible { version: 2, .. }),
         "{err}"
@@ -429,9 +427,12 @@ async fn stamp_then_up_skips_the_stamped_versions(db: TestDb) {
         .await;
     db.execute("CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL)")
         .await;
-    assert_eq!(Migrator::new(&set).stamp(&db.url, 2).await.unwrap(), [1, 2]);
     assert_eq!(
-        Migrator::new(&set).stamp(&db.url, 2).await.unwrap(),
+        Migrator::new(&set).at(&db.url).stamp(2).await.unwrap(),
+        [1, 2]
+    );
+    assert_eq!(
+        Migrator::new(&set).at(&db.url).stamp(2).await.unwrap(),
         Vec::<i64>::new()
     );
     let report = Migrator::new(&set).run(&db.url).await.unwrap();
@@ -461,7 +462,7 @@ async fn status_reports_every_state(db: TestDb) {
         "CREATE TABLE posts (id INTEGER PRIMARY KEY);",
     );
     let binary = migrations(&[USERS, edited, TAGS]);
-    let status = Migrator::new(&binary).status(&db.url).await.unwrap();
+    let status = Migrator::new(&binary).at(&db.url).status().await.unwrap();
     let states: Vec<(i64, MigrationState)> = status
         .entries
         .iter()
@@ -489,7 +490,7 @@ async fn status_reports_every_state(db: TestDb) {
 
     db.execute("UPDATE migrate_history SET success = TRUE WHERE version = 4")
         .await;
-    let status = Migrator::new(&binary).status(&db.url).await.unwrap();
+    let status = Migrator::new(&binary).at(&db.url).status().await.unwrap();
     assert_eq!(status.entries[3].state, MigrationState::Missing);
     assert_eq!(status.entries[3].name, "gone");
 
@@ -500,7 +501,7 @@ async fn status_reports_every_state(db: TestDb) {
         .await
         .unwrap();
     let merged = migrations(&[USERS, POSTS, TAGS]);
-    let status = Migrator::new(&merged).status(&late.url).await.unwrap();
+    let status = Migrator::new(&merged).at(&late.url).status().await.unwrap();
     assert_eq!(status.entries[1].state, MigrationState::OutOfOrder);
     assert_eq!(
         status.problems().count(),
@@ -509,7 +510,8 @@ async fn status_reports_every_state(db: TestDb) {
     );
     let allowed = Migrator::new(&merged)
         .on_out_of_order(Policy::Warn)
-        .status(&late.url)
+        .at(&late.url)
+        .status()
         .await
         .unwrap();
     // Still a finding, but not one a run refuses.
@@ -519,7 +521,11 @@ async fn status_reports_every_state(db: TestDb) {
     assert_eq!(allowed.findings().count(), 1);
 
     let fresh = TestDb::create(db.kind, "status").await.unwrap();
-    let status = Migrator::new(&binary).status(&fresh.url).await.unwrap();
+    let status = Migrator::new(&binary)
+        .at(&fresh.url)
+        .status()
+        .await
+        .unwrap();
     assert_eq!(
         status.pending().count(),
         3,

@@ -1,17 +1,18 @@
 //! How database errors read in migration failures.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{migrations, TestDb};
+use crate::common::{migrations, TestDb};
 use migrata::{BackendKind, Migrator};
 
 /// Issue 10, item 10: a PostgreSQL error names the problem, not the line of
 /// the server's C source that reported it (`... at line 1454`), which reads
 /// like a line of the script.
 #[tokio::test]
-async fn item_10_postgres_errors_do_not_end_in_a_server_source_line() {
-    let Some(db) = TestDb::create(BackendKind::Postgres, "item_10_postgres_error_line").await
+async fn postgres_errors_do_not_end_in_a_server_source_line() {
+    let Some(db) = TestDb::create(
+        BackendKind::Postgres,
+        "database_errors::postgres_errors_do_not_end_in_a_server_source_line",
+    )
+    .await
     else {
         return;
     };
@@ -32,10 +33,13 @@ async fn item_10_postgres_errors_do_not_end_in_a_server_source_line() {
 /// includes the driver's text and `source()` does not return it again, so a
 /// report that prints the whole chain (anyhow's `{:#}`) shows it once.
 #[tokio::test]
-async fn item_5_a_wrapped_error_is_printed_once_along_the_chain() {
-    let db = TestDb::create(BackendKind::Sqlite, "item_5_error_chain")
-        .await
-        .unwrap();
+async fn a_wrapped_error_is_printed_once_along_the_chain() {
+    let db = TestDb::create(
+        BackendKind::Sqlite,
+        "database_errors::a_wrapped_error_is_printed_once_along_the_chain",
+    )
+    .await
+    .unwrap();
     let files = migrations(&[("0001_broken.sql", "SELEC 1;")]);
     let errors = [
         Migrator::new(&files).run(&db.url).await.unwrap_err(),

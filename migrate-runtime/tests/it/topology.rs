@@ -12,15 +12,14 @@
 //! rounds (default 10; `rigs/soak.sh` runs 50), `MIGRATE_TEST_TOPOLOGY_LOCK=session`
 //! runs the processes with the session lock instead of the default lease (to
 //! see why it is not the default).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{owned_migrations, server_url, unique_name, url_with_database, Conn};
+use crate::common::{
+    owned_migrations, server_url, test_process, unique_name, url_with_database, Conn,
+};
 use migrata::{BackendKind, LockStrategy, Migration, Migrator};
 
 const PROCESSES: usize = 10;
@@ -131,17 +130,9 @@ async fn trial(setup: Setup) {
                 .map(|node| url_with_database(node, &database))
                 .collect(),
         };
-        let exe = std::env::current_exe().unwrap();
         let children: Vec<_> = (0..PROCESSES)
             .map(|i| {
-                Command::new(&exe)
-                    .args([
-                        "--ignored",
-                        "--exact",
-                        "child_migrator",
-                        "--nocapture",
-                        "--test-threads=1",
-                    ])
+                test_process(module_path!(), "child_migrator")
                     .env(CHILD_URL, &urls[i % urls.len()])
                     .stdout(Stdio::piped())
                     .stderr(Stdio::null())

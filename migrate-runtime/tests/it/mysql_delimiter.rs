@@ -1,14 +1,11 @@
 //! A MySQL script with `DELIMITER` lines does the same whether the `mysql`
 //! client runs it verbatim (offline SQL) or the statements from
 //! `migrata_core::split_statements_for` are sent one by one (online).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::TestDb;
+use crate::common::TestDb;
 use migrata::BackendKind;
 use migrata_core::{split_statements_for, SqlFlavor};
 
@@ -37,11 +34,12 @@ CALL bump(doubled(2));\n";
 /// Issue 10, item 6: the `mysql` client and the splitter agree on a script
 /// with `DELIMITER` lines: same routines, trigger and data.
 #[tokio::test]
-async fn item_6_delimiter_scripts_agree_between_client_and_splitter() {
-    let Some(client_db) = TestDb::create(BackendKind::MySql, "item_6_client").await else {
+async fn delimiter_scripts_agree_between_client_and_splitter() {
+    let test = "mysql_delimiter::delimiter_scripts_agree_between_client_and_splitter";
+    let Some(client_db) = TestDb::create(BackendKind::MySql, test).await else {
         return;
     };
-    let Some(split_db) = TestDb::create(BackendKind::MySql, "item_6_split").await else {
+    let Some(split_db) = TestDb::create(BackendKind::MySql, test).await else {
         return;
     };
     run_mysql_client(&client_db.url, SCRIPT);

@@ -3,11 +3,8 @@
 //! feature (or `tls-native-tls`, which `--all-features` adds and sqlx
 //! prefers), with `sslmode=require` and with the certificate verified against
 //! that CA (`verify-full`).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{owned_migrations, server_url, unique_name};
+use crate::common::{owned_migrations, server_url, unique_name};
 use std::process::Command;
 
 use migrata::{Error, Migrator};
@@ -25,7 +22,7 @@ async fn migrate_over(url: &str) -> Result<usize, Error> {
     )]);
     let migrator = Migrator::new(&set).table(format!("{name}_history"));
     let report = migrator.run(url).await?;
-    assert_eq!(migrator.status(url).await?.pending().count(), 0);
+    assert_eq!(migrator.at(url).status().await?.pending().count(), 0);
     Ok(report.applied.len())
 }
 

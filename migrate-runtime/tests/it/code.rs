@@ -1,11 +1,8 @@
 //! Code migrations (issue 14): `.rs` files compiled into the binary run in
 //! version order with the SQL ones, in the migration's transaction, under
 //! the same history, policies and reporting, on every backend.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::TestDb;
+use crate::common::TestDb;
 use migrata::{
     embed_migrations, BackendKind, Error, MigrationState, Migrations, Migrator, TransactionMode,
 };
@@ -53,12 +50,12 @@ async fn fresh_apply_runs_code_in_version_order(db: TestDb) {
     assert_eq!(history[1].2, code.checksum.to_string());
     assert_eq!(
         code.checksum,
-        migrata_core::checksum(include_str!("code-fixtures/shop/0002_domains.rs"))
+        migrata_core::checksum(include_str!("../code-fixtures/shop/0002_domains.rs"))
     );
 
     let again = SHOP.run(&db.url).await.unwrap();
     assert!(again.is_up_to_date());
-    let status = SHOP.migrator().status(&db.url).await.unwrap();
+    let status = SHOP.migrator().at(&db.url).status().await.unwrap();
     let code_entry = &status.entries[1];
     assert_eq!(code_entry.file.as_deref(), Some("0002_domains.rs"));
     assert_eq!(code_entry.state, MigrationState::Applied);
@@ -77,14 +74,14 @@ async fn edited_code_migration_diverges(db: TestDb) {
         other => panic!("expected divergence of 0002_domains.rs, got {other}"),
     }
     assert_eq!(domains(&db).await, ["untouched"; 3]);
-    let status = SHOP_EDITED.migrator().status(&db.url).await.unwrap();
+    let status = SHOP_EDITED.migrator().at(&db.url).status().await.unwrap();
     assert_eq!(status.entries[1].state, MigrationState::Divergent);
 }
 
 /// A code migration's `down` reverts it, after the newer script's down.
 async fn code_migration_reverts_with_its_down(db: TestDb) {
     SHOP.run(&db.url).await.unwrap();
-    let report = SHOP.migrator().revert(&db.url, 1).await.unwrap();
+    let report = SHOP.migrator().at(&db.url).revert(1).await.unwrap();
     let files: Vec<&str> = report.reverted.iter().map(|a| a.file.as_str()).collect();
     assert_eq!(files, ["0003_domains_seen.down.sql", "0002_domains.rs"]);
     assert_eq!(domains(&db).await, ["-"; 3]);
@@ -216,14 +213,16 @@ fn embedded_code_migrations_match_the_directory() {
 fn offline_sql_stops_at_code_migrations() {
     let migrator = SHOP.migrator();
     let err = migrator
-        .render_up(BackendKind::Postgres, None, None)
+        .offline(BackendKind::Postgres)
+        .up(None, None)
         .unwrap_err();
     assert!(
         matches!(&err, Error::CodeOffline { version: 2, stop: 2, file } if file == "0002_domains.rs"),
         "{err}"
     );
     let sql = migrator
-        .render_up(BackendKind::Postgres, None, Some(2))
+        .offline(BackendKind::Postgres)
+        .up(None, Some(2))
         .unwrap();
     assert!(sql.contains("CREATE TABLE accounts"), "{sql}");
     assert!(
@@ -240,7 +239,8 @@ fn offline_sql_stops_at_code_migrations() {
     );
     assert!(!sql.contains("pub async fn"), "{sql}");
     let rest = migrator
-        .render_up(BackendKind::Postgres, Some(2), None)
+        .offline(BackendKind::Postgres)
+        .up(Some(2), None)
         .unwrap();
     assert!(
         rest.contains("CREATE TABLE domains_seen") && !rest.contains("-- STOP"),
@@ -248,7 +248,8 @@ fn offline_sql_stops_at_code_migrations() {
     );
 
     let err = migrator
-        .render_down(BackendKind::Sqlite, None, 0)
+        .offline(BackendKind::Sqlite)
+        .down(None, 0)
         .unwrap_err();
     assert!(
         matches!(
@@ -261,7 +262,7 @@ fn offline_sql_stops_at_code_migrations() {
         ),
         "{err}"
     );
-    let down = migrator.render_down(BackendKind::Sqlite, None, 1).unwrap();
+    let down = migrator.offline(BackendKind::Sqlite).down(None, 1).unwrap();
     assert!(down.contains("DROP TABLE domains_seen"), "{down}");
     assert!(down.contains("`<app> migrate down --to 1`"), "{down}");
 }

@@ -3,15 +3,12 @@
 //! without its effect and no effect without its row; on MySQL/MariaDB a
 //! half-run migration leaves a failed row that blocks the next run until
 //! `repair`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{owned_migrations, profile, TestDb};
+use crate::common::{owned_migrations, profile, test_process, TestDb};
 use migrata::{BackendKind, Error, FailedScript, Migration, Migrator, Repair, RepairAction};
 
 const STEPS: usize = 6;
@@ -56,8 +53,7 @@ async fn child_migrator() {
 }
 
 fn spawn_child(url: &str) -> std::process::Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "child_migrator", "--test-threads=1"])
+    test_process(module_path!(), "child_migrator")
         .env(CHILD_ENV, url)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -163,7 +159,8 @@ async fn sigkill_at_random_points(kind: BackendKind) {
             let err = migrator(&set).run(&db.url).await.unwrap_err();
             assert!(matches!(err, Error::Dirty { .. }), "{context}: {err}");
             let repaired = migrator(&set)
-                .repair(&db.url, Repair::AsFailureCallsFor)
+                .at(&db.url)
+                .repair(Repair::AsFailureCallsFor)
                 .await
                 .unwrap();
             assert_eq!(repaired.len(), 1, "{context}");

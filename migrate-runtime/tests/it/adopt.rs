@@ -1,12 +1,9 @@
 //! `adopt` over histories the tools themselves wrote (`common::peers`): sqlx,
 //! refinery and diesel each run on SQLite, PostgreSQL and MySQL/MariaDB, so
 //! every scenario runs for every tool on every backend.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::peers::{self, scripts, version, Script};
-use common::{Conn, TestDb};
+use crate::common::peers::{self, scripts, version, Script};
+use crate::common::{Conn, TestDb};
 use migrata::{AdoptionProblem, Error, MigrationState, Migrator, Peer};
 
 /// `(version, name, checksum, success)` rows the version table holds, `None`
@@ -44,12 +41,12 @@ async fn adopted_history_runs_up_to_date_then_applies_newer(peer: Peer, db: Test
     let migrator = Migrator::new(&set);
     let versions: Vec<i64> = set.iter().map(|m| m.version).collect();
 
-    let check = migrator.check_adoption(&db.url, peer).await.unwrap();
+    let check = migrator.at(&db.url).check_adoption(peer).await.unwrap();
     assert!(check.dry_run);
     assert_eq!(check.adopted, versions);
     assert_eq!(version_table(&db).await, None, "a check writes nothing");
 
-    let adoption = migrator.adopt(&db.url, peer).await.unwrap();
+    let adoption = migrator.at(&db.url).adopt(peer).await.unwrap();
     assert!(!adoption.dry_run);
     assert_eq!(adoption.adopted, versions);
     assert!(adoption.already_adopted.is_empty() && adoption.pending.is_empty());
@@ -67,7 +64,7 @@ async fn adopted_history_runs_up_to_date_then_applies_newer(peer: Peer, db: Test
 
     assert!(migrator.run(&db.url).await.unwrap().is_up_to_date());
 
-    let again = migrator.adopt(&db.url, peer).await.unwrap();
+    let again = migrator.at(&db.url).adopt(peer).await.unwrap();
     assert!(again.is_already_adopted(), "{again:?}");
     assert_eq!(again.already_adopted, versions);
     assert_eq!(db.history().await, rows, "adopting again writes nothing");
@@ -77,7 +74,7 @@ async fn adopted_history_runs_up_to_date_then_applies_newer(peer: Peer, db: Test
     let applied: Vec<i64> = report.applied.iter().map(|a| a.version).collect();
     assert_eq!(applied, [version(peer, 3)]);
     assert!(db.table_exists("visits").await);
-    let after_run = Migrator::new(&newer).adopt(&db.url, peer).await.unwrap();
+    let after_run = Migrator::new(&newer).at(&db.url).adopt(peer).await.unwrap();
     assert!(after_run.is_already_adopted() && after_run.pending.is_empty());
     assert_eq!(db.versions().await.len(), 4);
 }
@@ -85,7 +82,7 @@ async fn adopted_history_runs_up_to_date_then_applies_newer(peer: Peer, db: Test
 async fn newer_embedded_migrations_stay_pending(peer: Peer, db: TestDb) {
     tool_applies(peer, &db, &scripts(2)).await;
     let set = peers::embedded(peer, &scripts(4));
-    let adoption = Migrator::new(&set).adopt(&db.url, peer).await.unwrap();
+    let adoption = Migrator::new(&set).at(&db.url).adopt(peer).await.unwrap();
     assert_eq!(adoption.adopted, [version(peer, 0), version(peer, 1)]);
     assert_eq!(adoption.pending, [version(peer, 2), version(peer, 3)]);
     let report = Migrator::new(&set).run(&db.url).await.unwrap();
@@ -131,14 +128,14 @@ async fn every_mismatch_is_reported_and_nothing_written(peer: Peer, db: TestDb) 
     });
 
     let migrator = Migrator::new(&set);
-    let (problems, message) = refused(migrator.adopt(&db.url, peer).await);
+    let (problems, message) = refused(migrator.at(&db.url).adopt(peer).await);
     assert_eq!(problems, expected);
     for problem in &expected {
         assert!(message.contains(&format!("\n  - {problem}")), "{message}");
     }
     assert!(message.contains(peer.table()), "{message}");
     assert_eq!(version_table(&db).await, None, "nothing written");
-    let (checked, _) = refused(migrator.check_adoption(&db.url, peer).await);
+    let (checked, _) = refused(migrator.at(&db.url).check_adoption(peer).await);
     assert_eq!(checked, expected, "a check reports the same");
 }
 
@@ -149,13 +146,14 @@ async fn a_disagreeing_version_table_is_refused(peer: Peer, db: TestDb) {
     edited[0].sql.push_str("\n-- another build's text");
     let other_build = peers::embedded(peer, &edited);
     Migrator::new(&other_build)
-        .stamp(&db.url, version(peer, 0))
+        .at(&db.url)
+        .stamp(version(peer, 0))
         .await
         .unwrap();
     let before = version_table(&db).await;
 
     let set = peers::embedded(peer, &scripts(3));
-    let (problems, _) = refused(Migrator::new(&set).adopt(&db.url, peer).await);
+    let (problems, _) = refused(Migrator::new(&set).at(&db.url).adopt(peer).await);
     assert_eq!(
         problems,
         [AdoptionProblem::Conflicting {
@@ -201,7 +199,7 @@ async fn a_failed_sqlx_row_is_refused(db: TestDb) {
     let view = peers::tool_view(peer, &failing).await;
 
     let set = peers::embedded(peer, &scripts(3));
-    let (problems, message) = refused(Migrator::new(&set).adopt(&db.url, peer).await);
+    let (problems, message) = refused(Migrator::new(&set).at(&db.url).adopt(peer).await);
     assert_eq!(
         problems,
         [AdoptionProblem::Failed {
@@ -215,7 +213,11 @@ async fn a_failed_sqlx_row_is_refused(db: TestDb) {
 
 async fn without_the_tools_table_there_is_nothing_to_adopt(peer: Peer, db: TestDb) {
     let set = peers::embedded(peer, &scripts(2));
-    let error = Migrator::new(&set).adopt(&db.url, peer).await.unwrap_err();
+    let error = Migrator::new(&set)
+        .at(&db.url)
+        .adopt(peer)
+        .await
+        .unwrap_err();
     assert!(
         matches!(error, Error::NoPeerHistory { peer: p } if p == peer),
         "{error}"
@@ -229,9 +231,9 @@ async fn adopts_over_a_held_connection(peer: Peer, db: TestDb) {
     let set = peers::embedded(peer, &scripts(2));
     let mut conn = db.conn().await;
     let adoption = match &mut conn {
-        Conn::Sqlite(c) => Migrator::new(&set).adopt_on(c, peer).await,
-        Conn::Postgres(c) => Migrator::new(&set).adopt_on(c, peer).await,
-        Conn::MySql(c) => Migrator::new(&set).adopt_on(c, peer).await,
+        Conn::Sqlite(c) => Migrator::new(&set).on(c).adopt(peer).await,
+        Conn::Postgres(c) => Migrator::new(&set).on(c).adopt(peer).await,
+        Conn::MySql(c) => Migrator::new(&set).on(c).adopt(peer).await,
     }
     .unwrap();
     conn.close().await;

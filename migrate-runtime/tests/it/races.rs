@@ -1,12 +1,9 @@
 //! Ten OS processes migrating one database at the same moment, twenty rounds,
 //! on each backend: every migration runs exactly once and every process succeeds.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use std::process::Stdio;
 
-use std::process::{Command, Stdio};
-
-use common::{owned_migrations, TestDb};
+use crate::common::{owned_migrations, test_process, TestDb};
 use migrata::{embed_migrations, BackendKind, Migration, Migrations, Migrator};
 
 const PROCESSES: usize = 10;
@@ -62,7 +59,6 @@ async fn ten_processes_run_each_code_and_repeatable_migration_exactly_once(kind:
 /// `PROCESSES` children racing on one database, `ROUNDS` times: together
 /// they apply `migrations`, and `counter` ends at `bumps`.
 async fn race(kind: BackendKind, migrations: usize, bumps: i64, code: bool) {
-    let exe = std::env::current_exe().unwrap();
     let mut spread = Vec::new();
     for round in 0..ROUNDS {
         let Some(db) = TestDb::create(kind, &format!("{kind}::ten_processes")).await else {
@@ -70,18 +66,11 @@ async fn race(kind: BackendKind, migrations: usize, bumps: i64, code: bool) {
         };
         let children: Vec<_> = (0..PROCESSES)
             .map(|_| {
-                let mut child = Command::new(&exe);
+                let mut child = test_process(module_path!(), "child_migrator");
                 if code {
                     child.env(CHILD_CODE_ENV, "1");
                 }
                 child
-                    .args([
-                        "--ignored",
-                        "--exact",
-                        "child_migrator",
-                        "--nocapture",
-                        "--test-threads=1",
-                    ])
                     .env(CHILD_ENV, &db.url)
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped())

@@ -1,7 +1,6 @@
 //! Lint warnings reach a user's plain `cargo build` on stable Rust: a tiny
 //! crate embedding `tests/lint-fixture/migrations` is built for real and its
 //! output must name the file, line, rule and safe pattern.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 use std::process::Command;

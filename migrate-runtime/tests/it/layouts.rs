@@ -1,10 +1,7 @@
 //! Issue 12, item 3: migration directories of sqlx and diesel, as they are,
 //! embedded by the macro and applied to real databases.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{migrations, TestDb};
+use crate::common::{migrations, TestDb};
 use migrata::{embed_migrations, BackendKind, Migrations, Migrator};
 
 /// diesel's layout: a directory per migration, `down.sql`, and
@@ -87,7 +84,8 @@ async fn diesel_round_trip(db: &TestDb, embedded: &Migrations) {
     // metadata says so.
     let first = embedded.all()[0].version;
     let reverted = Migrator::new(embedded.all())
-        .revert(&db.url, first)
+        .at(&db.url)
+        .revert(first)
         .await
         .unwrap();
     let reverted: Vec<&str> = reverted.reverted.iter().map(|r| r.file.as_str()).collect();
@@ -119,7 +117,8 @@ async fn diesel_layout_applies_on_postgres() {
     assert_eq!(db.scalar(index_valid).await, 1);
     // Back to nothing pending, then the round trip from scratch.
     Migrator::new(DIESEL_POSTGRES.all())
-        .revert(&db.url, 0)
+        .at(&db.url)
+        .revert(0)
         .await
         .unwrap();
     assert!(db.versions().await.is_empty());

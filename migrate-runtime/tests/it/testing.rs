@@ -2,15 +2,11 @@
 //! migrations applied, test databases are independent, the template is built
 //! once when tasks and processes race, a passing test's database is dropped
 //! and a failing test's is kept with its name printed. SQLite also in memory.
-#![cfg(feature = "testing")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::{owned_migrations, profile, server_url, Conn, Location};
+use crate::common::{owned_migrations, profile, server_url, test_process, Conn, Location};
 use migrata::testing::{TestDatabase, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX};
 use migrata::{BackendKind, Migration, Migrator};
 
@@ -282,17 +278,9 @@ async fn build_the_template_once_when_racing(base: Base) {
     let nonce = format!("race-{}", std::process::id());
     let nonce = format!("{nonce}-{:?}", std::time::SystemTime::now());
     let set = migration_set_with(base.kind, &nonce);
-    let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = (0..3)
         .map(|_| {
-            Command::new(&exe)
-                .args([
-                    "--ignored",
-                    "--exact",
-                    "child",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
+            test_process(module_path!(), "child")
                 .env(CHILD_ENV, format!("build\n{}\n{nonce}", base.url))
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -344,14 +332,7 @@ async fn are_kept_after_failing(base: Base) {
         std::process::id(),
         std::time::SystemTime::now()
     );
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    let output = test_process(module_path!(), "child")
         .env(CHILD_ENV, format!("fail\n{}\n{nonce}", base.url))
         .output()
         .unwrap();
@@ -454,7 +435,7 @@ async fn mysql_copies_every_object() {
     assert!(error.to_string().contains("children_parent"), "{error}");
     sqlx::Connection::close(conn).await.unwrap();
     // The template is untouched.
-    let mut conn = Conn::open(&common::url_with_database(&base.url, db.template())).await;
+    let mut conn = Conn::open(&crate::common::url_with_database(&base.url, db.template())).await;
     assert_eq!(conn.scalar("SELECT COUNT(*) FROM parents").await, 2);
     assert_eq!(conn.scalar("SELECT COUNT(*) FROM audit").await, 0);
     conn.close().await;
@@ -516,14 +497,7 @@ async fn the_macro_follows_the_cleanup_rules(base: Base) {
         ("returns_err", false),
         ("panics", false),
     ] {
-        let output = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--ignored",
-                "--exact",
-                &format!("by_macro::{test}"),
-                "--nocapture",
-                "--test-threads=1",
-            ])
+        let output = test_process(module_path!(), &format!("by_macro::{test}"))
             .env(MACRO_URL_ENV, &base.url)
             .output()
             .unwrap();

@@ -3,15 +3,12 @@
 //! and the binary, built on its own (outside this workspace's feature
 //! unification, which turns every feature on for the test suite), refuses
 //! other databases and TLS by naming the feature that would add them.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use common::{server_url, TestDb};
+use crate::common::{server_url, TestDb};
 use migrata::BackendKind;
 
 fn workspace() -> &'static Path {

@@ -2,8 +2,11 @@
 //! backend, a backend-neutral way to inspect it, and statement counters.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+mod process;
 mod profile;
 
+#[allow(unused_imports)] // not every test binary starts processes
+pub use process::{in_own_process, test_process};
 #[allow(unused_imports)] // each test binary uses a part of the table
 pub use profile::{
     profile, profiles, servers, Location, Profile, Server, ALL_KINDS, PROFILES, SQLITE_FILE,
@@ -207,6 +210,15 @@ pub fn server_url(env: &str, test: &str) -> Option<String> {
     }
 }
 
+/// libtest's name for `test` in the module at `module_path` (the caller's
+/// `module_path!()`): the path without the crate's name.
+pub fn test_name(module_path: &str, test: &str) -> String {
+    match module_path.split_once("::") {
+        Some((_crate, module)) => format!("{module}::{test}"),
+        None => test.to_owned(),
+    }
+}
+
 /// A name no other test database has.
 pub fn unique_name() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -385,7 +397,7 @@ pub fn reads_the_history(statement: &str) -> bool {
 
 /// Every query sqlx sends, from its `sqlx::query` log events, on any thread
 /// (SQLite runs statements on a worker thread). The subscriber is global, so
-/// a test binary using this must hold a single test.
+/// a test using this runs alone in a process of its own ([`in_own_process`]).
 pub struct QueryLog {
     queries: Arc<Mutex<Vec<Query>>>,
 }
@@ -495,7 +507,7 @@ macro_rules! on_every_backend {
         mod $module {
             $( #[tokio::test] async fn $scenario() {
                 let kind = migrata::BackendKind::$variant;
-                let test = format!("{kind}::{}", stringify!($scenario));
+                let test = $crate::common::test_name(module_path!(), stringify!($scenario));
                 if let Some(db) = $crate::common::TestDb::create(kind, &test).await {
                     super::$scenario(db).await
                 }
