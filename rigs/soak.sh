@@ -14,6 +14,6 @@ export MIGRATE_TEST_MYSQL_URL="${MIGRATE_TEST_MYSQL_URL:-mysql://root@127.0.0.1:
 export MIGRATE_TEST_REQUIRE_SERVERS=1 MIGRATE_TEST_TOPOLOGY_ROUNDS="$rounds"
 for lock in lease session; do
     echo "== lock strategy: $lock, $rounds rounds"
-    MIGRATE_TEST_TOPOLOGY_LOCK="$lock" cargo test -p migrata --all-features --test topology 2>&1 \
+    MIGRATE_TEST_TOPOLOGY_LOCK="$lock" cargo test -p migrata --all-features --test it topology:: 2>&1 \
         | grep -E '^TOPOLOGY|panicked|^thread'
 done

@@ -1,5 +1,5 @@
 //! The stale-build guard: rebuild when a migration file is added.
 
 fn main() {
-    migrata_core::build::rerun_if_changed("../../migrate-runtime/migrations");
+    migrata_core::build::rerun_if_changed("../../migrations");
 }

@@ -20,7 +20,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, Row};
 
 static MIGRATIONS: migrata::Migrations =
-    migrata::embed_migrations!("../../migrate-runtime/migrations");
+    migrata::embed_migrations!("../../migrations");
 
 #[tokio::main]
 async fn main() -> ExitCode {
