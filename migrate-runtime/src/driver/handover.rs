@@ -4,7 +4,7 @@
 use sqlx::pool::PoolConnection;
 
 use crate::driver::{Backend, BoxFuture};
-use crate::Error;
+use crate::error::Error;
 
 /// A connection handed to the migrator: `&Pool<DB>`, `&mut PoolConnection<DB>`
 /// or `&mut` a connection ([`SqliteConnection`](sqlx::SqliteConnection),
@@ -107,14 +107,14 @@ macro_rules! pool_handover {
                 'c,
                 Result<
                     $crate::driver::handover::Taken<'c, <$database as sqlx::Database>::Connection>,
-                    $crate::Error,
+                    $crate::error::Error,
                 >,
             > {
                 Box::pin(async move {
                     let conn = self
                         .acquire()
                         .await
-                        .map_err(|source| $crate::Error::Acquire { error: source })?;
+                        .map_err(|source| $crate::error::Error::Acquire { error: source })?;
                     $crate::driver::handover::Taken::acquired(conn)
                 })
             }
@@ -129,7 +129,7 @@ macro_rules! pool_handover {
                 'c,
                 Result<
                     $crate::driver::handover::Taken<'c, <$database as sqlx::Database>::Connection>,
-                    $crate::Error,
+                    $crate::error::Error,
                 >,
             > {
                 Box::pin(std::future::ready($crate::driver::handover::Taken::checkout(self)))

@@ -402,7 +402,7 @@ mod tests {
         use crate::driver::Backend;
         use crate::sql::sql_str;
         use sqlx::Connection;
-        let table = HistoryTable::new(BackendKind::Sqlite, crate::DEFAULT_TABLE).unwrap();
+        let table = HistoryTable::new(BackendKind::Sqlite, crate::options::DEFAULT_TABLE).unwrap();
         let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
             .await
             .unwrap();
