@@ -25,17 +25,6 @@ use sqlx::{
     AssertSqlSafe, ConnectOptions, Connection, MySqlConnection, PgConnection, Row, SqliteConnection,
 };
 
-/// The standalone `migrata` binary, run in `project` with the environment's
-/// database URLs and log filter removed, so only what a test passes counts.
-pub fn standalone(project: &std::path::Path) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::cargo_bin("migrata").unwrap();
-    cmd.current_dir(project)
-        .env_remove("DATABASE_URL")
-        .env_remove("MIGRATE_DATABASE_URL")
-        .env_remove("RUST_LOG");
-    cmd
-}
-
 /// Builds migrations from `(file name, sql)` pairs through migrata-core, the
 /// same code the macro runs at compile time.
 pub fn migrations(files: &[(&str, &str)]) -> Vec<Migration> {
