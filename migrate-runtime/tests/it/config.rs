@@ -80,8 +80,8 @@ fn defaults_match_the_migrator_defaults() {
 }
 
 /// Changes the current directory, which is the process's: alone in a
-/// process of its own (`migrata::cli` reads `migrate.toml` from the current
-/// directory in tests running beside it).
+/// process of its own, so that the tests running beside it (and the
+/// processes they start) keep theirs.
 #[test]
 fn default_path_is_migrate_toml_in_the_current_directory_and_may_be_missing() {
     if !crate::common::in_own_process() {
