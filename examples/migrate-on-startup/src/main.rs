@@ -12,8 +12,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, Row};
 
 /// Every file of `migrations/`, checked and hashed at compile time.
-static MIGRATIONS: migrata::Migrations =
-    migrata::embed_migrations!("../../migrations");
+static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("../../migrations");
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -19,8 +19,7 @@ use std::str::FromStr;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, Row};
 
-static MIGRATIONS: migrata::Migrations =
-    migrata::embed_migrations!("../../migrations");
+static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("../../migrations");
 
 #[tokio::main]
 async fn main() -> ExitCode {

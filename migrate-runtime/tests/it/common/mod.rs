@@ -1,16 +1,11 @@
 //! Helpers shared by the integration tests: a fresh database per test on each
 //! backend, a backend-neutral way to inspect it, and statement counters.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 mod process;
 mod profile;
 
-#[allow(unused_imports)] // not every test binary starts processes
 pub use process::{in_own_process, test_process};
-#[allow(unused_imports)] // each test binary uses a part of the table
-pub use profile::{
-    profile, profiles, servers, Location, Profile, Server, ALL_KINDS, PROFILES, SQLITE_FILE,
-};
+pub use profile::{profile, profiles, servers, Location, Profile, ALL_KINDS, SQLITE_FILE};
 
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
 use std::io::Write;
