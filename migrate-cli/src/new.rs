@@ -278,7 +278,7 @@ mod tests {
     /// Issue 12, item 3: in a directory of diesel migrations, `new` adds a
     /// diesel migration directory, ordered after the newest.
     #[test]
-    fn issue_12_diesel_layout_gets_a_diesel_directory() {
+    fn diesel_layout_gets_a_diesel_directory() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("2019-11-15-182353_users")).unwrap();
         std::fs::write(dir.path().join("2019-11-15-182353_users/up.sql"), "").unwrap();
@@ -337,7 +337,7 @@ mod tests {
 
     /// Issue 12, item 3: `migrate.exclude` applies to `new` too.
     #[test]
-    fn issue_12_excluded_files_do_not_stop_new() {
+    fn excluded_files_do_not_stop_new() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("0001_init.sql"), "").unwrap();
         std::fs::write(dir.path().join("seed.sql"), "").unwrap();

@@ -201,7 +201,7 @@ mod tests {
     /// Issue 12, item 3: the numbers sort as diesel sorts the text, also
     /// across the two timestamp shapes (crates.io mixes them).
     #[test]
-    fn issue_12_numbers_follow_diesels_text_order() {
+    fn numbers_follow_diesels_text_order() {
         let mut dirs = [
             "2026-05-27-120000-0000_semver_ord_v2_not_null",
             "2026-05-27-120000_add_username_to_users",

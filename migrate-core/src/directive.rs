@@ -154,7 +154,7 @@ mod tests {
     /// Issue 12, item 3: sqlx's `-- no-transaction` is the same directive,
     /// where sqlx reads it (the script's first characters) and nowhere else.
     #[test]
-    fn issue_12_sqlx_no_transaction() {
+    fn sqlx_no_transaction() {
         for sql in [
             "-- no-transaction\nDROP INDEX CONCURRENTLY i;",
             "\u{feff}-- no-transaction\r\nDROP INDEX CONCURRENTLY i;",
@@ -179,7 +179,7 @@ mod tests {
     /// Issue 14: a code migration's directives are `//` comments, with the
     /// same placement rules; `allow` is the SQL lint's and unknown here.
     #[test]
-    fn issue_14_code_directives() {
+    fn code_directives() {
         let source = "\n// Backfills domains.\n//migrate: no-transaction\nuse std::fmt;\n";
         assert!(
             parse_code_directives("f.rs", source)

@@ -233,7 +233,7 @@ mod tests {
     /// written (sqlx's own description replaces `_` by spaces; this one
     /// does not, see `Migration::name`).
     #[test]
-    fn issue_12_names_are_labels() {
+    fn names_are_labels() {
         assert_eq!(
             parsed("20251218140442_[2.0.0]_initial.up.sql"),
             (20251218140442, "[2.0.0]_initial".into(), FileKind::Up)
@@ -253,7 +253,7 @@ mod tests {
     /// Issue 12, item 3: what stays rejected is what is ambiguous or cannot
     /// name a file everywhere.
     #[test]
-    fn issue_12_ambiguous_names_are_rejected() {
+    fn ambiguous_names_are_rejected() {
         for (file, rule) in [
             ("0001_a.up.down.sql", "doubled or miscased suffix"),
             ("0001_a.down.up.sql", "doubled or miscased suffix"),
@@ -275,7 +275,7 @@ mod tests {
     /// Issue 14: code migrations share the versions and name rules of
     /// scripts; one file holds both directions.
     #[test]
-    fn issue_14_code_migration_names() {
+    fn code_migration_names() {
         assert_eq!(
             parsed("0003_backfill_domains.rs"),
             (3, "backfill_domains".into(), FileKind::Code)
@@ -306,7 +306,7 @@ mod tests {
     /// Issue 14: repeatable migrations, in Flyway's spelling and one like
     /// the versioned names; their version is derived from the name.
     #[test]
-    fn issue_14_repeatable_names() {
+    fn repeatable_names() {
         let views = parsed("R__views.sql");
         assert_eq!(
             views,

@@ -676,7 +676,7 @@ mod tests {
     /// diesel's versions and order, `down.sql`, and `metadata.toml`'s
     /// `run_in_transaction = false` for both scripts.
     #[test]
-    fn issue_12_diesel_layout_loads() {
+    fn diesel_layout_loads() {
         let dir = tree(&[
             (
                 "2025-01-02-030405-0000_index users/up.sql",
@@ -786,7 +786,7 @@ mod tests {
     /// without `up.sql` is an error naming it; other subdirectories are
     /// left alone, as before.
     #[test]
-    fn issue_12_subdirectories_are_never_silently_skipped() {
+    fn subdirectories_are_never_silently_skipped() {
         let dir = tree(&[
             ("2019-11-15-182353_a/up.sql", "SELECT 1;"),
             ("seeds/0001_x.sql", "junk"),
@@ -822,7 +822,7 @@ mod tests {
     /// Issue 12, item 3: what diesel would skip or misread in a migration
     /// directory is an error naming the file and the rule.
     #[test]
-    fn issue_12_stray_scripts_and_bad_metadata() {
+    fn stray_scripts_and_bad_metadata() {
         let errors = load(&[
             ("2019-11-15-182353_a/up.sql", "SELECT 1;"),
             ("2019-11-15-182353_a/seed.sql", "INSERT 1;"),
@@ -858,7 +858,7 @@ mod tests {
     /// Issue 12, item 3: files and migration directories side by side is
     /// an error naming one of each (see `Error::MixedLayouts` for why).
     #[test]
-    fn issue_12_mixed_layouts_are_an_error() {
+    fn mixed_layouts_are_an_error() {
         let err = load(&[
             ("0002_b.sql", "SELECT 1;"),
             ("0001_a.up.sql", "SELECT 1;"),
@@ -878,7 +878,7 @@ mod tests {
     /// their numbers here are an error, not a silent reordering; two
     /// directories with one diesel version are duplicates.
     #[test]
-    fn issue_12_diesel_order_and_duplicates() {
+    fn diesel_order_and_duplicates() {
         let err = load(&[
             ("9_nine/up.sql", ""),
             ("10_ten/up.sql", ""),
@@ -903,7 +903,7 @@ mod tests {
     /// Issue 12, item 3: sqlx's `-- no-transaction` first line is the same
     /// directive as `-- migrate:no-transaction`.
     #[test]
-    fn issue_12_sqlx_no_transaction_first_line() {
+    fn sqlx_no_transaction_first_line() {
         let loaded = load(&[("0001_a.sql", "-- no-transaction\nBEGIN;\nCOMMIT;\n")]).unwrap();
         assert!(loaded[0].up.no_transaction);
         assert!(matches!(
@@ -917,7 +917,7 @@ mod tests {
 
     /// Issue 12, item 3: sqlx's names are kept as written, pairs included.
     #[test]
-    fn issue_12_sqlx_names() {
+    fn sqlx_names() {
         let loaded = load(&[
             (
                 "20251218140442_[2.0.0]_initial.up.sql",
@@ -936,7 +936,7 @@ mod tests {
     /// Issue 12, item 3: `exclude` leaves files and directories out as if
     /// they were not there; without it they are errors.
     #[test]
-    fn issue_12_exclude() {
+    fn exclude() {
         let dir = tree(&[
             ("0001_a.sql", "SELECT 1;"),
             ("seed_dev.sql", "INSERT 1;"),
@@ -973,7 +973,7 @@ mod tests {
     /// directives; a version held by a script and a code file is a
     /// duplicate.
     #[test]
-    fn issue_14_code_migrations() {
+    fn code_migrations() {
         let backfill = "// Fills users.domain.\r\n// migrate:no-transaction\r\nuse migrata::CodeConnection;\r\npub async fn up(conn: &mut CodeConnection<'_>) -> R { Ok(()) }\r\n";
         let loaded = load(&[
             ("0001_users.sql", "CREATE TABLE users (id INT);"),
@@ -1045,7 +1045,7 @@ mod tests {
     /// name order, as SQL scripts with their directives; both spellings of
     /// one name are a duplicate.
     #[test]
-    fn issue_14_repeatable_migrations() {
+    fn repeatable_migrations() {
         let loaded = load(&[
             ("R__views.sql", "CREATE VIEW v AS SELECT 1;"),
             ("0002_b.sql", "SELECT 2;"),
@@ -1114,7 +1114,7 @@ mod tests {
     /// Issue 10, item 13: every problem of every file is reported, in name
     /// order, and a rejected script does not make its pair look orphaned.
     #[test]
-    fn item_13_every_file_error_in_name_order() {
+    fn every_file_error_in_name_order() {
         let errors = load_files([
             ("0009_z.sql".to_string(), b"SELECT 1;".to_vec()),
             ("0003_c.up.sql".to_string(), b"\xff".to_vec()),
@@ -1162,7 +1162,7 @@ mod tests {
     /// error naming the file, the line and the directive; with the directive
     /// it is allowed, and down scripts are checked too.
     #[test]
-    fn item_5_transaction_control_needs_no_transaction() {
+    fn transaction_control_needs_no_transaction() {
         let err = load(&[("0001_a.sql", "CREATE TABLE t (id INT);\n\nCOMMIT;\n")]).unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -656,7 +656,7 @@ mod tests {
 
     /// Issue 10, item 7: `BEGIN ATOMIC ... END` bodies are one statement.
     #[test]
-    fn item_7_begin_atomic_bodies_are_not_split() {
+    fn begin_atomic_bodies_are_not_split() {
         let sql = "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql\n\
                    BEGIN ATOMIC\n  SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END;\n  SELECT a + 1;\nEND;\n\
                    CREATE OR REPLACE PROCEDURE p() BEGIN ATOMIC INSERT INTO t VALUES (1); END;\n\
@@ -673,7 +673,7 @@ mod tests {
 
     /// Issue 10, item 7: SQLite trigger bodies (with CASE ... END inside) are one statement.
     #[test]
-    fn item_7_sqlite_trigger_bodies_are_not_split() {
+    fn sqlite_trigger_bodies_are_not_split() {
         let sql = "CREATE TEMP TRIGGER IF NOT EXISTS audit AFTER UPDATE ON t FOR EACH ROW\n\
                    WHEN new.x <> old.x\nBEGIN\n  INSERT INTO log VALUES (CASE WHEN new.x > 0 THEN 'up' ELSE 'down' END);\n  \
                    UPDATE t SET n = n + 1 WHERE id = new.id;\nEND;\nBEGIN;\nCOMMIT;";
@@ -690,7 +690,7 @@ mod tests {
     /// Issue 10, item 6: `DELIMITER` lines are the client's, not statements;
     /// statements end at the delimiter in effect, which is not part of them.
     #[test]
-    fn item_6_mysql_delimiter_lines() {
+    fn mysql_delimiter_lines() {
         use super::{final_delimiter, needs_terminator, split_statements_for, SqlFlavor};
         let sql = "-- procedures\n\
                    DELIMITER $$\n\
@@ -740,7 +740,7 @@ mod tests {
     /// statement (the server parses it whole), and `END IF` / `END LOOP` /
     /// `END CASE` are told apart from the `END` of the body.
     #[test]
-    fn item_6_mysql_compound_bodies_without_delimiter() {
+    fn mysql_compound_bodies_without_delimiter() {
         use super::{split_statements_for, SqlFlavor};
         let sql = "CREATE DEFINER=`root`@`%` PROCEDURE p(n INT)\n\
                    outer_block: BEGIN\n  DECLARE i INT DEFAULT 0;\n  \
@@ -785,7 +785,7 @@ mod tests {
 
     /// Issue 10, item 4: a BOM is not a statement.
     #[test]
-    fn item_4_bom_only_script_has_no_statements() {
+    fn bom_only_script_has_no_statements() {
         use super::{has_no_statements, SqlFlavor};
         assert_eq!(split_statements("\u{feff}"), Vec::<&str>::new());
         assert_eq!(split_statements("\u{feff}SELECT 1;"), ["SELECT 1"]);

@@ -108,7 +108,7 @@ mod tests {
     /// Issue 10, item 5: each kind of transaction control statement is
     /// found, with its line, whatever its case and comments.
     #[test]
-    fn item_5_transaction_control_statements_are_found() {
+    fn transaction_control_statements_are_found() {
         let sql = "CREATE TABLE t (id INT);\n\
                    commit;\n\
                    BEGIN;\n\
@@ -146,7 +146,7 @@ mod tests {
     /// Issue 10, item 5: bodies, comments, strings, savepoints and words that
     /// merely contain a keyword are not transaction control.
     #[test]
-    fn item_5_bodies_comments_and_strings_are_not_transaction_control() {
+    fn bodies_comments_and_strings_are_not_transaction_control() {
         for sql in [
             // PL/pgSQL in dollar quotes.
             "CREATE FUNCTION f() RETURNS trigger AS $$\nBEGIN\n  COMMIT;\n  RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;",

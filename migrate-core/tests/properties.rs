@@ -72,7 +72,7 @@ proptest! {
     /// Issue 10, item 4: whatever mix of BOM, whitespace, comments and empty
     /// statements a script is made of, it has no statements, in both flavors.
     #[test]
-    fn item_4_comment_only_scripts_have_no_statements(
+    fn comment_only_scripts_have_no_statements(
         bom in any::<bool>(),
         pieces in prop::collection::vec(no_op_piece(), 0..12),
     ) {
@@ -85,7 +85,7 @@ proptest! {
 
     /// Issue 10, item 4: one statement among the no-op pieces is found.
     #[test]
-    fn item_4_one_statement_among_comments_is_found(
+    fn one_statement_among_comments_is_found(
         before in prop::collection::vec(no_op_piece(), 0..6),
         after in prop::collection::vec(no_op_piece(), 0..6),
         statement in "[a-zA-Z_][a-zA-Z0-9_ ,=]{0,20}",

@@ -404,7 +404,7 @@ fn rule_names_are_kebab_case_and_unique() {
 /// script and whatever `after` says (they run again whenever they change);
 /// code migrations are Rust, which the compiler checks.
 #[test]
-fn issue_14_repeatable_and_code_migrations() {
+fn repeatable_and_code_migrations() {
     let migrations = migrata_core::load_files(
         [
             ("0001_a.sql", "CREATE TABLE t (id INT);"),

@@ -224,7 +224,7 @@ mod tests {
 
     /// Issue 10, item 11: URLs without `//` keep their password out too.
     #[test]
-    fn item_11_urls_without_slashes() {
+    fn urls_without_slashes_show_only_scheme_and_host() {
         for url in [
             "postgres:app:S3cret@host/db",
             "postgres:/app:S3cret@host/db",
@@ -322,7 +322,7 @@ mod properties {
         /// Issue 10, item 11: whatever the URL's shape, its password is not
         /// in the redacted text.
         #[test]
-        fn item_11_redaction_never_shows_the_password((url, password) in url_shape()) {
+        fn redaction_never_shows_the_password((url, password) in url_shape()) {
             let redacted = redact_url(&url);
             prop_assert!(!redacted.contains(&password), "{} -> {}", url, redacted);
         }

@@ -396,7 +396,7 @@ mod tests {
     /// Issue 12, item 3: names are labels (sqlx's `add users, emails`,
     /// `[2.0.0]_initial`), so the separators may appear in them.
     #[test]
-    fn issue_12_names_with_separators_unpack() {
+    fn names_with_separators_unpack() {
         let rows = unpack_summary(
             2,
             Some("1:abc:1:9:a,b:c,d:e,2:def:1:12:ünïcode, 2.0".into()),

@@ -140,7 +140,7 @@ impl Lock {
                 })
             }
             Held::Lease { owner, ttl, .. } => {
-                let take = self.table.take_lease(owner, *ttl);
+                let take = self.table.lease().take(owner, *ttl);
                 let taken = match conn.execute(sql_str(take.clone())).await {
                     Err(error) if self.is_undefined_table(&error) => {
                         // Only now: DDL on an existing table is not free on
@@ -163,7 +163,7 @@ impl Lock {
                     return Ok(Attempt::Taken);
                 }
                 let holder = conn
-                    .fetch_text(sql_str(self.table.lease_holder()))
+                    .fetch_text(sql_str(self.table.lease().holder()))
                     .await
                     .map_err(lock_error)?;
                 if holder.is_none() {
@@ -176,7 +176,7 @@ impl Lock {
     }
 
     async fn create_lease_table<B: Backend>(&self, conn: &mut B) -> Result<(), Error> {
-        match conn.execute(sql_str(self.table.create_lock_table())).await {
+        match conn.execute(sql_str(self.table.lease().create())).await {
             Ok(_) => self.seed(conn).await,
             Err(error) if self.is_conflict(&error) => Ok(()),
             Err(source) => Err(Error::Lock { error: source }),
@@ -184,7 +184,7 @@ impl Lock {
     }
 
     async fn seed<B: Backend>(&self, conn: &mut B) -> Result<(), Error> {
-        match conn.execute(sql_str(self.table.seed_lock())).await {
+        match conn.execute(sql_str(self.table.lease().seed())).await {
             Err(error) if !self.is_conflict(&error) => Err(Error::Lock { error }),
             _ => Ok(()),
         }
@@ -220,7 +220,7 @@ impl Lock {
             return Ok(());
         };
         let renewed = conn
-            .execute(sql_str(self.table.renew_lease(owner, *ttl)))
+            .execute(sql_str(self.table.lease().renew(owner, *ttl)))
             .await
             .map_err(|source| Error::Lock { error: source })?;
         let lost_by_heartbeat = heartbeat.as_ref().is_some_and(Heartbeat::lost);
@@ -237,7 +237,7 @@ impl Lock {
     /// affect no row once the lease is lost.
     pub fn fence(&self) -> Option<String> {
         match &self.held {
-            Held::Lease { owner, .. } => Some(self.table.while_lease_held(owner)),
+            Held::Lease { owner, .. } => Some(self.table.lease().while_held(owner)),
             Held::Session { .. } | Held::PerStep => None,
         }
     }
@@ -252,7 +252,7 @@ impl Lock {
             } => {
                 // Stop renewing before giving the lease up.
                 heartbeat.take();
-                Some(self.table.release_lease(owner))
+                Some(self.table.lease().release(owner))
             }
             Held::Session { .. } => self.table.dialect().unlock(self.table.name()),
             Held::PerStep => None,
@@ -281,7 +281,7 @@ impl Drop for Lock {
                 url,
             } => {
                 heartbeat.take();
-                let release = self.table.release_lease(owner);
+                let release = self.table.lease().release(owner);
                 let released = url.take().is_some_and(|url| release_later(url, release));
                 if released {
                     tracing::error!(target: "migrata", table = %self.table.name(), "migration interrupted while holding the lease; releasing it from a new connection");
@@ -327,7 +327,7 @@ impl Heartbeat {
     fn start<B: Backend>(url: &str, table: &HistoryTable, owner: &str, ttl: Duration) -> Heartbeat {
         let lost = Arc::new(AtomicBool::new(false));
         let flag = lost.clone();
-        let (url, renew) = (url.to_owned(), table.renew_lease(owner, ttl));
+        let (url, renew) = (url.to_owned(), table.lease().renew(owner, ttl));
         let task = tokio::spawn(async move {
             let Ok(mut conn) = B::open(&url, ttl).await else {
                 // The migrator's own renewals before each write still run.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use migrata_core::Migration;
 
+use super::lease::LeaseTable;
 use super::{dialect_of, Dialect};
 use crate::error::Error;
 use crate::model::{BackendKind, ClaimMark, Direction};
@@ -30,7 +31,7 @@ pub(crate) struct HistoryTable {
     /// The name quoted for SQL, qualified once pinned to a schema.
     quoted: String,
     /// The lease table beside it, `<table>_lock`, quoted the same way.
-    lock_quoted: String,
+    lease: LeaseTable,
 }
 
 impl HistoryTable {
@@ -65,7 +66,7 @@ impl HistoryTable {
             kind,
             name: table.to_owned(),
             quoted: quote_all(&parts),
-            lock_quoted: quote_all(&lock_parts),
+            lease: LeaseTable::new(kind, quote_all(&lock_parts)),
         })
     }
 
@@ -85,9 +86,14 @@ impl HistoryTable {
         let qualify = |name: &str| format!("{quote}{schema}{quote}.{name}");
         Ok(HistoryTable {
             quoted: qualify(&self.quoted),
-            lock_quoted: qualify(&self.lock_quoted),
+            lease: LeaseTable::new(self.kind, qualify(self.lease.quoted())),
             ..self
         })
+    }
+
+    /// The lease table beside this one.
+    pub fn lease(&self) -> &LeaseTable {
+        &self.lease
     }
 
     pub fn kind(&self) -> BackendKind {
@@ -169,7 +175,7 @@ impl HistoryTable {
 
     /// Settles the row of an up script that ran outside a transaction as
     /// applied; affects no row unless the row is still the one claimed with
-    /// `mark` and `fence` (see [`HistoryTable::while_lease_held`]) holds.
+    /// `mark` and `fence` (see [`LeaseTable::while_held`](super::lease::LeaseTable::while_held)) holds.
     pub fn settle_applied(
         &self,
         version: i64,
@@ -228,99 +234,6 @@ impl HistoryTable {
         }
     }
 
-    /// The lease table: one row (`id = 1`) naming the migrator that holds
-    /// the lease and when it expires, in the database's clock.
-    pub fn create_lock_table(&self) -> String {
-        let types = self.dialect().column_types();
-        format!(
-            "CREATE TABLE IF NOT EXISTS {table} (\n    id {bigint} PRIMARY KEY NOT NULL,\n    owner {text} NOT NULL,\n    expires_at {bigint} NOT NULL\n)",
-            table = self.lock_quoted,
-            bigint = types.bigint,
-            text = types.text,
-        )
-    }
-
-    /// The lease row, expired, for the first migrator to take.
-    pub fn seed_lock(&self) -> String {
-        format!(
-            "INSERT INTO {} (id, owner, expires_at) VALUES (1, '', 0)",
-            self.lock_quoted
-        )
-    }
-
-    /// Takes the lease for `owner` if it has expired or is already
-    /// `owner`'s, and renews it: one committed conditional write, so it
-    /// holds through transaction pooling and across cluster nodes.
-    pub fn take_lease(&self, owner: &str, ttl: Duration) -> String {
-        let dialect = self.dialect();
-        format!(
-            "UPDATE {table} SET owner = {owner}, expires_at = {now} + {ttl} WHERE id = 1 AND (owner = {owner} OR expires_at < {now})",
-            table = self.lock_quoted,
-            owner = dialect.quote_literal(owner),
-            now = dialect.now_ms(),
-            ttl = ttl.as_millis(),
-        )
-    }
-
-    /// Renews `owner`'s lease; affects no row if `owner` no longer holds it.
-    ///
-    /// A lease past its expiry that nobody took is still `owner`'s: expiry
-    /// only lets another migrator take it, and taking it writes the taker's
-    /// name, so while the row names `owner` no other migrator has acted. (A
-    /// step can outlive the lease without a pause: on SQLite the heartbeat
-    /// cannot write while the step holds the write lock, and over `run_on`
-    /// there is no heartbeat.) A released lease (`expires_at = 0`) is not
-    /// renewed, so a heartbeat still in flight at release cannot revive it.
-    pub fn renew_lease(&self, owner: &str, ttl: Duration) -> String {
-        let dialect = self.dialect();
-        format!(
-            "UPDATE {table} SET expires_at = {now} + {ttl} WHERE {held}",
-            table = self.lock_quoted,
-            now = dialect.now_ms(),
-            ttl = ttl.as_millis(),
-            held = self.held_by(owner),
-        )
-    }
-
-    /// The lease row still names `owner`, and `owner` has not released it.
-    fn held_by(&self, owner: &str) -> String {
-        format!(
-            "id = 1 AND owner = {} AND expires_at <> 0",
-            self.dialect().quote_literal(owner)
-        )
-    }
-
-    /// Ends `owner`'s lease (the row keeps its name, for diagnosis).
-    pub fn release_lease(&self, owner: &str) -> String {
-        format!(
-            "UPDATE {} SET expires_at = 0 WHERE id = 1 AND owner = {}",
-            self.lock_quoted,
-            self.dialect().quote_literal(owner)
-        )
-    }
-
-    /// The owner of an unexpired lease, or NULL when there is none: whom a
-    /// migrator waiting to take the lease waits for.
-    pub fn lease_holder(&self) -> String {
-        let dialect = self.dialect();
-        format!(
-            "SELECT MAX(owner) FROM {table} WHERE id = 1 AND expires_at >= {now}",
-            table = self.lock_quoted,
-            now = dialect.now_ms(),
-        )
-    }
-
-    /// A condition that holds while `owner` holds the lease (see
-    /// [`HistoryTable::renew_lease`]), for history writes that must not land
-    /// after another migrator took it (fencing).
-    pub fn while_lease_held(&self, owner: &str) -> String {
-        format!(
-            "EXISTS (SELECT 1 FROM {} WHERE {})",
-            self.lock_quoted,
-            self.held_by(owner)
-        )
-    }
-
     /// A database error met while reading or writing this table.
     pub fn error(&self, source: sqlx::Error) -> Error {
         Error::History {
@@ -371,7 +284,7 @@ pub(crate) enum Writer<'g> {
 
 /// What binds the claim of a script run outside a transaction to its
 /// settle: the claim's mark, and a condition the settle must meet (the
-/// lease, see [`HistoryTable::while_lease_held`]).
+/// lease, see [`LeaseTable::while_held`](super::lease::LeaseTable::while_held)).
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct ClaimGuard {
     pub mark: ClaimMark,
@@ -391,59 +304,6 @@ mod tests {
         for bad in ["", "1t", "t;drop", "a.b.c", "t\"x", "a b", "ta`ble", "é"] {
             assert!(HistoryTable::new(BackendKind::MySql, bad).is_err(), "{bad}");
         }
-    }
-
-    /// The lease's SQL on a real database: expiry alone loses nothing;
-    /// another migrator's take and a release do, and a released lease is
-    /// not revived by a renewal that arrives after it.
-    #[cfg(feature = "sqlite")]
-    #[tokio::test]
-    async fn a_lease_is_lost_to_a_taker_or_a_release_not_to_expiry() {
-        use crate::driver::Backend;
-        use crate::sql::sql_str;
-        use sqlx::Connection;
-        let table = HistoryTable::new(BackendKind::Sqlite, crate::options::DEFAULT_TABLE).unwrap();
-        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
-            .await
-            .unwrap();
-        let ttl = Duration::from_secs(30);
-        let expire = format!("UPDATE {} SET expires_at = 1", table.lock_quoted);
-        for setup in [table.create_lock_table(), table.seed_lock()] {
-            conn.execute(sql_str(setup)).await.unwrap();
-        }
-        macro_rules! rows {
-            ($sql:expr) => {
-                conn.execute(sql_str($sql)).await.unwrap()
-            };
-        }
-        macro_rules! held_by {
-            ($owner:expr) => {
-                conn.fetch_integer(sql_str(format!(
-                    "SELECT {}",
-                    table.while_lease_held($owner)
-                )))
-                .await
-                .unwrap()
-                    == 1
-            };
-        }
-
-        assert_eq!(rows!(table.take_lease("a", ttl)), 1);
-        assert_eq!(rows!(table.take_lease("b", ttl)), 0, "a's lease is live");
-        rows!(expire.clone());
-        assert!(held_by!("a"), "expired, but nobody took it");
-        assert_eq!(rows!(table.renew_lease("a", ttl)), 1);
-        assert_eq!(rows!(table.take_lease("b", ttl)), 0, "renewed");
-
-        rows!(expire);
-        assert_eq!(rows!(table.take_lease("b", ttl)), 1);
-        assert!(!held_by!("a"), "b took it");
-        assert_eq!(rows!(table.renew_lease("a", ttl)), 0);
-
-        assert_eq!(rows!(table.release_lease("b")), 1);
-        assert!(!held_by!("b"), "released");
-        assert_eq!(rows!(table.renew_lease("b", ttl)), 0, "not revived");
-        assert_eq!(rows!(table.take_lease("a", ttl)), 1, "free for anyone");
     }
 
     #[test]

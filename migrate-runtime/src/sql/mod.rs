@@ -5,6 +5,7 @@
 
 mod dialect;
 pub(crate) mod history;
+pub(crate) mod lease;
 mod mysql;
 mod postgres;
 mod sqlite;
