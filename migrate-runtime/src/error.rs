@@ -1,3 +1,6 @@
+//! Everything that can stop a migration run, as one error type whose
+//! messages name the migration and never a password.
+
 use std::fmt;
 use std::time::Duration;
 

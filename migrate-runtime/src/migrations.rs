@@ -1,3 +1,6 @@
+//! The migrations `embed_migrations!` baked into the binary, and the
+//! one-call startup run over them.
+
 use std::path::Path;
 
 use migrata_core::Migration;

@@ -1,3 +1,5 @@
+//! What a run did: the migrations it applied or reverted, with durations.
+
 use std::time::Duration;
 
 use crate::model::BackendKind;

@@ -1,4 +1,4 @@
-//! What the `*_on` methods run over: a pool, a connection checked out of
+//! What `run_on` and `Migrator::on` run over: a pool, a connection checked out of
 //! one, or a plain connection, as a sqlx user holds them.
 
 use sqlx::pool::PoolConnection;
