@@ -1,7 +1,7 @@
 //! One database, as a migrator reaches it: [`Migrator::at`] a URL or
-//! [`Migrator::on`] a connection the caller holds. Every operation besides
-//! `run` (status, revert, stamp, adopt, repair) is a method of the handle,
-//! written once for both ways in.
+//! [`Migrator::on`] a connection the caller holds. Every operation (run,
+//! status, revert, stamp, adopt, repair) is a method of the handle, written
+//! once for both ways in.
 //!
 //! [`Migrator::at`]: crate::Migrator::at
 //! [`Migrator::on`]: crate::Migrator::on
@@ -14,6 +14,7 @@ use sealed::Operation;
 use crate::driver::handover::Handover;
 use crate::driver::Backend;
 use crate::engine::{self, session::RevertTarget};
+use crate::url::redact_url;
 use crate::error::Error;
 use crate::model::Peer;
 use crate::plan::adopt::Adoption;
@@ -47,45 +48,51 @@ use crate::status::Status;
 /// # Ok(()) }
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 #[must_use = "a Database handle does nothing until one of its methods is awaited"]
-pub struct Database<'a, 'm, W> {
-    job: &'a Job<'m>,
+pub struct Database<'a, W> {
+    job: &'a Job<'a>,
     reach: W,
 }
 
 /// How a [`Database`] handle reaches the database: a URL of its own
-/// ([`Url`]) or a connection handed over ([`Held`]). Sealed.
+/// ([`AtUrl`]) or a connection handed over ([`OnConnection`]). Sealed.
 pub trait Reach: sealed::Reach {}
 
 impl<W: sealed::Reach> Reach for W {}
 
 /// A [`Database`] reached through a URL (sqlx URL syntax; the scheme picks
 /// the database): each call opens one connection and closes it.
-#[derive(Debug, Clone, Copy)]
-pub struct Url<'a>(&'a str);
+#[derive(Clone, Copy)]
+pub struct AtUrl<'a>(&'a str);
+
+impl std::fmt::Debug for AtUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("AtUrl").field(&redact_url(self.0)).finish()
+    }
+}
 
 /// A [`Database`] reached over a connection the caller handed over.
-#[derive(Debug)]
-pub struct Held<'c, C, H> {
+#[derive(Debug, Clone, Copy)]
+pub struct OnConnection<'c, C, H> {
     conn: H,
     connection: PhantomData<fn() -> &'c mut C>,
 }
 
-impl<'a, 'm> Database<'a, 'm, Url<'a>> {
-    pub(crate) fn at(job: &'a Job<'m>, url: &'a str) -> Self {
+impl<'a> Database<'a, AtUrl<'a>> {
+    pub(crate) fn at(job: &'a Job<'a>, url: &'a str) -> Self {
         Database {
             job,
-            reach: Url(url),
+            reach: AtUrl(url),
         }
     }
 }
 
-impl<'a, 'm, 'c, C: Backend, H: Handover<'c, C>> Database<'a, 'm, Held<'c, C, H>> {
-    pub(crate) fn on(job: &'a Job<'m>, conn: H) -> Self {
+impl<'a, 'c, C: Backend, H: Handover<'c, C>> Database<'a, OnConnection<'c, C, H>> {
+    pub(crate) fn on(job: &'a Job<'a>, conn: H) -> Self {
         Database {
             job,
-            reach: Held {
+            reach: OnConnection {
                 conn,
                 connection: PhantomData,
             },
@@ -93,7 +100,7 @@ impl<'a, 'm, 'c, C: Backend, H: Handover<'c, C>> Database<'a, 'm, Held<'c, C, H>
     }
 }
 
-impl<W: Reach> Database<'_, '_, W> {
+impl<W: Reach> Database<'_, W> {
     /// Brings the database up to date: the same as
     /// [`Migrator::run`](crate::Migrator::run) and
     /// [`Migrator::run_on`](crate::Migrator::run_on).
@@ -197,7 +204,7 @@ impl<W: Reach> Database<'_, '_, W> {
     /// # Ok(()) }
     /// ```
     pub async fn repair(self, choice: Repair) -> Result<Vec<Repaired>, Error> {
-        self.reach.perform(self.job, Repairing(choice)).await
+        self.reach.perform(self.job, SettleFailed(choice)).await
     }
 }
 
@@ -207,7 +214,7 @@ struct Revert(RevertTarget);
 struct Stamp(i64);
 struct Adopt(Peer);
 struct CheckAdoption(Peer);
-struct Repairing(Repair);
+struct SettleFailed(Repair);
 
 impl Operation for Apply {
     type Output = Report;
@@ -281,7 +288,7 @@ impl Operation for CheckAdoption {
     }
 }
 
-impl Operation for Repairing {
+impl Operation for SettleFailed {
     type Output = Vec<Repaired>;
     fn perform<'a, B: Backend>(
         self,
@@ -296,7 +303,7 @@ impl Operation for Repairing {
 mod sealed {
     use std::future::Future;
 
-    use super::{Held, Url};
+    use super::{AtUrl, OnConnection};
     use crate::driver::handover::Handover;
     use crate::driver::{with_connection, Backend, BoxFuture};
     use crate::error::Error;
@@ -330,7 +337,7 @@ mod sealed {
             Self: 'a;
     }
 
-    impl Reach for Url<'_> {
+    impl Reach for AtUrl<'_> {
         fn perform<'a, Op: Operation + 'a>(
             self,
             job: &'a Job<'a>,
@@ -347,7 +354,7 @@ mod sealed {
         }
     }
 
-    impl<'c, C: Backend, H: Handover<'c, C>> Reach for Held<'c, C, H> {
+    impl<'c, C: Backend, H: Handover<'c, C>> Reach for OnConnection<'c, C, H> {
         fn perform<'a, Op: Operation + 'a>(
             self,
             job: &'a Job<'a>,

@@ -38,7 +38,7 @@ pub enum Error {
         /// The URL with any password replaced by `***`.
         url: String,
     },
-    /// The connection handed to an `*_on` method is inside a transaction.
+    /// The connection handed to `run_on` or `Migrator::on` is inside a transaction.
     #[error("the connection handed to the migrator is inside a transaction: migrations commit their own transactions, so pass the pool or a connection outside any transaction")]
     InTransaction,
     /// Checking a connection out of the pool handed to the migrator failed.
@@ -107,7 +107,7 @@ pub enum Error {
         error: CodeError,
     },
     /// A run would have to execute a code migration that this binary did
-    /// not compile: the standalone `migrate` tool, or migrations read from
+    /// not compile: the standalone `migrata` tool, or migrations read from
     /// a directory at run time. Nothing ran.
     #[error("{} is a code migration, which only the application binary that embeds it (embed_migrations!) can run, and this one read the migrations directory at run time; nothing was run: use the application binary's `migrate` subcommand (migrata-cli), or stop before it (`--to` a lower version)", Subject(*version, file))]
     CodeNotCompiled {

@@ -172,7 +172,7 @@ pub mod testing;
 pub use code::{__code_future, CompiledCode};
 pub use code::{CodeConnection, CodeFn, CodeFuture};
 pub use config::{Config, ConfigError, DatabaseConfig, LogConfig};
-pub use database::{Database, Held, Reach, Url};
+pub use database::{AtUrl, Database, OnConnection, Reach};
 pub use driver::handover::Handover;
 pub use driver::Backend;
 pub use error::Error;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use migrata_core::Migration;
 
 use crate::code::{CodeTable, CompiledCode};
-use crate::database::{Database, Held, Url};
+use crate::database::{AtUrl, Database, OnConnection};
 use crate::driver::handover::Handover;
 use crate::driver::Backend;
 use crate::engine::render;
@@ -38,7 +38,7 @@ use crate::report::Report;
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
 /// ```
 #[derive(Debug, Clone)]
-#[must_use = "a Migrator does nothing until `run` or `run_on` is awaited"]
+#[must_use = "a Migrator does nothing until `run`, `run_on` or an operation of `at`/`on` is awaited"]
 pub struct Migrator<'m> {
     job: Job<'m>,
 }
@@ -197,26 +197,26 @@ impl<'m> Migrator<'m> {
         self.on(conn).run().await
     }
 
-    /// The database `url` names, for every other operation: status,
-    /// revert, stamp, adopt, repair (see [`Database`]). Each call opens one
-    /// connection and closes it.
-    pub fn at<'a>(&'a self, url: &'a str) -> Database<'a, 'm, Url<'a>> {
+    /// The database `url` names, for any operation: run, status, revert,
+    /// revert_last, stamp, adopt, check_adoption, repair (see [`Database`]).
+    /// Each operation opens one connection and closes it.
+    pub fn at<'a>(&'a self, url: &'a str) -> Database<'a, AtUrl<'a>> {
         Database::at(&self.job, url)
     }
 
     /// The database behind a connection you hold (a `&Pool`, a `&mut
-    /// PoolConnection` or `&mut` a connection; see [`Handover`]), for every
-    /// other operation (see [`Database`]).
+    /// PoolConnection` or `&mut` a connection; see [`Handover`]), for any
+    /// operation (see [`Database`]).
     pub fn on<'a, 'c, C: Backend, H: Handover<'c, C>>(
         &'a self,
         conn: H,
-    ) -> Database<'a, 'm, Held<'c, C, H>> {
+    ) -> Database<'a, OnConnection<'c, C, H>> {
         Database::on(&self.job, conn)
     }
 
     /// The SQL a run or a revert would execute on `backend`, rendered
     /// without connecting (see [`Offline`]).
-    pub fn offline(&self, backend: BackendKind) -> Offline<'_, 'm> {
+    pub fn offline(&self, backend: BackendKind) -> Offline<'_> {
         Offline {
             job: &self.job,
             backend,
@@ -227,12 +227,12 @@ impl<'m> Migrator<'m> {
 /// Offline SQL: what a migrator would execute on one database, rendered
 /// without a connection ([`Migrator::offline`]).
 #[derive(Debug, Clone, Copy)]
-pub struct Offline<'a, 'm> {
-    job: &'a Job<'m>,
+pub struct Offline<'a> {
+    job: &'a Job<'a>,
     backend: BackendKind,
 }
 
-impl Offline<'_, '_> {
+impl Offline<'_> {
     /// Renders the SQL that [`run`](Migrator::run) would execute on the backend to
     /// apply the migrations after `from` (exclusive; `None`: from the start)
     /// up to `to` (inclusive; `None`: the target set with

@@ -46,7 +46,11 @@ impl BackendKind {
     /// (`sqlite`, `postgres`, `mysql`). Without it, SQL for the database can
     /// still be rendered offline, but a URL naming it cannot be connected to.
     pub fn feature(self) -> &'static str {
-        self.name()
+        match self {
+            BackendKind::Sqlite => "sqlite",
+            BackendKind::Postgres => "postgres",
+            BackendKind::MySql => "mysql",
+        }
     }
 
     /// Whether DDL can be rolled back. Without it (MySQL/MariaDB commit

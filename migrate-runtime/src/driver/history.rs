@@ -1,4 +1,5 @@
-//! Typed reads of the version table over a connection.
+//! Typed reads of the version table over a connection (the statements are
+//! [`HistoryTable`]'s).
 
 use super::{Backend, HistoryShape};
 use crate::error::Error;
@@ -6,18 +7,13 @@ use crate::model::HistoryRow;
 use crate::sql::history::HistoryTable;
 use crate::sql::sql_str;
 
-/// The whole history in one row (see [`Dialect::packed_history`](crate::sql::Dialect::packed_history)): the
+/// The whole history in one row ([`HistoryTable::select_packed`]): the
 /// startup check's single SELECT. `None` when the table does not exist.
 pub(crate) async fn read_packed<B: Backend>(
     conn: &mut B,
     table: &HistoryTable,
 ) -> Result<Option<Vec<HistoryRow>>, Error> {
-    let sql = format!(
-        "SELECT {hint}COUNT(*), {packed} FROM {table}",
-        hint = table.dialect().packed_history_hint(),
-        packed = table.dialect().packed_history(),
-        table = table.quoted()
-    );
+    let sql = table.select_packed();
     match conn.fetch_history(sql_str(sql), HistoryShape::Packed).await {
         Ok(rows) => Ok(rows),
         // A truncated aggregate (or any surprise): read it row by row.
@@ -30,11 +26,7 @@ pub(crate) async fn list_applied_migrations<B: Backend>(
     conn: &mut B,
     table: &HistoryTable,
 ) -> Result<Vec<HistoryRow>, Error> {
-    let sql = format!(
-        "SELECT version, name, checksum, success FROM {} ORDER BY version",
-        table.quoted()
-    );
-    fetch(conn, table, sql, HistoryShape::Rows).await
+    fetch(conn, table, table.select_rows(None), HistoryShape::Rows).await
 }
 
 /// Every history row with when and how long, for `status`.
@@ -42,12 +34,7 @@ pub(crate) async fn list_with_timings<B: Backend>(
     conn: &mut B,
     table: &HistoryTable,
 ) -> Result<Vec<HistoryRow>, Error> {
-    let sql = format!(
-        "SELECT version, name, checksum, success, {applied_at}, duration_ms FROM {table} ORDER BY version",
-        applied_at = table.dialect().applied_at_text(),
-        table = table.quoted()
-    );
-    fetch(conn, table, sql, HistoryShape::Detailed).await
+    fetch(conn, table, table.select_detailed(), HistoryShape::Detailed).await
 }
 
 /// The row of `version`, if there is one.
@@ -56,10 +43,7 @@ pub(crate) async fn find<B: Backend>(
     table: &HistoryTable,
     version: i64,
 ) -> Result<Option<HistoryRow>, Error> {
-    let sql = format!(
-        "SELECT version, name, checksum, success FROM {} WHERE version = {version}",
-        table.quoted()
-    );
+    let sql = table.select_rows(Some(version));
     Ok(fetch(conn, table, sql, HistoryShape::Rows)
         .await?
         .into_iter()

@@ -169,7 +169,7 @@ fn render(program: &Program<'_>, table: &HistoryTable, out: &mut String) {
 /// Appends a script as written, closed with its delimiter if its last
 /// statement lacks one; a MySQL script that changed the client's delimiter
 /// (`DELIMITER //`) has it set back, so the history write after it runs.
-pub(crate) fn push_script(out: &mut String, dialect: &dyn Dialect, sql: &str) {
+fn push_script(out: &mut String, dialect: &dyn Dialect, sql: &str) {
     let flavor = dialect.sql_flavor();
     out.push_str(sql.trim_end());
     let delimiter = migrata_core::final_delimiter(sql, flavor);

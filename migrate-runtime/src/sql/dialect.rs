@@ -122,7 +122,7 @@ pub(crate) trait Dialect: Sync {
     }
 
     /// A query reading `peer`'s history table (see [`Peer::table`]), by
-    /// version, as [`PeerRow`]s: `version` as text, `name` and `checksum` as
+    /// version, as [`PeerRow`](crate::model::PeerRow)s: `version` as text, `name` and `checksum` as
     /// text or NULL where the tool records none (sqlx's SHA-384 as lowercase
     /// hex, refinery's as the decimal text it stores), and `success` as 0 or 1.
     fn peer_history(&self, peer: Peer) -> &'static str;

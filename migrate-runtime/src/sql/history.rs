@@ -234,6 +234,36 @@ impl HistoryTable {
         }
     }
 
+    /// The whole history in one row (see [`Dialect::packed_history`]): the
+    /// startup check's single SELECT.
+    pub fn select_packed(&self) -> String {
+        format!(
+            "SELECT {hint}COUNT(*), {packed} FROM {table}",
+            hint = self.dialect().packed_history_hint(),
+            packed = self.dialect().packed_history(),
+            table = self.quoted
+        )
+    }
+
+    /// Every row's version, name, checksum and success, by version; with
+    /// `version`, that version's row only.
+    pub fn select_rows(&self, version: Option<i64>) -> String {
+        let only = version.map(|v| format!(" WHERE version = {v}")).unwrap_or_default();
+        format!(
+            "SELECT version, name, checksum, success FROM {}{only} ORDER BY version",
+            self.quoted
+        )
+    }
+
+    /// Every row with when it was applied and how long it took, for `status`.
+    pub fn select_detailed(&self) -> String {
+        format!(
+            "SELECT version, name, checksum, success, {applied_at}, duration_ms FROM {table} ORDER BY version",
+            applied_at = self.dialect().applied_at_text(),
+            table = self.quoted
+        )
+    }
+
     /// A database error met while reading or writing this table.
     pub fn error(&self, source: sqlx::Error) -> Error {
         Error::History {
@@ -241,15 +271,12 @@ impl HistoryTable {
             error: source,
         }
     }
-}
 
-impl HistoryTable {
     /// The history write of a bookkeeping op (`None` for [`Op::Run`]).
     /// `elapsed` is the script's duration where the op records one;
     /// `writer` says where the write runs.
     pub fn write_for(&self, op: &Op<'_>, elapsed: Elapsed, writer: Writer<'_>) -> Option<String> {
         let step = op.step();
-        let table = self;
         let version = step.migration.version;
         let (mark, fence) = match writer {
             Writer::Claimed(guard) => (guard.mark, guard.fence.as_deref()),
@@ -257,13 +284,13 @@ impl HistoryTable {
         };
         Some(match (op, step.direction) {
             (Op::Run(_), _) => return None,
-            (Op::Forget(_), _) => table.forget(step.migration, writer == Writer::Offline),
-            (Op::Claim(_), Direction::Up) => table.insert_claim(step.migration, mark),
-            (Op::Claim(_), Direction::Down) => table.claim_applied(version, mark),
-            (Op::Record(_), Direction::Up) => table.insert(step.migration, elapsed),
-            (Op::Record(_), Direction::Down) => table.delete(version),
-            (Op::Settle(_), Direction::Up) => table.settle_applied(version, elapsed, mark, fence),
-            (Op::Settle(_), Direction::Down) => table.settle_reverted(version, mark, fence),
+            (Op::Forget(_), _) => self.forget(step.migration, writer == Writer::Offline),
+            (Op::Claim(_), Direction::Up) => self.insert_claim(step.migration, mark),
+            (Op::Claim(_), Direction::Down) => self.claim_applied(version, mark),
+            (Op::Record(_), Direction::Up) => self.insert(step.migration, elapsed),
+            (Op::Record(_), Direction::Down) => self.delete(version),
+            (Op::Settle(_), Direction::Up) => self.settle_applied(version, elapsed, mark, fence),
+            (Op::Settle(_), Direction::Down) => self.settle_reverted(version, mark, fence),
         })
     }
 }

@@ -69,7 +69,7 @@ impl LeaseTable {
     /// only lets another migrator take it, and taking it writes the taker's
     /// name, so while the row names `owner` no other migrator has acted. (A
     /// step can outlive the lease without a pause: on SQLite the heartbeat
-    /// cannot write while the step holds the write lock, and over `run_on`
+    /// cannot write while the step holds the write lock, and over a connection handed over (`run_on`, `Migrator::on`)
     /// there is no heartbeat.) A released lease (`expires_at = 0`) is not
     /// renewed, so a heartbeat still in flight at release cannot revive it.
     pub fn renew(&self, owner: &str, ttl: Duration) -> String {

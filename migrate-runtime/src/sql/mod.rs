@@ -1,7 +1,7 @@
 //! The SQL text of each database, one file per database: its [`Dialect`]
 //! (statements and rules known without a connection, which offline mode
-//! renders), the version table's and the lease's statements built from it
-//! ([`history`]), and the SQL of [`crate::testing`].
+//! renders), the version table's statements built from it ([`history`]),
+//! the lease table's ([`lease`]), and the SQL of [`crate::testing`].
 
 mod dialect;
 pub(crate) mod history;

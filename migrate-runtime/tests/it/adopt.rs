@@ -225,7 +225,7 @@ async fn without_the_tools_table_there_is_nothing_to_adopt(peer: Peer, db: TestD
     assert!(error.to_string().contains(peer.table()), "{error}");
 }
 
-/// `adopt_on` over a connection the caller holds.
+/// `on(conn).adopt(peer)`: adoption over a connection the caller holds.
 async fn adopts_over_a_held_connection(peer: Peer, db: TestDb) {
     tool_applies(peer, &db, &scripts(2)).await;
     let set = peers::embedded(peer, &scripts(2));

@@ -22,7 +22,7 @@ on_missing = "ignore"
 on_out_of_order = "warn"
 
 [log]
-level = "migrate=debug,warn"
+level = "migrata=debug,warn"
 "#;
 
 /// A temporary directory holding `migrate.toml` with `contents`.
@@ -126,7 +126,7 @@ fn a_full_file_sets_every_migrator_option() {
     assert_eq!(config.migrate.on_divergent(), Policy::Warn);
     assert_eq!(config.migrate.on_missing(), Policy::Ignore);
     assert_eq!(config.migrate.on_out_of_order(), Policy::Warn);
-    assert_eq!(config.log.level(), "migrate=debug,warn");
+    assert_eq!(config.log.level(), "migrata=debug,warn");
 
     let expected = Migrator::new(&[])
         .table("schema_history")

@@ -37,6 +37,21 @@ fn futures_are_send() {
         assert_send(&SAMPLE.migrator().on(pg).repair(migrata::Repair::Clear));
     }
     let _ = run_on_is_send;
+    // Over a pool, and from a caller generic over the connection's
+    // lifetime (where an inferred `Send` is not provable: rust#100013).
+    #[allow(clippy::manual_async_fn)] // the signature is what asserts `Send`
+    fn over_a_pool<'c>(
+        pool: &'c sqlx::PgPool,
+    ) -> impl std::future::Future<Output = Result<migrata::Status, migrata::Error>> + Send + 'c
+    {
+        async move {
+            static MIGRATOR: std::sync::LazyLock<migrata::Migrator<'static>> =
+                std::sync::LazyLock::new(|| SAMPLE.migrator());
+            MIGRATOR.run_on(pool).await?;
+            MIGRATOR.on(pool).status().await
+        }
+    }
+    let _ = over_a_pool;
     assert_send(&SAMPLE.run("sqlite::memory:"));
     assert_send(
         &SAMPLE

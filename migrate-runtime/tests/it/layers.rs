@@ -54,14 +54,12 @@ fn runtime_modules_import_only_from_layers_below_and_never_in_a_circle() {
     assert!(edges[&vec!["engine".to_owned()]].contains(&vec!["plan".to_owned()]));
 }
 
-/// Every `.rs` file under `dir` (but `bin/`), by module path.
+/// Every `.rs` file under `dir`, by module path.
 fn collect(src: &Path, dir: &Path, files: &mut BTreeMap<Module, String>) {
     for entry in fs::read_dir(dir).expect("readable src") {
         let path = entry.expect("dir entry").path();
         if path.is_dir() {
-            if path.file_name().is_some_and(|name| name != "bin") {
-                collect(src, &path, files);
-            }
+            collect(src, &path, files);
             continue;
         }
         let relative = path
