@@ -74,3 +74,13 @@ async fn runs_can_be_spawned() {
         .unwrap()
         .unwrap();
 }
+
+/// A handle printed with `{:?}` (a log line, a panic message) never shows
+/// the URL's password.
+#[test]
+fn a_handle_prints_its_url_redacted() {
+    let migrator = SAMPLE.migrator();
+    let printed = format!("{:?}", migrator.at("postgres://app:s3cret@db/app"));
+    assert!(!printed.contains("s3cret"), "{printed}");
+    assert!(printed.contains("postgres://app:***@db/app"), "{printed}");
+}
