@@ -59,7 +59,7 @@ pub use load::{load_dir, load_dir_excluding, load_files};
 pub use migration::{Language, Migration, Script};
 pub use statements::{
     final_delimiter, has_no_statements, needs_terminator, split_statements, split_statements_for,
-    SqlFlavor,
+    statement_batches, SqlFlavor,
 };
 
 /// The text without a leading UTF-8 byte-order mark: what is hashed and run.

@@ -50,6 +50,46 @@ pub fn split_statements_for(sql: &str, flavor: SqlFlavor) -> Vec<&str> {
         .collect()
 }
 
+/// Cuts a script into batches of whole statements of about `max_bytes` each
+/// (a statement longer than that is a batch of its own), in order: the
+/// batches, concatenated, are the script. Each cut falls where the next
+/// statement begins (its leading comments included), so a statement's `;`
+/// stays with it. SQL lexical rules of [`SqlFlavor::Standard`]; a script shorter
+/// than `max_bytes` is one batch.
+///
+/// For SQLite, which copies the whole remaining query string each time it
+/// prepares the next statement of it: a long script sent at once costs time
+/// quadratic in its length, sent in batches linear.
+///
+/// ```
+/// let sql = "INSERT INTO t VALUES (1);\n-- two\nINSERT INTO t VALUES (2);\nINSERT INTO t VALUES (3);\n";
+/// let batches = migrata_core::statement_batches(sql, 40);
+/// assert_eq!(batches, ["INSERT INTO t VALUES (1);\n", "-- two\nINSERT INTO t VALUES (2);\n", "INSERT INTO t VALUES (3);\n"]);
+/// assert_eq!(batches.concat(), sql);
+/// assert_eq!(migrata_core::statement_batches(sql, 4096), [sql]);
+/// ```
+pub fn statement_batches(sql: &str, max_bytes: usize) -> Vec<&str> {
+    if sql.len() <= max_bytes {
+        return vec![sql];
+    }
+    let starts: Vec<usize> = statement_ranges(sql, SqlFlavor::Standard)
+        .into_iter()
+        .map(|range| range.start)
+        .skip(1)
+        .chain([sql.len()])
+        .collect();
+    let (mut batches, mut start, mut end) = (Vec::new(), 0, 0);
+    for next in starts {
+        if next - start > max_bytes && end > start {
+            batches.push(&sql[start..end]);
+            start = end;
+        }
+        end = next;
+    }
+    batches.push(&sql[start..end]);
+    batches
+}
+
 /// Whether a script holds no statement at all: it is empty, or only a UTF-8
 /// BOM, whitespace, comments, empty statements (`;`) and, for MySQL,
 /// `DELIMITER` lines. Running such a script is a no-op, and some servers

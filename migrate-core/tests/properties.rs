@@ -4,7 +4,7 @@
 
 use migrata_core::{
     checksum, has_no_statements, load_files, parse_file_name, split_statements,
-    split_statements_for, Exclude, SqlFlavor,
+    split_statements_for, statement_batches, Exclude, SqlFlavor,
 };
 use proptest::prelude::*;
 
@@ -105,6 +105,29 @@ proptest! {
     fn no_statements_means_nothing_to_split(sql in any::<String>()) {
         for flavor in [SqlFlavor::Standard, SqlFlavor::MySql] {
             prop_assert_eq!(has_no_statements(&sql, flavor), split_statements_for(&sql, flavor).is_empty());
+        }
+    }
+
+    /// Batches are the script cut at statement starts: together they are
+    /// the script, they split into the script's statements, and only a
+    /// batch of one statement exceeds the size.
+    #[test]
+    fn batches_cut_only_between_statements(
+        parts in prop::collection::vec(prop_oneof![
+            "INSERT INTO t VALUES \\('[a-z;]{0,8}'\\)",
+            "-- [a-z ;]{0,8}\nSELECT 1",
+            "CREATE TRIGGER g AFTER INSERT ON t BEGIN SELECT 1; SELECT 2; END",
+            "SELECT \"[a-z;]{0,4}\" /\\* ; \\*/",
+        ], 0..40),
+        max_bytes in 1usize..200,
+    ) {
+        let sql: String = parts.iter().map(|p| format!("{p};\n")).collect();
+        let batches = statement_batches(&sql, max_bytes);
+        prop_assert_eq!(batches.concat(), sql.clone());
+        let rejoined: Vec<&str> = batches.iter().flat_map(|b| split_statements(b)).collect();
+        prop_assert_eq!(rejoined, split_statements(&sql));
+        for batch in &batches {
+            prop_assert!(batch.len() <= max_bytes || split_statements(batch).len() <= 1, "{:?}", batch);
         }
     }
 }

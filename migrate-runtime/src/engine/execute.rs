@@ -118,38 +118,39 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         while let Some(op) = ops.next() {
             let step = op.step();
             let mut records = matches!(op, Op::Record(_));
-            let sql = match (op, step.code) {
+            let pieces = match (op, step.code) {
                 (Op::Run(_), Some(code)) => {
                     started = Instant::now();
                     run_code(code, &mut *tx, step).await?;
-                    None
+                    Vec::new()
                 }
                 (Op::Run(_), None) => {
                     started = Instant::now();
                     let record = ops
                         .next_if(|next| fuse && matches!(next, Op::Record(_)))
                         .and_then(|record| {
-                            self.table.write_for(record, Elapsed::Server, Writer::Transaction)
+                            self.table
+                                .write_for(record, Elapsed::Server, Writer::Transaction)
                         });
                     match record {
                         Some(record) => {
                             records = true;
-                            Some(sql_str(format!("{}\n;\n{record}", step.script.sql())))
+                            vec![sql_str(format!("{}\n;\n{record}", step.script.sql()))]
                         }
                         None if is_empty(step, dialect) => continue,
-                        None => Some(script_sql(step.script)),
+                        None => script_pieces(step.script, dialect),
                     }
                 }
-                _ => match self.table.write_for(op, 
-                    Elapsed::Client(started.elapsed()),
-                    Writer::Transaction,
-                ) {
-                    Some(sql) => Some(sql_str(sql)),
-                    None => continue,
-                },
+                _ => {
+                    let elapsed = Elapsed::Client(started.elapsed());
+                    match self.table.write_for(op, elapsed, Writer::Transaction) {
+                        Some(sql) => vec![sql_str(sql)],
+                        None => continue,
+                    }
+                }
             };
-            if let Some(sql) = sql {
-                tx.execute(sql)
+            for piece in pieces {
+                tx.execute(piece)
                     .await
                     .map_err(|source| failed(step, source))?;
             }
@@ -235,10 +236,12 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                                 .map_err(|source| failed(step, source))?;
                         }
                     } else {
-                        self.conn
-                            .execute(script_sql(step.script))
-                            .await
-                            .map_err(|source| failed(step, source))?;
+                        for piece in script_pieces(step.script, dialect) {
+                            self.conn
+                                .execute(piece)
+                                .await
+                                .map_err(|source| failed(step, source))?;
+                        }
                     }
                 }
                 Op::Claim(_) if !self.lock.excludes_others() => {
@@ -371,10 +374,26 @@ fn is_empty(step: &Step<'_>, dialect: &dyn Dialect) -> bool {
     migrata_core::has_no_statements(step.script.sql(), dialect.sql_flavor())
 }
 
-fn script_sql(script: &Script) -> SqlStr {
+/// What a script is sent as: whole, or in batches of whole statements
+/// where the database asks for them ([`Dialect::script_batch_bytes`]); an
+/// embedded script's text is not copied.
+fn script_pieces(script: &Script, dialect: &dyn Dialect) -> Vec<SqlStr> {
+    fn batches(sql: &str, max_bytes: Option<usize>) -> Vec<&str> {
+        match max_bytes {
+            Some(max_bytes) => migrata_core::statement_batches(sql, max_bytes),
+            None => vec![sql],
+        }
+    }
+    let max_bytes = dialect.script_batch_bytes();
     match &script.sql {
-        Cow::Borrowed(sql) => migrata_core::strip_bom(sql).into_sql_str(),
-        Cow::Owned(_) => sql_str(script.sql().to_owned()),
+        Cow::Borrowed(sql) => batches(migrata_core::strip_bom(sql), max_bytes)
+            .into_iter()
+            .map(SqlSafeStr::into_sql_str)
+            .collect(),
+        Cow::Owned(_) => batches(script.sql(), max_bytes)
+            .into_iter()
+            .map(|batch| sql_str(batch.to_owned()))
+            .collect(),
     }
 }
 
@@ -419,4 +438,32 @@ fn finish(backend: &str, step: &Step<'_>, duration: Duration, report: &mut Repor
         "{message}"
     );
     list.push(done);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script_pieces;
+    use crate::model::BackendKind;
+    use crate::sql::dialect_of;
+
+    /// SQLite copies the rest of a query string at every statement it
+    /// prepares: a long script goes in batches of whole statements, so no
+    /// prepare sees more than a batch. Other databases get it whole.
+    #[test]
+    fn sqlite_gets_a_long_script_in_batches_of_whole_statements() {
+        let sql: String = (0..20_000)
+            .map(|n| format!("INSERT INTO t VALUES ({n}, 'a; b'); -- {n};\n"))
+            .collect();
+        let set = migrata_core::load_files([("0001_many.sql".to_owned(), sql.into_bytes())])
+            .unwrap();
+        let script = &set[0].up;
+        let pieces = script_pieces(script, dialect_of(BackendKind::Sqlite));
+        assert!(pieces.len() > 50, "{} pieces", pieces.len());
+        assert!(pieces.iter().all(|piece| piece.as_str().len() <= 8 * 1024));
+        let joined: String = pieces.iter().map(|piece| piece.as_str()).collect();
+        assert_eq!(joined, script.sql());
+        for kind in [BackendKind::Postgres, BackendKind::MySql] {
+            assert_eq!(script_pieces(script, dialect_of(kind)).len(), 1);
+        }
+    }
 }

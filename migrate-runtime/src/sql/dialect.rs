@@ -31,6 +31,13 @@ pub(crate) trait Dialect: Sync {
         false
     }
 
+    /// Where a long script goes in batches of whole statements of about
+    /// this many bytes rather than at once (see
+    /// [`migrata_core::statement_batches`]); `None` sends every script whole.
+    fn script_batch_bytes(&self) -> Option<usize> {
+        None
+    }
+
     /// An expression for the milliseconds since the current query string
     /// started, where the server can measure a script's duration for its
     /// history row (script and row then go in one round trip).

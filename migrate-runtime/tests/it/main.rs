@@ -34,6 +34,7 @@ mod lease;
 mod lint_warnings;
 mod locking;
 mod logging;
+mod long_scripts;
 mod mysql_delimiter;
 mod offline;
 mod races;
