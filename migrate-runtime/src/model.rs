@@ -152,7 +152,6 @@ impl MigrationState {
     }
 }
 
-
 /// A migration tool whose history [`Database::adopt`](crate::Database::adopt)
 /// takes over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

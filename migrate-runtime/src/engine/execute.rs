@@ -288,10 +288,8 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
     async fn claim(&mut self, claim: &Op<'m>, guard: &ClaimGuard) -> Result<bool, Error> {
         let step = claim.step();
         let dialect = self.table.dialect();
-        let Some(sql) = self.table.write_for(claim, 
-            Elapsed::Client(Duration::ZERO),
-            Writer::Claimed(guard),
-        ) else {
+        let elapsed = Elapsed::Client(Duration::ZERO);
+        let Some(sql) = self.table.write_for(claim, elapsed, Writer::Claimed(guard)) else {
             return Ok(true);
         };
         let mut tx = self

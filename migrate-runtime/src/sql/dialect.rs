@@ -17,8 +17,6 @@ pub(crate) struct ColumnTypes {
 /// standard SQL; each database overrides what it does differently.
 pub(crate) trait Dialect: Sync {
 
-
-
     /// The statement opening a migration's transaction.
     fn begin(&self) -> &'static str {
         "BEGIN"
@@ -112,7 +110,6 @@ pub(crate) trait Dialect: Sync {
     fn read_only(&self) -> Option<&'static str> {
         None
     }
-
 
     /// How to keep foreign-key actions out of a migration's transaction
     /// where the transaction itself cannot switch enforcement off; `None`

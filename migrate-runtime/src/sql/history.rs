@@ -318,7 +318,6 @@ pub(crate) struct ClaimGuard {
     pub fence: Option<String>,
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,8 +13,6 @@ pub(crate) struct MySqlDialect;
 
 impl Dialect for MySqlDialect {
 
-
-
     fn begin(&self) -> &'static str {
         "START TRANSACTION"
     }

@@ -12,7 +12,6 @@ pub(crate) struct PostgresDialect;
 
 impl Dialect for PostgresDialect {
 
-
     /// A multi-statement simple query is one implicit transaction, in which
     /// `CREATE INDEX CONCURRENTLY` fails.
     fn splits_untransacted_scripts(&self) -> bool {

@@ -13,7 +13,6 @@ pub(crate) struct SqliteDialect;
 
 impl Dialect for SqliteDialect {
 
-
     fn begin(&self) -> &'static str {
         "BEGIN IMMEDIATE"
     }
@@ -50,7 +49,6 @@ impl Dialect for SqliteDialect {
         // Explicit, since a build of the shell may enforce them by default.
         ".bail on\nPRAGMA foreign_keys = OFF;\n"
     }
-
 
     fn foreign_key_suspension(&self) -> Option<&'static ForeignKeySuspension> {
         Some(&ForeignKeySuspension {

@@ -422,7 +422,6 @@ pub(super) async fn drop_all(base_url: &str) -> Result<Vec<String>, Error> {
     result
 }
 
-
 async fn run_integer<B: Backend>(
     conn: &mut B,
     sql: String,
