@@ -83,6 +83,16 @@ pub enum Error {
         /// Byte offset of the first invalid sequence.
         offset: usize,
     },
+    /// A script holding a NUL byte, which no database takes in a query's
+    /// text: SQLite stops reading the statement there (and `up` never got
+    /// past it), PostgreSQL rejects the message.
+    #[error("`{file}` line {line}: the script holds a NUL byte, which no database accepts in a query's text; remove it")]
+    NulByte {
+        /// The file name.
+        file: String,
+        /// 1-based line number of the first NUL byte.
+        line: usize,
+    },
     /// A `-- migrate:` directive after the leading comments, where it would
     /// silently have no effect.
     #[error("`{file}` line {line}: `{comment} migrate:` directives must come before the first statement, in the leading `{comment}` comments")]

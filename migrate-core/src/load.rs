@@ -531,11 +531,18 @@ fn code_migration(
     Ok(migration(version, name, script, down, None))
 }
 
-/// Reads one script: UTF-8, directives, and no transaction control in a
-/// script that runs inside its migration's transaction.
+/// Reads one script: UTF-8 without NUL bytes, directives, and no
+/// transaction control in a script that runs inside its migration's
+/// transaction.
 /// `outside_transaction` is set by diesel's `metadata.toml`.
 fn script(file: &str, bytes: Vec<u8>, outside_transaction: bool) -> Result<Script, Vec<Error>> {
     let sql = utf8(file, bytes).map_err(|error| vec![error])?;
+    if let Some(offset) = sql.find('\0') {
+        return Err(vec![Error::NulByte {
+            file: file.to_owned(),
+            line: sql[..offset].matches('\n').count() + 1,
+        }]);
+    }
     let directives = parse_directives(file, &sql).map_err(|error| vec![error])?;
     let no_transaction = directives.no_transaction || outside_transaction;
     if !no_transaction {
@@ -1082,6 +1089,48 @@ mod tests {
             matches!(err, Error::TransactionControl { line: 2, .. }),
             "{err}"
         );
+    }
+
+    /// Issue 25, item 7: a NUL byte in any script (SQLite spun on it, and
+    /// PostgreSQL refused the message) is refused when loading, naming the
+    /// file and the line, whichever way the files arrive.
+    #[test]
+    fn nul_bytes_are_refused_naming_file_and_line() {
+        let err = only_error(load(&[("0001_a.sql", "SELECT 1;\nSELECT '\0';\n")]));
+        assert_eq!(
+            err.to_string(),
+            "`0001_a.sql` line 2: the script holds a NUL byte, which no database accepts in a query's text; remove it"
+        );
+        let errors = load(&[
+            ("2019-01-01-000000_a/up.sql", "SELECT 1;"),
+            ("2019-01-01-000000_a/down.sql", "\n\n\0"),
+            ("2019-01-02-000000_b/up.sql", "\0"),
+        ])
+        .unwrap_err();
+        let described: Vec<String> = errors
+            .iter()
+            .map(|error| match error {
+                Error::NulByte { file, line } => format!("{file}:{line}"),
+                other => panic!("unexpected {other}"),
+            })
+            .collect();
+        assert_eq!(
+            described,
+            [
+                "2019-01-01-000000_a/down.sql:3",
+                "2019-01-02-000000_b/up.sql:1"
+            ]
+        );
+        let dir = tree(&[
+            ("0001_a.sql", "SELECT 1;"),
+            ("R__views.sql", "-- a\0b\nSELECT 1;"),
+        ]);
+        assert!(matches!(
+            only_error(load_dir(dir.path())),
+            Error::NulByte { file, line: 1 } if file == "R__views.sql"
+        ));
+        // A code migration is compiled, never sent: its source is not checked.
+        assert!(load(&[("0001_a.rs", "// \0\npub async fn up() {}")]).is_ok());
     }
 
     /// A file name that is not UTF-8 could not be named by `include_str!`.
