@@ -67,6 +67,17 @@ pub enum Error {
         /// The second file.
         other: String,
     },
+    /// Two files of one repeatable migration: `R__<name>.sql` and
+    /// `repeatable_<name>.sql` spell the same name.
+    #[error("`{file}` and `{other}` are both the repeatable migration `{name}` (`R__<name>.sql` and `repeatable_<name>.sql` are two spellings of one name); each repeatable migration's name must be unique")]
+    DuplicateRepeatable {
+        /// The shared name.
+        name: String,
+        /// The first file, in name order.
+        file: String,
+        /// The second file.
+        other: String,
+    },
     /// A `.down.sql` file with no `.up.sql` file of the same version and name.
     #[error("`{file}` has no matching up script: expected `{expected}`")]
     DownWithoutUp {
