@@ -177,7 +177,8 @@ pub enum Error {
         dir: String,
     },
     /// Two diesel-style migration directories whose versions diesel orders
-    /// (as text) differently than their numeric versions order here.
+    /// (as text) differently than their numeric versions order here: only
+    /// versions longer than a timestamp, taken as they are, can.
     #[error("`{dir}/` (diesel version `{text}`) runs before `{other}/` (`{other_text}`) in diesel, which compares versions as text, but after it here, where versions are numbers ({version} > {other_version}); rename one so both orders agree")]
     DieselOrder {
         /// The directory diesel runs first.
