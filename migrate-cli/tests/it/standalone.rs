@@ -535,6 +535,34 @@ fn down_to_a_negative_version() {
     assert_eq!(json(&status)["migrations"][0]["state"], "pending");
 }
 
+/// Issue 25, item 7: a script holding a NUL byte made `up` on SQLite spin
+/// forever; it is refused when the directory is loaded, naming the file and
+/// the line, before anything runs.
+#[test]
+fn a_nul_byte_in_a_script_is_refused_before_anything_runs() {
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    std::fs::create_dir(dir.join("migrations")).unwrap();
+    std::fs::write(
+        dir.join("migrations/0001_create_t.sql"),
+        "CREATE TABLE t (id INTEGER);\nINSERT INTO t VALUES (1); -- \0\n",
+    )
+    .unwrap();
+    let url = sqlite_url(dir);
+    let up = migrate(dir)
+        .args(["-d", &url, "up"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&up.stderr);
+    assert_eq!(up.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("`0001_create_t.sql` line 2: the script holds a NUL byte"),
+        "{stderr}"
+    );
+    assert!(!dir.join("app.db").exists(), "nothing was run");
+}
+
 /// Copies `source` into `target`, one level of subdirectories deep (diesel's layout).
 fn copy_migrations(source: &Path, target: &Path) {
     std::fs::create_dir_all(target).unwrap();
