@@ -6,8 +6,13 @@
 //! `__diesel_schema_migrations.version` and runs migrations in the order of
 //! that text (`2019-11-15-182353_create_users` is `20191115182353`; since
 //! diesel 2.2.7 `diesel migration generate` adds a hexadecimal subversion,
-//! `2025-01-02-030405-0000_x` is `202501020304050000`). Versions here are
-//! numbers, so the timestamps are mapped onto numbers in the same order.
+//! `2025-01-02-030405-0000_x` is `202501020304050000`; hand-named
+//! directories have other lengths, `2024-03-13_x` is `20240313`).
+//! Versions here are numbers, so the texts are mapped onto numbers in the
+//! same order, each by its text alone, so that adding a migration never
+//! renumbers another.
+
+use std::borrow::Cow;
 
 use crate::file_name::label_rule;
 use crate::Error;
@@ -21,7 +26,8 @@ pub(crate) const METADATA: &str = "metadata.toml";
 
 /// Room after a timestamp's digits for diesel's subversion: 0 for none,
 /// 1 + `0000`..=`ffff` for one, so `T` < `T-0000` < `T-0001` < `T+1s`, as
-/// diesel orders them.
+/// diesel orders them; the last 13 numbers before `T`'s are for the
+/// shorter versions `T` starts with (`2024031300000` < `20240313000000`).
 const SUBVERSION_SLOTS: i64 = 100_000;
 /// The digits of diesel's `%Y-%m-%d-%H%M%S` timestamps.
 const TIMESTAMP_DIGITS: usize = 14;
@@ -50,9 +56,14 @@ pub(crate) fn named_like_migration(dir: &str) -> bool {
 ///
 /// diesel's version is the text before the first `_` without its dashes. A
 /// 14-digit timestamp `T` becomes the number `T * 100000`, one with diesel's
-/// subversion `-XXXX` (hexadecimal) `T * 100000 + 1 + 0xXXXX`, and other
-/// digits are taken as they are; [`load_dir`](crate::load_dir) checks that
-/// the numbers and diesel's text agree on the order of the whole directory.
+/// subversion `-XXXX` (hexadecimal) `T * 100000 + 1 + 0xXXXX`. Fewer digits
+/// `D` sort (as text) just before `T`, the 14 digits `D` padded with zeros,
+/// and after every subversion of the timestamp before it, so they become
+/// `T * 100000 - (14 - length of D)`: `2024-03-13` is
+/// `2024031300000000000 - 6`. These numbers sort as diesel sorts the texts.
+/// Longer digits are taken as they are; [`load_dir`](crate::load_dir)
+/// checks that the numbers and diesel's text agree on the order of the
+/// whole directory.
 ///
 /// ```
 /// let parsed = migrata_core::parse_dir_name("2025-01-02-030405-0000_add_users")?;
@@ -80,6 +91,12 @@ pub fn parse_dir_name(dir: &str) -> Result<DirName, Error> {
         VersionProblem::Shape => bad(
             "the version must be digits and dashes (`2019-11-15-182353`), optionally ending in diesel's hexadecimal subversion (`-000a`)",
         ),
+        VersionProblem::PaddedOverflow => bad(
+            "a version shorter than 14 digits is read as a timestamp padded with zeros (`2024-03-13` as `20240313000000`), which must be at most `92233720368547` to fit in a signed 64-bit version here",
+        ),
+        VersionProblem::ShortZeros => bad(
+            "a version shorter than 14 digits cannot be all zeros: diesel runs it before `00000000000000`, which is version 0 here, the first there is",
+        ),
         VersionProblem::Overflow => Error::VersionOverflow {
             file: format!("{dir}/"),
             digits: diesel_version.clone(),
@@ -95,33 +112,47 @@ pub fn parse_dir_name(dir: &str) -> Result<DirName, Error> {
 enum VersionProblem {
     Shape,
     Overflow,
+    PaddedOverflow,
+    ShortZeros,
 }
 
 fn numeric_version(text: &str) -> Result<i64, VersionProblem> {
     let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let lowercase_hex = |s: &str| s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-    let (timestamp, subversion) = match text.split_at_checked(TIMESTAMP_DIGITS) {
-        Some((timestamp, "")) if all_digits(timestamp) => (timestamp, None),
+    let mut overflow = VersionProblem::Overflow;
+    let (timestamp, slot) = match text.split_at_checked(TIMESTAMP_DIGITS) {
+        Some((timestamp, "")) if all_digits(timestamp) => (Cow::Borrowed(timestamp), 0),
         Some((timestamp, subversion))
             if all_digits(timestamp)
                 && subversion.len() == SUBVERSION_DIGITS
                 && lowercase_hex(subversion) =>
         {
-            (timestamp, Some(subversion))
+            let subversion =
+                i64::from_str_radix(subversion, 16).map_err(|_| VersionProblem::Shape)?;
+            (Cow::Borrowed(timestamp), subversion + 1)
+        }
+        // Shorter: a prefix of its zero-padded timestamp, so just before it.
+        None if all_digits(text) => {
+            let missing = TIMESTAMP_DIGITS - text.len();
+            let padded = format!("{text}{}", "0".repeat(missing));
+            overflow = VersionProblem::PaddedOverflow;
+            (Cow::Owned(padded), -(missing as i64))
         }
         _ if all_digits(text) => return text.parse().map_err(|_| VersionProblem::Overflow),
         _ => return Err(VersionProblem::Shape),
     };
-    let slot = match subversion {
-        Some(hex) => i64::from_str_radix(hex, 16).map_err(|_| VersionProblem::Shape)? + 1,
-        None => 0,
-    };
-    timestamp
+    let number = timestamp
         .parse::<i64>()
         .ok()
         .and_then(|t| t.checked_mul(SUBVERSION_SLOTS))
         .and_then(|t| t.checked_add(slot))
-        .ok_or(VersionProblem::Overflow)
+        .ok_or(overflow)?;
+    // Only a short run of zeros lands below `00000000000000`'s 0, where
+    // versions would look like repeatable migrations' keys.
+    if number < 0 {
+        return Err(VersionProblem::ShortZeros);
+    }
+    Ok(number)
 }
 
 /// Whether `metadata.toml` says `run_in_transaction = false`, which means
@@ -194,15 +225,35 @@ mod tests {
             version("20140924113530_dumped migration 1").0,
             2014092411353000000
         );
-        assert_eq!(version("7_short").0, 7);
+        assert_eq!(version("7_short").0, 7_000_000_000_000_000_000 - 13);
         assert_eq!(version("0042_short").1, "0042");
+        assert_eq!(
+            version("2024-03-13_date_only"),
+            (
+                2024031300000000000 - 6,
+                "20240313".into(),
+                "date_only".into()
+            )
+        );
     }
 
     /// Issue 12, item 3: the numbers sort as diesel sorts the text, also
-    /// across the two timestamp shapes (crates.io mixes them).
+    /// across the two timestamp shapes (crates.io mixes them); issue 25,
+    /// item 13: and across versions of other lengths.
     #[test]
     fn numbers_follow_diesels_text_order() {
         let mut dirs = [
+            "2024-03-13_date_only",
+            "2024-03-06-170000_full",
+            "2024-03-12-235959-ffff_last_sub",
+            "2024-03-13-000000_padded",
+            "2024-03-130_longer_prefix",
+            "2024-03-13-000000-0000_padded_sub",
+            "2024-03-14_next_day",
+            "2024_year",
+            "10_ten",
+            "9_nine",
+            "0001_first",
             "2026-05-27-120000-0000_semver_ord_v2_not_null",
             "2026-05-27-120000_add_username_to_users",
             "2026-01-20-162913_oauth_github_table",
@@ -217,8 +268,33 @@ mod tests {
         let mut diesel_order = texts.clone();
         diesel_order.sort_unstable();
         assert_eq!(texts, diesel_order);
-        assert_eq!(dirs[1].name, "add_distribution");
-        assert_eq!(dirs[4].name, "oauth_github_table");
+        let mut numbers: Vec<i64> = dirs.iter().map(|d| d.version).collect();
+        numbers.dedup();
+        assert_eq!(numbers.len(), dirs.len(), "every version is distinct");
+        let names: Vec<&str> = dirs.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "diesel_initial_setup",
+                "first",
+                "ten",
+                "year",
+                "full",
+                "last_sub",
+                "date_only",
+                "longer_prefix",
+                "padded",
+                "padded_sub",
+                "next_day",
+                "add_distribution",
+                "earlier_same_second",
+                "later_same_second",
+                "oauth_github_table",
+                "add_username_to_users",
+                "semver_ord_v2_not_null",
+                "nine",
+            ]
+        );
     }
 
     #[test]
@@ -230,6 +306,9 @@ mod tests {
             ("2019-01-01-000000_tab\there", "control characters"),
             ("2019-01-01-00000x_x", "digits and dashes"),
             ("2019-01-01-000000-00AB_x", "digits and dashes"),
+            ("0_zero", "cannot be all zeros"),
+            ("0000-00-00_zero", "cannot be all zeros"),
+            ("95_big", "at most `92233720368547`"),
         ] {
             let err = parse_dir_name(dir).unwrap_err();
             assert!(

@@ -67,6 +67,17 @@ pub enum Error {
         /// The second file.
         other: String,
     },
+    /// Two files of one repeatable migration: `R__<name>.sql` and
+    /// `repeatable_<name>.sql` spell the same name.
+    #[error("`{file}` and `{other}` are both the repeatable migration `{name}` (`R__<name>.sql` and `repeatable_<name>.sql` are two spellings of one name); each repeatable migration's name must be unique")]
+    DuplicateRepeatable {
+        /// The shared name.
+        name: String,
+        /// The first file, in name order.
+        file: String,
+        /// The second file.
+        other: String,
+    },
     /// A `.down.sql` file with no `.up.sql` file of the same version and name.
     #[error("`{file}` has no matching up script: expected `{expected}`")]
     DownWithoutUp {
@@ -82,6 +93,16 @@ pub enum Error {
         file: String,
         /// Byte offset of the first invalid sequence.
         offset: usize,
+    },
+    /// A script holding a NUL byte, which no database takes in a query's
+    /// text: SQLite stops reading the statement there (and `up` never got
+    /// past it), PostgreSQL rejects the message.
+    #[error("`{file}` line {line}: the script holds a NUL byte, which no database accepts in a query's text; remove it")]
+    NulByte {
+        /// The file name.
+        file: String,
+        /// 1-based line number of the first NUL byte.
+        line: usize,
     },
     /// A `-- migrate:` directive after the leading comments, where it would
     /// silently have no effect.
@@ -156,7 +177,8 @@ pub enum Error {
         dir: String,
     },
     /// Two diesel-style migration directories whose versions diesel orders
-    /// (as text) differently than their numeric versions order here.
+    /// (as text) differently than their numeric versions order here: only
+    /// versions longer than a timestamp, taken as they are, can.
     #[error("`{dir}/` (diesel version `{text}`) runs before `{other}/` (`{other_text}`) in diesel, which compares versions as text, but after it here, where versions are numbers ({version} > {other_version}); rename one so both orders agree")]
     DieselOrder {
         /// The directory diesel runs first.

@@ -6,8 +6,8 @@ use std::path::Path;
 use crate::diesel::{self, DOWN, METADATA, UP};
 use crate::transaction_control::transaction_control;
 use crate::{
-    checksum, code, parse_code_directives, parse_directives, parse_file_name, Error, Errors,
-    Exclude, FileKind, Language, Migration, Script,
+    checksum, code, is_repeatable_version, parse_code_directives, parse_directives,
+    parse_file_name, Error, Errors, Exclude, FileKind, Language, Migration, Script,
 };
 
 /// Problems found so far, each with the file it is about (for ordering).
@@ -21,7 +21,9 @@ type Problems = Vec<(String, Error)>;
 /// and diesel's directories (`<version>_<name>/up.sql`, optionally
 /// `down.sql` and `metadata.toml`), one layout per directory. Dotfiles,
 /// files that are not `.sql` and subdirectories that neither hold `up.sql`
-/// nor are named like a migration are ignored.
+/// nor are named like a migration are ignored; so is, beside diesel's
+/// directories, every file not named like a migration (a data script, as
+/// diesel ignores every file there).
 ///
 /// Every problem in the directory is reported, in file-name order, so one
 /// build shows them all.
@@ -75,10 +77,10 @@ pub fn load_dir_excluding(dir: &Path, exclude: &Exclude) -> Result<Vec<Migration
         match parse_file_name(&name) {
             Ok(Some(_)) => listing.read(&entry, name),
             Ok(None) => {}
-            Err(error) => listing.problems.push((name, error)),
+            Err(error) => listing.misnamed.push((name, error)),
         }
     }
-    validate(listing.files, listing.dirs, listing.problems)
+    validate(listing)
 }
 
 /// Validates a set of `(file name, contents)` pairs, as [`load_dir`] does for
@@ -89,21 +91,22 @@ pub fn load_dir_excluding(dir: &Path, exclude: &Exclude) -> Result<Vec<Migration
 pub fn load_files(
     files: impl IntoIterator<Item = (String, Vec<u8>)>,
 ) -> Result<Vec<Migration>, Errors> {
-    validate(
-        files.into_iter().collect(),
-        BTreeSet::new(),
-        Problems::new(),
-    )
+    validate(Listing {
+        files: files.into_iter().collect(),
+        ..Listing::default()
+    })
 }
 
 /// What [`load_dir_excluding`] found: the files to validate, every
-/// subdirectory (an empty one named like a migration is an error too), and
-/// what could not be read.
+/// subdirectory (an empty one named like a migration is an error too), what
+/// could not be read, and the files whose names are not migrations' (not
+/// read: errors unless the directory turns out to be diesel's).
 #[derive(Default)]
 struct Listing {
     files: Vec<(String, Vec<u8>)>,
     dirs: BTreeSet<String>,
     problems: Problems,
+    misnamed: Problems,
 }
 
 impl Listing {
@@ -229,17 +232,20 @@ struct Set {
     /// name order: one layout per directory.
     first_file: Option<String>,
     first_dir: Option<String>,
+    /// Top-level files whose names are not migrations': errors, unless a
+    /// subdirectory holds `up.sql`, as diesel ignores every file there.
+    misnamed: Problems,
+    diesel_layout: bool,
 }
 
-fn validate(
-    files: Vec<(String, Vec<u8>)>,
-    dirs: BTreeSet<String>,
-    problems: Problems,
-) -> Result<Vec<Migration>, Errors> {
+fn validate(listing: Listing) -> Result<Vec<Migration>, Errors> {
     let mut flat = Vec::new();
-    let mut subdirs: BTreeMap<String, BTreeMap<String, Vec<u8>>> =
-        dirs.into_iter().map(|dir| (dir, BTreeMap::new())).collect();
-    for (path, bytes) in files {
+    let mut subdirs: BTreeMap<String, BTreeMap<String, Vec<u8>>> = listing
+        .dirs
+        .into_iter()
+        .map(|dir| (dir, BTreeMap::new()))
+        .collect();
+    for (path, bytes) in listing.files {
         match path.split_once('/') {
             None => flat.push((path, bytes)),
             // Hidden, as `load_dir` skips them.
@@ -253,7 +259,8 @@ fn validate(
         }
     }
     let mut set = Set {
-        problems,
+        problems: listing.problems,
+        misnamed: listing.misnamed,
         ..Set::default()
     };
     set.add_files(flat);
@@ -266,7 +273,18 @@ impl Set {
     /// has it (reported).
     fn claim(&mut self, version: i64, file: &str, name: &str) -> bool {
         if let Some(existing) = self.up_files.get(&version) {
-            let error = duplicate(version, &existing.file, file);
+            // A repeatable migration's version is an internal hash of its
+            // name, meaningless to whoever reads the error.
+            let error = if is_repeatable_version(version) && existing.name == name {
+                let (file, other) = in_name_order(&existing.file, file);
+                Error::DuplicateRepeatable {
+                    name: name.to_owned(),
+                    file: file.to_owned(),
+                    other: other.to_owned(),
+                }
+            } else {
+                duplicate(version, &existing.file, file)
+            };
             self.problems.push((file.to_owned(), error));
             return false;
         }
@@ -287,7 +305,7 @@ impl Set {
                 Ok(Some(parsed)) => parsed,
                 Ok(None) => continue,
                 Err(error) => {
-                    self.problems.push((file, error));
+                    self.misnamed.push((file, error));
                     continue;
                 }
             };
@@ -369,6 +387,7 @@ impl Set {
                 }
                 continue;
             };
+            self.diesel_layout = true;
             let parsed = match diesel::parse_dir_name(&dir) {
                 Ok(parsed) => parsed,
                 Err(error) => {
@@ -428,6 +447,9 @@ impl Set {
     }
 
     fn finish(mut self) -> Result<Vec<Migration>, Errors> {
+        if !self.diesel_layout {
+            self.problems.append(&mut self.misnamed);
+        }
         if let (Some(file), Some(dir)) = (self.first_file.take(), self.first_dir.take()) {
             let error = Error::MixedLayouts {
                 file: file.clone(),
@@ -531,11 +553,18 @@ fn code_migration(
     Ok(migration(version, name, script, down, None))
 }
 
-/// Reads one script: UTF-8, directives, and no transaction control in a
-/// script that runs inside its migration's transaction.
+/// Reads one script: UTF-8 without NUL bytes, directives, and no
+/// transaction control in a script that runs inside its migration's
+/// transaction.
 /// `outside_transaction` is set by diesel's `metadata.toml`.
 fn script(file: &str, bytes: Vec<u8>, outside_transaction: bool) -> Result<Script, Vec<Error>> {
     let sql = utf8(file, bytes).map_err(|error| vec![error])?;
+    if let Some(offset) = sql.find('\0') {
+        return Err(vec![Error::NulByte {
+            file: file.to_owned(),
+            line: sql[..offset].matches('\n').count() + 1,
+        }]);
+    }
     let directives = parse_directives(file, &sql).map_err(|error| vec![error])?;
     let no_transaction = directives.no_transaction || outside_transaction;
     if !no_transaction {
@@ -569,12 +598,16 @@ fn strip_down_suffix(file: &str) -> &str {
     file.strip_suffix(".down.sql").unwrap_or(file)
 }
 
-fn duplicate(version: i64, first: &str, second: &str) -> Error {
-    let (file, other) = if first <= second {
+fn in_name_order<'a>(first: &'a str, second: &'a str) -> (&'a str, &'a str) {
+    if first <= second {
         (first, second)
     } else {
         (second, first)
-    };
+    }
+}
+
+fn duplicate(version: i64, first: &str, second: &str) -> Error {
+    let (file, other) = in_name_order(first, second);
     Error::DuplicateVersion {
         version,
         file: file.to_owned(),
@@ -875,20 +908,21 @@ mod tests {
     }
 
     /// Issue 12, item 3: versions diesel orders as text differently from
-    /// their numbers here are an error, not a silent reordering; two
+    /// their numbers here are an error, not a silent reordering (only
+    /// versions longer than 14 digits, taken as they are, can be); two
     /// directories with one diesel version are duplicates.
     #[test]
     fn diesel_order_and_duplicates() {
         let err = load(&[
-            ("9_nine/up.sql", ""),
-            ("10_ten/up.sql", ""),
-            ("11_eleven/up.sql", ""),
+            ("20191115182353_users/up.sql", ""),
+            ("2019111518235300_emails/up.sql", ""),
         ])
         .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "`10_ten/` (diesel version `10`) runs before `9_nine/` (`9`) in diesel, which compares versions as text, \
-             but after it here, where versions are numbers (10 > 9); rename one so both orders agree"
+            "`20191115182353_users/` (diesel version `20191115182353`) runs before `2019111518235300_emails/` (`2019111518235300`) in diesel, \
+             which compares versions as text, but after it here, where versions are numbers \
+             (2019111518235300000 > 2019111518235300); rename one so both orders agree"
         );
         let err = only_error(load(&[
             ("2019-01-01-000000_a/up.sql", ""),
@@ -898,6 +932,73 @@ mod tests {
             err.to_string(),
             "`2019-01-01-000000_a/up.sql` and `20190101000000_b/up.sql` both have version 2019010100000000000; each version must be unique"
         );
+    }
+
+    /// Issue 25, item 13: diesel runs versions of different lengths (a
+    /// date-only `2024-03-13` beside `2024-03-06-170000`, `9` beside `10`)
+    /// in the order of their text, and so does this, keeping the text.
+    #[test]
+    fn diesel_versions_of_different_lengths_run_in_diesels_order() {
+        let loaded = load(&[
+            ("2024-03-13_date_only/up.sql", "SELECT 3;"),
+            ("2024-03-06-170000_full/up.sql", "SELECT 1;"),
+            ("2024-03-12-120000-0000_sub/up.sql", "SELECT 2;"),
+            ("9_nine/up.sql", "SELECT 5;"),
+            ("10_ten/up.sql", "SELECT 0;"),
+            ("2024-03-13-000000_padded/up.sql", "SELECT 4;"),
+        ])
+        .unwrap();
+        let texts: Vec<&str> = loaded
+            .iter()
+            .map(|m| m.diesel_version.as_deref().unwrap())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "10",
+                "20240306170000",
+                "202403121200000000",
+                "20240313",
+                "20240313000000",
+                "9"
+            ]
+        );
+    }
+
+    /// Issue 25, item 13: beside diesel's directories, top-level files not
+    /// named like migrations (a data script, notes) are ignored, as diesel
+    /// ignores them; in the files layout they stay errors, and a file named
+    /// like a migration beside the directories stays a mixed layout.
+    #[test]
+    fn files_beside_diesel_directories_are_ignored() {
+        let loaded = load(&[
+            ("2024-03-06-170000_a/up.sql", "SELECT 1;"),
+            ("seed.sql", "INSERT INTO t VALUES (1);"),
+            ("Notes.SQL", "junk"),
+            ("helpers.rs", "fn main() {}"),
+        ])
+        .unwrap();
+        assert_eq!(loaded.len(), 1);
+        let dir = tree(&[
+            ("2024-03-06-170000_a/up.sql", "SELECT 1;"),
+            ("data.sql", "\0 binary"),
+            ("README.md", ""),
+        ]);
+        assert_eq!(load_dir(dir.path()).unwrap().len(), 1);
+        assert!(matches!(
+            only_error(load(&[("0001_a.sql", ""), ("seed.sql", "")])),
+            Error::BadFileName { file, .. } if file == "seed.sql"
+        ));
+        let dir = tree(&[("2019-01-01-000000_wip/", ""), ("seed.sql", "")]);
+        assert_eq!(load_dir(dir.path()).unwrap_err().iter().count(), 2);
+        assert!(matches!(
+            only_error(load(&[
+                ("2024-03-06-170000_a/up.sql", ""),
+                ("0001_a.sql", ""),
+                ("seed.sql", "")
+            ])),
+            Error::MixedLayouts { .. }
+        ));
     }
 
     /// Issue 12, item 3: sqlx's `-- no-transaction` first line is the same
@@ -1043,7 +1144,8 @@ mod tests {
 
     /// Issue 14: repeatable migrations come after the versioned ones, in
     /// name order, as SQL scripts with their directives; both spellings of
-    /// one name are a duplicate.
+    /// one name are a duplicate, named by both files and the rule (issue
+    /// 25, item 16: not by the internal negative version).
     #[test]
     fn repeatable_migrations() {
         let loaded = load(&[
@@ -1076,12 +1178,59 @@ mod tests {
             ("R__views.sql", "SELECT 1;"),
             ("repeatable_views.sql", "SELECT 2;"),
         ]));
-        assert!(matches!(err, Error::DuplicateVersion { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "`R__views.sql` and `repeatable_views.sql` are both the repeatable migration `views` \
+             (`R__<name>.sql` and `repeatable_<name>.sql` are two spellings of one name); \
+             each repeatable migration's name must be unique"
+        );
         let err = only_error(load(&[("R__views.sql", "SELECT 1;\nCOMMIT;")]));
         assert!(
             matches!(err, Error::TransactionControl { line: 2, .. }),
             "{err}"
         );
+    }
+
+    /// Issue 25, item 7: a NUL byte in any script (SQLite spun on it, and
+    /// PostgreSQL refused the message) is refused when loading, naming the
+    /// file and the line, whichever way the files arrive.
+    #[test]
+    fn nul_bytes_are_refused_naming_file_and_line() {
+        let err = only_error(load(&[("0001_a.sql", "SELECT 1;\nSELECT '\0';\n")]));
+        assert_eq!(
+            err.to_string(),
+            "`0001_a.sql` line 2: the script holds a NUL byte, which no database accepts in a query's text; remove it"
+        );
+        let errors = load(&[
+            ("2019-01-01-000000_a/up.sql", "SELECT 1;"),
+            ("2019-01-01-000000_a/down.sql", "\n\n\0"),
+            ("2019-01-02-000000_b/up.sql", "\0"),
+        ])
+        .unwrap_err();
+        let described: Vec<String> = errors
+            .iter()
+            .map(|error| match error {
+                Error::NulByte { file, line } => format!("{file}:{line}"),
+                other => panic!("unexpected {other}"),
+            })
+            .collect();
+        assert_eq!(
+            described,
+            [
+                "2019-01-01-000000_a/down.sql:3",
+                "2019-01-02-000000_b/up.sql:1"
+            ]
+        );
+        let dir = tree(&[
+            ("0001_a.sql", "SELECT 1;"),
+            ("R__views.sql", "-- a\0b\nSELECT 1;"),
+        ]);
+        assert!(matches!(
+            only_error(load_dir(dir.path())),
+            Error::NulByte { file, line: 1 } if file == "R__views.sql"
+        ));
+        // A code migration is compiled, never sent: its source is not checked.
+        assert!(load(&[("0001_a.rs", "// \0\npub async fn up() {}")]).is_ok());
     }
 
     /// A file name that is not UTF-8 could not be named by `include_str!`.

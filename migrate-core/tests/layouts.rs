@@ -44,14 +44,19 @@ fn as_diesel_reads(root: &Path) -> Vec<DieselMigration> {
 
 fn assert_loads_as_diesel(dir: &str) -> Vec<Migration> {
     let root = corpus(dir);
-    let expected = as_diesel_reads(&root);
-    let loaded = load_dir(&root).unwrap();
-    assert_eq!(loaded.len(), expected.len(), "{dir}: count");
+    let loaded = assert_root_loads_as_diesel(&root);
     assert_eq!(
         std::fs::read_dir(&root).unwrap().count(),
-        expected.len(),
+        loaded.len(),
         "{dir}: every entry is a migration directory"
     );
+    loaded
+}
+
+fn assert_root_loads_as_diesel(root: &Path) -> Vec<Migration> {
+    let expected = as_diesel_reads(root);
+    let loaded = load_dir(root).unwrap();
+    assert_eq!(loaded.len(), expected.len(), "{}: count", root.display());
     for (migration, diesel) in loaded.iter().zip(&expected) {
         assert_eq!(migration.up.file, format!("{}/up.sql", diesel.dir));
         assert_eq!(
@@ -107,6 +112,30 @@ fn crates_io_loads_in_diesels_order() {
         !naive.windows(2).all(|w| w[0] < w[1]),
         "crates.io no longer mixes the two shapes: this test lost its point"
     );
+}
+
+/// Issue 25, item 13: a directory diesel runs, with versions of different
+/// lengths (a date-only `2024-03-13` after `2024-03-06-170000`) and files
+/// diesel ignores (a data script, a README), loads in diesel's order.
+#[test]
+fn diesel_versions_of_different_lengths_load_in_diesels_order() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diesel_mixed_lengths");
+    let loaded = assert_root_loads_as_diesel(&root);
+    let dirs: Vec<&str> = loaded
+        .iter()
+        .map(|m| m.up.file.split('/').next().unwrap())
+        .collect();
+    assert_eq!(
+        dirs,
+        [
+            "00000000000000_diesel_initial_setup",
+            "2024-03-06-170000_create_users",
+            "2024-03-13_add_email",
+            "2024-03-20-090000-0000_index_email",
+        ]
+    );
+    assert_eq!(loaded[2].diesel_version.as_deref(), Some("20240313"));
+    assert!(loaded[1].down.is_some() && loaded[3].up.no_transaction);
 }
 
 #[test]

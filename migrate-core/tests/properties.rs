@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use migrata_core::{
-    checksum, has_no_statements, load_files, parse_file_name, split_statements,
+    checksum, has_no_statements, load_files, parse_dir_name, parse_file_name, split_statements,
     split_statements_for, statement_batches, Exclude, SqlFlavor,
 };
 use proptest::prelude::*;
@@ -17,7 +17,44 @@ fn file_name() -> impl Strategy<Value = String> {
     ]
 }
 
+/// A diesel version as diesel's generator or a person writes one: any
+/// number of digits up to a timestamp's 14, or a timestamp with diesel's
+/// subversion.
+fn diesel_version() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[0-9]{1,14}",
+        "[0-9]{14}-[0-9a-f]{4}",
+        "20[0-9]{2}-[01][0-9]-[0-3][0-9](-[0-9]{6}(-[0-9a-f]{4})?)?",
+    ]
+}
+
 proptest! {
+    /// Issue 25, item 13: every version diesel accepts is accepted (but a
+    /// few short ones that cannot be numbered), and two versions' numbers
+    /// order them as diesel's text does.
+    #[test]
+    fn diesel_numbers_follow_diesels_text_order(a in diesel_version(), b in diesel_version()) {
+        let parse = |version: &str| parse_dir_name(&format!("{version}_x"));
+        // The versions refused: a short run of zeros (below version 0) and
+        // those whose (zero-padded) timestamp does not fit in an i64.
+        let refused = |version: &str| {
+            let version = version.replace('-', "");
+            let timestamp = format!("{:0<14}", &version[..version.len().min(14)]);
+            (version.len() < 14 && version.bytes().all(|b| b == b'0'))
+                || timestamp.as_str() > "92233720368547"
+        };
+        match (parse(&a), parse(&b)) {
+            (Ok(a), Ok(b)) => {
+                prop_assert_eq!(a.version.cmp(&b.version), a.diesel_version.cmp(&b.diesel_version));
+                prop_assert!(a.version >= 0);
+            }
+            (a_parsed, b_parsed) => {
+                prop_assert!(a_parsed.is_ok() || refused(&a), "{}", a);
+                prop_assert!(b_parsed.is_ok() || refused(&b), "{}", b);
+            }
+        }
+    }
+
     #[test]
     fn file_names_never_panic(name in file_name()) {
         let _ = parse_file_name(&name);

@@ -245,6 +245,43 @@ async fn adopts_over_a_held_connection(peer: Peer, db: TestDb) {
         .is_up_to_date());
 }
 
+/// Issue 25, item 13: a history diesel wrote from directories whose
+/// versions have different lengths (a date-only `2024-03-13` after
+/// `2024-03-06-170000`), beside a seed script and a README diesel ignores,
+/// loads in diesel's order and is adopted by the text diesel recorded.
+async fn diesel_versions_of_different_lengths_are_adopted(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let [(users, users_sql), (posts, posts_sql), ..] = peers::SCRIPTS;
+    for (directory, sql) in [
+        (format!("2024-03-13_{posts}"), posts_sql),
+        (format!("2024-03-06-170000_{users}"), users_sql),
+    ] {
+        std::fs::create_dir(dir.path().join(&directory)).unwrap();
+        std::fs::write(dir.path().join(directory).join("up.sql"), sql).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("seed.sql"),
+        "INSERT INTO users (id) VALUES (1);",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("README.md"), "diesel's migrations").unwrap();
+    let mut conn = db.conn().await;
+    peers::diesel_run(&mut conn, dir.path()).await.unwrap();
+    conn.close().await;
+
+    let set = migrata_core::load_dir(dir.path()).unwrap();
+    let texts: Vec<&str> = set
+        .iter()
+        .filter_map(|m| m.diesel_version.as_deref())
+        .collect();
+    assert_eq!(texts, ["20240306170000", "20240313"]);
+    let migrator = Migrator::new(&set);
+    let adoption = migrator.at(&db.url).adopt(Peer::Diesel).await.unwrap();
+    let versions: Vec<i64> = set.iter().map(|m| m.version).collect();
+    assert_eq!(adoption.adopted, versions);
+    assert!(migrator.run(&db.url).await.unwrap().is_up_to_date());
+}
+
 /// One scenario per tool, named `<tool>_<scenario>`.
 macro_rules! per_tool {
     ($($scenario:ident => $sqlx:ident, $refinery:ident, $diesel:ident;)*) => {
@@ -291,4 +328,5 @@ on_every_backend!(
     refinery_adopt_on,
     diesel_adopt_on,
     a_failed_sqlx_row_is_refused,
+    diesel_versions_of_different_lengths_are_adopted,
 );

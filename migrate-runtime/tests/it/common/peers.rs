@@ -195,12 +195,14 @@ pub async fn apply(peer: Peer, conn: &mut Conn, scripts: &[Script]) -> Result<()
     }
 }
 
-/// What diesel_migrations does for each pending directory, in version order
+/// What diesel_migrations does for each pending directory (every
+/// subdirectory; files and dot entries are skipped, as
+/// `migrations_directories` skips them), in the order of the version text
 /// (diesel-rs/diesel@04cc1b0bc6578021db542464e6cd1a21e0d39235): its table from
 /// diesel/src/migration/setup_migration_table.sql, then the directory's
 /// `up.sql` and the INSERT of its version in one transaction
 /// (diesel_migrations/src/migration_harness.rs, `run_migration`).
-async fn diesel_run(conn: &mut Conn, dir: &Path) -> Result<(), sqlx::Error> {
+pub async fn diesel_run(conn: &mut Conn, dir: &Path) -> Result<(), sqlx::Error> {
     const SETUP: &str = "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (
        version VARCHAR(50) PRIMARY KEY NOT NULL,
        run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
@@ -208,7 +210,10 @@ async fn diesel_run(conn: &mut Conn, dir: &Path) -> Result<(), sqlx::Error> {
     execute(conn, SETUP).await?;
     let mut directories: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.path().is_dir())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.'))
         .collect();
     directories.sort_by_key(|name| diesel_version(name));
     for directory in directories {
