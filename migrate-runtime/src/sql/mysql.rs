@@ -84,8 +84,12 @@ impl Dialect for MySqlDialect {
         Some(format!("SELECT RELEASE_LOCK({})", lock_name(table)))
     }
 
+    /// Counted from the epoch in UTC: `UNIX_TIMESTAMP(NOW())` converts
+    /// through the session's time zone and back, which is ambiguous in the
+    /// hour a zone with daylight saving time repeats (the clock would jump
+    /// back an hour and a live lease look expired).
     fn now_ms(&self) -> &'static str {
-        "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)"
+        "CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01', UTC_TIMESTAMP(3)) DIV 1000 AS SIGNED)"
     }
 
     fn read_only(&self) -> Option<&'static str> {
