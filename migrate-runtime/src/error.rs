@@ -66,6 +66,16 @@ pub enum Error {
         /// The rejected name.
         table: String,
     },
+    /// A duration option is outside the range it may take.
+    #[error("`{option}` is {value:?}, outside its range: {allowed}")]
+    DurationOutOfRange {
+        /// The option, as named in `migrate.toml`.
+        option: &'static str,
+        /// The value given.
+        value: Duration,
+        /// The values it may take, and why.
+        allowed: &'static str,
+    },
     /// The session setup SQL failed.
     #[error("session setup SQL failed: {}", Shown(error))]
     SessionSetup {

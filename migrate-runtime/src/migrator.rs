@@ -115,6 +115,8 @@ impl<'m> Migrator<'m> {
 
     /// How long to wait for another migrator to finish (default 30 s). On
     /// SQLite this is the busy timeout of connections opened by [`run`](Self::run).
+    /// Over 168 h, every operation fails with [`Error::DurationOutOfRange`]
+    /// before connecting.
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
         self.job.options.lock_timeout = Some(timeout);
         self
@@ -128,7 +130,8 @@ impl<'m> Migrator<'m> {
     }
 
     /// How long a lease lives without renewal (default 30 s); see
-    /// [`Options::lease_ttl`].
+    /// [`Options::lease_ttl`]. Below 100 ms or over 168 h, every operation
+    /// fails with [`Error::DurationOutOfRange`] before connecting.
     pub fn lease_ttl(mut self, ttl: Duration) -> Self {
         self.job.options.lease_ttl = Some(ttl);
         self
