@@ -76,7 +76,10 @@ impl<'m> Migrator<'m> {
     }
 
     /// Name of the version table (default `migrate_history`); an identifier
-    /// or `schema.table`, validated when the run starts.
+    /// or `schema.table`, validated when the run starts. The lease table
+    /// beside it is named `<table>_lock`, so on PostgreSQL (63 bytes) and
+    /// MySQL (64 characters) the table's own name may be at most 58 and 59
+    /// long ([`Error::TableNameTooLong`]).
     pub fn table(mut self, table: impl Into<String>) -> Self {
         self.job.options.table = Some(table.into());
         self

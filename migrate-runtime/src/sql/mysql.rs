@@ -3,7 +3,7 @@
 use migrata_core::SqlFlavor;
 use sqlx::error::DatabaseError;
 
-use super::dialect::{ColumnTypes, Dialect};
+use super::dialect::{ColumnTypes, Dialect, IdentifierLimit};
 use crate::model::Peer;
 
 /// MySQL/MariaDB: DDL commits implicitly, so every migration is bracketed by
@@ -31,6 +31,13 @@ impl Dialect for MySqlDialect {
 
     fn identifier_quote(&self) -> char {
         '`'
+    }
+
+    fn identifier_limit(&self) -> Option<IdentifierLimit> {
+        Some(IdentifierLimit {
+            max: 64,
+            bytes: false,
+        })
     }
 
     fn quote_literal(&self, text: &str) -> String {
@@ -142,7 +149,10 @@ fn error_number(error: &dyn DatabaseError) -> Option<u16> {
 /// A lock name (at most 64 characters) derived, on the server, from the
 /// database and the version table's name.
 fn lock_name(table: &str) -> String {
-    format!("CONCAT('migrate.', LEFT(SHA2(CONCAT(IFNULL(DATABASE(), ''), '.{table}'), 256), 40))")
+    format!(
+        "CONCAT('migrate.', LEFT(SHA2(CONCAT(IFNULL(DATABASE(), ''), {}), 256), 40))",
+        MySqlDialect.quote_literal(&format!(".{table}"))
+    )
 }
 
 /// The SQL of [`crate::testing`] on MySQL/MariaDB, which cannot copy a
@@ -241,7 +251,8 @@ pub(crate) mod testing {
         )
     }
 
+    /// A name read from the server, which holds no NUL and fits its limit.
     fn ident(name: &str) -> String {
-        format!("`{}`", name.replace('`', "``"))
+        super::super::dialect::quoted('`', name)
     }
 }

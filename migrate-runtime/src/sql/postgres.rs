@@ -2,7 +2,7 @@
 
 use sqlx::error::DatabaseError;
 
-use super::dialect::{ColumnTypes, Dialect};
+use super::dialect::{ColumnTypes, Dialect, IdentifierLimit};
 use crate::model::Peer;
 
 /// PostgreSQL: transactional DDL; a session-level advisory lock, polled with
@@ -12,6 +12,14 @@ pub(crate) struct PostgresDialect;
 
 impl Dialect for PostgresDialect {
 
+
+    /// `NAMEDATALEN` - 1; longer names are truncated with only a notice.
+    fn identifier_limit(&self) -> Option<IdentifierLimit> {
+        Some(IdentifierLimit {
+            max: 63,
+            bytes: true,
+        })
+    }
 
     /// A multi-statement simple query is one implicit transaction, in which
     /// `CREATE INDEX CONCURRENTLY` fails.
@@ -52,7 +60,8 @@ impl Dialect for PostgresDialect {
     /// earlier in `search_path` appeared after it was created.
     fn history_schema(&self, table: &str) -> Option<String> {
         Some(format!(
-            "SELECT COALESCE((SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass('{table}')), current_schema())"
+            "SELECT COALESCE((SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass({})), current_schema())",
+            self.quote_literal(table)
         ))
     }
 
@@ -105,7 +114,10 @@ impl Dialect for PostgresDialect {
 /// A 64-bit advisory lock key derived, on the server, from the database and
 /// the version table's name.
 fn lock_key(table: &str) -> String {
-    format!("('x' || left(md5(current_database() || '.{table}'), 16))::bit(64)::bigint")
+    format!(
+        "('x' || left(md5(current_database() || {}), 16))::bit(64)::bigint",
+        PostgresDialect.quote_literal(&format!(".{table}"))
+    )
 }
 
 /// The SQL of [`crate::testing`] on PostgreSQL: a template database per
