@@ -6,8 +6,15 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Subcommand;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+use migrata::quote_identifier;
 use migrata::{redact_url, BackendKind, Error};
+#[cfg(feature = "sqlite")]
 use sqlx::migrate::MigrateDatabase;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Executor};
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+use std::str::FromStr;
 
 use super::output::Output;
 use super::Failure;
@@ -72,39 +79,130 @@ enum Lifecycle {
     Drop,
 }
 
-/// Creates or drops the database through sqlx's driver for it; whether
-/// anything changed (it did not exist, or did).
+/// Creates or drops the database; whether anything changed (it did not
+/// exist, or did). A SQLite file through sqlx's driver; a server database
+/// with SQL of our own, the name quoted by [`quote_identifier`] (sqlx's
+/// MySQL driver pastes the name between backticks unescaped, so a backtick
+/// in the URL's database name ran SQL of its own).
 async fn on_backend(url: &str, lifecycle: Lifecycle) -> Result<bool, Failure> {
-    let changed = match BackendKind::from_url(url)? {
-        #[cfg(feature = "sqlite")]
-        BackendKind::Sqlite => apply::<sqlx::Sqlite>(url, lifecycle).await,
-        #[cfg(feature = "postgres")]
-        BackendKind::Postgres => apply::<sqlx::Postgres>(url, lifecycle).await,
-        #[cfg(feature = "mysql")]
-        BackendKind::MySql => apply::<sqlx::MySql>(url, lifecycle).await,
-        // Reachable only in builds without every database feature.
-        #[allow(unreachable_patterns)]
-        kind => {
-            return Err(Failure::Failed(Error::BackendNotCompiled {
-                backend: kind,
-                feature: kind.feature(),
-            }))
-        }
-    };
-    changed.map_err(|source| {
+    let connect = |source| {
         Failure::Failed(Error::Connect {
             url: redact_url(url),
             error: source,
         })
-    })
+    };
+    match BackendKind::from_url(url)? {
+        #[cfg(feature = "sqlite")]
+        BackendKind::Sqlite => on_sqlite_file(url, lifecycle).await.map_err(connect),
+        #[cfg(feature = "postgres")]
+        BackendKind::Postgres => {
+            use sqlx::postgres::PgConnectOptions;
+            let options = PgConnectOptions::from_str(url).map_err(connect)?;
+            // As `createdb`: the database named, else the user's, from the
+            // maintenance database (`template1` to create `postgres` itself).
+            let name = options
+                .get_database()
+                .unwrap_or(options.get_username())
+                .to_owned();
+            let ddl = Ddl::new(BackendKind::Postgres, &name, lifecycle)?;
+            let maintenance = if name == "postgres" {
+                "template1"
+            } else {
+                "postgres"
+            };
+            let mut conn = options
+                .database(maintenance)
+                .connect()
+                .await
+                .map_err(connect)?;
+            let exists =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut conn)
+                    .await
+                    .map_err(connect)?;
+            let changed = ddl.run(&mut conn, exists).await.map_err(connect);
+            let _ = conn.close().await;
+            changed
+        }
+        #[cfg(feature = "mysql")]
+        BackendKind::MySql => {
+            use sqlx::mysql::MySqlConnectOptions;
+            let options = MySqlConnectOptions::from_str(url).map_err(connect)?;
+            let Some(name) = options.get_database().map(str::to_owned) else {
+                return Err(Failure::Usage(format!(
+                    "{} names no database to create or drop: add /<database> to it",
+                    redact_url(url)
+                )));
+            };
+            let ddl = Ddl::new(BackendKind::MySql, &name, lifecycle)?;
+            // Every account can connect to `information_schema`, which is
+            // no database to create or drop.
+            let mut conn = options
+                .database("information_schema")
+                .connect()
+                .await
+                .map_err(connect)?;
+            let exists: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM SCHEMATA WHERE SCHEMA_NAME = ?")
+                    .bind(&name)
+                    .fetch_one(&mut conn)
+                    .await
+                    .map_err(connect)?;
+            let changed = ddl.run(&mut conn, exists > 0).await.map_err(connect);
+            let _ = conn.close().await;
+            changed
+        }
+        // Reachable only in builds without every database feature.
+        #[allow(unreachable_patterns)]
+        kind => Err(Failure::Failed(Error::BackendNotCompiled {
+            backend: kind,
+            feature: kind.feature(),
+        })),
+    }
 }
 
-async fn apply<DB: MigrateDatabase>(url: &str, lifecycle: Lifecycle) -> Result<bool, sqlx::Error> {
-    let exists = DB::database_exists(url).await?;
+/// A SQLite database is a file: sqlx creates or deletes it.
+#[cfg(feature = "sqlite")]
+async fn on_sqlite_file(url: &str, lifecycle: Lifecycle) -> Result<bool, sqlx::Error> {
+    use sqlx::Sqlite;
+    let exists = Sqlite::database_exists(url).await?;
     match (lifecycle, exists) {
-        (Lifecycle::Create, false) => DB::create_database(url).await.map(|()| true),
-        (Lifecycle::Drop, true) => DB::drop_database(url).await.map(|()| true),
+        (Lifecycle::Create, false) => Sqlite::create_database(url).await.map(|()| true),
+        (Lifecycle::Drop, true) => Sqlite::drop_database(url).await.map(|()| true),
         _ => Ok(false),
+    }
+}
+
+/// `CREATE DATABASE` or `DROP DATABASE` of one server database, its name
+/// quoted (and refused if the server could not keep it) before connecting.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+struct Ddl {
+    lifecycle: Lifecycle,
+    quoted: String,
+}
+
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+impl Ddl {
+    fn new(kind: BackendKind, name: &str, lifecycle: Lifecycle) -> Result<Ddl, Error> {
+        Ok(Ddl {
+            lifecycle,
+            quoted: quote_identifier(kind, name)?,
+        })
+    }
+
+    /// Runs the statement unless the database is already as wanted;
+    /// whether it ran.
+    async fn run<C>(self, conn: &mut C, exists: bool) -> Result<bool, sqlx::Error>
+    where
+        for<'c> &'c mut C: sqlx::Executor<'c>,
+    {
+        let statement = match (self.lifecycle, exists) {
+            (Lifecycle::Create, false) => format!("CREATE DATABASE {}", self.quoted),
+            (Lifecycle::Drop, true) => format!("DROP DATABASE {}", self.quoted),
+            _ => return Ok(false),
+        };
+        conn.execute(AssertSqlSafe(statement)).await.map(|_| true)
     }
 }
 

@@ -101,16 +101,23 @@ impl<'a, 'c, C: Backend, H: Handover<'c, C>> Database<'a, OnConnection<'c, C, H>
 }
 
 impl<W: Reach> Database<'_, W> {
+    /// Every operation: options the builder took unchecked are checked
+    /// before anything connects.
+    async fn perform<Op: Operation>(self, op: Op) -> Result<Op::Output, Error> {
+        self.job.options.validate()?;
+        self.reach.perform(self.job, op).await
+    }
+
     /// Brings the database up to date: the same as
     /// [`Migrator::run`](crate::Migrator::run) and
     /// [`Migrator::run_on`](crate::Migrator::run_on).
     pub async fn run(self) -> Result<Report, Error> {
-        self.reach.perform(self.job, Apply).await
+        self.perform(Apply).await
     }
 
     /// Reads where every migration stands, without changing anything.
     pub async fn status(self) -> Result<Status, Error> {
-        self.reach.perform(self.job, ReadStatus).await
+        self.perform(ReadStatus).await
     }
 
     /// Reverts applied migrations newer than `version`, newest first, with
@@ -119,7 +126,7 @@ impl<W: Reach> Database<'_, W> {
     /// migration without a down script is an [`Error::Irreversible`].
     pub async fn revert(self, version: i64) -> Result<Report, Error> {
         let target = RevertTarget::To(version);
-        self.reach.perform(self.job, Revert(target)).await
+        self.perform(Revert(target)).await
     }
 
     /// Reverts the newest applied migration with its down script, as
@@ -128,14 +135,14 @@ impl<W: Reach> Database<'_, W> {
     /// never both the same. Nothing applied: an empty report.
     pub async fn revert_last(self) -> Result<Report, Error> {
         let target = RevertTarget::Newest;
-        self.reach.perform(self.job, Revert(target)).await
+        self.perform(Revert(target)).await
     }
 
     /// Records every embedded migration up to and including `version` as
     /// applied without running it: for adopting a database whose schema
     /// already matches. Returns the versions stamped.
     pub async fn stamp(self, version: i64) -> Result<Vec<i64>, Error> {
-        self.reach.perform(self.job, Stamp(version)).await
+        self.perform(Stamp(version)).await
     }
 
     /// Takes over the history another migration tool (`peer`) recorded in
@@ -175,14 +182,14 @@ impl<W: Reach> Database<'_, W> {
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
     /// ```
     pub async fn adopt(self, peer: Peer) -> Result<Adoption, Error> {
-        self.reach.perform(self.job, Adopt(peer)).await
+        self.perform(Adopt(peer)).await
     }
 
     /// What [`adopt`](Self::adopt) would record, or the disagreements it
     /// would refuse with, without taking the lock or writing anything
     /// ([`Adoption::dry_run`] is set).
     pub async fn check_adoption(self, peer: Peer) -> Result<Adoption, Error> {
-        self.reach.perform(self.job, CheckAdoption(peer)).await
+        self.perform(CheckAdoption(peer)).await
     }
 
     /// Settles the rows of migrations marked as failed (scripts that ran
@@ -204,7 +211,7 @@ impl<W: Reach> Database<'_, W> {
     /// # Ok(()) }
     /// ```
     pub async fn repair(self, choice: Repair) -> Result<Vec<Repaired>, Error> {
-        self.reach.perform(self.job, SettleFailed(choice)).await
+        self.perform(SettleFailed(choice)).await
     }
 }
 

@@ -69,6 +69,42 @@ pub enum Error {
         /// The rejected name.
         table: String,
     },
+    /// A duration option is outside the range it may take.
+    #[error("`{option}` is {value:?}, outside its range: {allowed}")]
+    DurationOutOfRange {
+        /// The option, as named in `migrate.toml`.
+        option: &'static str,
+        /// The value given.
+        value: Duration,
+        /// The values it may take, and why.
+        allowed: &'static str,
+    },
+    /// A name cannot be written as an identifier of the database: a
+    /// database, schema or table name that is empty, holds NUL or is longer
+    /// than the database keeps.
+    #[error("`{name}` cannot be used as a name in SQL: {problem}")]
+    InvalidIdentifier {
+        /// The name (its first 80 characters).
+        name: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The version table's name fits the database, but the lease table
+    /// named after it (`<table>_lock`) would not: PostgreSQL would
+    /// truncate that name onto the version table's own.
+    #[error("version table name `{table}` is too long for {backend}: the lease table `{lease}` named after it would be longer than {backend}'s limit of {limit}; use a name at least {excess} shorter")]
+    TableNameTooLong {
+        /// The configured name.
+        table: String,
+        /// The name of the lease table beside it.
+        lease: String,
+        /// The database.
+        backend: BackendKind,
+        /// The database's identifier limit, e.g. `63 bytes`.
+        limit: String,
+        /// By how much the lease table's name is too long.
+        excess: usize,
+    },
     /// The session setup SQL failed.
     #[error("session setup SQL failed: {}", Shown(error))]
     SessionSetup {

@@ -184,6 +184,7 @@ pub use options::{LockStrategy, Options, Policy, TransactionMode, DEFAULT_TABLE}
 pub use plan::adopt::Adoption;
 pub use plan::repair::{FailedScript, Repair, RepairAction, Repaired};
 pub use report::{Applied, Report};
+pub use sql::quote_identifier;
 pub use status::{Status, StatusEntry};
 pub use url::redact_url;
 

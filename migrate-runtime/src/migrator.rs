@@ -76,7 +76,10 @@ impl<'m> Migrator<'m> {
     }
 
     /// Name of the version table (default `migrate_history`); an identifier
-    /// or `schema.table`, validated when the run starts.
+    /// or `schema.table`, validated when the run starts. The lease table
+    /// beside it is named `<table>_lock`, so on PostgreSQL (63 bytes) and
+    /// MySQL (64 characters) the table's own name may be at most 58 and 59
+    /// long ([`Error::TableNameTooLong`]).
     pub fn table(mut self, table: impl Into<String>) -> Self {
         self.job.options.table = Some(table.into());
         self
@@ -115,6 +118,8 @@ impl<'m> Migrator<'m> {
 
     /// How long to wait for another migrator to finish (default 30 s). On
     /// SQLite this is the busy timeout of connections opened by [`run`](Self::run).
+    /// Over 168 h, every operation fails with [`Error::DurationOutOfRange`]
+    /// before connecting.
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
         self.job.options.lock_timeout = Some(timeout);
         self
@@ -128,7 +133,8 @@ impl<'m> Migrator<'m> {
     }
 
     /// How long a lease lives without renewal (default 30 s); see
-    /// [`Options::lease_ttl`].
+    /// [`Options::lease_ttl`]. Below 100 ms or over 168 h, every operation
+    /// fails with [`Error::DurationOutOfRange`] before connecting.
     pub fn lease_ttl(mut self, ttl: Duration) -> Self {
         self.job.options.lease_ttl = Some(ttl);
         self

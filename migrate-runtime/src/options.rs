@@ -11,6 +11,8 @@ use std::time::Duration;
 use migrata_core::Exclude;
 use serde::{Deserialize, Deserializer};
 
+use crate::error::Error;
+
 /// Default name of the version table.
 pub const DEFAULT_TABLE: &str = "migrate_history";
 
@@ -18,6 +20,51 @@ const DEFAULT_DIR: &str = "migrations";
 const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
 static NO_EXCLUSIONS: Exclude = Exclude::NONE;
+
+/// The largest duration option: both durations become milliseconds in
+/// 32-bit integers (SQLite's busy timeout) and in arithmetic on the
+/// server's clock, which overflow from about 596 hours.
+const LONGEST: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// The values a duration option may take, checked where `migrate.toml` is
+/// read and again before each run (the builder's setters cannot fail).
+struct DurationRange {
+    option: &'static str,
+    min: Duration,
+    max: Duration,
+    /// The range, for messages.
+    allowed: &'static str,
+}
+
+const LOCK_TIMEOUT_RANGE: DurationRange = DurationRange {
+    option: "lock_timeout",
+    min: Duration::ZERO,
+    max: LONGEST,
+    allowed: "from 0ms (do not wait) to 168h",
+};
+
+/// A lease shorter than a few round trips expires before it is renewed: at
+/// zero it excludes nobody and its holder renews it in a busy loop.
+const LEASE_TTL_RANGE: DurationRange = DurationRange {
+    option: "lease_ttl",
+    min: Duration::from_millis(100),
+    max: LONGEST,
+    allowed: "from 100ms to 168h",
+};
+
+impl DurationRange {
+    fn check(&self, value: Duration) -> Result<Duration, Error> {
+        if (self.min..=self.max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(Error::DurationOutOfRange {
+                option: self.option,
+                value,
+                allowed: self.allowed,
+            })
+        }
+    }
+}
 
 /// How concurrent migrators are kept apart.
 ///
@@ -110,15 +157,15 @@ pub struct Options {
     /// How migrations are wrapped in transactions (default per migration).
     pub transaction: Option<TransactionMode>,
     /// How long to wait for another migrator, like `500ms`, `30s`, `2m` or
-    /// `1h` in the file (default 30 s).
-    #[serde(default, deserialize_with = "duration")]
+    /// `1h` in the file (default 30 s; at most 168 h).
+    #[serde(default, deserialize_with = "lock_timeout")]
     pub lock_timeout: Option<Duration>,
     /// How concurrent migrators are kept apart (default `lease`).
     pub lock: Option<LockStrategy>,
     /// How long a lease lives without renewal, like `30s` (default 30 s):
     /// how long others wait after a migrator was killed. Renewed every
-    /// third of it while work runs.
-    #[serde(default, deserialize_with = "duration")]
+    /// third of it while work runs. From 100 ms to 168 h.
+    #[serde(default, deserialize_with = "lease_ttl")]
     pub lease_ttl: Option<Duration>,
     /// An applied script was edited since it ran (default error).
     pub on_divergent: Option<Policy>,
@@ -182,6 +229,13 @@ impl Options {
         self.lease_ttl.unwrap_or(DEFAULT_LEASE_TTL)
     }
 
+    /// Checks every duration against its range.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        LOCK_TIMEOUT_RANGE.check(self.lock_timeout())?;
+        LEASE_TTL_RANGE.check(self.lease_ttl())?;
+        Ok(())
+    }
+
     /// The divergence policy, or the default.
     pub fn on_divergent(&self) -> Policy {
         self.on_divergent.unwrap_or_default()
@@ -205,8 +259,23 @@ fn exclude<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Exclude>
         .map_err(serde::de::Error::custom)
 }
 
-fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
-    deserializer.deserialize_str(DurationVisitor).map(Some)
+fn lock_timeout<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    duration_in(deserializer, &LOCK_TIMEOUT_RANGE)
+}
+
+fn lease_ttl<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    duration_in(deserializer, &LEASE_TTL_RANGE)
+}
+
+fn duration_in<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    range: &DurationRange,
+) -> Result<Option<Duration>, D::Error> {
+    let value = deserializer.deserialize_str(DurationVisitor)?;
+    range
+        .check(value)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 /// Reads `500ms`, `30s`, `2m` or `1h`; anything else, a number included,

@@ -5,7 +5,9 @@
 
 use migrata::BackendKind;
 
-use crate::common::{server_url, standalone as migrata, unique_name, url_with_database, ALL_KINDS};
+use crate::common::{
+    server_url, standalone as migrata, unique_name, url_with_database, Conn, ALL_KINDS,
+};
 
 /// A project with two reversible migrations.
 fn project() -> tempfile::TempDir {
@@ -317,5 +319,92 @@ fn database_create_and_drop_on_every_backend() {
             !run(&["status"]).status.success(),
             "{kind}: still there after drop"
         );
+    }
+}
+
+/// A database name holding the server's identifier quote (a backtick on
+/// MariaDB, a double quote on PostgreSQL) followed by a second statement:
+/// `database create` and `drop` create and drop exactly that database, and
+/// the statement inside the name never runs (sqlx's MySQL driver pasted the
+/// name between backticks unescaped, which created a second database).
+#[tokio::test]
+async fn database_create_and_drop_quote_a_hostile_name() {
+    for (kind, env, quote) in [
+        (BackendKind::MySql, "MIGRATE_TEST_MYSQL_URL", '`'),
+        (BackendKind::Postgres, "MIGRATE_TEST_POSTGRES_URL", '"'),
+    ] {
+        let Some(server) = server_url(env, &format!("{kind}::database_create_and_drop_quote"))
+        else {
+            continue;
+        };
+        // Short, so that both names fit MySQL's 64 characters.
+        let tag = unique_name().replace("migrate_test_", "m");
+        let name = format!("{tag}{quote};CREATE DATABASE {quote}{tag}x");
+        let encoded: String = name
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'0'..=b'9' | b'_' => char::from(b).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        let url = url_with_database(&server, &encoded);
+        let listing = match kind {
+            BackendKind::Postgres => format!(
+                "SELECT datname::text FROM pg_database WHERE left(datname, {}) = '{tag}' ORDER BY 1",
+                tag.len()
+            ),
+            _ => format!(
+                "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, {}) = '{tag}' ORDER BY 1",
+                tag.len()
+            ),
+        };
+        let databases = async || {
+            let mut admin = Conn::open(&server).await;
+            let names = admin.strings(&listing).await;
+            admin.close().await;
+            names
+        };
+        let project = project();
+        let run = |args: &[&str]| {
+            migrata(project.path())
+                .arg("-d")
+                .arg(&url)
+                .args(args)
+                .output()
+                .unwrap()
+        };
+
+        let created = run(&["database", "create"]);
+        let after_create = databases().await;
+        if after_create != [name.clone()] {
+            // Leave nothing behind on the shared server before failing.
+            let mut admin = Conn::open(&server).await;
+            for made in &after_create {
+                let quoted = migrata::quote_identifier(kind, made).unwrap();
+                admin.execute(&format!("DROP DATABASE {quoted}")).await;
+            }
+            admin.close().await;
+            panic!("{kind}: made {after_create:?}, not exactly {name:?}");
+        }
+        assert!(
+            created.status.success(),
+            "{kind}: {}",
+            text(&created.stderr)
+        );
+        assert!(text(&created.stdout).starts_with("created: "), "{kind}");
+
+        let again = run(&["database", "create"]);
+        assert!(
+            text(&again.stdout).starts_with("exists: "),
+            "{kind}: {}",
+            text(&again.stderr)
+        );
+        let dropped = run(&["database", "drop", "--yes"]);
+        assert!(
+            text(&dropped.stdout).starts_with("dropped: "),
+            "{kind}: {}",
+            text(&dropped.stderr)
+        );
+        assert!(databases().await.is_empty(), "{kind}: dropped, and only it");
     }
 }

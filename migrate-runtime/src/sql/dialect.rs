@@ -4,7 +4,40 @@
 use migrata_core::SqlFlavor;
 use sqlx::error::DatabaseError;
 
+use crate::error::Error;
 use crate::model::Peer;
+
+/// `name` between `quote`s, each `quote` inside doubled: how every
+/// database this crate speaks escapes a quoted identifier.
+pub(crate) fn quoted(quote: char, name: &str) -> String {
+    let doubled: String = [quote, quote].iter().collect();
+    format!("{quote}{}{quote}", name.replace(quote, &doubled))
+}
+
+/// How long a database's identifiers may be.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct IdentifierLimit {
+    pub max: usize,
+    /// Whether `max` counts bytes of UTF-8 (else characters).
+    pub bytes: bool,
+}
+
+impl IdentifierLimit {
+    pub fn length_of(&self, name: &str) -> usize {
+        if self.bytes {
+            name.len()
+        } else {
+            name.chars().count()
+        }
+    }
+}
+
+impl std::fmt::Display for IdentifierLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let unit = if self.bytes { "bytes" } else { "characters" };
+        write!(f, "{} {unit}", self.max)
+    }
+}
 
 /// Column types of the version table.
 pub(crate) struct ColumnTypes {
@@ -51,6 +84,35 @@ pub(crate) trait Dialect: Sync {
     /// The character that quotes identifiers.
     fn identifier_quote(&self) -> char {
         '"'
+    }
+
+    /// The longest identifier the database keeps whole, and its unit;
+    /// `None` without a limit.
+    fn identifier_limit(&self) -> Option<IdentifierLimit> {
+        None
+    }
+
+    /// `name` as one quoted identifier: the quote character doubled inside,
+    /// so no name can end the identifier early. A name the database could
+    /// not keep as given (empty, holding NUL, longer than its limit, which
+    /// PostgreSQL would silently truncate) is refused.
+    fn quote_identifier(&self, name: &str) -> Result<String, Error> {
+        let problem = if name.is_empty() {
+            Some("it is empty".to_owned())
+        } else if name.contains('\0') {
+            Some("it holds a NUL character".to_owned())
+        } else {
+            self.identifier_limit()
+                .filter(|limit| limit.length_of(name) > limit.max)
+                .map(|limit| format!("it is longer than {limit}"))
+        };
+        match problem {
+            Some(problem) => Err(Error::InvalidIdentifier {
+                name: name.chars().take(80).collect(),
+                problem,
+            }),
+            None => Ok(quoted(self.identifier_quote(), name)),
+        }
     }
 
     /// A string literal.
@@ -162,3 +224,77 @@ pub(crate) struct ForeignKeySuspension {
     pub violations: &'static str,
 }
 
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use crate::model::BackendKind;
+    use crate::sql::dialect_of;
+
+    /// Reads the quoted identifier at the start of `sql` as the database's
+    /// lexer does (a doubled quote is one quote character, a single one
+    /// ends the identifier): the name, and the SQL after it.
+    fn read_identifier(quote: char, sql: &str) -> Option<(String, &str)> {
+        let mut chars = sql.char_indices().peekable();
+        if chars.next()?.1 != quote {
+            return None;
+        }
+        let mut name = String::new();
+        while let Some((at, c)) = chars.next() {
+            if c != quote {
+                name.push(c);
+            } else if chars.next_if(|&(_, next)| next == quote).is_some() {
+                name.push(quote);
+            } else {
+                return Some((name, &sql[at + c.len_utf8()..]));
+            }
+        }
+        None
+    }
+
+    proptest! {
+        /// Whatever a name holds, its quoted form is read back as exactly
+        /// that name, and what follows it stays outside the identifier;
+        /// only names the database cannot keep (empty, NUL, over its
+        /// length limit) are refused.
+        #[test]
+        fn a_quoted_name_reads_back_whole_and_never_ends_early(
+            name in r#"[`"'\\;\x00\n\t a-zA-Z0-9_.\-éß€😀\u{202e}]{0,70}"#,
+        ) {
+            for kind in [BackendKind::Sqlite, BackendKind::Postgres, BackendKind::MySql] {
+                let dialect = dialect_of(kind);
+                let after = "; DROP DATABASE other; -- ";
+                match dialect.quote_identifier(&name) {
+                    Ok(quoted) => {
+                        let sql = format!("{quoted}{after}");
+                        let read = read_identifier(dialect.identifier_quote(), &sql);
+                        prop_assert_eq!(read, Some((name.clone(), after)), "{}", kind);
+                    }
+                    Err(_) => {
+                        let too_long = dialect
+                            .identifier_limit()
+                            .is_some_and(|limit| limit.length_of(&name) > limit.max);
+                        prop_assert!(name.is_empty() || name.contains('\0') || too_long, "{}: {:?}", kind, name);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn names_the_database_cannot_keep_are_refused() {
+        let postgres = dialect_of(BackendKind::Postgres);
+        let mysql = dialect_of(BackendKind::MySql);
+        assert!(postgres.quote_identifier("").is_err());
+        assert!(mysql.quote_identifier("a\0b").is_err());
+        // PostgreSQL counts bytes, MySQL characters.
+        assert!(postgres.quote_identifier(&"é".repeat(31)).is_ok());
+        assert!(postgres.quote_identifier(&"é".repeat(32)).is_err());
+        assert!(mysql.quote_identifier(&"é".repeat(64)).is_ok());
+        assert!(mysql.quote_identifier(&"é".repeat(65)).is_err());
+        assert!(dialect_of(BackendKind::Sqlite)
+            .quote_identifier(&"x".repeat(1000))
+            .is_ok());
+    }
+}

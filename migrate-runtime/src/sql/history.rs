@@ -35,38 +35,54 @@ pub(crate) struct HistoryTable {
 }
 
 impl HistoryTable {
-    /// Validates `table` (an identifier, optionally `schema.table`) and quotes it.
+    /// Validates `table` (an identifier, optionally `schema.table`) and quotes
+    /// it, and the lease table's name derived from it.
     pub fn new(kind: BackendKind, table: &str) -> Result<Self, Error> {
         let parts: Vec<&str> = table.split('.').collect();
         let valid_ident = |part: &&str| {
             let mut chars = part.chars();
             matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
                 && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && part.len() <= 63
         };
         if parts.len() > 2 || !parts.iter().all(valid_ident) {
             return Err(Error::InvalidTableName {
                 table: table.chars().take(80).collect(),
             });
         }
-        let quote = dialect_of(kind).identifier_quote();
-        let quote_all = |parts: &[&str]| -> String {
-            let quoted: Vec<String> = parts.iter().map(|p| format!("{quote}{p}{quote}")).collect();
-            quoted.join(".")
+        let dialect = dialect_of(kind);
+        let quote_all = |parts: &[&str]| -> Result<String, Error> {
+            let quoted: Vec<String> = parts
+                .iter()
+                .map(|part| dialect.quote_identifier(part))
+                .collect::<Result<_, _>>()?;
+            Ok(quoted.join("."))
         };
+        let quoted = quote_all(&parts)?;
         let Some((last, schema)) = parts.split_last() else {
             return Err(Error::InvalidTableName {
                 table: table.to_owned(),
             });
         };
         let lock_name = format!("{last}_lock");
+        if let Some(limit) = dialect.identifier_limit() {
+            let excess = limit.length_of(&lock_name).saturating_sub(limit.max);
+            if excess > 0 {
+                return Err(Error::TableNameTooLong {
+                    table: table.to_owned(),
+                    lease: lock_name,
+                    backend: kind,
+                    limit: limit.to_string(),
+                    excess,
+                });
+            }
+        }
         let mut lock_parts = schema.to_vec();
         lock_parts.push(&lock_name);
         Ok(HistoryTable {
             kind,
             name: table.to_owned(),
-            quoted: quote_all(&parts),
-            lease: LeaseTable::new(kind, quote_all(&lock_parts)),
+            quoted,
+            lease: LeaseTable::new(kind, quote_all(&lock_parts)?),
         })
     }
 
@@ -77,13 +93,8 @@ impl HistoryTable {
         if self.name.contains('.') {
             return Ok(self);
         }
-        let quote = self.dialect().identifier_quote();
-        if schema.is_empty() || schema.contains(quote) || schema.contains('\0') {
-            return Err(Error::InvalidTableName {
-                table: format!("{schema}.{}", self.name),
-            });
-        }
-        let qualify = |name: &str| format!("{quote}{schema}{quote}.{name}");
+        let schema = self.dialect().quote_identifier(schema)?;
+        let qualify = |name: &str| format!("{schema}.{name}");
         Ok(HistoryTable {
             quoted: qualify(&self.quoted),
             lease: LeaseTable::new(self.kind, qualify(self.lease.quoted())),
@@ -330,6 +341,30 @@ mod tests {
         for bad in ["", "1t", "t;drop", "a.b.c", "t\"x", "a b", "ta`ble", "é"] {
             assert!(HistoryTable::new(BackendKind::MySql, bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_lease_table_name_must_fit_the_database_too() {
+        let fits = "t".repeat(58);
+        let too_long = "t".repeat(59);
+        assert!(HistoryTable::new(BackendKind::Postgres, &fits).is_ok());
+        assert!(matches!(
+            HistoryTable::new(BackendKind::Postgres, &too_long),
+            Err(Error::TableNameTooLong { excess: 1, .. })
+        ));
+        assert!(HistoryTable::new(BackendKind::MySql, &too_long).is_ok());
+        assert!(HistoryTable::new(BackendKind::MySql, &format!("app.{too_long}t")).is_err());
+        assert!(HistoryTable::new(BackendKind::Sqlite, &"t".repeat(300)).is_ok());
+    }
+
+    #[test]
+    fn a_schema_read_from_the_database_is_quoted_not_trusted() {
+        let table = HistoryTable::new(BackendKind::Postgres, "h")
+            .unwrap()
+            .in_schema("we\"ird")
+            .unwrap();
+        assert_eq!(table.quoted(), "\"we\"\"ird\".\"h\"");
+        assert_eq!(table.lease().quoted(), "\"we\"\"ird\".\"h_lock\"");
     }
 
     #[test]

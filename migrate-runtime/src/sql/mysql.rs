@@ -3,7 +3,7 @@
 use migrata_core::SqlFlavor;
 use sqlx::error::DatabaseError;
 
-use super::dialect::{ColumnTypes, Dialect};
+use super::dialect::{ColumnTypes, Dialect, IdentifierLimit};
 use crate::model::Peer;
 
 /// MySQL/MariaDB: DDL commits implicitly, so every migration is bracketed by
@@ -29,6 +29,13 @@ impl Dialect for MySqlDialect {
 
     fn identifier_quote(&self) -> char {
         '`'
+    }
+
+    fn identifier_limit(&self) -> Option<IdentifierLimit> {
+        Some(IdentifierLimit {
+            max: 64,
+            bytes: false,
+        })
     }
 
     fn quote_literal(&self, text: &str) -> String {
@@ -82,8 +89,12 @@ impl Dialect for MySqlDialect {
         Some(format!("SELECT RELEASE_LOCK({})", lock_name(table)))
     }
 
+    /// Counted from the epoch in UTC: `UNIX_TIMESTAMP(NOW())` converts
+    /// through the session's time zone and back, which is ambiguous in the
+    /// hour a zone with daylight saving time repeats (the clock would jump
+    /// back an hour and a live lease look expired).
     fn now_ms(&self) -> &'static str {
-        "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)"
+        "CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01', UTC_TIMESTAMP(3)) DIV 1000 AS SIGNED)"
     }
 
     fn read_only(&self) -> Option<&'static str> {
@@ -136,7 +147,10 @@ fn error_number(error: &dyn DatabaseError) -> Option<u16> {
 /// A lock name (at most 64 characters) derived, on the server, from the
 /// database and the version table's name.
 fn lock_name(table: &str) -> String {
-    format!("CONCAT('migrate.', LEFT(SHA2(CONCAT(IFNULL(DATABASE(), ''), '.{table}'), 256), 40))")
+    format!(
+        "CONCAT('migrate.', LEFT(SHA2(CONCAT(IFNULL(DATABASE(), ''), {}), 256), 40))",
+        MySqlDialect.quote_literal(&format!(".{table}"))
+    )
 }
 
 /// The SQL of [`crate::testing`] on MySQL/MariaDB, which cannot copy a
@@ -144,38 +158,56 @@ fn lock_name(table: &str) -> String {
 /// once per process ([`template_objects`](testing::template_objects) and the
 /// `SHOW CREATE` statements) into a script that recreates them, data
 /// included, in each test database. Database names are built by that module
-/// from `[a-z0-9_]` only; object names come from the server and are quoted.
+/// from `[a-z0-9_]`, object names come from the server: all are quoted.
 #[cfg(all(feature = "testing", feature = "mysql"))]
 pub(crate) mod testing {
+    use super::super::dialect::quoted;
+    use super::super::Dialect;
+    use super::MySqlDialect;
+
     /// 1 when database `name` exists.
     pub fn database_exists(name: &str) -> String {
-        format!("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{name}'")
+        format!(
+            "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}",
+            literal(name)
+        )
     }
 
     /// Waits up to a day (MariaDB 10.11 gives up at once on a negative
     /// timeout, MySQL's "forever") for the server-wide named lock of one
     /// template's build; returns 1 once taken.
     pub fn lock_template(template: &str) -> String {
-        format!("SELECT COALESCE(GET_LOCK('migrate.testing.{template}', 86400), 0)")
+        format!(
+            "SELECT COALESCE(GET_LOCK({}, 86400), 0)",
+            template_lock(template)
+        )
     }
 
     pub fn unlock_template(template: &str) -> String {
-        format!("SELECT COALESCE(RELEASE_LOCK('migrate.testing.{template}'), 0)")
+        format!(
+            "SELECT COALESCE(RELEASE_LOCK({}), 0)",
+            template_lock(template)
+        )
+    }
+
+    fn template_lock(template: &str) -> String {
+        literal(&format!("migrate.testing.{template}"))
     }
 
     pub fn create_database(name: &str) -> String {
-        format!("CREATE DATABASE `{name}`")
+        format!("CREATE DATABASE {}", ident(name))
     }
 
     pub fn drop_database(name: &str) -> String {
-        format!("DROP DATABASE IF EXISTS `{name}`")
+        format!("DROP DATABASE IF EXISTS {}", ident(name))
     }
 
     /// The names of the databases whose names start with `prefix`.
     pub fn databases_starting_with(prefix: &str) -> String {
         format!(
-            "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, {}) = '{prefix}' ORDER BY SCHEMA_NAME",
-            prefix.len()
+            "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, {}) = {} ORDER BY SCHEMA_NAME",
+            prefix.chars().count(),
+            literal(prefix)
         )
     }
 
@@ -184,13 +216,14 @@ pub(crate) mod testing {
     /// left to the server), and `view`, `trigger`, `procedure` and
     /// `function` rows (table and column NULL), triggers in firing order.
     pub fn template_objects(template: &str) -> String {
+        let template = literal(template);
         format!(
             "SELECT 'table', CAST(c.TABLE_NAME AS CHAR), CAST(c.COLUMN_NAME AS CHAR) FROM information_schema.COLUMNS c \
              JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME AND t.TABLE_TYPE = 'BASE TABLE' \
-             WHERE c.TABLE_SCHEMA = '{template}' AND c.EXTRA NOT LIKE '%GENERATED%' \
-             UNION ALL SELECT 'view', CAST(TABLE_NAME AS CHAR), NULL FROM information_schema.VIEWS WHERE TABLE_SCHEMA = '{template}' \
-             UNION ALL SELECT 'trigger', CAST(TRIGGER_NAME AS CHAR), NULL FROM (SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '{template}' ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER LIMIT 18446744073709551615) tr \
-             UNION ALL SELECT LOWER(ROUTINE_TYPE), CAST(ROUTINE_NAME AS CHAR), NULL FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '{template}'"
+             WHERE c.TABLE_SCHEMA = {template} AND c.EXTRA NOT LIKE '%GENERATED%' \
+             UNION ALL SELECT 'view', CAST(TABLE_NAME AS CHAR), NULL FROM information_schema.VIEWS WHERE TABLE_SCHEMA = {template} \
+             UNION ALL SELECT 'trigger', CAST(TRIGGER_NAME AS CHAR), NULL FROM (SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = {template} ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER LIMIT 18446744073709551615) tr \
+             UNION ALL SELECT LOWER(ROUTINE_TYPE), CAST(ROUTINE_NAME AS CHAR), NULL FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {template}"
         )
     }
 
@@ -204,8 +237,9 @@ pub(crate) mod testing {
         };
         (
             format!(
-                "SHOW CREATE {} `{template}`.{}",
+                "SHOW CREATE {} {}.{}",
                 kind.to_uppercase(),
+                ident(template),
                 ident(name)
             ),
             column,
@@ -215,14 +249,15 @@ pub(crate) mod testing {
     /// `SHOW CREATE VIEW` qualifies every table with the template's name;
     /// the copy's view must read the copy's tables.
     pub fn unqualified(create_view: &str, template: &str) -> String {
-        create_view.replace(&format!("`{template}`."), "")
+        create_view.replace(&format!("{}.", ident(template)), "")
     }
 
     /// The start of the script filling a test database: it is created and
     /// made current, and foreign keys are not checked while tables and rows
     /// arrive in name order.
     pub fn begin_copy(name: &str) -> String {
-        format!("CREATE DATABASE `{name}`;\nUSE `{name}`;\nSET SESSION FOREIGN_KEY_CHECKS = 0;\n")
+        let name = ident(name);
+        format!("CREATE DATABASE {name};\nUSE {name};\nSET SESSION FOREIGN_KEY_CHECKS = 0;\n")
     }
 
     /// Copies a table's rows from the template into the current database.
@@ -230,12 +265,18 @@ pub(crate) mod testing {
         let columns: Vec<String> = columns.iter().map(|c| ident(c)).collect();
         let columns = columns.join(", ");
         format!(
-            "INSERT INTO {table} ({columns}) SELECT {columns} FROM `{template}`.{table}",
-            table = ident(table)
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {template}.{table}",
+            table = ident(table),
+            template = ident(template)
         )
     }
 
+    /// Names read from the server hold no NUL and fit its limit.
     fn ident(name: &str) -> String {
-        format!("`{}`", name.replace('`', "``"))
+        quoted('`', name)
+    }
+
+    fn literal(text: &str) -> String {
+        MySqlDialect.quote_literal(text)
     }
 }

@@ -2,7 +2,7 @@
 
 use sqlx::error::DatabaseError;
 
-use super::dialect::{ColumnTypes, Dialect};
+use super::dialect::{ColumnTypes, Dialect, IdentifierLimit};
 use crate::model::Peer;
 
 /// PostgreSQL: transactional DDL; a session-level advisory lock, polled with
@@ -11,6 +11,13 @@ use crate::model::Peer;
 pub(crate) struct PostgresDialect;
 
 impl Dialect for PostgresDialect {
+    /// `NAMEDATALEN` - 1; longer names are truncated with only a notice.
+    fn identifier_limit(&self) -> Option<IdentifierLimit> {
+        Some(IdentifierLimit {
+            max: 63,
+            bytes: true,
+        })
+    }
 
     /// A multi-statement simple query is one implicit transaction, in which
     /// `CREATE INDEX CONCURRENTLY` fails.
@@ -51,7 +58,8 @@ impl Dialect for PostgresDialect {
     /// earlier in `search_path` appeared after it was created.
     fn history_schema(&self, table: &str) -> Option<String> {
         Some(format!(
-            "SELECT COALESCE((SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass('{table}')), current_schema())"
+            "SELECT COALESCE((SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass({})), current_schema())",
+            self.quote_literal(table)
         ))
     }
 
@@ -104,17 +112,35 @@ impl Dialect for PostgresDialect {
 /// A 64-bit advisory lock key derived, on the server, from the database and
 /// the version table's name.
 fn lock_key(table: &str) -> String {
-    format!("('x' || left(md5(current_database() || '.{table}'), 16))::bit(64)::bigint")
+    format!(
+        "('x' || left(md5(current_database() || {}), 16))::bit(64)::bigint",
+        PostgresDialect.quote_literal(&format!(".{table}"))
+    )
 }
 
 /// The SQL of [`crate::testing`] on PostgreSQL: a template database per
 /// migration set, cloned with `CREATE DATABASE … TEMPLATE`. Names are built
-/// by that module from `[a-z0-9_]` only.
+/// by that module from `[a-z0-9_]`, and quoted all the same.
 #[cfg(all(feature = "testing", feature = "postgres"))]
 pub(crate) mod testing {
+    use super::super::dialect::quoted;
+    use super::super::Dialect;
+    use super::PostgresDialect;
+
+    fn ident(name: &str) -> String {
+        quoted('"', name)
+    }
+
+    fn literal(text: &str) -> String {
+        PostgresDialect.quote_literal(text)
+    }
+
     /// 1 when database `name` exists.
     pub fn database_exists(name: &str) -> String {
-        format!("SELECT count(*) FROM pg_database WHERE datname = '{name}'")
+        format!(
+            "SELECT count(*) FROM pg_database WHERE datname = {}",
+            literal(name)
+        )
     }
 
     /// Waits for the server-wide advisory lock of one template's build
@@ -134,11 +160,14 @@ pub(crate) mod testing {
     }
 
     fn template_lock_key(template: &str) -> String {
-        format!("('x' || left(md5('migrate.testing.{template}'), 16))::bit(64)::bigint")
+        format!(
+            "('x' || left(md5({}), 16))::bit(64)::bigint",
+            literal(&format!("migrate.testing.{template}"))
+        )
     }
 
     pub fn create_database(name: &str) -> String {
-        format!("CREATE DATABASE \"{name}\"")
+        format!("CREATE DATABASE {}", ident(name))
     }
 
     /// A new database as a copy of `template`, in the server's default
@@ -150,7 +179,11 @@ pub(crate) mod testing {
     /// catalogs (about 7 MB) included: this is the floor of a test
     /// database's cost on PostgreSQL.
     pub fn clone_database(name: &str, template: &str) -> String {
-        format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")
+        format!(
+            "CREATE DATABASE {} TEMPLATE {}",
+            ident(name),
+            ident(template)
+        )
     }
 
     /// Marks a finished build as a template nobody connects to (a session
@@ -159,8 +192,11 @@ pub(crate) mod testing {
     /// so a crashed build is never cloned.
     pub fn seal_template(building: &str, template: &str) -> [String; 2] {
         [
-            format!("ALTER DATABASE \"{building}\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"),
-            format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\""),
+            format!(
+                "ALTER DATABASE {} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false",
+                ident(building)
+            ),
+            rename_database(building, template),
         ]
     }
 
@@ -171,33 +207,39 @@ pub(crate) mod testing {
     /// sessions to go.
     pub fn retire_database(name: &str, trash: &str) -> [String; 3] {
         [
-            format!("ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false"),
+            format!("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false", ident(name)),
             format!(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {}",
+                literal(name)
             ),
-            format!("ALTER DATABASE \"{name}\" RENAME TO \"{trash}\""),
+            rename_database(name, trash),
         ]
     }
 
     pub fn rename_database(name: &str, new_name: &str) -> String {
-        format!("ALTER DATABASE \"{name}\" RENAME TO \"{new_name}\"")
+        format!(
+            "ALTER DATABASE {} RENAME TO {}",
+            ident(name),
+            ident(new_name)
+        )
     }
 
     /// Drops a database, ending any session a test left connected to it.
     pub fn drop_database(name: &str) -> String {
-        format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")
+        format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(name))
     }
 
     /// What makes a template droppable again.
     pub fn unmark_template(name: &str) -> String {
-        format!("ALTER DATABASE \"{name}\" WITH IS_TEMPLATE false")
+        format!("ALTER DATABASE {} WITH IS_TEMPLATE false", ident(name))
     }
 
     /// The names of the databases whose names start with `prefix`.
     pub fn databases_starting_with(prefix: &str) -> String {
         format!(
-            "SELECT datname::text FROM pg_database WHERE left(datname, {}) = '{prefix}' ORDER BY datname",
-            prefix.len()
+            "SELECT datname::text FROM pg_database WHERE left(datname, {}) = {} ORDER BY datname",
+            prefix.chars().count(),
+            literal(prefix)
         )
     }
 }

@@ -110,6 +110,7 @@ pub(crate) mod testing {
     }
 
     fn literal(text: &str) -> String {
-        format!("'{}'", text.replace('\'', "''"))
+        use super::super::Dialect;
+        super::SqliteDialect.quote_literal(text)
     }
 }

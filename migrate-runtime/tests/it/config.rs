@@ -308,6 +308,82 @@ fn bad_duration_is_an_error_naming_key_and_value() {
 }
 
 #[test]
+fn a_duration_out_of_its_range_is_an_error_naming_key_and_range() {
+    let (_dir, path) = config_file("[migrate]\nlease_ttl = \"0s\"\n");
+    let message = Config::from_file(Some(&path)).unwrap_err().to_string();
+    assert!(
+        message.contains("`lease_ttl` is 0ns, outside its range: from 100ms to 168h")
+            && message.contains("line 2"),
+        "{message}"
+    );
+    for (key, bad, range) in [
+        ("lease_ttl", "99ms", "from 100ms to 168h"),
+        ("lease_ttl", "169h", "from 100ms to 168h"),
+        ("lock_timeout", "600h", "from 0ms (do not wait) to 168h"),
+        ("lock_timeout", "10081m", "from 0ms (do not wait) to 168h"),
+    ] {
+        let message = parse_error(&format!("[migrate]\n{key} = \"{bad}\"\n"));
+        assert!(
+            message.contains(&format!("`{key}` is ")) && message.contains(range),
+            "{message}"
+        );
+    }
+    for (key, edge) in [
+        ("lease_ttl", "100ms"),
+        ("lease_ttl", "168h"),
+        ("lock_timeout", "0ms"),
+        ("lock_timeout", "168h"),
+    ] {
+        Config::from_toml_str(&format!("[migrate]\n{key} = \"{edge}\"\n")).unwrap();
+    }
+}
+
+/// The builder's setters cannot fail: an out-of-range duration is refused
+/// when an operation starts, before anything connects (a lock timeout past
+/// about 596 h used to panic inside the SQLite driver).
+#[test]
+fn a_builder_duration_out_of_its_range_fails_the_run_not_the_process() {
+    static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
+    for (migrator, option) in [
+        (MIGRATIONS.migrator().lease_ttl(Duration::ZERO), "lease_ttl"),
+        (
+            MIGRATIONS
+                .migrator()
+                .lease_ttl(Duration::from_secs(600 * 3600)),
+            "lease_ttl",
+        ),
+        (
+            MIGRATIONS
+                .migrator()
+                .lock_timeout(Duration::from_secs(600 * 3600)),
+            "lock_timeout",
+        ),
+    ] {
+        for result in [
+            runtime.block_on(migrator.run(&url)).map(drop),
+            runtime.block_on(migrator.at(&url).status()).map(drop),
+        ] {
+            match result {
+                Err(migrata::Error::DurationOutOfRange { option: named, .. }) => {
+                    assert_eq!(named, option)
+                }
+                other => panic!("{option}: expected DurationOutOfRange, got {other:?}"),
+            }
+        }
+    }
+    assert!(
+        !dir.path().join("app.db").exists(),
+        "refused before connecting"
+    );
+}
+
+#[test]
 fn bad_enum_value_is_an_error_naming_key_and_value() {
     let message = parse_error("[migrate]\ntransaction = \"sometimes\"\n");
     assert!(

@@ -389,3 +389,46 @@ async fn a_standby_checks_but_refuses_to_migrate() {
         .await;
     admin.close().await;
 }
+
+/// The MySQL lease clock counts UTC milliseconds whatever the session's
+/// time zone: at 01:30 UTC on 2023-10-29, Berlin's clocks read 02:30 for the
+/// second time that night, and a clock converted through the zone (as
+/// `UNIX_TIMESTAMP(NOW())` is) lands an hour early. The session's time is
+/// pinned there with `SET timestamp`; the lease row the run takes records
+/// the clock it read (plus the lease's lifetime), which a script reads back
+/// while the lease is held.
+#[tokio::test]
+async fn the_mysql_lease_clock_ignores_the_session_time_zone() {
+    let test = "lease::the_mysql_lease_clock_ignores_the_session_time_zone";
+    let Some(db) = TestDb::create(BackendKind::MySql, test).await else {
+        return;
+    };
+    let zone_known = db
+        .scalar("SELECT COUNT(*) FROM mysql.time_zone_name WHERE Name = 'Europe/Berlin'")
+        .await;
+    assert_eq!(
+        zone_known, 1,
+        "the server's time zone tables lack Europe/Berlin: load them with \
+         `mysql_tzinfo_to_sql /usr/share/zoneinfo | mysql -u root mysql` (.ci/run does)"
+    );
+    const REPEATED_HOUR_MS: i64 = 1_698_543_000_500;
+    let ttl = Duration::from_secs(30);
+    let set = owned_migrations(&[(
+        "0001_read_the_lease.sql".to_owned(),
+        "CREATE TABLE seen AS SELECT expires_at FROM migrate_history_lock;\n".to_owned(),
+    )]);
+    Migrator::new(&set)
+        .lease_ttl(ttl)
+        .session_setup(format!(
+            "SET time_zone = 'Europe/Berlin', timestamp = {}",
+            REPEATED_HOUR_MS as f64 / 1000.0
+        ))
+        .run(&db.url)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.scalar("SELECT expires_at FROM seen").await,
+        REPEATED_HOUR_MS + ttl.as_millis() as i64,
+        "the lease expiry is the UTC clock plus the lease's lifetime"
+    );
+}

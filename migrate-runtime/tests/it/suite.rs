@@ -2,7 +2,7 @@
 //! SQLite always, PostgreSQL and MariaDB/MySQL when their URLs are set.
 
 use crate::common::{migrations, TestDb};
-use migrata::{Error, MigrationState, Migrator, Policy, TransactionMode};
+use migrata::{BackendKind, Error, MigrationState, Migrator, Policy, TransactionMode};
 
 const USERS: (&str, &str) = (
     "0001_users.sql",
@@ -31,6 +31,7 @@ on_every_backend!(
     custom_table_and_session_setup,
     failed_session_setup_is_reported,
     invalid_table_name_is_rejected,
+    a_table_name_too_long_for_its_lease_table_is_refused,
     down_then_up_round_trips,
     revert_without_a_down_script_is_refused_before_anything_runs,
     stamp_then_up_skips_the_stamped_versions,
@@ -333,6 +334,58 @@ async fn invalid_table_name_is_rejected(db: TestDb) {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidTableName { .. }), "{err}");
     assert!(!db.table_exists("users").await);
+}
+
+/// The lease table is named `<table>_lock`: a table name that fits the
+/// database but leaves no room for the suffix is refused before anything
+/// runs, naming both tables and the limit (PostgreSQL truncated the lease
+/// table's name onto the version table's own; MySQL refused the DDL
+/// halfway). The longest name that fits works; SQLite has no limit.
+async fn a_table_name_too_long_for_its_lease_table_is_refused(db: TestDb) {
+    let set = migrations(&[USERS]);
+    let limit = match db.kind {
+        BackendKind::Postgres => Some((63, "63 bytes")),
+        BackendKind::MySql => Some((64, "64 characters")),
+        _ => None,
+    };
+    let longest = match limit {
+        Some((max, _)) => "h".repeat(max - "_lock".len()),
+        None => "h".repeat(200),
+    };
+    if let Some((max, limit_text)) = limit {
+        let table = "h".repeat(max);
+        let err = Migrator::new(&set)
+            .table(table.clone())
+            .run(&db.url)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::TableNameTooLong { .. }), "{err}");
+        let message = err.to_string();
+        assert!(
+            message.contains(&format!("`{table}`"))
+                && message.contains(&format!("`{table}_lock`"))
+                && message.contains(limit_text)
+                && message.contains("at least 5 shorter"),
+            "{message}"
+        );
+        assert!(!db.table_exists("users").await);
+        assert!(!db.table_exists(&table).await, "refused before any DDL");
+
+        let too_long_itself = "h".repeat(max + 1);
+        let err = Migrator::new(&set)
+            .table(too_long_itself)
+            .run(&db.url)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidIdentifier { .. }), "{err}");
+    }
+    Migrator::new(&set)
+        .table(longest.clone())
+        .run(&db.url)
+        .await
+        .unwrap();
+    assert_eq!(db.history_of(&longest).await.len(), 1, "{}", db.kind);
+    assert!(db.table_exists(&format!("{longest}_lock")).await);
 }
 
 #[tokio::test]
