@@ -13,7 +13,7 @@
 //! | `postgres://…/db` | database `migrate_template_<key>` on that server | a copy made ahead of demand (`migrate_spare_<key>_…`) renamed to `migrate_testdb_…`, or if none is ready `CREATE DATABASE migrate_testdb_… TEMPLATE migrate_template_<key>` |
 //! | `mysql://…/db` | database `migrate_template_<key>` on that server | a new database filled by a script read once per process from the template: its `SHOW CREATE` statements and an `INSERT … SELECT` per table |
 //! | `sqlite://DIR` | file `DIR/migrate_template_<key>.sqlite3` | a copy of that file, `DIR/migrate_testdb_….sqlite3` |
-//! | `sqlite::memory:` | the same file, in the system's temporary directory | an in-memory database (SQLite's `memdb`, shared by the connections of this process), filled with `VACUUM INTO` from the template |
+//! | `sqlite::memory:` | the same file, in the [`scratch_directory`] (private to the user) | an in-memory database (SQLite's `memdb`, shared by the connections of this process), filled with `VACUUM INTO` from the template |
 //!
 //! The server URL's own database (`db` above) is only used to manage the
 //! others, so its user needs the right to create databases.
@@ -69,8 +69,7 @@
 //! - When the test fails (the value is dropped while the thread panics) the
 //!   database is **kept**, and its name and URL are printed to stderr, which
 //!   the test harness shows with the failure. An in-memory database is first
-//!   saved to a file in the system's temporary directory, whose path is
-//!   printed. [`TestDatabase::keep`] keeps one explicitly.
+//!   saved to a file in the [`scratch_directory`], whose path is printed. [`TestDatabase::keep`] keeps one explicitly.
 //! - Test databases of a process that was killed, and kept ones, stay until
 //!   removed: every name starts with `migrate_testdb_`, and
 //!   [`drop_all`] drops them together with the templates, spares and trash
@@ -89,6 +88,8 @@ mod sqlite;
 mod upkeep;
 
 pub use database::{TestDatabase, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX};
+#[cfg(feature = "sqlite")]
+pub use sqlite::scratch_directory;
 
 use crate::error::Error;
 use crate::migrations::Migrations;

@@ -75,7 +75,7 @@ impl Base {
                 conn.close().await;
             }
             (_, "sqlite::memory:") => {
-                let dir = std::env::temp_dir().join("migrate-testing");
+                let dir = migrata::testing::scratch_directory();
                 for file in [format!("{template}.sqlite3"), format!("{template}.lock")] {
                     std::fs::remove_file(dir.join(file)).unwrap();
                 }
@@ -521,9 +521,7 @@ async fn the_macro_follows_the_cleanup_rules(base: Base) {
         let kept = stderr.contains(&format!("its database {name} was kept"));
         assert_eq!(kept, !passes, "{test}: {stderr}");
         if base.url == "sqlite::memory:" {
-            let saved = std::env::temp_dir()
-                .join("migrate-testing")
-                .join(format!("{name}.sqlite3"));
+            let saved = migrata::testing::scratch_directory().join(format!("{name}.sqlite3"));
             assert_eq!(saved.exists(), !passes, "{test}: {}", saved.display());
             if !passes {
                 std::fs::remove_file(saved).unwrap();
@@ -559,6 +557,83 @@ async fn child() {
             let _db = db;
             panic!("the failing test's assertion");
         }
+    }
+}
+
+/// In-memory test databases with `TMPDIR` set to a directory of the
+/// test's: the scratch directory is created there, or the one planted
+/// there is refused.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_scratch_directory_is_private_to_its_user() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("migrate-testing-tester");
+    let attempt = || {
+        let output = test_process(module_path!(), "scratch_child")
+            .env(CHILD_ENV, "scratch")
+            .env("TMPDIR", tmp.path())
+            .env("USER", "tester")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+            .lines()
+            .find_map(|line| line.strip_prefix("SCRATCH "))
+            .unwrap_or_else(|| panic!("no SCRATCH line in {stdout}"))
+            .to_owned()
+    };
+    // Made where it was missing, owner-only, and used.
+    assert_eq!(attempt(), "used");
+    let made = std::fs::symlink_metadata(&dir).unwrap();
+    assert!(made.is_dir());
+    assert_eq!(made.permissions().mode() & 0o777, 0o700);
+    let used = std::fs::read_dir(&dir).unwrap().count();
+    assert!(used > 0, "no template in {}", dir.display());
+
+    // Others may write in it: refused.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let refused = attempt();
+    assert!(refused.contains(&dir.display().to_string()), "{refused}");
+    assert!(refused.contains("mode is 777"), "{refused}");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+
+    // Another user's (only root can give it away): refused.
+    if made.uid() == 0 {
+        std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+        let refused = attempt();
+        assert!(refused.contains("owned by uid 65534"), "{refused}");
+        std::os::unix::fs::chown(&dir, Some(0), Some(0)).unwrap();
+    }
+
+    // A link to a directory, even a private one: refused.
+    let real = tmp.path().join("elsewhere");
+    std::fs::rename(&dir, &real).unwrap();
+    std::os::unix::fs::symlink(&real, &dir).unwrap();
+    let refused = attempt();
+    assert!(refused.contains("not a directory"), "{refused}");
+    // Nothing new was written through it.
+    assert_eq!(std::fs::read_dir(&real).unwrap().count(), used);
+}
+
+/// Not a test: what `the_scratch_directory_is_private_to_its_user` runs in
+/// a child process, whose `TMPDIR` it sets.
+#[tokio::test]
+#[ignore = "run by the_scratch_directory_is_private_to_its_user"]
+async fn scratch_child() {
+    assert_eq!(std::env::var(CHILD_ENV).as_deref(), Ok("scratch"));
+    let set = migration_set(BackendKind::Sqlite);
+    match Migrator::new(&set).test_database("sqlite::memory:").await {
+        Ok(db) => {
+            db.discard().await.unwrap();
+            println!("\nSCRATCH used");
+        }
+        Err(error) => println!("\nSCRATCH refused: {error}"),
     }
 }
 
