@@ -11,7 +11,7 @@
 //! | base URL | template | test database |
 //! | --- | --- | --- |
 //! | `postgres://…/db` | database `migrate_template_<key>` on that server | a copy made ahead of demand (`migrate_spare_<key>_…`) renamed to `migrate_testdb_…`, or if none is ready `CREATE DATABASE migrate_testdb_… TEMPLATE migrate_template_<key>` |
-//! | `mysql://…/db` | database `migrate_template_<key>` on that server | a new database filled by a script read once per process from the template: its `SHOW CREATE` statements and an `INSERT … SELECT` per table |
+//! | `mysql://…/db` | database `migrate_template_<key>` on that server | a new database filled by a script read once per process from the template: its `SHOW CREATE` statements (tables, MariaDB's sequences at the template's position, views, triggers, routines, events), rewritten to name the copy's objects where the server named the template's, and an `INSERT … SELECT` per table |
 //! | `sqlite://DIR` | file `DIR/migrate_template_<key>.sqlite3` | a copy of that file, `DIR/migrate_testdb_….sqlite3` |
 //! | `sqlite::memory:` | the same file, in the [`scratch_directory`] (private to the user) | an in-memory database (SQLite's `memdb`, shared by the connections of this process), filled with `VACUUM INTO` from the template |
 //!

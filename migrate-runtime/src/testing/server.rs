@@ -235,8 +235,10 @@ async fn prepare_mysql_template(
 }
 
 #[cfg(feature = "mysql")]
-/// The statements that recreate the template's tables, rows, views,
-/// triggers and routines in the current database.
+/// The statements that recreate the template's sequences (at their
+/// position), tables, rows, views, triggers, routines and events in the
+/// current database, each naming the copy's objects where the server
+/// qualified the template's.
 async fn mysql_copy_script(admin: &mut MySqlConnection, template: &str) -> Result<String, Error> {
     let failed = |source| Error::TestDatabase {
         action: "read the objects".into(),
@@ -260,23 +262,38 @@ async fn mysql_copy_script(admin: &mut MySqlConnection, template: &str) -> Resul
             objects.push((kind, name));
         }
     }
+    // Sequences first: a table's `DEFAULT NEXTVAL(…)` names one.
+    let mut sequences = Vec::new();
     let mut tables = Vec::new();
     let mut rows_copied = Vec::new();
     let mut views = Vec::new();
     let mut rest = Vec::new();
     for (table, stored) in &columns {
-        tables.push(show_create(admin, "table", template, table).await?);
+        let create = show_create(admin, "table", template, table).await?;
+        tables.push(my_sql::unqualified(&create, template));
         rows_copied.push(my_sql::copy_rows(template, table, stored));
     }
     for (kind, name) in &objects {
         let create = show_create(admin, kind, template, name).await?;
         match kind.as_str() {
             "view" => views.push((name.clone(), my_sql::unqualified(&create, template))),
+            "sequence" => {
+                let next = run_integer(
+                    admin,
+                    my_sql::sequence_position(template, name),
+                    template,
+                    || format!("read the position of sequence {name}"),
+                )
+                .await?;
+                sequences.push(create);
+                sequences.push(my_sql::set_sequence(name, next));
+            }
             _ => rest.push(create),
         }
     }
-    let statements: Vec<String> = tables
+    let statements: Vec<String> = sequences
         .into_iter()
+        .chain(tables)
         .chain(rows_copied)
         .chain(in_dependency_order(views))
         .chain(rest)

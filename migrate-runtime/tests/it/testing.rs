@@ -444,6 +444,90 @@ async fn mysql_copies_every_object() {
     base.drop_template(&template).await;
 }
 
+/// MariaDB: a test database has the template's sequences, at the
+/// template's position, its own (a column's `DEFAULT NEXTVAL(…)` draws from
+/// the copy's), and its events: two copies draw the same values and the
+/// template's sequence does not move.
+#[tokio::test]
+async fn mariadb_copies_have_sequences_and_events_of_their_own() {
+    let test = "mariadb_copies_have_sequences_and_events_of_their_own";
+    let Some(base) = Base::new(BackendKind::MySql, test) else {
+        return;
+    };
+    let mut conn = Conn::open(&base.url).await;
+    let version = conn.strings("SELECT VERSION()").await.remove(0);
+    conn.close().await;
+    if !version.contains("MariaDB") {
+        eprintln!("SKIPPED: {test}: sequences are MariaDB's, the server is {version}");
+        return;
+    }
+    let nonce = format!(
+        "sequences-{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now()
+    );
+    let set = owned_migrations(&[(
+        "0001_tickets.sql".into(),
+        format!(
+            "-- {nonce}\n\
+             CREATE SEQUENCE ticket_ids START WITH 100;\n\
+             CREATE TABLE tickets (id BIGINT NOT NULL DEFAULT NEXTVAL(ticket_ids) PRIMARY KEY, what VARCHAR(20) NOT NULL);\n\
+             INSERT INTO tickets (what) VALUES ('seed');\n\
+             CREATE EVENT tidy_tickets ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM tickets WHERE what = 'old';\n"
+        ),
+    )]);
+    let first = test_database(&set, &base).await;
+    let second = test_database(&set, &base).await;
+    let template_url = crate::common::url_with_database(&base.url, first.template());
+    let position = "SELECT next_not_cached_value FROM ticket_ids";
+    let mut conn = Conn::open(&template_url).await;
+    let template_before = conn.scalar(position).await;
+    conn.close().await;
+
+    let mut drawn = Vec::new();
+    for db in [&first, &second] {
+        let mut conn = Conn::open(db.url()).await;
+        assert_eq!(
+            conn.scalar(
+                "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'ticket_ids' AND TABLE_TYPE = 'SEQUENCE'"
+            )
+            .await,
+            1,
+            "{}: no sequence of its own",
+            db.name()
+        );
+        assert_eq!(
+            conn.scalar(
+                "SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() AND EVENT_NAME = 'tidy_tickets'"
+            )
+            .await,
+            1,
+            "{}: no event",
+            db.name()
+        );
+        conn.execute("INSERT INTO tickets (what) VALUES ('mine')")
+            .await;
+        conn.execute("INSERT INTO tickets (what) VALUES ('mine')")
+            .await;
+        drawn.push(
+            conn.strings("SELECT CAST(id AS CHAR) FROM tickets ORDER BY id")
+                .await,
+        );
+        conn.close().await;
+    }
+    assert_eq!(drawn[0], drawn[1], "the copies drew from one sequence");
+    assert_eq!(drawn[0].len(), 3, "{drawn:?}");
+    assert!(drawn[0][0] < drawn[0][1], "{drawn:?}");
+    let mut conn = Conn::open(&template_url).await;
+    assert_eq!(conn.scalar(position).await, template_before);
+    assert_eq!(conn.scalar("SELECT COUNT(*) FROM tickets").await, 1);
+    conn.close().await;
+    let template = first.template().to_owned();
+    first.discard().await.unwrap();
+    second.discard().await.unwrap();
+    base.drop_template(&template).await;
+}
+
 static SAMPLE: migrata::Migrations = migrata::embed_migrations!("migrations");
 const MACRO_URL_ENV: &str = "MIGRATE_TESTING_MACRO_URL";
 
