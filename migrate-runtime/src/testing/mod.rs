@@ -59,13 +59,22 @@
 //!   waits only for a rename: the database is closed to new sessions, the
 //!   ones left open are ended, and it is renamed to `migrate_trash_…`,
 //!   which a thread of the test process drops (`DROP DATABASE` takes from
-//!   20 ms to half a second). Trash left when a process ends is dropped by
-//!   the next test run on that server.
+//!   20 ms to half a second). A process often ends before that thread is
+//!   done: the trash it left is dropped by the next test process's first
+//!   test database on that server, which waits for it. The names of trash
+//!   carry the process that made it, and that process's thread holds a
+//!   mark of it on the server (a session-level advisory lock, freed when
+//!   the process ends however it ends), so that only the trash of ended
+//!   processes is dropped so, never the trash of a process still running.
+//!   The trash thus holds at most what the running processes and the last
+//!   ended one left.
 //! - On PostgreSQL the same thread keeps two copies of each template in use
 //!   ready (`migrate_spare_<key>_…`), so that a test claims one by renaming
 //!   it instead of waiting for `CREATE DATABASE`, which copies the whole
-//!   template. They outlive the process, to serve the next run; the spares
-//!   of a template that was dropped are dropped with the trash.
+//!   template. They outlive the process, to serve the next run; the build
+//!   of a template makes its first two itself, before its first test
+//!   database, so that even a process that ends at once leaves them. The
+//!   spares of a template that was dropped are dropped with the trash.
 //! - When the test fails (the value is dropped while the thread panics) the
 //!   database is **kept**, and its name and URL are printed to stderr, which
 //!   the test harness shows with the failure. An in-memory database is first
@@ -313,4 +322,3 @@ pub fn __run_test<T: __TestOutcome>(
         outcome
     })
 }
-

@@ -12,11 +12,11 @@ use sqlx::{Connection, SqliteConnection};
 use super::database::{
     ready, Place, Template, TestDatabase, BUILDING_PREFIX, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX,
 };
-use crate::sql::testing::sqlite as sql;
 use crate::driver::Backend;
-use crate::sql::sql_str;
 use crate::error::Error;
 use crate::migrator::Migrator;
+use crate::sql::sql_str;
+use crate::sql::testing::sqlite as sql;
 use crate::url::redact_url;
 
 /// What a SQLite base URL asks for.
@@ -117,7 +117,8 @@ fn private_directory(dir: &Path) -> Result<(), Error> {
         .open(&probe)
         .and_then(|file| file.metadata());
     let _ = std::fs::remove_file(&probe);
-    let mine = created.map_err(|error| refuse(format!("it is not writable by this user ({error})")))?;
+    let mine =
+        created.map_err(|error| refuse(format!("it is not writable by this user ({error})")))?;
     if found.uid() != mine.uid() {
         return Err(refuse(format!(
             "it is owned by uid {}, not by this user (uid {})",

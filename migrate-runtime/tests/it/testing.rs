@@ -631,6 +631,18 @@ async fn child() {
         spec.splitn(3, '\n').collect::<Vec<_>>().try_into().unwrap();
     let kind = BackendKind::from_url(url).unwrap();
     let set = migration_set_with(kind, nonce);
+    if mode == "short" {
+        // A test binary's whole run: three passing tests, then the end.
+        let mut dbs = Vec::new();
+        for _ in 0..3 {
+            dbs.push(Migrator::new(&set).test_database(url).await.unwrap());
+        }
+        println!("\nSHORT {} {}", std::process::id(), dbs[0].template());
+        for db in dbs {
+            db.discard().await.unwrap();
+        }
+        return;
+    }
     let db = Migrator::new(&set).test_database(url).await.unwrap();
     match mode {
         "build" => {
@@ -851,6 +863,72 @@ async fn postgres_spares_are_claimed_and_the_trash_is_dropped() {
     other.discard().await.unwrap();
     wait_for_databases(&base, &spares, |names| names.is_empty()).await;
     base.drop_template(&other_template).await;
+}
+
+/// PostgreSQL, test processes that end as soon as their tests pass, before
+/// their upkeep thread has dropped anything: each one's trash is dropped by
+/// the next one's first test database, so the trash does not grow across
+/// runs, and the build of the template leaves spares for the next run.
+#[tokio::test]
+async fn postgres_trash_of_ended_processes_is_dropped_by_the_next_run() {
+    let kind = BackendKind::Postgres;
+    let Some(base) = Base::new(
+        kind,
+        "postgres_trash_of_ended_processes_is_dropped_by_the_next_run",
+    ) else {
+        return;
+    };
+    let nonce = format!(
+        "short-{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now()
+    );
+    let mut pids: Vec<String> = Vec::new();
+    let mut template = String::new();
+    for run in 0..4 {
+        let output = test_process(module_path!(), "child")
+            .env(CHILD_ENV, format!("short\n{}\n{nonce}", base.url))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "run {run}: {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let line = stdout
+            .lines()
+            .find_map(|line| line.strip_prefix("SHORT "))
+            .unwrap_or_else(|| panic!("run {run}: no SHORT line in {stdout}"));
+        let (pid, used) = line.split_once(' ').unwrap();
+        template = used.to_owned();
+        let key = template.strip_prefix(TEMPLATE_PREFIX).unwrap();
+        if run == 0 {
+            let spares = postgres_databases(&base, &format!("migrate\\_spare\\_{key}\\_%")).await;
+            assert_eq!(spares.len(), 2, "after the build: {spares:?}");
+        }
+        pids.push(pid.to_owned());
+        let trash =
+            postgres_databases(&base, &format!("migrate\\_trash\\_{}\\_%", &key[..8])).await;
+        // At most what the last run left: never an earlier run's.
+        for earlier in &pids[..run] {
+            let marker = format!("_{earlier}_");
+            assert!(
+                trash.iter().all(|name| !name.contains(&marker)),
+                "run {run}: the trash of process {earlier} is still there: {trash:?}"
+            );
+        }
+        assert!(trash.len() <= 3, "run {run}: {trash:?}");
+    }
+    // The last run's trash (the next run would drop it).
+    let key = template.strip_prefix(TEMPLATE_PREFIX).unwrap().to_owned();
+    let mut conn = Conn::open(&base.url).await;
+    for name in postgres_databases(&base, &format!("migrate\\_trash\\_{}\\_%", &key[..8])).await {
+        conn.execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .await;
+    }
+    conn.close().await;
+    base.drop_template(&template).await;
 }
 
 macro_rules! scenarios {
