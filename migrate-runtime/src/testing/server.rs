@@ -44,7 +44,7 @@ pub(super) async fn postgres(
         let key = (base_url.to_owned(), template.name.clone());
         if !ready().contains_key(&key) {
             // What earlier runs left in the trash goes first.
-            upkeep::start_using(&mut admin, base_url).await?;
+            upkeep::start_using(&mut admin, base_url).await;
             if build_postgres_template(&mut admin, migrator, template, base_url).await? {
                 // Made now, not by the thread, which a process that ends
                 // at once would cut off: the next run claims them.

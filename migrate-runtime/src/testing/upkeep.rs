@@ -101,18 +101,22 @@ pub(super) fn sweep(admin_url: &str) {
 /// The first time this process uses the server at `admin_url`: starts its
 /// thread, which marks the process as alive there, and drops what dead
 /// processes left (before anything else, so that trash cannot pile up
-/// across runs of processes that end before their thread gets to it).
-pub(super) async fn start_using(admin: &mut PgConnection, admin_url: &str) -> Result<(), Error> {
+/// across runs of processes that end before their thread gets to it). A
+/// failure is printed, not the test's: that trash is not the test's, and
+/// the next process tries again.
+pub(super) async fn start_using(admin: &mut PgConnection, admin_url: &str) {
     static STARTED: LazyLock<Mutex<BTreeSet<String>>> = LazyLock::new(Mutex::default);
     let first = STARTED
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .insert(admin_url.to_owned());
     if !first {
-        return Ok(());
+        return;
     }
     send(admin_url, Job::Hold);
-    drop_trash(admin).await
+    if let Err(error) = drop_trash(admin).await {
+        report(&error);
+    }
 }
 
 /// Has this process's thread for the server at `admin_url` top up the
@@ -256,7 +260,8 @@ pub(super) async fn top_up(admin: &mut PgConnection, template_name: &str) -> Res
 
 /// Drops the retired test databases, and the spares of templates that are
 /// gone, that this process made or whose maker is gone (a live process's
-/// thread drops its own).
+/// thread drops its own). One that cannot be dropped (another role's, say)
+/// is printed and passed over; only a failed look-up stops the sweep.
 async fn drop_trash(admin: &mut PgConnection) -> Result<(), Error> {
     let templates: BTreeSet<String> = databases_starting_with(admin, TEMPLATE_PREFIX)
         .await?
@@ -287,7 +292,11 @@ async fn drop_trash(admin: &mut PgConnection) -> Result<(), Error> {
         };
         if droppable {
             // `IF EXISTS`: another process may have been first.
-            run(admin, pg_sql::drop_database(&name), &name, || "drop".into()).await?;
+            if let Err(error) =
+                run(admin, pg_sql::drop_database(&name), &name, || "drop".into()).await
+            {
+                report(&error);
+            }
         }
     }
     Ok(())
