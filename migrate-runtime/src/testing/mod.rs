@@ -66,8 +66,8 @@
 //!   mark of it on the server (a session-level advisory lock, freed when
 //!   the process ends however it ends), so that only the trash of ended
 //!   processes is dropped so, never the trash of a process still running.
-//!   The trash thus holds at most what the running processes and the last
-//!   ended one left.
+//!   The trash thus holds only what the processes still running left, and
+//!   what those that ended since a process last started left.
 //! - On PostgreSQL the same thread keeps two copies of each template in use
 //!   ready (`migrate_spare_<key>_…`), so that a test claims one by renaming
 //!   it instead of waiting for `CREATE DATABASE`, which copies the whole

@@ -27,8 +27,8 @@
 //! however it ended). A process's first test database on a server waits
 //! while it drops the trash whose owner's mark is free: what earlier runs
 //! left, and never the trash of a process still running, whose own thread
-//! drops it. So the trash never holds more than the runs still going and
-//! the last one left. Spares whose template is gone are dropped with the
+//! drops it. So the trash holds only what the processes still running
+//! left, and what those that ended since a process last started left. Spares whose template is gone are dropped with the
 //! trash, on the same rule.
 
 use std::collections::{BTreeSet, HashMap};
@@ -158,7 +158,10 @@ fn start(admin_url: String) -> Sender<Job> {
                 let Some((sweep, templates)) = next_batch(&received) else {
                     return;
                 };
-                runtime.block_on(upkeep(&admin_url, sweep, &templates));
+                // A `Hold` alone asks for nothing more.
+                if sweep || !templates.is_empty() {
+                    runtime.block_on(upkeep(&admin_url, sweep, &templates));
+                }
             }
         });
     jobs
