@@ -68,8 +68,9 @@ impl Base {
 /// Where templates of in-memory test databases, and in-memory databases
 /// saved after a failure, are written: `migrate-testing-<user>` in the
 /// system's temporary directory. A test copies whatever template it finds
-/// there, so on unix it must be this user's alone: [`private_directory`]
-/// creates it owner-only and refuses one made by anybody else.
+/// there, so on unix it must be this user's alone: a test database creates
+/// it owner-only (mode 700) and refuses one that is a link, is another
+/// user's or gives group or others any access, naming it in the error.
 pub fn scratch_directory() -> PathBuf {
     let user: String = ["USER", "USERNAME", "LOGNAME"]
         .iter()
