@@ -213,17 +213,20 @@ pub(crate) mod testing {
 
     /// `kind, name, table, column` of every object of `template`: `table`
     /// rows (one per column whose value is stored, so generated columns are
-    /// left to the server), and `view`, `trigger`, `procedure` and
-    /// `function` rows (table and column NULL), triggers in firing order.
+    /// left to the server), and `sequence` (MariaDB), `view`, `trigger`,
+    /// `procedure`, `function` and `event` rows (table and column NULL),
+    /// triggers in firing order.
     pub fn template_objects(template: &str) -> String {
         let template = literal(template);
         format!(
             "SELECT 'table', CAST(c.TABLE_NAME AS CHAR), CAST(c.COLUMN_NAME AS CHAR) FROM information_schema.COLUMNS c \
              JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME AND t.TABLE_TYPE = 'BASE TABLE' \
              WHERE c.TABLE_SCHEMA = {template} AND c.EXTRA NOT LIKE '%GENERATED%' \
+             UNION ALL SELECT 'sequence', CAST(TABLE_NAME AS CHAR), NULL FROM information_schema.TABLES WHERE TABLE_SCHEMA = {template} AND TABLE_TYPE = 'SEQUENCE' \
              UNION ALL SELECT 'view', CAST(TABLE_NAME AS CHAR), NULL FROM information_schema.VIEWS WHERE TABLE_SCHEMA = {template} \
              UNION ALL SELECT 'trigger', CAST(TRIGGER_NAME AS CHAR), NULL FROM (SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = {template} ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER LIMIT 18446744073709551615) tr \
-             UNION ALL SELECT LOWER(ROUTINE_TYPE), CAST(ROUTINE_NAME AS CHAR), NULL FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {template}"
+             UNION ALL SELECT LOWER(ROUTINE_TYPE), CAST(ROUTINE_NAME AS CHAR), NULL FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {template} \
+             UNION ALL SELECT 'event', CAST(EVENT_NAME AS CHAR), NULL FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {template}"
         )
     }
 
@@ -231,7 +234,9 @@ pub(crate) mod testing {
     /// column it is in.
     pub fn show_create(kind: &str, template: &str, name: &str) -> (String, usize) {
         let column = match kind {
-            "table" | "view" => 1,
+            "table" | "view" | "sequence" => 1,
+            // `Create Event`, after the name, sql_mode and time_zone.
+            "event" => 3,
             // `SQL Original Statement` / `Create Procedure`, after the name and sql_mode.
             _ => 2,
         };
@@ -246,10 +251,26 @@ pub(crate) mod testing {
         )
     }
 
-    /// `SHOW CREATE VIEW` qualifies every table with the template's name;
-    /// the copy's view must read the copy's tables.
-    pub fn unqualified(create_view: &str, template: &str) -> String {
-        create_view.replace(&format!("{}.", ident(template)), "")
+    /// `SHOW CREATE VIEW` qualifies every table with the template's name,
+    /// and `SHOW CREATE TABLE` the sequence of a `DEFAULT NEXTVAL(…)`: the
+    /// copy's objects must use the copy's own.
+    pub fn unqualified(create: &str, template: &str) -> String {
+        create.replace(&format!("{}.", ident(template)), "")
+    }
+
+    /// The value the next `NEXTVAL` of the template's sequence `name` would
+    /// return after a restart (its cached values are lost, as in a dump).
+    pub fn sequence_position(template: &str, name: &str) -> String {
+        format!(
+            "SELECT next_not_cached_value FROM {}.{}",
+            ident(template),
+            ident(name)
+        )
+    }
+
+    /// Makes the current database's sequence `name` return `next` next.
+    pub fn set_sequence(name: &str, next: i64) -> String {
+        format!("DO SETVAL({}, {next}, 0)", ident(name))
     }
 
     /// The start of the script filling a test database: it is created and

@@ -166,6 +166,26 @@ pub(crate) mod testing {
         )
     }
 
+    /// Marks the session as the one of a live test process, `owner`, until
+    /// it ends: when the process exits, the server ends the session and
+    /// the mark goes with it.
+    pub fn hold_owner(owner: &str) -> String {
+        format!("SELECT pg_advisory_lock({})::text", owner_lock_key(owner))
+    }
+
+    /// 1 when no session holds `owner`'s mark (its process is gone), else
+    /// 0; the mark taken to find out is given back at once.
+    pub fn owner_is_gone(owner: &str) -> String {
+        let key = owner_lock_key(owner);
+        format!(
+            "SELECT CASE WHEN pg_try_advisory_lock({key}) THEN pg_advisory_unlock({key})::int ELSE 0 END::bigint"
+        )
+    }
+
+    fn owner_lock_key(owner: &str) -> String {
+        format!("('x' || left(md5('migrate.testing.owner.{owner}'), 16))::bit(64)::bigint")
+    }
+
     pub fn create_database(name: &str) -> String {
         format!("CREATE DATABASE {}", ident(name))
     }

@@ -100,3 +100,18 @@ pub(super) async fn run_text<B: Backend>(
             error: source,
         })
 }
+
+pub(super) async fn run_integer<B: Backend>(
+    conn: &mut B,
+    sql: String,
+    database: &str,
+    action: impl FnOnce() -> String,
+) -> Result<i64, Error> {
+    conn.fetch_integer(sql_str(sql))
+        .await
+        .map_err(|source| Error::TestDatabase {
+            action: action(),
+            database: database.to_owned(),
+            error: source,
+        })
+}

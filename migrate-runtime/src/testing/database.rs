@@ -163,17 +163,40 @@ impl Template {
     }
 }
 
-/// `<process>_<counter>_<nanoseconds>`: unique on a machine.
+/// `<owner>_<counter>`, the owner being [`process_owner`]: unique among
+/// the processes using a server.
 pub(super) fn unique_suffix() -> String {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.subsec_nanos());
     format!(
-        "{}_{}_{nanos}",
-        std::process::id(),
+        "{}_{}",
+        process_owner(),
         COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     )
+}
+
+/// This process: `<pid>_<nanoseconds>` (the clock's when first asked, so
+/// that a pid reused, or the same pid on another machine, is another
+/// owner). The names of the databases it makes carry it, so that another
+/// process can ask the server whether their maker still runs.
+pub(super) fn process_owner() -> &'static str {
+    static OWNER: LazyLock<String> = LazyLock::new(|| {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.subsec_nanos());
+        format!("{}_{nanos}", std::process::id())
+    });
+    &OWNER
+}
+
+/// The [`process_owner`] that made the spare or trash database `name`
+/// (`<prefix><key>_<owner>_<counter>`), from its name.
+#[cfg(feature = "postgres")]
+pub(super) fn owner_of(name: &str) -> Option<String> {
+    let rest = name
+        .strip_prefix(TRASH_PREFIX)
+        .or_else(|| name.strip_prefix(SPARE_PREFIX))?;
+    let mut parts = rest.split('_').skip(1);
+    Some(format!("{}_{}", parts.next()?, parts.next()?))
 }
 
 /// The templates this process found complete, by base URL and name, with

@@ -11,9 +11,9 @@
 //! | base URL | template | test database |
 //! | --- | --- | --- |
 //! | `postgres://…/db` | database `migrate_template_<key>` on that server | a copy made ahead of demand (`migrate_spare_<key>_…`) renamed to `migrate_testdb_…`, or if none is ready `CREATE DATABASE migrate_testdb_… TEMPLATE migrate_template_<key>` |
-//! | `mysql://…/db` | database `migrate_template_<key>` on that server | a new database filled by a script read once per process from the template: its `SHOW CREATE` statements and an `INSERT … SELECT` per table |
+//! | `mysql://…/db` | database `migrate_template_<key>` on that server | a new database filled by a script read once per process from the template: its `SHOW CREATE` statements (tables, MariaDB's sequences at the template's position, views, triggers, routines, events), rewritten to name the copy's objects where the server named the template's, and an `INSERT … SELECT` per table |
 //! | `sqlite://DIR` | file `DIR/migrate_template_<key>.sqlite3` | a copy of that file, `DIR/migrate_testdb_….sqlite3` |
-//! | `sqlite::memory:` | the same file, in the system's temporary directory | an in-memory database (SQLite's `memdb`, shared by the connections of this process), filled with `VACUUM INTO` from the template |
+//! | `sqlite::memory:` | the same file, in the [`scratch_directory`] (private to the user) | an in-memory database (SQLite's `memdb`, shared by the connections of this process), filled with `VACUUM INTO` from the template |
 //!
 //! The server URL's own database (`db` above) is only used to manage the
 //! others, so its user needs the right to create databases.
@@ -59,18 +59,26 @@
 //!   waits only for a rename: the database is closed to new sessions, the
 //!   ones left open are ended, and it is renamed to `migrate_trash_…`,
 //!   which a thread of the test process drops (`DROP DATABASE` takes from
-//!   20 ms to half a second). Trash left when a process ends is dropped by
-//!   the next test run on that server.
+//!   20 ms to half a second). A process often ends before that thread is
+//!   done: the trash it left is dropped by the next test process's first
+//!   test database on that server, which waits for it. The names of trash
+//!   carry the process that made it, and that process's thread holds a
+//!   mark of it on the server (a session-level advisory lock, freed when
+//!   the process ends however it ends), so that only the trash of ended
+//!   processes is dropped so, never the trash of a process still running.
+//!   The trash thus holds only what the processes still running left, and
+//!   what those that ended since a process last started left.
 //! - On PostgreSQL the same thread keeps two copies of each template in use
 //!   ready (`migrate_spare_<key>_…`), so that a test claims one by renaming
 //!   it instead of waiting for `CREATE DATABASE`, which copies the whole
-//!   template. They outlive the process, to serve the next run; the spares
-//!   of a template that was dropped are dropped with the trash.
+//!   template. They outlive the process, to serve the next run; the build
+//!   of a template makes its first two itself, before its first test
+//!   database, so that even a process that ends at once leaves them. The
+//!   spares of a template that was dropped are dropped with the trash.
 //! - When the test fails (the value is dropped while the thread panics) the
 //!   database is **kept**, and its name and URL are printed to stderr, which
 //!   the test harness shows with the failure. An in-memory database is first
-//!   saved to a file in the system's temporary directory, whose path is
-//!   printed. [`TestDatabase::keep`] keeps one explicitly.
+//!   saved to a file in the [`scratch_directory`], whose path is printed. [`TestDatabase::keep`] keeps one explicitly.
 //! - Test databases of a process that was killed, and kept ones, stay until
 //!   removed: every name starts with `migrate_testdb_`, and
 //!   [`drop_all`] drops them together with the templates, spares and trash
@@ -89,6 +97,8 @@ mod sqlite;
 mod upkeep;
 
 pub use database::{TestDatabase, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX};
+#[cfg(feature = "sqlite")]
+pub use sqlite::scratch_directory;
 
 use crate::error::Error;
 use crate::migrations::Migrations;
@@ -312,4 +322,3 @@ pub fn __run_test<T: __TestOutcome>(
         outcome
     })
 }
-

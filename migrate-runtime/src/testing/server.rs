@@ -9,26 +9,27 @@ use sqlx::PgConnection;
 #[cfg(feature = "mysql")]
 use sqlx::Row;
 
-#[cfg(feature = "postgres")]
-use super::upkeep;
-use super::admin::{names, run};
 #[cfg(feature = "mysql")]
 use super::admin::open_mysql;
+use super::admin::{names, run, run_integer};
 #[cfg(feature = "postgres")]
 use super::admin::{open_postgres, run_text};
 use super::database::{
-    not_compiled,    ready, Place, Template, TestDatabase, BUILDING_PREFIX, SPARE_PREFIX, TEMPLATE_PREFIX,
-    TEST_DATABASE_PREFIX, TRASH_PREFIX,
+    not_compiled, ready, Place, Template, TestDatabase, BUILDING_PREFIX, SPARE_PREFIX,
+    TEMPLATE_PREFIX, TEST_DATABASE_PREFIX, TRASH_PREFIX,
 };
+#[cfg(feature = "postgres")]
+use super::upkeep;
+use crate::driver::{AnyConnection, Backend};
+use crate::error::Error;
+use crate::migrator::Migrator;
+use crate::model::BackendKind;
+#[cfg(feature = "mysql")]
+use crate::sql::sql_str;
 #[cfg(feature = "mysql")]
 use crate::sql::testing::mysql as my_sql;
 #[cfg(feature = "postgres")]
 use crate::sql::testing::postgres as pg_sql;
-use crate::driver::{AnyConnection, Backend};
-use crate::sql::sql_str;
-use crate::error::Error;
-use crate::migrator::Migrator;
-use crate::model::BackendKind;
 
 #[cfg(feature = "postgres")]
 /// A test database cloned from the template with `CREATE DATABASE …
@@ -42,10 +43,14 @@ pub(super) async fn postgres(
     let result = async {
         let key = (base_url.to_owned(), template.name.clone());
         if !ready().contains_key(&key) {
-            build_postgres_template(&mut admin, migrator, template, base_url).await?;
+            // What earlier runs left in the trash goes first.
+            upkeep::start_using(&mut admin, base_url).await;
+            if build_postgres_template(&mut admin, migrator, template, base_url).await? {
+                // Made now, not by the thread, which a process that ends
+                // at once would cut off: the next run claims them.
+                upkeep::top_up(&mut admin, &template.name).await?;
+            }
             ready().insert(key, Arc::default());
-            // What earlier runs left in the trash.
-            upkeep::sweep(base_url);
         }
         let name = template.test_database_name();
         if !upkeep::claim_spare(&mut admin, template, &name).await? {
@@ -71,12 +76,13 @@ pub(super) async fn postgres(
 }
 
 #[cfg(feature = "postgres")]
+/// Builds the template unless it exists; `true` when this call built it.
 async fn build_postgres_template(
     admin: &mut PgConnection,
     migrator: &Migrator<'_>,
     template: &Template,
     base_url: &str,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     if exists(
         admin,
         pg_sql::database_exists(&template.name),
@@ -84,7 +90,7 @@ async fn build_postgres_template(
     )
     .await?
     {
-        return Ok(());
+        return Ok(false);
     }
     run_text(
         admin,
@@ -102,7 +108,7 @@ async fn build_postgres_template(
         )
         .await?
         {
-            return Ok(());
+            return Ok(false);
         }
         // A build that was cut off left this; nobody else builds now.
         let building = &template.building;
@@ -121,7 +127,7 @@ async fn build_postgres_template(
             })
             .await?;
         }
-        Ok(())
+        Ok(true)
     }
     .await;
     let unlocked = run_text(
@@ -131,7 +137,9 @@ async fn build_postgres_template(
         || "unlock".into(),
     )
     .await;
-    built.and(unlocked)
+    let built = built?;
+    unlocked?;
+    Ok(built)
 }
 
 #[cfg(feature = "mysql")]
@@ -235,8 +243,10 @@ async fn prepare_mysql_template(
 }
 
 #[cfg(feature = "mysql")]
-/// The statements that recreate the template's tables, rows, views,
-/// triggers and routines in the current database.
+/// The statements that recreate the template's sequences (at their
+/// position), tables, rows, views, triggers, routines and events in the
+/// current database, each naming the copy's objects where the server
+/// qualified the template's.
 async fn mysql_copy_script(admin: &mut MySqlConnection, template: &str) -> Result<String, Error> {
     let failed = |source| Error::TestDatabase {
         action: "read the objects".into(),
@@ -260,23 +270,38 @@ async fn mysql_copy_script(admin: &mut MySqlConnection, template: &str) -> Resul
             objects.push((kind, name));
         }
     }
+    // Sequences first: a table's `DEFAULT NEXTVAL(…)` names one.
+    let mut sequences = Vec::new();
     let mut tables = Vec::new();
     let mut rows_copied = Vec::new();
     let mut views = Vec::new();
     let mut rest = Vec::new();
     for (table, stored) in &columns {
-        tables.push(show_create(admin, "table", template, table).await?);
+        let create = show_create(admin, "table", template, table).await?;
+        tables.push(my_sql::unqualified(&create, template));
         rows_copied.push(my_sql::copy_rows(template, table, stored));
     }
     for (kind, name) in &objects {
         let create = show_create(admin, kind, template, name).await?;
         match kind.as_str() {
             "view" => views.push((name.clone(), my_sql::unqualified(&create, template))),
+            "sequence" => {
+                let next = run_integer(
+                    admin,
+                    my_sql::sequence_position(template, name),
+                    template,
+                    || format!("read the position of sequence {name}"),
+                )
+                .await?;
+                sequences.push(create);
+                sequences.push(my_sql::set_sequence(name, next));
+            }
             _ => rest.push(create),
         }
     }
-    let statements: Vec<String> = tables
+    let statements: Vec<String> = sequences
         .into_iter()
+        .chain(tables)
         .chain(rows_copied)
         .chain(in_dependency_order(views))
         .chain(rest)
@@ -420,21 +445,6 @@ pub(super) async fn drop_all(base_url: &str) -> Result<Vec<String>, Error> {
     .await;
     admin.close().await;
     result
-}
-
-async fn run_integer<B: Backend>(
-    conn: &mut B,
-    sql: String,
-    database: &str,
-    action: impl FnOnce() -> String,
-) -> Result<i64, Error> {
-    conn.fetch_integer(sql_str(sql))
-        .await
-        .map_err(|source| Error::TestDatabase {
-            action: action(),
-            database: database.to_owned(),
-            error: source,
-        })
 }
 
 async fn exists<B: Backend>(conn: &mut B, sql: String, database: &str) -> Result<bool, Error> {

@@ -12,17 +12,19 @@ use sqlx::{Connection, SqliteConnection};
 use super::database::{
     ready, Place, Template, TestDatabase, BUILDING_PREFIX, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX,
 };
-use crate::sql::testing::sqlite as sql;
 use crate::driver::Backend;
-use crate::sql::sql_str;
 use crate::error::Error;
 use crate::migrator::Migrator;
+use crate::sql::sql_str;
+use crate::sql::testing::sqlite as sql;
 use crate::url::redact_url;
 
 /// What a SQLite base URL asks for.
 enum Base {
     /// `sqlite://DIR`: template and test databases are files in `DIR`.
     Directory(PathBuf),
+    /// `sqlite://` alone: files in the [`scratch_directory`].
+    Scratch,
     /// `sqlite::memory:`: in-memory test databases, the template a file in
     /// the temporary directory.
     Memory,
@@ -37,7 +39,7 @@ impl Base {
             || (path.is_empty() && query.split('&').any(|param| param == "mode=memory"));
         match (in_memory, path.is_empty()) {
             (true, _) => Base::Memory,
-            (false, true) => Base::Directory(scratch_directory()),
+            (false, true) => Base::Scratch,
             (false, false) => Base::Directory(PathBuf::from(path)),
         }
     }
@@ -45,15 +47,93 @@ impl Base {
     fn directory(&self) -> PathBuf {
         match self {
             Base::Directory(dir) => dir.clone(),
-            Base::Memory => scratch_directory(),
+            Base::Scratch | Base::Memory => scratch_directory(),
         }
+    }
+
+    /// Creates the directory unless it exists (the scratch directory
+    /// private to this user).
+    fn prepare(&self) -> Result<PathBuf, Error> {
+        let dir = self.directory();
+        match self {
+            Base::Directory(_) => {
+                std::fs::create_dir_all(&dir).map_err(io_error("create", &dir))?
+            }
+            Base::Scratch | Base::Memory => private_directory(&dir)?,
+        }
+        Ok(dir)
     }
 }
 
 /// Where templates of in-memory test databases, and in-memory databases
-/// saved after a failure, are written.
-fn scratch_directory() -> PathBuf {
-    std::env::temp_dir().join("migrate-testing")
+/// saved after a failure, are written: `migrate-testing-<user>` in the
+/// system's temporary directory. A test copies whatever template it finds
+/// there, so on unix it must be this user's alone: a test database creates
+/// it owner-only (mode 700) and refuses one that is a link, is another
+/// user's or gives group or others any access, naming it in the error.
+pub fn scratch_directory() -> PathBuf {
+    let user: String = ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|variable| std::env::var(variable).ok())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    std::env::temp_dir().join(format!("migrate-testing-{user}"))
+}
+
+/// Creates `dir` readable and writable by this user alone, or checks that
+/// the one already there is: a real directory (not a link), owned by this
+/// user, with no permission for group or others. Anything else is refused,
+/// never used: another local user could have planted a template in it.
+#[cfg(unix)]
+fn private_directory(dir: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => return Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(error) => return Err(io_error("create", dir)(error)),
+    }
+    let refuse = |why: String| {
+        io_error("use as the private scratch directory", dir)(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("{why}; remove it, or set TMPDIR to a directory of your own"),
+        ))
+    };
+    let found = std::fs::symlink_metadata(dir).map_err(io_error("inspect", dir))?;
+    if !found.file_type().is_dir() {
+        return Err(refuse("it is not a directory (a link?)".into()));
+    }
+    let mode = found.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(refuse(format!(
+            "its mode is {mode:03o}: group or others have access (it must be 700)"
+        )));
+    }
+    // Std cannot tell this process's uid: a file it creates carries it.
+    let probe = dir.join(format!(".owner-{}", super::database::unique_suffix()));
+    let created = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|file| file.metadata());
+    let _ = std::fs::remove_file(&probe);
+    let mine =
+        created.map_err(|error| refuse(format!("it is not writable by this user ({error})")))?;
+    if found.uid() != mine.uid() {
+        return Err(refuse(format!(
+            "it is owned by uid {}, not by this user (uid {})",
+            found.uid(),
+            mine.uid()
+        )));
+    }
+    Ok(())
+}
+
+/// Elsewhere the temporary directory is the user's own.
+#[cfg(not(unix))]
+fn private_directory(dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(io_error("create", dir))
 }
 
 pub(super) async fn test_database(
@@ -62,8 +142,7 @@ pub(super) async fn test_database(
     base_url: &str,
 ) -> Result<TestDatabase, Error> {
     let base = Base::parse(base_url);
-    let dir = base.directory();
-    std::fs::create_dir_all(&dir).map_err(io_error("create", &dir))?;
+    let dir = base.prepare()?;
     let template_path = dir.join(format!("{}.sqlite3", template.name));
     let key = (dir.display().to_string(), template.name.clone());
     if !ready().contains_key(&key) {
@@ -72,7 +151,7 @@ pub(super) async fn test_database(
     }
     let name = template.test_database_name();
     match base {
-        Base::Directory(dir) => {
+        Base::Directory(_) | Base::Scratch => {
             let path = dir.join(format!("{name}.sqlite3"));
             std::fs::copy(&template_path, &path)
                 .map_err(io_error("copy the template to", &path))?;
@@ -177,7 +256,9 @@ pub(super) async fn save_to_file(
     mut keeper: SqliteConnection,
     name: &str,
 ) -> Result<String, Error> {
-    let path = scratch_directory().join(format!("{name}.sqlite3"));
+    let dir = scratch_directory();
+    private_directory(&dir)?;
+    let path = dir.join(format!("{name}.sqlite3"));
     let image = keeper.serialize(None).await;
     let _ = keeper.close().await;
     let image = image.map_err(|source| Error::TestDatabase {

@@ -14,10 +14,22 @@
 //! - when it passes, its database is **retired**: renamed into the trash
 //!   (`migrate_trash_…`), which this thread drops.
 //!
-//! Renaming is atomic, so two processes never claim one spare. The spares
-//! and the trash a process leaves when it ends serve, or are dropped by, the
-//! next test run on that server; spares whose template is gone are dropped
-//! as trash.
+//! Renaming is atomic, so two processes never claim one spare. Spares
+//! outlive the process to serve the next run; the ones a build of the
+//! template makes are made before its first test database, so even a
+//! process that ends at once leaves them.
+//!
+//! A process often ends (its tests passed) before this thread has dropped
+//! its trash. So the names of trash and spares carry the process that made
+//! them ([`process_owner`]), and this thread holds a mark of that owner on
+//! the server for as long as the process lives (a session-level advisory
+//! lock, which the server gives back when the process's session ends,
+//! however it ended). A process's first test database on a server waits
+//! while it drops the trash whose owner's mark is free: what earlier runs
+//! left, and never the trash of a process still running, whose own thread
+//! drops it. So the trash holds only what the processes still running
+//! left, and what those that ended since a process last started left. Spares whose template is gone are dropped with the
+//! trash, on the same rule.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc::{channel, Receiver, Sender};
@@ -25,10 +37,13 @@ use std::sync::{LazyLock, Mutex, PoisonError};
 
 use sqlx::PgConnection;
 
-use super::admin::{names, open_postgres, run};
-use super::database::{Template, SPARE_PREFIX, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX, TRASH_PREFIX};
-use crate::sql::testing::postgres as pg_sql;
+use super::admin::{names, open_postgres, run, run_integer, run_text};
+use super::database::{
+    owner_of, process_owner, Template, SPARE_PREFIX, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX,
+    TRASH_PREFIX,
+};
 use crate::error::Error;
+use crate::sql::testing::postgres as pg_sql;
 
 /// Copies of a template kept ready per server. Two keep a test run of one
 /// test thread from waiting on most copies (one is claimed while the next
@@ -70,6 +85,8 @@ pub(super) async fn claim_spare(
 }
 
 enum Job {
+    /// Only start: the thread holds the process's mark from its start.
+    Hold,
     /// Drop the trash.
     Sweep,
     /// Keep [`SPARES`] copies of this template.
@@ -79,6 +96,27 @@ enum Job {
 /// Has this process's thread for the server at `admin_url` drop the trash.
 pub(super) fn sweep(admin_url: &str) {
     send(admin_url, Job::Sweep);
+}
+
+/// The first time this process uses the server at `admin_url`: starts its
+/// thread, which marks the process as alive there, and drops what dead
+/// processes left (before anything else, so that trash cannot pile up
+/// across runs of processes that end before their thread gets to it). A
+/// failure is printed, not the test's: that trash is not the test's, and
+/// the next process tries again.
+pub(super) async fn start_using(admin: &mut PgConnection, admin_url: &str) {
+    static STARTED: LazyLock<Mutex<BTreeSet<String>>> = LazyLock::new(Mutex::default);
+    let first = STARTED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(admin_url.to_owned());
+    if !first {
+        return;
+    }
+    send(admin_url, Job::Hold);
+    if let Err(error) = drop_trash(admin).await {
+        report(&error);
+    }
 }
 
 /// Has this process's thread for the server at `admin_url` top up the
@@ -110,8 +148,20 @@ fn start(admin_url: String) -> Sender<Job> {
             else {
                 return;
             };
-            while let Some((sweep, templates)) = next_batch(&received) {
-                runtime.block_on(upkeep(&admin_url, sweep, &templates));
+            // A session of its own holds the process's mark, idle, so that
+            // the server ends it (and frees the mark) as soon as the
+            // process ends: a session busy dropping a database would hold
+            // it until the drop is done. Taken again should it be lost.
+            let mut mark = None;
+            loop {
+                runtime.block_on(keep_mark(&mut mark, &admin_url));
+                let Some((sweep, templates)) = next_batch(&received) else {
+                    return;
+                };
+                // A `Hold` alone asks for nothing more.
+                if sweep || !templates.is_empty() {
+                    runtime.block_on(upkeep(&admin_url, sweep, &templates));
+                }
             }
         });
     jobs
@@ -125,6 +175,7 @@ fn next_batch(received: &Receiver<Job>) -> Option<(bool, BTreeSet<String>)> {
     let mut templates = BTreeSet::new();
     for job in std::iter::once(first).chain(received.try_iter()) {
         match job {
+            Job::Hold => {}
             Job::Sweep => sweep = true,
             Job::Stock(template) => {
                 templates.insert(template);
@@ -134,12 +185,46 @@ fn next_batch(received: &Receiver<Job>) -> Option<(bool, BTreeSet<String>)> {
     Some((sweep, templates))
 }
 
+fn report(error: &Error) {
+    eprintln!("migrata: test database upkeep: {error}");
+}
+
+/// Makes `mark` a live session holding this process's mark: kept if it
+/// answers, else opened anew (`None`, printed, when the server cannot be
+/// reached: tried again next pass).
+async fn keep_mark(mark: &mut Option<PgConnection>, admin_url: &str) {
+    if let Some(conn) = mark.as_mut() {
+        if sqlx::Connection::ping(conn).await.is_ok() {
+            return;
+        }
+        *mark = None;
+    }
+    let owner = process_owner();
+    let held = async {
+        let mut conn = open_postgres(admin_url).await?;
+        match run_text(&mut conn, pg_sql::hold_owner(owner), owner, || {
+            "mark as alive".into()
+        })
+        .await
+        {
+            Ok(()) => Ok(conn),
+            Err(error) => {
+                let _ = sqlx::Connection::close(conn).await;
+                Err(error)
+            }
+        }
+    }
+    .await;
+    match held {
+        Ok(conn) => *mark = Some(conn),
+        Err(error) => report(&error),
+    }
+}
+
 /// Spares first (a test may be waiting for one), then the trash. A failure
 /// leaves the work for the next pass (or `drop_all`) and is printed, as a
 /// failed drop always was.
 async fn upkeep(admin_url: &str, sweep: bool, templates: &BTreeSet<String>) {
-    let report =
-        |error: &dyn std::fmt::Display| eprintln!("migrata: test database upkeep: {error}");
     let mut admin = match open_postgres(admin_url).await {
         Ok(admin) => admin,
         Err(error) => return report(&error),
@@ -157,7 +242,9 @@ async fn upkeep(admin_url: &str, sweep: bool, templates: &BTreeSet<String>) {
     let _ = sqlx::Connection::close(admin).await;
 }
 
-async fn top_up(admin: &mut PgConnection, template_name: &str) -> Result<(), Error> {
+/// Makes copies of the template named `template_name` until [`SPARES`]
+/// are ready.
+pub(super) async fn top_up(admin: &mut PgConnection, template_name: &str) -> Result<(), Error> {
     let template = Template::named(template_name);
     let prefix = template.spare_prefix();
     let ready = databases_starting_with(admin, &prefix).await?.len();
@@ -175,7 +262,9 @@ async fn top_up(admin: &mut PgConnection, template_name: &str) -> Result<(), Err
 }
 
 /// Drops the retired test databases, and the spares of templates that are
-/// gone.
+/// gone, that this process made or whose maker is gone (a live process's
+/// thread drops its own). One that cannot be dropped (another role's, say)
+/// is printed and passed over; only a failed look-up stops the sweep.
 async fn drop_trash(admin: &mut PgConnection) -> Result<(), Error> {
     let templates: BTreeSet<String> = databases_starting_with(admin, TEMPLATE_PREFIX)
         .await?
@@ -186,9 +275,32 @@ async fn drop_trash(admin: &mut PgConnection) -> Result<(), Error> {
         .into_iter()
         .filter(|spare| !templates.contains(&Template::named(spare).name));
     let trash = databases_starting_with(admin, TRASH_PREFIX).await?;
+    // Asked once per owner: a run leaves many.
+    let mut gone: HashMap<String, bool> = HashMap::new();
     for name in trash.into_iter().chain(orphans.collect::<Vec<_>>()) {
-        // `IF EXISTS`: another process's thread may have been first.
-        run(admin, pg_sql::drop_database(&name), &name, || "drop".into()).await?;
+        // A name of another form (none is made) has no owner to wait for.
+        let owner = owner_of(&name).unwrap_or_default();
+        let droppable = match gone.get(&owner) {
+            Some(&droppable) => droppable,
+            None => {
+                let droppable = owner == process_owner()
+                    || run_integer(admin, pg_sql::owner_is_gone(&owner), &name, || {
+                        "ask whether the process that made it runs".into()
+                    })
+                    .await?
+                        == 1;
+                gone.insert(owner, droppable);
+                droppable
+            }
+        };
+        if droppable {
+            // `IF EXISTS`: another process may have been first.
+            if let Err(error) =
+                run(admin, pg_sql::drop_database(&name), &name, || "drop".into()).await
+            {
+                report(&error);
+            }
+        }
     }
     Ok(())
 }

@@ -75,7 +75,7 @@ impl Base {
                 conn.close().await;
             }
             (_, "sqlite::memory:") => {
-                let dir = std::env::temp_dir().join("migrate-testing");
+                let dir = migrata::testing::scratch_directory();
                 for file in [format!("{template}.sqlite3"), format!("{template}.lock")] {
                     std::fs::remove_file(dir.join(file)).unwrap();
                 }
@@ -444,6 +444,90 @@ async fn mysql_copies_every_object() {
     base.drop_template(&template).await;
 }
 
+/// MariaDB: a test database has the template's sequences, at the
+/// template's position, its own (a column's `DEFAULT NEXTVAL(…)` draws from
+/// the copy's), and its events: two copies draw the same values and the
+/// template's sequence does not move.
+#[tokio::test]
+async fn mariadb_copies_have_sequences_and_events_of_their_own() {
+    let test = "mariadb_copies_have_sequences_and_events_of_their_own";
+    let Some(base) = Base::new(BackendKind::MySql, test) else {
+        return;
+    };
+    let mut conn = Conn::open(&base.url).await;
+    let version = conn.strings("SELECT VERSION()").await.remove(0);
+    conn.close().await;
+    if !version.contains("MariaDB") {
+        eprintln!("SKIPPED: {test}: sequences are MariaDB's, the server is {version}");
+        return;
+    }
+    let nonce = format!(
+        "sequences-{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now()
+    );
+    let set = owned_migrations(&[(
+        "0001_tickets.sql".into(),
+        format!(
+            "-- {nonce}\n\
+             CREATE SEQUENCE ticket_ids START WITH 100;\n\
+             CREATE TABLE tickets (id BIGINT NOT NULL DEFAULT NEXTVAL(ticket_ids) PRIMARY KEY, what VARCHAR(20) NOT NULL);\n\
+             INSERT INTO tickets (what) VALUES ('seed');\n\
+             CREATE EVENT tidy_tickets ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM tickets WHERE what = 'old';\n"
+        ),
+    )]);
+    let first = test_database(&set, &base).await;
+    let second = test_database(&set, &base).await;
+    let template_url = crate::common::url_with_database(&base.url, first.template());
+    let position = "SELECT next_not_cached_value FROM ticket_ids";
+    let mut conn = Conn::open(&template_url).await;
+    let template_before = conn.scalar(position).await;
+    conn.close().await;
+
+    let mut drawn = Vec::new();
+    for db in [&first, &second] {
+        let mut conn = Conn::open(db.url()).await;
+        assert_eq!(
+            conn.scalar(
+                "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'ticket_ids' AND TABLE_TYPE = 'SEQUENCE'"
+            )
+            .await,
+            1,
+            "{}: no sequence of its own",
+            db.name()
+        );
+        assert_eq!(
+            conn.scalar(
+                "SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() AND EVENT_NAME = 'tidy_tickets'"
+            )
+            .await,
+            1,
+            "{}: no event",
+            db.name()
+        );
+        conn.execute("INSERT INTO tickets (what) VALUES ('mine')")
+            .await;
+        conn.execute("INSERT INTO tickets (what) VALUES ('mine')")
+            .await;
+        drawn.push(
+            conn.strings("SELECT CAST(id AS CHAR) FROM tickets ORDER BY id")
+                .await,
+        );
+        conn.close().await;
+    }
+    assert_eq!(drawn[0], drawn[1], "the copies drew from one sequence");
+    assert_eq!(drawn[0].len(), 3, "{drawn:?}");
+    assert!(drawn[0][0] < drawn[0][1], "{drawn:?}");
+    let mut conn = Conn::open(&template_url).await;
+    assert_eq!(conn.scalar(position).await, template_before);
+    assert_eq!(conn.scalar("SELECT COUNT(*) FROM tickets").await, 1);
+    conn.close().await;
+    let template = first.template().to_owned();
+    first.discard().await.unwrap();
+    second.discard().await.unwrap();
+    base.drop_template(&template).await;
+}
+
 static SAMPLE: migrata::Migrations = migrata::embed_migrations!("migrations");
 const MACRO_URL_ENV: &str = "MIGRATE_TESTING_MACRO_URL";
 
@@ -521,9 +605,7 @@ async fn the_macro_follows_the_cleanup_rules(base: Base) {
         let kept = stderr.contains(&format!("its database {name} was kept"));
         assert_eq!(kept, !passes, "{test}: {stderr}");
         if base.url == "sqlite::memory:" {
-            let saved = std::env::temp_dir()
-                .join("migrate-testing")
-                .join(format!("{name}.sqlite3"));
+            let saved = migrata::testing::scratch_directory().join(format!("{name}.sqlite3"));
             assert_eq!(saved.exists(), !passes, "{test}: {}", saved.display());
             if !passes {
                 std::fs::remove_file(saved).unwrap();
@@ -549,6 +631,18 @@ async fn child() {
         spec.splitn(3, '\n').collect::<Vec<_>>().try_into().unwrap();
     let kind = BackendKind::from_url(url).unwrap();
     let set = migration_set_with(kind, nonce);
+    if mode == "short" {
+        // A test binary's whole run: three passing tests, then the end.
+        let mut dbs = Vec::new();
+        for _ in 0..3 {
+            dbs.push(Migrator::new(&set).test_database(url).await.unwrap());
+        }
+        println!("\nSHORT {} {}", std::process::id(), dbs[0].template());
+        for db in dbs {
+            db.discard().await.unwrap();
+        }
+        return;
+    }
     let db = Migrator::new(&set).test_database(url).await.unwrap();
     match mode {
         "build" => {
@@ -559,6 +653,83 @@ async fn child() {
             let _db = db;
             panic!("the failing test's assertion");
         }
+    }
+}
+
+/// In-memory test databases with `TMPDIR` set to a directory of the
+/// test's: the scratch directory is created there, or the one planted
+/// there is refused.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_scratch_directory_is_private_to_its_user() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("migrate-testing-tester");
+    let attempt = || {
+        let output = test_process(module_path!(), "scratch_child")
+            .env(CHILD_ENV, "scratch")
+            .env("TMPDIR", tmp.path())
+            .env("USER", "tester")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+            .lines()
+            .find_map(|line| line.strip_prefix("SCRATCH "))
+            .unwrap_or_else(|| panic!("no SCRATCH line in {stdout}"))
+            .to_owned()
+    };
+    // Made where it was missing, owner-only, and used.
+    assert_eq!(attempt(), "used");
+    let made = std::fs::symlink_metadata(&dir).unwrap();
+    assert!(made.is_dir());
+    assert_eq!(made.permissions().mode() & 0o777, 0o700);
+    let used = std::fs::read_dir(&dir).unwrap().count();
+    assert!(used > 0, "no template in {}", dir.display());
+
+    // Others may write in it: refused.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let refused = attempt();
+    assert!(refused.contains(&dir.display().to_string()), "{refused}");
+    assert!(refused.contains("mode is 777"), "{refused}");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+
+    // Another user's (only root can give it away): refused.
+    if made.uid() == 0 {
+        std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+        let refused = attempt();
+        assert!(refused.contains("owned by uid 65534"), "{refused}");
+        std::os::unix::fs::chown(&dir, Some(0), Some(0)).unwrap();
+    }
+
+    // A link to a directory, even a private one: refused.
+    let real = tmp.path().join("elsewhere");
+    std::fs::rename(&dir, &real).unwrap();
+    std::os::unix::fs::symlink(&real, &dir).unwrap();
+    let refused = attempt();
+    assert!(refused.contains("not a directory"), "{refused}");
+    // Nothing new was written through it.
+    assert_eq!(std::fs::read_dir(&real).unwrap().count(), used);
+}
+
+/// Not a test: what `the_scratch_directory_is_private_to_its_user` runs in
+/// a child process, whose `TMPDIR` it sets.
+#[tokio::test]
+#[ignore = "run by the_scratch_directory_is_private_to_its_user"]
+async fn scratch_child() {
+    assert_eq!(std::env::var(CHILD_ENV).as_deref(), Ok("scratch"));
+    let set = migration_set(BackendKind::Sqlite);
+    match Migrator::new(&set).test_database("sqlite::memory:").await {
+        Ok(db) => {
+            db.discard().await.unwrap();
+            println!("\nSCRATCH used");
+        }
+        Err(error) => println!("\nSCRATCH refused: {error}"),
     }
 }
 
@@ -692,6 +863,72 @@ async fn postgres_spares_are_claimed_and_the_trash_is_dropped() {
     other.discard().await.unwrap();
     wait_for_databases(&base, &spares, |names| names.is_empty()).await;
     base.drop_template(&other_template).await;
+}
+
+/// PostgreSQL, test processes that end as soon as their tests pass, before
+/// their upkeep thread has dropped anything: each one's trash is dropped by
+/// the next one's first test database, so the trash does not grow across
+/// runs, and the build of the template leaves spares for the next run.
+#[tokio::test]
+async fn postgres_trash_of_ended_processes_is_dropped_by_the_next_run() {
+    let kind = BackendKind::Postgres;
+    let Some(base) = Base::new(
+        kind,
+        "postgres_trash_of_ended_processes_is_dropped_by_the_next_run",
+    ) else {
+        return;
+    };
+    let nonce = format!(
+        "short-{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now()
+    );
+    let mut pids: Vec<String> = Vec::new();
+    let mut template = String::new();
+    for run in 0..4 {
+        let output = test_process(module_path!(), "child")
+            .env(CHILD_ENV, format!("short\n{}\n{nonce}", base.url))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "run {run}: {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let line = stdout
+            .lines()
+            .find_map(|line| line.strip_prefix("SHORT "))
+            .unwrap_or_else(|| panic!("run {run}: no SHORT line in {stdout}"));
+        let (pid, used) = line.split_once(' ').unwrap();
+        template = used.to_owned();
+        let key = template.strip_prefix(TEMPLATE_PREFIX).unwrap();
+        if run == 0 {
+            let spares = postgres_databases(&base, &format!("migrate\\_spare\\_{key}\\_%")).await;
+            assert_eq!(spares.len(), 2, "after the build: {spares:?}");
+        }
+        pids.push(pid.to_owned());
+        let trash =
+            postgres_databases(&base, &format!("migrate\\_trash\\_{}\\_%", &key[..8])).await;
+        // At most what the last run left: never an earlier run's.
+        for earlier in &pids[..run] {
+            let marker = format!("_{earlier}_");
+            assert!(
+                trash.iter().all(|name| !name.contains(&marker)),
+                "run {run}: the trash of process {earlier} is still there: {trash:?}"
+            );
+        }
+        assert!(trash.len() <= 3, "run {run}: {trash:?}");
+    }
+    // The last run's trash (the next run would drop it).
+    let key = template.strip_prefix(TEMPLATE_PREFIX).unwrap().to_owned();
+    let mut conn = Conn::open(&base.url).await;
+    for name in postgres_databases(&base, &format!("migrate\\_trash\\_{}\\_%", &key[..8])).await {
+        conn.execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .await;
+    }
+    conn.close().await;
+    base.drop_template(&template).await;
 }
 
 macro_rules! scenarios {
