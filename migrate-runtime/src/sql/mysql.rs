@@ -162,7 +162,7 @@ fn lock_name(table: &str) -> String {
 #[cfg(all(feature = "testing", feature = "mysql"))]
 pub(crate) mod testing {
     use super::super::dialect::quoted;
-    use super::super::Dialect;
+    use super::super::dialect::Dialect;
     use super::MySqlDialect;
 
     /// 1 when database `name` exists.

@@ -124,7 +124,7 @@ fn lock_key(table: &str) -> String {
 #[cfg(all(feature = "testing", feature = "postgres"))]
 pub(crate) mod testing {
     use super::super::dialect::quoted;
-    use super::super::Dialect;
+    use super::super::dialect::Dialect;
     use super::PostgresDialect;
 
     fn ident(name: &str) -> String {

@@ -110,7 +110,7 @@ pub(crate) mod testing {
     }
 
     fn literal(text: &str) -> String {
-        use super::super::Dialect;
+        use super::super::dialect::Dialect;
         super::SqliteDialect.quote_literal(text)
     }
 }
