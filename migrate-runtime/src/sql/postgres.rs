@@ -123,8 +123,7 @@ fn lock_key(table: &str) -> String {
 /// by that module from `[a-z0-9_]`, and quoted all the same.
 #[cfg(all(feature = "testing", feature = "postgres"))]
 pub(crate) mod testing {
-    use super::super::dialect::quoted;
-    use super::super::dialect::Dialect;
+    use super::super::dialect::{quoted, Dialect};
     use super::PostgresDialect;
 
     fn ident(name: &str) -> String {

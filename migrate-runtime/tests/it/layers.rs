@@ -124,6 +124,7 @@ fn references(
     reexports: &BTreeMap<String, Module>,
 ) -> Vec<(Module, String)> {
     let children: BTreeSet<String> = declared_modules(text).into_iter().collect();
+    let inline = inline_modules(text);
     let mut found = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -138,10 +139,21 @@ fn references(
             .unwrap_or(bytes.len());
         let word = &text[i..end];
         let rest = &text[end..];
+        // Inside `mod tests { .. }`, `self` and `super` start from there.
+        let here: Module = module
+            .iter()
+            .cloned()
+            .chain(
+                inline
+                    .iter()
+                    .filter(|(span, _)| span.contains(&i))
+                    .map(|(_, name)| name.clone()),
+            )
+            .collect();
         let base: Option<Module> = match word {
             "crate" => Some(Vec::new()),
-            "self" => Some(module.clone()),
-            "super" => Some(module[..module.len().saturating_sub(1)].to_vec()),
+            "self" => Some(here.clone()),
+            "super" => Some(here[..here.len().saturating_sub(1)].to_vec()),
             child if children.contains(child) => Some(vec![child.to_owned()]),
             _ => None,
         };
@@ -171,6 +183,46 @@ fn references(
         i = end + 2 + tree_end;
     }
     found
+}
+
+/// The inline modules (`mod name { .. }`) of a file: where each one's body
+/// spans, outermost first.
+fn inline_modules(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
+    let mut found = Vec::new();
+    let mut rest = 0;
+    while let Some(at) = text[rest..].find("mod ") {
+        let start = rest + at;
+        rest = start + 4;
+        let after = &text[rest..];
+        let name: String = after
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let Some(open) = after[name.len()..].trim_start().strip_prefix('{') else {
+            continue;
+        };
+        let body = text.len() - open.len();
+        found.push((body..body + block_end(open), name));
+    }
+    found
+}
+
+/// The length of a brace block's body, `text` starting just inside it;
+/// braces in string literals do not count.
+fn block_end(text: &str) -> usize {
+    let (mut depth, mut in_string, mut escaped) = (0, false, false);
+    for (index, c) in text.char_indices() {
+        match (in_string, c) {
+            (true, _) if escaped => escaped = false,
+            (true, '\\') => escaped = true,
+            (true, '"') | (false, '"') => in_string = !in_string,
+            (false, '{') => depth += 1,
+            (false, '}') if depth == 0 => return index,
+            (false, '}') => depth -= 1,
+            _ => {}
+        }
+    }
+    text.len()
 }
 
 /// Where the path (or braced use tree) starting `text` ends.
