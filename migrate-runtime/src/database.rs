@@ -14,7 +14,6 @@ use sealed::Operation;
 use crate::driver::handover::Handover;
 use crate::driver::Backend;
 use crate::engine::{self, session::RevertTarget};
-use crate::url::redact_url;
 use crate::error::Error;
 use crate::model::Peer;
 use crate::plan::adopt::Adoption;
@@ -22,6 +21,7 @@ use crate::plan::repair::{Repair, Repaired};
 use crate::plan::Job;
 use crate::report::Report;
 use crate::status::Status;
+use crate::url::redact_url;
 
 /// A migrator's operations on one database, reached by a URL
 /// ([`Migrator::at`](crate::Migrator::at): one connection opened and closed

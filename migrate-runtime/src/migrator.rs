@@ -163,9 +163,19 @@ impl<'m> Migrator<'m> {
         };
         field(env!("CARGO_PKG_VERSION").as_bytes());
         field(self.job.options.table().as_bytes());
-        field(self.job.session_setup.as_deref().unwrap_or_default().as_bytes());
+        field(
+            self.job
+                .session_setup
+                .as_deref()
+                .unwrap_or_default()
+                .as_bytes(),
+        );
         for migration in self.job.migrations {
-            if self.job.target.is_some_and(|target| migration.version > target) {
+            if self
+                .job
+                .target
+                .is_some_and(|target| migration.version > target)
+            {
                 break;
             }
             field(&migration.version.to_le_bytes());

@@ -187,7 +187,6 @@ impl Peer {
             Peer::Diesel => "__diesel_schema_migrations",
         }
     }
-
 }
 
 impl fmt::Display for Peer {

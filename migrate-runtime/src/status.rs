@@ -49,11 +49,7 @@ pub struct StatusEntry {
 impl Status {
     /// Renders classified entries, judging each under `options` as a run
     /// would (without a target: `verify` asks about a full run).
-    pub(crate) fn new(
-        backend: BackendKind,
-        standing: Standing<'_>,
-        options: &Options,
-    ) -> Self {
+    pub(crate) fn new(backend: BackendKind, standing: Standing<'_>, options: &Options) -> Self {
         let newest = plan::newest_recorded(&standing.versioned);
         let versioned = standing.versioned.into_iter().map(|entry| (entry, false));
         let entries = versioned

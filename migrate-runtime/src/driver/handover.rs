@@ -132,7 +132,9 @@ macro_rules! pool_handover {
                     $crate::error::Error,
                 >,
             > {
-                Box::pin(std::future::ready($crate::driver::handover::Taken::checkout(self)))
+                Box::pin(std::future::ready(
+                    $crate::driver::handover::Taken::checkout(self),
+                ))
             }
         }
     };

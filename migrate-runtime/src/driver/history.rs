@@ -62,4 +62,3 @@ async fn fetch<B: Backend>(
         .map_err(|source| table.error(source))?;
     Ok(rows.unwrap_or_default())
 }
-

@@ -251,7 +251,9 @@ pub(crate) fn unless_undefined<T>(
 ) -> Result<Option<T>, sqlx::Error> {
     match result {
         Ok(value) => Ok(Some(value)),
-        Err(sqlx::Error::Database(e)) if dialect_of(kind).is_undefined_table(e.as_ref()) => Ok(None),
+        Err(sqlx::Error::Database(e)) if dialect_of(kind).is_undefined_table(e.as_ref()) => {
+            Ok(None)
+        }
         Err(e) => Err(e),
     }
 }

@@ -20,10 +20,8 @@ impl Backend for SqliteConnection {
 
     async fn open(url: &str, busy_timeout: Duration) -> Result<Self, sqlx::Error> {
         // Boxed for code size, as on PostgreSQL.
-        Box::pin(
-            quiet(SqliteConnectOptions::from_str(url)?.busy_timeout(busy_timeout)).connect(),
-        )
-        .await
+        Box::pin(quiet(SqliteConnectOptions::from_str(url)?.busy_timeout(busy_timeout)).connect())
+            .await
     }
 }
 

@@ -452,8 +452,8 @@ mod tests {
         let sql: String = (0..20_000)
             .map(|n| format!("INSERT INTO t VALUES ({n}, 'a; b'); -- {n};\n"))
             .collect();
-        let set = migrata_core::load_files([("0001_many.sql".to_owned(), sql.into_bytes())])
-            .unwrap();
+        let set =
+            migrata_core::load_files([("0001_many.sql".to_owned(), sql.into_bytes())]).unwrap();
         let script = &set[0].up;
         let pieces = script_pieces(script, dialect_of(BackendKind::Sqlite));
         assert!(pieces.len() > 50, "{} pieces", pieces.len());

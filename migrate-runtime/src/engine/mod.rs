@@ -40,7 +40,11 @@ pub(crate) async fn apply<B: Backend>(
     url: Option<&str>,
 ) -> Result<Report, Error> {
     let table = prepare(job, conn).await?;
-    let standing = job.classify(history::read_packed(conn, &table).await?.unwrap_or_default());
+    let standing = job.classify(
+        history::read_packed(conn, &table)
+            .await?
+            .unwrap_or_default(),
+    );
     let mut warned = Warned::default();
     // A row still marked failed may belong to a migrator running right
     // now; only under the lock can it be told apart from a dead one.

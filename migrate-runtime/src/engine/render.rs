@@ -24,9 +24,7 @@ pub(crate) fn up(
     let mut selected: Vec<&Migration> = job
         .migrations
         .iter()
-        .filter(|m| {
-            from.is_none_or(|from| m.version > from) && to.is_none_or(|to| m.version <= to)
-        })
+        .filter(|m| from.is_none_or(|from| m.version > from) && to.is_none_or(|to| m.version <= to))
         .collect();
     // Written for the newest schema, as online; and without the
     // history, every one is applied again. Not past a code migration,

@@ -258,9 +258,12 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
         let standing = self.job.classify(history);
         match goal {
             Goal::Apply => self.job.plan_up(&standing),
-            Goal::RevertTo(target) => {
-                plan::plan_revert(&standing.versioned, &self.job.options, target, self.job.code)
-            }
+            Goal::RevertTo(target) => plan::plan_revert(
+                &standing.versioned,
+                &self.job.options,
+                target,
+                self.job.code,
+            ),
         }
     }
 

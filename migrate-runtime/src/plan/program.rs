@@ -150,28 +150,22 @@ mod tests {
         .unwrap();
         let all: Vec<&Migration> = ms.iter().collect();
         let shape = |mode, backend: BackendKind| {
-            compile(
-                &all,
-                Direction::Up,
-                mode,
-                backend,
-                CodeTable::default(),
-            )
-            .unwrap()
-            .units
-            .iter()
-            .map(|unit| {
-                let versions: Vec<String> = unit
-                    .ops
-                    .iter()
-                    .filter(|op| matches!(op, Op::Run(_)))
-                    .map(|op| op.step().migration.version.to_string())
-                    .collect();
-                let kind = if unit.transaction { "T" } else { "U" };
-                format!("{kind}[{}]", versions.join(","))
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
+            compile(&all, Direction::Up, mode, backend, CodeTable::default())
+                .unwrap()
+                .units
+                .iter()
+                .map(|unit| {
+                    let versions: Vec<String> = unit
+                        .ops
+                        .iter()
+                        .filter(|op| matches!(op, Op::Run(_)))
+                        .map(|op| op.step().migration.version.to_string())
+                        .collect();
+                    let kind = if unit.transaction { "T" } else { "U" };
+                    format!("{kind}[{}]", versions.join(","))
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
         };
         assert_eq!(
             shape(TransactionMode::PerMigration, BackendKind::Postgres),

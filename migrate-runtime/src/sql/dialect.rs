@@ -49,7 +49,6 @@ pub(crate) struct ColumnTypes {
 /// One database's SQL and rules, known without a connection. Defaults are
 /// standard SQL; each database overrides what it does differently.
 pub(crate) trait Dialect: Sync {
-
     /// The statement opening a migration's transaction.
     fn begin(&self) -> &'static str {
         "BEGIN"
@@ -223,7 +222,6 @@ pub(crate) struct ForeignKeySuspension {
     /// Returns a description of every row whose parent is missing, or NULL.
     pub violations: &'static str,
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -259,7 +259,9 @@ impl HistoryTable {
     /// Every row's version, name, checksum and success, by version; with
     /// `version`, that version's row only.
     pub fn select_rows(&self, version: Option<i64>) -> String {
-        let only = version.map(|v| format!(" WHERE version = {v}")).unwrap_or_default();
+        let only = version
+            .map(|v| format!(" WHERE version = {v}"))
+            .unwrap_or_default();
         format!(
             "SELECT version, name, checksum, success FROM {}{only} ORDER BY version",
             self.quoted

@@ -23,9 +23,9 @@ pub(crate) mod testing {
 
 use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
 
-pub(crate) use dialect::{Dialect, ForeignKeySuspension};
 use crate::error::Error;
 use crate::model::BackendKind;
+pub(crate) use dialect::{Dialect, ForeignKeySuspension};
 
 /// `name` quoted as one identifier (a database, schema or table name) in
 /// `kind`'s SQL: the quote character is doubled inside, so whatever the

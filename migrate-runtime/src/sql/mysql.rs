@@ -12,7 +12,6 @@ use crate::model::Peer;
 pub(crate) struct MySqlDialect;
 
 impl Dialect for MySqlDialect {
-
     fn begin(&self) -> &'static str {
         "START TRANSACTION"
     }

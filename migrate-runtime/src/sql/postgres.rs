@@ -226,7 +226,10 @@ pub(crate) mod testing {
     /// sessions to go.
     pub fn retire_database(name: &str, trash: &str) -> [String; 3] {
         [
-            format!("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false", ident(name)),
+            format!(
+                "ALTER DATABASE {} WITH ALLOW_CONNECTIONS false",
+                ident(name)
+            ),
             format!(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {}",
                 literal(name)

@@ -12,7 +12,6 @@ use crate::model::Peer;
 pub(crate) struct SqliteDialect;
 
 impl Dialect for SqliteDialect {
-
     fn begin(&self) -> &'static str {
         "BEGIN IMMEDIATE"
     }
