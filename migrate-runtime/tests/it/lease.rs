@@ -11,7 +11,7 @@ use crate::common::{
     owned_migrations, profile, server_url, test_process, unique_name, url_with_database, Conn,
     TestDb,
 };
-use migrata::{BackendKind, Error, Migration, Migrator};
+use migrata::{BackendKind, Error, LockStrategy, Migration, Migrator};
 
 const CHILD_URL: &str = "MIGRATE_TEST_LEASE_CHILD_URL";
 
@@ -61,10 +61,28 @@ async fn wait_until(what: &str, mut done: impl AsyncFnMut() -> bool) {
 }
 
 async fn a_live_migrators_row_is_in_progress_not_failed(db: TestDb) {
+    waits_for_a_live_migrator(&db, LockStrategy::Lease, LockStrategy::Lease).await;
+}
+
+/// A rolling change of `lock` puts migrators of both strategies on one
+/// database: each waits for the other's script outside a transaction
+/// instead of calling its row failed (which, repaired, would run it twice).
+async fn the_two_lock_strategies_exclude_each_other(db: TestDb) {
+    waits_for_a_live_migrator(&db, LockStrategy::Session, LockStrategy::Lease).await;
+    db.execute("DROP TABLE slow").await;
+    db.execute("DELETE FROM migrate_history").await;
+    waits_for_a_live_migrator(&db, LockStrategy::Lease, LockStrategy::Session).await;
+}
+
+/// A migrator with `running` is inside a slow script outside a transaction
+/// when one with `starting` starts, runs and repairs: the latter waits and
+/// times out naming the holder; the script is applied once.
+async fn waits_for_a_live_migrator(db: &TestDb, running: LockStrategy, starting: LockStrategy) {
     let set = slow_untransacted(db.kind, 2.0);
     let url = db.url.clone();
     let first_set = set.clone();
-    let first = tokio::spawn(async move { Migrator::new(&first_set).run(&url).await });
+    let first =
+        tokio::spawn(async move { Migrator::new(&first_set).lock(running).run(&url).await });
     wait_until("the claimed row", async || {
         db.table_exists("migrate_history").await && db.history().await.iter().any(|r| !r.3)
     })
@@ -72,6 +90,7 @@ async fn a_live_migrators_row_is_in_progress_not_failed(db: TestDb) {
 
     // Another start waits for the live owner instead of calling it failed...
     let err = Migrator::new(&set)
+        .lock(starting)
         .lock_timeout(Duration::from_millis(300))
         .run(&db.url)
         .await
@@ -84,12 +103,13 @@ async fn a_live_migrators_row_is_in_progress_not_failed(db: TestDb) {
                 ..
             }
         ),
-        "{}: {err}",
+        "{} ({running:?}, then {starting:?}): {err}",
         db.kind
     );
     assert!(err.to_string().contains("held by"), "{err}");
     // ...and repair cannot clear its row.
     let err = Migrator::new(&set)
+        .lock(starting)
         .lock_timeout(Duration::from_millis(300))
         .at(&db.url)
         .repair(migrata::Repair::AsFailureCallsFor)
@@ -103,7 +123,7 @@ async fn a_live_migrators_row_is_in_progress_not_failed(db: TestDb) {
                 ..
             }
         ),
-        "{}: {err}",
+        "{} ({running:?}, then {starting:?}): {err}",
         db.kind
     );
 
@@ -115,6 +135,54 @@ async fn a_live_migrators_row_is_in_progress_not_failed(db: TestDb) {
     );
     assert_eq!(db.history().await.len(), 1);
     assert!(db.history().await[0].3, "{}: settled by its owner", db.kind);
+}
+
+/// With the session strategy the lease is taken under the session lock, so
+/// a session migrator whose connection closed (its lease left behind, as a
+/// killed process leaves it) holds up the next one for no time, not for
+/// `lease_ttl`.
+async fn a_dead_session_migrators_lease_is_taken_over_at_once(db: TestDb) {
+    if db.kind == BackendKind::Sqlite {
+        return; // No session lock.
+    }
+    let set = slow_transactional(db.kind, 3.0);
+    let migrator = Migrator::new(&set)
+        .lock(LockStrategy::Session)
+        .lease_ttl(Duration::from_secs(60));
+    let mut conn = db.conn().await;
+    // Over `run_on` a dropped run cannot release its lease.
+    let run = conn.run(&migrator);
+    assert!(tokio::time::timeout(Duration::from_millis(500), run)
+        .await
+        .is_err());
+    conn.close().await;
+    assert!(
+        db.scalar("SELECT expires_at FROM migrate_history_lock")
+            .await
+            > 0
+    );
+
+    let started = Instant::now();
+    let report = migrator
+        .clone()
+        .lock_timeout(Duration::from_secs(10))
+        .run(&db.url)
+        .await;
+    match db.kind {
+        // MySQL: the interrupted script ran outside a transaction and its
+        // row says so; past the lock, so the lock was free.
+        BackendKind::MySql => assert!(
+            matches!(report, Err(Error::Dirty { version: 1, .. })),
+            "{report:?}"
+        ),
+        _ => assert_eq!(report.unwrap().applied.len(), 1, "{}", db.kind),
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(9),
+        "{}: waited {:?}",
+        db.kind,
+        started.elapsed()
+    );
 }
 
 async fn a_dropped_run_on_over_a_pooled_connection_blocks_nobody(db: TestDb) {
@@ -241,6 +309,8 @@ where
 
 on_every_backend!(
     a_live_migrators_row_is_in_progress_not_failed,
+    the_two_lock_strategies_exclude_each_other,
+    a_dead_session_migrators_lease_is_taken_over_at_once,
     a_dropped_run_on_over_a_pooled_connection_blocks_nobody,
     a_step_longer_than_the_lease_completes_when_nobody_took_over,
 );
