@@ -277,28 +277,45 @@ impl Drop for Lock {
             ""
         };
         if released {
-            tracing::error!(target: "migrata", table = %self.table.name(), "migration interrupted while holding the lease; releasing it from a new connection{session}");
+            tracing::error!(target: "migrata", table = %self.table.name(), "migration interrupted while holding the lease; released it from a new connection{session}");
         } else {
             tracing::error!(target: "migrata", table = %self.table.name(), "migration interrupted while holding the lease; other migrators proceed when it expires (within {:?}){session}", self.ttl);
         }
     }
 }
 
-/// Releases a lease from a new connection, in the background: what a
-/// dropped or panicking run can still do. `false` without a runtime.
+/// How long a dropped or panicking run waits for its lease's release.
+const RELEASE_WAIT: Duration = Duration::from_secs(10);
+
+/// Releases a lease from a new connection: what a dropped or panicking run
+/// can still do. On a thread with a runtime of its own, not the caller's: a
+/// panic in a `#[tokio::main]` app is tearing that runtime down, and would
+/// cancel a task spawned on it. Waited for (up to [`RELEASE_WAIT`]), since
+/// the process may exit right after the drop. `true` once released.
 fn release_later(url: String, release: String) -> bool {
-    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        return false;
-    };
-    runtime.spawn(async move {
-        let Ok(mut conn) = crate::driver::AnyConnection::open(&url, Duration::from_secs(5)).await
-        else {
-            return;
-        };
-        let _ = crate::driver::with_backend!(&mut conn, |c| c.execute(sql_str(release)).await);
-        conn.close().await;
-    });
-    true
+    let (released, outcome) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("migrata-release".to_owned())
+        .spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            let _ = released.send(runtime.block_on(release_from(&url, release)).is_ok());
+        });
+    spawned.is_ok() && outcome.recv_timeout(RELEASE_WAIT).unwrap_or(false)
+}
+
+/// Runs a lease's `release` on a new connection to `url`.
+async fn release_from(url: &str, release: String) -> Result<(), Error> {
+    let mut conn = crate::driver::AnyConnection::open(url, Duration::from_secs(5)).await?;
+    let released = crate::driver::with_backend!(&mut conn, |c| c.execute(sql_str(release)).await);
+    conn.close().await;
+    released
+        .map(drop)
+        .map_err(|source| Error::Lock { error: source })
 }
 
 /// Renews a lease from a connection of its own while the migrator's

@@ -11,7 +11,9 @@ use crate::common::{
     owned_migrations, profile, server_url, test_process, unique_name, url_with_database, Conn,
     TestDb,
 };
-use migrata::{BackendKind, Error, LockStrategy, Migration, Migrator};
+use migrata::{
+    embed_migrations, BackendKind, Error, LockStrategy, Migration, Migrations, Migrator,
+};
 
 const CHILD_URL: &str = "MIGRATE_TEST_LEASE_CHILD_URL";
 
@@ -311,6 +313,7 @@ on_every_backend!(
     a_live_migrators_row_is_in_progress_not_failed,
     the_two_lock_strategies_exclude_each_other,
     a_dead_session_migrators_lease_is_taken_over_at_once,
+    a_panicking_code_migration_releases_its_lease,
     a_dropped_run_on_over_a_pooled_connection_blocks_nobody,
     a_step_longer_than_the_lease_completes_when_nobody_took_over,
 );
@@ -330,6 +333,58 @@ async fn child_migrator() {
         Ok(report) => println!("\nAPPLIED {}", report.applied.len()),
         Err(error) => println!("\nERROR {error}"),
     }
+}
+
+/// `0001_panics.rs` panics.
+static PANICS: Migrations = embed_migrations!("tests/code-fixtures/panics");
+const PANIC_CHILD_URL: &str = "MIGRATE_TEST_LEASE_PANIC_CHILD_URL";
+
+/// Not a test: an app whose code migration panics inside its
+/// `#[tokio::main]` runtime, which the panic then tears down.
+#[test]
+#[ignore = "run by the panic test in a child process"]
+fn child_app_whose_migration_panics() {
+    let url = std::env::var(PANIC_CHILD_URL).expect("runs only as a child process");
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let _ = PANICS
+                .migrator()
+                .lease_ttl(Duration::from_secs(60))
+                .run(&url)
+                .await;
+        });
+}
+
+/// A panicking code migration releases its lease though the panic tears
+/// down the runtime it ran on: the next migrator starts at once, not after
+/// `lease_ttl`.
+async fn a_panicking_code_migration_releases_its_lease(db: TestDb) {
+    let output = test_process(module_path!(), "child_app_whose_migration_panics")
+        .env(PANIC_CHILD_URL, &db.url)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("a code migration panicked"), "{stderr}");
+    // The panic rolled its transaction back: nothing recorded.
+    let set = owned_migrations(&[(
+        "0001_instead.sql".to_owned(),
+        "CREATE TABLE instead (id INTEGER);".to_owned(),
+    )]);
+    let started = Instant::now();
+    let report = Migrator::new(&set)
+        .lock_timeout(Duration::from_secs(10))
+        .run(&db.url)
+        .await;
+    assert_eq!(report.unwrap().applied.len(), 1, "{}", db.kind);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{}: waited {:?}",
+        db.kind,
+        started.elapsed()
+    );
 }
 
 /// SIGSTOP the lease holder in the middle of its script, past its lease:
