@@ -241,22 +241,42 @@ impl Lock {
 
     /// Releases the lock: the lease, then the session lock (see
     /// [`LeaseTable::take_after_session_lock`](crate::sql::lease::LeaseTable::take_after_session_lock)).
+    /// A lease the connection cannot release (the server ended it: a
+    /// failover, `pg_terminate_backend`) is released from a new connection
+    /// where the URL is known; else it is reported, since it keeps others
+    /// out until it expires.
     pub async fn release<B: Backend>(mut self, conn: &mut B) -> Result<(), Error> {
         // Whatever the server says, this value no longer stands for a lock.
         self.armed = false;
         // Stop renewing before giving the lease up.
         self.heartbeat.take();
-        let lease = conn
-            .execute(sql_str(self.table.lease().release(&self.owner)))
-            .await;
-        let session = match self.session_unlock() {
-            Some(unlock) => conn.execute(sql_str(unlock)).await.map(drop),
+        let release = self.table.lease().release(&self.owner);
+        match conn.execute(sql_str(release.clone())).await {
+            Ok(_) => {}
+            // A dead connection's session lock died with it.
+            Err(error) => return self.release_elsewhere(release, error).await,
+        }
+        match self.session_unlock() {
+            Some(unlock) => conn
+                .execute(sql_str(unlock))
+                .await
+                .map(drop)
+                .map_err(|source| Error::Lock { error: source }),
             None => Ok(()),
+        }
+    }
+
+    /// Releases the lease from a new connection after the run's own
+    /// connection failed to with `error`.
+    async fn release_elsewhere(&mut self, release: String, error: sqlx::Error) -> Result<(), Error> {
+        let released = match self.url.take() {
+            Some(url) => release_from(&url, release).await,
+            None => Err(Error::Lock { error }),
         };
-        lease
-            .map(drop)
-            .and(session)
-            .map_err(|source| Error::Lock { error: source })
+        if let Err(error) = &released {
+            tracing::error!(target: "migrata", table = %self.table.name(), %error, "could not release the migration lease; other migrators proceed when it expires (within {:?})", self.ttl);
+        }
+        released
     }
 }
 

@@ -387,6 +387,70 @@ async fn a_panicking_code_migration_releases_its_lease(db: TestDb) {
     );
 }
 
+/// The server ends the migrator's connection mid-script (a failover,
+/// `pg_terminate_backend`, `KILL`): the run fails, and its lease, which the
+/// dead connection cannot release, is released from a new one, so the next
+/// run starts at once instead of after `lease_ttl`.
+#[tokio::test]
+async fn a_run_whose_connection_is_killed_releases_its_lease() {
+    for kind in [BackendKind::Postgres, BackendKind::MySql] {
+        let Some(db) = TestDb::create(kind, &format!("{kind}::killed_connection")).await else {
+            continue;
+        };
+        let set = slow_transactional(kind, 3.0);
+        let migrator = Migrator::new(&set)
+            .lease_ttl(Duration::from_secs(60))
+            .lock_timeout(Duration::from_secs(10));
+        let (url, first_set) = (db.url.clone(), set.clone());
+        let first = tokio::spawn(async move {
+            Migrator::new(&first_set)
+                .lease_ttl(Duration::from_secs(60))
+                .run(&url)
+                .await
+                .map(drop)
+        });
+        let (sleeping, kill) = match kind {
+            BackendKind::Postgres => (
+                "SELECT COALESCE(MAX(pid), 0) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep%' AND state = 'active'",
+                "SELECT pg_terminate_backend",
+            ),
+            _ => (
+                "SELECT COALESCE(MAX(id), 0) FROM information_schema.processlist WHERE db = DATABASE() AND info LIKE 'DO SLEEP%'",
+                "KILL ",
+            ),
+        };
+        wait_until("the script to start", async || {
+            db.scalar(sleeping).await > 0
+        })
+        .await;
+        let pid = db.scalar(sleeping).await;
+        db.execute(&match kind {
+            BackendKind::Postgres => format!("{kill}({pid})"),
+            _ => format!("{kill}{pid}"),
+        })
+        .await;
+        assert!(first.await.unwrap().is_err(), "{kind}: its connection died");
+
+        let started = Instant::now();
+        let next = migrator.run(&db.url).await;
+        match kind {
+            // MySQL: the script ran outside a transaction and its row says
+            // so; past the lock, so the lock was free.
+            BackendKind::MySql => assert!(
+                matches!(next, Err(Error::Dirty { version: 1, .. })),
+                "{next:?}"
+            ),
+            _ => assert_eq!(next.unwrap().applied.len(), 1, "{kind}"),
+        }
+        // The 3 s script again, but no wait for the lease (60 s).
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "{kind}: waited {:?}",
+            started.elapsed()
+        );
+    }
+}
+
 /// SIGSTOP the lease holder in the middle of its script, past its lease:
 /// another migrator takes over, and the resumed one records nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
