@@ -352,21 +352,30 @@ impl Heartbeat {
         let flag = lost.clone();
         let (url, renew) = (url.to_owned(), table.lease().renew(owner, ttl));
         let task = tokio::spawn(async move {
-            let Ok(mut conn) = B::open(&url, ttl).await else {
-                // The migrator's own renewals before each write still run.
-                return;
-            };
+            let mut conn = B::open(&url, ttl).await.ok();
             loop {
                 tokio::time::sleep(ttl / 3).await;
-                match conn.execute(sql_str(renew.clone())).await {
-                    Ok(1) => {}
-                    Ok(_) => {
-                        flag.store(true, Ordering::SeqCst);
-                        return;
+                // A connection the server ended (a failover, a killed
+                // session) is replaced at once, not only at the next beat:
+                // the beats are a third of the lease apart.
+                for _ in 0..2 {
+                    let renewed = match conn.as_mut() {
+                        Some(conn) => conn.execute(sql_str(renew.clone())).await,
+                        None => match B::open(&url, ttl).await {
+                            Ok(opened) => conn.insert(opened).execute(sql_str(renew.clone())).await,
+                            // The next beat, and the migrator's own renewals
+                            // before each write, try again.
+                            Err(_) => break,
+                        },
+                    };
+                    match renewed {
+                        Ok(1) => break,
+                        Ok(_) => {
+                            flag.store(true, Ordering::SeqCst);
+                            return;
+                        }
+                        Err(_) => conn = None,
                     }
-                    // A transient error: the next beat, or the migrator's
-                    // own renewal, tries again.
-                    Err(_) => {}
                 }
             }
         });

@@ -451,6 +451,61 @@ async fn a_run_whose_connection_is_killed_releases_its_lease() {
     }
 }
 
+/// The server ends the heartbeat's connection while the migrator's own is
+/// busy with a script longer than the lease: the heartbeat reconnects and
+/// keeps the lease, so a migrator starting meanwhile waits, and the script
+/// runs once and is settled by its owner.
+#[tokio::test]
+async fn the_heartbeat_reconnects_after_its_connection_is_killed() {
+    for kind in [BackendKind::Postgres, BackendKind::MySql] {
+        let Some(db) = TestDb::create(kind, &format!("{kind}::heartbeat_killed")).await else {
+            continue;
+        };
+        let set = slow_untransacted(kind, 4.0);
+        fn migrator(set: &[Migration]) -> Migrator<'_> {
+            Migrator::new(set)
+                .lease_ttl(Duration::from_millis(1500))
+                .lock_timeout(Duration::from_secs(10))
+        }
+        let (url, first_set) = (db.url.clone(), set.clone());
+        let first = tokio::spawn(async move { migrator(&first_set).run(&url).await });
+        // The script, and the others of this database but ours: the heartbeat.
+        let (sleeping, others, kill) = match kind {
+            BackendKind::Postgres => (
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_sleep(%' AND state = 'active'",
+                "SELECT pid::text FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query NOT LIKE '%pg_sleep(%'",
+                "SELECT pg_terminate_backend",
+            ),
+            _ => (
+                "SELECT count(*) FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID() AND info LIKE '%SLEEP(%'",
+                "SELECT CAST(id AS CHAR) FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID() AND COALESCE(info, '') NOT LIKE '%SLEEP(%'",
+                "KILL ",
+            ),
+        };
+        wait_until("the script and the heartbeat", async || {
+            db.scalar(sleeping).await > 0 && !db.strings_of(others).await.is_empty()
+        })
+        .await;
+        for heartbeat in db.strings_of(others).await {
+            db.execute(&match kind {
+                BackendKind::Postgres => format!("{kill}({heartbeat})"),
+                _ => format!("{kill}{heartbeat}"),
+            })
+            .await;
+        }
+        // Past the lease, had nothing renewed it.
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let second = migrator(&set).run(&db.url).await;
+        assert!(
+            second.unwrap().is_up_to_date(),
+            "{kind}: waited, then found it applied"
+        );
+        assert_eq!(first.await.unwrap().unwrap().applied.len(), 1, "{kind}");
+        let history = db.history().await;
+        assert!(history.len() == 1 && history[0].3, "{kind}: {history:?}");
+    }
+}
+
 /// SIGSTOP the lease holder in the middle of its script, past its lease:
 /// another migrator takes over, and the resumed one records nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
