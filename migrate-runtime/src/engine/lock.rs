@@ -251,10 +251,12 @@ impl Lock {
         // Stop renewing before giving the lease up.
         self.heartbeat.take();
         let release = self.table.lease().release(&self.owner);
-        match conn.execute(sql_str(release.clone())).await {
-            Ok(_) => {}
-            // A dead connection's session lock died with it.
-            Err(error) => return self.release_elsewhere(release, error).await,
+        if let Err(error) = conn.execute(sql_str(release.clone())).await {
+            if let Some(unlock) = self.session_unlock() {
+                // Fails on a dead connection, whose session lock died with it.
+                let _ = conn.execute(sql_str(unlock)).await;
+            }
+            return self.release_elsewhere(release, error).await;
         }
         match self.session_unlock() {
             Some(unlock) => conn
