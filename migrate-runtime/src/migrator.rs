@@ -204,7 +204,8 @@ impl<'m> Migrator<'m> {
     /// abandoned transaction on its next use). With [`run`](Self::run), which
     /// opens its own connections, the lease is also renewed from a second
     /// connection while a long script runs, and released at once from a new
-    /// one when the run is dropped; over `conn` alone it is renewed before
+    /// one when the run is dropped or panics (from a thread of its own, so a
+    /// panic that takes the runtime down does not stop it); over `conn` alone it is renewed before
     /// each step, so raise `lease_ttl` above your longest single script.
     pub async fn run_on<'c, C: Backend>(
         &self,

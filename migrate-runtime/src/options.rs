@@ -73,8 +73,11 @@ impl DurationRange {
 /// | one server, direct connections | yes | yes |
 /// | PostgreSQL behind pgbouncer, `pool_mode = transaction` | yes | **no**: lock and unlock land on different server connections |
 /// | MariaDB Galera, migrators on different nodes | yes | **no**: `GET_LOCK` is node-local |
-/// | SQLite file shared by processes | yes, scripts outside transactions included | per migration only (`BEGIN IMMEDIATE`): a concurrent starter stops at a `no-transaction` script |
-/// | a run killed or paused mid-way | the next migrator proceeds once the lease expires | the server releases when the connection closes |
+/// | SQLite file shared by processes | yes, scripts outside transactions included | yes: SQLite has no session lock, so this is the lease |
+/// | a run killed or paused mid-way | the next migrator proceeds once the lease expires | the next session migrator proceeds when the connection closes; a lease migrator once the lease expires |
+///
+/// Both strategies take the lease, so migrators with different settings
+/// (a rolling change of `lock`) still exclude each other.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
@@ -85,9 +88,11 @@ pub enum LockStrategy {
     /// owned by host and process, with an expiry renewed while work runs.
     #[default]
     Lease,
-    /// The database's session lock: PostgreSQL `pg_try_advisory_lock`,
-    /// MySQL `GET_LOCK`; SQLite takes its write lock per migration. Needs
-    /// every statement on one server connection.
+    /// The database's session lock (PostgreSQL `pg_try_advisory_lock`,
+    /// MySQL `GET_LOCK`), then the lease under it: a session migrator
+    /// takes over a lease left by one whose session ended. Needs every
+    /// statement on one server connection. SQLite has no session lock: the
+    /// lease alone.
     Session,
 }
 

@@ -13,7 +13,6 @@ use crate::driver::{history, Backend, BoxFuture};
 use crate::error::Error;
 use crate::model::{ClaimMark, CodeError, Direction};
 use crate::plan::program::{Op, Step, Unit};
-use crate::plan::{self, Verdict};
 use crate::report::{Applied, Report};
 use crate::sql::history::{ClaimGuard, Elapsed, Writer};
 use crate::sql::{sql_str, Dialect, ForeignKeySuspension};
@@ -244,11 +243,6 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                         }
                     }
                 }
-                Op::Claim(_) if !self.lock.excludes_others() => {
-                    if !self.claim(op, &guard).await? {
-                        return Ok(());
-                    }
-                }
                 _ => {
                     if matches!(op, Op::Claim(_)) {
                         self.lock.confirm(self.conn).await?;
@@ -279,43 +273,6 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
             }
         }
         Ok(())
-    }
-
-    /// Without a session lock (SQLite), writes a claim only after checking,
-    /// in the same `BEGIN IMMEDIATE` transaction, that no other migrator has
-    /// recorded (or, reverting, removed) the migration. `false` means
-    /// another migrator got there first: skip the step.
-    async fn claim(&mut self, claim: &Op<'m>, guard: &ClaimGuard) -> Result<bool, Error> {
-        let step = claim.step();
-        let dialect = self.table.dialect();
-        let elapsed = Elapsed::Client(Duration::ZERO);
-        let Some(sql) = self.table.write_for(claim, elapsed, Writer::Claimed(guard)) else {
-            return Ok(true);
-        };
-        let mut tx = self
-            .conn
-            .begin_with(dialect.begin())
-            .await
-            .map_err(|source| failed(step, source))?;
-        let row = history::find(&mut *tx, &self.table, step.migration.version).await?;
-        match (step.direction, row) {
-            (Direction::Up, Some(row)) => {
-                let entries = plan::classify(std::slice::from_ref(step.migration), vec![row]);
-                for entry in &entries {
-                    if let Verdict::Refuse(error) = entry.verdict(&self.job.options, None) {
-                        return Err(error);
-                    }
-                }
-                return Ok(false);
-            }
-            (Direction::Down, None) => return Ok(false),
-            _ => {}
-        }
-        tx.execute(sql_str(sql))
-            .await
-            .map_err(|source| failed(step, source))?;
-        tx.commit().await.map_err(|source| failed(step, source))?;
-        Ok(true)
     }
 
     /// Whether another migrator recorded (or, reverting, removed) any step

@@ -1,7 +1,7 @@
 //! The migration lock as a value: taken before work that needs it, renewed
 //! and checked while the work runs, released by [`Lock::release`] on every
-//! path the future completes, and reported if the future is dropped or
-//! panics first.
+//! path the future completes, and released from a new connection or
+//! reported if the future is dropped or panics first.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -11,32 +11,32 @@ use crate::driver::Backend;
 use crate::error::Error;
 use crate::options::{LockStrategy, Options};
 use crate::sql::history::HistoryTable;
+use crate::sql::lease::session_owner;
 use crate::sql::sql_str;
 
-/// A held migration lock.
+/// A held migration lock: always the lease row, so that any two migrators
+/// on one version table exclude each other whatever their strategy; with
+/// [`LockStrategy::Session`] where the database has a session lock, that
+/// too, taken first and given up last.
 #[derive(Debug)]
 pub(crate) struct Lock {
     table: HistoryTable,
-    held: Held,
+    /// The lease row names `owner` until another migrator takes it (which
+    /// it may once it expires) or it is released.
+    owner: String,
+    ttl: Duration,
+    heartbeat: Option<Heartbeat>,
+    /// Where to release the lease from if the run is dropped or panics.
+    url: Option<String>,
+    session: Option<SessionLock>,
     armed: bool,
 }
 
+/// The database's session lock, taken by `try_lock`.
 #[derive(Debug)]
-enum Held {
-    /// The lease row names `owner` until another migrator takes it (which
-    /// it may once it expires) or it is released.
-    Lease {
-        owner: String,
-        ttl: Duration,
-        heartbeat: Option<Heartbeat>,
-        /// Where to release the lease from if the run is dropped or panics.
-        url: Option<String>,
-    },
-    /// The database's session lock, taken by this query.
-    Session { try_lock: String },
-    /// Nothing held: each step takes the database's write lock (SQLite with
-    /// [`LockStrategy::Session`]).
-    PerStep,
+struct SessionLock {
+    try_lock: String,
+    held: bool,
 }
 
 /// What one attempt to take the lock found.
@@ -50,40 +50,70 @@ impl Lock {
     /// Takes the lock, polling with backoff up to the lock timeout: a
     /// session blocked in a waiting lock call can deadlock another session's
     /// `CREATE INDEX CONCURRENTLY`, and polling keeps the wait cancellable
-    /// and logged. With a lease and a `url` to open a second connection, a
-    /// heartbeat renews the lease while the work runs.
+    /// and logged. With a `url` to open a second connection, a heartbeat
+    /// renews the lease while the work runs.
     pub async fn acquire<B: Backend>(
         conn: &mut B,
         table: &HistoryTable,
         options: &Options,
         url: Option<&str>,
     ) -> Result<Lock, Error> {
-        let held = match mechanism(options, table) {
-            Mechanism::Lease => Held::Lease {
-                owner: owner_id(),
-                ttl: options.lease_ttl(),
-                heartbeat: None,
-                url: url.map(str::to_owned),
-            },
-            Mechanism::Session(try_lock) => Held::Session { try_lock },
-            Mechanism::PerStep => Held::PerStep,
+        let session = match options.lock() {
+            LockStrategy::Lease => None,
+            // SQLite has no session lock: the lease alone.
+            LockStrategy::Session => {
+                table
+                    .dialect()
+                    .try_lock(table.name())
+                    .map(|try_lock| SessionLock {
+                        try_lock,
+                        held: false,
+                    })
+            }
+        };
+        let owner = match session {
+            Some(_) => session_owner(&owner_id()),
+            None => owner_id(),
         };
         let mut lock = Lock {
             table: table.clone(),
-            held,
+            owner,
+            ttl: options.lease_ttl(),
+            heartbeat: None,
+            url: url.map(str::to_owned),
+            session,
             armed: false,
         };
-        let timeout = options.lock_timeout();
+        if let Err(error) = lock.wait(conn, options.lock_timeout()).await {
+            // Not left on a connection the caller may keep (`run_on`).
+            if let Some(unlock) = lock.session_unlock() {
+                let _ = conn.execute(sql_str(unlock)).await;
+            }
+            return Err(error);
+        }
+        lock.armed = true;
+        if let Some(sql) = table.dialect().after_lock() {
+            // Not every server knows the setting; only cluster nodes need it.
+            let _ = conn.execute(sql_str(sql.to_owned())).await;
+        }
+        if let Some(url) = url {
+            lock.heartbeat = Some(Heartbeat::start::<B>(url, table, &lock.owner, lock.ttl));
+        }
+        Ok(lock)
+    }
+
+    /// Polls until the lock is taken or `timeout` has passed.
+    async fn wait<B: Backend>(&mut self, conn: &mut B, timeout: Duration) -> Result<(), Error> {
         let started = Instant::now();
         let mut delay = Duration::from_millis(5);
         let mut announced = None;
         loop {
-            match lock.attempt(conn).await? {
+            match self.attempt(conn).await? {
                 Attempt::Taken => break,
                 Attempt::Busy(holder) => {
                     let waited = started.elapsed();
                     if waited >= timeout {
-                        return Err(timeout_error(conn, table, timeout, holder).await);
+                        return Err(timeout_error(conn, &self.table, timeout, holder).await);
                     }
                     if announced != Some(holder.clone()) {
                         match &holder {
@@ -101,78 +131,62 @@ impl Lock {
                 }
             }
         }
-        lock.armed = true;
         if announced.is_some() {
             tracing::info!(target: "migrata", waited_ms = started.elapsed().as_millis() as u64, "took the migration lock");
         }
-        if let Some(sql) = table.dialect().after_lock() {
-            // Not every server knows the setting; only cluster nodes need it.
-            let _ = conn.execute(sql_str(sql.to_owned())).await;
-        }
-        if let (
-            Held::Lease {
-                owner,
-                ttl,
-                heartbeat,
-                ..
-            },
-            Some(url),
-        ) = (&mut lock.held, url)
-        {
-            *heartbeat = Some(Heartbeat::start::<B>(url, table, owner, *ttl));
-        }
-        Ok(lock)
+        Ok(())
     }
 
-    async fn attempt<B: Backend>(&self, conn: &mut B) -> Result<Attempt, Error> {
+    /// One try: the session lock first if there is one, then the lease.
+    async fn attempt<B: Backend>(&mut self, conn: &mut B) -> Result<Attempt, Error> {
         let lock_error = |source| Error::Lock { error: source };
-        match &self.held {
-            Held::PerStep => Ok(Attempt::Taken),
-            Held::Session { try_lock } => {
-                let taken = conn
-                    .fetch_integer(sql_str(try_lock.clone()))
-                    .await
-                    .map_err(lock_error)?;
-                Ok(if taken == 1 {
-                    Attempt::Taken
-                } else {
-                    Attempt::Busy(None)
-                })
+        if let Some(session) = self.session.as_mut().filter(|session| !session.held) {
+            let taken = conn
+                .fetch_integer(sql_str(session.try_lock.clone()))
+                .await
+                .map_err(lock_error)?;
+            if taken != 1 {
+                return Ok(Attempt::Busy(None));
             }
-            Held::Lease { owner, ttl, .. } => {
-                let take = self.table.lease().take(owner, *ttl);
-                let taken = match conn.execute(sql_str(take.clone())).await {
-                    Err(error) if self.is_undefined_table(&error) => {
-                        // Only now: DDL on an existing table is not free on
-                        // every server (Galera replicates it cluster-wide).
-                        self.create_lease_table(conn).await?;
-                        conn.execute(sql_str(take)).await
-                    }
-                    other => other,
-                };
-                let taken = match taken {
-                    Ok(rows) => rows,
-                    // Another session holds the write lock, or is creating
-                    // the table (SQLite: busy): try again.
-                    Err(error) if self.is_conflict(&error) || self.is_undefined_table(&error) => {
-                        return Ok(Attempt::Busy(None))
-                    }
-                    Err(error) => return Err(lock_error(error)),
-                };
-                if taken == 1 {
-                    return Ok(Attempt::Taken);
-                }
-                let holder = conn
-                    .fetch_text(sql_str(self.table.lease().holder()))
-                    .await
-                    .map_err(lock_error)?;
-                if holder.is_none() {
-                    // No live lease and no row taken: the row is missing.
-                    self.seed(conn).await?;
-                }
-                Ok(Attempt::Busy(holder))
-            }
+            session.held = true;
         }
+        let take = match self.session {
+            Some(_) => self
+                .table
+                .lease()
+                .take_after_session_lock(&self.owner, self.ttl),
+            None => self.table.lease().take(&self.owner, self.ttl),
+        };
+        let taken = match conn.execute(sql_str(take.clone())).await {
+            Err(error) if self.is_undefined_table(&error) => {
+                // Only now: DDL on an existing table is not free on
+                // every server (Galera replicates it cluster-wide).
+                self.create_lease_table(conn).await?;
+                conn.execute(sql_str(take)).await
+            }
+            other => other,
+        };
+        let taken = match taken {
+            Ok(rows) => rows,
+            // Another session holds the write lock, or is creating
+            // the table (SQLite: busy): try again.
+            Err(error) if self.is_conflict(&error) || self.is_undefined_table(&error) => {
+                return Ok(Attempt::Busy(None))
+            }
+            Err(error) => return Err(lock_error(error)),
+        };
+        if taken == 1 {
+            return Ok(Attempt::Taken);
+        }
+        let holder = conn
+            .fetch_text(sql_str(self.table.lease().holder()))
+            .await
+            .map_err(lock_error)?;
+        if holder.is_none() {
+            // No live lease and no row taken: the row is missing.
+            self.seed(conn).await?;
+        }
+        Ok(Attempt::Busy(holder))
     }
 
     async fn create_lease_table<B: Backend>(&self, conn: &mut B) -> Result<(), Error> {
@@ -198,11 +212,12 @@ impl Lock {
         matches!(error, sqlx::Error::Database(e) if self.table.dialect().is_undefined_table(e.as_ref()))
     }
 
-    /// Whether holding this lock keeps every other migrator out (see
-    /// [`excludes_others`]). Without it (SQLite's per-step write lock),
-    /// untransacted steps check and claim their row in one transaction.
-    pub fn excludes_others(&self) -> bool {
-        !matches!(self.held, Held::PerStep)
+    /// The statement that gives up the session lock, if this lock holds one.
+    fn session_unlock(&self) -> Option<String> {
+        self.session
+            .as_ref()
+            .filter(|session| session.held)
+            .and_then(|_| self.table.dialect().unlock(self.table.name()))
     }
 
     /// Renews the lease and fails if it was lost (it expired while this
@@ -210,61 +225,70 @@ impl Lock {
     /// write, inside the transaction where there is one, so nothing is
     /// recorded by a migrator that no longer holds the lease.
     pub async fn confirm<B: Backend>(&self, conn: &mut B) -> Result<(), Error> {
-        let Held::Lease {
-            owner,
-            ttl,
-            heartbeat,
-            ..
-        } = &self.held
-        else {
-            return Ok(());
-        };
         let renewed = conn
-            .execute(sql_str(self.table.lease().renew(owner, *ttl)))
+            .execute(sql_str(self.table.lease().renew(&self.owner, self.ttl)))
             .await
             .map_err(|source| Error::Lock { error: source })?;
-        let lost_by_heartbeat = heartbeat.as_ref().is_some_and(Heartbeat::lost);
+        let lost_by_heartbeat = self.heartbeat.as_ref().is_some_and(Heartbeat::lost);
         if renewed == 1 && !lost_by_heartbeat {
             return Ok(());
         }
         Err(Error::LeaseLost {
-            owner: owner.clone(),
-            ttl: *ttl,
+            owner: self.owner.clone(),
+            ttl: self.ttl,
         })
     }
 
     /// A condition history writes made outside a transaction add, so they
     /// affect no row once the lease is lost.
-    pub fn fence(&self) -> Option<String> {
-        match &self.held {
-            Held::Lease { owner, .. } => Some(self.table.lease().while_held(owner)),
-            Held::Session { .. } | Held::PerStep => None,
-        }
+    pub fn fence(&self) -> String {
+        self.table.lease().while_held(&self.owner)
     }
 
-    /// Releases the lock.
+    /// Releases the lock: the lease, then the session lock (see
+    /// [`LeaseTable::take_after_session_lock`](crate::sql::lease::LeaseTable::take_after_session_lock)).
+    /// A lease the connection cannot release (the server ended it: a
+    /// failover, `pg_terminate_backend`) is released from a new connection
+    /// where the URL is known; else it is reported, since it keeps others
+    /// out until it expires.
     pub async fn release<B: Backend>(mut self, conn: &mut B) -> Result<(), Error> {
         // Whatever the server says, this value no longer stands for a lock.
         self.armed = false;
-        let sql = match &mut self.held {
-            Held::Lease {
-                owner, heartbeat, ..
-            } => {
-                // Stop renewing before giving the lease up.
-                heartbeat.take();
-                Some(self.table.lease().release(owner))
+        // Stop renewing before giving the lease up.
+        self.heartbeat.take();
+        let release = self.table.lease().release(&self.owner);
+        if let Err(error) = conn.execute(sql_str(release.clone())).await {
+            if let Some(unlock) = self.session_unlock() {
+                // Fails on a dead connection, whose session lock died with it.
+                let _ = conn.execute(sql_str(unlock)).await;
             }
-            Held::Session { .. } => self.table.dialect().unlock(self.table.name()),
-            Held::PerStep => None,
-        };
-        match sql {
-            Some(sql) => conn
-                .execute(sql_str(sql))
+            return self.release_elsewhere(release, error).await;
+        }
+        match self.session_unlock() {
+            Some(unlock) => conn
+                .execute(sql_str(unlock))
                 .await
                 .map(drop)
                 .map_err(|source| Error::Lock { error: source }),
             None => Ok(()),
         }
+    }
+
+    /// Releases the lease from a new connection after the run's own
+    /// connection failed to with `error`.
+    async fn release_elsewhere(
+        &mut self,
+        release: String,
+        error: sqlx::Error,
+    ) -> Result<(), Error> {
+        let released = match self.url.take() {
+            Some(url) => release_from(&url, release).await,
+            None => Err(Error::Lock { error }),
+        };
+        if let Err(error) = &released {
+            tracing::error!(target: "migrata", table = %self.table.name(), %error, "could not release the migration lease; other migrators proceed when it expires (within {:?})", self.ttl);
+        }
+        released
     }
 }
 
@@ -273,46 +297,57 @@ impl Drop for Lock {
         if !self.armed {
             return;
         }
-        match &mut self.held {
-            Held::Lease {
-                owner,
-                ttl,
-                heartbeat,
-                url,
-            } => {
-                heartbeat.take();
-                let release = self.table.lease().release(owner);
-                let released = url.take().is_some_and(|url| release_later(url, release));
-                if released {
-                    tracing::error!(target: "migrata", table = %self.table.name(), "migration interrupted while holding the lease; releasing it from a new connection");
-                } else {
-                    tracing::error!(target: "migrata", table = %self.table.name(), "migration interrupted while holding the lease; other migrators proceed when it expires (within {ttl:?})");
-                }
-            }
-            Held::Session { .. } | Held::PerStep => tracing::error!(
-                target: "migrata",
-                table = %self.table.name(),
-                "migration interrupted while holding the lock; the lock is released when its connection closes"
-            ),
+        self.heartbeat.take();
+        let release = self.table.lease().release(&self.owner);
+        let released = self
+            .url
+            .take()
+            .is_some_and(|url| release_later(url, release));
+        let session = if self.session.is_some() {
+            "; the session lock is released when its connection closes"
+        } else {
+            ""
+        };
+        if released {
+            tracing::error!(target: "migrata", table = %self.table.name(), "migration interrupted while holding the lease; released it from a new connection{session}");
+        } else {
+            tracing::error!(target: "migrata", table = %self.table.name(), "migration interrupted while holding the lease; other migrators proceed when it expires (within {:?}){session}", self.ttl);
         }
     }
 }
 
-/// Releases a lease from a new connection, in the background: what a
-/// dropped or panicking run can still do. `false` without a runtime.
+/// How long a dropped or panicking run waits for its lease's release.
+const RELEASE_WAIT: Duration = Duration::from_secs(10);
+
+/// Releases a lease from a new connection: what a dropped or panicking run
+/// can still do. On a thread with a runtime of its own, not the caller's: a
+/// panic in a `#[tokio::main]` app is tearing that runtime down, and would
+/// cancel a task spawned on it. Waited for (up to [`RELEASE_WAIT`]), since
+/// the process may exit right after the drop. `true` once released.
 fn release_later(url: String, release: String) -> bool {
-    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        return false;
-    };
-    runtime.spawn(async move {
-        let Ok(mut conn) = crate::driver::AnyConnection::open(&url, Duration::from_secs(5)).await
-        else {
-            return;
-        };
-        let _ = crate::driver::with_backend!(&mut conn, |c| c.execute(sql_str(release)).await);
-        conn.close().await;
-    });
-    true
+    let (released, outcome) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("migrata-release".to_owned())
+        .spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            let _ = released.send(runtime.block_on(release_from(&url, release)).is_ok());
+        });
+    spawned.is_ok() && outcome.recv_timeout(RELEASE_WAIT).unwrap_or(false)
+}
+
+/// Runs a lease's `release` on a new connection to `url`.
+async fn release_from(url: &str, release: String) -> Result<(), Error> {
+    let mut conn = crate::driver::AnyConnection::open(url, Duration::from_secs(5)).await?;
+    let released = crate::driver::with_backend!(&mut conn, |c| c.execute(sql_str(release)).await);
+    conn.close().await;
+    released
+        .map(drop)
+        .map_err(|source| Error::Lock { error: source })
 }
 
 /// Renews a lease from a connection of its own while the migrator's
@@ -329,21 +364,30 @@ impl Heartbeat {
         let flag = lost.clone();
         let (url, renew) = (url.to_owned(), table.lease().renew(owner, ttl));
         let task = tokio::spawn(async move {
-            let Ok(mut conn) = B::open(&url, ttl).await else {
-                // The migrator's own renewals before each write still run.
-                return;
-            };
+            let mut conn = B::open(&url, ttl).await.ok();
             loop {
                 tokio::time::sleep(ttl / 3).await;
-                match conn.execute(sql_str(renew.clone())).await {
-                    Ok(1) => {}
-                    Ok(_) => {
-                        flag.store(true, Ordering::SeqCst);
-                        return;
+                // A connection the server ended (a failover, a killed
+                // session) is replaced at once, not only at the next beat:
+                // the beats are a third of the lease apart.
+                for _ in 0..2 {
+                    let renewed = match conn.as_mut() {
+                        Some(conn) => conn.execute(sql_str(renew.clone())).await,
+                        None => match B::open(&url, ttl).await {
+                            Ok(opened) => conn.insert(opened).execute(sql_str(renew.clone())).await,
+                            // The next beat, and the migrator's own renewals
+                            // before each write, try again.
+                            Err(_) => break,
+                        },
+                    };
+                    match renewed {
+                        Ok(1) => break,
+                        Ok(_) => {
+                            flag.store(true, Ordering::SeqCst);
+                            return;
+                        }
+                        Err(_) => conn = None,
                     }
-                    // A transient error: the next beat, or the migrator's
-                    // own renewal, tries again.
-                    Err(_) => {}
                 }
             }
         });
@@ -384,31 +428,6 @@ fn owner_at(now: SystemTime) -> String {
     static SEQUENCE: AtomicU64 = AtomicU64::new(0);
     let sequence = SEQUENCE.fetch_add(1, Ordering::Relaxed);
     format!("{host}:{}:{nonce:08x}-{sequence}", std::process::id())
-}
-
-/// What a lock strategy amounts to on one database.
-enum Mechanism {
-    Lease,
-    /// The session lock, taken by this query.
-    Session(String),
-    /// No session lock exists (SQLite): each step takes the write lock.
-    PerStep,
-}
-
-fn mechanism(options: &Options, table: &HistoryTable) -> Mechanism {
-    match options.lock() {
-        LockStrategy::Lease => Mechanism::Lease,
-        LockStrategy::Session => match table.dialect().try_lock(table.name()) {
-            Some(try_lock) => Mechanism::Session(try_lock),
-            None => Mechanism::PerStep,
-        },
-    }
-}
-
-/// Whether a run under `options` on this database keeps other migrators
-/// out for its whole length (so a failed row may be one in progress).
-pub(crate) fn excludes_others(options: &Options, table: &HistoryTable) -> bool {
-    !matches!(mechanism(options, table), Mechanism::PerStep)
 }
 
 /// The lock-timeout error, naming the database and, where known, the

@@ -48,8 +48,7 @@ pub(crate) async fn apply<B: Backend>(
     let mut warned = Warned::default();
     // A row still marked failed may belong to a migrator running right
     // now; only under the lock can it be told apart from a dead one.
-    let maybe_in_progress = standing.all().any(|e| e.state == MigrationState::Failed)
-        && lock::excludes_others(&job.options, &table);
+    let maybe_in_progress = standing.all().any(|e| e.state == MigrationState::Failed);
     if !maybe_in_progress {
         let plan = job.plan_up(&standing)?;
         if plan.migrations.is_empty() {

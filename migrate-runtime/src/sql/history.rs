@@ -292,7 +292,7 @@ impl HistoryTable {
         let step = op.step();
         let version = step.migration.version;
         let (mark, fence) = match writer {
-            Writer::Claimed(guard) => (guard.mark, guard.fence.as_deref()),
+            Writer::Claimed(guard) => (guard.mark, Some(guard.fence.as_str())),
             Writer::Transaction | Writer::Offline => (ClaimMark::offline(step.direction), None),
         };
         Some(match (op, step.direction) {
@@ -328,7 +328,7 @@ pub(crate) enum Writer<'g> {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct ClaimGuard {
     pub mark: ClaimMark,
-    pub fence: Option<String>,
+    pub fence: String,
 }
 
 #[cfg(test)]

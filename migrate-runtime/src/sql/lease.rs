@@ -8,6 +8,15 @@ use std::time::Duration;
 use super::{dialect_of, Dialect};
 use crate::model::BackendKind;
 
+/// Ends the owner name of a migrator that holds the session lock too.
+const SESSION_MARK: &str = "+session";
+
+/// `owner` marked as holding the session lock while it holds the lease
+/// (see [`LeaseTable::take_after_session_lock`]).
+pub(crate) fn session_owner(owner: &str) -> String {
+    format!("{owner}{SESSION_MARK}")
+}
+
 /// One database's lease table, `<history table>_lock`, validated and quoted.
 #[derive(Debug, Clone)]
 pub(crate) struct LeaseTable {
@@ -53,9 +62,27 @@ impl LeaseTable {
     /// `owner`'s, and renews it: one committed conditional write, so it
     /// holds through transaction pooling and across cluster nodes.
     pub fn take(&self, owner: &str, ttl: Duration) -> String {
+        self.take_if(owner, ttl, "")
+    }
+
+    /// [`LeaseTable::take`] for a migrator holding the session lock: it
+    /// also takes a live lease whose owner is [`session_owner`]-marked.
+    /// Such an owner took the session lock before the lease and gives the
+    /// lease up before the session lock, so while another migrator holds
+    /// the session lock, that owner's session has ended (its connection
+    /// closed, which stopped its statement) and its lease is stale.
+    pub fn take_after_session_lock(&self, owner: &str, ttl: Duration) -> String {
+        let stale = format!(
+            " OR owner LIKE {}",
+            self.dialect().quote_literal(&format!("%{SESSION_MARK}"))
+        );
+        self.take_if(owner, ttl, &stale)
+    }
+
+    fn take_if(&self, owner: &str, ttl: Duration, or: &str) -> String {
         let dialect = self.dialect();
         format!(
-            "UPDATE {table} SET owner = {owner}, expires_at = {now} + {ttl} WHERE id = 1 AND (owner = {owner} OR expires_at < {now})",
+            "UPDATE {table} SET owner = {owner}, expires_at = {now} + {ttl} WHERE id = 1 AND (owner = {owner} OR expires_at < {now}{or})",
             table = self.quoted,
             owner = dialect.quote_literal(owner),
             now = dialect.now_ms(),

@@ -4,9 +4,7 @@
 use std::time::Duration;
 
 use crate::common::{migrations, TestDb};
-use migrata::{
-    BackendKind, Error, FailedScript, LockStrategy, Migration, Migrator, Repair, RepairAction,
-};
+use migrata::{BackendKind, Error, FailedScript, Migrator, Repair, RepairAction};
 
 /// Item 4: an empty, BOM-only or comment-only migration (what `migrate new`
 /// creates) is a no-op on every backend: recorded, nothing sent.
@@ -126,64 +124,6 @@ on_every_backend!(
     a_busy_sqlite_database_is_a_lock_timeout,
     repair_after_a_failed_down_script_keeps_the_migration_applied,
 );
-
-/// Item 3: SQLite with the session strategy (no lock: each step takes the
-/// write lock): A runs a slow script outside a transaction; B calls its row
-/// failed; `repair` clears it; C claims and runs the script again. A's
-/// success write must find that its own row is gone, not settle C's row.
-#[tokio::test]
-async fn a_settle_only_touches_its_own_claim() {
-    let Some(db) = TestDb::create(
-        BackendKind::Sqlite,
-        "defects::a_settle_only_touches_its_own_claim",
-    )
-    .await
-    else {
-        return;
-    };
-    // Readers do not block writers, so C can claim while A's script runs.
-    db.execute("PRAGMA journal_mode = WAL").await;
-    let pause = (db.profile().pause)(1.5);
-    let slow = format!(
-        "-- migrate:no-transaction\n{pause}\nCREATE TABLE IF NOT EXISTS slow (id INTEGER);"
-    );
-    let set = crate::common::owned_migrations(&[("0001_slow.sql".to_owned(), slow)]);
-    fn migrator(set: &[Migration]) -> Migrator<'_> {
-        Migrator::new(set).lock(LockStrategy::Session)
-    }
-
-    let (url, a_set) = (db.url.clone(), set.clone());
-    let a = tokio::spawn(async move { migrator(&a_set).run(&url).await });
-    let started = std::time::Instant::now();
-    while !db.table_exists("migrate_history").await || db.history().await.is_empty() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "A never claimed"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let err = migrator(&set).run(&db.url).await.unwrap_err();
-    assert!(matches!(err, Error::Dirty { version: 1, .. }), "B: {err}");
-    let repaired = migrator(&set)
-        .at(&db.url)
-        .repair(Repair::AsFailureCallsFor)
-        .await
-        .unwrap();
-    assert_eq!(repaired.len(), 1);
-    let (url, c_set) = (db.url.clone(), set.clone());
-    let c = tokio::spawn(async move { migrator(&c_set).run(&url).await });
-
-    let a = a.await.unwrap();
-    assert!(
-        matches!(a, Err(Error::HistoryRowVanished { version: 1, .. })),
-        "A must not take C's row for its own: {a:?}"
-    );
-    let c = c.await.unwrap().unwrap();
-    assert_eq!(c.applied.len(), 1);
-    let history = db.history().await;
-    assert_eq!(history.len(), 1);
-    assert!(history[0].3, "settled by C, its owner");
-}
 
 /// Item 1: with `search_path = app, public` and a first migration creating
 /// schema `app`, the history table (created in `public` before `app`

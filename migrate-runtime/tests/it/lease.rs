@@ -11,7 +11,9 @@ use crate::common::{
     owned_migrations, profile, server_url, test_process, unique_name, url_with_database, Conn,
     TestDb,
 };
-use migrata::{BackendKind, Error, Migration, Migrator};
+use migrata::{
+    embed_migrations, BackendKind, Error, LockStrategy, Migration, Migrations, Migrator,
+};
 
 const CHILD_URL: &str = "MIGRATE_TEST_LEASE_CHILD_URL";
 
@@ -61,10 +63,28 @@ async fn wait_until(what: &str, mut done: impl AsyncFnMut() -> bool) {
 }
 
 async fn a_live_migrators_row_is_in_progress_not_failed(db: TestDb) {
+    waits_for_a_live_migrator(&db, LockStrategy::Lease, LockStrategy::Lease).await;
+}
+
+/// A rolling change of `lock` puts migrators of both strategies on one
+/// database: each waits for the other's script outside a transaction
+/// instead of calling its row failed (which, repaired, would run it twice).
+async fn the_two_lock_strategies_exclude_each_other(db: TestDb) {
+    waits_for_a_live_migrator(&db, LockStrategy::Session, LockStrategy::Lease).await;
+    db.execute("DROP TABLE slow").await;
+    db.execute("DELETE FROM migrate_history").await;
+    waits_for_a_live_migrator(&db, LockStrategy::Lease, LockStrategy::Session).await;
+}
+
+/// A migrator with `running` is inside a slow script outside a transaction
+/// when one with `starting` starts, runs and repairs: the latter waits and
+/// times out naming the holder; the script is applied once.
+async fn waits_for_a_live_migrator(db: &TestDb, running: LockStrategy, starting: LockStrategy) {
     let set = slow_untransacted(db.kind, 2.0);
     let url = db.url.clone();
     let first_set = set.clone();
-    let first = tokio::spawn(async move { Migrator::new(&first_set).run(&url).await });
+    let first =
+        tokio::spawn(async move { Migrator::new(&first_set).lock(running).run(&url).await });
     wait_until("the claimed row", async || {
         db.table_exists("migrate_history").await && db.history().await.iter().any(|r| !r.3)
     })
@@ -72,6 +92,7 @@ async fn a_live_migrators_row_is_in_progress_not_failed(db: TestDb) {
 
     // Another start waits for the live owner instead of calling it failed...
     let err = Migrator::new(&set)
+        .lock(starting)
         .lock_timeout(Duration::from_millis(300))
         .run(&db.url)
         .await
@@ -84,12 +105,13 @@ async fn a_live_migrators_row_is_in_progress_not_failed(db: TestDb) {
                 ..
             }
         ),
-        "{}: {err}",
+        "{} ({running:?}, then {starting:?}): {err}",
         db.kind
     );
     assert!(err.to_string().contains("held by"), "{err}");
     // ...and repair cannot clear its row.
     let err = Migrator::new(&set)
+        .lock(starting)
         .lock_timeout(Duration::from_millis(300))
         .at(&db.url)
         .repair(migrata::Repair::AsFailureCallsFor)
@@ -103,7 +125,7 @@ async fn a_live_migrators_row_is_in_progress_not_failed(db: TestDb) {
                 ..
             }
         ),
-        "{}: {err}",
+        "{} ({running:?}, then {starting:?}): {err}",
         db.kind
     );
 
@@ -115,6 +137,54 @@ async fn a_live_migrators_row_is_in_progress_not_failed(db: TestDb) {
     );
     assert_eq!(db.history().await.len(), 1);
     assert!(db.history().await[0].3, "{}: settled by its owner", db.kind);
+}
+
+/// With the session strategy the lease is taken under the session lock, so
+/// a session migrator whose connection closed (its lease left behind, as a
+/// killed process leaves it) holds up the next one for no time, not for
+/// `lease_ttl`.
+async fn a_dead_session_migrators_lease_is_taken_over_at_once(db: TestDb) {
+    if db.kind == BackendKind::Sqlite {
+        return; // No session lock.
+    }
+    let set = slow_transactional(db.kind, 3.0);
+    let migrator = Migrator::new(&set)
+        .lock(LockStrategy::Session)
+        .lease_ttl(Duration::from_secs(60));
+    let mut conn = db.conn().await;
+    // Over `run_on` a dropped run cannot release its lease.
+    let run = conn.run(&migrator);
+    assert!(tokio::time::timeout(Duration::from_millis(500), run)
+        .await
+        .is_err());
+    conn.close().await;
+    assert!(
+        db.scalar("SELECT expires_at FROM migrate_history_lock")
+            .await
+            > 0
+    );
+
+    let started = Instant::now();
+    let report = migrator
+        .clone()
+        .lock_timeout(Duration::from_secs(10))
+        .run(&db.url)
+        .await;
+    match db.kind {
+        // MySQL: the interrupted script ran outside a transaction and its
+        // row says so; past the lock, so the lock was free.
+        BackendKind::MySql => assert!(
+            matches!(report, Err(Error::Dirty { version: 1, .. })),
+            "{report:?}"
+        ),
+        _ => assert_eq!(report.unwrap().applied.len(), 1, "{}", db.kind),
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(9),
+        "{}: waited {:?}",
+        db.kind,
+        started.elapsed()
+    );
 }
 
 async fn a_dropped_run_on_over_a_pooled_connection_blocks_nobody(db: TestDb) {
@@ -241,6 +311,9 @@ where
 
 on_every_backend!(
     a_live_migrators_row_is_in_progress_not_failed,
+    the_two_lock_strategies_exclude_each_other,
+    a_dead_session_migrators_lease_is_taken_over_at_once,
+    a_panicking_code_migration_releases_its_lease,
     a_dropped_run_on_over_a_pooled_connection_blocks_nobody,
     a_step_longer_than_the_lease_completes_when_nobody_took_over,
 );
@@ -259,6 +332,177 @@ async fn child_migrator() {
     {
         Ok(report) => println!("\nAPPLIED {}", report.applied.len()),
         Err(error) => println!("\nERROR {error}"),
+    }
+}
+
+/// `0001_panics.rs` panics.
+static PANICS: Migrations = embed_migrations!("tests/code-fixtures/panics");
+const PANIC_CHILD_URL: &str = "MIGRATE_TEST_LEASE_PANIC_CHILD_URL";
+
+/// Not a test: an app whose code migration panics inside its
+/// `#[tokio::main]` runtime, which the panic then tears down.
+#[test]
+#[ignore = "run by the panic test in a child process"]
+fn child_app_whose_migration_panics() {
+    let url = std::env::var(PANIC_CHILD_URL).expect("runs only as a child process");
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let _ = PANICS
+                .migrator()
+                .lease_ttl(Duration::from_secs(60))
+                .run(&url)
+                .await;
+        });
+}
+
+/// A panicking code migration releases its lease though the panic tears
+/// down the runtime it ran on: the next migrator starts at once, not after
+/// `lease_ttl`.
+async fn a_panicking_code_migration_releases_its_lease(db: TestDb) {
+    let output = test_process(module_path!(), "child_app_whose_migration_panics")
+        .env(PANIC_CHILD_URL, &db.url)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("a code migration panicked"), "{stderr}");
+    // The panic rolled its transaction back: nothing recorded.
+    let set = owned_migrations(&[(
+        "0001_instead.sql".to_owned(),
+        "CREATE TABLE instead (id INTEGER);".to_owned(),
+    )]);
+    let started = Instant::now();
+    let report = Migrator::new(&set)
+        .lock_timeout(Duration::from_secs(10))
+        .run(&db.url)
+        .await;
+    assert_eq!(report.unwrap().applied.len(), 1, "{}", db.kind);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{}: waited {:?}",
+        db.kind,
+        started.elapsed()
+    );
+}
+
+/// The server ends the migrator's connection mid-script (a failover,
+/// `pg_terminate_backend`, `KILL`): the run fails, and its lease, which the
+/// dead connection cannot release, is released from a new one, so the next
+/// run starts at once instead of after `lease_ttl`.
+#[tokio::test]
+async fn a_run_whose_connection_is_killed_releases_its_lease() {
+    for kind in [BackendKind::Postgres, BackendKind::MySql] {
+        let Some(db) = TestDb::create(kind, &format!("{kind}::killed_connection")).await else {
+            continue;
+        };
+        let set = slow_transactional(kind, 3.0);
+        let migrator = Migrator::new(&set)
+            .lease_ttl(Duration::from_secs(60))
+            .lock_timeout(Duration::from_secs(10));
+        let (url, first_set) = (db.url.clone(), set.clone());
+        let first = tokio::spawn(async move {
+            Migrator::new(&first_set)
+                .lease_ttl(Duration::from_secs(60))
+                .run(&url)
+                .await
+                .map(drop)
+        });
+        let (sleeping, kill) = match kind {
+            BackendKind::Postgres => (
+                "SELECT COALESCE(MAX(pid), 0) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep%' AND state = 'active'",
+                "SELECT pg_terminate_backend",
+            ),
+            _ => (
+                "SELECT COALESCE(MAX(id), 0) FROM information_schema.processlist WHERE db = DATABASE() AND info LIKE 'DO SLEEP%'",
+                "KILL ",
+            ),
+        };
+        wait_until("the script to start", async || {
+            db.scalar(sleeping).await > 0
+        })
+        .await;
+        let pid = db.scalar(sleeping).await;
+        db.execute(&match kind {
+            BackendKind::Postgres => format!("{kill}({pid})"),
+            _ => format!("{kill}{pid}"),
+        })
+        .await;
+        assert!(first.await.unwrap().is_err(), "{kind}: its connection died");
+
+        let started = Instant::now();
+        let next = migrator.run(&db.url).await;
+        match kind {
+            // MySQL: the script ran outside a transaction and its row says
+            // so; past the lock, so the lock was free.
+            BackendKind::MySql => assert!(
+                matches!(next, Err(Error::Dirty { version: 1, .. })),
+                "{next:?}"
+            ),
+            _ => assert_eq!(next.unwrap().applied.len(), 1, "{kind}"),
+        }
+        // The 3 s script again, but no wait for the lease (60 s).
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "{kind}: waited {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+/// The server ends the heartbeat's connection while the migrator's own is
+/// busy with a script longer than the lease: the heartbeat reconnects and
+/// keeps the lease, so a migrator starting meanwhile waits, and the script
+/// runs once and is settled by its owner.
+#[tokio::test]
+async fn the_heartbeat_reconnects_after_its_connection_is_killed() {
+    for kind in [BackendKind::Postgres, BackendKind::MySql] {
+        let Some(db) = TestDb::create(kind, &format!("{kind}::heartbeat_killed")).await else {
+            continue;
+        };
+        let set = slow_untransacted(kind, 4.0);
+        fn migrator(set: &[Migration]) -> Migrator<'_> {
+            Migrator::new(set)
+                .lease_ttl(Duration::from_millis(1500))
+                .lock_timeout(Duration::from_secs(10))
+        }
+        let (url, first_set) = (db.url.clone(), set.clone());
+        let first = tokio::spawn(async move { migrator(&first_set).run(&url).await });
+        // The script, and the others of this database but ours: the heartbeat.
+        let (sleeping, others, kill) = match kind {
+            BackendKind::Postgres => (
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_sleep(%' AND state = 'active'",
+                "SELECT pid::text FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query NOT LIKE '%pg_sleep(%'",
+                "SELECT pg_terminate_backend",
+            ),
+            _ => (
+                "SELECT count(*) FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID() AND info LIKE '%SLEEP(%'",
+                "SELECT CAST(id AS CHAR) FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID() AND COALESCE(info, '') NOT LIKE '%SLEEP(%'",
+                "KILL ",
+            ),
+        };
+        wait_until("the script and the heartbeat", async || {
+            db.scalar(sleeping).await > 0 && !db.strings_of(others).await.is_empty()
+        })
+        .await;
+        for heartbeat in db.strings_of(others).await {
+            db.execute(&match kind {
+                BackendKind::Postgres => format!("{kill}({heartbeat})"),
+                _ => format!("{kill}{heartbeat}"),
+            })
+            .await;
+        }
+        // Past the lease, had nothing renewed it.
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let second = migrator(&set).run(&db.url).await;
+        assert!(
+            second.unwrap().is_up_to_date(),
+            "{kind}: waited, then found it applied"
+        );
+        assert_eq!(first.await.unwrap().unwrap().applied.len(), 1, "{kind}");
+        let history = db.history().await;
+        assert!(history.len() == 1 && history[0].3, "{kind}: {history:?}");
     }
 }
 
