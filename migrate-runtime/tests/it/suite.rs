@@ -27,6 +27,7 @@ on_every_backend!(
     no_transaction_script_runs_outside_a_transaction,
     single_transaction_mode_is_all_or_nothing,
     no_transaction_mode_marks_a_failed_migration_dirty,
+    a_failed_untransacted_row_has_no_duration,
     late_merged_migration_is_out_of_order,
     custom_table_and_session_setup,
     failed_session_setup_is_reported,
@@ -270,6 +271,20 @@ async fn no_transaction_mode_marks_a_failed_migration_dirty(db: TestDb) {
     let err = Migrator::new(&set).run(&db.url).await.unwrap_err();
     assert!(matches!(err, Error::Dirty { version: 2, .. }), "{err}");
     assert!(err.to_string().contains("repair"), "{err}");
+}
+
+/// Issue 25, item 20: the row of a script that failed outside a transaction
+/// holds its claim mark, which `status` showed as a negative duration.
+async fn a_failed_untransacted_row_has_no_duration(db: TestDb) {
+    let broken = ("0002_broken.sql", "INSERT INTO nowhere VALUES (1);");
+    let set = migrations(&[USERS, broken]);
+    let migrator = Migrator::new(&set).transaction(TransactionMode::None);
+    migrator.run(&db.url).await.unwrap_err();
+    let status = migrator.at(&db.url).status().await.unwrap();
+    let failed = &status.entries[1];
+    assert_eq!(failed.state, MigrationState::Failed, "{status:?}");
+    assert_eq!(failed.duration_ms, None, "{status:?}");
+    assert!(status.entries[0].duration_ms.is_some_and(|ms| ms >= 0));
 }
 
 async fn late_merged_migration_is_out_of_order(db: TestDb) {
