@@ -126,11 +126,15 @@ where
             };
         }
     };
-    let migrations: Vec<Migration> =
-        match migrata_core::load_dir_excluding(&dir, config.migrate.exclude()) {
+    // `database create` / `drop` work on the database alone: a project
+    // without its migrations directory yet may create its database.
+    let migrations: Vec<Migration> = match command {
+        Command::Database(_) => Vec::new(),
+        _ => match migrata_core::load_dir_excluding(&dir, config.migrate.exclude()) {
             Ok(migrations) => migrations,
             Err(error) => return out.failure(&error.to_string()),
-        };
+        },
+    };
     let migrator = config.migrator(&migrations);
     execute(&cli.global, &config, &migrator, &migrations, command).await
 }

@@ -319,3 +319,40 @@ fn database_create_and_drop_on_every_backend() {
         );
     }
 }
+
+/// Issue 25, item 15: `database create` / `drop` touch only the database,
+/// so a project without a migrations directory may run them.
+#[test]
+fn database_create_and_drop_need_no_migrations_directory() {
+    for kind in ALL_KINDS {
+        let project = tempfile::tempdir().unwrap();
+        let dir = project.path();
+        let url = match kind {
+            BackendKind::Sqlite => format!("sqlite:{}", dir.join("made.db").display()),
+            _ => {
+                let env = match kind {
+                    BackendKind::Postgres => "MIGRATE_TEST_POSTGRES_URL",
+                    _ => "MIGRATE_TEST_MYSQL_URL",
+                };
+                let test = format!("{kind}::database_create_and_drop_need_no_migrations_directory");
+                let Some(server) = server_url(env, &test) else {
+                    continue;
+                };
+                url_with_database(&server, &unique_name())
+            }
+        };
+        for args in [&["database", "create"][..], &["database", "drop", "--yes"]] {
+            let run = migrata(dir)
+                .arg("-d")
+                .arg(&url)
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(
+                run.status.success(),
+                "{kind}: {args:?}: {}",
+                text(&run.stderr)
+            );
+        }
+    }
+}
