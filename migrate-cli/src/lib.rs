@@ -170,7 +170,7 @@ struct StandaloneCli {
 #[derive(Debug, Args)]
 struct GlobalArgs {
     /// Database URL; overrides migrate.toml, MIGRATE_DATABASE_URL and DATABASE_URL
-    #[arg(long, short = 'd', global = true, value_name = "URL")]
+    #[arg(long, short = 'd', global = true, value_name = "URL", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     database_url: Option<String>,
     /// Configuration file [default: migrate.toml, if present]
     #[arg(long, short = 'c', global = true, value_name = "FILE")]

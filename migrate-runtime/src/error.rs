@@ -20,6 +20,13 @@ pub enum Error {
         /// The scheme found, possibly empty.
         scheme: String,
     },
+    /// The URL is empty, or a SQLite URL names no file (SQLite would open a
+    /// temporary database that is deleted when the run ends).
+    #[error("the database URL `{url}` names no database: give a server URL or a SQLite file (sqlite:app.db), or sqlite::memory: for a throwaway in-memory database")]
+    EmptyUrl {
+        /// The URL as given, with any password replaced by `***`.
+        url: String,
+    },
     /// The URL names a database whose driver this build does not include.
     #[error("{backend} URLs need migrata's `{feature}` feature, which this build does not enable (add it to the dependency's `features`)")]
     BackendNotCompiled {

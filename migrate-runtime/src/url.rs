@@ -6,9 +6,17 @@ use crate::model::BackendKind;
 
 impl BackendKind {
     /// Picks the backend from a URL's scheme: the one place URLs are dispatched.
+    ///
+    /// An empty URL, or a SQLite URL with no file name, is an error: SQLite
+    /// would open a temporary database that vanishes when the run ends.
     pub fn from_url(url: &str) -> Result<Self, Error> {
-        let scheme = url.split_once(':').map(|(scheme, _)| scheme).unwrap_or("");
-        BackendKind::ALL
+        if is_blank(url) {
+            return Err(Error::EmptyUrl {
+                url: redact_url(url),
+            });
+        }
+        let (scheme, rest) = url.split_once(':').unwrap_or(("", ""));
+        let kind = BackendKind::ALL
             .into_iter()
             .find(|kind| {
                 kind.schemes()
@@ -17,8 +25,28 @@ impl BackendKind {
             })
             .ok_or_else(|| Error::UnsupportedUrl {
                 scheme: scheme.chars().take(32).collect(),
-            })
+            })?;
+        if kind == BackendKind::Sqlite && names_no_sqlite_file(rest) {
+            return Err(Error::EmptyUrl {
+                url: redact_url(url),
+            });
+        }
+        Ok(kind)
     }
+}
+
+/// Whether `url` is empty or only blanks: it names no database, wherever it
+/// came from (a flag, a variable, a config file).
+pub(crate) fn is_blank(url: &str) -> bool {
+    url.trim().is_empty()
+}
+
+/// Whether what follows `sqlite:` has no file name (`sqlite:`, `sqlite://`,
+/// `sqlite:?mode=rwc`) and is not an in-memory database either.
+fn names_no_sqlite_file(rest: &str) -> bool {
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = path.strip_prefix("//").unwrap_or(path);
+    path.is_empty() && !query.split('&').any(|param| param == "mode=memory")
 }
 
 /// Returns `url` with the password of its user-info part and any
@@ -196,6 +224,22 @@ mod tests {
         );
         assert!(BackendKind::from_url("oracle://u:secret@h").is_err());
         assert!(BackendKind::from_url("no scheme").is_err());
+    }
+
+    /// Issue 25, item 14: an empty URL (`-d ''`) migrated a temporary
+    /// SQLite database that vanished with the run.
+    #[test]
+    fn an_empty_url_names_no_database() {
+        for url in ["", "  ", "sqlite:", "sqlite://", "sqlite:?mode=rwc"] {
+            let error = BackendKind::from_url(url).unwrap_err();
+            assert!(
+                matches!(error, crate::Error::EmptyUrl { .. }),
+                "{url:?}: {error}"
+            );
+        }
+        for url in ["sqlite::memory:", "sqlite://?mode=memory", "sqlite:app.db"] {
+            assert_eq!(BackendKind::from_url(url).ok(), Some(BackendKind::Sqlite), "{url}");
+        }
     }
 
     #[test]

@@ -356,3 +356,27 @@ fn database_create_and_drop_need_no_migrations_directory() {
         }
     }
 }
+
+/// Issue 25, item 14: `-d ''` (or `url = ""`) migrated a temporary SQLite
+/// database and exited 0; each is an error naming where the URL came from.
+#[test]
+fn an_empty_database_url_is_an_error_naming_its_source() {
+    let project = project();
+    let dir = project.path();
+    let flag = migrata(dir).args(["-d", "", "up"]).output().unwrap();
+    assert_eq!(flag.status.code(), Some(2), "{}", text(&flag.stderr));
+    assert!(
+        text(&flag.stderr).contains("--database-url"),
+        "{}",
+        text(&flag.stderr)
+    );
+
+    std::fs::write(dir.join("migrate.toml"), "[database]\nurl = \"\"\n").unwrap();
+    let file = migrata(dir).arg("up").output().unwrap();
+    assert_eq!(file.status.code(), Some(2), "{}", text(&file.stderr));
+    let stderr = text(&file.stderr);
+    assert!(
+        stderr.contains("migrate.toml") && stderr.contains("empty"),
+        "{stderr}"
+    );
+}
