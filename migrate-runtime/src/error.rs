@@ -42,6 +42,16 @@ pub enum Error {
         /// The URL with any password replaced by `***`.
         url: String,
     },
+    /// The server closed the connection (or answered with garbage) when
+    /// asked to start TLS: typically a proxy (pgbouncer, HAProxy, a cloud
+    /// load balancer) with no healthy primary behind it.
+    #[error("cannot connect to {url}: the server closed the connection during the TLS handshake (no primary behind a proxy?); the driver read: {response}")]
+    ClosedDuringTlsHandshake {
+        /// The URL with any password replaced by `***`.
+        url: String,
+        /// What the driver made of the answer.
+        response: String,
+    },
     /// The connection handed to an `*_on` method is inside a transaction.
     #[error("the connection handed to the migrator is inside a transaction: migrations commit their own transactions, so pass the pool or a connection outside any transaction")]
     InTransaction,

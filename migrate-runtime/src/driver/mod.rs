@@ -150,6 +150,17 @@ impl AnyConnection {
             sqlx::Error::Tls(_) if !sqlx_core::net::tls::available() => Error::TlsNotCompiled {
                 url: redact_url(url),
             },
+            // sqlx-postgres reads a closed connection as a zero byte
+            // (`unexpected response from SSLRequest: 0x00`): what a proxy
+            // does when it has no server to hand the connection to.
+            sqlx::Error::Protocol(message)
+                if message.starts_with("unexpected response from SSLRequest") =>
+            {
+                Error::ClosedDuringTlsHandshake {
+                    url: redact_url(url),
+                    response: message,
+                }
+            }
             source => Error::Connect {
                 url: redact_url(url),
                 error: source,
