@@ -75,13 +75,16 @@ enum Lifecycle {
 /// Creates or drops the database through sqlx's driver for it; whether
 /// anything changed (it did not exist, or did).
 async fn on_backend(url: &str, lifecycle: Lifecycle) -> Result<bool, Failure> {
+    // As the runtime's connections see it: sqlx would log the values of the
+    // parameters it ignores.
+    let driver_url = migrata::__driver_url(url);
     let changed = match BackendKind::from_url(url)? {
         #[cfg(feature = "sqlite")]
-        BackendKind::Sqlite => apply::<sqlx::Sqlite>(url, lifecycle).await,
+        BackendKind::Sqlite => apply::<sqlx::Sqlite>(&driver_url, lifecycle).await,
         #[cfg(feature = "postgres")]
-        BackendKind::Postgres => apply::<sqlx::Postgres>(url, lifecycle).await,
+        BackendKind::Postgres => apply::<sqlx::Postgres>(&driver_url, lifecycle).await,
         #[cfg(feature = "mysql")]
-        BackendKind::MySql => apply::<sqlx::MySql>(url, lifecycle).await,
+        BackendKind::MySql => apply::<sqlx::MySql>(&driver_url, lifecycle).await,
         // Reachable only in builds without every database feature.
         #[allow(unreachable_patterns)]
         kind => {

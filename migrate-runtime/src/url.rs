@@ -1,6 +1,8 @@
 //! URLs: which database one names, and password redaction for URLs that
 //! end up in messages and logs.
 
+use std::borrow::Cow;
+
 use crate::error::Error;
 use crate::model::BackendKind;
 
@@ -47,6 +49,61 @@ fn names_no_sqlite_file(rest: &str) -> bool {
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     let path = path.strip_prefix("//").unwrap_or(path);
     path.is_empty() && !query.split('&').any(|param| param == "mode=memory")
+}
+
+/// The query parameters sqlx-postgres reads from a URL (sqlx-postgres 0.9,
+/// `options/parse.rs`), besides `options[...]`. It logs every other one at
+/// WARN with its value (`ignoring unrecognized connect parameter
+/// key=sslpassword value=...`), a secret as often as not.
+const POSTGRES_PARAMETERS: [&str; 18] = [
+    "sslmode",
+    "ssl-mode",
+    "sslrootcert",
+    "ssl-root-cert",
+    "ssl-ca",
+    "sslcert",
+    "ssl-cert",
+    "sslkey",
+    "ssl-key",
+    "statement-cache-capacity",
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "application_name",
+    "options",
+];
+
+/// `url` as its driver should parse it: without the query parameters the
+/// driver ignores, so it cannot log their values; and the names of those
+/// taken out. Only sqlx-postgres logs what it ignores (sqlx-mysql ignores
+/// silently, sqlx-sqlite refuses naming the key), so other URLs, and URLs
+/// that do not parse (the driver reports those), are returned as they are.
+pub(crate) fn without_ignored_parameters(url: &str) -> (Cow<'_, str>, Vec<String>) {
+    let unchanged = (Cow::Borrowed(url), Vec::new());
+    if BackendKind::from_url(url).ok() != Some(BackendKind::Postgres) {
+        return unchanged;
+    }
+    let Ok(mut parsed) = sqlx_core::Url::parse(url) else {
+        return unchanged;
+    };
+    let (kept, ignored): (Vec<_>, Vec<_>) =
+        parsed.query_pairs().into_owned().partition(|(key, _)| {
+            POSTGRES_PARAMETERS.contains(&key.as_str())
+                || (key.starts_with("options[") && key.ends_with(']'))
+        });
+    if ignored.is_empty() {
+        return unchanged;
+    }
+    if kept.is_empty() {
+        parsed.set_query(None);
+    } else {
+        parsed.query_pairs_mut().clear().extend_pairs(&kept);
+    }
+    let ignored = ignored.into_iter().map(|(key, _)| key).collect();
+    (Cow::Owned(parsed.into()), ignored)
 }
 
 /// Returns `url` with the password of its user-info part and any
@@ -224,6 +281,29 @@ mod tests {
         );
         assert!(BackendKind::from_url("oracle://u:secret@h").is_err());
         assert!(BackendKind::from_url("no scheme").is_err());
+    }
+
+    /// Issue 25, item 3: sqlx-postgres logs the parameters it ignores with
+    /// their values; they are taken out before it parses the URL.
+    #[test]
+    fn parameters_postgres_ignores_are_taken_out() {
+        let (url, ignored) = super::without_ignored_parameters(
+            "postgres://u:p@h:5432/db?sslpassword=s3cret&sslmode=require&PASSWORD=s3cret&application_name=x&options[search_path]=a",
+        );
+        assert_eq!(ignored, ["sslpassword", "PASSWORD"]);
+        assert_eq!(
+            url,
+            "postgres://u:p@h:5432/db?sslmode=require&application_name=x&options%5Bsearch_path%5D=a"
+        );
+        let (url, _) = super::without_ignored_parameters("postgres://h/db?PASSWORD=s3cret");
+        assert_eq!(url, "postgres://h/db");
+        for url in [
+            "postgres://u:p@h/db?sslmode=require&password=x",
+            "mysql://h/db?sslpassword=s3cret",
+            "sqlite:app.db?mode=rwc",
+        ] {
+            assert_eq!(super::without_ignored_parameters(url), (url.into(), vec![]));
+        }
     }
 
     /// Issue 25, item 14: an empty URL (`-d ''`) migrated a temporary

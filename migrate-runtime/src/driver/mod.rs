@@ -13,6 +13,7 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -23,7 +24,7 @@ use crate::code::CodeConnection;
 use crate::error::Error;
 use crate::model::{BackendKind, HistoryRow, PeerRow};
 use crate::sql::dialect_of;
-use crate::url::redact_url;
+use crate::url::{redact_url, without_ignored_parameters};
 
 /// A sqlx connection type the migrator can run on: implemented for
 /// [`SqliteConnection`](sqlx::SqliteConnection),
@@ -241,6 +242,21 @@ macro_rules! with_connection {
     }};
 }
 pub(crate) use with_connection;
+
+/// `url` as the driver should parse it: without the query parameters it
+/// would ignore, which sqlx-postgres would log with their values (an
+/// `sslpassword`, a mistyped `PASSWORD`); each is logged here by name only.
+pub fn driver_url(url: &str) -> Cow<'_, str> {
+    let (url, ignored) = without_ignored_parameters(url);
+    for parameter in ignored {
+        tracing::warn!(
+            target: "migrata",
+            %parameter,
+            "ignoring a connect parameter the database driver does not read"
+        );
+    }
+    url
+}
 
 /// Keeps migration scripts out of sqlx's own logs on the connections this
 /// crate opens: its slow-statement warning would print a whole script (a
