@@ -99,7 +99,7 @@ pub enum Error {
     },
     /// A migration script (or its history row) failed; its transaction, if
     /// it had one, was rolled back.
-    #[error("{} failed: {}", Subject(*version, file), Shown(error))]
+    #[error("{} failed: {}{}", Subject(*version, file), Shown(error), LeftFailed(*left_failed))]
     Migration {
         /// The migration's version.
         version: i64,
@@ -107,11 +107,15 @@ pub enum Error {
         file: String,
         /// The database error.
         error: sqlx::Error,
+        /// Whether it ran outside a transaction after its history row was
+        /// claimed, so the row is left marked failed (a lost connection
+        /// too): the next run refuses it until `repair`.
+        left_failed: bool,
     },
     /// A code migration's `up` or `down` returned an error that is not a
     /// database error (those are [`Error::Migration`]); its transaction, if
     /// it had one, was rolled back.
-    #[error("{} failed: {error}", Subject(*version, file))]
+    #[error("{} failed: {error}{}", Subject(*version, file), LeftFailed(*left_failed))]
     Code {
         /// The migration's version.
         version: i64,
@@ -119,6 +123,8 @@ pub enum Error {
         file: String,
         /// What the code returned.
         error: CodeError,
+        /// As in [`Error::Migration`]: the row is left marked failed.
+        left_failed: bool,
     },
     /// A run would have to execute a code migration that this binary did
     /// not compile: the standalone `migrate` tool, or migrations read from
@@ -311,6 +317,18 @@ impl fmt::Display for Subject<'_> {
         } else {
             write!(f, "migration {version} (`{file}`)")
         }
+    }
+}
+
+/// What a failure outside a transaction leaves behind, after the error.
+struct LeftFailed(bool);
+
+impl fmt::Display for LeftFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 {
+            f.write_str("; it ran outside a transaction, so its row in the version table is left marked failed and it may be partially applied: check the schema by hand, then run `repair` (Database::repair), which the next run requires")?;
+        }
+        Ok(())
     }
 }
 
