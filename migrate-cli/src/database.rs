@@ -85,6 +85,9 @@ enum Lifecycle {
 /// MySQL driver pastes the name between backticks unescaped, so a backtick
 /// in the URL's database name ran SQL of its own).
 async fn on_backend(url: &str, lifecycle: Lifecycle) -> Result<bool, Failure> {
+    // As the runtime's connections see it: sqlx would log the values of the
+    // parameters it ignores.
+    let driver_url = migrata::__driver_url(url);
     let connect = |source| {
         Failure::Failed(Error::Connect {
             url: redact_url(url),
@@ -93,11 +96,13 @@ async fn on_backend(url: &str, lifecycle: Lifecycle) -> Result<bool, Failure> {
     };
     match BackendKind::from_url(url)? {
         #[cfg(feature = "sqlite")]
-        BackendKind::Sqlite => on_sqlite_file(url, lifecycle).await.map_err(connect),
+        BackendKind::Sqlite => on_sqlite_file(&driver_url, lifecycle)
+            .await
+            .map_err(connect),
         #[cfg(feature = "postgres")]
         BackendKind::Postgres => {
             use sqlx::postgres::PgConnectOptions;
-            let options = PgConnectOptions::from_str(url).map_err(connect)?;
+            let options = PgConnectOptions::from_str(&driver_url).map_err(connect)?;
             // As `createdb`: the database named, else the user's, from the
             // maintenance database (`template1` to create `postgres` itself).
             let name = options
@@ -128,7 +133,7 @@ async fn on_backend(url: &str, lifecycle: Lifecycle) -> Result<bool, Failure> {
         #[cfg(feature = "mysql")]
         BackendKind::MySql => {
             use sqlx::mysql::MySqlConnectOptions;
-            let options = MySqlConnectOptions::from_str(url).map_err(connect)?;
+            let options = MySqlConnectOptions::from_str(&driver_url).map_err(connect)?;
             let Some(name) = options.get_database().map(str::to_owned) else {
                 return Err(Failure::Usage(format!(
                     "{} names no database to create or drop: add /<database> to it",

@@ -126,11 +126,15 @@ where
             };
         }
     };
-    let migrations: Vec<Migration> =
-        match migrata_core::load_dir_excluding(&dir, config.migrate.exclude()) {
+    // `database create` / `drop` work on the database alone: a project
+    // without its migrations directory yet may create its database.
+    let migrations: Vec<Migration> = match command {
+        Command::Database(_) => Vec::new(),
+        _ => match migrata_core::load_dir_excluding(&dir, config.migrate.exclude()) {
             Ok(migrations) => migrations,
             Err(error) => return out.failure(&error.to_string()),
-        };
+        },
+    };
     let migrator = config.migrator(&migrations);
     execute(&cli.global, &config, &migrator, &migrations, command).await
 }
@@ -166,7 +170,7 @@ struct StandaloneCli {
 #[derive(Debug, Args)]
 struct GlobalArgs {
     /// Database URL; overrides migrate.toml, MIGRATE_DATABASE_URL and DATABASE_URL
-    #[arg(long, short = 'd', global = true, value_name = "URL")]
+    #[arg(long, short = 'd', global = true, value_name = "URL", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     database_url: Option<String>,
     /// Configuration file [default: migrate.toml, if present]
     #[arg(long, short = 'c', global = true, value_name = "FILE")]

@@ -73,7 +73,7 @@ use migrata_core::Migration;
 
 use crate::migrator::Migrator;
 use crate::options::Options;
-use crate::url::redact_url;
+use crate::url::{is_blank, redact_url};
 
 /// Settings for a migration run and for the `migrata` command, layered from a
 /// TOML file, the environment and code.
@@ -100,7 +100,8 @@ pub struct Config {
 #[non_exhaustive]
 pub struct DatabaseConfig {
     /// Database URL in sqlx syntax; `MIGRATE_DATABASE_URL` or `DATABASE_URL`
-    /// override the file's value.
+    /// override the file's value. An empty one is an error in the file.
+    #[serde(deserialize_with = "non_blank_url")]
     pub url: Option<String>,
     /// SQL run right after connecting, e.g. `SET lock_timeout = '5s'`.
     pub session_setup: Option<String>,
@@ -252,6 +253,20 @@ impl Config {
     pub fn apply_to<'m>(&self, migrator: Migrator<'m>) -> Migrator<'m> {
         migrator.underlay(self.migrate.clone(), self.database.session_setup.clone())
     }
+}
+
+/// `database.url`, refused when blank: it names no database, and leaving
+/// the key out is how a file says it has none.
+fn non_blank_url<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let url = String::deserialize(deserializer)?;
+    if is_blank(&url) {
+        return Err(serde::de::Error::custom(
+            "the database URL is empty: name a database, or leave `url` out",
+        ));
+    }
+    Ok(Some(url))
 }
 
 fn parse(text: &str, path: Option<&Path>) -> Result<Config, ConfigError> {

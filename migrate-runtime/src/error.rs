@@ -23,6 +23,13 @@ pub enum Error {
         /// The scheme found, possibly empty.
         scheme: String,
     },
+    /// The URL is empty, or a SQLite URL names no file (SQLite would open a
+    /// temporary database that is deleted when the run ends).
+    #[error("the database URL `{url}` names no database: give a server URL or a SQLite file (sqlite:app.db), or sqlite::memory: for a throwaway in-memory database")]
+    EmptyUrl {
+        /// The URL as given, with any password replaced by `***`.
+        url: String,
+    },
     /// The URL names a database whose driver this build does not include.
     #[error("{backend} URLs need migrata's `{feature}` feature, which this build does not enable (add it to the dependency's `features`)")]
     BackendNotCompiled {
@@ -37,6 +44,16 @@ pub enum Error {
     TlsNotCompiled {
         /// The URL with any password replaced by `***`.
         url: String,
+    },
+    /// The server closed the connection (or answered with garbage) when
+    /// asked to start TLS: typically a proxy (pgbouncer, HAProxy, a cloud
+    /// load balancer) with no healthy primary behind it.
+    #[error("cannot connect to {url}: the server closed the connection during the TLS handshake (no primary behind a proxy?); the driver read: {response}")]
+    ClosedDuringTlsHandshake {
+        /// The URL with any password replaced by `***`.
+        url: String,
+        /// What the driver made of the answer.
+        response: String,
     },
     /// The connection handed to `run_on` or `Migrator::on` is inside a transaction.
     #[error("the connection handed to the migrator is inside a transaction: migrations commit their own transactions, so pass the pool or a connection outside any transaction")]
@@ -121,7 +138,7 @@ pub enum Error {
     },
     /// A migration script (or its history row) failed; its transaction, if
     /// it had one, was rolled back.
-    #[error("{} failed: {}", Subject(*version, file), Shown(error))]
+    #[error("{} failed: {}{}", Subject(*version, file), Shown(error), LeftFailed(*left_failed))]
     Migration {
         /// The migration's version.
         version: i64,
@@ -129,11 +146,15 @@ pub enum Error {
         file: String,
         /// The database error.
         error: sqlx::Error,
+        /// Whether it ran outside a transaction after its history row was
+        /// claimed, so the row is left marked failed (a lost connection
+        /// too): the next run refuses it until `repair`.
+        left_failed: bool,
     },
     /// A code migration's `up` or `down` returned an error that is not a
     /// database error (those are [`Error::Migration`]); its transaction, if
     /// it had one, was rolled back.
-    #[error("{} failed: {error}", Subject(*version, file))]
+    #[error("{} failed: {error}{}", Subject(*version, file), LeftFailed(*left_failed))]
     Code {
         /// The migration's version.
         version: i64,
@@ -141,6 +162,8 @@ pub enum Error {
         file: String,
         /// What the code returned.
         error: CodeError,
+        /// As in [`Error::Migration`]: the row is left marked failed.
+        left_failed: bool,
     },
     /// A run would have to execute a code migration that this binary did
     /// not compile: the standalone `migrata` tool, or migrations read from
@@ -333,6 +356,18 @@ impl fmt::Display for Subject<'_> {
         } else {
             write!(f, "migration {version} (`{file}`)")
         }
+    }
+}
+
+/// What a failure outside a transaction leaves behind, after the error.
+struct LeftFailed(bool);
+
+impl fmt::Display for LeftFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 {
+            f.write_str("; it ran outside a transaction, so its row in the version table is left marked failed and it may be partially applied: check the schema by hand, then run `repair` (Database::repair), which the next run requires")?;
+        }
+        Ok(())
     }
 }
 

@@ -175,6 +175,9 @@ pub use config::{Config, ConfigError, DatabaseConfig, LogConfig};
 pub use database::{AtUrl, Database, OnConnection, Reach};
 pub use driver::handover::Handover;
 pub use driver::Backend;
+// For migrata-cli's `database create` / `drop`, which hand the URL to sqlx.
+#[doc(hidden)]
+pub use driver::driver_url as __driver_url;
 pub use error::Error;
 pub use migrata_core::{Checksum, Exclude, Language, Migration, Script};
 pub use migrations::Migrations;

@@ -39,7 +39,9 @@ pub struct StatusEntry {
     pub state: MigrationState,
     /// When it was applied (UTC, ISO 8601).
     pub applied_at: Option<String>,
-    /// How long its script took.
+    /// How long its script took; `None` when it is not recorded, or not
+    /// settled yet (a row marked failed while its script ran outside a
+    /// transaction).
     pub duration_ms: Option<i64>,
     /// Whether a run under the migrator's policies refuses to proceed
     /// because of this entry (what `verify` fails on).
@@ -63,6 +65,10 @@ impl Status {
                 let (applied_at, duration_ms) = entry
                     .row
                     .map_or((None, None), |row| (row.applied_at, row.duration_ms));
+                // A row claimed for a script run outside a transaction holds
+                // its claim mark (negative) until it is settled: it has no
+                // duration yet.
+                let duration_ms = duration_ms.filter(|&ms| ms >= 0);
                 StatusEntry {
                     version: entry.version,
                     name,

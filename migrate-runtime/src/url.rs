@@ -1,14 +1,24 @@
 //! URLs: which database one names, and password redaction for URLs that
 //! end up in messages and logs.
 
+use std::borrow::Cow;
+
 use crate::error::Error;
 use crate::model::BackendKind;
 
 impl BackendKind {
     /// Picks the backend from a URL's scheme: the one place URLs are dispatched.
+    ///
+    /// An empty URL, or a SQLite URL with no file name, is an error: SQLite
+    /// would open a temporary database that vanishes when the run ends.
     pub fn from_url(url: &str) -> Result<Self, Error> {
-        let scheme = url.split_once(':').map(|(scheme, _)| scheme).unwrap_or("");
-        BackendKind::ALL
+        if is_blank(url) {
+            return Err(Error::EmptyUrl {
+                url: redact_url(url),
+            });
+        }
+        let (scheme, rest) = url.split_once(':').unwrap_or(("", ""));
+        let kind = BackendKind::ALL
             .into_iter()
             .find(|kind| {
                 kind.schemes()
@@ -17,8 +27,83 @@ impl BackendKind {
             })
             .ok_or_else(|| Error::UnsupportedUrl {
                 scheme: scheme.chars().take(32).collect(),
-            })
+            })?;
+        if kind == BackendKind::Sqlite && names_no_sqlite_file(rest) {
+            return Err(Error::EmptyUrl {
+                url: redact_url(url),
+            });
+        }
+        Ok(kind)
     }
+}
+
+/// Whether `url` is empty or only blanks: it names no database, wherever it
+/// came from (a flag, a variable, a config file).
+pub(crate) fn is_blank(url: &str) -> bool {
+    url.trim().is_empty()
+}
+
+/// Whether what follows `sqlite:` has no file name (`sqlite:`, `sqlite://`,
+/// `sqlite:?mode=rwc`) and is not an in-memory database either.
+fn names_no_sqlite_file(rest: &str) -> bool {
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = path.strip_prefix("//").unwrap_or(path);
+    path.is_empty() && !query.split('&').any(|param| param == "mode=memory")
+}
+
+/// The query parameters sqlx-postgres reads from a URL (sqlx-postgres 0.9,
+/// `options/parse.rs`), besides `options[...]`. It logs every other one at
+/// WARN with its value (`ignoring unrecognized connect parameter
+/// key=sslpassword value=...`), a secret as often as not.
+const POSTGRES_PARAMETERS: [&str; 18] = [
+    "sslmode",
+    "ssl-mode",
+    "sslrootcert",
+    "ssl-root-cert",
+    "ssl-ca",
+    "sslcert",
+    "ssl-cert",
+    "sslkey",
+    "ssl-key",
+    "statement-cache-capacity",
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "application_name",
+    "options",
+];
+
+/// `url` as its driver should parse it: without the query parameters the
+/// driver ignores, so it cannot log their values; and the names of those
+/// taken out. Only sqlx-postgres logs what it ignores (sqlx-mysql ignores
+/// silently, sqlx-sqlite refuses naming the key), so other URLs, and URLs
+/// that do not parse (the driver reports those), are returned as they are.
+pub(crate) fn without_ignored_parameters(url: &str) -> (Cow<'_, str>, Vec<String>) {
+    let unchanged = (Cow::Borrowed(url), Vec::new());
+    if BackendKind::from_url(url).ok() != Some(BackendKind::Postgres) {
+        return unchanged;
+    }
+    let Ok(mut parsed) = sqlx_core::Url::parse(url) else {
+        return unchanged;
+    };
+    let (kept, ignored): (Vec<_>, Vec<_>) =
+        parsed.query_pairs().into_owned().partition(|(key, _)| {
+            POSTGRES_PARAMETERS.contains(&key.as_str())
+                || (key.starts_with("options[") && key.ends_with(']'))
+        });
+    if ignored.is_empty() {
+        return unchanged;
+    }
+    if kept.is_empty() {
+        parsed.set_query(None);
+    } else {
+        parsed.query_pairs_mut().clear().extend_pairs(&kept);
+    }
+    let ignored = ignored.into_iter().map(|(key, _)| key).collect();
+    (Cow::Owned(parsed.into()), ignored)
 }
 
 /// Returns `url` with the password of its user-info part and any
@@ -196,6 +281,49 @@ mod tests {
         );
         assert!(BackendKind::from_url("oracle://u:secret@h").is_err());
         assert!(BackendKind::from_url("no scheme").is_err());
+    }
+
+    /// Issue 25, item 3: sqlx-postgres logs the parameters it ignores with
+    /// their values; they are taken out before it parses the URL.
+    #[test]
+    fn parameters_postgres_ignores_are_taken_out() {
+        let (url, ignored) = super::without_ignored_parameters(
+            "postgres://u:p@h:5432/db?sslpassword=s3cret&sslmode=require&PASSWORD=s3cret&application_name=x&options[search_path]=a",
+        );
+        assert_eq!(ignored, ["sslpassword", "PASSWORD"]);
+        assert_eq!(
+            url,
+            "postgres://u:p@h:5432/db?sslmode=require&application_name=x&options%5Bsearch_path%5D=a"
+        );
+        let (url, _) = super::without_ignored_parameters("postgres://h/db?PASSWORD=s3cret");
+        assert_eq!(url, "postgres://h/db");
+        for url in [
+            "postgres://u:p@h/db?sslmode=require&password=x",
+            "mysql://h/db?sslpassword=s3cret",
+            "sqlite:app.db?mode=rwc",
+        ] {
+            assert_eq!(super::without_ignored_parameters(url), (url.into(), vec![]));
+        }
+    }
+
+    /// Issue 25, item 14: an empty URL (`-d ''`) migrated a temporary
+    /// SQLite database that vanished with the run.
+    #[test]
+    fn an_empty_url_names_no_database() {
+        for url in ["", "  ", "sqlite:", "sqlite://", "sqlite:?mode=rwc"] {
+            let error = BackendKind::from_url(url).unwrap_err();
+            assert!(
+                matches!(error, crate::Error::EmptyUrl { .. }),
+                "{url:?}: {error}"
+            );
+        }
+        for url in ["sqlite::memory:", "sqlite://?mode=memory", "sqlite:app.db"] {
+            assert_eq!(
+                BackendKind::from_url(url).ok(),
+                Some(BackendKind::Sqlite),
+                "{url}"
+            );
+        }
     }
 
     #[test]

@@ -408,3 +408,64 @@ async fn database_create_and_drop_quote_a_hostile_name() {
         assert!(databases().await.is_empty(), "{kind}: dropped, and only it");
     }
 }
+
+/// Issue 25, item 15: `database create` / `drop` touch only the database,
+/// so a project without a migrations directory may run them.
+#[test]
+fn database_create_and_drop_need_no_migrations_directory() {
+    for kind in ALL_KINDS {
+        let project = tempfile::tempdir().unwrap();
+        let dir = project.path();
+        let url = match kind {
+            BackendKind::Sqlite => format!("sqlite:{}", dir.join("made.db").display()),
+            _ => {
+                let env = match kind {
+                    BackendKind::Postgres => "MIGRATE_TEST_POSTGRES_URL",
+                    _ => "MIGRATE_TEST_MYSQL_URL",
+                };
+                let test = format!("{kind}::database_create_and_drop_need_no_migrations_directory");
+                let Some(server) = server_url(env, &test) else {
+                    continue;
+                };
+                url_with_database(&server, &unique_name())
+            }
+        };
+        for args in [&["database", "create"][..], &["database", "drop", "--yes"]] {
+            let run = migrata(dir)
+                .arg("-d")
+                .arg(&url)
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(
+                run.status.success(),
+                "{kind}: {args:?}: {}",
+                text(&run.stderr)
+            );
+        }
+    }
+}
+
+/// Issue 25, item 14: `-d ''` (or `url = ""`) migrated a temporary SQLite
+/// database and exited 0; each is an error naming where the URL came from.
+#[test]
+fn an_empty_database_url_is_an_error_naming_its_source() {
+    let project = project();
+    let dir = project.path();
+    let flag = migrata(dir).args(["-d", "", "up"]).output().unwrap();
+    assert_eq!(flag.status.code(), Some(2), "{}", text(&flag.stderr));
+    assert!(
+        text(&flag.stderr).contains("--database-url"),
+        "{}",
+        text(&flag.stderr)
+    );
+
+    std::fs::write(dir.join("migrate.toml"), "[database]\nurl = \"\"\n").unwrap();
+    let file = migrata(dir).arg("up").output().unwrap();
+    assert_eq!(file.status.code(), Some(2), "{}", text(&file.stderr));
+    let stderr = text(&file.stderr);
+    assert!(
+        stderr.contains("migrate.toml") && stderr.contains("empty"),
+        "{stderr}"
+    );
+}

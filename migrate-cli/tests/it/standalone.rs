@@ -383,6 +383,47 @@ async fn passwords_never_appear_in_any_output() {
     }
 }
 
+/// Issue 25, item 3: sqlx-postgres logged each URL parameter it ignores
+/// with its value at WARN, the CLI's default log level.
+#[tokio::test]
+async fn connect_parameter_values_never_reach_the_logs() {
+    let project = project();
+    for kind in [BackendKind::Postgres, BackendKind::MySql] {
+        let label = format!("{kind}::cli_connect_parameter_values");
+        let Some(db) = TestDb::create(kind, &label).await else {
+            continue;
+        };
+        let separator = if db.url.contains('?') { '&' } else { '?' };
+        let url = format!(
+            "{}{separator}sslpassword=s3cret&PASSWORD=s3cret&application_name=x",
+            db.url
+        );
+        for args in [
+            &["up"][..],
+            &["status"],
+            &["database", "create"],
+            &["database", "drop", "--yes"],
+        ] {
+            let output = migrate(project.path())
+                .arg("-d")
+                .arg(&url)
+                .args(args)
+                .output()
+                .unwrap();
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            assert!(output.status.success(), "{kind}: {args:?}: {all}");
+            assert!(
+                !all.contains("s3cret"),
+                "{kind}: {args:?} leaked a value:\n{all}"
+            );
+        }
+    }
+}
+
 fn predicates_str(needle: &'static str) -> impl predicates::Predicate<str> {
     predicates::str::contains(needle)
 }

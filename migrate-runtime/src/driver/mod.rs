@@ -13,6 +13,7 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -23,7 +24,7 @@ use crate::code::CodeConnection;
 use crate::error::Error;
 use crate::model::{BackendKind, HistoryRow, PeerRow};
 use crate::sql::dialect_of;
-use crate::url::redact_url;
+use crate::url::{redact_url, without_ignored_parameters};
 
 /// A sqlx connection type the migrator can run on: implemented for
 /// [`SqliteConnection`](sqlx::SqliteConnection),
@@ -150,6 +151,17 @@ impl AnyConnection {
             sqlx::Error::Tls(_) if !sqlx_core::net::tls::available() => Error::TlsNotCompiled {
                 url: redact_url(url),
             },
+            // sqlx-postgres reads a closed connection as a zero byte
+            // (`unexpected response from SSLRequest: 0x00`): what a proxy
+            // does when it has no server to hand the connection to.
+            sqlx::Error::Protocol(message)
+                if message.starts_with("unexpected response from SSLRequest") =>
+            {
+                Error::ClosedDuringTlsHandshake {
+                    url: redact_url(url),
+                    response: message,
+                }
+            }
             source => Error::Connect {
                 url: redact_url(url),
                 error: source,
@@ -230,6 +242,21 @@ macro_rules! with_connection {
     }};
 }
 pub(crate) use with_connection;
+
+/// `url` as the driver should parse it: without the query parameters it
+/// would ignore, which sqlx-postgres would log with their values (an
+/// `sslpassword`, a mistyped `PASSWORD`); each is logged here by name only.
+pub fn driver_url(url: &str) -> Cow<'_, str> {
+    let (url, ignored) = without_ignored_parameters(url);
+    for parameter in ignored {
+        tracing::warn!(
+            target: "migrata",
+            %parameter,
+            "ignoring a connect parameter the database driver does not read"
+        );
+    }
+    url
+}
 
 /// Keeps migration scripts out of sqlx's own logs on the connections this
 /// crate opens: its slow-statement warning would print a whole script (a

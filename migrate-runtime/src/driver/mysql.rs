@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 use sqlx::ConnectOptions;
 
-use super::{quiet, shared_backend_methods, Backend};
+use super::{driver_url, quiet, shared_backend_methods, Backend};
 use crate::model::BackendKind;
 
 impl Backend for MySqlConnection {
@@ -20,7 +20,7 @@ impl Backend for MySqlConnection {
 
     async fn open(url: &str, _busy_timeout: Duration) -> Result<Self, sqlx::Error> {
         // Boxed for code size, as on PostgreSQL.
-        Box::pin(quiet(MySqlConnectOptions::from_str(url)?).connect()).await
+        Box::pin(quiet(MySqlConnectOptions::from_str(&driver_url(url))?).connect()).await
     }
 }
 

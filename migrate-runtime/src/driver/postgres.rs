@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::ConnectOptions;
 
-use super::{quiet, shared_backend_methods, Backend};
+use super::{driver_url, quiet, shared_backend_methods, Backend};
 use crate::model::BackendKind;
 
 impl Backend for PgConnection {
@@ -21,7 +21,7 @@ impl Backend for PgConnection {
     async fn open(url: &str, _busy_timeout: Duration) -> Result<Self, sqlx::Error> {
         // Boxed, the driver's connect future is compiled once, not once
         // per caller (84 KB of a release binary; bench/footprint).
-        Box::pin(quiet(PgConnectOptions::from_str(url)?).connect()).await
+        Box::pin(quiet(PgConnectOptions::from_str(&driver_url(url))?).connect()).await
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::ConnectOptions;
 
-use super::{quiet, shared_backend_methods, Backend};
+use super::{driver_url, quiet, shared_backend_methods, Backend};
 use crate::model::BackendKind;
 
 impl Backend for SqliteConnection {
@@ -20,8 +20,11 @@ impl Backend for SqliteConnection {
 
     async fn open(url: &str, busy_timeout: Duration) -> Result<Self, sqlx::Error> {
         // Boxed for code size, as on PostgreSQL.
-        Box::pin(quiet(SqliteConnectOptions::from_str(url)?.busy_timeout(busy_timeout)).connect())
-            .await
+        Box::pin(
+            quiet(SqliteConnectOptions::from_str(&driver_url(url))?.busy_timeout(busy_timeout))
+                .connect(),
+        )
+        .await
     }
 }
 

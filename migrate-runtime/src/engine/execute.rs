@@ -191,11 +191,29 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
     }
 
     /// Runs a script outside any transaction, between its claim (a history
-    /// row marked not successful) and its settle.
+    /// row marked not successful) and its settle. A failure in between
+    /// (the script's, or a lost connection's) leaves the row marked failed,
+    /// and its error says so.
     async fn run_untransacted(
         &mut self,
         unit: &Unit<'m>,
         report: &mut Report,
+    ) -> Result<(), Error> {
+        let mut claimed = false;
+        let result = self.run_claimed(unit, report, &mut claimed).await;
+        match result {
+            Err(error) if claimed => Err(left_failed(error)),
+            result => result,
+        }
+    }
+
+    /// [`run_untransacted`](Self::run_untransacted)'s steps; `claimed` is
+    /// whether a claimed row is not settled yet.
+    async fn run_claimed(
+        &mut self,
+        unit: &Unit<'m>,
+        report: &mut Report,
+        claimed: &mut bool,
     ) -> Result<(), Error> {
         // The script runs with enforcement as the connection had it.
         self.restore_foreign_keys().await?;
@@ -242,6 +260,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                                 .map_err(|source| failed(step, source))?;
                         }
                     }
+                    *claimed = true;
                 }
                 _ => {
                     if matches!(op, Op::Claim(_)) {
@@ -258,6 +277,11 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                         .execute(sql_str(sql))
                         .await
                         .map_err(|source| failed(step, source))?;
+                    match op {
+                        Op::Claim(_) => *claimed = true,
+                        Op::Settle(_) => *claimed = false,
+                        _ => {}
+                    }
                     if matches!(op, Op::Settle(_)) {
                         if written != 1 {
                             // A lost lease is why, when it is.
@@ -319,6 +343,7 @@ fn code_failed(step: &Step<'_>, error: CodeError) -> Error {
             version: step.migration.version,
             file: step.script.file.to_string(),
             error: source,
+            left_failed: false,
         },
     }
 }
@@ -369,6 +394,37 @@ fn failed(step: &Step<'_>, source: sqlx::Error) -> Error {
         version: step.migration.version,
         file: step.script.file.to_string(),
         error: source,
+        left_failed: false,
+    }
+}
+
+/// `error` of a step whose history row was claimed and not settled: the
+/// row stays marked failed, and the message says what that requires.
+fn left_failed(error: Error) -> Error {
+    match error {
+        Error::Migration {
+            version,
+            file,
+            error,
+            ..
+        } => Error::Migration {
+            version,
+            file,
+            error,
+            left_failed: true,
+        },
+        Error::Code {
+            version,
+            file,
+            error,
+            ..
+        } => Error::Code {
+            version,
+            file,
+            error,
+            left_failed: true,
+        },
+        other => other,
     }
 }
 

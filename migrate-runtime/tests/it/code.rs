@@ -109,6 +109,7 @@ async fn failure_half_way_leaves_nothing(db: TestDb) {
                         version: 2,
                         file,
                         error: source,
+                        ..
                     },
                     "own error",
                 ) => {

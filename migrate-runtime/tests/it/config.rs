@@ -285,6 +285,20 @@ fn unknown_key_inside_a_section_is_an_error_naming_key_and_file() {
     }
 }
 
+/// Issue 25, item 14: `url = ""` made the CLI migrate a temporary SQLite
+/// database that vanished with the run.
+#[test]
+fn an_empty_url_is_an_error_naming_key_and_file() {
+    let (_dir, path) = config_file("[database]\nurl = \"\"\n");
+    let message = Config::from_file(Some(&path)).unwrap_err().to_string();
+    assert!(message.contains(&path.display().to_string()), "{message}");
+    assert!(message.contains("line 2"), "{message}");
+    assert!(
+        message.contains("url") && message.contains("empty"),
+        "{message}"
+    );
+}
+
 #[test]
 fn bad_duration_is_an_error_naming_key_and_value() {
     let (_dir, path) = config_file("[migrate]\nlock_timeout = \"soon\"\n");

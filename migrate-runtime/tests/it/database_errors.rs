@@ -66,3 +66,37 @@ async fn a_wrapped_error_is_printed_once_along_the_chain() {
         assert_eq!(report.matches(&driver_text).count(), 1, "{report}");
     }
 }
+
+/// Issue 25, item 22: a proxy with no healthy primary behind it accepts
+/// the connection, then closes it (or answers a zero byte) when asked for
+/// TLS; sqlx says only "unexpected response from SSLRequest: 0x00".
+#[tokio::test]
+async fn a_connection_closed_during_the_tls_handshake_says_so() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    for answer in [Some(0u8), None] {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let proxy = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut ssl_request = [0u8; 8];
+            socket.read_exact(&mut ssl_request).await.unwrap();
+            if let Some(byte) = answer {
+                socket.write_all(&[byte]).await.unwrap();
+            }
+        });
+        let url = format!("postgres://app:s3cret@127.0.0.1:{port}/app?sslmode=prefer");
+        let error = Migrator::new(&migrations(&[])).run(&url).await.unwrap_err();
+        let message = error.to_string();
+        assert!(
+            matches!(error, migrata::Error::ClosedDuringTlsHandshake { .. }),
+            "{answer:?}: {message}"
+        );
+        assert!(
+            message.contains("closed the connection during the TLS handshake")
+                && message.contains("no primary behind a proxy"),
+            "{message}"
+        );
+        assert!(!message.contains("s3cret"), "{message}");
+        proxy.await.unwrap();
+    }
+}

@@ -46,6 +46,25 @@ impl Write for Buffer {
     }
 }
 
+/// `log` records, written into the subscriber's buffer.
+struct LogRecords(Buffer);
+
+impl log::Log for LogRecords {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        let line = format!(
+            "{} {}: {}\n",
+            record.level(),
+            record.target(),
+            record.args()
+        );
+        self.0 .0.lock().unwrap().extend_from_slice(line.as_bytes());
+    }
+    fn flush(&self) {}
+}
+
 /// The process-wide subscriber: plain text into a buffer, plus the panic switch.
 fn logs() -> &'static Buffer {
     static BUFFER: OnceLock<Buffer> = OnceLock::new();
@@ -60,6 +79,11 @@ fn logs() -> &'static Buffer {
             .with(fmt)
             .with(PanicOnApplied);
         tracing::subscriber::set_global_default(subscriber).unwrap();
+        // What goes through the `log` crate lands in the same buffer.
+        static LOGGER: OnceLock<LogRecords> = OnceLock::new();
+        let logger = LOGGER.get_or_init(|| LogRecords(buffer.clone()));
+        log::set_logger(logger).unwrap();
+        log::set_max_level(log::LevelFilter::Info);
         buffer
     })
 }
@@ -96,6 +120,47 @@ async fn tracing_events_warnings_and_the_panic_path() {
         {
             a_slow_script_stays_out_of_sqlx_warnings(db).await;
         }
+        if kind != migrata::BackendKind::Sqlite {
+            if let Some(db) = TestDb::create(
+                kind,
+                &format!("{kind}::connect_parameter_values_stay_out_of_the_logs"),
+            )
+            .await
+            {
+                connect_parameter_values_stay_out_of_the_logs(db).await;
+            }
+        }
+    }
+}
+
+/// Issue 25, item 3: sqlx-postgres logged each URL parameter it ignores
+/// with its value (`sslpassword=...`, a mistyped `PASSWORD=...`) at WARN,
+/// the CLI's default level. (SQLite refuses unknown parameters instead.)
+async fn connect_parameter_values_stay_out_of_the_logs(db: TestDb) {
+    let separator = if db.url.contains('?') { '&' } else { '?' };
+    let url = format!(
+        "{}{separator}sslpassword=s3cret&PASSWORD=s3cret&application_name=x",
+        db.url
+    );
+    take_logs();
+    let set = crate::common::owned_migrations(&[(
+        "0001_t.sql".to_owned(),
+        "CREATE TABLE t (id INTEGER);".to_owned(),
+    )]);
+    Migrator::new(&set).run(&url).await.unwrap();
+    Migrator::new(&set).at(&url).status().await.unwrap();
+    let logs = take_logs();
+    assert!(
+        !logs.contains("s3cret"),
+        "{}: a value reached the logs:\n{logs}",
+        db.kind
+    );
+    if db.kind == migrata::BackendKind::Postgres {
+        assert!(
+            logs.contains("parameter=sslpassword") && logs.contains("parameter=PASSWORD"),
+            "{}: the ignored parameters are named:\n{logs}",
+            db.kind
+        );
     }
 }
 

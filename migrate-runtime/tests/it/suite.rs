@@ -27,6 +27,8 @@ on_every_backend!(
     no_transaction_script_runs_outside_a_transaction,
     single_transaction_mode_is_all_or_nothing,
     no_transaction_mode_marks_a_failed_migration_dirty,
+    a_failed_untransacted_row_has_no_duration,
+    a_connection_lost_outside_a_transaction_says_the_row_is_left_failed,
     late_merged_migration_is_out_of_order,
     custom_table_and_session_setup,
     failed_session_setup_is_reported,
@@ -271,6 +273,66 @@ async fn no_transaction_mode_marks_a_failed_migration_dirty(db: TestDb) {
     let err = Migrator::new(&set).run(&db.url).await.unwrap_err();
     assert!(matches!(err, Error::Dirty { version: 2, .. }), "{err}");
     assert!(err.to_string().contains("repair"), "{err}");
+}
+
+/// Issue 25, item 20: the row of a script that failed outside a transaction
+/// holds its claim mark, which `status` showed as a negative duration.
+async fn a_failed_untransacted_row_has_no_duration(db: TestDb) {
+    let broken = ("0002_broken.sql", "INSERT INTO nowhere VALUES (1);");
+    let set = migrations(&[USERS, broken]);
+    let migrator = Migrator::new(&set).transaction(TransactionMode::None);
+    migrator.run(&db.url).await.unwrap_err();
+    let status = migrator.at(&db.url).status().await.unwrap();
+    let failed = &status.entries[1];
+    assert_eq!(failed.state, MigrationState::Failed, "{status:?}");
+    assert_eq!(failed.duration_ms, None, "{status:?}");
+    assert!(status.entries[0].duration_ms.is_some_and(|ms| ms >= 0));
+}
+
+/// Issue 25, item 21: a connection lost in a script run outside a
+/// transaction said only "failed: terminating connection", not that its
+/// row stays marked failed and the next run needs `repair`. (SQLite loses
+/// no connection; its script fails instead, which leaves the same row.)
+async fn a_connection_lost_outside_a_transaction_says_the_row_is_left_failed(db: TestDb) {
+    let script = match db.kind {
+        migrata::BackendKind::Postgres => "SELECT pg_terminate_backend(pg_backend_pid());",
+        migrata::BackendKind::MySql => "KILL CONNECTION_ID();",
+        _ => "INSERT INTO nowhere VALUES (1);",
+    };
+    let set = migrations(&[USERS, ("0002_lost.sql", script)]);
+    let error = Migrator::new(&set)
+        .transaction(TransactionMode::None)
+        .run(&db.url)
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        matches!(
+            error,
+            Error::Migration {
+                version: 2,
+                left_failed: true,
+                ..
+            }
+        ),
+        "{}: {message}",
+        db.kind
+    );
+    assert!(
+        message.contains("left marked failed") && message.contains("`repair`"),
+        "{}: {message}",
+        db.kind
+    );
+    assert_eq!(
+        db.history()
+            .await
+            .iter()
+            .map(|r| (r.0, r.3))
+            .collect::<Vec<_>>(),
+        [(1, true), (2, false)],
+        "{}",
+        db.kind
+    );
 }
 
 async fn late_merged_migration_is_out_of_order(db: TestDb) {
