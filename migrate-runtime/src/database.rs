@@ -215,96 +215,35 @@ impl<W: Reach> Database<'_, W> {
     }
 }
 
-struct Apply;
-struct ReadStatus;
-struct Revert(RevertTarget);
-struct Stamp(i64);
-struct Adopt(Peer);
-struct CheckAdoption(Peer);
-struct SettleFailed(Repair);
+/// Each operation: a unit struct or one holding its argument, what it
+/// returns, and the call of [`engine`] that does it with that argument.
+macro_rules! operations {
+    ($($name:ident $(($arg:ty))? -> $output:ty = |$job:ident, $conn:ident, $url:ident $(, $value:ident)?| $call:expr;)*) => {$(
+        struct $name $(($arg))?;
 
-impl Operation for Apply {
-    type Output = Report;
-    fn perform<'a, B: Backend>(
-        self,
-        job: &'a Job<'a>,
-        conn: &'a mut B,
-        url: Option<&'a str>,
-    ) -> impl Future<Output = Result<Report, Error>> + Send + 'a {
-        engine::apply(job, conn, url)
-    }
+        impl Operation for $name {
+            type Output = $output;
+            fn perform<'a, B: Backend>(
+                self,
+                $job: &'a Job<'a>,
+                $conn: &'a mut B,
+                $url: Option<&'a str>,
+            ) -> impl Future<Output = Result<$output, Error>> + Send + 'a {
+                $(let $value = self.0;)?
+                $call
+            }
+        }
+    )*};
 }
 
-impl Operation for ReadStatus {
-    type Output = Status;
-    fn perform<'a, B: Backend>(
-        self,
-        job: &'a Job<'a>,
-        conn: &'a mut B,
-        _url: Option<&'a str>,
-    ) -> impl Future<Output = Result<Status, Error>> + Send + 'a {
-        engine::status(job, conn)
-    }
-}
-
-impl Operation for Revert {
-    type Output = Report;
-    fn perform<'a, B: Backend>(
-        self,
-        job: &'a Job<'a>,
-        conn: &'a mut B,
-        url: Option<&'a str>,
-    ) -> impl Future<Output = Result<Report, Error>> + Send + 'a {
-        engine::revert(job, conn, self.0, url)
-    }
-}
-
-impl Operation for Stamp {
-    type Output = Vec<i64>;
-    fn perform<'a, B: Backend>(
-        self,
-        job: &'a Job<'a>,
-        conn: &'a mut B,
-        url: Option<&'a str>,
-    ) -> impl Future<Output = Result<Vec<i64>, Error>> + Send + 'a {
-        engine::stamp(job, conn, self.0, url)
-    }
-}
-
-impl Operation for Adopt {
-    type Output = Adoption;
-    fn perform<'a, B: Backend>(
-        self,
-        job: &'a Job<'a>,
-        conn: &'a mut B,
-        url: Option<&'a str>,
-    ) -> impl Future<Output = Result<Adoption, Error>> + Send + 'a {
-        engine::adopt(job, conn, self.0, url)
-    }
-}
-
-impl Operation for CheckAdoption {
-    type Output = Adoption;
-    fn perform<'a, B: Backend>(
-        self,
-        job: &'a Job<'a>,
-        conn: &'a mut B,
-        _url: Option<&'a str>,
-    ) -> impl Future<Output = Result<Adoption, Error>> + Send + 'a {
-        engine::check_adoption(job, conn, self.0)
-    }
-}
-
-impl Operation for SettleFailed {
-    type Output = Vec<Repaired>;
-    fn perform<'a, B: Backend>(
-        self,
-        job: &'a Job<'a>,
-        conn: &'a mut B,
-        url: Option<&'a str>,
-    ) -> impl Future<Output = Result<Vec<Repaired>, Error>> + Send + 'a {
-        engine::repair(job, conn, self.0, url)
-    }
+operations! {
+    Apply -> Report = |job, conn, url| engine::apply(job, conn, url);
+    ReadStatus -> Status = |job, conn, _url| engine::status(job, conn);
+    Revert(RevertTarget) -> Report = |job, conn, url, target| engine::revert(job, conn, target, url);
+    Stamp(i64) -> Vec<i64> = |job, conn, url, version| engine::stamp(job, conn, version, url);
+    Adopt(Peer) -> Adoption = |job, conn, url, peer| engine::adopt(job, conn, peer, url);
+    CheckAdoption(Peer) -> Adoption = |job, conn, _url, peer| engine::check_adoption(job, conn, peer);
+    SettleFailed(Repair) -> Vec<Repaired> = |job, conn, url, choice| engine::repair(job, conn, choice, url);
 }
 
 mod sealed {
