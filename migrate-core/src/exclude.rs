@@ -65,7 +65,7 @@ impl Exclude {
                 && pattern
                     .split('/')
                     .zip(path.split('/'))
-                    .all(|(pattern, part)| part_matches(pattern, part))
+                    .all(|(pattern, part)| wildcard_matches(pattern, part))
         })
     }
 }
@@ -92,8 +92,15 @@ fn pattern_rule(pattern: &str) -> Option<&'static str> {
     }
 }
 
-/// Wildcard match of one path part: the usual backtracking to the last `*`.
-fn part_matches(pattern: &str, text: &str) -> bool {
+/// Whether `text` matches `pattern`, where `*` matches any run of
+/// characters and `?` exactly one (the usual backtracking to the last `*`);
+/// an [`Exclude`] pattern matches each part of a path this way.
+///
+/// ```
+/// assert!(migrata_core::wildcard_matches("audit_*", "audit_log"));
+/// assert!(!migrata_core::wildcard_matches("audit_?", "audit_log"));
+/// ```
+pub fn wildcard_matches(pattern: &str, text: &str) -> bool {
     let pattern: Vec<char> = pattern.chars().collect();
     let text: Vec<char> = text.chars().collect();
     let (mut p, mut t) = (0, 0);

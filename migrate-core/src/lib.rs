@@ -51,7 +51,7 @@ pub use checksum::{checksum, Checksum, ParseChecksumError};
 pub use diesel::{parse_dir_name, DirName};
 pub use directive::{allow_directive, parse_code_directives, parse_directives, Directives};
 pub use error::{Error, Errors};
-pub use exclude::Exclude;
+pub use exclude::{wildcard_matches, Exclude};
 pub use file_name::{
     is_repeatable_version, parse_file_name, repeatable_version, FileKind, FileName,
 };

@@ -215,6 +215,52 @@ impl<W: Reach> Database<'_, W> {
     }
 }
 
+#[cfg(feature = "schema")]
+impl<'a, W: Reach> Database<'a, W> {
+    /// Reads the database's schema from its catalog: every table, view,
+    /// index, constraint, type, sequence, routine, trigger and event (see
+    /// [`Schema`](crate::schema::Schema)), less the version and lease
+    /// tables and the version tables of sqlx, refinery and diesel. Changes
+    /// nothing and takes no lock.
+    pub async fn inspect(self) -> Result<crate::schema::Schema, Error> {
+        self.perform(Inspect).await.map(|(_, schema)| schema)
+    }
+
+    /// [`status`](Self::status) and [`inspect`](Self::inspect) over one
+    /// connection, for drift: the schema as of the history read.
+    pub(crate) async fn status_and_schema(
+        self,
+    ) -> Result<(&'a Job<'a>, Status, crate::schema::Schema), Error> {
+        let job = self.job;
+        let (status, schema) = self.perform(Inspect).await?;
+        Ok((job, status, schema))
+    }
+}
+
+#[cfg(feature = "schema")]
+struct Inspect;
+
+#[cfg(feature = "schema")]
+impl Operation for Inspect {
+    type Output = (Status, crate::schema::Schema);
+
+    fn perform<'a, B: Backend>(
+        self,
+        job: &'a Job<'a>,
+        conn: &'a mut B,
+        _url: Option<&'a str>,
+    ) -> impl Future<Output = Result<Self::Output, Error>> + Send + 'a {
+        async move {
+            let status = engine::status(job, conn).await?;
+            let schema = conn.inspect().await.map_err(|error| Error::Inspect {
+                backend: B::KIND,
+                error,
+            })?;
+            Ok((status, schema.without_bookkeeping(job.options.table())))
+        }
+    }
+}
+
 /// Each operation: a unit struct or one holding its argument, what it
 /// returns, and the call of [`engine`] that does it with that argument.
 macro_rules! operations {

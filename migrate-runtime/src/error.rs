@@ -330,6 +330,15 @@ pub enum Error {
         /// The I/O error.
         error: std::io::Error,
     },
+    /// Reading the schema from the database's catalog failed
+    /// ([`Database::inspect`](crate::Database::inspect)).
+    #[error("reading the {backend} schema failed: {}", Shown(error))]
+    Inspect {
+        /// The database read.
+        backend: crate::model::BackendKind,
+        /// The database error.
+        error: sqlx::Error,
+    },
     /// Taking or releasing the migration lock failed.
     #[error("migration lock: {}", Shown(error))]
     Lock {

@@ -157,6 +157,8 @@ mod code;
 mod report;
 mod plan;
 mod status;
+#[cfg(feature = "schema")]
+pub mod schema;
 mod sql;
 mod driver;
 mod engine;
@@ -167,6 +169,8 @@ mod migrations;
 mod config;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "schema")]
+mod replay;
 
 #[doc(hidden)]
 pub use code::{__code_future, CompiledCode};

@@ -56,6 +56,12 @@ impl<'m> Migrator<'m> {
         }
     }
 
+    /// A migrator doing `job` (a [`Database`] handle's), for replaying it.
+    #[cfg(feature = "schema")]
+    pub(crate) fn of_job(job: &Job<'m>) -> Self {
+        Migrator { job: job.clone() }
+    }
+
     /// The compiled functions of the code migrations among `migrations`.
     pub(crate) fn with_code(mut self, code: &'m [CompiledCode]) -> Self {
         self.job.code = CodeTable::new(code);

@@ -73,6 +73,14 @@ pub trait Backend:
     ) -> impl Future<Output = Result<i64, sqlx::Error>> + Send;
 
     #[doc(hidden)]
+    /// Reads the schema of the connection's database (PostgreSQL: every
+    /// schema but the system's) from its catalog.
+    #[cfg(feature = "schema")]
+    fn inspect(
+        &mut self,
+    ) -> impl Future<Output = Result<crate::schema::Schema, sqlx::Error>> + Send;
+
+    #[doc(hidden)]
     /// The connection as a code migration receives it.
     fn code_connection(&mut self) -> CodeConnection<'_>;
 

@@ -14,6 +14,11 @@ impl Backend for SqliteConnection {
 
     shared_backend_methods!();
 
+    #[cfg(feature = "schema")]
+    async fn inspect(&mut self) -> Result<crate::schema::Schema, sqlx::Error> {
+        crate::schema::sqlite::inspect(self).await
+    }
+
     fn code_connection(&mut self) -> crate::code::CodeConnection<'_> {
         crate::code::CodeConnection::Sqlite(self)
     }

@@ -1,0 +1,14 @@
+//! sqlite: the catalog queries that read a schema into the [model](super::model),
+//! and the renderer that writes it back as canonical SQL.
+
+use super::model::Schema;
+
+pub(crate) async fn inspect(conn: &mut sqlx::SqliteConnection) -> Result<Schema, sqlx::Error> {
+    let _ = conn;
+    todo!("sqlite introspection")
+}
+
+pub(crate) fn render(schema: &Schema) -> String {
+    let _ = schema;
+    todo!("sqlite renderer")
+}
