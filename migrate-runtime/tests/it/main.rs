@@ -39,6 +39,14 @@ mod mysql_delimiter;
 mod offline;
 mod races;
 mod repeatable;
+#[cfg(feature = "schema")]
+mod schema;
+#[cfg(feature = "schema")]
+mod schema_mysql;
+#[cfg(feature = "schema")]
+mod schema_postgres;
+#[cfg(feature = "schema")]
+mod schema_sqlite;
 mod suite;
 #[cfg(feature = "testing")]
 mod testing;

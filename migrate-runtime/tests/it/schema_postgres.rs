@@ -1,0 +1,2 @@
+//! The postgres schema inspector and renderer: its own cases, beyond the
+//! shared round trip and drift table of `schema`.
