@@ -37,6 +37,8 @@ mod database;
 mod lint;
 mod new;
 mod output;
+#[cfg(feature = "schema")]
+mod schema;
 mod values;
 
 use std::ffi::OsString;
@@ -250,6 +252,12 @@ enum Command {
     /// Create or drop the database the URL names
     #[command(subcommand)]
     Database(database::DatabaseCommand),
+    /// Print the canonical SQL of the schema the migrations produce (replayed on a temporary database, never the target); --check FILE exits 1 with a diff when FILE is out of date, --write FILE refreshes it
+    #[cfg(feature = "schema")]
+    Schema(schema::SchemaArgs),
+    /// Exit 1, listing each difference, when the live database's schema is not what its applied migrations produce (objects added, dropped or changed by hand)
+    #[cfg(feature = "schema")]
+    Drift(schema::DriftArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -343,6 +351,9 @@ enum Failure {
     Usage(String),
     /// The work failed: exit code 1.
     Failed(Error),
+    /// A file could not be read or written: exit code 1.
+    #[cfg_attr(not(feature = "schema"), allow(dead_code))]
+    Io(String),
 }
 
 impl From<Error> for Failure {
@@ -363,6 +374,7 @@ async fn execute(
         Ok(code) => code,
         Err(Failure::Usage(message)) => out.usage(&message),
         Err(Failure::Failed(error)) => out.error(&error),
+        Err(Failure::Io(message)) => out.failure(&message),
     }
 }
 
@@ -421,6 +433,16 @@ async fn run_command(
         }
         #[cfg(feature = "lint")]
         Command::Lint(args) => lint::run(out.is_json(), config, migrations, args),
+        #[cfg(feature = "schema")]
+        Command::Schema(args) => {
+            let url = url().ok();
+            schema::schema(out.is_json(), config, migrator, url.as_deref(), args).await?
+        }
+        #[cfg(feature = "schema")]
+        Command::Drift(args) => {
+            let url = url()?;
+            schema::drift(out.is_json(), config, migrator, &url, args).await?
+        }
         Command::Sql {
             backend,
             from,

@@ -39,8 +39,8 @@ impl Output {
         Output { json }
     }
 
-    /// For `lint`, which prints its own report.
-    #[cfg(feature = "lint")]
+    /// For `lint`, `schema` and `drift`, which print their own reports.
+    #[cfg(any(feature = "lint", feature = "schema"))]
     pub fn is_json(&self) -> bool {
         self.json
     }

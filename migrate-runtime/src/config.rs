@@ -92,6 +92,8 @@ pub struct Config {
     pub migrate: Options,
     /// The `[log]` section.
     pub log: LogConfig,
+    /// The `[schema]` section: schema dumps and drift checks.
+    pub schema: SchemaConfig,
 }
 
 /// The `[database]` section: where to connect and what to run first.
@@ -122,6 +124,41 @@ impl LogConfig {
     /// The filter directive, or `warn`.
     pub fn level(&self) -> &str {
         self.level.as_deref().unwrap_or("warn")
+    }
+}
+
+/// The `[schema]` section, read by `migrata schema` and `migrata drift`
+/// (feature `schema`).
+///
+/// ```toml
+/// [schema]
+/// file = "schema.sql"                       # what `schema --check` / `--write` use
+/// scratch_url = "postgres://app@localhost/postgres"   # where replays run
+/// ignore = ["pg_stat_statements*", "audit_*"]        # objects managed outside migrations
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, expecting = "a [schema] table")]
+#[non_exhaustive]
+pub struct SchemaConfig {
+    /// The committed dump `schema --check` compares with and `--write`
+    /// refreshes, when the command names none.
+    pub file: Option<PathBuf>,
+    /// The server (or `sqlite::memory:`) where the migrations are replayed
+    /// on a temporary database; the database URL's server when unset.
+    #[serde(deserialize_with = "non_blank_url")]
+    pub scratch_url: Option<String>,
+    /// Patterns (`*`, `?`) of objects drift leaves out: `audit_*`,
+    /// `public.pg_stat_statements*`, `users.legacy_*` for a table's parts.
+    pub ignore: Vec<String>,
+}
+
+impl fmt::Debug for SchemaConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SchemaConfig")
+            .field("file", &self.file)
+            .field("scratch_url", &self.scratch_url.as_deref().map(redact_url))
+            .field("ignore", &self.ignore)
+            .finish()
     }
 }
 

@@ -33,6 +33,8 @@
 //! **Around them**
 //!
 //! - [`testing`]: a fresh, migrated database per test.
+//! - [`schema`]: the schema the migrations produce, a CI check of it, and
+//!   drift in a live database (feature `schema`).
 //! - [`adoption`]: switching from sqlx, refinery or diesel.
 //! - [`configuration`]: `migrate.toml` and the environment.
 //! - [`cli`]: the `migrata` command and the subcommands an app can expose.
@@ -75,6 +77,10 @@ pub mod revert_stamp_status {}
 
 #[doc = include_str!("../docs/offline_sql.md")]
 pub mod offline_sql {}
+
+#[doc = include_str!("../docs/schema.md")]
+#[cfg(feature = "schema")]
+pub mod schema {}
 
 #[doc = include_str!("../docs/testing.md")]
 pub mod testing {}

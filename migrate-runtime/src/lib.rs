@@ -86,6 +86,7 @@
 //! | the SQL a run would execute, for review | [`Migrator::offline`] → [`Offline`] |
 //! | write a migration in Rust | [`CodeConnection`], [`CodeError`] |
 //! | a fresh migrated database per test | `testing`, `#[migrata::test]` (feature `testing`) |
+//! | the schema the migrations produce, drift in a live database | `Migrator::schema`, `Database::inspect`, `Database::drift` → `schema` (feature `schema`, [guide](guide::schema)) |
 //! | lint scripts from your own tool | `lint` (feature `lint`) |
 //! | handle failures | [`Error`], [`redact_url`] for your own logs |
 //!
@@ -106,6 +107,7 @@
 //! | `tls-native-tls` | the platform's TLS (OpenSSL on Linux) |
 //! | `testing` | `migrata::testing` and `#[migrata::test]`: a fresh database per test, copied from a migrated template |
 //! | `lint` | `migrata::lint`: the compile-time lint's rules as a library call |
+//! | `schema` | `migrata::schema`: read a database's schema, dump the one the migrations produce as canonical SQL, report drift (turns on `testing`, whose scratch databases the replays use) |
 //!
 //! A URL for a database that is not compiled in, or a server that requires
 //! TLS without a TLS feature, is refused with an error naming the feature
@@ -124,6 +126,7 @@
 //! [locking](guide::locking), [session setup](guide::session_setup),
 //! [revert, stamp, status](guide::revert_stamp_status),
 //! [offline SQL](guide::offline_sql), [testing](guide::testing),
+//! [schema dump and drift](guide::schema),
 //! [switching from sqlx, refinery or diesel](guide::adoption),
 //! [configuration](guide::configuration), [the CLI](guide::cli),
 //! [logging](guide::logging), [errors](guide::errors) and
@@ -175,7 +178,7 @@ mod replay;
 #[doc(hidden)]
 pub use code::{__code_future, CompiledCode};
 pub use code::{CodeConnection, CodeFn, CodeFuture};
-pub use config::{Config, ConfigError, DatabaseConfig, LogConfig};
+pub use config::{Config, ConfigError, DatabaseConfig, LogConfig, SchemaConfig};
 pub use database::{AtUrl, Database, OnConnection, Reach};
 pub use driver::handover::Handover;
 pub use driver::Backend;

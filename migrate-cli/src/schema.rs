@@ -1,0 +1,242 @@
+//! `schema` and `drift`: the schema the migrations produce, as canonical
+//! SQL to commit and check in CI, and how a live database differs from it.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use migrata::schema::Drift;
+use migrata::{BackendKind, Config, Migrator};
+use serde_json::json;
+
+use super::Failure;
+
+/// Options of the `schema` subcommand.
+#[derive(Debug, clap::Args)]
+pub(super) struct SchemaArgs {
+    /// Exit 1, printing a diff, when FILE is not the current dump (a CI gate) [default FILE: schema.file from the config]
+    #[arg(long, value_name = "FILE", num_args = 0..=1, conflicts_with = "write")]
+    check: Option<Option<PathBuf>>,
+    /// Write the dump to FILE, replacing it [default FILE: schema.file from the config]
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    write: Option<Option<PathBuf>>,
+    /// Dump the live database the URL names instead of replaying the migrations
+    #[arg(long, conflicts_with_all = ["to", "scratch_url"])]
+    live: bool,
+    /// Replay migrations up to this version only
+    #[arg(long, value_name = "VERSION", allow_negative_numbers = true)]
+    to: Option<i64>,
+    /// Where the migrations are replayed, on a temporary database: a server URL, or sqlite::memory: [default: schema.scratch_url, else the database URL's server]
+    #[arg(long, value_name = "URL")]
+    scratch_url: Option<String>,
+}
+
+/// Options of the `drift` subcommand.
+#[derive(Debug, clap::Args)]
+pub(super) struct DriftArgs {
+    /// Leave out objects matching PATTERN (`*`, `?`), added to schema.ignore (repeatable)
+    #[arg(long, value_name = "PATTERN")]
+    ignore: Vec<String>,
+    /// Where the applied migrations are replayed, on a temporary database [default: schema.scratch_url, else the database URL's server]
+    #[arg(long, value_name = "URL")]
+    scratch_url: Option<String>,
+}
+
+/// The scratch URL: the flag, the config, else the database's own server
+/// (for SQLite, memory).
+fn scratch_url(
+    flag: &Option<String>,
+    config: &Config,
+    url: Option<&str>,
+) -> Result<String, Failure> {
+    let own_server = |url: &str| match BackendKind::from_url(url) {
+        Ok(BackendKind::Sqlite) => "sqlite::memory:".to_owned(),
+        _ => url.to_owned(),
+    };
+    flag.clone()
+        .or_else(|| config.schema.scratch_url.clone())
+        .or_else(|| url.map(own_server))
+        .ok_or_else(|| {
+            Failure::Usage(
+                "no database to replay the migrations on: pass --scratch-url (a server URL, or sqlite::memory:), set schema.scratch_url in migrate.toml, or give a database URL".to_owned(),
+            )
+        })
+}
+
+pub(super) async fn schema(
+    json: bool,
+    config: &Config,
+    migrator: &Migrator<'_>,
+    url: Option<&str>,
+    args: &SchemaArgs,
+) -> Result<ExitCode, Failure> {
+    let schema = if args.live {
+        let url = url.ok_or_else(|| {
+            Failure::Usage("`schema --live` reads the database the URL names: pass --database-url, set MIGRATE_DATABASE_URL or DATABASE_URL, or set database.url in migrate.toml".to_owned())
+        })?;
+        migrator.at(url).inspect().await?
+    } else {
+        let migrator = match args.to {
+            Some(to) => migrator.clone().target(to),
+            None => migrator.clone(),
+        };
+        migrator
+            .schema(&scratch_url(&args.scratch_url, config, url)?)
+            .await?
+    };
+    let dump = schema.to_sql();
+    let file = |given: &Option<PathBuf>| {
+        given
+            .clone()
+            .or_else(|| config.schema.file.clone())
+            .ok_or_else(|| {
+                Failure::Usage(
+                    "name the schema file: --check FILE / --write FILE, or schema.file in migrate.toml"
+                        .to_owned(),
+                )
+            })
+    };
+    if let Some(given) = &args.check {
+        let path = file(given)?;
+        return Ok(check(json, &path, &dump));
+    }
+    if let Some(given) = &args.write {
+        let path = file(given)?;
+        std::fs::write(&path, &dump)
+            .map_err(|error| Failure::Io(format!("cannot write {}: {error}", path.display())))?;
+        if json {
+            print(
+                &json!({ "written": path.display().to_string(), "objects": schema.object_count() })
+                    .to_string(),
+            );
+        } else {
+            print(&format!(
+                "wrote {} ({} objects)",
+                path.display(),
+                schema.object_count()
+            ));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if json {
+        let value =
+            serde_json::to_value(&schema).map_err(|error| Failure::Io(error.to_string()))?;
+        print(&format!("{value:#}"));
+    } else {
+        let _ = write!(std::io::stdout().lock(), "{dump}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--check`: 0 when `path` holds `dump`, else 1 with a unified diff.
+fn check(json: bool, path: &Path, dump: &str) -> ExitCode {
+    let committed = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) => {
+            let message = format!(
+                "cannot read {}: {error}; create it with `schema --write {}`",
+                path.display(),
+                path.display()
+            );
+            if json {
+                print(&json!({ "ok": false, "error": message }).to_string());
+            } else {
+                super::output::complain!("error: {message}");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    if committed == dump {
+        if json {
+            print(&json!({ "ok": true, "file": path.display().to_string() }).to_string());
+        } else {
+            print(&format!("ok: {} is up to date", path.display()));
+        }
+        return ExitCode::SUCCESS;
+    }
+    let diff = similar::TextDiff::from_lines(committed.as_str(), dump)
+        .unified_diff()
+        .context_radius(3)
+        .header(&path.display().to_string(), "migrations")
+        .to_string();
+    if json {
+        print(
+            &json!({ "ok": false, "file": path.display().to_string(), "diff": diff }).to_string(),
+        );
+    } else {
+        let _ = write!(std::io::stdout().lock(), "{diff}");
+        super::output::complain!(
+            "error: {} is out of date with the migrations (diff above); refresh it with `schema --write {}`",
+            path.display(),
+            path.display()
+        );
+    }
+    ExitCode::FAILURE
+}
+
+pub(super) async fn drift(
+    json: bool,
+    config: &Config,
+    migrator: &Migrator<'_>,
+    url: &str,
+    args: &DriftArgs,
+) -> Result<ExitCode, Failure> {
+    let scratch = scratch_url(&args.scratch_url, config, Some(url))?;
+    let ignore: Vec<&str> = config
+        .schema
+        .ignore
+        .iter()
+        .chain(&args.ignore)
+        .map(String::as_str)
+        .collect();
+    let drift = migrator.at(url).drift(&scratch).await?.ignoring(&ignore);
+    report(json, &drift);
+    Ok(if drift.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn report(json: bool, drift: &Drift) {
+    if json {
+        let differences: Vec<serde_json::Value> = drift
+            .differences
+            .iter()
+            .map(|difference| {
+                let mut value = serde_json::to_value(difference).unwrap_or_default();
+                if let Some(object) = value.as_object_mut() {
+                    object.insert("path".into(), difference.path().into());
+                    object.insert("summary".into(), difference.to_string().into());
+                }
+                value
+            })
+            .collect();
+        print(&format!(
+            "{:#}",
+            json!({ "ok": drift.is_empty(), "version": drift.version, "differences": differences })
+        ));
+        return;
+    }
+    let at = drift.version.map_or_else(
+        || "no migration applied".to_owned(),
+        |v| format!("applied up to version {v}"),
+    );
+    if drift.is_empty() {
+        print(&format!(
+            "ok: the schema is what its migrations produce ({at})"
+        ));
+    } else {
+        print(&format!(
+            "drift: {} difference(s) from the schema the migrations produce ({at}):",
+            drift.differences.len()
+        ));
+        for difference in &drift.differences {
+            print(&format!("  {difference}"));
+        }
+    }
+}
+
+fn print(line: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
