@@ -9,4 +9,5 @@ mod adopt;
 mod conventions;
 mod embedded;
 mod lint;
+mod schema;
 mod standalone;
