@@ -9,6 +9,7 @@
 //! rendering ([`Schema::to_sql`]) are pure.
 
 mod diff;
+mod generate;
 mod model;
 #[cfg(feature = "mysql")]
 pub(crate) mod mysql;
@@ -18,6 +19,7 @@ pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
 pub use diff::{compare, Change, Difference, Drift, Object};
+pub use generate::{generate, GenerateOptions, Generated, Refusal, Rename, Step};
 pub use model::*;
 
 use crate::model::{BackendKind, Peer};
