@@ -413,7 +413,9 @@ fn spaced(before: Option<&Token<'_>>, prev: &Token<'_>, next: &Token<'_>) -> boo
 }
 
 /// Keywords that are also functions' names: `replace(x, 'a', 'b')`.
-const FUNCTION_KEYWORDS: [&str; 6] = ["CAST", "GLOB", "LIKE", "MATCH", "RAISE", "REPLACE"];
+const FUNCTION_KEYWORDS: [&str; 8] = [
+    "CAST", "GLOB", "IF", "LIKE", "MATCH", "RAISE", "REGEXP", "REPLACE",
+];
 
 /// Whether an operand may follow `token`, so that a sign after it is
 /// unary (`= -1`, `(-1`, `THEN -1`), not a subtraction (`a - 1`).
