@@ -65,12 +65,12 @@ impl<W: Reach> Database<'_, W> {
     /// # {
     /// #     use sqlx::Connection as _;
     /// #     let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("connected");
-    /// #     sqlx::raw_sql("CREATE INDEX notes_by_title ON notes (title)").execute(&mut conn).await.expect("created");
+    /// #     sqlx::raw_sql("CREATE INDEX notes_by_created_at ON notes (created_at)").execute(&mut conn).await.expect("created");
     /// # }
     /// // ... an index added by hand during an incident ...
     /// let drift = migrator.at(&url).drift(&url).await?;
     /// for difference in &drift.differences {
-    ///     println!("{difference}"); // added index notes.notes_by_title
+    ///     println!("{difference}"); // added index notes.notes_by_created_at
     /// }
     /// # assert_eq!(drift.differences.len(), 1);
     /// # Ok(()) }
