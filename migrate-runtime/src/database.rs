@@ -244,20 +244,18 @@ struct Inspect;
 impl Operation for Inspect {
     type Output = (Status, crate::schema::Schema);
 
-    fn perform<'a, B: Backend>(
+    async fn perform<'a, B: Backend>(
         self,
         job: &'a Job<'a>,
         conn: &'a mut B,
         _url: Option<&'a str>,
-    ) -> impl Future<Output = Result<Self::Output, Error>> + Send + 'a {
-        async move {
-            let status = engine::status(job, conn).await?;
-            let schema = conn.inspect().await.map_err(|error| Error::Inspect {
-                backend: B::KIND,
-                error,
-            })?;
-            Ok((status, schema.without_bookkeeping(job.options.table())))
-        }
+    ) -> Result<Self::Output, Error> {
+        let status = engine::status(job, conn).await?;
+        let schema = conn.inspect().await.map_err(|error| Error::Inspect {
+            backend: B::KIND,
+            error,
+        })?;
+        Ok((status, schema.without_bookkeeping(job.options.table())))
     }
 }
 

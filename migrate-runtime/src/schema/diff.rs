@@ -83,9 +83,9 @@ pub enum Change {
     /// (its columns, keys and indexes are differences of their own).
     Changed {
         /// As it is in the old schema.
-        old: Object,
+        old: Box<Object>,
         /// As it is in the new schema.
-        new: Object,
+        new: Box<Object>,
     },
 }
 
@@ -215,7 +215,7 @@ impl Difference {
             }
         };
         let shown = |value: &Option<String>| value.clone().unwrap_or_else(|| "none".to_owned());
-        match (old, new) {
+        match (&**old, &**new) {
             (Object::Column(old), Object::Column(new)) => {
                 aspect("type", old.data_type.clone(), new.data_type.clone());
                 let null = |nullable: bool| if nullable { "NULL" } else { "NOT NULL" }.to_owned();
@@ -435,6 +435,7 @@ impl Differences {
                 Some(other) => {
                     let (old, new) = (object(item), object(other));
                     if old != new {
+                        let (old, new) = (Box::new(old), Box::new(new));
                         self.push(parent, Change::Changed { old, new });
                     }
                 }
@@ -463,8 +464,8 @@ impl Differences {
             self.push(
                 None,
                 Change::Changed {
-                    old: Object::Table(old.clone()),
-                    new: Object::Table(new.clone()),
+                    old: Box::new(Object::Table(old.clone())),
+                    new: Box::new(Object::Table(new.clone())),
                 },
             );
         }
