@@ -221,6 +221,7 @@ impl Difference {
                 let null = |nullable: bool| if nullable { "NULL" } else { "NOT NULL" }.to_owned();
                 aspect("nullability", null(old.nullable), null(new.nullable));
                 aspect("default", shown(&old.default), shown(&new.default));
+                aspect("on update", shown(&old.on_update), shown(&new.on_update));
                 aspect(
                     "identity",
                     format!("{:?}", old.identity),
