@@ -389,7 +389,9 @@ pub fn compare(old: &Schema, new: &Schema) -> Vec<Difference> {
         None,
         &old.routines,
         &new.routines,
-        |r| (r.name.clone(), r.arguments.clone()),
+        // MySQL: a function and a procedure may share a name (and have no
+        // arguments to tell them apart).
+        |r| (r.name.clone(), r.kind, r.arguments.clone()),
         |r| Object::Routine(r.clone()),
     );
     out.pair(
