@@ -195,7 +195,9 @@ const HAND_CHANGES: &[HandChange] = &[
                  INSERT INTO notes_new SELECT * FROM notes; DROP TABLE notes; ALTER TABLE notes_new RENAME TO notes; \
                  CREATE INDEX notes_by_user ON notes (user_id)",
         postgres: "ALTER TABLE notes DROP CONSTRAINT notes_user_id_fkey, ADD CONSTRAINT notes_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE RESTRICT",
-        mysql: "ALTER TABLE notes DROP FOREIGN KEY notes_user, ADD CONSTRAINT notes_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE RESTRICT",
+        // Two statements: MariaDB refuses to drop and add a foreign key of
+        // the same name in one (errno 121, duplicate key).
+        mysql: "ALTER TABLE notes DROP FOREIGN KEY notes_user; ALTER TABLE notes ADD CONSTRAINT notes_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE RESTRICT",
         expected: ("changed", "foreign key", "notes.*"),
     },
     HandChange {
