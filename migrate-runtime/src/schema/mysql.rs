@@ -776,21 +776,36 @@ fn render_table(table: &Table) -> String {
             fk.on_delete.sql()
         ));
     }
+    // In the order SHOW CREATE TABLE has them, then the others by name.
+    let option = |name: &str| {
+        table
+            .options
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value)
+    };
     let mut options = String::new();
-    let mut versioned = false;
+    for (name, clause) in [
+        ("engine", "ENGINE"),
+        ("charset", "DEFAULT CHARSET"),
+        ("collation", "COLLATE"),
+    ] {
+        if let Some(value) = option(name) {
+            options.push_str(&format!(" {clause}={value}"));
+        }
+    }
     for (name, value) in &table.options {
-        match name.as_str() {
-            "engine" => options.push_str(&format!(" ENGINE={value}")),
-            "charset" => options.push_str(&format!(" DEFAULT CHARSET={value}")),
-            "collation" => options.push_str(&format!(" COLLATE={value}")),
-            "system_versioning" => versioned = true,
-            other => options.push_str(&format!(" {}={value}", other.to_uppercase())),
+        if !matches!(
+            name.as_str(),
+            "engine" | "charset" | "collation" | "system_versioning"
+        ) {
+            options.push_str(&format!(" {}={value}", name.to_uppercase()));
         }
     }
     if let Some(comment) = &table.comment {
         options.push_str(&format!(" COMMENT={}", literal(comment)));
     }
-    if versioned {
+    if option("system_versioning").is_some() {
         options.push_str(" WITH SYSTEM VERSIONING");
     }
     format!(
