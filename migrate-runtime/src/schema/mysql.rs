@@ -59,15 +59,13 @@ pub(crate) async fn inspect(conn: &mut MySqlConnection) -> Result<Schema, sqlx::
         let (primary_key, uniques, indexes) = keys.remove(&name).unwrap_or_default();
         let mut checks = checks.remove(&name).unwrap_or_default();
         checks.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut foreign_keys = foreign_keys.remove(&name).unwrap_or_default();
-        foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
         schema.tables.push(Table {
             name: QualifiedName::new(None, &name),
             columns: columns.remove(&name).unwrap_or_default(),
             primary_key,
             uniques,
             checks,
-            foreign_keys,
+            foreign_keys: foreign_keys.remove(&name).unwrap_or_default(),
             indexes,
             options: options.options,
             comment: options.comment,
@@ -348,7 +346,7 @@ async fn keys(
     for row in &rows {
         let entry = found
             .entry((text(row, 0)?, text(row, 1)?))
-            .or_insert_with(Default::default);
+            .or_default();
         entry.0 = integer(row, 2)? == 0;
         entry.1 = text(row, 8)?.to_uppercase();
         entry.2.push(Part {
@@ -459,6 +457,7 @@ async fn foreign_keys(
         foreign_key.columns.push(text(row, 2)?);
         foreign_key.referenced_columns.push(text(row, 5)?);
     }
+    // By table, then by name: as the model lists them.
     let mut foreign_keys: BTreeMap<String, Vec<ForeignKey>> = BTreeMap::new();
     for ((table, _), foreign_key) in found {
         foreign_keys.entry(table).or_default().push(foreign_key);
@@ -520,11 +519,8 @@ async fn views(conn: &mut MySqlConnection, server: &Server) -> Result<Vec<View>,
     let mut views = Vec::with_capacity(rows.len());
     for row in &rows {
         let mut definition = server.unqualified(&text(row, 1)?);
-        match optional_text(row, 2)?.as_deref() {
-            Some(option @ ("CASCADED" | "LOCAL")) => {
-                definition.push_str(&format!(" WITH {option} CHECK OPTION"));
-            }
-            _ => {}
+        if let Some(option @ ("CASCADED" | "LOCAL")) = optional_text(row, 2)?.as_deref() {
+            definition.push_str(&format!(" WITH {option} CHECK OPTION"));
         }
         views.push(View {
             name: QualifiedName::new(None, &text(row, 0)?),
@@ -972,8 +968,9 @@ fn integer(row: &MySqlRow, index: usize) -> Result<i64, sqlx::Error> {
     row.try_get(index)
 }
 
-/// The words MySQL 8.0 to 8.4 or MariaDB reserve (their manuals' lists),
-/// which a name must be quoted to be: sorted, for the binary search.
+/// The words MySQL 8.0 to 8.4 or MariaDB reserve (their manuals' lists,
+/// and those MariaDB 10.11 refuses as a column name), which a name must be
+/// quoted to be: sorted, for the binary search.
 const RESERVED: &[&str] = &[
     "ACCESSIBLE", "ADD", "ALL", "ALTER", "ANALYZE", "AND", "AS", "ASC", "ASENSITIVE", "BEFORE",
     "BETWEEN", "BIGINT", "BINARY", "BLOB", "BOTH", "BY", "CALL", "CASCADE", "CASE", "CHANGE",
@@ -985,32 +982,33 @@ const RESERVED: &[&str] = &[
     "DETERMINISTIC", "DISTINCT", "DISTINCTROW", "DIV", "DOUBLE", "DO_DOMAIN_IDS", "DROP", "DUAL",
     "EACH", "ELSE", "ELSEIF", "EMPTY", "ENCLOSED", "ESCAPED", "EXCEPT", "EXISTS", "EXIT",
     "EXPLAIN", "FALSE", "FETCH", "FIRST_VALUE", "FLOAT", "FLOAT4", "FLOAT8", "FOR", "FORCE",
-    "FOREIGN", "FROM", "FULLTEXT", "GENERAL", "GENERATED", "GET", "GRANT", "GROUP",
-    "GROUPING", "GROUPS", "HAVING", "HIGH_PRIORITY", "HOUR_MICROSECOND", "HOUR_MINUTE",
-    "HOUR_SECOND", "IF", "IGNORE", "IGNORE_DOMAIN_IDS", "IGNORE_SERVER_IDS", "IN", "INDEX",
-    "INFILE", "INNER", "INOUT", "INSENSITIVE", "INSERT", "INT", "INT1", "INT2", "INT3", "INT4",
-    "INT8", "INTEGER", "INTERSECT", "INTERVAL", "INTO", "IO_AFTER_GTIDS", "IO_BEFORE_GTIDS", "IS",
-    "ITERATE", "JOIN", "JSON_TABLE", "KEY", "KEYS", "KILL", "LAG", "LAST_VALUE", "LATERAL",
-    "LEAD", "LEADING", "LEAVE", "LEFT", "LIKE", "LIMIT", "LINEAR", "LINES", "LOAD", "LOCALTIME",
-    "LOCALTIMESTAMP", "LOCK", "LONG", "LONGBLOB", "LONGTEXT", "LOOP", "LOW_PRIORITY", "MANUAL",
-    "MASTER_BIND", "MASTER_HEARTBEAT_PERIOD", "MASTER_SSL_VERIFY_SERVER_CERT", "MATCH",
-    "MAXVALUE", "MEDIUMBLOB", "MEDIUMINT", "MEDIUMTEXT", "MIDDLEINT", "MINUTE_MICROSECOND",
-    "MINUTE_SECOND", "MOD", "MODIFIES", "NATURAL", "NOT", "NO_WRITE_TO_BINLOG", "NTH_VALUE",
-    "NTILE", "NULL", "NUMERIC", "OF", "OFFSET", "ON", "OPTIMIZE", "OPTIMIZER_COSTS", "OPTION",
-    "OPTIONALLY", "OR", "ORDER", "OUT", "OUTER", "OUTFILE", "OVER", "PAGE_CHECKSUM", "PARALLEL",
-    "PARSE_VCOL_EXPR", "PARTITION", "PERCENT_RANK", "PRECISION", "PRIMARY", "PROCEDURE",
-    "PURGE", "QUALIFY", "RANGE", "RANK", "READ", "READS", "READ_WRITE", "REAL", "RECURSIVE",
-    "REFERENCES", "REF_SYSTEM_ID", "REGEXP", "RELEASE", "RENAME", "REPEAT", "REPLACE", "REQUIRE",
-    "RESIGNAL", "RESTRICT", "RETURN", "RETURNING", "REVOKE", "RIGHT", "RLIKE", "ROWS",
-    "ROW_NUMBER", "SCHEMA", "SCHEMAS", "SECOND_MICROSECOND", "SELECT", "SENSITIVE", "SEPARATOR",
-    "SET", "SHOW", "SIGNAL", "SLOW", "SMALLINT", "SPATIAL", "SPECIFIC", "SQL", "SQLEXCEPTION",
-    "SQLSTATE", "SQLWARNING", "SQL_BIG_RESULT", "SQL_CALC_FOUND_ROWS", "SQL_SMALL_RESULT", "SSL",
-    "STARTING", "STATS_AUTO_RECALC", "STATS_PERSISTENT", "STATS_SAMPLE_PAGES", "STORED",
-    "STRAIGHT_JOIN", "SYSTEM", "TABLE", "TABLESAMPLE", "TERMINATED", "THEN", "TINYBLOB",
-    "TINYINT", "TINYTEXT", "TO", "TRAILING", "TRIGGER", "TRUE", "UNDO", "UNION", "UNIQUE",
-    "UNLOCK", "UNSIGNED", "UPDATE", "USAGE", "USE", "USING", "UTC_DATE", "UTC_TIME",
-    "UTC_TIMESTAMP", "VALUES", "VARBINARY", "VARCHAR", "VARCHARACTER", "VARYING", "VIRTUAL",
-    "WHEN", "WHERE", "WHILE", "WINDOW", "WITH", "WRITE", "XOR", "YEAR_MONTH", "ZEROFILL",
+    "FOREIGN", "FROM", "FULLTEXT", "GENERAL", "GENERATED", "GET", "GRANT", "GROUP", "GROUPING",
+    "GROUPS", "HAVING", "HIGH_PRIORITY", "HOUR_MICROSECOND", "HOUR_MINUTE", "HOUR_SECOND", "IF",
+    "IGNORE", "IGNORE_DOMAIN_IDS", "IGNORE_SERVER_IDS", "IN", "INDEX", "INFILE", "INNER", "INOUT",
+    "INSENSITIVE", "INSERT", "INT", "INT1", "INT2", "INT3", "INT4", "INT8", "INTEGER", "INTERSECT",
+    "INTERVAL", "INTO", "IO_AFTER_GTIDS", "IO_BEFORE_GTIDS", "IS", "ITERATE", "JOIN", "JSON_TABLE",
+    "KEY", "KEYS", "KILL", "LAG", "LAST_VALUE", "LATERAL", "LEAD", "LEADING", "LEAVE", "LEFT",
+    "LIKE", "LIMIT", "LINEAR", "LINES", "LOAD", "LOCALTIME", "LOCALTIMESTAMP", "LOCK", "LONG",
+    "LONGBLOB", "LONGTEXT", "LOOP", "LOW_PRIORITY", "MANUAL", "MASTER_BIND",
+    "MASTER_DEMOTE_TO_REPLICA", "MASTER_DEMOTE_TO_SLAVE", "MASTER_HEARTBEAT_PERIOD",
+    "MASTER_SSL_VERIFY_SERVER_CERT", "MATCH", "MAXVALUE", "MEDIUMBLOB", "MEDIUMINT", "MEDIUMTEXT",
+    "MIDDLEINT", "MINUTE_MICROSECOND", "MINUTE_SECOND", "MOD", "MODIFIES", "NATURAL", "NOT",
+    "NO_WRITE_TO_BINLOG", "NTH_VALUE", "NTILE", "NULL", "NUMERIC", "OF", "OFFSET", "ON",
+    "OPTIMIZE", "OPTIMIZER_COSTS", "OPTION", "OPTIONALLY", "OR", "ORDER", "OUT", "OUTER",
+    "OUTFILE", "OVER", "PAGE_CHECKSUM", "PARALLEL", "PARSE_VCOL_EXPR", "PARTITION", "PERCENT_RANK",
+    "PORTION", "PRECISION", "PRIMARY", "PROCEDURE", "PURGE", "QUALIFY", "RANGE", "RANK", "READ",
+    "READS", "READ_WRITE", "REAL", "RECURSIVE", "REFERENCES", "REF_SYSTEM_ID", "REGEXP", "RELEASE",
+    "RENAME", "REPEAT", "REPLACE", "REQUIRE", "RESIGNAL", "RESTRICT", "RETURN", "RETURNING",
+    "REVOKE", "RIGHT", "RLIKE", "ROWS", "ROW_NUMBER", "SCHEMA", "SCHEMAS", "SECOND_MICROSECOND",
+    "SELECT", "SENSITIVE", "SEPARATOR", "SET", "SHOW", "SIGNAL", "SLOW", "SMALLINT", "SPATIAL",
+    "SPECIFIC", "SQL", "SQLEXCEPTION", "SQLSTATE", "SQLWARNING", "SQL_BIG_RESULT",
+    "SQL_CALC_FOUND_ROWS", "SQL_SMALL_RESULT", "SSL", "STARTING", "STATS_AUTO_RECALC",
+    "STATS_PERSISTENT", "STATS_SAMPLE_PAGES", "STORED", "STRAIGHT_JOIN", "SYSTEM", "TABLE",
+    "TABLESAMPLE", "TERMINATED", "THEN", "TINYBLOB", "TINYINT", "TINYTEXT", "TO", "TRAILING",
+    "TRIGGER", "TRUE", "UNDO", "UNION", "UNIQUE", "UNLOCK", "UNSIGNED", "UPDATE", "USAGE", "USE",
+    "USING", "UTC_DATE", "UTC_TIME", "UTC_TIMESTAMP", "VALUES", "VARBINARY", "VARCHAR",
+    "VARCHARACTER", "VARYING", "VIRTUAL", "WHEN", "WHERE", "WHILE", "WINDOW", "WITH", "WRITE",
+    "XOR", "YEAR_MONTH", "ZEROFILL",
 ];
 
 #[cfg(test)]
