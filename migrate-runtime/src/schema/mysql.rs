@@ -228,13 +228,11 @@ async fn columns(
         let name = text(row, 1)?;
         let mut data_type = lowercase_outside_quotes(&text(row, 2)?);
         let extra = optional_text(row, 5)?.unwrap_or_default();
-        let extra_lower = extra.to_lowercase();
-        let generated = if extra_lower.contains("generated") && !extra_lower.contains("default_generated")
-        {
-            optional_text(row, 6)?.map(|expression| Generated {
-                expression,
-                stored: extra_lower.contains("stored"),
-            })
+        // ASCII only, so that an offset in one is one in the other.
+        let extra_lower = extra.to_ascii_lowercase();
+        let stored = extra_lower.contains("stored generated");
+        let generated = if stored || extra_lower.contains("virtual generated") {
+            optional_text(row, 6)?.map(|expression| Generated { expression, stored })
         } else {
             None
         };
