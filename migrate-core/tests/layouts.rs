@@ -1,6 +1,7 @@
 //! Issue 12, item 3: real migration directories load as their own tools
-//! read them. crates.io and lemmy use diesel's directory per migration,
-//! atuin sqlx's files (copies under `tests/corpora/`, see its README).
+//! read them. crates.io, lemmy and vaultwarden (MySQL) use diesel's
+//! directory per migration, atuin sqlx's files (copies under
+//! `tests/corpora/`, see its README).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
@@ -142,6 +143,12 @@ fn diesel_versions_of_different_lengths_load_in_diesels_order() {
 fn lemmy_loads_in_diesels_order() {
     let loaded = assert_loads_as_diesel("lemmy/migrations");
     assert!(loaded.len() > 300);
+}
+
+#[test]
+fn vaultwarden_loads_in_diesels_order() {
+    let loaded = assert_loads_as_diesel("vaultwarden/migrations/mysql");
+    assert_eq!(loaded.len(), 55);
 }
 
 #[test]

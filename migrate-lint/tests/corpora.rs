@@ -46,6 +46,11 @@ const CORPORA: &[Corpus] = &[
         dir: "atuin/crates/atuin-client/migrations",
         database: Database::Sqlite,
     },
+    Corpus {
+        name: "vaultwarden",
+        dir: "vaultwarden/migrations/mysql",
+        database: Database::MySql,
+    },
 ];
 
 fn manifest_dir() -> &'static Path {
@@ -58,7 +63,8 @@ fn corpora_dir() -> PathBuf {
 }
 
 /// The migrations in the order their tool applies them: the loader reads
-/// diesel's directories (crates.io, lemmy) and sqlx's files (atuin) alike.
+/// diesel's directories (crates.io, lemmy, vaultwarden) and sqlx's files
+/// (atuin) alike.
 fn load(corpus: &Corpus) -> Vec<Migration> {
     migrata_core::load_dir(&corpora_dir().join(corpus.dir)).unwrap()
 }

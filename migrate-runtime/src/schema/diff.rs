@@ -221,6 +221,7 @@ impl Difference {
                 let null = |nullable: bool| if nullable { "NULL" } else { "NOT NULL" }.to_owned();
                 aspect("nullability", null(old.nullable), null(new.nullable));
                 aspect("default", shown(&old.default), shown(&new.default));
+                aspect("on update", shown(&old.on_update), shown(&new.on_update));
                 aspect(
                     "identity",
                     format!("{:?}", old.identity),
@@ -388,7 +389,9 @@ pub fn compare(old: &Schema, new: &Schema) -> Vec<Difference> {
         None,
         &old.routines,
         &new.routines,
-        |r| (r.name.clone(), r.arguments.clone()),
+        // MySQL: a function and a procedure may share a name (and have no
+        // arguments to tell them apart).
+        |r| (r.name.clone(), r.kind, r.arguments.clone()),
         |r| Object::Routine(r.clone()),
     );
     out.pair(

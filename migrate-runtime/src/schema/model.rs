@@ -213,6 +213,9 @@ pub struct Column {
     pub nullable: bool,
     /// The default expression as the database prints it.
     pub default: Option<String>,
+    /// MySQL: the value an update of the row sets it to (`ON UPDATE
+    /// current_timestamp()`), as the database prints it.
+    pub on_update: Option<String>,
     /// How the column numbers itself, if it does.
     pub identity: Option<Identity>,
     /// A generated (computed) column's expression.

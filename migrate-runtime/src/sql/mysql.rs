@@ -211,15 +211,15 @@ pub(crate) mod testing {
     }
 
     /// `kind, name, table, column` of every object of `template`: `table`
-    /// rows (one per column whose value is stored, so generated columns are
-    /// left to the server), and `sequence` (MariaDB), `view`, `trigger`,
+    /// rows (MariaDB's system-versioned tables too; one per column whose
+    /// value is stored, so generated columns are left to the server), and `sequence` (MariaDB), `view`, `trigger`,
     /// `procedure`, `function` and `event` rows (table and column NULL),
     /// triggers in firing order.
     pub fn template_objects(template: &str) -> String {
         let template = literal(template);
         format!(
             "SELECT 'table', CAST(c.TABLE_NAME AS CHAR), CAST(c.COLUMN_NAME AS CHAR) FROM information_schema.COLUMNS c \
-             JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME AND t.TABLE_TYPE = 'BASE TABLE' \
+             JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME AND t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') \
              WHERE c.TABLE_SCHEMA = {template} AND c.EXTRA NOT LIKE '%GENERATED%' \
              UNION ALL SELECT 'sequence', CAST(TABLE_NAME AS CHAR), NULL FROM information_schema.TABLES WHERE TABLE_SCHEMA = {template} AND TABLE_TYPE = 'SEQUENCE' \
              UNION ALL SELECT 'view', CAST(TABLE_NAME AS CHAR), NULL FROM information_schema.VIEWS WHERE TABLE_SCHEMA = {template} \

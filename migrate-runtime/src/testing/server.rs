@@ -244,7 +244,7 @@ async fn prepare_mysql_template(
 
 #[cfg(feature = "mysql")]
 /// The statements that recreate the template's sequences (at their
-/// position), tables, rows, views, triggers, routines and events in the
+/// position), tables, rows, triggers, routines, events and views in the
 /// current database, each naming the copy's objects where the server
 /// qualified the template's.
 async fn mysql_copy_script(admin: &mut MySqlConnection, template: &str) -> Result<String, Error> {
@@ -303,8 +303,10 @@ async fn mysql_copy_script(admin: &mut MySqlConnection, template: &str) -> Resul
         .into_iter()
         .chain(tables)
         .chain(rows_copied)
-        .chain(in_dependency_order(views))
+        // Routines before the views that call them (a trigger's or an
+        // event's body is not checked when it is made).
         .chain(rest)
+        .chain(in_dependency_order(views))
         .collect();
     Ok(statements.join(";\n"))
 }
