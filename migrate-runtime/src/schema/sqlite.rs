@@ -195,6 +195,7 @@ async fn read_table(
             data_type: text::join(&text::tokenize(&data_type)).to_lowercase(),
             nullable: !not_null,
             default: default.map(|d| text::join(&text::tokenize(&d))),
+            on_update: None,
             identity: written
                 .is_some_and(|c| c.autoincrement)
                 .then_some(Identity::AutoIncrement),
