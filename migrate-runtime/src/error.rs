@@ -339,6 +339,13 @@ pub enum Error {
         /// The database error.
         error: sqlx::Error,
     },
+    /// The desired schema's SQL failed on the scratch database it was
+    /// applied to ([`Migrator::diff`](crate::Migrator::diff)).
+    #[error("the desired schema's SQL failed on a scratch database: {}", Shown(error))]
+    DesiredSchema {
+        /// The database error.
+        error: sqlx::Error,
+    },
     /// Taking or releasing the migration lock failed.
     #[error("migration lock: {}", Shown(error))]
     Lock {

@@ -7,7 +7,8 @@ use crate::driver::{with_connection, Backend};
 use crate::error::Error;
 use crate::migrator::Migrator;
 use crate::model::{BackendKind, MigrationState};
-use crate::schema::{compare, Drift, Schema};
+use crate::schema::{compare, draft, Desired, Draft, Drift, GenerateOptions, Schema};
+use crate::sql::sql_str;
 
 impl Migrator<'_> {
     /// The schema this migrator's migrations produce (up to its
@@ -31,19 +32,90 @@ impl Migrator<'_> {
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
     /// ```
     pub async fn schema(&self, scratch_url: &str) -> Result<Schema, Error> {
-        let backend = BackendKind::from_url(scratch_url)?;
-        let base = match backend {
-            BackendKind::Sqlite => "sqlite::memory:",
-            _ => scratch_url,
-        };
+        let (base, backend) = scratch_base(scratch_url)?;
         let scratch = self.test_database(base).await?;
-        let schema = with_connection!(scratch.url(), self.options().lock_timeout(), |conn| conn
-            .inspect()
-            .await
-            .map_err(|error| Error::Inspect { backend, error }));
+        let schema = inspect(scratch.url(), backend, self.options().lock_timeout()).await;
         scratch.discard().await?;
         Ok(schema?.without_bookkeeping(self.options().table()))
     }
+
+    /// The next migration (Alembic's autogenerate): the steps from the
+    /// schema these migrations produce (see [`schema`](Self::schema)) to
+    /// `desired`, a schema in SQL (the format [`Schema::to_sql`] writes,
+    /// or any DDL: it is applied to a scratch database and read back) or
+    /// the schema of another database, written as migration scripts for
+    /// the database `scratch_url` names, with the scripts that undo them.
+    ///
+    /// Nothing is lost silently: dropping a table or a column is refused
+    /// (listed in [`Generated::refused`]) unless
+    /// [`GenerateOptions::allow_destructive`]; a column or table dropped
+    /// and added with the same shape is listed as a possible rename, and
+    /// written as one only when named in [`GenerateOptions::renames`].
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), migrata::Error> {
+    /// use migrata::schema::{Desired, GenerateOptions};
+    /// static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
+    ///
+    /// let desired = "CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT NOT NULL UNIQUE);";
+    /// let draft = MIGRATIONS
+    ///     .migrator()
+    ///     .diff("sqlite::memory:", Desired::Sql(desired), &GenerateOptions::default())
+    ///     .await?;
+    /// // Every table of the migrations is missing from `desired`: refused, not dropped.
+    /// assert!(!draft.generated.refused.is_empty());
+    /// assert!(draft.up[0].sql.contains("CREATE TABLE tags"));
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
+    /// ```
+    pub async fn diff(
+        &self,
+        scratch_url: &str,
+        desired: Desired<'_>,
+        options: &GenerateOptions,
+    ) -> Result<Draft, Error> {
+        let current = self.schema(scratch_url).await?;
+        let wanted = match desired {
+            Desired::Sql(sql) => schema_of_sql(scratch_url, sql, self.options().lock_timeout()).await?,
+            Desired::Url(url) => Migrator::new(&[]).at(url).inspect().await?,
+        };
+        Ok(draft(&current, &wanted, options))
+    }
+}
+
+/// The schema `sql` creates, applied to an empty scratch database.
+async fn schema_of_sql(scratch_url: &str, sql: &str, timeout: std::time::Duration) -> Result<Schema, Error> {
+    let (base, backend) = scratch_base(scratch_url)?;
+    let empty = Migrator::new(&[]);
+    let scratch = empty.test_database(base).await?;
+    let applied = with_connection!(scratch.url(), timeout, |conn| conn
+        .execute(sql_str(sql.to_owned()))
+        .await
+        .map_err(|error| Error::DesiredSchema { error }));
+    let schema = match applied {
+        Ok(_) => inspect(scratch.url(), backend, timeout).await,
+        Err(error) => Err(error),
+    };
+    scratch.discard().await?;
+    Ok(schema?.without_bookkeeping(empty.options().table()))
+}
+
+/// The base URL for scratch databases: the server `scratch_url` names, or
+/// in-memory SQLite.
+fn scratch_base(scratch_url: &str) -> Result<(&str, BackendKind), Error> {
+    let backend = BackendKind::from_url(scratch_url)?;
+    let base = match backend {
+        BackendKind::Sqlite => "sqlite::memory:",
+        _ => scratch_url,
+    };
+    Ok((base, backend))
+}
+
+async fn inspect(url: &str, backend: BackendKind, timeout: std::time::Duration) -> Result<Schema, Error> {
+    with_connection!(url, timeout, |conn| conn
+        .inspect()
+        .await
+        .map_err(|error| Error::Inspect { backend, error }))
 }
 
 impl<W: Reach> Database<'_, W> {

@@ -45,6 +45,21 @@ pub enum Rename {
 }
 
 impl Rename {
+    /// The rename that undoes this one (for a down script).
+    pub fn reversed(&self) -> Rename {
+        match self {
+            Rename::Table { from, to } => Rename::Table {
+                from: QualifiedName::new(from.schema.as_deref(), to),
+                to: from.name.clone(),
+            },
+            Rename::Column { table, from, to } => Rename::Column {
+                table: table.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            },
+        }
+    }
+
     /// Parses `--rename` syntax: `table=new_table`, `schema.table=new_table`
     /// or `table.column=new_column` (`schema.table.column=...` on
     /// PostgreSQL; a two-part name is a column when `table` exists in

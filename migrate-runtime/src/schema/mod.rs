@@ -20,6 +20,34 @@ pub(crate) mod sqlite;
 
 pub use diff::{compare, Change, Difference, Drift, Object};
 pub use generate::{generate, GenerateOptions, Generated, Refusal, Rename, Step};
+
+/// One script of a generated migration.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct GeneratedScript {
+    /// The SQL, ready to be a migration file's content (directives
+    /// included, e.g. `-- migrate:no-transaction`).
+    pub sql: String,
+    /// Whether it runs in a transaction (a PostgreSQL
+    /// `CREATE INDEX CONCURRENTLY` cannot).
+    pub transactional: bool,
+}
+
+/// `steps` (from [`generate`]`(old, new, ..)`) as the scripts of a
+/// migration for `old.backend`, in order: usually one, more where a step
+/// must run outside a transaction.
+pub fn render_steps(steps: &[Step], old: &Schema, new: &Schema) -> Vec<GeneratedScript> {
+    match old.backend {
+        #[cfg(feature = "sqlite")]
+        BackendKind::Sqlite => sqlite::render_steps(steps, old, new),
+        #[cfg(feature = "postgres")]
+        BackendKind::Postgres => postgres::render_steps(steps, old, new),
+        #[cfg(feature = "mysql")]
+        BackendKind::MySql => mysql::render_steps(steps, old, new),
+        #[allow(unreachable_patterns)]
+        _ => Vec::new(),
+    }
+}
 pub use model::*;
 
 use crate::model::{BackendKind, Peer};
@@ -81,3 +109,42 @@ impl Schema {
         self
     }
 }
+
+/// Where a migrator's desired schema comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Desired<'a> {
+    /// SQL that creates it: a dump of [`Schema::to_sql`], or any DDL.
+    Sql(&'a str),
+    /// A database that has it, by URL: only read.
+    Url(&'a str),
+}
+
+/// A generated migration: its steps, and their SQL.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Draft {
+    /// The steps, those refused and the possible renames.
+    pub generated: Generated,
+    /// The scripts that make the change, in order.
+    pub up: Vec<GeneratedScript>,
+    /// The scripts that undo it (data a step dropped is not restored).
+    pub down: Vec<GeneratedScript>,
+}
+
+/// The migration from `current` to `wanted`, and the one back.
+pub(crate) fn draft(current: &Schema, wanted: &Schema, options: &GenerateOptions) -> Draft {
+    let generated = generate(current, wanted, options);
+    let up = render_steps(&generated.steps, current, wanted);
+    let back = GenerateOptions {
+        allow_destructive: true,
+        renames: options
+            .renames
+            .iter()
+            .map(|rename| rename.reversed())
+            .collect(),
+    };
+    let reverse = generate(wanted, current, &back);
+    let down = render_steps(&reverse.steps, wanted, current);
+    Draft { generated, up, down }
+}
+

@@ -12,3 +12,13 @@ pub(crate) fn render(schema: &Schema) -> String {
     let _ = schema;
     todo!("postgres renderer")
 }
+
+/// The SQL of a generated migration's steps (see [`super::render_steps`]).
+pub(crate) fn render_steps(
+    steps: &[super::Step],
+    old: &Schema,
+    new: &Schema,
+) -> Vec<super::GeneratedScript> {
+    let _ = (steps, old, new);
+    todo!("postgres: generated migrations")
+}

@@ -661,3 +661,13 @@ fn views_in_dependency_order(views: &[View]) -> Vec<&View> {
     }
     order
 }
+
+/// The SQL of a generated migration's steps (see [`super::render_steps`]).
+pub(crate) fn render_steps(
+    steps: &[super::Step],
+    old: &Schema,
+    new: &Schema,
+) -> Vec<super::GeneratedScript> {
+    let _ = (steps, old, new);
+    todo!("sqlite: generated migrations")
+}
