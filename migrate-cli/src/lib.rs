@@ -103,6 +103,21 @@ where
     let out = Output::new(cli.global.json);
     let command = match &cli.command {
         StandaloneCommand::Shared(command) => command,
+        #[cfg(feature = "schema")]
+        StandaloneCommand::Diff(args) => {
+            let migrations = match migrata_core::load_dir_excluding(&dir, config.migrate.exclude())
+            {
+                Ok(migrations) => migrations,
+                Err(error) => return out.failure(&error.to_string()),
+            };
+            let migrator = config.migrator(&migrations);
+            return match schema::diff(&out, &config, &migrator, &dir, args).await {
+                Ok(code) => code,
+                Err(Failure::Usage(message)) => out.usage(&message),
+                Err(Failure::Failed(error)) => out.error(&error),
+                Err(Failure::Io(message)) => out.failure(&message),
+            };
+        }
         StandaloneCommand::New {
             name,
             reversible,
@@ -281,6 +296,9 @@ enum StandaloneCommand {
         #[arg(long, conflicts_with_all = ["reversible", "timestamp"])]
         repeatable: bool,
     },
+    /// Write the next migration: the changes from the schema the migrations produce to a desired one (a schema.sql or a database URL), with its down script
+    #[cfg(feature = "schema")]
+    Diff(schema::DiffArgs),
 }
 
 /// Loads the configuration (file, then the environment, then `--env-file`

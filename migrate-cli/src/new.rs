@@ -53,6 +53,36 @@ pub(super) fn create(
     reversible: bool,
     timestamp: bool,
 ) -> Result<Vec<PathBuf>, String> {
+    let (files, contents) = name_files(dir, exclude, name, kind, reversible, timestamp)?;
+    write(dir, files.into_iter().map(|file| (file, contents.clone())))
+}
+
+/// Creates the next SQL migration in `dir` with `up` (and `down`) as its
+/// content, named as [`create`] names them.
+#[cfg(feature = "schema")]
+pub(super) fn create_script(
+    dir: &Path,
+    exclude: &Exclude,
+    name: &str,
+    timestamp: bool,
+    up: &str,
+    down: Option<&str>,
+) -> Result<Vec<PathBuf>, String> {
+    let (files, _) = name_files(dir, exclude, name, Kind::Script, down.is_some(), timestamp)?;
+    // The up script first, then the down script (see `flat_files`, `diesel_files`).
+    let contents = std::iter::once(up).chain(down);
+    write(dir, files.into_iter().zip(contents.map(str::to_owned)))
+}
+
+/// The files of the next migration, and what a new one starts with.
+fn name_files(
+    dir: &Path,
+    exclude: &Exclude,
+    name: &str,
+    kind: Kind,
+    reversible: bool,
+    timestamp: bool,
+) -> Result<(Vec<String>, String), String> {
     if name.is_empty()
         || !name
             .bytes()
@@ -68,7 +98,7 @@ pub(super) fn create(
         Err(error) => return Err(error.to_string()),
     };
     let diesel = existing.iter().any(|m| m.diesel_version.is_some());
-    let (files, contents) = match kind {
+    Ok(match kind {
         Kind::Code if diesel => {
             return Err(format!(
                 "{} is in diesel's layout, which has no code migrations: put the code in a directory of <version>_<name> files",
@@ -93,10 +123,17 @@ pub(super) fn create(
             migrata_core::parse_file_name(&file).map_err(|e| e.to_string())?;
             (vec![file], String::new())
         }
-    };
+    })
+}
+
+/// Writes each `(file, contents)` under `dir`, refusing to replace a file.
+fn write(
+    dir: &Path,
+    files: impl IntoIterator<Item = (String, String)>,
+) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut created = Vec::new();
-    for file in files {
+    for (file, contents) in files {
         let path = dir.join(file);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use migrata::schema::Drift;
+use migrata::schema::{Desired, Drift, GenerateOptions, Rename};
 use migrata::{BackendKind, Config, Migrator};
 use serde_json::json;
 
@@ -38,6 +38,32 @@ pub(super) struct DriftArgs {
     #[arg(long, value_name = "PATTERN")]
     ignore: Vec<String>,
     /// Where the applied migrations are replayed, on a temporary database [default: schema.scratch_url, else the database URL's server]
+    #[arg(long, value_name = "URL")]
+    scratch_url: Option<String>,
+}
+
+/// Options of the `diff` subcommand.
+#[derive(Debug, clap::Args)]
+pub(super) struct DiffArgs {
+    /// The desired schema: a SQL file (what `schema --write` writes, or any DDL) or a database URL
+    #[arg(long, value_name = "FILE|URL")]
+    to: String,
+    /// The new migration's name [default: schema_change]
+    #[arg(long, value_name = "NAME", default_value = "schema_change")]
+    name: String,
+    /// Write steps that drop tables or columns (their data is lost); without it they are refused and listed
+    #[arg(long)]
+    allow_destructive: bool,
+    /// A rename the comparison cannot see: `table=new_table` or `table.column=new_column` (repeatable)
+    #[arg(long, value_name = "OLD=NEW")]
+    rename: Vec<String>,
+    /// Version it with the current UTC time instead of the next sequence number
+    #[arg(long)]
+    timestamp: bool,
+    /// Print the scripts instead of writing files
+    #[arg(long)]
+    dry_run: bool,
+    /// Where the migrations and the desired schema are applied, on temporary databases [default: schema.scratch_url, else the database URL's server]
     #[arg(long, value_name = "URL")]
     scratch_url: Option<String>,
 }
@@ -239,4 +265,109 @@ fn report(json: bool, drift: &Drift) {
 
 fn print(line: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+pub(super) async fn diff(
+    out: &super::output::Output,
+    config: &Config,
+    migrator: &Migrator<'_>,
+    dir: &Path,
+    args: &DiffArgs,
+) -> Result<ExitCode, Failure> {
+    let scratch = scratch_url(&args.scratch_url, config, config.database_url())?;
+    let desired_sql;
+    let desired = if BackendKind::from_url(&args.to).is_ok() {
+        Desired::Url(&args.to)
+    } else {
+        desired_sql = std::fs::read_to_string(&args.to)
+            .map_err(|error| Failure::Io(format!("cannot read {}: {error}", args.to)))?;
+        Desired::Sql(&desired_sql)
+    };
+    let current = migrator.schema(&scratch).await?;
+    let mut options = GenerateOptions::default();
+    options.allow_destructive = args.allow_destructive;
+    for rename in &args.rename {
+        options
+            .renames
+            .push(Rename::parse(rename, &current).map_err(Failure::Usage)?);
+    }
+    let draft = migrator.diff(&scratch, desired, &options).await?;
+    let generated = &draft.generated;
+    let mut written: Vec<String> = Vec::new();
+    // Nothing is written while a step is refused: a migration that leaves
+    // out the drops would not reach the desired schema.
+    if !args.dry_run && !draft.up.is_empty() && generated.refused.is_empty() {
+        // One migration per script; the down script belongs to the last
+        // (reverted first) only when there is a single one.
+        let single = draft.up.len() == 1;
+        let down = single.then(|| scripts_text(&draft.down));
+        for (i, script) in draft.up.iter().enumerate() {
+            let name = if single {
+                args.name.clone()
+            } else {
+                format!("{}_{}", args.name, i + 1)
+            };
+            let paths = super::new::create_script(
+                dir,
+                config.migrate.exclude(),
+                &name,
+                args.timestamp,
+                &script.sql,
+                down.as_deref(),
+            )
+            .map_err(Failure::Io)?;
+            written.extend(paths.iter().map(|p| p.display().to_string()));
+        }
+    }
+    if out.is_json() {
+        let value = json!({
+            "written": written,
+            "up": draft.up.iter().map(|s| s.sql.clone()).collect::<Vec<_>>(),
+            "down": draft.down.iter().map(|s| s.sql.clone()).collect::<Vec<_>>(),
+            "steps": generated.steps.len(),
+            "refused": generated.refused.iter().map(|r| r.reason.clone()).collect::<Vec<_>>(),
+            "possible_renames": generated.possible_renames,
+        });
+        print(&format!("{value:#}"));
+    } else {
+        if draft.up.is_empty() && generated.refused.is_empty() {
+            print("no changes: the migrations already produce the desired schema");
+        }
+        if args.dry_run {
+            for script in &draft.up {
+                print(&script.sql);
+            }
+        }
+        for path in &written {
+            print(&format!("created {path}"));
+        }
+        for refusal in &generated.refused {
+            super::output::complain!("refused: {}", refusal.reason);
+        }
+        for (table, old, new) in &generated.possible_renames {
+            let hint = if table.is_empty() {
+                format!("{old}={new}")
+            } else {
+                format!("{table}.{old}={new}")
+            };
+            super::output::complain!(
+                "note: {} dropped and {} added with the same shape: if it was renamed, pass --rename {hint}",
+                if table.is_empty() { old.clone() } else { format!("{table}.{old}") },
+                if table.is_empty() { new.clone() } else { format!("{table}.{new}") },
+            );
+        }
+    }
+    Ok(if generated.refused.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn scripts_text(scripts: &[migrata::schema::GeneratedScript]) -> String {
+    scripts
+        .iter()
+        .map(|s| s.sql.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
