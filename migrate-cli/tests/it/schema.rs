@@ -177,3 +177,105 @@ fn schema_without_anywhere_to_replay_is_a_usage_error() {
         text(&out.stderr)
     );
 }
+
+/// `diff` through the binary on SQLite: writes a reversible migration that
+/// reaches the desired schema, refuses a drop until allowed, and writes a
+/// named rename.
+#[test]
+fn diff_writes_the_next_migration() {
+    let project = project();
+    let dir = project.path();
+    let desired = dir.join("desired.sql");
+    let run = |args: &[&str]| {
+        migrate(dir)
+            .env_remove("DATABASE_URL")
+            .env_remove("MIGRATE_DATABASE_URL")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // The desired schema: today's, plus a column and an index.
+    let dump = run(&["schema", "--scratch-url", "sqlite::memory:"]);
+    assert_eq!(dump.status.code(), Some(0), "{}", text(&dump.stderr));
+    let today = text(&dump.stdout);
+    let wanted = format!("{today}\nALTER TABLE users ADD COLUMN nickname TEXT;\nCREATE INDEX users_by_nickname ON users (nickname);\n");
+    std::fs::write(&desired, &wanted).unwrap();
+    let diff = run(&[
+        "diff",
+        "--scratch-url",
+        "sqlite::memory:",
+        "--to",
+        "desired.sql",
+        "--name",
+        "nicknames",
+    ]);
+    assert_eq!(
+        diff.status.code(),
+        Some(0),
+        "{}{}",
+        text(&diff.stdout),
+        text(&diff.stderr)
+    );
+    let created = text(&diff.stdout);
+    assert!(
+        created.contains("0005_nicknames.up.sql") && created.contains("0005_nicknames.down.sql"),
+        "{created}"
+    );
+    let up = std::fs::read_to_string(dir.join("migrations/0005_nicknames.up.sql")).unwrap();
+    assert!(
+        up.contains("nickname") && up.contains("users_by_nickname"),
+        "{up}"
+    );
+    // Nothing left to do once the new migration is there.
+    let again = run(&[
+        "diff",
+        "--scratch-url",
+        "sqlite::memory:",
+        "--to",
+        "desired.sql",
+    ]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        text(&again.stdout).contains("no changes"),
+        "{}",
+        text(&again.stdout)
+    );
+
+    // Dropping `visits` is refused until allowed; nothing is written.
+    let without_visits: String = std::fs::read_to_string(&desired)
+        .unwrap()
+        .split("\n\n")
+        .filter(|statement| !statement.contains("CREATE TABLE visits"))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    std::fs::write(&desired, without_visits).unwrap();
+    let refused = run(&[
+        "diff",
+        "--scratch-url",
+        "sqlite::memory:",
+        "--to",
+        "desired.sql",
+        "--name",
+        "drop_visits",
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("--allow-destructive"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(!dir.join("migrations/0006_drop_visits.up.sql").exists());
+    let allowed = run(&[
+        "diff",
+        "--scratch-url",
+        "sqlite::memory:",
+        "--to",
+        "desired.sql",
+        "--name",
+        "drop_visits",
+        "--allow-destructive",
+    ]);
+    assert_eq!(allowed.status.code(), Some(0), "{}", text(&allowed.stderr));
+    let up = std::fs::read_to_string(dir.join("migrations/0006_drop_visits.up.sql")).unwrap();
+    assert!(up.contains("DROP TABLE visits"), "{up}");
+}
