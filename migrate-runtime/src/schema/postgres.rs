@@ -5,12 +5,16 @@
 //! `public` alone, so what the catalog prints (types, `regclass` literals,
 //! view definitions) names objects of `public` without their schema and
 //! every other object with it, whatever the session's own path; the dump
-//! sets the same path, so it reads back the same.
+//! sets the same path, so it reads back the same. The same transaction
+//! prints dates and times one way (UTC, ISO) whatever the session's
+//! settings, so a partition's bounds or a default read the same from any
+//! connection.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use sqlx::{Connection, PgConnection};
+use sqlx::postgres::PgRow;
+use sqlx::{Connection, PgConnection, Row};
 
 use super::model::{
     Check, Column, Deferrable, EnumType, Extension, ForeignKey, Generated, Identity, Index, Key,
@@ -45,16 +49,27 @@ macro_rules! not_in_extension {
     };
 }
 
-/// The user relations `c` (in namespace `n`) of the kinds `$kinds`.
-macro_rules! user_relations {
+/// The condition that relation `c` (in namespace `n`) is a user relation of
+/// one of the kinds `$kinds`.
+macro_rules! user_relation {
     ($kinds:literal) => {
         concat!(
-            "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ",
+            "c.relkind IN ",
             $kinds,
             " AND ",
             user_namespace!("n"),
             " AND ",
             not_in_extension!("pg_class", "c.oid")
+        )
+    };
+}
+
+/// The user relations `c` (in namespace `n`) of the kinds `$kinds`.
+macro_rules! user_relations {
+    ($kinds:literal) => {
+        concat!(
+            "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ",
+            user_relation!($kinds)
         )
     };
 }
@@ -67,9 +82,12 @@ pub(crate) async fn inspect(conn: &mut PgConnection) -> Result<Schema, sqlx::Err
     let mut tx = conn
         .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .await?;
-    sqlx::query("SET LOCAL search_path = public")
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "SELECT set_config('search_path', 'public', true), set_config('TimeZone', 'UTC', true), \
+         set_config('DateStyle', 'ISO, MDY', true), set_config('IntervalStyle', 'postgres', true)",
+    )
+    .execute(&mut *tx)
+    .await?;
     let mut schema = Schema::empty(BackendKind::Postgres);
     schema.namespaces = namespaces(&mut tx).await?;
     schema.extensions = extensions(&mut tx).await?;
@@ -86,6 +104,16 @@ pub(crate) async fn inspect(conn: &mut PgConnection) -> Result<Schema, sqlx::Err
 
 fn odd(what: String) -> sqlx::Error {
     sqlx::Error::Decode(what.into())
+}
+
+/// The name in columns `schema` and `name` of `row`.
+fn qualified_name(row: &PgRow, schema: &str, name: &str) -> Result<QualifiedName, sqlx::Error> {
+    let schema: Option<String> = row.try_get(schema)?;
+    let name: Option<String> = row.try_get(name)?;
+    Ok(QualifiedName::new(
+        schema.as_deref(),
+        name.as_deref().unwrap_or_default(),
+    ))
 }
 
 async fn namespaces(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {
@@ -139,27 +167,15 @@ async fn enums(conn: &mut PgConnection) -> Result<Vec<EnumType>, sqlx::Error> {
     Ok(enums)
 }
 
-type SequenceRow = (
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    bool,
-    Option<String>,
-    Option<String>,
-);
 
 async fn sequences(conn: &mut PgConnection) -> Result<Vec<Sequence>, sqlx::Error> {
     // An identity column's sequence (dependency 'i') is the column's own:
     // its `GENERATED ... AS IDENTITY` makes it again. A `serial`'s sequence
     // is an object of its own that the column owns (dependency 'a').
-    let rows: Vec<SequenceRow> = sqlx::query_as(concat!(
-        "SELECT n.nspname::text, c.relname::text, format_type(s.seqtypid, NULL), s.seqstart, \
-         s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle, o.relname, o.attname \
+    let rows = sqlx::query(concat!(
+        "SELECT n.nspname::text AS schema, c.relname::text AS name, \
+         format_type(s.seqtypid, NULL) AS data_type, s.seqstart, s.seqincrement, s.seqmin, \
+         s.seqmax, s.seqcache, s.seqcycle, o.relname AS owner_table, o.attname AS owner_column \
          FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN LATERAL (SELECT t.relname::text, a.attname::text FROM pg_depend d \
@@ -177,129 +193,88 @@ async fn sequences(conn: &mut PgConnection) -> Result<Vec<Sequence>, sqlx::Error
     ))
     .fetch_all(conn)
     .await?;
-    let mut sequences: Vec<Sequence> = rows
-        .into_iter()
-        .map(
-            |(schema, name, data_type, start, increment, min_value, max_value, cache, cycle, table, column)| {
-                Sequence {
-                    name: QualifiedName::new(Some(&schema), &name),
-                    data_type,
-                    start,
-                    increment,
-                    min_value,
-                    max_value,
-                    cache,
-                    cycle,
-                    owned_by: table
-                        .zip(column)
-                        .map(|(table, column)| format!("{}.{}", ident(&table), ident(&column))),
-                }
+    let mut sequences = Vec::with_capacity(rows.len());
+    for row in rows {
+        let owner: (Option<String>, Option<String>) =
+            (row.try_get("owner_table")?, row.try_get("owner_column")?);
+        sequences.push(Sequence {
+            name: qualified_name(&row, "schema", "name")?,
+            data_type: row.try_get("data_type")?,
+            start: row.try_get("seqstart")?,
+            increment: row.try_get("seqincrement")?,
+            min_value: row.try_get("seqmin")?,
+            max_value: row.try_get("seqmax")?,
+            cache: row.try_get("seqcache")?,
+            cycle: row.try_get("seqcycle")?,
+            owned_by: match owner {
+                (Some(table), Some(column)) => Some(format!("{}.{}", ident(&table), ident(&column))),
+                _ => None,
             },
-        )
-        .collect();
+        });
+    }
     sequences.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(sequences)
 }
 
-type RelationRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
-type ColumnRow = (
-    i64,
-    String,
-    String,
-    bool,
-    Option<String>,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
-type ConstraintRow = (
-    i64,
-    String,
-    String,
-    Vec<String>,
-    Option<String>,
-    Option<String>,
-    Vec<String>,
-    String,
-    String,
-    bool,
-    bool,
-    Option<String>,
-);
-
-type IndexRow = (
-    i64,
-    String,
-    bool,
-    String,
-    String,
-    Vec<String>,
-    Option<String>,
-);
-
 /// Tables with their parts, and views (in the order they can be created).
 async fn relations(conn: &mut PgConnection) -> Result<(Vec<Table>, Vec<View>), sqlx::Error> {
-    let rows: Vec<RelationRow> = sqlx::query_as(concat!(
-        "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text, \
-         c.relpersistence::text, pg_get_partkeydef(c.oid), obj_description(c.oid, 'pg_class'), \
-         CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END FROM ",
-        user_relations!("('r', 'p', 'v', 'm')")
+    let rows = sqlx::query(concat!(
+        "SELECT c.oid::int8 AS oid, n.nspname::text AS schema, c.relname::text AS name, \
+         c.relkind::text AS kind, c.relpersistence::text AS persistence, \
+         pg_get_partkeydef(c.oid) AS partition_by, obj_description(c.oid, 'pg_class') AS comment, \
+         CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END AS definition, \
+         pn.nspname::text AS parent_schema, pc.relname::text AS parent, \
+         CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid, true) END AS bound \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_inherits h ON c.relispartition AND h.inhrelid = c.oid \
+         LEFT JOIN pg_class pc ON pc.oid = h.inhparent \
+         LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE ",
+        user_relation!("('r', 'p', 'v', 'm')")
     ))
     .fetch_all(&mut *conn)
     .await?;
     let mut tables = BTreeMap::new();
     let mut views = BTreeMap::new();
-    for (oid, schema, name, kind, persistence, partition_by, comment, definition) in rows {
-        let name = QualifiedName::new(Some(&schema), &name);
-        match definition {
-            Some(definition) => {
-                views.insert(
-                    oid,
-                    View {
-                        name,
-                        definition: definition.trim().trim_end_matches(';').trim_end().to_owned(),
-                        materialized: kind == "m",
-                        indexes: Vec::new(),
-                    },
-                );
-            }
-            None => {
-                let mut options = Vec::new();
-                if let Some(key) = partition_by {
-                    options.push(("partition_by".to_owned(), key));
-                }
-                if persistence == "u" {
-                    options.push(("unlogged".to_owned(), "true".to_owned()));
-                }
-                tables.insert(
-                    oid,
-                    Table {
-                        name,
-                        columns: Vec::new(),
-                        primary_key: None,
-                        uniques: Vec::new(),
-                        checks: Vec::new(),
-                        foreign_keys: Vec::new(),
-                        indexes: Vec::new(),
-                        options,
-                        comment,
-                    },
-                );
-            }
+    for row in rows {
+        let oid: i64 = row.try_get("oid")?;
+        let name = qualified_name(&row, "schema", "name")?;
+        if let Some(definition) = row.try_get::<Option<String>, _>("definition")? {
+            let view = View {
+                name,
+                definition: definition.trim().trim_end_matches(';').trim_end().to_owned(),
+                materialized: row.try_get::<String, _>("kind")? == "m",
+                indexes: Vec::new(),
+            };
+            views.insert(oid, view);
+            continue;
         }
+        let mut options = Vec::new();
+        if let Some(key) = row.try_get("partition_by")? {
+            options.push(("partition_by".to_owned(), key));
+        }
+        if row.try_get::<String, _>("persistence")? == "u" {
+            options.push(("unlogged".to_owned(), "true".to_owned()));
+        }
+        // A partition is created by naming its parent and its bounds; its
+        // columns and what it inherits come from the parent.
+        if let Some(bound) = row.try_get("bound")? {
+            let parent = qualified_name(&row, "parent_schema", "parent")?;
+            options.push(("partition_of".to_owned(), qualified(&parent)));
+            options.push(("partition_bound".to_owned(), bound));
+        }
+        options.sort();
+        let table = Table {
+            name,
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+            options,
+            comment: row.try_get("comment")?,
+        };
+        tables.insert(oid, table);
     }
     columns(conn, &mut tables).await?;
     constraints(conn, &mut tables).await?;
@@ -315,57 +290,61 @@ async fn columns(
     tables: &mut BTreeMap<i64, Table>,
 ) -> Result<(), sqlx::Error> {
     // A collation is the column's own only where it is not its type's.
-    let rows: Vec<ColumnRow> = sqlx::query_as(concat!(
-        "SELECT c.oid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
-         pg_get_expr(d.adbin, d.adrelid, true), a.attidentity::text, a.attgenerated::text, \
-         CASE WHEN a.attcollation <> t.typcollation THEN cn.nspname::text END, \
-         CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END, \
-         col_description(c.oid, a.attnum) \
+    let rows = sqlx::query(concat!(
+        "SELECT c.oid::int8 AS oid, a.attname::text AS name, \
+         format_type(a.atttypid, a.atttypmod) AS data_type, a.attnotnull, \
+         pg_get_expr(d.adbin, d.adrelid, true) AS expression, a.attidentity::text AS identity, \
+         a.attgenerated::text AS generated, \
+         CASE WHEN a.attcollation <> t.typcollation THEN cn.nspname::text END AS collation_schema, \
+         CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END AS collation, \
+         col_description(c.oid, a.attnum) AS comment \
          FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid \
          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
          LEFT JOIN pg_collation co ON co.oid = a.attcollation \
-         LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
-         , ",
+         LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace, ",
         user_relations!("('r', 'p')"),
         " AND a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
          ORDER BY c.oid, a.attnum"
     ))
     .fetch_all(conn)
     .await?;
-    for (oid, name, data_type, not_null, expression, identity, generated, coll_schema, coll_name, comment) in rows {
-        let Some(table) = tables.get_mut(&oid) else {
+    for row in rows {
+        let Some(table) = tables.get_mut(&row.try_get::<i64, _>("oid")?) else {
             continue;
         };
-        let identity = match identity.as_str() {
+        let name: String = row.try_get("name")?;
+        let identity = match row.try_get::<String, _>("identity")?.as_str() {
             "" => None,
             "a" => Some(Identity::Always),
             "d" => Some(Identity::ByDefault),
             other => return Err(odd(format!("column {name}: identity kind {other:?}"))),
         };
-        let (default, generated) = match generated.as_str() {
+        let expression: Option<String> = row.try_get("expression")?;
+        let (default, generated) = match row.try_get::<String, _>("generated")?.as_str() {
             "" => (expression, None),
-            "s" | "v" => (
-                None,
-                expression.map(|expression| Generated {
-                    expression,
-                    stored: generated == "s",
-                }),
-            ),
+            kind @ ("s" | "v") => {
+                let stored = kind == "s";
+                let generated = expression.map(|expression| Generated { expression, stored });
+                (None, generated)
+            }
             other => return Err(odd(format!("column {name}: generated kind {other:?}"))),
         };
-        let collation = coll_name.map(|collation| match coll_schema.as_deref() {
-            Some("pg_catalog") | None => ident(&collation).into_owned(),
-            Some(schema) => format!("{}.{}", ident(schema), ident(&collation)),
-        });
+        let collation_schema: Option<String> = row.try_get("collation_schema")?;
+        let collation = row
+            .try_get::<Option<String>, _>("collation")?
+            .map(|collation| match collation_schema.as_deref() {
+                Some("pg_catalog") | None => ident(&collation).into_owned(),
+                Some(schema) => format!("{}.{}", ident(schema), ident(&collation)),
+            });
         table.columns.push(Column {
             name,
-            data_type,
-            nullable: !not_null,
+            data_type: row.try_get("data_type")?,
+            nullable: !row.try_get::<bool, _>("attnotnull")?,
             default,
             identity,
             generated,
             collation,
-            comment,
+            comment: row.try_get("comment")?,
         });
     }
     Ok(())
@@ -386,64 +365,56 @@ async fn constraints(
     conn: &mut PgConnection,
     tables: &mut BTreeMap<i64, Table>,
 ) -> Result<(), sqlx::Error> {
-    // A partition's copies of its parent's constraints (conparentid) are
-    // made again by attaching it.
-    let rows: Vec<ConstraintRow> = sqlx::query_as(concat!(
-        "SELECT c.oid::int8, k.conname::text, k.contype::text, \
+    // A partition's copies of its parent's keys and foreign keys
+    // (conparentid) and its inherited checks (not conislocal) are made
+    // again by creating it as a partition.
+    let rows = sqlx::query(concat!(
+        "SELECT c.oid::int8 AS oid, k.conname::text AS name, k.contype::text AS kind, \
          array(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(num, ord) \
-             JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.num ORDER BY u.ord), \
-         fn.nspname::text, fc.relname::text, \
+             JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.num \
+             ORDER BY u.ord) AS columns, \
+         fn.nspname::text AS ref_schema, fc.relname::text AS ref_table, \
          array(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(num, ord) \
-             JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.num ORDER BY u.ord), \
-         k.confupdtype::text, k.confdeltype::text, k.condeferrable, k.condeferred, \
-         CASE WHEN k.contype = 'c' THEN pg_get_expr(k.conbin, k.conrelid, true) END \
+             JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.num \
+             ORDER BY u.ord) AS ref_columns, \
+         k.confupdtype::text AS on_update, k.confdeltype::text AS on_delete, \
+         k.condeferrable, k.condeferred, \
+         CASE WHEN k.contype = 'c' THEN pg_get_expr(k.conbin, k.conrelid, true) END AS expression \
          FROM pg_constraint k \
          LEFT JOIN pg_class fc ON fc.oid = k.confrelid \
-         LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
-         , ",
+         LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace, ",
         user_relations!("('r', 'p')"),
-        " AND k.conrelid = c.oid AND k.contype IN ('p', 'u', 'c', 'f') AND k.conparentid = 0"
+        " AND k.conrelid = c.oid AND k.contype IN ('p', 'u', 'c', 'f') AND k.conparentid = 0 \
+         AND (k.conislocal OR NOT c.relispartition)"
     ))
     .fetch_all(conn)
     .await?;
-    for (oid, name, kind, columns, ref_schema, ref_table, ref_columns, on_update, on_delete, deferrable, deferred, expression) in rows {
-        let Some(table) = tables.get_mut(&oid) else {
+    for row in rows {
+        let Some(table) = tables.get_mut(&row.try_get::<i64, _>("oid")?) else {
             continue;
         };
-        match kind.as_str() {
-            "p" => {
-                table.primary_key = Some(Key {
-                    name: Some(name),
-                    columns,
-                })
-            }
-            "u" => table.uniques.push(Key {
-                name: Some(name),
-                columns,
-            }),
+        let name = Some(row.try_get("name")?);
+        let columns = row.try_get("columns")?;
+        match row.try_get::<String, _>("kind")?.as_str() {
+            "p" => table.primary_key = Some(Key { name, columns }),
+            "u" => table.uniques.push(Key { name, columns }),
             "c" => table.checks.push(Check {
-                name: Some(name),
-                expression: expression.unwrap_or_default(),
+                name,
+                expression: row.try_get::<Option<String>, _>("expression")?.unwrap_or_default(),
             }),
-            _ => {
-                let references = QualifiedName::new(
-                    ref_schema.as_deref(),
-                    ref_table.as_deref().unwrap_or_default(),
-                );
-                table.foreign_keys.push(ForeignKey {
-                    name: Some(name),
-                    columns,
-                    references,
-                    referenced_columns: ref_columns,
-                    on_update: action(&on_update)?,
-                    on_delete: action(&on_delete)?,
-                    deferrable: match (deferrable, deferred) {
-                        (false, _) => Deferrable::NotDeferrable,
-                        (true, false) => Deferrable::InitiallyImmediate,
-                        (true, true) => Deferrable::InitiallyDeferred,
-                    },
-                })
-            }
+            _ => table.foreign_keys.push(ForeignKey {
+                name,
+                columns,
+                references: qualified_name(&row, "ref_schema", "ref_table")?,
+                referenced_columns: row.try_get("ref_columns")?,
+                on_update: action(&row.try_get::<String, _>("on_update")?)?,
+                on_delete: action(&row.try_get::<String, _>("on_delete")?)?,
+                deferrable: match (row.try_get("condeferrable")?, row.try_get("condeferred")?) {
+                    (false, _) => Deferrable::NotDeferrable,
+                    (true, false) => Deferrable::InitiallyImmediate,
+                    (true, true) => Deferrable::InitiallyDeferred,
+                },
+            }),
         }
     }
     for table in tables.values_mut() {
@@ -460,32 +431,34 @@ async fn indexes(
     views: &mut BTreeMap<i64, View>,
 ) -> Result<(), sqlx::Error> {
     // The indexes that enforce a primary key, `UNIQUE` or `EXCLUDE`
-    // constraint are the constraint's.
-    let rows: Vec<IndexRow> = sqlx::query_as(concat!(
-        "SELECT c.oid::int8, ic.relname::text, i.indisunique, am.amname::text, \
-         pg_get_indexdef(i.indexrelid, 0, true), \
+    // constraint are the constraint's; a partition's copy of its parent's
+    // index (an inheritance of indexes) is made by creating the partition.
+    let rows = sqlx::query(concat!(
+        "SELECT c.oid::int8 AS oid, ic.relname::text AS name, i.indisunique, \
+         am.amname::text AS method, pg_get_indexdef(i.indexrelid, 0, true) AS definition, \
          array(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(num, ord) \
              JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.num \
-             WHERE u.ord > i.indnkeyatts ORDER BY u.ord), \
-         pg_get_expr(i.indpred, i.indrelid, true) \
+             WHERE u.ord > i.indnkeyatts ORDER BY u.ord) AS include, \
+         pg_get_expr(i.indpred, i.indrelid, true) AS predicate \
          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
-         JOIN pg_am am ON am.oid = ic.relam \
-         , ",
+         JOIN pg_am am ON am.oid = ic.relam, ",
         user_relations!("('r', 'p', 'm')"),
         " AND i.indrelid = c.oid AND NOT EXISTS (SELECT FROM pg_constraint k \
-             WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))"
+             WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x')) \
+         AND NOT EXISTS (SELECT FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)"
     ))
     .fetch_all(conn)
     .await?;
-    for (oid, name, unique, method, definition, include, predicate) in rows {
-        let parts = key_parts(&definition, &method);
+    for row in rows {
+        let oid: i64 = row.try_get("oid")?;
+        let method: String = row.try_get("method")?;
         let index = Index {
-            name,
-            unique,
-            parts,
-            include,
+            name: row.try_get("name")?,
+            unique: row.try_get("indisunique")?,
+            parts: key_parts(&row.try_get::<String, _>("definition")?, &method),
+            include: row.try_get("include")?,
             method: (method != "btree").then_some(method),
-            predicate,
+            predicate: row.try_get("predicate")?,
         };
         if let Some(table) = tables.get_mut(&oid) {
             table.indexes.push(index);
@@ -606,7 +579,7 @@ async fn routines(conn: &mut PgConnection) -> Result<Vec<Routine>, sqlx::Error> 
 
 async fn triggers(conn: &mut PgConnection) -> Result<Vec<Trigger>, sqlx::Error> {
     // Internal triggers enforce foreign keys; a partition's clones of its
-    // parent's triggers (tgparentid) are made again by attaching it.
+    // parent's triggers (tgparentid) are made by creating the partition.
     let rows: Vec<(String, String, String, String)> = sqlx::query_as(concat!(
         "SELECT n.nspname::text, t.tgname::text, c.relname::text, pg_get_triggerdef(t.oid, true) \
          FROM pg_trigger t, ",
@@ -627,9 +600,8 @@ async fn triggers(conn: &mut PgConnection) -> Result<Vec<Trigger>, sqlx::Error> 
     Ok(triggers)
 }
 
-/// Words PostgreSQL 15 does not take as a bare identifier (every keyword
-/// but the unreserved ones: `pg_get_keywords()` with `catcode <> 'U'`),
-/// sorted for a binary search.
+/// Words PostgreSQL 15 does not take as a bare identifier: every keyword
+/// but the unreserved ones (`pg_get_keywords()` with `catcode <> 'U'`).
 const RESERVED: &[&str] = &[
     "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
     "authorization", "between", "bigint", "binary", "bit", "boolean", "both", "case", "cast",
@@ -661,8 +633,8 @@ fn ident(name: &str) -> Cow<'_, str> {
         .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && name
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
-        && RESERVED.binary_search(&name).is_err();
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !RESERVED.contains(&name);
     if plain {
         Cow::Borrowed(name)
     } else {
@@ -702,9 +674,11 @@ pub(crate) fn render(schema: &Schema) -> String {
     for namespace in &schema.namespaces {
         out.push(format!("CREATE SCHEMA {};", ident(namespace)));
     }
+    // Listed by name, not by what they need: CASCADE creates an extension
+    // another needs with it, and IF NOT EXISTS lets it be named again.
     for extension in &schema.extensions {
         out.push(format!(
-            "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {};",
+            "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {} CASCADE;",
             ident(&extension.name),
             ident(&extension.schema)
         ));
@@ -720,11 +694,25 @@ pub(crate) fn render(schema: &Schema) -> String {
     for sequence in &schema.sequences {
         out.push(render_sequence(sequence));
     }
-    for routine in &schema.routines {
-        out.push(format!("{};", routine.definition));
-    }
-    for table in &schema.tables {
-        out.push(render_table(table));
+    let phases: Vec<Phase> = {
+        let tables: Vec<String> = schema.tables.iter().map(|t| qualified(&t.name)).collect();
+        let views: Vec<String> = schema.views.iter().map(|v| qualified(&v.name)).collect();
+        let routines = schema.routines.iter();
+        routines.map(|r| phase(r, &tables, &views)).collect()
+    };
+    let routines_of = |wanted: Phase| {
+        let phases = phases.iter();
+        let routines = schema.routines.iter().zip(phases);
+        routines
+            .filter(move |(_, phase)| **phase == wanted)
+            .map(|(routine, _)| format!("{};", routine.definition))
+    };
+    out.extend(routines_of(Phase::BeforeTables));
+    let tables = creation_order(&schema.tables);
+    for table in &tables {
+        let parent = option(table, "partition_of")
+            .and_then(|parent| schema.tables.iter().find(|t| qualified(&t.name) == parent));
+        out.push(render_table(table, parent));
     }
     for sequence in &schema.sequences {
         if let Some(owner) = &sequence.owned_by {
@@ -744,6 +732,7 @@ pub(crate) fn render(schema: &Schema) -> String {
             out.push(render_foreign_key(&table.name, fk));
         }
     }
+    out.extend(routines_of(Phase::AfterTables));
     for view in &schema.views {
         let kind = if view.materialized {
             "MATERIALIZED VIEW"
@@ -757,6 +746,7 @@ pub(crate) fn render(schema: &Schema) -> String {
         ));
         out.extend(view.indexes.iter().map(|index| render_index(&view.name, index)));
     }
+    out.extend(routines_of(Phase::AfterViews));
     for trigger in &schema.triggers {
         out.push(format!("{};", trigger.definition));
     }
@@ -828,8 +818,63 @@ fn constraint_name(name: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-fn render_table(table: &Table) -> String {
-    let mut lines: Vec<String> = table.columns.iter().map(render_column).collect();
+fn option<'a>(table: &'a Table, name: &str) -> Option<&'a str> {
+    table
+        .options
+        .iter()
+        .find(|(option, _)| option == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// The tables in the order they can be created in: each partition after
+/// its parent, otherwise by name.
+fn creation_order(tables: &[Table]) -> Vec<&Table> {
+    let mut pending: Vec<&Table> = tables.iter().collect();
+    let mut created: Vec<&Table> = Vec::with_capacity(tables.len());
+    while !pending.is_empty() {
+        let ready = |table: &&Table| {
+            option(table, "partition_of").is_none_or(|parent| {
+                !pending.iter().any(|other| qualified(&other.name) == parent)
+            })
+        };
+        let (now, later): (Vec<&Table>, Vec<&Table>) = pending.iter().copied().partition(ready);
+        // A cycle cannot be made; were the model to hold one, the rest go
+        // by name rather than never.
+        if now.is_empty() {
+            created.extend(later);
+            break;
+        }
+        created.extend(now);
+        pending = later;
+    }
+    created
+}
+
+/// A table, or a partition of `parent`: a partition states only what is
+/// its own (its bounds, constraints of its own, a column's default or
+/// `NOT NULL` its parent's column lacks); the rest it takes from the parent.
+fn render_table(table: &Table, parent: Option<&Table>) -> String {
+    let mut lines: Vec<String> = match parent {
+        None => table.columns.iter().map(render_column).collect(),
+        Some(parent) => table
+            .columns
+            .iter()
+            .filter_map(|column| {
+                let inherited = parent.column(&column.name);
+                let mut options = String::new();
+                if let Some(default) = &column.default {
+                    if inherited.and_then(|c| c.default.as_ref()) != Some(default) {
+                        options.push_str(&format!(" DEFAULT {default}"));
+                    }
+                }
+                if !column.nullable && inherited.is_none_or(|c| c.nullable) {
+                    options.push_str(" NOT NULL");
+                }
+                (!options.is_empty())
+                    .then(|| format!("{} WITH OPTIONS{options}", ident(&column.name)))
+            })
+            .collect(),
+    };
     if let Some(key) = &table.primary_key {
         lines.push(format!(
             "{}PRIMARY KEY ({})",
@@ -851,19 +896,16 @@ fn render_table(table: &Table) -> String {
             check.expression
         ));
     }
-    let option = |name: &str| {
-        table
-            .options
-            .iter()
-            .find(|(option, _)| option == name)
-            .map(|(_, value)| value.as_str())
-    };
-    let unlogged = if option("unlogged").is_some() {
+    let unlogged = if option(table, "unlogged").is_some() {
         "UNLOGGED "
     } else {
         ""
     };
-    let partition = option("partition_by")
+    let partition_of = match (parent, option(table, "partition_bound")) {
+        (Some(parent), Some(bound)) => Some((qualified(&parent.name), bound)),
+        _ => None,
+    };
+    let partition_by = option(table, "partition_by")
         .map(|key| format!(" PARTITION BY {key}"))
         .unwrap_or_default();
     let body = lines
@@ -871,10 +913,53 @@ fn render_table(table: &Table) -> String {
         .map(|line| format!("    {line}"))
         .collect::<Vec<_>>()
         .join(",\n");
-    format!(
-        "CREATE {unlogged}TABLE {} (\n{body}\n){partition};",
-        qualified(&table.name)
-    )
+    let name = qualified(&table.name);
+    match partition_of {
+        Some((parent, bound)) if body.is_empty() => {
+            format!("CREATE {unlogged}TABLE {name} PARTITION OF {parent} {bound}{partition_by};")
+        }
+        Some((parent, bound)) => format!(
+            "CREATE {unlogged}TABLE {name} PARTITION OF {parent} (\n{body}\n) {bound}{partition_by};"
+        ),
+        None => format!("CREATE {unlogged}TABLE {name} (\n{body}\n){partition_by};"),
+    }
+}
+
+/// Where a routine goes in the dump. Its body is not checked when it is
+/// created, but its argument and result types are, and so is a
+/// `BEGIN ATOMIC` body: a routine that names a table's or a view's row
+/// type (or reads them in such a body) comes after them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    BeforeTables,
+    AfterTables,
+    AfterViews,
+}
+
+fn phase(routine: &Routine, tables: &[String], views: &[String]) -> Phase {
+    let checked = match routine.definition.find("\nAS ") {
+        Some(end) => &routine.definition[..end],
+        None => routine.definition.as_str(),
+    };
+    let names = |names: &[String]| names.iter().any(|name| mentions(checked, name));
+    if names(views) {
+        Phase::AfterViews
+    } else if names(tables) {
+        Phase::AfterTables
+    } else {
+        Phase::BeforeTables
+    }
+}
+
+/// Whether `text` holds `name` as a whole name: not as part of a longer
+/// identifier nor as the last part of a qualified one.
+fn mentions(text: &str, name: &str) -> bool {
+    let part_of_name = |c: char| c.is_alphanumeric() || c == '_' || c == '$' || c == '"';
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        before.is_none_or(|c| !part_of_name(c) && c != '.') && after.is_none_or(|c| !part_of_name(c))
+    })
 }
 
 fn render_index(on: &QualifiedName, index: &Index) -> String {
