@@ -6,9 +6,9 @@
 //! view definitions) names objects of `public` without their schema and
 //! every other object with it, whatever the session's own path; the dump
 //! sets the same path, so it reads back the same. The same transaction
-//! prints dates and times one way (UTC, ISO) whatever the session's
-//! settings, so a partition's bounds or a default read the same from any
-//! connection.
+//! prints dates, times and intervals one way (UTC, ISO, `postgres`)
+//! whatever the session's settings, so a partition's bounds or a default
+//! read the same from any connection.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -75,6 +75,10 @@ CREATE TABLE app.votes (
     CONSTRAINT votes_post FOREIGN KEY (post_id) REFERENCES posts (id) ON DELETE RESTRICT
 );
 
-CREATE UNLOGGED TABLE app.sessions (token uuid DEFAULT gen_random_uuid() PRIMARY KEY, data text);
+CREATE UNLOGGED TABLE app.sessions (
+    token uuid DEFAULT gen_random_uuid() PRIMARY KEY,
+    data text,
+    ttl interval DEFAULT '1 day 02:00:00' NOT NULL
+);
 
 CREATE TABLE events (at timestamp with time zone NOT NULL, kind text) PARTITION BY RANGE (at);
