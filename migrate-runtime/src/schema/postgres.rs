@@ -668,8 +668,8 @@ fn list<'a>(names: impl IntoIterator<Item = &'a String>) -> String {
 }
 
 pub(crate) fn render(schema: &Schema) -> String {
-    // Function bodies are checked when called, not when created (as
-    // pg_dump does), so a function may name a table created after it.
+    // As in pg_dump's output, function bodies are not checked when created,
+    // so a function may read a table created after it.
     let mut out = vec!["SET check_function_bodies = false;\nSET search_path = public;".to_owned()];
     for namespace in &schema.namespaces {
         out.push(format!("CREATE SCHEMA {};", ident(namespace)));

@@ -275,6 +275,7 @@ async fn indexes_read_as_written() {
         shown(table(&schema, "posts")),
         [
             "posts_body Some(\"gin\") (body jsonb_path_ops) include () where None",
+            "posts_fallback None (COALESCE(title, 'a, (b'::text) | (body ->> 'x\"y'::text) | id) include () where None",
             "posts_slug_hash Some(\"hash\") (slug) include () where None",
             "posts_title_c None (title COLLATE \"C\" text_pattern_ops) include () where None",
         ]

@@ -5,6 +5,8 @@ CREATE INDEX accounts_tags ON accounts USING gin (tags);
 CREATE INDEX posts_body ON posts USING gin (body jsonb_path_ops);
 CREATE INDEX posts_title_c ON posts (title COLLATE "C" text_pattern_ops);
 CREATE INDEX posts_slug_hash ON posts USING hash (slug);
+-- Commas, parentheses and quotes inside a key part.
+CREATE INDEX posts_fallback ON posts ((coalesce(title, 'a, (b')), (body ->> 'x"y'), id);
 CREATE INDEX "Votes By User" ON app.votes ("user" NULLS FIRST);
 CREATE INDEX events_at ON events (at);
 
