@@ -11,7 +11,7 @@
 //! read the same from any connection.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashSet};
 
 use sqlx::postgres::PgRow;
 use sqlx::{Connection, PgConnection, Row};
@@ -511,40 +511,51 @@ fn key_parts(definition: &str, method: &str) -> Vec<String> {
 /// reads, otherwise by name.
 async fn in_creation_order(
     conn: &mut PgConnection,
-    mut views: BTreeMap<i64, View>,
+    views: BTreeMap<i64, View>,
 ) -> Result<Vec<View>, sqlx::Error> {
-    let edges: Vec<(i64, i64)> = sqlx::query_as(
+    let reads: HashSet<(i64, i64)> = sqlx::query_as(
         "SELECT DISTINCT r.ev_class::int8, d.refobjid::int8 FROM pg_rewrite r \
          JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid \
          AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class",
     )
     .fetch_all(conn)
-    .await?;
-    let mut needs: HashMap<i64, BTreeSet<i64>> = HashMap::new();
-    for (view, needed) in edges {
-        if views.contains_key(&view) && views.contains_key(&needed) {
-            needs.entry(view).or_default().insert(needed);
-        }
-    }
-    let mut ordered = Vec::with_capacity(views.len());
-    while !views.is_empty() {
-        let ready: Vec<i64> = views
-            .keys()
-            .filter(|oid| needs.get(oid).is_none_or(|set| set.iter().all(|n| !views.contains_key(n))))
-            .copied()
+    .await?
+    .into_iter()
+    .collect();
+    let mut by_name: Vec<(i64, View)> = views.into_iter().collect();
+    by_name.sort_by(|(_, a), (_, b)| a.name.cmp(&b.name));
+    let ordered = dependency_order(by_name, |(view, _), (other, _)| {
+        reads.contains(&(*view, *other))
+    });
+    Ok(ordered.into_iter().map(|(_, view)| view).collect())
+}
+
+/// `items` in an order where each comes after those among them it `needs`,
+/// and otherwise in the order given. Were `needs` to make a cycle (no
+/// catalog can), the rest keep the order given rather than never come.
+fn dependency_order<T>(items: Vec<T>, needs: impl Fn(&T, &T) -> bool) -> Vec<T> {
+    let mut pending = items;
+    let mut ordered = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let ready: Vec<bool> = pending
+            .iter()
+            .map(|item| !pending.iter().any(|other| needs(item, other)))
             .collect();
-        // A cycle cannot be made; were the catalog to show one, the rest
-        // go by name rather than never.
-        let batch = if ready.is_empty() {
-            views.keys().copied().collect()
-        } else {
-            ready
-        };
-        let mut batch: Vec<View> = batch.iter().filter_map(|oid| views.remove(oid)).collect();
-        batch.sort_by(|a, b| a.name.cmp(&b.name));
-        ordered.extend(batch);
+        if !ready.contains(&true) {
+            ordered.append(&mut pending);
+            break;
+        }
+        let mut later = Vec::new();
+        for (item, ready) in pending.into_iter().zip(ready) {
+            if ready {
+                ordered.push(item);
+            } else {
+                later.push(item);
+            }
+        }
+        pending = later;
     }
-    Ok(ordered)
+    ordered
 }
 
 async fn routines(conn: &mut PgConnection) -> Result<Vec<Routine>, sqlx::Error> {
@@ -708,7 +719,10 @@ pub(crate) fn render(schema: &Schema) -> String {
             .map(|(routine, _)| format!("{};", routine.definition))
     };
     out.extend(routines_of(Phase::BeforeTables));
-    let tables = creation_order(&schema.tables);
+    // Each partition after its parent, otherwise by name.
+    let tables = dependency_order(schema.tables.iter().collect(), |table, other| {
+        option(table, "partition_of") == Some(qualified(&other.name).as_str())
+    });
     for table in &tables {
         let parent = option(table, "partition_of")
             .and_then(|parent| schema.tables.iter().find(|t| qualified(&t.name) == parent));
@@ -824,30 +838,6 @@ fn option<'a>(table: &'a Table, name: &str) -> Option<&'a str> {
         .iter()
         .find(|(option, _)| option == name)
         .map(|(_, value)| value.as_str())
-}
-
-/// The tables in the order they can be created in: each partition after
-/// its parent, otherwise by name.
-fn creation_order(tables: &[Table]) -> Vec<&Table> {
-    let mut pending: Vec<&Table> = tables.iter().collect();
-    let mut created: Vec<&Table> = Vec::with_capacity(tables.len());
-    while !pending.is_empty() {
-        let ready = |table: &&Table| {
-            option(table, "partition_of").is_none_or(|parent| {
-                !pending.iter().any(|other| qualified(&other.name) == parent)
-            })
-        };
-        let (now, later): (Vec<&Table>, Vec<&Table>) = pending.iter().copied().partition(ready);
-        // A cycle cannot be made; were the model to hold one, the rest go
-        // by name rather than never.
-        if now.is_empty() {
-            created.extend(later);
-            break;
-        }
-        created.extend(now);
-        pending = later;
-    }
-    created
 }
 
 /// A table, or a partition of `parent`: a partition states only what is
