@@ -102,6 +102,8 @@ pub(crate) async fn inspect(conn: &mut PgConnection) -> Result<Schema, sqlx::Err
     Ok(schema)
 }
 
+/// A catalog value this reader does not know (a newer server's, say): an
+/// error rather than a guess that would render something else.
 fn odd(what: String) -> sqlx::Error {
     sqlx::Error::Decode(what.into())
 }

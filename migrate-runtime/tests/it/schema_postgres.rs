@@ -446,7 +446,7 @@ async fn the_dump_creates_what_each_object_needs_first() {
         ("CREATE TABLE events (", "CREATE TABLE app.events_rest PARTITION OF events DEFAULT PARTITION BY LIST (kind);"),
         ("CREATE TABLE app.events_rest PARTITION OF", "CREATE TABLE app.events_rest_login PARTITION OF app.events_rest FOR VALUES IN ('login', 'logout');"),
         ("CREATE TABLE posts (", "ALTER SEQUENCE posts_id_seq OWNED BY posts.id;"),
-        ("CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2025-01-01 00:00:00+00');", "CREATE INDEX events_at ON events (at);"),
+        ("CREATE TABLE events_2024 PARTITION OF events (\n    kind WITH OPTIONS DEFAULT 'other'::text NOT NULL\n) FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2025-01-01 00:00:00+00');", "CREATE INDEX events_at ON events (at);"),
         ("CREATE TABLE app.votes (", "ALTER TABLE app.votes\n    ADD CONSTRAINT votes_account FOREIGN KEY (account_id) REFERENCES accounts (id) ON UPDATE RESTRICT ON DELETE SET DEFAULT DEFERRABLE;"),
         ("CREATE TABLE posts (", "ALTER TABLE posts\n    ADD CONSTRAINT posts_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES posts (id) ON UPDATE CASCADE ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED;"),
         // A function of a table's row type after the table, before the

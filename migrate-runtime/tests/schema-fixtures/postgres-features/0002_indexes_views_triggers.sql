@@ -38,7 +38,8 @@ CREATE TRIGGER accounts_statement AFTER TRUNCATE ON accounts
 
 -- Partitions, one of them partitioned in turn, with their parent's
 -- index, key and trigger made on them by attaching.
-CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_2024 PARTITION OF events (kind WITH OPTIONS DEFAULT 'other' NOT NULL)
+    FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE TABLE app.events_rest PARTITION OF events DEFAULT PARTITION BY LIST (kind);
 CREATE TABLE app.events_rest_login PARTITION OF app.events_rest FOR VALUES IN ('login', 'logout');
 CREATE INDEX events_2024_kind ON events_2024 (kind);
