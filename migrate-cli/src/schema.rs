@@ -292,7 +292,7 @@ pub(super) async fn diff(
             .push(Rename::parse(rename, &current).map_err(Failure::Usage)?);
     }
     let draft = migrator.diff(&scratch, desired, &options).await?;
-    let generated = &draft.generated;
+    let generated = &draft.plan;
     let mut written: Vec<String> = Vec::new();
     // Nothing is written while a step is refused: a migration that leaves
     // out the drops would not reach the desired schema.

@@ -47,7 +47,7 @@ impl Migrator<'_> {
     /// the database `scratch_url` names, with the scripts that undo them.
     ///
     /// Nothing is lost silently: dropping a table or a column is refused
-    /// (listed in [`Generated::refused`]) unless
+    /// (listed in [`ChangePlan::refused`](crate::schema::ChangePlan::refused)) unless
     /// [`GenerateOptions::allow_destructive`]; a column or table dropped
     /// and added with the same shape is listed as a possible rename, and
     /// written as one only when named in [`GenerateOptions::renames`].
@@ -63,7 +63,7 @@ impl Migrator<'_> {
     ///     .diff("sqlite::memory:", Desired::Sql(desired), &GenerateOptions::default())
     ///     .await?;
     /// // Every table of the migrations is missing from `desired`: refused, not dropped.
-    /// assert!(!draft.generated.refused.is_empty());
+    /// assert!(!draft.plan.refused.is_empty());
     /// assert!(draft.up[0].sql.contains("CREATE TABLE tags"));
     /// # Ok(()) }
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();

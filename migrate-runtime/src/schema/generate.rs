@@ -199,7 +199,7 @@ pub struct Refusal {
 /// The steps from one schema to another.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
-pub struct Generated {
+pub struct ChangePlan {
     /// What to run, in order.
     pub steps: Vec<Step>,
     /// What was held back (destructive steps without
@@ -211,7 +211,7 @@ pub struct Generated {
     pub possible_renames: Vec<(String, String, String)>,
 }
 
-impl Generated {
+impl ChangePlan {
     /// Nothing to do and nothing held back.
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty() && self.refused.is_empty()
@@ -220,10 +220,10 @@ impl Generated {
 
 /// The steps that take `old` (the schema the migrations produce) to `new`
 /// (the desired one).
-pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Generated {
+pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> ChangePlan {
     let renamed = with_renames(old, &options.renames);
     let old = &renamed;
-    let mut plan = Plan::default();
+    let mut plan = Phases::default();
     for rename in &options.renames {
         match rename {
             Rename::Table { from, to } => plan.renames.push(Step::RenameTable {
@@ -510,7 +510,7 @@ fn paired<'a, T: PartialEq, K: PartialEq>(
 
 /// The steps by phase, in the order the phases run.
 #[derive(Default)]
-struct Plan {
+struct Phases {
     /// Triggers, events, views, routines, and the foreign keys, indexes and
     /// constraints that change or go.
     drop_dependents: Vec<Step>,
@@ -527,7 +527,7 @@ struct Plan {
     possible_renames: Vec<(String, String, String)>,
 }
 
-impl Plan {
+impl Phases {
     fn enum_change(&mut self, old: &EnumType, new: &EnumType) {
         // Labels can be added (anywhere) but not removed or reordered.
         let kept: Vec<&String> = new.values.iter().filter(|v| old.values.contains(v)).collect();
@@ -633,7 +633,7 @@ impl Plan {
         columns_changed
     }
 
-    fn finish(self, options: &GenerateOptions) -> Generated {
+    fn finish(self, options: &GenerateOptions) -> ChangePlan {
         // Foreign keys are added after every other key, index and table.
         let (fks, others): (Vec<Step>, Vec<Step>) = self
             .adds
@@ -677,7 +677,7 @@ impl Plan {
                 steps.push(step);
             }
         }
-        Generated {
+        ChangePlan {
             steps,
             refused,
             possible_renames: self.possible_renames,

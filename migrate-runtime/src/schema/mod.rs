@@ -19,7 +19,7 @@ pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
 pub use diff::{compare, Change, Difference, Drift, Object};
-pub use generate::{generate, GenerateOptions, Generated, Refusal, Rename, Step};
+pub use generate::{generate, ChangePlan, GenerateOptions, Refusal, Rename, Step};
 
 /// One script of a generated migration.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -124,7 +124,7 @@ pub enum Desired<'a> {
 #[non_exhaustive]
 pub struct Draft {
     /// The steps, those refused and the possible renames.
-    pub generated: Generated,
+    pub plan: ChangePlan,
     /// The scripts that make the change, in order.
     pub up: Vec<GeneratedScript>,
     /// The scripts that undo it (data a step dropped is not restored).
@@ -133,8 +133,8 @@ pub struct Draft {
 
 /// The migration from `current` to `wanted`, and the one back.
 pub(crate) fn draft(current: &Schema, wanted: &Schema, options: &GenerateOptions) -> Draft {
-    let generated = generate(current, wanted, options);
-    let up = render_steps(&generated.steps, current, wanted);
+    let plan = generate(current, wanted, options);
+    let up = render_steps(&plan.steps, current, wanted);
     let back = GenerateOptions {
         allow_destructive: true,
         renames: options
@@ -145,6 +145,6 @@ pub(crate) fn draft(current: &Schema, wanted: &Schema, options: &GenerateOptions
     };
     let reverse = generate(wanted, current, &back);
     let down = render_steps(&reverse.steps, wanted, current);
-    Draft { generated, up, down }
+    Draft { plan, up, down }
 }
 

@@ -34,7 +34,9 @@ pub struct Schema {
     pub sequences: Vec<Sequence>,
     /// Tables, with their columns, keys, constraints and indexes.
     pub tables: Vec<Table>,
-    /// Views (PostgreSQL: materialized views too).
+    /// Views (PostgreSQL: materialized views too). PostgreSQL lists them in
+    /// an order they can be created in: each after the views it reads, then
+    /// by name.
     pub views: Vec<View>,
     /// Functions and procedures (PostgreSQL, MySQL).
     pub routines: Vec<Routine>,
@@ -177,7 +179,9 @@ pub struct Table {
     pub indexes: Vec<Index>,
     /// Storage options a dump must state again, by name: MySQL's `engine`,
     /// `charset`, `collation`; SQLite's `without_rowid`, `strict`;
-    /// PostgreSQL's `unlogged`, `partition_by`. Sorted by name.
+    /// PostgreSQL's `unlogged`, `partition_by` (the key), and for a
+    /// partition `partition_of` (its parent, as the dump names it) and
+    /// `partition_bound` (`FOR VALUES ...`). Sorted by name.
     pub options: Vec<(String, String)>,
     /// Its comment (`COMMENT ON` / `COMMENT`).
     pub comment: Option<String>,

@@ -1009,6 +1009,16 @@ const RESERVED: &[&str] = &[
     "XOR", "YEAR_MONTH", "ZEROFILL",
 ];
 
+/// The SQL of a generated migration's steps (see [`super::render_steps`]).
+pub(crate) fn render_steps(
+    steps: &[super::Step],
+    old: &Schema,
+    new: &Schema,
+) -> Vec<super::GeneratedScript> {
+    let _ = (steps, old, new);
+    todo!("mysql: generated migrations")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1085,12 +1095,3 @@ mod tests {
     }
 }
 
-/// The SQL of a generated migration's steps (see [`super::render_steps`]).
-pub(crate) fn render_steps(
-    steps: &[super::Step],
-    old: &Schema,
-    new: &Schema,
-) -> Vec<super::GeneratedScript> {
-    let _ = (steps, old, new);
-    todo!("mysql: generated migrations")
-}

@@ -1,16 +1,1003 @@
 //! postgres: the catalog queries that read a schema into the [model](super::model),
 //! and the renderer that writes it back as canonical SQL.
+//!
+//! Inspection runs in one read-only transaction whose `search_path` is
+//! `public` alone, so what the catalog prints (types, `regclass` literals,
+//! view definitions) names objects of `public` without their schema and
+//! every other object with it, whatever the session's own path; the dump
+//! sets the same path, so it reads back the same. The same transaction
+//! prints dates, times and intervals one way (UTC, ISO, `postgres`)
+//! whatever the session's settings, so a partition's bounds or a default
+//! read the same from any connection.
 
-use super::model::Schema;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
 
-pub(crate) async fn inspect(conn: &mut sqlx::PgConnection) -> Result<Schema, sqlx::Error> {
-    let _ = conn;
-    todo!("postgres introspection")
+use sqlx::postgres::PgRow;
+use sqlx::{Connection, PgConnection, Row};
+
+use super::model::{
+    Check, Column, Deferrable, EnumType, Extension, ForeignKey, Generated, Identity, Index, Key,
+    QualifiedName, ReferentialAction, Routine, RoutineKind, Schema, Sequence, Table, Trigger,
+    View,
+};
+use crate::model::BackendKind;
+
+/// The condition that namespace `$n` holds user objects.
+macro_rules! user_namespace {
+    ($n:literal) => {
+        concat!(
+            $n,
+            ".nspname NOT IN ('pg_catalog', 'information_schema') AND ",
+            $n,
+            ".nspname !~ '^pg_(toast|temp)'"
+        )
+    };
+}
+
+/// The condition that the object `$oid` of catalog `$catalog` is not a
+/// member of an extension (those are the extension's, created by it).
+macro_rules! not_in_extension {
+    ($catalog:literal, $oid:literal) => {
+        concat!(
+            "NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = '",
+            $catalog,
+            "'::regclass AND x.objid = ",
+            $oid,
+            " AND x.deptype = 'e')"
+        )
+    };
+}
+
+/// The condition that relation `c` (in namespace `n`) is a user relation of
+/// one of the kinds `$kinds`.
+macro_rules! user_relation {
+    ($kinds:literal) => {
+        concat!(
+            "c.relkind IN ",
+            $kinds,
+            " AND ",
+            user_namespace!("n"),
+            " AND ",
+            not_in_extension!("pg_class", "c.oid")
+        )
+    };
+}
+
+/// The user relations `c` (in namespace `n`) of the kinds `$kinds`.
+macro_rules! user_relations {
+    ($kinds:literal) => {
+        concat!(
+            "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ",
+            user_relation!($kinds)
+        )
+    };
+}
+
+/// The object ids below this one are the system's (what `initdb` made), as
+/// pg_dump counts them: `plpgsql` is installed in every database.
+const FIRST_NORMAL_OBJECT_ID: i64 = 16384;
+
+pub(crate) async fn inspect(conn: &mut PgConnection) -> Result<Schema, sqlx::Error> {
+    let mut tx = conn
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .await?;
+    sqlx::query(
+        "SELECT set_config('search_path', 'public', true), set_config('TimeZone', 'UTC', true), \
+         set_config('DateStyle', 'ISO, MDY', true), set_config('IntervalStyle', 'postgres', true)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    let mut schema = Schema::empty(BackendKind::Postgres);
+    schema.namespaces = namespaces(&mut tx).await?;
+    schema.extensions = extensions(&mut tx).await?;
+    schema.enums = enums(&mut tx).await?;
+    schema.sequences = sequences(&mut tx).await?;
+    let (tables, views) = relations(&mut tx).await?;
+    schema.tables = tables;
+    schema.views = views;
+    schema.routines = routines(&mut tx).await?;
+    schema.triggers = triggers(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(schema)
+}
+
+/// A catalog value this reader does not know (a newer server's, say): an
+/// error rather than a guess that would render something else.
+fn odd(what: String) -> sqlx::Error {
+    sqlx::Error::Decode(what.into())
+}
+
+/// The name in columns `schema` and `name` of `row`.
+fn qualified_name(row: &PgRow, schema: &str, name: &str) -> Result<QualifiedName, sqlx::Error> {
+    let schema: Option<String> = row.try_get(schema)?;
+    let name: Option<String> = row.try_get(name)?;
+    Ok(QualifiedName::new(
+        schema.as_deref(),
+        name.as_deref().unwrap_or_default(),
+    ))
+}
+
+async fn namespaces(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {
+    let mut names: Vec<String> = sqlx::query_scalar(concat!(
+        "SELECT n.nspname::text FROM pg_namespace n WHERE n.nspname <> 'public' AND ",
+        user_namespace!("n"),
+        " AND ",
+        not_in_extension!("pg_namespace", "n.oid")
+    ))
+    .fetch_all(conn)
+    .await?;
+    names.sort();
+    Ok(names)
+}
+
+async fn extensions(conn: &mut PgConnection) -> Result<Vec<Extension>, sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT e.extname::text, n.nspname::text FROM pg_extension e \
+         JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.oid::int8 >= $1",
+    )
+    .bind(FIRST_NORMAL_OBJECT_ID)
+    .fetch_all(conn)
+    .await?;
+    let mut extensions: Vec<Extension> = rows
+        .into_iter()
+        .map(|(name, schema)| Extension { name, schema })
+        .collect();
+    extensions.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(extensions)
+}
+
+async fn enums(conn: &mut PgConnection) -> Result<Vec<EnumType>, sqlx::Error> {
+    let rows: Vec<(String, String, Vec<String>)> = sqlx::query_as(concat!(
+        "SELECT n.nspname::text, t.typname::text, \
+         array(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) \
+         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'e' AND ",
+        user_namespace!("n"),
+        " AND ",
+        not_in_extension!("pg_type", "t.oid")
+    ))
+    .fetch_all(conn)
+    .await?;
+    let mut enums: Vec<EnumType> = rows
+        .into_iter()
+        .map(|(schema, name, values)| EnumType {
+            name: QualifiedName::new(Some(&schema), &name),
+            values,
+        })
+        .collect();
+    enums.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(enums)
+}
+
+
+async fn sequences(conn: &mut PgConnection) -> Result<Vec<Sequence>, sqlx::Error> {
+    // An identity column's sequence (dependency 'i') is the column's own:
+    // its `GENERATED ... AS IDENTITY` makes it again. A `serial`'s sequence
+    // is an object of its own that the column owns (dependency 'a').
+    let rows = sqlx::query(concat!(
+        "SELECT n.nspname::text AS schema, c.relname::text AS name, \
+         format_type(s.seqtypid, NULL) AS data_type, s.seqstart, s.seqincrement, s.seqmin, \
+         s.seqmax, s.seqcache, s.seqcycle, o.relname AS owner_table, o.attname AS owner_column \
+         FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN LATERAL (SELECT t.relname::text, a.attname::text FROM pg_depend d \
+             JOIN pg_class t ON t.oid = d.refobjid \
+             JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+             WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid \
+             AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a' AND d.refobjsubid > 0 \
+             ORDER BY 1, 2 LIMIT 1) o ON true \
+         WHERE ",
+        user_namespace!("n"),
+        " AND ",
+        not_in_extension!("pg_class", "c.oid"),
+        " AND NOT EXISTS (SELECT FROM pg_depend i WHERE i.classid = 'pg_class'::regclass \
+             AND i.objid = c.oid AND i.deptype = 'i')"
+    ))
+    .fetch_all(conn)
+    .await?;
+    let mut sequences = Vec::with_capacity(rows.len());
+    for row in rows {
+        let owner: (Option<String>, Option<String>) =
+            (row.try_get("owner_table")?, row.try_get("owner_column")?);
+        sequences.push(Sequence {
+            name: qualified_name(&row, "schema", "name")?,
+            data_type: row.try_get("data_type")?,
+            start: row.try_get("seqstart")?,
+            increment: row.try_get("seqincrement")?,
+            min_value: row.try_get("seqmin")?,
+            max_value: row.try_get("seqmax")?,
+            cache: row.try_get("seqcache")?,
+            cycle: row.try_get("seqcycle")?,
+            owned_by: match owner {
+                (Some(table), Some(column)) => Some(format!("{}.{}", ident(&table), ident(&column))),
+                _ => None,
+            },
+        });
+    }
+    sequences.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(sequences)
+}
+
+/// Tables with their parts, and views (in the order they can be created).
+async fn relations(conn: &mut PgConnection) -> Result<(Vec<Table>, Vec<View>), sqlx::Error> {
+    let rows = sqlx::query(concat!(
+        "SELECT c.oid::int8 AS oid, n.nspname::text AS schema, c.relname::text AS name, \
+         c.relkind::text AS kind, c.relpersistence::text AS persistence, \
+         pg_get_partkeydef(c.oid) AS partition_by, obj_description(c.oid, 'pg_class') AS comment, \
+         CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END AS definition, \
+         pn.nspname::text AS parent_schema, pc.relname::text AS parent, \
+         CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid, true) END AS bound \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_inherits h ON c.relispartition AND h.inhrelid = c.oid \
+         LEFT JOIN pg_class pc ON pc.oid = h.inhparent \
+         LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE ",
+        user_relation!("('r', 'p', 'v', 'm')")
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut tables = BTreeMap::new();
+    let mut views = BTreeMap::new();
+    for row in rows {
+        let oid: i64 = row.try_get("oid")?;
+        let name = qualified_name(&row, "schema", "name")?;
+        if let Some(definition) = row.try_get::<Option<String>, _>("definition")? {
+            let view = View {
+                name,
+                definition: definition.trim().trim_end_matches(';').trim_end().to_owned(),
+                materialized: row.try_get::<String, _>("kind")? == "m",
+                indexes: Vec::new(),
+            };
+            views.insert(oid, view);
+            continue;
+        }
+        let mut options = Vec::new();
+        if let Some(key) = row.try_get("partition_by")? {
+            options.push(("partition_by".to_owned(), key));
+        }
+        if row.try_get::<String, _>("persistence")? == "u" {
+            options.push(("unlogged".to_owned(), "true".to_owned()));
+        }
+        // A partition is created by naming its parent and its bounds; its
+        // columns and what it inherits come from the parent.
+        if let Some(bound) = row.try_get("bound")? {
+            let parent = qualified_name(&row, "parent_schema", "parent")?;
+            options.push(("partition_of".to_owned(), qualified(&parent)));
+            options.push(("partition_bound".to_owned(), bound));
+        }
+        options.sort();
+        let table = Table {
+            name,
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+            options,
+            comment: row.try_get("comment")?,
+        };
+        tables.insert(oid, table);
+    }
+    columns(conn, &mut tables).await?;
+    constraints(conn, &mut tables).await?;
+    indexes(conn, &mut tables, &mut views).await?;
+    let views = in_creation_order(conn, views).await?;
+    let mut tables: Vec<Table> = tables.into_values().collect();
+    tables.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok((tables, views))
+}
+
+async fn columns(
+    conn: &mut PgConnection,
+    tables: &mut BTreeMap<i64, Table>,
+) -> Result<(), sqlx::Error> {
+    // A collation is the column's own only where it is not its type's.
+    let rows = sqlx::query(concat!(
+        "SELECT c.oid::int8 AS oid, a.attname::text AS name, \
+         format_type(a.atttypid, a.atttypmod) AS data_type, a.attnotnull, \
+         pg_get_expr(d.adbin, d.adrelid, true) AS expression, a.attidentity::text AS identity, \
+         a.attgenerated::text AS generated, \
+         CASE WHEN a.attcollation <> t.typcollation THEN cn.nspname::text END AS collation_schema, \
+         CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END AS collation, \
+         col_description(c.oid, a.attnum) AS comment \
+         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid \
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+         LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+         LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace, ",
+        user_relations!("('r', 'p')"),
+        " AND a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+         ORDER BY c.oid, a.attnum"
+    ))
+    .fetch_all(conn)
+    .await?;
+    for row in rows {
+        let Some(table) = tables.get_mut(&row.try_get::<i64, _>("oid")?) else {
+            continue;
+        };
+        let name: String = row.try_get("name")?;
+        let identity = match row.try_get::<String, _>("identity")?.as_str() {
+            "" => None,
+            "a" => Some(Identity::Always),
+            "d" => Some(Identity::ByDefault),
+            other => return Err(odd(format!("column {name}: identity kind {other:?}"))),
+        };
+        let expression: Option<String> = row.try_get("expression")?;
+        let (default, generated) = match row.try_get::<String, _>("generated")?.as_str() {
+            "" => (expression, None),
+            kind @ ("s" | "v") => {
+                let stored = kind == "s";
+                let generated = expression.map(|expression| Generated { expression, stored });
+                (None, generated)
+            }
+            other => return Err(odd(format!("column {name}: generated kind {other:?}"))),
+        };
+        let collation_schema: Option<String> = row.try_get("collation_schema")?;
+        let collation = row
+            .try_get::<Option<String>, _>("collation")?
+            .map(|collation| match collation_schema.as_deref() {
+                Some("pg_catalog") | None => ident(&collation).into_owned(),
+                Some(schema) => format!("{}.{}", ident(schema), ident(&collation)),
+            });
+        table.columns.push(Column {
+            name,
+            data_type: row.try_get("data_type")?,
+            nullable: !row.try_get::<bool, _>("attnotnull")?,
+            default,
+            on_update: None,
+            identity,
+            generated,
+            collation,
+            comment: row.try_get("comment")?,
+        });
+    }
+    Ok(())
+}
+
+fn action(code: &str) -> Result<ReferentialAction, sqlx::Error> {
+    Ok(match code {
+        "a" => ReferentialAction::NoAction,
+        "r" => ReferentialAction::Restrict,
+        "c" => ReferentialAction::Cascade,
+        "n" => ReferentialAction::SetNull,
+        "d" => ReferentialAction::SetDefault,
+        other => return Err(odd(format!("foreign key action {other:?}"))),
+    })
+}
+
+async fn constraints(
+    conn: &mut PgConnection,
+    tables: &mut BTreeMap<i64, Table>,
+) -> Result<(), sqlx::Error> {
+    // A partition's copies of its parent's keys and foreign keys
+    // (conparentid) and its inherited checks (not conislocal) are made
+    // again by creating it as a partition.
+    let rows = sqlx::query(concat!(
+        "SELECT c.oid::int8 AS oid, k.conname::text AS name, k.contype::text AS kind, \
+         array(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(num, ord) \
+             JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.num \
+             ORDER BY u.ord) AS columns, \
+         fn.nspname::text AS ref_schema, fc.relname::text AS ref_table, \
+         array(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(num, ord) \
+             JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.num \
+             ORDER BY u.ord) AS ref_columns, \
+         k.confupdtype::text AS on_update, k.confdeltype::text AS on_delete, \
+         k.condeferrable, k.condeferred, \
+         CASE WHEN k.contype = 'c' THEN pg_get_expr(k.conbin, k.conrelid, true) END AS expression \
+         FROM pg_constraint k \
+         LEFT JOIN pg_class fc ON fc.oid = k.confrelid \
+         LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace, ",
+        user_relations!("('r', 'p')"),
+        " AND k.conrelid = c.oid AND k.contype IN ('p', 'u', 'c', 'f') AND k.conparentid = 0 \
+         AND (k.conislocal OR NOT c.relispartition)"
+    ))
+    .fetch_all(conn)
+    .await?;
+    for row in rows {
+        let Some(table) = tables.get_mut(&row.try_get::<i64, _>("oid")?) else {
+            continue;
+        };
+        let name = Some(row.try_get("name")?);
+        let columns = row.try_get("columns")?;
+        match row.try_get::<String, _>("kind")?.as_str() {
+            "p" => table.primary_key = Some(Key { name, columns }),
+            "u" => table.uniques.push(Key { name, columns }),
+            "c" => table.checks.push(Check {
+                name,
+                expression: row.try_get::<Option<String>, _>("expression")?.unwrap_or_default(),
+            }),
+            _ => table.foreign_keys.push(ForeignKey {
+                name,
+                columns,
+                references: qualified_name(&row, "ref_schema", "ref_table")?,
+                referenced_columns: row.try_get("ref_columns")?,
+                on_update: action(&row.try_get::<String, _>("on_update")?)?,
+                on_delete: action(&row.try_get::<String, _>("on_delete")?)?,
+                deferrable: match (row.try_get("condeferrable")?, row.try_get("condeferred")?) {
+                    (false, _) => Deferrable::NotDeferrable,
+                    (true, false) => Deferrable::InitiallyImmediate,
+                    (true, true) => Deferrable::InitiallyDeferred,
+                },
+            }),
+        }
+    }
+    for table in tables.values_mut() {
+        table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+        table.checks.sort_by(|a, b| a.name.cmp(&b.name));
+        table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    Ok(())
+}
+
+async fn indexes(
+    conn: &mut PgConnection,
+    tables: &mut BTreeMap<i64, Table>,
+    views: &mut BTreeMap<i64, View>,
+) -> Result<(), sqlx::Error> {
+    // The indexes that enforce a primary key, `UNIQUE` or `EXCLUDE`
+    // constraint are the constraint's; a partition's copy of its parent's
+    // index (an inheritance of indexes) is made by creating the partition.
+    let rows = sqlx::query(concat!(
+        "SELECT c.oid::int8 AS oid, ic.relname::text AS name, i.indisunique, \
+         am.amname::text AS method, pg_get_indexdef(i.indexrelid, 0, true) AS definition, \
+         array(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(num, ord) \
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.num \
+             WHERE u.ord > i.indnkeyatts ORDER BY u.ord) AS include, \
+         pg_get_expr(i.indpred, i.indrelid, true) AS predicate \
+         FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
+         JOIN pg_am am ON am.oid = ic.relam, ",
+        user_relations!("('r', 'p', 'm')"),
+        " AND i.indrelid = c.oid AND NOT EXISTS (SELECT FROM pg_constraint k \
+             WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x')) \
+         AND NOT EXISTS (SELECT FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)"
+    ))
+    .fetch_all(conn)
+    .await?;
+    for row in rows {
+        let oid: i64 = row.try_get("oid")?;
+        let method: String = row.try_get("method")?;
+        let index = Index {
+            name: row.try_get("name")?,
+            unique: row.try_get("indisunique")?,
+            parts: key_parts(&row.try_get::<String, _>("definition")?, &method),
+            include: row.try_get("include")?,
+            method: (method != "btree").then_some(method),
+            predicate: row.try_get("predicate")?,
+        };
+        if let Some(table) = tables.get_mut(&oid) {
+            table.indexes.push(index);
+        } else if let Some(view) = views.get_mut(&oid) {
+            view.indexes.push(index);
+        }
+    }
+    let by_name = |a: &Index, b: &Index| a.name.cmp(&b.name);
+    tables.values_mut().for_each(|t| t.indexes.sort_by(by_name));
+    views.values_mut().for_each(|v| v.indexes.sort_by(by_name));
+    Ok(())
+}
+
+/// The key parts of an index as `pg_get_indexdef` prints them: the list in
+/// parentheses after `USING <method>`, split at its top-level commas.
+fn key_parts(definition: &str, method: &str) -> Vec<String> {
+    let marker = format!(" USING {method} (");
+    let Some(at) = definition.find(&marker) else {
+        return Vec::new();
+    };
+    let list = &definition[at + marker.len() - 1..];
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 1;
+    let mut quote: Option<char> = None;
+    for (i, ch) in list.char_indices() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(ch),
+            (None, '(' | '[') => depth += 1,
+            (None, ')' | ']') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    parts.push(list[start..i].trim().to_owned());
+                    break;
+                }
+            }
+            (None, ',') if depth == 1 => {
+                parts.push(list[start..i].trim().to_owned());
+                start = i + 1;
+            }
+            (None, _) => {}
+        }
+    }
+    parts
+}
+
+/// The views in an order they can be created in: each after those it
+/// reads, otherwise by name.
+async fn in_creation_order(
+    conn: &mut PgConnection,
+    views: BTreeMap<i64, View>,
+) -> Result<Vec<View>, sqlx::Error> {
+    let reads: HashSet<(i64, i64)> = sqlx::query_as(
+        "SELECT DISTINCT r.ev_class::int8, d.refobjid::int8 FROM pg_rewrite r \
+         JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid \
+         AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class",
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .collect();
+    let mut by_name: Vec<(i64, View)> = views.into_iter().collect();
+    by_name.sort_by(|(_, a), (_, b)| a.name.cmp(&b.name));
+    let ordered = dependency_order(by_name, |(view, _), (other, _)| {
+        reads.contains(&(*view, *other))
+    });
+    Ok(ordered.into_iter().map(|(_, view)| view).collect())
+}
+
+/// `items` in an order where each comes after those among them it `needs`,
+/// and otherwise in the order given. Were `needs` to make a cycle (no
+/// catalog can), the rest keep the order given rather than never come.
+fn dependency_order<T>(items: Vec<T>, needs: impl Fn(&T, &T) -> bool) -> Vec<T> {
+    let mut pending = items;
+    let mut ordered = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let ready: Vec<bool> = pending
+            .iter()
+            .map(|item| !pending.iter().any(|other| needs(item, other)))
+            .collect();
+        if !ready.contains(&true) {
+            ordered.append(&mut pending);
+            break;
+        }
+        let mut later = Vec::new();
+        for (item, ready) in pending.into_iter().zip(ready) {
+            if ready {
+                ordered.push(item);
+            } else {
+                later.push(item);
+            }
+        }
+        pending = later;
+    }
+    ordered
+}
+
+async fn routines(conn: &mut PgConnection) -> Result<Vec<Routine>, sqlx::Error> {
+    // Aggregates and window functions have no `pg_get_functiondef`.
+    let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(concat!(
+        "SELECT n.nspname::text, p.proname::text, p.prokind::text, \
+         pg_get_function_identity_arguments(p.oid), pg_get_functiondef(p.oid) \
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+         WHERE p.prokind IN ('f', 'p') AND ",
+        user_namespace!("n"),
+        " AND ",
+        not_in_extension!("pg_proc", "p.oid")
+    ))
+    .fetch_all(conn)
+    .await?;
+    let mut routines: Vec<Routine> = rows
+        .into_iter()
+        .map(|(schema, name, kind, arguments, definition)| Routine {
+            name: QualifiedName::new(Some(&schema), &name),
+            kind: if kind == "p" {
+                RoutineKind::Procedure
+            } else {
+                RoutineKind::Function
+            },
+            arguments,
+            definition: definition.trim_end().to_owned(),
+        })
+        .collect();
+    routines.sort_by(|a, b| (&a.name, &a.arguments).cmp(&(&b.name, &b.arguments)));
+    Ok(routines)
+}
+
+async fn triggers(conn: &mut PgConnection) -> Result<Vec<Trigger>, sqlx::Error> {
+    // Internal triggers enforce foreign keys; a partition's clones of its
+    // parent's triggers (tgparentid) are made by creating the partition.
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(concat!(
+        "SELECT n.nspname::text, t.tgname::text, c.relname::text, pg_get_triggerdef(t.oid, true) \
+         FROM pg_trigger t, ",
+        user_relations!("('r', 'p', 'v', 'm', 'f')"),
+        " AND t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgparentid = 0"
+    ))
+    .fetch_all(conn)
+    .await?;
+    let mut triggers: Vec<Trigger> = rows
+        .into_iter()
+        .map(|(schema, name, table, definition)| Trigger {
+            name: QualifiedName::new(Some(&schema), &name),
+            table: QualifiedName::new(Some(&schema), &table),
+            definition,
+        })
+        .collect();
+    triggers.sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
+    Ok(triggers)
+}
+
+/// Words PostgreSQL 15 does not take as a bare identifier: every keyword
+/// but the unreserved ones (`pg_get_keywords()` with `catcode <> 'U'`).
+const RESERVED: &[&str] = &[
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
+    "authorization", "between", "bigint", "binary", "bit", "boolean", "both", "case", "cast",
+    "char", "character", "check", "coalesce", "collate", "collation", "column", "concurrently",
+    "constraint", "create", "cross", "current_catalog", "current_date", "current_role",
+    "current_schema", "current_time", "current_timestamp", "current_user", "dec", "decimal",
+    "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "exists",
+    "extract", "false", "fetch", "float", "for", "foreign", "freeze", "from", "full", "grant",
+    "greatest", "group", "grouping", "having", "ilike", "in", "initially", "inner", "inout",
+    "int", "integer", "intersect", "interval", "into", "is", "isnull", "join", "lateral",
+    "leading", "least", "left", "like", "limit", "localtime", "localtimestamp", "national",
+    "natural", "nchar", "none", "normalize", "not", "notnull", "null", "nullif", "numeric",
+    "offset", "on", "only", "or", "order", "out", "outer", "overlaps", "overlay", "placing",
+    "position", "precision", "primary", "real", "references", "returning", "right", "row",
+    "select", "session_user", "setof", "similar", "smallint", "some", "substring", "symmetric",
+    "table", "tablesample", "then", "time", "timestamp", "to", "trailing", "treat", "trim",
+    "true", "union", "unique", "user", "using", "values", "varchar", "variadic", "verbose",
+    "when", "where", "window", "with", "xmlattributes", "xmlconcat", "xmlelement", "xmlexists",
+    "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot", "xmlserialize", "xmltable",
+];
+
+/// `name` as an SQL identifier, quoted as PostgreSQL's `quote_ident` does:
+/// only when it is not lowercase letters, digits and `_` (not starting
+/// with a digit), or is a keyword.
+fn ident(name: &str) -> Cow<'_, str> {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !RESERVED.contains(&name);
+    if plain {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(format!("\"{}\"", name.replace('"', "\"\"")))
+    }
+}
+
+/// The schema part of a name as the dump writes it: none for `public`
+/// (the dump's `search_path`), `schema.` for the others.
+fn schema_prefix(schema: Option<&str>) -> String {
+    match schema {
+        None | Some("public") => String::new(),
+        Some(schema) => format!("{}.", ident(schema)),
+    }
+}
+
+fn qualified(name: &QualifiedName) -> String {
+    format!("{}{}", schema_prefix(name.schema.as_deref()), ident(&name.name))
+}
+
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+fn list<'a>(names: impl IntoIterator<Item = &'a String>) -> String {
+    names
+        .into_iter()
+        .map(|name| ident(name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub(crate) fn render(schema: &Schema) -> String {
-    let _ = schema;
-    todo!("postgres renderer")
+    // As in pg_dump's output, function bodies are not checked when created,
+    // so a function may read a table created after it.
+    let mut out = vec!["SET check_function_bodies = false;\nSET search_path = public;".to_owned()];
+    for namespace in &schema.namespaces {
+        out.push(format!("CREATE SCHEMA {};", ident(namespace)));
+    }
+    // Listed by name, not by what they need: CASCADE creates an extension
+    // another needs with it, and IF NOT EXISTS lets it be named again.
+    for extension in &schema.extensions {
+        out.push(format!(
+            "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {} CASCADE;",
+            ident(&extension.name),
+            ident(&extension.schema)
+        ));
+    }
+    for e in &schema.enums {
+        let values: Vec<String> = e.values.iter().map(|v| format!("    {}", literal(v))).collect();
+        out.push(format!(
+            "CREATE TYPE {} AS ENUM (\n{}\n);",
+            qualified(&e.name),
+            values.join(",\n")
+        ));
+    }
+    for sequence in &schema.sequences {
+        out.push(render_sequence(sequence));
+    }
+    let phases: Vec<Phase> = {
+        let tables: Vec<String> = schema.tables.iter().map(|t| qualified(&t.name)).collect();
+        let views: Vec<String> = schema.views.iter().map(|v| qualified(&v.name)).collect();
+        let routines = schema.routines.iter();
+        routines.map(|r| phase(r, &tables, &views)).collect()
+    };
+    let routines_of = |wanted: Phase| {
+        let phases = phases.iter();
+        let routines = schema.routines.iter().zip(phases);
+        routines
+            .filter(move |(_, phase)| **phase == wanted)
+            .map(|(routine, _)| format!("{};", routine.definition))
+    };
+    out.extend(routines_of(Phase::BeforeTables));
+    // Each partition after its parent, otherwise by name.
+    let tables = dependency_order(schema.tables.iter().collect(), |table, other| {
+        option(table, "partition_of") == Some(qualified(&other.name).as_str())
+    });
+    for table in &tables {
+        let parent = option(table, "partition_of")
+            .and_then(|parent| schema.tables.iter().find(|t| qualified(&t.name) == parent));
+        out.push(render_table(table, parent));
+    }
+    for sequence in &schema.sequences {
+        if let Some(owner) = &sequence.owned_by {
+            // A sequence and the table owning it share a schema.
+            out.push(format!(
+                "ALTER SEQUENCE {} OWNED BY {}{owner};",
+                qualified(&sequence.name),
+                schema_prefix(sequence.name.schema.as_deref()),
+            ));
+        }
+    }
+    for table in &schema.tables {
+        out.extend(table.indexes.iter().map(|index| render_index(&table.name, index)));
+    }
+    for table in &schema.tables {
+        for fk in &table.foreign_keys {
+            out.push(render_foreign_key(&table.name, fk));
+        }
+    }
+    out.extend(routines_of(Phase::AfterTables));
+    for view in &schema.views {
+        let kind = if view.materialized {
+            "MATERIALIZED VIEW"
+        } else {
+            "VIEW"
+        };
+        out.push(format!(
+            "CREATE {kind} {} AS\n{};",
+            qualified(&view.name),
+            view.definition
+        ));
+        out.extend(view.indexes.iter().map(|index| render_index(&view.name, index)));
+    }
+    out.extend(routines_of(Phase::AfterViews));
+    for trigger in &schema.triggers {
+        out.push(format!("{};", trigger.definition));
+    }
+    for table in &schema.tables {
+        let name = qualified(&table.name);
+        if let Some(comment) = &table.comment {
+            out.push(format!("COMMENT ON TABLE {name} IS {};", literal(comment)));
+        }
+        for column in &table.columns {
+            if let Some(comment) = &column.comment {
+                out.push(format!(
+                    "COMMENT ON COLUMN {name}.{} IS {};",
+                    ident(&column.name),
+                    literal(comment)
+                ));
+            }
+        }
+    }
+    let mut sql = out.join("\n\n");
+    sql.push('\n');
+    sql
+}
+
+fn render_sequence(sequence: &Sequence) -> String {
+    format!(
+        "CREATE SEQUENCE {}\n    AS {}\n    START WITH {}\n    INCREMENT BY {}\n    MINVALUE {}\n    MAXVALUE {}\n    CACHE {}{};",
+        qualified(&sequence.name),
+        sequence.data_type,
+        sequence.start,
+        sequence.increment,
+        sequence.min_value,
+        sequence.max_value,
+        sequence.cache,
+        if sequence.cycle { "\n    CYCLE" } else { "" }
+    )
+}
+
+fn render_column(column: &Column) -> String {
+    let mut sql = format!("{} {}", ident(&column.name), column.data_type);
+    if let Some(collation) = &column.collation {
+        sql.push_str(&format!(" COLLATE {collation}"));
+    }
+    if let Some(generated) = &column.generated {
+        let storage = if generated.stored { "STORED" } else { "VIRTUAL" };
+        sql.push_str(&format!(
+            " GENERATED ALWAYS AS ({}) {storage}",
+            generated.expression
+        ));
+    }
+    match column.identity {
+        Some(Identity::Always) => sql.push_str(" GENERATED ALWAYS AS IDENTITY"),
+        Some(Identity::ByDefault | Identity::AutoIncrement) => {
+            sql.push_str(" GENERATED BY DEFAULT AS IDENTITY")
+        }
+        None => {}
+    }
+    if let Some(default) = &column.default {
+        sql.push_str(&format!(" DEFAULT {default}"));
+    }
+    if !column.nullable {
+        sql.push_str(" NOT NULL");
+    }
+    sql
+}
+
+fn constraint_name(name: &Option<String>) -> String {
+    name.as_deref()
+        .map(|name| format!("CONSTRAINT {} ", ident(name)))
+        .unwrap_or_default()
+}
+
+fn option<'a>(table: &'a Table, name: &str) -> Option<&'a str> {
+    table
+        .options
+        .iter()
+        .find(|(option, _)| option == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// A table, or a partition of `parent`: a partition states only what is
+/// its own (its bounds, constraints of its own, a column's default or
+/// `NOT NULL` its parent's column lacks); the rest it takes from the parent.
+fn render_table(table: &Table, parent: Option<&Table>) -> String {
+    let mut lines: Vec<String> = match parent {
+        None => table.columns.iter().map(render_column).collect(),
+        Some(parent) => table
+            .columns
+            .iter()
+            .filter_map(|column| {
+                let inherited = parent.column(&column.name);
+                let mut options = String::new();
+                if let Some(default) = &column.default {
+                    if inherited.and_then(|c| c.default.as_ref()) != Some(default) {
+                        options.push_str(&format!(" DEFAULT {default}"));
+                    }
+                }
+                if !column.nullable && inherited.is_none_or(|c| c.nullable) {
+                    options.push_str(" NOT NULL");
+                }
+                (!options.is_empty())
+                    .then(|| format!("{} WITH OPTIONS{options}", ident(&column.name)))
+            })
+            .collect(),
+    };
+    if let Some(key) = &table.primary_key {
+        lines.push(format!(
+            "{}PRIMARY KEY ({})",
+            constraint_name(&key.name),
+            list(&key.columns)
+        ));
+    }
+    for key in &table.uniques {
+        lines.push(format!(
+            "{}UNIQUE ({})",
+            constraint_name(&key.name),
+            list(&key.columns)
+        ));
+    }
+    for check in &table.checks {
+        lines.push(format!(
+            "{}CHECK ({})",
+            constraint_name(&check.name),
+            check.expression
+        ));
+    }
+    let unlogged = if option(table, "unlogged").is_some() {
+        "UNLOGGED "
+    } else {
+        ""
+    };
+    let partition_of = match (parent, option(table, "partition_bound")) {
+        (Some(parent), Some(bound)) => Some((qualified(&parent.name), bound)),
+        _ => None,
+    };
+    let partition_by = option(table, "partition_by")
+        .map(|key| format!(" PARTITION BY {key}"))
+        .unwrap_or_default();
+    let body = lines
+        .iter()
+        .map(|line| format!("    {line}"))
+        .collect::<Vec<_>>()
+        .join(",\n");
+    let name = qualified(&table.name);
+    match partition_of {
+        Some((parent, bound)) if body.is_empty() => {
+            format!("CREATE {unlogged}TABLE {name} PARTITION OF {parent} {bound}{partition_by};")
+        }
+        Some((parent, bound)) => format!(
+            "CREATE {unlogged}TABLE {name} PARTITION OF {parent} (\n{body}\n) {bound}{partition_by};"
+        ),
+        None => format!("CREATE {unlogged}TABLE {name} (\n{body}\n){partition_by};"),
+    }
+}
+
+/// Where a routine goes in the dump. Its body is not checked when it is
+/// created, but its argument and result types are, and so is a
+/// `BEGIN ATOMIC` body: a routine that names a table's or a view's row
+/// type (or reads them in such a body) comes after them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    BeforeTables,
+    AfterTables,
+    AfterViews,
+}
+
+fn phase(routine: &Routine, tables: &[String], views: &[String]) -> Phase {
+    let checked = match routine.definition.find("\nAS ") {
+        Some(end) => &routine.definition[..end],
+        None => routine.definition.as_str(),
+    };
+    let names = |names: &[String]| names.iter().any(|name| mentions(checked, name));
+    if names(views) {
+        Phase::AfterViews
+    } else if names(tables) {
+        Phase::AfterTables
+    } else {
+        Phase::BeforeTables
+    }
+}
+
+/// Whether `text` holds `name` as a whole name: not as part of a longer
+/// identifier nor as the last part of a qualified one.
+fn mentions(text: &str, name: &str) -> bool {
+    let part_of_name = |c: char| c.is_alphanumeric() || c == '_' || c == '$' || c == '"';
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        before.is_none_or(|c| !part_of_name(c) && c != '.') && after.is_none_or(|c| !part_of_name(c))
+    })
+}
+
+fn render_index(on: &QualifiedName, index: &Index) -> String {
+    let mut sql = format!(
+        "CREATE {}INDEX {} ON {}",
+        if index.unique { "UNIQUE " } else { "" },
+        ident(&index.name),
+        qualified(on)
+    );
+    if let Some(method) = &index.method {
+        sql.push_str(&format!(" USING {method}"));
+    }
+    sql.push_str(&format!(" ({})", index.parts.join(", ")));
+    if !index.include.is_empty() {
+        sql.push_str(&format!(" INCLUDE ({})", list(&index.include)));
+    }
+    if let Some(predicate) = &index.predicate {
+        sql.push_str(&format!(" WHERE {predicate}"));
+    }
+    sql.push(';');
+    sql
+}
+
+fn render_foreign_key(table: &QualifiedName, fk: &ForeignKey) -> String {
+    let mut sql = format!(
+        "ALTER TABLE {}\n    ADD {}FOREIGN KEY ({}) REFERENCES {} ({})",
+        qualified(table),
+        constraint_name(&fk.name),
+        list(&fk.columns),
+        qualified(&fk.references),
+        list(&fk.referenced_columns)
+    );
+    if fk.on_update != ReferentialAction::NoAction {
+        sql.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
+    }
+    if fk.on_delete != ReferentialAction::NoAction {
+        sql.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
+    }
+    match fk.deferrable {
+        Deferrable::NotDeferrable => {}
+        Deferrable::InitiallyImmediate => sql.push_str(" DEFERRABLE"),
+        Deferrable::InitiallyDeferred => sql.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+    }
+    sql.push(';');
+    sql
 }
 
 /// The SQL of a generated migration's steps (see [`super::render_steps`]).

@@ -325,14 +325,47 @@ fn corpus_session_setup(dir: &str) -> Option<&'static str> {
         .then_some("SET FOREIGN_KEY_CHECKS = 0")
 }
 
+/// Corpora whose later migrations need a newer server than some we test
+/// on: `(dir, server_version_num needed, the first version needing it,
+/// why)`. On an older server the corpus round-trips up to the migration
+/// before, and says so.
+const NEEDS_NEWER_SERVER: &[(&str, i64, i64, &str)] = &[(
+    "../migrate-core/tests/corpora/lemmy/migrations",
+    160000,
+    2025080100001600000,
+    "2025-08-01-000016_smoosh-tables-together selects FROM a subquery without an alias, \
+     which PostgreSQL accepts from version 16 on",
+)];
+
 /// Every corpus of `kind` round-trips; prints objects and time per dump.
 async fn corpora_round_trip(kind: BackendKind) {
     let test = test_name(module_path!(), "corpora_round_trip");
     let Some(base) = scratch_base(kind, &test) else {
         return;
     };
+    let server_version = match kind {
+        BackendKind::Postgres => {
+            let mut conn = Conn::open(&base).await;
+            let version = conn
+                .scalar("SELECT current_setting('server_version_num')::int8")
+                .await;
+            conn.close().await;
+            Some(version)
+        }
+        _ => None,
+    };
     for (_, dir) in CORPORA.iter().filter(|(k, _)| *k == kind) {
-        let migrations = load(dir);
+        let mut migrations = load(dir);
+        for (_, needed, from, why) in NEEDS_NEWER_SERVER.iter().filter(|(d, ..)| d == dir) {
+            if let Some(version) = server_version.filter(|version| version < needed) {
+                migrations.retain(|migration| migration.version < *from);
+                eprintln!(
+                    "corpus {dir}: only the {} migrations before version {from} replayed, \
+                     the server being version {version}: {why}",
+                    migrations.len()
+                );
+            }
+        }
         let mut migrator = Migrator::new(&migrations);
         if let Some(sql) = corpus_session_setup(dir) {
             migrator = migrator.session_setup(sql);
