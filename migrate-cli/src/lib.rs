@@ -1,7 +1,7 @@
 //! The command line of [migrata](https://docs.rs/migrata): the standalone
 //! `migrata` command (`cargo install --path migrate-cli` in the repository),
 //! and the same subcommands (`status`, `up`, `down`, `sql`, `verify`,
-//! `stamp`, `repair`, `adopt`, `lint`, `database`) for an app binary to
+//! `stamp`, `repair`, `adopt`, `lint`, `database`, `schema`, `drift`) for an app binary to
 //! expose over the migrations it embeds, so a single-binary deploy needs no
 //! separate tool on the server:
 //!
@@ -28,8 +28,9 @@
 //!
 //! Features: the databases (`sqlite`, `postgres`, `mysql`) and TLS backends
 //! (`tls-rustls`, ...) are migrata's, passed through; `lint` adds the `lint`
-//! subcommand. The default, `standalone`, is what the `migrata` binary
-//! needs: every database, `tls-rustls` and `lint`. An app names its own:
+//! subcommand, `schema` the `schema`, `drift` and `diff` subcommands. The
+//! default, `standalone`, is what the `migrata` binary needs: every
+//! database, `tls-rustls`, `lint` and `schema`. An app names its own:
 //! `migrata-cli = { path = "migrate-cli", default-features = false, features = ["postgres"] }`.
 
 mod database;
