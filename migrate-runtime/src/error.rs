@@ -330,6 +330,15 @@ pub enum Error {
         /// The I/O error.
         error: std::io::Error,
     },
+    /// A code migration ended the transaction the runner ran it in
+    /// (`COMMIT` or `ROLLBACK` of its own), so it was not recorded.
+    #[error("{} ended the migration's transaction itself (COMMIT or ROLLBACK), so it was not recorded: what it did before that is committed or rolled back outside the runner; remove the statement (the runner commits each migration with its history row), undo what it left by hand, and run again", Subject(*version, file))]
+    CodeEndedTransaction {
+        /// The migration's version.
+        version: i64,
+        /// The code migration's file.
+        file: String,
+    },
     /// Reading the schema from the database's catalog failed
     /// ([`Database::inspect`](crate::Database::inspect)).
     #[error("reading the {backend} schema failed: {}", Shown(error))]

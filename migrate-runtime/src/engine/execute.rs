@@ -121,6 +121,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                 (Op::Run(_), Some(code)) => {
                     started = Instant::now();
                     run_code(code, &mut *tx, step).await?;
+                    still_in_transaction(&mut *tx, dialect, step).await?;
                     Vec::new()
                 }
                 (Op::Run(_), None) => {
@@ -331,6 +332,27 @@ async fn run_code<B: Backend>(code: CodeFn, conn: &mut B, step: &Step<'_>) -> Re
     code(&mut conn)
         .await
         .map_err(|error| code_failed(step, error))
+}
+
+/// Refuses to record a code migration that ended the runner's transaction
+/// itself (`COMMIT`, `ROLLBACK`): its row would no longer commit with its
+/// effects, and sqlx's own count of open transactions would be wrong.
+async fn still_in_transaction<B: Backend>(
+    conn: &mut B,
+    dialect: &dyn Dialect,
+    step: &Step<'_>,
+) -> Result<(), Error> {
+    let Some(probe) = dialect.transaction_probe() else {
+        return Ok(());
+    };
+    let failed = conn.execute(sql_str(probe.sql.to_owned())).await.is_err();
+    if failed == probe.fails_inside {
+        return Ok(());
+    }
+    Err(Error::CodeEndedTransaction {
+        version: step.migration.version,
+        file: step.script.file.to_string(),
+    })
 }
 
 /// A code migration's error, named like a script's: a database error is

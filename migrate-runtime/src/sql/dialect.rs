@@ -46,12 +46,31 @@ pub(crate) struct ColumnTypes {
     pub timestamp: &'static str,
 }
 
+/// A statement run to learn whether a transaction is open: it fails in
+/// one of the two cases, never changes data, and what it leaves behind is
+/// undone by the transaction's end (a savepoint), or by the rollback that
+/// follows the error it leads to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TransactionProbe {
+    pub sql: &'static str,
+    /// It fails inside a transaction (else: outside one).
+    pub fails_inside: bool,
+}
+
 /// One database's SQL and rules, known without a connection. Defaults are
 /// standard SQL; each database overrides what it does differently.
 pub(crate) trait Dialect: Sync {
     /// The statement opening a migration's transaction.
     fn begin(&self) -> &'static str {
         "BEGIN"
+    }
+
+    /// A statement that tells whether the connection is still inside the
+    /// transaction the runner opened, after a code migration (which could
+    /// have run `COMMIT`) returns: `None` where a lost transaction cannot
+    /// matter (MySQL, where DDL commits implicitly anyway).
+    fn transaction_probe(&self) -> Option<TransactionProbe> {
+        None
     }
 
     /// Whether a script that runs outside a transaction is sent one

@@ -2,7 +2,7 @@
 
 use sqlx::error::DatabaseError;
 
-use super::dialect::{ColumnTypes, Dialect, IdentifierLimit};
+use super::dialect::{ColumnTypes, Dialect, IdentifierLimit, TransactionProbe};
 use crate::model::Peer;
 
 /// PostgreSQL: transactional DDL; a session-level advisory lock, polled with
@@ -11,6 +11,14 @@ use crate::model::Peer;
 pub(crate) struct PostgresDialect;
 
 impl Dialect for PostgresDialect {
+    fn transaction_probe(&self) -> Option<TransactionProbe> {
+        // 25P01 outside a transaction block; inside, released at its end.
+        Some(TransactionProbe {
+            sql: "SAVEPOINT migrata_transaction_probe",
+            fails_inside: false,
+        })
+    }
+
     /// `NAMEDATALEN` - 1; longer names are truncated with only a notice.
     fn identifier_limit(&self) -> Option<IdentifierLimit> {
         Some(IdentifierLimit {

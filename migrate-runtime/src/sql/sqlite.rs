@@ -2,7 +2,7 @@
 
 use sqlx::error::DatabaseError;
 
-use super::dialect::{ColumnTypes, Dialect, ForeignKeySuspension};
+use super::dialect::{ColumnTypes, Dialect, ForeignKeySuspension, TransactionProbe};
 use crate::model::Peer;
 
 /// SQLite has no session-level lock: concurrent migrators serialise on each
@@ -12,6 +12,15 @@ use crate::model::Peer;
 pub(crate) struct SqliteDialect;
 
 impl Dialect for SqliteDialect {
+    fn transaction_probe(&self) -> Option<TransactionProbe> {
+        // A savepoint would open a transaction where none is; BEGIN fails
+        // inside one ("cannot start a transaction within a transaction").
+        Some(TransactionProbe {
+            sql: "BEGIN",
+            fails_inside: true,
+        })
+    }
+
     fn begin(&self) -> &'static str {
         "BEGIN IMMEDIATE"
     }
