@@ -279,12 +279,19 @@ pub enum Error {
     /// lifetime) and another migrator took it, so nothing more was
     /// recorded; the current step's transaction, if any, rolled back. A
     /// lease that expired but that nobody took is not lost.
-    #[error("lost the migration lease ({owner}, lifetime {ttl:?}): it expired and another migrator took it over, so this one stopped without recording more; raise lease_ttl above the longest step or pause")]
+    #[error("lost the migration lease ({owner}, lifetime {ttl:?}): it expired and another migrator took it over, so this one stopped without recording more; {}", if *heartbeat {
+        "its heartbeat, which renews it from a second connection while a step runs, could not reach the database for longer than lease_ttl (a network or server outage), or this process was paused that long"
+    } else {
+        "over a connection handed to the migrator it is renewed only between steps, and a step or a pause outlasted lease_ttl: raise lease_ttl above the longest step, or let the migrator open its own connections (Migrator::run with a URL) so a heartbeat renews it"
+    })]
     LeaseLost {
         /// This migrator's lease owner id.
         owner: String,
         /// The lease lifetime.
         ttl: Duration,
+        /// Whether a heartbeat renewed the lease while steps ran (the
+        /// migrator opened its own connections).
+        heartbeat: bool,
     },
     /// The server accepts no writes (a hot standby or read-only replica)
     /// and migrations are pending.

@@ -236,6 +236,7 @@ impl Lock {
         Err(Error::LeaseLost {
             owner: self.owner.clone(),
             ttl: self.ttl,
+            heartbeat: self.heartbeat.is_some(),
         })
     }
 
