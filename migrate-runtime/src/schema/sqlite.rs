@@ -1082,38 +1082,39 @@ impl Rebuild {
     }
 
     fn statements(&self, taken: &[String]) -> Vec<String> {
-        let name = quote(&self.to.name.name);
-        let why = comment(&format!(
-            "{}: {}",
-            self.to.name.name,
-            self.reasons.join(", ")
-        ));
+        let (table, reasons) = (&self.to.name.name, self.reasons.join(", "));
+        let name = quote(table);
         if self.is_virtual() {
             // A module keeps its rows its own way (an FTS5 table may index
             // another table's): no copy is right for every module.
             return vec![
                 format!(
-                    "{why}\n-- SQLite cannot alter a virtual table: it is created again EMPTY, its \
-                     module's data is not copied; fill it again below.\nDROP TABLE {name};"
+                    "{}\n-- Its module's data is not copied: fill it again below.\nDROP TABLE {name};",
+                    comment(&format!(
+                        "Virtual table {table}, created again EMPTY as SQLite cannot alter it: {reasons}."
+                    ))
                 ),
                 render_table(&self.to),
             ];
         }
         let temporary = (1..)
             .map(|n| match n {
-                1 => format!("{}_new", self.to.name.name),
-                n => format!("{}_new{n}", self.to.name.name),
+                1 => format!("{table}_new"),
+                n => format!("{table}_new{n}"),
             })
             .find(|candidate| !taken.contains(&candidate.to_lowercase()))
             .unwrap_or_default();
         let mut created = self.to.clone();
         created.name.name.clone_from(&temporary);
-        let temporary = quote(&temporary);
         let mut statements = vec![format!(
-            "{why}\n-- ALTER TABLE cannot: the table is rebuilt as SQLite documents \
-             (lang_altertable.html#otheralter).\n{}",
+            "{}\n-- (the procedure of https://www.sqlite.org/lang_altertable.html#otheralter).\n{}",
+            comment(&format!("Rebuild of {table}, as ALTER TABLE cannot: {reasons}")),
             render_table(&created)
         )];
+        let allow_drop = comment(&format!(
+            "migrate:allow drop-table its rows are copied into {temporary} above"
+        ));
+        let temporary = quote(&temporary);
         let copied: Vec<String> = self
             .hidden_rowid()
             .map(str::to_owned)
@@ -1145,7 +1146,7 @@ impl Rebuild {
                  INSERT INTO sqlite_sequence (name, seq) SELECT {rebuilt}, seq FROM sqlite_sequence WHERE name = {old};"
             ));
         }
-        statements.push(format!("DROP TABLE {name};"));
+        statements.push(format!("{allow_drop}\nDROP TABLE {name};"));
         statements.push(format!("ALTER TABLE {temporary} RENAME TO {name};"));
         statements.extend(
             self.to

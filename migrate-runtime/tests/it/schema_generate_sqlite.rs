@@ -7,13 +7,10 @@
 //! before and after it.
 
 use migrata::lint::{lint, Database, LintOptions, Script};
-use migrata::schema::{
-    compare, render_steps, Desired, Draft, GenerateOptions, Rename, Schema, Step,
-};
+use migrata::schema::{compare, Desired, Draft, GenerateOptions, Rename, Schema, Step};
 use migrata::{BackendKind, Migration, Migrator};
 
 use crate::common::{migrations, owned_migrations, Conn, TestDb};
-use crate::schema::{load, CORPORA};
 
 const MEMORY: &str = "sqlite::memory:";
 
@@ -68,25 +65,24 @@ fn differences(expected: &Schema, found: &Schema) -> String {
         .join("\n")
 }
 
-/// Panics unless every script lints without an error.
-fn assert_lints(scripts: &[(&str, &str)]) {
-    let scripts: Vec<Script<'_>> = scripts
-        .iter()
-        .enumerate()
-        .map(|(i, (file, sql))| Script::new(i as i64 + 1, file, sql, false))
-        .collect();
-    let report = lint(&scripts, &LintOptions::for_database(Database::Sqlite));
+/// The lint's report on `script` run after `before` (whose tables are
+/// then existing ones, as in production).
+fn lint_after(before: &str, script: &str) -> migrata::lint::Report {
+    let scripts = [
+        Script::new(1, "0001_before.sql", before, false),
+        Script::new(2, "0002_generated.sql", script, false),
+    ];
+    let report = lint(
+        &scripts,
+        &LintOptions::for_database(Database::Sqlite).after(1),
+    );
     assert!(
         !report.has_errors(),
-        "lint errors: {:?} {:?}\n{}",
+        "lint errors: {:?} {:?}\n{script}",
         report.errors().collect::<Vec<_>>(),
         report.bad_allows,
-        scripts
-            .iter()
-            .map(|s| s.sql)
-            .collect::<Vec<_>>()
-            .join("\n----\n")
     );
+    report
 }
 
 /// The one script of a draft's side (SQLite writes one, in a transaction).
@@ -120,7 +116,8 @@ async fn apply(
         .await
         .unwrap();
     let (up, down) = (only(&draft.up).to_owned(), only(&draft.down).to_owned());
-    assert_lints(&[("0002_up.sql", &up), ("0002_down.sql", &down)]);
+    lint_after(current, &up);
+    lint_after(wanted, &down);
     let migrations = owned_migrations(&[
         ("0001_current.sql".to_owned(), format!("{current}\n{seed}")),
         ("0002_generated.up.sql".to_owned(), up.clone()),
@@ -565,4 +562,274 @@ async fn each_change_applies_as_drafted_and_reverts() {
         }
     }
     assert!(rebuilds >= 15, "the cases rebuild tables: {rebuilds}");
+}
+
+/// A rebuild keeps what the copy alone would lose: the rows of child
+/// tables (`DROP TABLE` of their parent neither cascades nor is refused,
+/// as the runtime runs the migration with foreign keys unenforced and
+/// checks them after), an AUTOINCREMENT table's last value, and the row
+/// ids of a table without an `INTEGER PRIMARY KEY`.
+#[tokio::test]
+async fn a_rebuild_keeps_children_sequences_and_row_ids() {
+    let current = "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL);
+        CREATE TABLE notes (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE);
+        CREATE TABLE log (line TEXT);";
+    let seed = "INSERT INTO users (name) VALUES ('a'), ('b'), ('c');
+        DELETE FROM users WHERE id = 3;
+        INSERT INTO notes (user_id) VALUES (1), (2), (2);
+        INSERT INTO log (line) VALUES ('x'), ('y'), ('z');
+        DELETE FROM log WHERE line = 'y';";
+    let wanted = "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(20) NOT NULL);
+        CREATE TABLE notes (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE);
+        CREATE TABLE log (line TEXT NOT NULL DEFAULT '');";
+    let applied = apply(
+        "rebuild keeps",
+        current,
+        seed,
+        wanted,
+        &options(true, Vec::new()),
+    )
+    .await;
+    assert!(applied
+        .up()
+        .contains("ALTER TABLE users_new RENAME TO users;"));
+    assert!(applied.up().contains("ALTER TABLE log_new RENAME TO log;"));
+    let strings = |sql: &'static str| applied.strings(sql);
+    assert_eq!(
+        strings("SELECT group_concat(user_id, ',') FROM notes").await,
+        ["1,2,2"],
+        "the children of the rebuilt parent are all there"
+    );
+    assert_eq!(
+        strings("SELECT CAST(seq AS TEXT) FROM sqlite_sequence WHERE name = 'users'").await,
+        ["3"]
+    );
+    assert_eq!(
+        strings("SELECT group_concat(rowid || line, ',') FROM log").await,
+        ["1x,3z"],
+        "row ids kept"
+    );
+    let mut conn = Conn::open(&applied.db.url).await;
+    conn.execute("INSERT INTO users (name) VALUES ('d')").await;
+    assert_eq!(
+        conn.scalar("SELECT max(id) FROM users").await,
+        4,
+        "AUTOINCREMENT does not reuse 3"
+    );
+    conn.close().await;
+    applied.down("rebuild keeps").await;
+}
+
+/// A rebuild the rows do not fit fails, and the migration's transaction
+/// leaves the database as it was: a NULL where the column becomes NOT
+/// NULL, a row whose parent is missing where a foreign key is added (found
+/// by the runtime's check after the script).
+#[tokio::test]
+async fn a_rebuild_the_rows_do_not_fit_fails_and_changes_nothing() {
+    let cases = [
+        (
+            "NOT NULL over a NULL",
+            edit(&[("bio TEXT)", "bio TEXT NOT NULL DEFAULT '')")]),
+            "NOT NULL constraint failed",
+        ),
+        (
+            "a foreign key over an orphan",
+            edit(&[(
+                "memberships (user_id INTEGER NOT NULL REFERENCES users (id),",
+                "memberships (user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,",
+            )]),
+            "memberships row",
+        ),
+    ];
+    let current = edit(&[(
+        "memberships (user_id INTEGER NOT NULL REFERENCES users (id),",
+        "memberships (user_id INTEGER NOT NULL,",
+    )]);
+    let seed = format!("{SEED}\nINSERT INTO memberships (user_id, team) VALUES (99, 'ghost');");
+    for (what, wanted, error) in cases {
+        let first = migrations(&[("0001_current.sql", &current)]);
+        let draft = Migrator::new(&first)
+            .diff(MEMORY, Desired::Sql(&wanted), &options(true, Vec::new()))
+            .await
+            .unwrap();
+        let up = only(&draft.up);
+        assert!(up.contains("_new RENAME TO"), "{what}: a rebuild:\n{up}");
+        let migrations = owned_migrations(&[
+            ("0001_current.sql".to_owned(), format!("{current}\n{seed}")),
+            ("0002_generated.sql".to_owned(), up.to_owned()),
+        ]);
+        let db = TestDb::create(BackendKind::Sqlite, what).await.unwrap();
+        let migrator = Migrator::new(&migrations);
+        let failure = migrator.run(&db.url).await.unwrap_err().to_string();
+        assert!(failure.contains(error), "{what}: {failure}");
+        let found = migrator.at(&db.url).inspect().await.unwrap();
+        assert_eq!(
+            differences(&schema_of(&current).await, &found),
+            "",
+            "{what}: rolled back"
+        );
+        let mut conn = Conn::open(&db.url).await;
+        assert_eq!(
+            conn.scalar("SELECT count(*) FROM memberships").await,
+            3,
+            "{what}"
+        );
+        conn.close().await;
+    }
+}
+
+/// Without `allow_destructive`, dropping a table or a column is refused
+/// and listed with what to pass; the rest is written, and a table rebuilt
+/// for another change keeps the column whose drop was refused, with its
+/// values.
+#[tokio::test]
+async fn destructive_steps_are_refused_and_listed() {
+    let wanted = edit(&[
+        ("name TEXT NOT NULL DEFAULT 'anonymous', bio TEXT)", "name VARCHAR(100) NOT NULL DEFAULT 'anonymous')"),
+        ("CREATE TABLE memberships (user_id INTEGER NOT NULL REFERENCES users (id), team TEXT NOT NULL);", ""),
+    ]);
+    let first = migrations(&[("0001_current.sql", BASE)]);
+    let draft = Migrator::new(&first)
+        .diff(MEMORY, Desired::Sql(&wanted), &options(false, Vec::new()))
+        .await
+        .unwrap();
+    let refused: Vec<String> = draft
+        .generated
+        .refused
+        .iter()
+        .map(|r| match &r.step {
+            Step::DropTable { table } => format!("drop table {}", table.name),
+            Step::DropColumn { table, column } => format!("drop column {table}.{}", column.name),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(refused, ["drop column users.bio", "drop table memberships"]);
+    assert!(draft
+        .generated
+        .refused
+        .iter()
+        .all(|r| r.reason.contains("--allow-destructive")));
+    let up = only(&draft.up);
+    assert!(
+        !up.contains("DROP TABLE memberships") && !up.contains("DROP COLUMN"),
+        "{up}"
+    );
+
+    let migrations = owned_migrations(&[
+        ("0001_current.sql".to_owned(), format!("{BASE}\n{SEED}")),
+        ("0002_generated.sql".to_owned(), up.to_owned()),
+    ]);
+    let db = TestDb::create(BackendKind::Sqlite, "refused")
+        .await
+        .unwrap();
+    let migrator = Migrator::new(&migrations);
+    migrator.run(&db.url).await.unwrap();
+    let found = migrator.at(&db.url).inspect().await.unwrap();
+    let users = found
+        .tables
+        .iter()
+        .find(|t| t.name.name == "users")
+        .unwrap();
+    assert_eq!(users.column("name").unwrap().data_type, "varchar(100)");
+    assert!(found.tables.iter().any(|t| t.name.name == "memberships"));
+    let mut conn = Conn::open(&db.url).await;
+    assert_eq!(
+        conn.strings("SELECT bio FROM users WHERE id = 2").await,
+        ["hi"]
+    );
+    conn.close().await;
+}
+
+/// A rename named in the options is written as `RENAME` (rows kept, a
+/// view reading the table follows), and taken back by the down script; an
+/// unnamed drop and add of the same type is a possible rename, listed,
+/// and not written as a drop.
+#[tokio::test]
+async fn named_renames_are_renames_and_likely_ones_are_listed() {
+    let wanted = edit(&[
+        ("CREATE TABLE users (", "CREATE TABLE people ("),
+        (
+            "REFERENCES users (id) ON DELETE CASCADE",
+            "REFERENCES people (id) ON DELETE CASCADE",
+        ),
+        (
+            "memberships (user_id INTEGER NOT NULL REFERENCES users (id)",
+            "memberships (user_id INTEGER NOT NULL REFERENCES people (id)",
+        ),
+        ("FROM users WHERE", "FROM people WHERE"),
+        ("UPDATE users SET", "UPDATE people SET"),
+        ("INSERT INTO users (email", "INSERT INTO people (email"),
+        ("body TEXT,", "text TEXT,"),
+    ]);
+    let first = migrations(&[("0001_current.sql", BASE)]);
+    let current = schema_of(BASE).await;
+    let renames = vec![
+        Rename::parse("users=people", &current).unwrap(),
+        Rename::parse("notes.body=text", &current).unwrap(),
+    ];
+    let applied = apply("renames", BASE, SEED, &wanted, &options(false, renames)).await;
+    let up = applied.up();
+    assert!(up.contains("ALTER TABLE users RENAME TO people;"), "{up}");
+    assert!(
+        up.contains("ALTER TABLE notes RENAME COLUMN body TO text;"),
+        "{up}"
+    );
+    assert!(!up.contains("_new"), "no rebuild: {up}");
+    assert!(applied.draft.generated.refused.is_empty());
+    assert_eq!(
+        applied.strings("SELECT group_concat(p.name || ':' || coalesce(n.text, '-'), ',') FROM notes n JOIN people p ON p.id = n.user_id").await,
+        ["Ann:one,Bob:-"]
+    );
+    applied.down("renames").await;
+
+    let draft = Migrator::new(&first)
+        .diff(
+            MEMORY,
+            Desired::Sql(&edit(&[("bio TEXT)", "about TEXT)")])),
+            &options(false, Vec::new()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        draft.generated.possible_renames,
+        [("users".to_owned(), "bio".to_owned(), "about".to_owned())]
+    );
+    assert!(
+        matches!(&draft.generated.refused[..], [r] if matches!(&r.step, Step::DropColumn { column, .. } if column.name == "bio"))
+    );
+    let up = only(&draft.up);
+    assert!(
+        up.contains("ADD COLUMN about") && !up.contains("DROP COLUMN"),
+        "{up}"
+    );
+}
+
+/// A rebuild's own `DROP TABLE` (its rows were copied) is exempt from the
+/// lint's drop-table warning; a table the migration really drops is not.
+#[tokio::test]
+async fn only_a_real_drop_warns() {
+    let first = migrations(&[("0001_current.sql", BASE)]);
+    let warned = |sql: &str| -> Vec<String> {
+        lint_after(BASE, sql)
+            .warnings()
+            .map(|w| w.rule.to_string())
+            .collect()
+    };
+    let rebuild = edit(&[("DEFAULT 'anonymous'", "DEFAULT 'nobody'")]);
+    let drop = edit(&[("CREATE TABLE memberships (user_id INTEGER NOT NULL REFERENCES users (id), team TEXT NOT NULL);", "")]);
+    let mut found = Vec::new();
+    for wanted in [rebuild, drop] {
+        let draft = Migrator::new(&first)
+            .diff(MEMORY, Desired::Sql(&wanted), &options(true, Vec::new()))
+            .await
+            .unwrap();
+        // The same text each time.
+        let again = Migrator::new(&first)
+            .diff(MEMORY, Desired::Sql(&wanted), &options(true, Vec::new()))
+            .await
+            .unwrap();
+        assert_eq!(draft.up, again.up);
+        found.push(warned(only(&draft.up)));
+    }
+    assert_eq!(found, [Vec::<String>::new(), vec!["drop-table".to_owned()]]);
 }
