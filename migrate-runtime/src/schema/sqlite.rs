@@ -948,9 +948,7 @@ fn constant(default: &str) -> bool {
 /// the renames leave it), if it cannot. Its indexes, views and triggers
 /// are dropped before.
 fn cannot_drop(column: &Column, table: Option<&Table>) -> Option<&'static str> {
-    let Some(table) = table else {
-        return None;
-    };
+    let table = table?;
     let keyed = |key: &Key| key.columns.contains(&column.name);
     if table.primary_key.as_ref().is_some_and(keyed) {
         Some("part of the primary key")

@@ -7,10 +7,14 @@
 //! before and after it.
 
 use migrata::lint::{lint, Database, LintOptions, Script};
-use migrata::schema::{compare, Desired, Draft, GenerateOptions, Rename, Schema, Step};
+use migrata::schema::{
+    compare, generate, render_steps, Desired, Draft, GenerateOptions, QualifiedName, Rename,
+    Schema, Step,
+};
 use migrata::{BackendKind, Migration, Migrator};
 
 use crate::common::{migrations, owned_migrations, Conn, TestDb};
+use crate::schema::{load, CORPORA};
 
 const MEMORY: &str = "sqlite::memory:";
 
@@ -832,4 +836,160 @@ async fn only_a_real_drop_warns() {
         found.push(warned(only(&draft.up)));
     }
     assert_eq!(found, [Vec::<String>::new(), vec!["drop-table".to_owned()]]);
+}
+
+/// What regenerating one migration gave.
+enum Replayed {
+    /// The generated script, applied to the schema before the migration,
+    /// gives the schema after it (`changed`: the migration changed it).
+    Reproduced { changed: bool },
+    /// Not generated, for this reason.
+    Refused(&'static str),
+    /// Applied with an error or to another schema.
+    Wrong(String),
+}
+
+/// What regenerating a corpus's migrations gave, in one direction.
+#[derive(Default)]
+struct Tally {
+    reproduced: usize,
+    unchanged: usize,
+    refused: Vec<&'static str>,
+    wrong: Vec<String>,
+}
+
+impl Tally {
+    fn add(&mut self, replayed: Replayed, what: impl FnOnce() -> String) {
+        match replayed {
+            Replayed::Reproduced { changed } => {
+                self.reproduced += 1;
+                self.unchanged += usize::from(!changed);
+            }
+            Replayed::Refused(reason) => self.refused.push(reason),
+            Replayed::Wrong(why) => self.wrong.push(format!("{}: {why}", what())),
+        }
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "{} reproduced ({} without a schema change), {} refused {:?}, {} wrong",
+            self.reproduced,
+            self.unchanged,
+            self.refused.len(),
+            self.refused,
+            self.wrong.len()
+        )
+    }
+}
+
+/// Issue 21's measurement on SQLite: each migration of each SQLite corpus
+/// is replayed (one at a time, on one database, the schema read after
+/// each), then regenerated from the schemas before and after it (with
+/// `allow_destructive`), and its script, applied as a migration to a fresh
+/// database loaded with the dump of the schema before, must give the
+/// schema after. A likely rename is refused (renames are not guessed).
+/// The same backwards (after → before) measures the down scripts. Prints
+/// a line per corpus; no migration may come out wrong either way.
+#[tokio::test]
+async fn corpora_migrations_regenerate_exactly() {
+    let mut wrong = Vec::new();
+    // The corpora, and the fixture that holds every object kind SQLite has.
+    let dirs = CORPORA
+        .iter()
+        .filter(|(kind, _)| *kind == BackendKind::Sqlite)
+        .map(|(_, dir)| *dir)
+        .chain(["tests/schema-fixtures/sqlite-features"]);
+    for dir in dirs {
+        let migrations = load(dir);
+        let db = TestDb::create(BackendKind::Sqlite, "corpus").await.unwrap();
+        let mut before = Schema::empty(BackendKind::Sqlite);
+        let (mut up, mut down, mut steps) = (Tally::default(), Tally::default(), 0);
+        for migration in &migrations {
+            let migrator = Migrator::new(&migrations).target(migration.version);
+            migrator.run(&db.url).await.unwrap();
+            let after = migrator.at(&db.url).inspect().await.unwrap();
+            steps += generate(&before, &after, &options(true, Vec::new()))
+                .steps
+                .len();
+            let version = migration.version;
+            up.add(replay(&before, &after).await, || {
+                format!("{dir} {version} up")
+            });
+            down.add(replay(&after, &before).await, || {
+                format!("{dir} {version} down")
+            });
+            before = after;
+        }
+        let corpus = dir.trim_start_matches("../migrate-core/tests/corpora/");
+        eprintln!(
+            "corpus {corpus}: {} migrations, {steps} generated steps\n  up:   {}\n  down: {}",
+            migrations.len(),
+            up.line(),
+            down.line()
+        );
+        wrong.extend(up.wrong);
+        wrong.extend(down.wrong);
+    }
+    assert!(wrong.is_empty(), "wrong:\n{}", wrong.join("\n"));
+}
+
+/// Regenerates the migration from `before` to `after` and applies it:
+/// A likely rename is refused, and must be reproduced once named.
+async fn replay(before: &Schema, after: &Schema) -> Replayed {
+    let guessed = generate(before, after, &options(true, Vec::new())).possible_renames;
+    if guessed.is_empty() {
+        return apply_generated(before, after, Vec::new()).await;
+    }
+    let renames = guessed
+        .into_iter()
+        .map(|(table, from, to)| match table.as_str() {
+            "" => Rename::Table {
+                from: QualifiedName::new(None, &from),
+                to,
+            },
+            _ => Rename::Column {
+                table: QualifiedName::new(None, &table),
+                from,
+                to,
+            },
+        })
+        .collect();
+    match apply_generated(before, after, renames).await {
+        Replayed::Reproduced { .. } => Replayed::Refused("likely rename (reproduced once named)"),
+        other => other,
+    }
+}
+
+/// Generates the migration from `before` to `after` with `renames` and
+/// applies it to a database loaded with `before`'s dump.
+async fn apply_generated(before: &Schema, after: &Schema, renames: Vec<Rename>) -> Replayed {
+    let generated = generate(before, after, &options(true, renames));
+    let scripts = render_steps(&generated.steps, before, after);
+    let dump = before.to_sql();
+    let files: Vec<(String, String)> = scripts
+        .iter()
+        .enumerate()
+        .map(|(i, script)| {
+            lint_after(&dump, &script.sql);
+            (format!("{:04}_generated.sql", i + 1), script.sql.clone())
+        })
+        .collect();
+    let db = TestDb::create(BackendKind::Sqlite, "replay").await.unwrap();
+    if !dump.is_empty() {
+        let mut conn = Conn::open(&db.url).await;
+        conn.execute(&dump).await;
+        conn.close().await;
+    }
+    let migrations = owned_migrations(&files);
+    let migrator = Migrator::new(&migrations);
+    if let Err(error) = migrator.run(&db.url).await {
+        return Replayed::Wrong(format!("{error}\n{:#?}", generated.steps));
+    }
+    let found = migrator.at(&db.url).inspect().await.unwrap();
+    match differences(after, &found) {
+        none if none.is_empty() => Replayed::Reproduced {
+            changed: !scripts.is_empty(),
+        },
+        differences => Replayed::Wrong(format!("{differences}\n{:#?}", generated.steps)),
+    }
 }
