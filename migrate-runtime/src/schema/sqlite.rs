@@ -17,7 +17,7 @@ use sqlx::SqliteConnection;
 use self::text::{quote, Kind, Token};
 use super::generate::with_renames;
 use super::model::{
-    Column, Deferrable, ForeignKey, Generated, Identity, Index, Key, QualifiedName,
+    Check, Column, Deferrable, ForeignKey, Generated, Identity, Index, Key, QualifiedName,
     ReferentialAction, Schema, Table, Trigger, View,
 };
 use super::{GeneratedScript, Rename, Step};
@@ -774,11 +774,17 @@ pub(crate) fn render_steps(steps: &[Step], old: &Schema, new: &Schema) -> Vec<Ge
             }
             // Dropped early even when its table is rebuilt: the rebuild
             // creates the table's indexes as wanted.
-            Step::DropIndex { index, .. } => {
-                index_drops.push(format!("DROP INDEX {};", quote(&index.name)));
+            Step::DropIndex { table, index } => {
+                if !renamed_into(index, table, steps, new) {
+                    index_drops.push(format!("DROP INDEX {};", quote(&index.name)));
+                }
             }
             Step::CreateIndex { table, index, .. } => {
-                if !rebuilt(table) {
+                let renamed = steps.iter().any(|s| {
+                    matches!(s, Step::DropIndex { table: t, index: dropped }
+                        if t == table && renamed_index(dropped, table, steps, new) == *index)
+                });
+                if !rebuilt(table) && !renamed {
                     indexes.push(render_index(table, index));
                 }
             }
@@ -842,7 +848,17 @@ fn alter(step: &Step, steps: &[Step], current: &Schema, new: &Schema) -> Option<
     let of = |columns: &[String]| columns.join(", ");
     match step {
         Step::AlterTable { .. } => rebuild("change the table's options".to_owned()),
-        Step::AlterColumn { new: column, .. } => rebuild(format!("alter column {}", column.name)),
+        Step::AlterColumn { table, old, new: column } => {
+            let mut renamed = old.clone();
+            if let Some(generated) = &mut renamed.generated {
+                generated.expression = after_renames(&generated.expression, table, steps, new);
+            }
+            if renamed == *column {
+                Some(Alter::Absorbed)
+            } else {
+                rebuild(format!("alter column {}", column.name))
+            }
+        }
         Step::AddColumn { table, column } => match cannot_add(column, new.table(table)) {
             Some(why) => rebuild(format!("add column {} ({why})", column.name)),
             None => {
@@ -878,14 +894,27 @@ fn alter(step: &Step, steps: &[Step], current: &Schema, new: &Schema) -> Option<
         }
         Step::AddUnique { key, .. } => rebuild(format!("add unique ({})", of(&key.columns))),
         Step::DropUnique { key, .. } => rebuild(format!("drop unique ({})", of(&key.columns))),
-        Step::AddCheck { check, .. } => rebuild(match &check.name {
-            Some(name) => format!("add check {name}"),
-            None => "add a check".to_owned(),
-        }),
-        Step::DropCheck { check, .. } => rebuild(match &check.name {
-            Some(name) => format!("drop check {name}"),
-            None => "drop a check".to_owned(),
-        }),
+        Step::AddCheck { table, check } | Step::DropCheck { table, check } => {
+            let adds = matches!(step, Step::AddCheck { .. });
+            let verb = if adds { "add" } else { "drop" };
+            let paired = steps.iter().any(|other| match other {
+                Step::DropCheck { table: t, check: dropped } if adds && t == table => {
+                    renamed_check(dropped, table, steps, new) == *check
+                }
+                Step::AddCheck { table: t, check: added } if !adds && t == table => {
+                    renamed_check(check, table, steps, new) == *added
+                }
+                _ => false,
+            });
+            if paired {
+                Some(Alter::Absorbed)
+            } else {
+                rebuild(match &check.name {
+                    Some(name) => format!("{verb} check {name}"),
+                    None => format!("{verb} a check"),
+                })
+            }
+        }
         Step::DropForeignKey { foreign_key, .. } => rebuild(format!(
             "drop foreign key ({}) -> {}",
             of(&foreign_key.columns),
@@ -906,6 +935,68 @@ fn alter(step: &Step, steps: &[Step], current: &Schema, new: &Schema) -> Option<
             }
         }
         _ => None,
+    }
+}
+
+/// `expression`, of `table`, as SQLite rewrites it when the migration
+/// renames the table's columns (`RENAME COLUMN` rewrites checks, indexes
+/// and generated columns), spaced as the inspector reads it back. A
+/// word before `(` is a function, not a column.
+fn after_renames(expression: &str, table: &QualifiedName, steps: &[Step], new: &Schema) -> String {
+    let mut text = expression.to_owned();
+    for step in steps {
+        let Step::RenameColumn { table: t, from, to } = step else {
+            continue;
+        };
+        if t != table {
+            continue;
+        }
+        let tokens = text::tokenize(&text);
+        text = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, token)| {
+                let call = tokens.get(i + 1).is_some_and(|next| next.text == "(");
+                let column = matches!(token.kind, Kind::Word | Kind::Quoted) && !call;
+                if column && token.name().eq_ignore_ascii_case(from) {
+                    quote(to)
+                } else {
+                    token.text.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    let columns: Vec<String> = new
+        .table(table)
+        .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
+        .unwrap_or_default();
+    text::join(&text::unquote_columns(&text::tokenize(&text), &columns))
+}
+
+fn renamed_check(check: &Check, table: &QualifiedName, steps: &[Step], new: &Schema) -> Check {
+    Check {
+        name: check.name.clone(),
+        expression: after_renames(&check.expression, table, steps, new),
+    }
+}
+
+/// Whether the migration's column renames make `index` the one of the
+/// same name it creates (no need to drop and create it).
+fn renamed_into(index: &Index, table: &QualifiedName, steps: &[Step], new: &Schema) -> bool {
+    let renamed = renamed_index(index, table, steps, new);
+    steps.iter().any(|s| {
+        matches!(s, Step::CreateIndex { table: t, index: created, .. } if t == table && *created == renamed)
+    })
+}
+
+/// `index` as the migration's column renames leave it.
+fn renamed_index(index: &Index, table: &QualifiedName, steps: &[Step], new: &Schema) -> Index {
+    let renamed = |text: &String| after_renames(text, table, steps, new);
+    Index {
+        parts: index.parts.iter().map(renamed).collect(),
+        predicate: index.predicate.as_ref().map(renamed),
+        ..index.clone()
     }
 }
 

@@ -808,6 +808,43 @@ async fn named_renames_are_renames_and_likely_ones_are_listed() {
     );
 }
 
+/// SQLite's `RENAME COLUMN` rewrites the checks, indexes and generated
+/// columns that name the column: a named rename is the whole migration,
+/// without a rebuild or an index built again.
+#[tokio::test]
+async fn a_column_rename_is_all_it_takes() {
+    let schema = |column: &str| {
+        format!(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, {column} TEXT NOT NULL CHECK (length({column}) > 0), \
+             shout TEXT AS (upper({column})));
+             CREATE INDEX t_by_{column} ON t (lower({column}), {column} DESC) WHERE {column} <> '';"
+        )
+    };
+    let (current, wanted) = (schema("title"), schema("headline"));
+    let wanted = wanted.replace("t_by_headline", "t_by_title");
+    let renames = vec![Rename::parse("t.title=headline", &schema_of(&current).await).unwrap()];
+    let seed = "INSERT INTO t (title) VALUES ('a'), ('b');";
+    let applied = apply(
+        "column rename",
+        &current,
+        seed,
+        &wanted,
+        &options(false, renames),
+    )
+    .await;
+    assert_eq!(
+        applied.up(),
+        "ALTER TABLE t RENAME COLUMN title TO headline;\n"
+    );
+    assert_eq!(
+        applied
+            .strings("SELECT group_concat(headline || shout, ',') FROM t")
+            .await,
+        ["aA,bB"]
+    );
+    applied.down("column rename").await;
+}
+
 /// A rebuild's own `DROP TABLE` (its rows were copied) is exempt from the
 /// lint's drop-table warning; a table the migration really drops is not.
 #[tokio::test]
