@@ -775,16 +775,20 @@ pub(crate) fn render_steps(steps: &[Step], old: &Schema, new: &Schema) -> Vec<Ge
             // Dropped early even when its table is rebuilt: the rebuild
             // creates the table's indexes as wanted.
             Step::DropIndex { table, index } => {
-                if !renamed_into(index, table, steps, new) {
+                let kept = steps.iter().any(|s| {
+                    matches!(s, Step::CreateIndex { table: t, index: created, .. }
+                        if t == table && renamed_into(index, created, table, steps, new))
+                });
+                if !kept {
                     index_drops.push(format!("DROP INDEX {};", quote(&index.name)));
                 }
             }
             Step::CreateIndex { table, index, .. } => {
-                let renamed = steps.iter().any(|s| {
+                let kept = steps.iter().any(|s| {
                     matches!(s, Step::DropIndex { table: t, index: dropped }
-                        if t == table && renamed_index(dropped, table, steps, new) == *index)
+                        if t == table && renamed_into(dropped, index, table, steps, new))
                 });
-                if !rebuilt(table) && !renamed {
+                if !rebuilt(table) && !kept {
                     indexes.push(render_index(table, index));
                 }
             }
@@ -888,7 +892,9 @@ fn alter(step: &Step, steps: &[Step], current: &Schema, new: &Schema) -> Option<
                 quote(&column.name)
             ))),
         },
-        Step::AddPrimaryKey { key, .. } => rebuild(format!("add primary key ({})", of(&key.columns))),
+        Step::AddPrimaryKey { key, .. } => {
+            rebuild(format!("add primary key ({})", of(&key.columns)))
+        }
         Step::DropPrimaryKey { key, .. } => {
             rebuild(format!("drop primary key ({})", of(&key.columns)))
         }
@@ -981,23 +987,22 @@ fn renamed_check(check: &Check, table: &QualifiedName, steps: &[Step], new: &Sch
     }
 }
 
-/// Whether the migration's column renames make `index` the one of the
-/// same name it creates (no need to drop and create it).
-fn renamed_into(index: &Index, table: &QualifiedName, steps: &[Step], new: &Schema) -> bool {
-    let renamed = renamed_index(index, table, steps, new);
-    steps.iter().any(|s| {
-        matches!(s, Step::CreateIndex { table: t, index: created, .. } if t == table && *created == renamed)
-    })
-}
-
-/// `index` as the migration's column renames leave it.
-fn renamed_index(index: &Index, table: &QualifiedName, steps: &[Step], new: &Schema) -> Index {
+/// Whether the migration's column renames turn `dropped` into `created`:
+/// the same index, neither dropped nor built again.
+fn renamed_into(
+    dropped: &Index,
+    created: &Index,
+    table: &QualifiedName,
+    steps: &[Step],
+    new: &Schema,
+) -> bool {
     let renamed = |text: &String| after_renames(text, table, steps, new);
-    Index {
-        parts: index.parts.iter().map(renamed).collect(),
-        predicate: index.predicate.as_ref().map(renamed),
-        ..index.clone()
-    }
+    let renamed = Index {
+        parts: dropped.parts.iter().map(renamed).collect(),
+        predicate: dropped.predicate.as_ref().map(renamed),
+        ..dropped.clone()
+    };
+    renamed == *created
 }
 
 /// Why `ALTER TABLE ... ADD COLUMN` cannot add `column` to `table` (as
@@ -1051,7 +1056,13 @@ fn cannot_drop(column: &Column, table: Option<&Table>) -> Option<&'static str> {
         .checks
         .iter()
         .map(|c| c.expression.as_str())
-        .chain(table.columns.iter().filter_map(|c| c.generated.as_ref()).map(|g| g.expression.as_str()))
+        .chain(
+            table
+                .columns
+                .iter()
+                .filter_map(|c| c.generated.as_ref())
+                .map(|g| g.expression.as_str()),
+        )
         .any(|expression| names_in(expression).mentions(&column.name))
     {
         Some("read by a check or a generated column")
@@ -1073,7 +1084,8 @@ fn added_with<'s>(
         return None;
     };
     let same_start = |step: &Step| {
-        matches!(step, Step::AddForeignKey { table: t, foreign_key } if t == table && foreign_key.columns == fk.columns)
+        matches!(step, Step::AddForeignKey { table: t, foreign_key }
+            if t == table && foreign_key.columns == fk.columns)
     };
     if steps.iter().filter(|step| same_start(step)).count() != 1 {
         return None;
@@ -1107,8 +1119,8 @@ struct Rebuild {
 fn rebuilds(steps: &[Step], current: &Schema, new: &Schema) -> Vec<Rebuild> {
     let mut found: Vec<Rebuild> = Vec::new();
     for step in steps {
-        let (Some(Alter::Rebuild(reason)), Some(name)) = (alter(step, steps, current, new), step.table())
-        else {
+        let altered = alter(step, steps, current, new);
+        let (Some(Alter::Rebuild(reason)), Some(name)) = (altered, step.table()) else {
             continue;
         };
         if let Some(rebuild) = found.iter_mut().find(|r| &r.to.name == name) {
@@ -1121,7 +1133,10 @@ fn rebuilds(steps: &[Step], current: &Schema, new: &Schema) -> Vec<Rebuild> {
         let mut to = wanted.clone();
         // A column whose drop was refused stays, with its values.
         let dropped = |column: &Column| {
-            steps.iter().any(|s| matches!(s, Step::DropColumn { table, column: c } if table == name && c.name == column.name))
+            steps.iter().any(|s| {
+                matches!(s, Step::DropColumn { table, column: c }
+                    if table == name && c.name == column.name)
+            })
         };
         to.columns.extend(
             from.columns
@@ -1176,12 +1191,13 @@ impl Rebuild {
         if self.is_virtual() {
             // A module keeps its rows its own way (an FTS5 table may index
             // another table's): no copy is right for every module.
+            let why = comment(&format!(
+                "Virtual table {table}, created again EMPTY as SQLite cannot alter it: {reasons}."
+            ));
             return vec![
                 format!(
-                    "{}\n-- Its module's data is not copied: fill it again below.\nDROP TABLE {name};",
-                    comment(&format!(
-                        "Virtual table {table}, created again EMPTY as SQLite cannot alter it: {reasons}."
-                    ))
+                    "{why}\n-- Its module's data is not copied: fill it again below.\n\
+                     DROP TABLE {name};"
                 ),
                 render_table(&self.to),
             ];
@@ -1232,7 +1248,8 @@ impl Rebuild {
             statements.push(format!(
                 "-- AUTOINCREMENT goes on from the old table's last value.\n\
                  DELETE FROM sqlite_sequence WHERE name = {rebuilt};\n\
-                 INSERT INTO sqlite_sequence (name, seq) SELECT {rebuilt}, seq FROM sqlite_sequence WHERE name = {old};"
+                 INSERT INTO sqlite_sequence (name, seq)\n\
+                 SELECT {rebuilt}, seq FROM sqlite_sequence WHERE name = {old};"
             ));
         }
         statements.push(format!("{allow_drop}\nDROP TABLE {name};"));
@@ -1309,18 +1326,24 @@ impl<'a> Dependents<'a> {
             .iter()
             .flat_map(|r| [r.to.name.name.as_str(), r.was.as_str()])
             .collect();
-        let stepped = |wanted: fn(&Step) -> Option<&QualifiedName>, name: &QualifiedName| {
-            steps.iter().filter_map(wanted).any(|n| n == name)
-        };
+        // The views and triggers the steps themselves drop and create.
+        let (mut view_drops, mut view_creates) = (Vec::new(), Vec::new());
+        let (mut trigger_drops, mut trigger_creates) = (Vec::new(), Vec::new());
+        for step in steps {
+            match step {
+                Step::DropView { view } => view_drops.push(&view.name),
+                Step::CreateView { view } => view_creates.push(&view.name),
+                Step::DropTrigger { trigger } => trigger_drops.push(&trigger.name),
+                Step::CreateTrigger { trigger } => trigger_creates.push(&trigger.name),
+                _ => {}
+            }
+        }
         let mut dropped_views: Vec<&View> = old
             .views
             .iter()
             .filter(|view| {
-                stepped(|s| match s {
-                    Step::DropView { view } => Some(&view.name),
-                    _ => None,
-                }, &view.name)
-                    || rebuilt.iter().any(|t| names_in(&view.definition).mentions(t))
+                let names = names_in(&view.definition);
+                view_drops.contains(&&view.name) || rebuilt.iter().any(|t| names.mentions(t))
             })
             .collect();
         loop {
@@ -1343,10 +1366,7 @@ impl<'a> Dependents<'a> {
             .iter()
             .filter(|trigger| {
                 let names = names_in(&trigger.definition);
-                stepped(|s| match s {
-                    Step::DropTrigger { trigger } => Some(&trigger.name),
-                    _ => None,
-                }, &trigger.name)
+                trigger_drops.contains(&&trigger.name)
                     || rebuilt.iter().any(|t| names.mentions(t))
                     || dropped_views.iter().any(|v| names.mentions(&v.name.name))
             })
@@ -1355,10 +1375,7 @@ impl<'a> Dependents<'a> {
             .views
             .iter()
             .filter(|view| {
-                stepped(|s| match s {
-                    Step::CreateView { view } => Some(&view.name),
-                    _ => None,
-                }, &view.name)
+                view_creates.contains(&&view.name)
                     || dropped_views.iter().any(|d| d.name == view.name)
             })
             .cloned()
@@ -1367,10 +1384,7 @@ impl<'a> Dependents<'a> {
             .triggers
             .iter()
             .filter(|trigger| {
-                stepped(|s| match s {
-                    Step::CreateTrigger { trigger } => Some(&trigger.name),
-                    _ => None,
-                }, &trigger.name)
+                trigger_creates.contains(&&trigger.name)
                     || dropped_triggers.iter().any(|d| d.name == trigger.name)
             })
             .collect();
