@@ -808,6 +808,49 @@ async fn named_renames_are_renames_and_likely_ones_are_listed() {
     );
 }
 
+/// Several changes to two tables that reference each other, and a new
+/// table referencing one of them: each table is rebuilt once, whatever
+/// the number of its steps, and the rows stay.
+#[tokio::test]
+async fn each_table_is_rebuilt_once() {
+    let wanted = edit(&[
+        (
+            "email TEXT NOT NULL UNIQUE, name TEXT NOT NULL DEFAULT 'anonymous', bio TEXT)",
+            "email TEXT NOT NULL UNIQUE COLLATE NOCASE, name VARCHAR(80) NOT NULL DEFAULT 'anonymous', \
+             CHECK (length(email) > 3))",
+        ),
+        ("body TEXT, rank INTEGER,", "body TEXT NOT NULL DEFAULT '', rank INTEGER, shared_with INTEGER REFERENCES users (id),"),
+        (", CONSTRAINT title_not_empty CHECK (length(title) > 0)", ""),
+        (
+            "CREATE VIEW named_users ",
+            "CREATE TABLE tags (note_id INTEGER NOT NULL REFERENCES notes (id), label TEXT NOT NULL, PRIMARY KEY (note_id, label));\n\
+             CREATE VIEW named_users ",
+        ),
+    ]);
+    let seed = SEED.replace("(2, 2, 'second', NULL, NULL)", "(2, 2, 'second', '', NULL)");
+    let applied = apply(
+        "rebuilt once",
+        BASE,
+        &seed,
+        &wanted,
+        &options(true, Vec::new()),
+    )
+    .await;
+    let up = applied.up();
+    for table in ["users", "notes"] {
+        let rebuilds = up.matches(&format!("CREATE TABLE {table}_new")).count();
+        assert_eq!(rebuilds, 1, "{table}:\n{up}");
+    }
+    assert!(!up.contains("memberships_new"), "{up}");
+    assert_eq!(
+        applied
+            .strings("SELECT group_concat(n.id || u.name || coalesce(n.shared_with, '-'), ',') FROM notes n JOIN users u ON u.id = n.user_id")
+            .await,
+        ["1Ann-,2Bob-"]
+    );
+    applied.down("rebuilt once").await;
+}
+
 /// SQLite's `RENAME COLUMN` rewrites the checks, indexes and generated
 /// columns that name the column: a named rename is the whole migration,
 /// without a rebuild or an index built again.
