@@ -839,8 +839,9 @@ pub(crate) fn render_steps(steps: &[Step], old: &Schema, new: &Schema) -> Vec<Ge
 enum Alter {
     /// As this statement.
     Sql(String),
-    /// Within another statement: a foreign key of a table the migration
-    /// creates, or of the column it is added with.
+    /// By another statement: a foreign key of a table the migration
+    /// creates, or of the column it is added with; a check or generated
+    /// column `RENAME COLUMN` rewrites as wanted.
     Absorbed,
     /// Only by rebuilding the table; why, for the script's comment.
     Rebuild(String),
@@ -1294,7 +1295,8 @@ impl Rebuild {
     }
 }
 
-/// `text` as `-- ` comment lines, whatever names it holds.
+/// `text` as one `-- ` comment line, whatever names it holds (a control
+/// character, a newline in a quoted name, becomes a space).
 fn comment(text: &str) -> String {
     let line: String = text
         .chars()
