@@ -387,7 +387,7 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
 
 /// `old` with the named renames made, so that the comparison sees the
 /// renamed objects as the same.
-fn with_renames(old: &Schema, renames: &[Rename]) -> Schema {
+pub(super) fn with_renames(old: &Schema, renames: &[Rename]) -> Schema {
     let mut schema = old.clone();
     for rename in renames {
         match rename {

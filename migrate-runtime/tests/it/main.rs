@@ -41,6 +41,8 @@ mod races;
 mod repeatable;
 #[cfg(feature = "schema")]
 mod schema;
+#[cfg(all(feature = "schema", feature = "lint"))]
+mod schema_generate_sqlite;
 #[cfg(feature = "schema")]
 mod schema_mysql;
 #[cfg(feature = "schema")]
