@@ -698,7 +698,7 @@ async fn destructive_steps_are_refused_and_listed() {
         .await
         .unwrap();
     let refused: Vec<String> = draft
-        .generated
+        .plan
         .refused
         .iter()
         .map(|r| match &r.step {
@@ -709,7 +709,7 @@ async fn destructive_steps_are_refused_and_listed() {
         .collect();
     assert_eq!(refused, ["drop column users.bio", "drop table memberships"]);
     assert!(draft
-        .generated
+        .plan
         .refused
         .iter()
         .all(|r| r.reason.contains("--allow-destructive")));
@@ -779,7 +779,7 @@ async fn named_renames_are_renames_and_likely_ones_are_listed() {
         "{up}"
     );
     assert!(!up.contains("_new"), "no rebuild: {up}");
-    assert!(applied.draft.generated.refused.is_empty());
+    assert!(applied.draft.plan.refused.is_empty());
     assert_eq!(
         applied.strings("SELECT group_concat(p.name || ':' || coalesce(n.text, '-'), ',') FROM notes n JOIN people p ON p.id = n.user_id").await,
         ["Ann:one,Bob:-"]
@@ -795,11 +795,11 @@ async fn named_renames_are_renames_and_likely_ones_are_listed() {
         .await
         .unwrap();
     assert_eq!(
-        draft.generated.possible_renames,
+        draft.plan.possible_renames,
         [("users".to_owned(), "bio".to_owned(), "about".to_owned())]
     );
     assert!(
-        matches!(&draft.generated.refused[..], [r] if matches!(&r.step, Step::DropColumn { column, .. } if column.name == "bio"))
+        matches!(&draft.plan.refused[..], [r] if matches!(&r.step, Step::DropColumn { column, .. } if column.name == "bio"))
     );
     let up = only(&draft.up);
     assert!(
