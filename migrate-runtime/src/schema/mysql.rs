@@ -19,6 +19,8 @@
 //! - MySQL's `STATISTICS` lists functional key parts (`EXPRESSION`);
 //!   MariaDB has none.
 //! - Sequences are MariaDB's only.
+//! - A foreign key's `NO ACTION` reads as `RESTRICT`, the same action on
+//!   both, which either server may report for the same clause.
 //!
 //! Unique constraints and unique indexes are the same thing to both
 //! servers (`TABLE_CONSTRAINTS` lists every unique index as a `UNIQUE`
@@ -463,10 +465,14 @@ async fn foreign_keys(
     Ok(foreign_keys)
 }
 
+/// `NO ACTION` reads as `RESTRICT`: the two are one action to InnoDB (it
+/// checks at once either way), and the server reports either for the same
+/// clause depending on how the key was made (MariaDB records an explicit
+/// `RESTRICT` as `NO ACTION` when `foreign_key_checks` is off, as
+/// vaultwarden runs its migrations).
 fn action(rule: &str) -> Result<ReferentialAction, sqlx::Error> {
     Ok(match rule {
-        "NO ACTION" => ReferentialAction::NoAction,
-        "RESTRICT" => ReferentialAction::Restrict,
+        "NO ACTION" | "RESTRICT" => ReferentialAction::Restrict,
         "CASCADE" => ReferentialAction::Cascade,
         "SET NULL" => ReferentialAction::SetNull,
         "SET DEFAULT" => ReferentialAction::SetDefault,
