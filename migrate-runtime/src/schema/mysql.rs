@@ -688,14 +688,10 @@ pub(crate) fn render(schema: &Schema) -> String {
     if foreign_keys {
         statements.push("SET FOREIGN_KEY_CHECKS = 0".to_owned());
     }
-    statements.extend(schema.sequences.iter().map(render_sequence));
+    statements.extend(schema.sequences.iter().map(|s| render_sequence("CREATE", s)));
     statements.extend(schema.tables.iter().map(render_table));
     statements.extend(schema.routines.iter().map(|r| r.definition.clone()));
-    statements.extend(
-        in_dependency_order(&schema.views)
-            .into_iter()
-            .map(|view| format!("CREATE VIEW {} AS {}", ident(&view.name.name), view.definition)),
-    );
+    statements.extend(in_dependency_order(&schema.views).into_iter().map(create_view));
     statements.extend(schema.triggers.iter().map(|t| t.definition.clone()));
     statements.extend(schema.events.iter().map(|e| e.definition.clone()));
     if foreign_keys {
@@ -708,9 +704,10 @@ pub(crate) fn render(schema: &Schema) -> String {
         .join("\n")
 }
 
-fn render_sequence(sequence: &Sequence) -> String {
+/// `CREATE SEQUENCE` or `ALTER SEQUENCE` (`verb`) with every option stated.
+fn render_sequence(verb: &str, sequence: &Sequence) -> String {
     format!(
-        "CREATE SEQUENCE {} START WITH {} MINVALUE {} MAXVALUE {} INCREMENT BY {} CACHE {} {}",
+        "{verb} SEQUENCE {} START WITH {} MINVALUE {} MAXVALUE {} INCREMENT BY {} CACHE {} {}",
         ident(&sequence.name.name),
         sequence.start,
         sequence.min_value,
@@ -736,62 +733,16 @@ fn render_table(table: &Table) -> String {
             ident(&end.name)
         ));
     }
-    if let Some(key) = &table.primary_key {
-        lines.push(format!("PRIMARY KEY ({})", idents(&key.columns)));
-    }
-    for key in &table.uniques {
-        lines.push(format!("{}UNIQUE ({})", constraint(&key.name), idents(&key.columns)));
-    }
-    for index in &table.indexes {
-        let kind = match index.method.as_deref() {
-            Some("FULLTEXT") => "FULLTEXT KEY",
-            Some("SPATIAL") => "SPATIAL KEY",
-            _ if index.unique => "UNIQUE KEY",
-            _ => "KEY",
-        };
-        let using = match index.method.as_deref() {
-            Some(method @ ("HASH" | "BTREE" | "RTREE")) => format!(" USING {method}"),
-            _ => String::new(),
-        };
-        lines.push(format!(
-            "{kind} {} ({}){using}",
-            ident(&index.name),
-            index.parts.join(", ")
-        ));
-    }
-    for check in &table.checks {
-        lines.push(format!("{}CHECK ({})", constraint(&check.name), check.expression));
-    }
-    for fk in &table.foreign_keys {
-        let references = match &fk.references.schema {
-            Some(schema) => format!("{}.{}", ident(schema), ident(&fk.references.name)),
-            None => ident(&fk.references.name),
-        };
-        lines.push(format!(
-            "{}FOREIGN KEY ({}) REFERENCES {references} ({}) ON UPDATE {} ON DELETE {}",
-            constraint(&fk.name),
-            idents(&fk.columns),
-            idents(&fk.referenced_columns),
-            fk.on_update.sql(),
-            fk.on_delete.sql()
-        ));
-    }
+    lines.extend(table.primary_key.iter().map(primary_key_clause));
+    lines.extend(table.uniques.iter().map(unique_clause));
+    lines.extend(table.indexes.iter().map(index_clause));
+    lines.extend(table.checks.iter().map(check_clause));
+    lines.extend(table.foreign_keys.iter().map(foreign_key_clause));
     // In the order SHOW CREATE TABLE has them, then the others by name.
-    let option = |name: &str| {
-        table
-            .options
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value)
-    };
     let mut options = String::new();
-    for (name, clause) in [
-        ("engine", "ENGINE"),
-        ("charset", "DEFAULT CHARSET"),
-        ("collation", "COLLATE"),
-    ] {
-        if let Some(value) = option(name) {
-            options.push_str(&format!(" {clause}={value}"));
+    for name in ["engine", "charset", "collation"] {
+        if let Some(value) = option(table, name) {
+            options.push_str(&format!(" {}", option_clause(name, value)));
         }
     }
     for (name, value) in &table.options {
@@ -799,13 +750,13 @@ fn render_table(table: &Table) -> String {
             name.as_str(),
             "engine" | "charset" | "collation" | "system_versioning"
         ) {
-            options.push_str(&format!(" {}={value}", name.to_uppercase()));
+            options.push_str(&format!(" {}", option_clause(name, value)));
         }
     }
     if let Some(comment) = &table.comment {
         options.push_str(&format!(" COMMENT={}", literal(comment)));
     }
-    if option("system_versioning").is_some() {
+    if option(table, "system_versioning").is_some() {
         options.push_str(" WITH SYSTEM VERSIONING");
     }
     format!(
@@ -813,6 +764,75 @@ fn render_table(table: &Table) -> String {
         ident(&table.name.name),
         lines.join(",\n  ")
     )
+}
+
+/// A table option's value, by its name in [`Table::options`].
+fn option<'t>(table: &'t Table, name: &str) -> Option<&'t str> {
+    table
+        .options
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// `ENGINE=InnoDB`: a table option as `CREATE` and `ALTER TABLE` take it.
+fn option_clause(name: &str, value: &str) -> String {
+    let clause = match name {
+        "engine" => "ENGINE".to_owned(),
+        "charset" => "DEFAULT CHARSET".to_owned(),
+        "collation" => "COLLATE".to_owned(),
+        other => other.to_uppercase(),
+    };
+    format!("{clause}={value}")
+}
+
+fn primary_key_clause(key: &Key) -> String {
+    format!("PRIMARY KEY ({})", idents(&key.columns))
+}
+
+fn unique_clause(key: &Key) -> String {
+    format!("{}UNIQUE ({})", constraint(&key.name), idents(&key.columns))
+}
+
+fn index_clause(index: &Index) -> String {
+    let kind = match index.method.as_deref() {
+        Some("FULLTEXT") => "FULLTEXT KEY",
+        Some("SPATIAL") => "SPATIAL KEY",
+        _ if index.unique => "UNIQUE KEY",
+        _ => "KEY",
+    };
+    let using = match index.method.as_deref() {
+        Some(method @ ("HASH" | "BTREE" | "RTREE")) => format!(" USING {method}"),
+        _ => String::new(),
+    };
+    format!(
+        "{kind} {} ({}){using}",
+        ident(&index.name),
+        index.parts.join(", ")
+    )
+}
+
+fn check_clause(check: &Check) -> String {
+    format!("{}CHECK ({})", constraint(&check.name), check.expression)
+}
+
+fn foreign_key_clause(fk: &ForeignKey) -> String {
+    let references = match &fk.references.schema {
+        Some(schema) => format!("{}.{}", ident(schema), ident(&fk.references.name)),
+        None => ident(&fk.references.name),
+    };
+    format!(
+        "{}FOREIGN KEY ({}) REFERENCES {references} ({}) ON UPDATE {} ON DELETE {}",
+        constraint(&fk.name),
+        idents(&fk.columns),
+        idents(&fk.referenced_columns),
+        fk.on_update.sql(),
+        fk.on_delete.sql()
+    )
+}
+
+fn create_view(view: &View) -> String {
+    format!("CREATE VIEW {} AS {}", ident(&view.name.name), view.definition)
 }
 
 fn render_column(column: &Column) -> String {
@@ -866,17 +886,22 @@ fn constraint(name: &Option<String>) -> String {
 /// The views ordered so that each comes after those its query names (the
 /// server quotes every name in it); otherwise by name.
 fn in_dependency_order(views: &[View]) -> Vec<&View> {
-    let mut left: Vec<&View> = views.iter().collect();
+    // Views cannot read each other in a circle; should a name merely
+    // appear in a string, the order by name is kept.
+    dependency_order(views.iter().collect(), |view, other| {
+        view.definition.contains(&quoted(&other.name.name))
+    })
+}
+
+/// `items` ordered so that each comes after those it needs (`needs(a, b)`:
+/// `a` needs `b` made first), otherwise in their order; a circle is broken
+/// at its first item.
+fn dependency_order<T>(mut left: Vec<T>, needs: impl Fn(&T, &T) -> bool) -> Vec<T> {
     let mut ordered = Vec::with_capacity(left.len());
     while !left.is_empty() {
-        let ready = left.iter().position(|view| {
-            !left.iter().any(|other| {
-                other.name != view.name
-                    && view.definition.contains(&quoted(&other.name.name))
-            })
+        let ready = (0..left.len()).find(|&i| {
+            !(0..left.len()).any(|j| i != j && needs(&left[i], &left[j]))
         });
-        // Views cannot read each other in a circle; should a name merely
-        // appear in a string, keep the order by name.
         ordered.push(left.remove(ready.unwrap_or(0)));
     }
     ordered
