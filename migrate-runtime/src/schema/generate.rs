@@ -430,6 +430,13 @@ fn with_renames(old: &Schema, renames: &[Rename]) -> Schema {
                 for fk in &mut found.foreign_keys {
                     rename(&mut fk.columns);
                 }
+                // The server renames the column in its indexes too: without
+                // this, each would be dropped and built again.
+                for part in found.indexes.iter_mut().flat_map(|index| index.parts.iter_mut()) {
+                    if let Some(renamed) = part_renamed(part, from, to) {
+                        *part = renamed;
+                    }
+                }
                 let renamed_table = table.clone();
                 for other in &mut schema.tables {
                     for fk in other.foreign_keys.iter_mut().filter(|fk| fk.references == renamed_table) {
@@ -440,6 +447,25 @@ fn with_renames(old: &Schema, renames: &[Rename]) -> Schema {
         }
     }
     schema
+}
+
+/// An index part that is column `from` (bare, or quoted with `"` or `` ` ``,
+/// then maybe a prefix length, `DESC`, ...) naming `to` instead, quoted
+/// the same way; `None` for any other part (an expression), which then
+/// differs and has its index made again.
+fn part_renamed(part: &str, from: &str, to: &str) -> Option<String> {
+    let quoted = |q: char| {
+        let double = format!("{q}{q}");
+        let quote = |name: &str| format!("{q}{}{q}", name.replace(q, &double));
+        (quote(from), quote(to))
+    };
+    let (backtick, double) = (quoted('`'), quoted('"'));
+    [(from.to_owned(), to.to_owned()), backtick, double]
+        .into_iter()
+        .find_map(|(old, new)| {
+            let rest = part.strip_prefix(old.as_str())?;
+            (rest.is_empty() || rest.starts_with([' ', '('])).then(|| format!("{new}{rest}"))
+        })
 }
 
 /// Whether SQL text names `name` (as a word, quoted or not).
