@@ -722,10 +722,11 @@ fn render_sequence(verb: &str, sequence: &Sequence) -> String {
 fn render_table(table: &Table) -> String {
     let mut lines: Vec<String> = table.columns.iter().map(render_column).collect();
     let period = |expression: &str| {
-        table
-            .columns
-            .iter()
-            .find(|c| c.generated.as_ref().is_some_and(|g| g.expression == expression))
+        table.columns.iter().find(|c| {
+            c.generated
+                .as_ref()
+                .is_some_and(|g| g.expression == expression)
+        })
     };
     if let (Some(start), Some(end)) = (period(ROW_START), period(ROW_END)) {
         lines.push(format!(
@@ -833,7 +834,11 @@ fn foreign_key_clause(fk: &ForeignKey) -> String {
 }
 
 fn create_view(view: &View) -> String {
-    format!("CREATE VIEW {} AS {}", ident(&view.name.name), view.definition)
+    format!(
+        "CREATE VIEW {} AS {}",
+        ident(&view.name.name),
+        view.definition
+    )
 }
 
 fn render_column(column: &Column) -> String {
@@ -900,9 +905,8 @@ fn in_dependency_order(views: &[View]) -> Vec<&View> {
 fn dependency_order<T>(mut left: Vec<T>, needs: impl Fn(&T, &T) -> bool) -> Vec<T> {
     let mut ordered = Vec::with_capacity(left.len());
     while !left.is_empty() {
-        let ready = (0..left.len()).find(|&i| {
-            !(0..left.len()).any(|j| i != j && needs(&left[i], &left[j]))
-        });
+        let ready = (0..left.len())
+            .find(|&i| !(0..left.len()).any(|j| i != j && needs(&left[i], &left[j])));
         ordered.push(left.remove(ready.unwrap_or(0)));
     }
     ordered
@@ -1022,19 +1026,27 @@ impl Script {
         let named = |name: &Option<String>| ident(name.as_deref().unwrap_or_default());
         match step {
             Step::DropTrigger { trigger } => {
-                self.push(Slot::DropCode, format!("DROP TRIGGER {}", ident(&trigger.name.name)));
+                self.push(
+                    Slot::DropCode,
+                    format!("DROP TRIGGER {}", ident(&trigger.name.name)),
+                );
             }
             Step::DropEvent { event } => {
                 self.push(Slot::DropCode, format!("DROP EVENT {}", ident(&event.name)));
             }
             Step::DropView { view } => {
-                self.push(Slot::DropCode, format!("DROP VIEW {}", ident(&view.name.name)));
+                self.push(
+                    Slot::DropCode,
+                    format!("DROP VIEW {}", ident(&view.name.name)),
+                );
             }
             Step::DropRoutine { routine } => self.push(Slot::DropCode, drop_routine(routine)),
             Step::CreateSequence { sequence } => {
                 self.push(Slot::Sequences, render_sequence("CREATE", sequence));
             }
-            Step::AlterSequence { new, .. } => self.push(Slot::Sequences, render_sequence("ALTER", new)),
+            Step::AlterSequence { new, .. } => {
+                self.push(Slot::Sequences, render_sequence("ALTER", new))
+            }
             Step::DropSequence { sequence } => self.push(
                 Slot::DropSequences,
                 format!("DROP SEQUENCE {}", ident(&sequence.name.name)),
@@ -1060,7 +1072,10 @@ impl Script {
                     .push(Piece::Create(bare));
             }
             Step::DropTable { table } => {
-                self.push(Slot::DropTables, format!("DROP TABLE {}", ident(&table.name.name)));
+                self.push(
+                    Slot::DropTables,
+                    format!("DROP TABLE {}", ident(&table.name.name)),
+                );
             }
             Step::AlterTable { old, new } => {
                 for clause in option_changes(old, new) {
@@ -1075,7 +1090,10 @@ impl Script {
                 }
             }
             Step::AddColumn { table, column } => {
-                let position = new.table(table).map(|t| position(t, &column.name)).unwrap_or_default();
+                let position = new
+                    .table(table)
+                    .map(|t| position(t, &column.name))
+                    .unwrap_or_default();
                 self.alter(
                     Slot::AlterTables,
                     table,
@@ -1083,27 +1101,51 @@ impl Script {
                 );
             }
             Step::DropColumn { table, column } => {
-                self.alter(Slot::AlterTables, table, format!("DROP COLUMN {}", ident(&column.name)));
+                self.alter(
+                    Slot::AlterTables,
+                    table,
+                    format!("DROP COLUMN {}", ident(&column.name)),
+                );
             }
             Step::AlterColumn { table, new, .. } => {
-                self.alter(Slot::AlterTables, table, format!("MODIFY COLUMN {}", render_column(new)));
+                self.alter(
+                    Slot::AlterTables,
+                    table,
+                    format!("MODIFY COLUMN {}", render_column(new)),
+                );
             }
             Step::AddPrimaryKey { table, key } => {
-                self.alter(Slot::AlterTables, table, format!("ADD {}", primary_key_clause(key)));
+                self.alter(
+                    Slot::AlterTables,
+                    table,
+                    format!("ADD {}", primary_key_clause(key)),
+                );
             }
             Step::DropPrimaryKey { table, .. } => {
                 self.alter(Slot::AlterTables, table, "DROP PRIMARY KEY".to_owned());
             }
             Step::AddUnique { table, key } => {
-                self.alter(Slot::AlterTables, table, format!("ADD {}", unique_clause(key)));
+                self.alter(
+                    Slot::AlterTables,
+                    table,
+                    format!("ADD {}", unique_clause(key)),
+                );
             }
             // A unique constraint is a unique index to MySQL, and MariaDB's
             // DROP CONSTRAINT drops only checks.
             Step::DropUnique { table, key } => {
-                self.alter(Slot::AlterTables, table, format!("DROP INDEX {}", named(&key.name)));
+                self.alter(
+                    Slot::AlterTables,
+                    table,
+                    format!("DROP INDEX {}", named(&key.name)),
+                );
             }
             Step::AddCheck { table, check } => {
-                self.alter(Slot::AlterTables, table, format!("ADD {}", check_clause(check)));
+                self.alter(
+                    Slot::AlterTables,
+                    table,
+                    format!("ADD {}", check_clause(check)),
+                );
             }
             Step::DropCheck { table, check } => self.alter(
                 Slot::AlterTables,
@@ -1112,12 +1154,22 @@ impl Script {
             ),
             Step::CreateIndex { table, index, .. } => match self.created(table) {
                 Some(created) => created.indexes.push(index.clone()),
-                None => self.alter(Slot::AlterTables, table, format!("ADD {}", index_clause(index))),
+                None => self.alter(
+                    Slot::AlterTables,
+                    table,
+                    format!("ADD {}", index_clause(index)),
+                ),
             },
             Step::DropIndex { table, index } => {
-                self.alter(Slot::AlterTables, table, format!("DROP INDEX {}", ident(&index.name)));
+                self.alter(
+                    Slot::AlterTables,
+                    table,
+                    format!("DROP INDEX {}", ident(&index.name)),
+                );
             }
-            Step::CreateRoutine { routine } => self.push(Slot::Routines, routine.definition.clone()),
+            Step::CreateRoutine { routine } => {
+                self.push(Slot::Routines, routine.definition.clone())
+            }
             // MySQL has no CREATE OR REPLACE for routines.
             Step::ReplaceRoutine { old, new } => {
                 self.push(Slot::Routines, drop_routine(old));
@@ -1126,7 +1178,9 @@ impl Script {
             Step::CreateTrigger { trigger } => {
                 self.push(Slot::TriggersAndEvents, trigger.definition.clone());
             }
-            Step::CreateEvent { event } => self.push(Slot::TriggersAndEvents, event.definition.clone()),
+            Step::CreateEvent { event } => {
+                self.push(Slot::TriggersAndEvents, event.definition.clone())
+            }
             Step::CreateNamespace { .. }
             | Step::DropNamespace { .. }
             | Step::CreateExtension { .. }
@@ -1136,7 +1190,8 @@ impl Script {
             | Step::DropEnum { .. } => {
                 // PostgreSQL's objects: a MySQL schema has none, but a step
                 // is never dropped without a word.
-                self.notes.push(format!("-- not on MySQL, left out: {step:?}"));
+                self.notes
+                    .push(format!("-- not on MySQL, left out: {step:?}"));
             }
             Step::DropForeignKey { .. } | Step::AddForeignKey { .. } | Step::CreateView { .. } => {}
         }
@@ -1178,12 +1233,17 @@ impl Script {
         };
         let mut merged_drops: BTreeMap<usize, Vec<String>> = BTreeMap::new();
         for &(table, fk) in dropped {
-            let clause = format!("DROP FOREIGN KEY {}", ident(fk.name.as_deref().unwrap_or_default()));
+            let clause = format!(
+                "DROP FOREIGN KEY {}",
+                ident(fk.name.as_deref().unwrap_or_default())
+            );
             let altered = |t| position(&self.slots, Slot::AlterTables, t);
             let readded = added.iter().any(|(_, other)| other.name == fk.name);
             let parent_first = &fk.references != table && altered(&fk.references).is_some();
             match altered(table) {
-                Some(at) if !readded && !parent_first => merged_drops.entry(at).or_default().push(clause),
+                Some(at) if !readded && !parent_first => {
+                    merged_drops.entry(at).or_default().push(clause)
+                }
                 _ => self.alter(Slot::DropForeignKeys, table, clause),
             }
         }
@@ -1210,7 +1270,8 @@ impl Script {
                         None => altered(parent).is_none(),
                     },
                     Slot::AlterTables => {
-                        created(parent).is_some() || altered(parent).is_none_or(|before| before < at)
+                        created(parent).is_some()
+                            || altered(parent).is_none_or(|before| before < at)
                     }
                     _ => false,
                 };
@@ -1221,7 +1282,9 @@ impl Script {
                 .filter(|_| ready);
             match piece {
                 Some(Piece::Create(created)) => created.foreign_keys.push(fk.clone()),
-                Some(Piece::Alter(_, clauses)) => clauses.push(format!("ADD {}", foreign_key_clause(fk))),
+                Some(Piece::Alter(_, clauses)) => {
+                    clauses.push(format!("ADD {}", foreign_key_clause(fk)))
+                }
                 _ => self.alter(
                     Slot::AddForeignKeys,
                     table,
@@ -1237,7 +1300,11 @@ impl Script {
             Piece::Create(table) => format!("{};\n", render_table(table)),
             Piece::Alter(table, clauses) => match clauses.as_slice() {
                 [clause] => format!("ALTER TABLE {} {clause};\n", ident(&table.name)),
-                _ => format!("ALTER TABLE {}\n  {};\n", ident(&table.name), clauses.join(",\n  ")),
+                _ => format!(
+                    "ALTER TABLE {}\n  {};\n",
+                    ident(&table.name),
+                    clauses.join(",\n  ")
+                ),
             },
         });
         let notes = self.notes.iter().map(|note| format!("{note}\n"));
@@ -1282,22 +1349,37 @@ fn option_changes(old: &Table, new: &Table) -> Vec<String> {
             clauses.push(stated.join(" "));
         }
     }
-    let names = old.options.iter().chain(&new.options).map(|(name, _)| name.as_str());
+    let names = old
+        .options
+        .iter()
+        .chain(&new.options)
+        .map(|(name, _)| name.as_str());
     let mut others: Vec<&str> = names
-        .filter(|name| !matches!(*name, "engine" | "charset" | "collation" | "system_versioning"))
+        .filter(|name| {
+            !matches!(
+                *name,
+                "engine" | "charset" | "collation" | "system_versioning"
+            )
+        })
         .collect();
     others.sort_unstable();
     others.dedup();
     for name in others.into_iter().filter(|name| changed(name)) {
         clauses.push(option_clause(name, option(new, name).unwrap_or("DEFAULT")));
     }
-    match (option(old, "system_versioning"), option(new, "system_versioning")) {
+    match (
+        option(old, "system_versioning"),
+        option(new, "system_versioning"),
+    ) {
         (None, Some(_)) => clauses.push("ADD SYSTEM VERSIONING".to_owned()),
         (Some(_), None) => clauses.push("DROP SYSTEM VERSIONING".to_owned()),
         _ => {}
     }
     if old.comment != new.comment {
-        clauses.push(format!("COMMENT={}", literal(new.comment.as_deref().unwrap_or_default())));
+        clauses.push(format!(
+            "COMMENT={}",
+            literal(new.comment.as_deref().unwrap_or_default())
+        ));
     }
     clauses
 }
@@ -1327,13 +1409,22 @@ fn following_collation<'t>(old: &Table, new: &'t Table, steps: &[Step]) -> Vec<&
 
 /// A type that has a character set and collation.
 fn is_textual(data_type: &str) -> bool {
-    ["char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"]
-        .iter()
-        .any(|name| {
-            data_type
-                .strip_prefix(name)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['(', ' ']))
-        })
+    [
+        "char",
+        "varchar",
+        "tinytext",
+        "text",
+        "mediumtext",
+        "longtext",
+        "enum",
+        "set",
+    ]
+    .iter()
+    .any(|name| {
+        data_type
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['(', ' ']))
+    })
 }
 
 /// Where `ADD COLUMN` puts `column`, to keep the order it has in `table`:
@@ -1372,7 +1463,11 @@ fn with_foreign_keys_released(steps: &[Step], old: &Schema, new: &Schema) -> Vec
                 retyped.push((table, new));
             }
             Step::AlterTable { old, new } => {
-                retyped.extend(following_collation(old, new, steps).into_iter().map(|c| (&new.name, c)));
+                retyped.extend(
+                    following_collation(old, new, steps)
+                        .into_iter()
+                        .map(|c| (&new.name, c)),
+                );
             }
             _ => {}
         }
