@@ -215,6 +215,23 @@ const KEYS: &[Case] = &[
          CREATE TABLE posts (id INT PRIMARY KEY, author VARCHAR(20), KEY posts_by_author (author),
            CONSTRAINT posts_author FOREIGN KEY (author) REFERENCES users (handle))",
     ),
+    // The parent sorts first, so its ALTER comes first: the foreign key on
+    // its key must be gone before.
+    case(
+        "a foreign key dropped with the parent's key it used",
+        "CREATE TABLE a_users (id INT PRIMARY KEY, email VARCHAR(50), CONSTRAINT a_users_email UNIQUE (email));
+         CREATE TABLE posts (id INT PRIMARY KEY, email VARCHAR(50),
+           CONSTRAINT posts_email FOREIGN KEY (email) REFERENCES a_users (email))",
+        "CREATE TABLE a_users (id INT PRIMARY KEY, email VARCHAR(50));
+         CREATE TABLE posts (id INT PRIMARY KEY, email VARCHAR(50))",
+    ),
+    case(
+        "a new table referencing a column its parent gains",
+        "CREATE TABLE users (id INT PRIMARY KEY)",
+        "CREATE TABLE users (id INT PRIMARY KEY, handle VARCHAR(20), CONSTRAINT users_handle UNIQUE (handle));
+         CREATE TABLE comments (id INT PRIMARY KEY, author VARCHAR(20),
+           CONSTRAINT comments_author FOREIGN KEY (author) REFERENCES users (handle))",
+    ),
     case(
         "indexes added, dropped, changed: unique, prefix, descending, fulltext, hash",
         "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(100), b INT, c TEXT,
