@@ -357,7 +357,10 @@ pub enum Error {
     },
     /// The desired schema's SQL failed on the scratch database it was
     /// applied to ([`Migrator::diff`](crate::Migrator::diff)).
-    #[error("the desired schema's SQL failed on a scratch database: {}", Shown(error))]
+    #[error(
+        "the desired schema's SQL failed on a scratch database: {}",
+        Shown(error)
+    )]
     DesiredSchema {
         /// The database error.
         error: sqlx::Error,

@@ -375,10 +375,12 @@ pub fn compare(old: &Schema, new: &Schema) -> Vec<Difference> {
         &old.views,
         &new.views,
         |v| v.name.clone(),
-        |v| Object::View(View {
-            indexes: Vec::new(),
-            ..v.clone()
-        }),
+        |v| {
+            Object::View(View {
+                indexes: Vec::new(),
+                ..v.clone()
+            })
+        },
     );
     for view in &old.views {
         if let Some(other) = new.views.iter().find(|v| v.name == view.name) {
@@ -491,8 +493,12 @@ impl Differences {
         self.pair(table, &old.uniques, &new.uniques, key_identity, |k| {
             Object::Unique(k.clone())
         });
-        let check_identity =
-            |c: &Check| (c.name.clone(), c.name.is_none().then(|| c.expression.clone()));
+        let check_identity = |c: &Check| {
+            (
+                c.name.clone(),
+                c.name.is_none().then(|| c.expression.clone()),
+            )
+        };
         self.pair(table, &old.checks, &new.checks, check_identity, |c| {
             Object::Check(c.clone())
         });

@@ -217,7 +217,9 @@ async fn read_table(
         });
     }
     table.checks = parsed.checks.clone();
-    table.checks.sort_by(|a, b| (&a.name, &a.expression).cmp(&(&b.name, &b.expression)));
+    table
+        .checks
+        .sort_by(|a, b| (&a.name, &a.expression).cmp(&(&b.name, &b.expression)));
     table.foreign_keys = foreign_keys(conn, name, &parsed).await?;
 
     let indexes: Vec<(String, bool, String)> = sqlx::query_as(
@@ -309,13 +311,20 @@ async fn foreign_keys(
     for key in &mut keys {
         let same = |names: &[String], other: &[String]| {
             names.len() == other.len()
-                && names.iter().zip(other).all(|(a, b)| a.eq_ignore_ascii_case(b))
+                && names
+                    .iter()
+                    .zip(other)
+                    .all(|(a, b)| a.eq_ignore_ascii_case(b))
         };
-        let found = parsed.foreign_keys.iter().enumerate().position(|(i, written)| {
-            !taken[i]
-                && same(&written.columns, &key.columns)
-                && written.table.eq_ignore_ascii_case(&key.references.name)
-        });
+        let found = parsed
+            .foreign_keys
+            .iter()
+            .enumerate()
+            .position(|(i, written)| {
+                !taken[i]
+                    && same(&written.columns, &key.columns)
+                    && written.table.eq_ignore_ascii_case(&key.references.name)
+            });
         if let Some(i) = found {
             taken[i] = true;
             if parsed.foreign_keys[i].deferred {
@@ -372,7 +381,9 @@ fn resolve_references(tables: &mut [Table]) {
                 }
             }
         }
-        table.foreign_keys.sort_by(|a, b| fk_order(a).cmp(&fk_order(b)));
+        table
+            .foreign_keys
+            .sort_by(|a, b| fk_order(a).cmp(&fk_order(b)));
     }
 }
 
@@ -418,7 +429,11 @@ async fn read_index(
                 if coll.eq_ignore_ascii_case(declared.unwrap_or("BINARY")) {
                     quote(&column)
                 } else {
-                    format!("{} COLLATE {}", quote(&column), quote(&coll.to_ascii_uppercase()))
+                    format!(
+                        "{} COLLATE {}",
+                        quote(&column),
+                        quote(&coll.to_ascii_uppercase())
+                    )
                 }
             }
             _ => written
@@ -446,7 +461,12 @@ pub(crate) fn render(schema: &Schema) -> String {
     let mut statements = Vec::new();
     for table in &schema.tables {
         statements.push(render_table(table));
-        statements.extend(table.indexes.iter().map(|index| render_index(&table.name, index)));
+        statements.extend(
+            table
+                .indexes
+                .iter()
+                .map(|index| render_index(&table.name, index)),
+        );
     }
     statements.extend(
         views_in_dependency_order(&schema.views)
@@ -484,7 +504,11 @@ fn render_table(table: &Table) -> String {
     let mut lines = Vec::new();
     for column in &table.columns {
         let unique = table.uniques.iter().any(|u| alone(u) == Some(&column.name));
-        lines.push(column_definition(column, inline_key == Some(&column.name), unique));
+        lines.push(column_definition(
+            column,
+            inline_key == Some(&column.name),
+            unique,
+        ));
     }
     if let Some(key) = table.primary_key.as_ref().filter(|k| alone(k).is_none()) {
         lines.push(format!("PRIMARY KEY ({})", column_list(&key.columns)));
@@ -551,7 +575,11 @@ fn column_definition(column: &Column, primary_key: bool, unique: bool) -> String
         line.push_str(&format!(" COLLATE {}", quote(collation)));
     }
     if let Some(generated) = &column.generated {
-        let storage = if generated.stored { "STORED" } else { "VIRTUAL" };
+        let storage = if generated.stored {
+            "STORED"
+        } else {
+            "VIRTUAL"
+        };
         line.push_str(&format!(
             " GENERATED ALWAYS AS ({}) {storage}",
             generated.expression
@@ -853,7 +881,11 @@ fn alter(step: &Step, steps: &[Step], current: &Schema, new: &Schema) -> Option<
     let of = |columns: &[String]| columns.join(", ");
     match step {
         Step::AlterTable { .. } => rebuild("change the table's options".to_owned()),
-        Step::AlterColumn { table, old, new: column } => {
+        Step::AlterColumn {
+            table,
+            old,
+            new: column,
+        } => {
             let mut renamed = old.clone();
             if let Some(generated) = &mut renamed.generated {
                 generated.expression = after_renames(&generated.expression, table, steps, new);
@@ -868,10 +900,12 @@ fn alter(step: &Step, steps: &[Step], current: &Schema, new: &Schema) -> Option<
             Some(why) => rebuild(format!("add column {} ({why})", column.name)),
             None => {
                 let references = steps.iter().find_map(|other| match other {
-                    Step::AddForeignKey { table: t, foreign_key }
-                        if t == table
-                            && added_with(steps, new, table, foreign_key)
-                                .is_some_and(|c| c.name == column.name) =>
+                    Step::AddForeignKey {
+                        table: t,
+                        foreign_key,
+                    } if t == table
+                        && added_with(steps, new, table, foreign_key)
+                            .is_some_and(|c| c.name == column.name) =>
                     {
                         Some(format!(" {}", references_clause(foreign_key)))
                     }
@@ -905,12 +939,14 @@ fn alter(step: &Step, steps: &[Step], current: &Schema, new: &Schema) -> Option<
             let adds = matches!(step, Step::AddCheck { .. });
             let verb = if adds { "add" } else { "drop" };
             let paired = steps.iter().any(|other| match other {
-                Step::DropCheck { table: t, check: dropped } if adds && t == table => {
-                    renamed_check(dropped, table, steps, new) == *check
-                }
-                Step::AddCheck { table: t, check: added } if !adds && t == table => {
-                    renamed_check(check, table, steps, new) == *added
-                }
+                Step::DropCheck {
+                    table: t,
+                    check: dropped,
+                } if adds && t == table => renamed_check(dropped, table, steps, new) == *check,
+                Step::AddCheck {
+                    table: t,
+                    check: added,
+                } if !adds && t == table => renamed_check(check, table, steps, new) == *added,
                 _ => false,
             });
             if paired {
@@ -1051,7 +1087,11 @@ fn cannot_drop(column: &Column, table: Option<&Table>) -> Option<&'static str> {
         Some("part of the primary key")
     } else if table.uniques.iter().any(keyed) {
         Some("unique")
-    } else if table.foreign_keys.iter().any(|fk| fk.columns.contains(&column.name)) {
+    } else if table
+        .foreign_keys
+        .iter()
+        .any(|fk| fk.columns.contains(&column.name))
+    {
         Some("part of a foreign key")
     } else if table
         .checks
@@ -1092,11 +1132,13 @@ fn added_with<'s>(
         return None;
     }
     steps.iter().find_map(|step| match step {
-        Step::AddColumn { table: t, column: added }
-            if t == table
-                && &added.name == column
-                && null_default(added)
-                && cannot_add(added, new.table(table)).is_none() =>
+        Step::AddColumn {
+            table: t,
+            column: added,
+        } if t == table
+            && &added.name == column
+            && null_default(added)
+            && cannot_add(added, new.table(table)).is_none() =>
         {
             Some(added)
         }
@@ -1212,7 +1254,8 @@ impl Rebuild {
             .unwrap_or_default();
         let mut created = self.to.clone();
         created.name.name.clone_from(&temporary);
-        let mut statements = vec![format!(
+        let mut statements =
+            vec![format!(
             "{}\n-- (the procedure of https://www.sqlite.org/lang_altertable.html#otheralter).\n{}",
             comment(&format!("Rebuild of {table}, as ALTER TABLE cannot: {reasons}")),
             render_table(&created)
@@ -1274,13 +1317,17 @@ impl Rebuild {
                 .iter()
                 .any(|(option, _)| option == WITHOUT_ROWID || option == USING)
         };
-        let aliased = self.to.primary_key.as_ref().is_some_and(|key| match key.columns.as_slice() {
-            [column] => self
-                .to
-                .column(column)
-                .is_some_and(|c| c.data_type.eq_ignore_ascii_case("integer")),
-            _ => false,
-        });
+        let aliased =
+            self.to
+                .primary_key
+                .as_ref()
+                .is_some_and(|key| match key.columns.as_slice() {
+                    [column] => self
+                        .to
+                        .column(column)
+                        .is_some_and(|c| c.data_type.eq_ignore_ascii_case("integer")),
+                    _ => false,
+                });
         if aliased || !rowid_table(&self.from) || !rowid_table(&self.to) {
             return None;
         }
@@ -1420,7 +1467,11 @@ impl<'a> Dependents<'a> {
         views_in_dependency_order(&self.created_views)
             .into_iter()
             .map(|v| format!("{};", v.definition))
-            .chain(self.created_triggers.iter().map(|t| format!("{};", t.definition)))
+            .chain(
+                self.created_triggers
+                    .iter()
+                    .map(|t| format!("{};", t.definition)),
+            )
             .collect()
     }
 }

@@ -45,6 +45,9 @@ mod schema;
 mod schema_generate_sqlite;
 #[cfg(feature = "schema")]
 mod schema_mysql;
+// The lint checks every generated script.
+#[cfg(all(feature = "schema", feature = "lint"))]
+mod schema_generate_mysql;
 #[cfg(feature = "schema")]
 mod schema_postgres;
 #[cfg(feature = "schema")]
