@@ -457,13 +457,9 @@ impl Differences {
 
     fn tables(&mut self, old: &Table, new: &Table) {
         let bare = |t: &Table| Table {
-            columns: Vec::new(),
-            primary_key: None,
-            uniques: Vec::new(),
-            checks: Vec::new(),
-            foreign_keys: Vec::new(),
-            indexes: Vec::new(),
-            ..t.clone()
+            options: t.options.clone(),
+            comment: t.comment.clone(),
+            ..Table::new(t.name.clone())
         };
         if bare(old) != bare(new) {
             self.push(

@@ -270,15 +270,9 @@ async fn relations(conn: &mut PgConnection) -> Result<(Vec<Table>, Vec<View>), s
         }
         options.sort();
         let table = Table {
-            name,
-            columns: Vec::new(),
-            primary_key: None,
-            uniques: Vec::new(),
-            checks: Vec::new(),
-            foreign_keys: Vec::new(),
-            indexes: Vec::new(),
             options,
             comment: row.try_get("comment")?,
+            ..Table::new(name)
         };
         tables.insert(oid, table);
     }

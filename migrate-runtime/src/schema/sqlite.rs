@@ -132,23 +132,9 @@ fn virtual_table(name: &str, sql: &str) -> Table {
             sql.get(start..end).unwrap_or_default().trim().to_owned()
         })
         .unwrap_or_default();
-    let mut table = bare_table(name);
+    let mut table = Table::new(QualifiedName::new(None, name));
     table.options.push((USING.to_owned(), using));
     table
-}
-
-fn bare_table(name: &str) -> Table {
-    Table {
-        name: QualifiedName::new(None, name),
-        columns: Vec::new(),
-        primary_key: None,
-        uniques: Vec::new(),
-        checks: Vec::new(),
-        foreign_keys: Vec::new(),
-        indexes: Vec::new(),
-        options: Vec::new(),
-        comment: None,
-    }
 }
 
 /// An error for a stored definition that does not say what its pragmas
@@ -174,7 +160,7 @@ async fn read_table(
     .bind(name)
     .fetch_all(&mut *conn)
     .await?;
-    let mut table = bare_table(name);
+    let mut table = Table::new(QualifiedName::new(None, name));
     let mut key: Vec<(i64, String)> = Vec::new();
     for (column, data_type, not_null, default, pk, hidden) in rows {
         let written = parsed.column(&column);
