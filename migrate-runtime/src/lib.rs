@@ -190,7 +190,7 @@ pub use migrata_core::{Checksum, Exclude, Language, Migration, Script};
 pub use migrations::Migrations;
 pub use migrator::{Migrator, Offline};
 pub use model::{AdoptionProblem, BackendKind, CodeError, MigrationState, Peer};
-pub use options::{LockStrategy, Options, Policy, TransactionMode, DEFAULT_TABLE};
+pub use options::{LockStrategy, LockWait, Options, Policy, TransactionMode, DEFAULT_TABLE};
 pub use plan::adopt::Adoption;
 pub use plan::repair::{FailedScript, Repair, RepairAction, Repaired};
 pub use report::{Applied, Report};
