@@ -158,7 +158,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         } = wait;
         let Some(pause) = pause else {
             let lock_wait = match self.job.options.lock_wait() {
-                LockWait::Max(wait) => wait,
+                LockWait::Max(wait) => self.table.dialect().effective_lock_wait(wait),
                 LockWait::Off => Duration::ZERO,
             };
             return Err(Error::LockWaitExhausted {

@@ -215,6 +215,12 @@ pub(crate) trait Dialect: Sync {
     fn lock_wait(&self, wait: Duration, transaction: bool, connection_wait: Duration)
         -> LockWaitSql;
 
+    /// The bound the database applies for a lock wait of `wait` (its
+    /// settings' unit may be coarser).
+    fn effective_lock_wait(&self, wait: Duration) -> Duration {
+        wait
+    }
+
     /// Whether a script run outside a transaction is left without the lock
     /// wait (see the PostgreSQL dialect).
     fn lock_wait_exempts(&self, script: &str) -> bool {

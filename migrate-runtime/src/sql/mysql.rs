@@ -136,7 +136,7 @@ impl Dialect for MySqlDialect {
     /// anyway); a script's own `SET SESSION` comes after, and wins while it
     /// runs.
     fn lock_wait(&self, wait: Duration, _: bool, _: Duration) -> LockWaitSql {
-        let seconds = wait.as_millis().div_ceil(1000).max(1);
+        let seconds = self.effective_lock_wait(wait).as_secs();
         LockWaitSql {
             set: format!(
                 "SET @migrata_lock_wait_timeout = @@SESSION.lock_wait_timeout, @migrata_innodb_lock_wait_timeout = @@SESSION.innodb_lock_wait_timeout;\n\
@@ -145,6 +145,12 @@ impl Dialect for MySqlDialect {
             after_begin: false,
             restore: Some("SET SESSION lock_wait_timeout = @migrata_lock_wait_timeout, SESSION innodb_lock_wait_timeout = @migrata_innodb_lock_wait_timeout".to_owned()),
         }
+    }
+
+    /// Whole seconds, rounded up.
+    fn effective_lock_wait(&self, wait: Duration) -> Duration {
+        let seconds = u64::try_from(wait.as_millis().div_ceil(1000)).unwrap_or(u64::MAX);
+        Duration::from_secs(seconds.max(1))
     }
 
     /// ER_LOCK_WAIT_TIMEOUT (metadata and row locks), ER_LOCK_NOWAIT.

@@ -36,6 +36,10 @@ pub struct Profile {
     pub lock_by_hand: Option<&'static str>,
     /// How a lock-timeout error names the database, from `TestDb::name`.
     pub lock_names_database: fn(name: &str) -> String,
+    /// A query for the connection's id on the server, and how a lock-wait
+    /// error names a blocking session with that id; `None` where the
+    /// database cannot say which connection blocks (SQLite).
+    pub blocking_session: Option<(&'static str, fn(id: i64) -> String)>,
     /// A statement that lowers the limit of the one-statement history read
     /// so that it truncates, forcing the row-by-row fallback.
     pub truncate_packed_history: Option<&'static str>,
@@ -93,6 +97,7 @@ const TABLE: [Profile; 3] = [
         outside_transaction_only: "VACUUM;",
         lock_by_hand: Some("BEGIN IMMEDIATE"),
         lock_names_database: |_name| SQLITE_FILE.to_owned(),
+        blocking_session: None,
         truncate_packed_history: None,
         search_path: false,
         client: |url| {
@@ -126,6 +131,7 @@ const TABLE: [Profile; 3] = [
         outside_transaction_only: "CREATE INDEX CONCURRENTLY users_email ON users (email);\nCREATE INDEX CONCURRENTLY users_id_email ON users (id, email);",
         lock_by_hand: None,
         lock_names_database: |name| format!("database `{name}`"),
+        blocking_session: Some(("SELECT pg_backend_pid()", |id| format!("pid {id} ("))),
         truncate_packed_history: None,
         search_path: true,
         client: |url| {
@@ -161,6 +167,10 @@ const TABLE: [Profile; 3] = [
         outside_transaction_only: "CREATE INDEX users_email ON users (email);",
         lock_by_hand: None,
         lock_names_database: |name| format!("database `{name}`"),
+        blocking_session: Some((
+            "SELECT CAST(CONNECTION_ID() AS SIGNED)",
+            |id| format!("thread {id} ("),
+        )),
         // MySQL truncates GROUP_CONCAT at group_concat_max_len.
         truncate_packed_history: Some("SET SESSION group_concat_max_len = 64"),
         search_path: false,
