@@ -271,7 +271,7 @@ pub enum Error {
     /// [`lock_retry_budget`](crate::Options::lock_retry_budget) (or on its
     /// only try, for a script outside a transaction that does not say
     /// `-- migrate:retry-safe`). Each try's transaction rolled back.
-    #[error("{} could not get its locks: a statement waited longer than lock_wait ({lock_wait:?}) for a lock held by {}; {}{}", Subject(*version, file), Blocker(blocker.as_deref()), Tries { attempts: *attempts, elapsed: *elapsed, retried: *retried, error }, LeftFailed(*left_failed))]
+    #[error("{} could not get its locks: a statement waited longer than lock_wait ({lock_wait:?}) for a lock held by {}; {}{}", Subject(*version, file), Blocker(blocker.as_deref()), Tries { attempts: *attempts, retried: *retried, error }, LeftFailed(*left_failed))]
     LockWaitExhausted {
         /// The migration's version.
         version: i64,
@@ -286,8 +286,6 @@ pub enum Error {
         blocker: Option<String>,
         /// How many times the migration ran (1: it was not retried).
         attempts: u32,
-        /// From the start of the first try to the end of the last.
-        elapsed: Duration,
         /// The bound on each lock wait.
         lock_wait: Duration,
         /// Whether it was retried until the budget was spent (else it
@@ -456,7 +454,6 @@ impl fmt::Display for Blocker<'_> {
 /// the database's error.
 struct Tries<'a> {
     attempts: u32,
-    elapsed: Duration,
     retried: bool,
     error: &'a sqlx::Error,
 }
@@ -466,8 +463,8 @@ impl fmt::Display for Tries<'_> {
         if self.retried {
             write!(
                 f,
-                "tried {} times over {:.1?}, rolled back each time, until lock_retry_budget was spent; end or wait out that session, or raise lock_retry_budget",
-                self.attempts, self.elapsed
+                "tried {} times, rolled back each time, until lock_retry_budget was spent; end or wait out that session, or raise lock_retry_budget",
+                self.attempts
             )?;
         } else {
             f.write_str("not retried: it ran outside a transaction and does not say `-- migrate:retry-safe` (or lock_retry_budget is 0)")?;

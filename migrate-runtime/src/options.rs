@@ -222,6 +222,11 @@ pub struct Options {
     pub lock_timeout: Option<Duration>,
     /// How concurrent migrators are kept apart (default `lease`).
     pub lock: Option<LockStrategy>,
+    /// How long a lease lives without renewal, like `30s` (default 30 s):
+    /// how long others wait after a migrator was killed. Renewed every
+    /// third of it while work runs. From 100 ms to 168 h.
+    #[serde(default, deserialize_with = "lease_ttl")]
+    pub lease_ttl: Option<Duration>,
     /// How long each statement of a migration may wait for a lock, like
     /// `1s` (the default), or `off` (see [`LockWait`]).
     #[serde(default, deserialize_with = "lock_wait")]
@@ -232,11 +237,6 @@ pub struct Options {
     /// transaction only if it says `-- migrate:retry-safe`.
     #[serde(default, deserialize_with = "lock_retry_budget")]
     pub lock_retry_budget: Option<Duration>,
-    /// How long a lease lives without renewal, like `30s` (default 30 s):
-    /// how long others wait after a migrator was killed. Renewed every
-    /// third of it while work runs. From 100 ms to 168 h.
-    #[serde(default, deserialize_with = "lease_ttl")]
-    pub lease_ttl: Option<Duration>,
     /// An applied script was edited since it ran (default error).
     pub on_divergent: Option<Policy>,
     /// An applied migration is missing from the binary (default error).

@@ -47,10 +47,6 @@ impl Retry {
         self.failures + 1
     }
 
-    pub fn elapsed(&self) -> Duration {
-        self.started.elapsed()
-    }
-
     /// After a try that gave up waiting for a lock: the pause before the
     /// next one (exponential, with jitter so that migrators and the
     /// application's retries do not fall into step), or `None` once the

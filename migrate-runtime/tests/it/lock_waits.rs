@@ -61,7 +61,7 @@ impl Blocker {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         let id = match db.profile().blocking_session {
-            Some((query, _)) => Some(conn.scalar(query).await),
+            Some(session) => Some(conn.scalar(session.id).await),
             None => None,
         };
         conn.execute("BEGIN").await;
@@ -71,8 +71,8 @@ impl Blocker {
 
     /// How a lock-wait message names this session, where it can.
     fn named(&self, db: &TestDb) -> Option<String> {
-        let (_, named) = db.profile().blocking_session?;
-        Some(named(self.id?))
+        let session = db.profile().blocking_session?;
+        Some((session.named)(self.id?))
     }
 
     async fn end(mut self) {
