@@ -461,11 +461,11 @@ struct Tries<'a> {
 impl fmt::Display for Tries<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.retried {
-            write!(
-                f,
-                "tried {} times, rolled back each time, until lock_retry_budget was spent; end or wait out that session, or raise lock_retry_budget",
-                self.attempts
-            )?;
+            match self.attempts {
+                1 => f.write_str("tried once")?,
+                attempts => write!(f, "tried {attempts} times")?,
+            }
+            f.write_str(", rolled back each time, until lock_retry_budget was spent; end or wait out that session, or raise lock_retry_budget")?;
         } else {
             f.write_str("not retried: it ran outside a transaction and does not say `-- migrate:retry-safe` (or lock_retry_budget is 0)")?;
         }
