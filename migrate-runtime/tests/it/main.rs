@@ -32,6 +32,7 @@ mod layers;
 mod layouts;
 mod lease;
 mod lint_warnings;
+mod lock_waits;
 mod locking;
 mod logging;
 mod long_scripts;
