@@ -1,12 +1,16 @@
-use crate::Error;
+use crate::{Error, Phase};
 
 /// Options a script sets in its leading `-- migrate:<directive>` comments.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Directives {
     /// `-- migrate:no-transaction`, or sqlx's `-- no-transaction` at the very
     /// start: run the script outside any transaction (`CREATE INDEX
     /// CONCURRENTLY`, `VACUUM`, ...).
     pub no_transaction: bool,
+    /// `-- migrate:phase contract` (or `expand`, the default): a contract
+    /// migration is held while a replica of an older release still runs.
+    pub phase: Phase,
 }
 
 /// sqlx's directive: it counts only as the script's first characters
@@ -15,7 +19,10 @@ pub struct Directives {
 /// everywhere in this crate.
 const SQLX_NO_TRANSACTION: &str = "-- no-transaction";
 
-const KNOWN: &str = "no-transaction, allow <rule> <reason>";
+const KNOWN: &str = "no-transaction, phase contract|expand, allow <rule> <reason>";
+
+/// The directives of a code migration (`allow` is the SQL lint's).
+const KNOWN_CODE: &str = "no-transaction, phase contract|expand";
 
 /// What starts a comment, and so a directive, in a code migration.
 const RUST_COMMENT: &str = "//";
@@ -78,6 +85,24 @@ fn header_directives(file: &str, text: &str, comment: &'static str) -> Result<Di
                 comment,
             });
         }
+        let phase = directive
+            .strip_prefix("phase")
+            .filter(|value| value.is_empty() || value.starts_with(char::is_whitespace));
+        if let Some(value) = phase {
+            directives.phase = match value.trim() {
+                "contract" => Phase::Contract,
+                "expand" => Phase::Expand,
+                value => {
+                    return Err(Error::BadPhase {
+                        file: file.to_owned(),
+                        line: index + 1,
+                        comment,
+                        value: value.to_owned(),
+                    })
+                }
+            };
+            continue;
+        }
         match directive {
             "no-transaction" => directives.no_transaction = true,
             unknown => {
@@ -87,7 +112,7 @@ fn header_directives(file: &str, text: &str, comment: &'static str) -> Result<Di
                     directive: unknown.to_owned(),
                     comment,
                     known: if comment == RUST_COMMENT {
-                        "no-transaction"
+                        KNOWN_CODE
                     } else {
                         KNOWN
                     },
@@ -200,7 +225,7 @@ mod tests {
         let unknown = parse_code_directives("f.rs", "// migrate:allow drop-table x\n").unwrap_err();
         assert_eq!(
             unknown.to_string(),
-            "`f.rs` line 1: unknown directive `// migrate:allow drop-table x` (known: no-transaction)"
+            "`f.rs` line 1: unknown directive `// migrate:allow drop-table x` (known: no-transaction, phase contract|expand)"
         );
     }
 
@@ -209,8 +234,48 @@ mod tests {
         let err = parse_directives("0003_x.sql", "-- hi\n-- migrate:up\n").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "`0003_x.sql` line 2: unknown directive `-- migrate:up` (known: no-transaction, allow <rule> <reason>)"
+            "`0003_x.sql` line 2: unknown directive `-- migrate:up` (known: no-transaction, phase contract|expand, allow <rule> <reason>)"
         );
+    }
+
+    /// Issue 23: `phase contract` marks a contract migration, in SQL and in
+    /// code; any other value is an error naming it.
+    #[test]
+    fn phase() {
+        let sql =
+            "-- Drops the old column.\n-- migrate:phase  contract\nALTER TABLE t DROP COLUMN c;";
+        assert_eq!(
+            parse_directives("f.sql", sql).unwrap().phase,
+            Phase::Contract
+        );
+        let code = "// migrate:phase contract\n// migrate:no-transaction\npub async fn up() {}";
+        let directives = parse_code_directives("f.rs", code).unwrap();
+        assert_eq!(
+            (directives.phase, directives.no_transaction),
+            (Phase::Contract, true)
+        );
+        assert_eq!(
+            parse_directives("f.sql", "-- migrate:phase expand\n")
+                .unwrap()
+                .phase,
+            Phase::Expand
+        );
+        assert_eq!(
+            parse_directives("f.sql", "SELECT 1;").unwrap().phase,
+            Phase::Expand
+        );
+        let bad = parse_directives("f.sql", "-- migrate:phase contrat\n").unwrap_err();
+        assert_eq!(
+            bad.to_string(),
+            "`f.sql` line 1: unknown phase `contrat` in `-- migrate:phase`; expected `contract` or `expand`"
+        );
+        let empty = parse_code_directives("f.rs", "// migrate:phase\n").unwrap_err();
+        assert!(
+            matches!(empty, Error::BadPhase { ref value, .. } if value.is_empty()),
+            "{empty}"
+        );
+        let glued = parse_directives("f.sql", "-- migrate:phasecontract\n").unwrap_err();
+        assert!(matches!(glued, Error::UnknownDirective { .. }), "{glued}");
     }
 
     #[test]
