@@ -25,6 +25,8 @@
 //! - [`failed_migrations`]: rows marked failed, and `repair`.
 //! - [`locking`]: the lease, the session lock, pgbouncer, Galera, shared
 //!   SQLite files, read-only standbys.
+//! - [`rolling_deploys`]: contract migrations held while a replica of an
+//!   older release runs.
 //! - [`session_setup`]: SQL run once after connecting.
 //! - [`revert_stamp_status`]: going back, recording without running,
 //!   reading where each migration stands.
@@ -68,6 +70,9 @@ pub mod failed_migrations {}
 
 #[doc = include_str!("../docs/locking.md")]
 pub mod locking {}
+
+#[doc = include_str!("../docs/rolling_deploys.md")]
+pub mod rolling_deploys {}
 
 #[doc = include_str!("../docs/session_setup.md")]
 pub mod session_setup {}
