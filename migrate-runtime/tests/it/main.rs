@@ -39,6 +39,7 @@ mod mysql_delimiter;
 mod offline;
 mod races;
 mod repeatable;
+mod rolling;
 #[cfg(feature = "schema")]
 mod schema;
 #[cfg(feature = "schema")]
