@@ -1,4 +1,4 @@
-use crate::Error;
+use crate::{Error, Phase};
 
 /// Options a script sets in its leading `-- migrate:<directive>` comments.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,6 +16,9 @@ pub struct Directives {
     /// `-- migrate:check <query>` lines, in file order: queries returning
     /// one boolean, all of which must be true before the script runs.
     pub checks: Vec<Check>,
+    /// `-- migrate:phase contract` (or `expand`, the default): a contract
+    /// migration is held while a replica of an older release still runs.
+    pub phase: Phase,
 }
 
 /// A `-- migrate:check <query>` line: a query returning one boolean that
@@ -35,10 +38,11 @@ pub struct Check {
 /// everywhere in this crate.
 const SQLX_NO_TRANSACTION: &str = "-- no-transaction";
 
-const KNOWN: &str = "no-transaction, retry-safe, check <query>, allow <rule> <reason>";
+const KNOWN: &str =
+    "no-transaction, retry-safe, check <query>, phase contract|expand, allow <rule> <reason>";
 
 /// The directives a code migration may hold.
-const KNOWN_IN_CODE: &str = "no-transaction, retry-safe";
+const KNOWN_IN_CODE: &str = "no-transaction, retry-safe, phase contract|expand";
 
 /// What starts a comment, and so a directive, in a code migration.
 const RUST_COMMENT: &str = "//";
@@ -117,6 +121,20 @@ fn header_directives(file: &str, text: &str, comment: &'static str) -> Result<Di
                 return Err(malformed("takes no argument"))
             }
             ("no-transaction", _) => directives.no_transaction = true,
+            ("phase", _) => {
+                directives.phase = match args {
+                    "contract" => Phase::Contract,
+                    "expand" => Phase::Expand,
+                    value => {
+                        return Err(Error::BadPhase {
+                            file: file.to_owned(),
+                            line,
+                            comment,
+                            value: value.to_owned(),
+                        })
+                    }
+                }
+            }
             ("retry-safe", _) => directives.retry_safe = true,
             ("check", "--") if args.is_empty() => {
                 return Err(malformed(
@@ -247,7 +265,7 @@ mod tests {
         let unknown = parse_code_directives("f.rs", "// migrate:allow drop-table x\n").unwrap_err();
         assert_eq!(
             unknown.to_string(),
-            "`f.rs` line 1: unknown directive `// migrate:allow drop-table x` (known: no-transaction, retry-safe)"
+            "`f.rs` line 1: unknown directive `// migrate:allow drop-table x` (known: no-transaction, retry-safe, phase contract|expand)"
         );
     }
 
@@ -256,7 +274,7 @@ mod tests {
         let err = parse_directives("0003_x.sql", "-- hi\n-- migrate:up\n").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "`0003_x.sql` line 2: unknown directive `-- migrate:up` (known: no-transaction, retry-safe, check <query>, allow <rule> <reason>)"
+            "`0003_x.sql` line 2: unknown directive `-- migrate:up` (known: no-transaction, retry-safe, check <query>, phase contract|expand, allow <rule> <reason>)"
         );
     }
 
@@ -309,6 +327,46 @@ mod tests {
             parse_code_directives("f.rs", "// migrate:check SELECT true\n"),
             Err(Error::UnknownDirective { .. })
         ));
+    }
+
+    /// Issue 23: `phase contract` marks a contract migration, in SQL and in
+    /// code; any other value is an error naming it.
+    #[test]
+    fn phase() {
+        let sql =
+            "-- Drops the old column.\n-- migrate:phase  contract\nALTER TABLE t DROP COLUMN c;";
+        assert_eq!(
+            parse_directives("f.sql", sql).unwrap().phase,
+            Phase::Contract
+        );
+        let code = "// migrate:phase contract\n// migrate:no-transaction\npub async fn up() {}";
+        let directives = parse_code_directives("f.rs", code).unwrap();
+        assert_eq!(
+            (directives.phase, directives.no_transaction),
+            (Phase::Contract, true)
+        );
+        assert_eq!(
+            parse_directives("f.sql", "-- migrate:phase expand\n")
+                .unwrap()
+                .phase,
+            Phase::Expand
+        );
+        assert_eq!(
+            parse_directives("f.sql", "SELECT 1;").unwrap().phase,
+            Phase::Expand
+        );
+        let bad = parse_directives("f.sql", "-- migrate:phase contrat\n").unwrap_err();
+        assert_eq!(
+            bad.to_string(),
+            "`f.sql` line 1: unknown phase `contrat` in `-- migrate:phase`; expected `contract` or `expand`"
+        );
+        let empty = parse_code_directives("f.rs", "// migrate:phase\n").unwrap_err();
+        assert!(
+            matches!(empty, Error::BadPhase { ref value, .. } if value.is_empty()),
+            "{empty}"
+        );
+        let glued = parse_directives("f.sql", "-- migrate:phasecontract\n").unwrap_err();
+        assert!(matches!(glued, Error::UnknownDirective { .. }), "{glued}");
     }
 
     #[test]

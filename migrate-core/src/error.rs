@@ -116,6 +116,27 @@ pub enum Error {
         /// code migration.
         comment: &'static str,
     },
+    /// A `-- migrate:phase` directive whose value is neither `contract` nor
+    /// `expand`.
+    #[error("`{file}` line {line}: unknown phase `{value}` in `{comment} migrate:phase`; expected `contract` or `expand`")]
+    BadPhase {
+        /// The file name.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// The comment that starts a directive: `--` in SQL, `//` in a
+        /// code migration.
+        comment: &'static str,
+        /// What followed `migrate:phase`.
+        value: String,
+    },
+    /// A `-- migrate:phase` directive in a down script: the phase is the
+    /// migration's, set in its up script.
+    #[error("`{file}`: `-- migrate:phase contract` belongs in the up script, which decides when the migration applies")]
+    PhaseInDown {
+        /// The down script's file name.
+        file: String,
+    },
     /// A `-- migrate:` directive this version does not know.
     #[error(
         "`{file}` line {line}: unknown directive `{comment} migrate:{directive}` (known: {known})"

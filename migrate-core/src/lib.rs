@@ -56,7 +56,7 @@ pub use file_name::{
     is_repeatable_version, parse_file_name, repeatable_version, FileKind, FileName,
 };
 pub use load::{load_dir, load_dir_excluding, load_files};
-pub use migration::{Language, Migration, Script};
+pub use migration::{Language, Migration, Phase, Script};
 pub use statements::{
     final_delimiter, has_no_statements, needs_terminator, split_statements, split_statements_for,
     statement_batches, SqlFlavor,

@@ -7,7 +7,7 @@ use crate::diesel::{self, DOWN, METADATA, UP};
 use crate::transaction_control::transaction_control;
 use crate::{
     checksum, code, is_repeatable_version, parse_code_directives, parse_directives,
-    parse_file_name, Error, Errors, Exclude, FileKind, Language, Migration, Script,
+    parse_file_name, Error, Errors, Exclude, FileKind, Language, Migration, Phase, Script,
 };
 
 /// Problems found so far, each with the file it is about (for ordering).
@@ -322,7 +322,8 @@ impl Set {
                 }
                 continue;
             }
-            let script = match script(&file, bytes, false) {
+            let is_down = parsed.kind == FileKind::Down;
+            let script = match script(&file, bytes, false, is_down) {
                 Ok(script) => Some(script),
                 Err(errors) => {
                     let about = errors.into_iter().map(|error| (file.clone(), error));
@@ -331,15 +332,22 @@ impl Set {
                 }
             };
             match (parsed.kind, script) {
-                (FileKind::Down, script) => downs.push((parsed.version, parsed.name, file, script)),
-                (FileKind::Repeatable, Some(script)) => {
+                (FileKind::Down, script) => downs.push((
+                    parsed.version,
+                    parsed.name,
+                    file,
+                    script.map(|(script, _)| script),
+                )),
+                (FileKind::Repeatable, Some((script, phase))) => {
                     let mut migration = migration(parsed.version, parsed.name, script, None, None);
                     migration.repeatable = true;
+                    migration.phase = phase;
                     self.repeatables
                         .insert(migration.name.to_string(), migration);
                 }
-                (_, Some(script)) => {
-                    let migration = migration(parsed.version, parsed.name, script, None, None);
+                (_, Some((script, phase))) => {
+                    let mut migration = migration(parsed.version, parsed.name, script, None, None);
+                    migration.phase = phase;
                     self.ups.insert(parsed.version, migration);
                 }
                 (_, None) => {}
@@ -417,28 +425,35 @@ impl Set {
                 Some(Ok(outside)) => outside,
                 None => false,
             };
-            let up = self.script(&up_file, up, outside_transaction);
+            let up = self.script(&up_file, up, outside_transaction, false);
             let down = files.remove(DOWN).map(|bytes| {
                 let down_file = format!("{dir}/{DOWN}");
-                self.script(&down_file, bytes, outside_transaction)
+                self.script(&down_file, bytes, outside_transaction, true)
             });
-            let (true, Some(up)) = (claimed, up) else {
+            let (true, Some((up, phase))) = (claimed, up) else {
                 continue;
             };
             let down = match down {
                 Some(None) => continue,
-                Some(Some(down)) => Some(down),
+                Some(Some((down, _))) => Some(down),
                 None => None,
             };
             let diesel_version = Some(parsed.diesel_version);
-            let migration = migration(parsed.version, parsed.name, up, down, diesel_version);
+            let mut migration = migration(parsed.version, parsed.name, up, down, diesel_version);
+            migration.phase = phase;
             self.ups.insert(migration.version, migration);
         }
     }
 
-    /// A script, or `None` after reporting its problems.
-    fn script(&mut self, file: &str, bytes: Vec<u8>, outside_transaction: bool) -> Option<Script> {
-        script(file, bytes, outside_transaction)
+    /// A script and its phase, or `None` after reporting its problems.
+    fn script(
+        &mut self,
+        file: &str,
+        bytes: Vec<u8>,
+        outside_transaction: bool,
+        down: bool,
+    ) -> Option<(Script, Phase)> {
+        script(file, bytes, outside_transaction, down)
             .map_err(|errors| {
                 let about = errors.into_iter().map(|error| (file.to_owned(), error));
                 self.problems.extend(about);
@@ -516,6 +531,7 @@ fn migration(
         down,
         diesel_version: diesel_version.map(Cow::Owned),
         repeatable: false,
+        phase: Phase::Expand,
     }
 }
 
@@ -550,14 +566,22 @@ fn code_migration(
         language: Language::Rust,
     };
     let down = entry_points.down.then(|| script.clone());
-    Ok(migration(version, name, script, down, None))
+    let mut migration = migration(version, name, script, down, None);
+    migration.phase = directives.phase;
+    Ok(migration)
 }
 
 /// Reads one script: UTF-8 without NUL bytes, directives, and no
 /// transaction control in a script that runs inside its migration's
-/// transaction.
+/// transaction; with the phase its directives set (refused in a `down`
+/// script, where it would decide nothing).
 /// `outside_transaction` is set by diesel's `metadata.toml`.
-fn script(file: &str, bytes: Vec<u8>, outside_transaction: bool) -> Result<Script, Vec<Error>> {
+fn script(
+    file: &str,
+    bytes: Vec<u8>,
+    outside_transaction: bool,
+    down: bool,
+) -> Result<(Script, Phase), Vec<Error>> {
     let sql = utf8(file, bytes).map_err(|error| vec![error])?;
     if let Some(offset) = sql.find('\0') {
         return Err(vec![Error::NulByte {
@@ -566,6 +590,11 @@ fn script(file: &str, bytes: Vec<u8>, outside_transaction: bool) -> Result<Scrip
         }]);
     }
     let directives = parse_directives(file, &sql).map_err(|error| vec![error])?;
+    if down && directives.phase == Phase::Contract {
+        return Err(vec![Error::PhaseInDown {
+            file: file.to_owned(),
+        }]);
+    }
     let no_transaction = directives.no_transaction || outside_transaction;
     if !no_transaction {
         let found: Vec<Error> = transaction_control(&sql)
@@ -580,12 +609,13 @@ fn script(file: &str, bytes: Vec<u8>, outside_transaction: bool) -> Result<Scrip
             return Err(found);
         }
     }
-    Ok(Script {
+    let script = Script {
         file: Cow::Owned(file.to_owned()),
         sql: Cow::Owned(sql),
         no_transaction,
         language: Language::Sql,
-    })
+    };
+    Ok((script, directives.phase))
 }
 
 /// Whether a file is a script by its extension, in any case (`.SQL` is an
@@ -625,6 +655,46 @@ mod tests {
                 .iter()
                 .map(|(name, sql)| (name.to_string(), sql.as_bytes().to_vec())),
         )
+    }
+
+    /// Issue 23: the up script's `phase contract` marks the migration, in
+    /// SQL, code and diesel's layout; in a down script it is refused.
+    #[test]
+    fn contract_phase() {
+        let loaded = load(&[
+            ("0001_a.sql", "CREATE TABLE t (a INT, b INT);"),
+            (
+                "0002_b.up.sql",
+                "-- migrate:phase contract\nALTER TABLE t DROP COLUMN b;",
+            ),
+            ("0002_b.down.sql", "ALTER TABLE t ADD COLUMN b INT;"),
+            (
+                "0003_c.rs",
+                "// migrate:phase contract\npub async fn up() {}",
+            ),
+        ])
+        .unwrap();
+        let phases: Vec<bool> = loaded.iter().map(Migration::is_contract).collect();
+        assert_eq!(phases, [false, true, true]);
+        let down = only_error(load(&[
+            ("0002_b.up.sql", "SELECT 1;"),
+            ("0002_b.down.sql", "-- migrate:phase contract\nSELECT 1;"),
+        ]));
+        assert!(
+            matches!(down, Error::PhaseInDown { ref file } if file == "0002_b.down.sql"),
+            "{down}"
+        );
+        let dir = tree(&[
+            (
+                "2025-01-02-030405_drop/up.sql",
+                "-- migrate:phase contract\nALTER TABLE t DROP COLUMN b;",
+            ),
+            (
+                "2025-01-02-030405_drop/down.sql",
+                "ALTER TABLE t ADD COLUMN b INT;",
+            ),
+        ]);
+        assert!(load_dir(dir.path()).unwrap()[0].is_contract());
     }
 
     #[test]

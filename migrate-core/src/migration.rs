@@ -39,6 +39,23 @@ pub struct Migration {
     pub diesel_version: Option<Cow<'static, str>>,
     /// An `R__<name>.sql` (or `repeatable_<name>.sql`) migration.
     pub repeatable: bool,
+    /// Set by `-- migrate:phase contract` in the up script (or
+    /// `// migrate:phase contract` in a code migration).
+    pub phase: Phase,
+}
+
+/// When a migration may apply during a rolling deploy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Phase {
+    /// The default: applies as soon as a release embedding it starts. Old
+    /// code must keep working on the schema it leaves (add, never remove).
+    #[default]
+    Expand,
+    /// A destructive change (drop, rename, set NOT NULL) that old code may
+    /// still depend on: held while a live replica of a release that does
+    /// not embed it runs.
+    Contract,
 }
 
 /// One file of a migration: a SQL script, or a code migration's Rust
@@ -85,6 +102,19 @@ impl Migration {
         self.up.language == Language::Rust
     }
 
+    /// Whether this is a contract migration (`-- migrate:phase contract`).
+    pub fn is_contract(&self) -> bool {
+        self.phase == Phase::Contract
+    }
+
+    #[doc(hidden)]
+    /// Called by `embed_migrations!` on a contract migration, chained after
+    /// [`Migration::__embedded`] so the older constructor keeps its shape.
+    pub const fn __contract(mut self) -> Self {
+        self.phase = Phase::Contract;
+        self
+    }
+
     #[doc(hidden)]
     /// Called by `embed_migrations!`: the macro never names fields, so they
     /// can change without breaking code expanded by an older macro version.
@@ -107,6 +137,7 @@ impl Migration {
                 None => None,
             },
             repeatable: false,
+            phase: Phase::Expand,
         }
     }
 
@@ -126,6 +157,7 @@ impl Migration {
             checksum: Checksum(checksum),
             diesel_version: None,
             repeatable: true,
+            phase: Phase::Expand,
         }
     }
 }

@@ -97,8 +97,9 @@ fn migration(migrata: &TokenStream, dir: &Path, m: &Migration) -> TokenStream {
             #migrata::Migration::__embedded_repeatable(#version, #name, #up, [#(#checksum),*])
         };
     }
+    let contract = m.is_contract().then(|| quote!(.__contract()));
     quote! {
-        #migrata::Migration::__embedded(#version, #name, #up, #down, [#(#checksum),*], #diesel_version)
+        #migrata::Migration::__embedded(#version, #name, #up, #down, [#(#checksum),*], #diesel_version)#contract
     }
 }
 

@@ -109,11 +109,13 @@ pub enum Error {
     /// The version table's name fits the database, but the lease table
     /// named after it (`<table>_lock`) would not: PostgreSQL would
     /// truncate that name onto the version table's own.
-    #[error("version table name `{table}` is too long for {backend}: the lease table `{lease}` named after it would be longer than {backend}'s limit of {limit}; use a name at least {excess} shorter")]
+    #[error("version table name `{table}` is too long for {backend}: the table `{lease}` named after it would be longer than {backend}'s limit of {limit}; use a name at least {excess} shorter")]
     TableNameTooLong {
         /// The configured name.
         table: String,
-        /// The name of the lease table beside it.
+        /// The name of the table beside it that is too long: the lease
+        /// table (`<table>_lock`) or the replica presence table
+        /// (`<table>_replicas`).
         lease: String,
         /// The database.
         backend: BackendKind,
@@ -426,6 +428,14 @@ pub enum Error {
     /// Taking or releasing the migration lock failed.
     #[error("migration lock: {}", Shown(error))]
     Lock {
+        /// The database error.
+        error: sqlx::Error,
+    },
+    /// Registering, refreshing or reading replica presence failed.
+    #[error("replica presence table {table}: {}", Shown(error))]
+    Presence {
+        /// The presence table's name.
+        table: String,
         /// The database error.
         error: sqlx::Error,
     },

@@ -27,6 +27,8 @@
 //!   SQLite files, read-only standbys.
 //! - [`lock_waits`]: each statement's bounded wait for a lock, retries, what
 //!   blocked, and `-- migrate:check` before a script.
+//! - [`rolling_deploys`]: contract migrations held while a replica of an
+//!   older release runs.
 //! - [`session_setup`]: SQL run once after connecting.
 //! - [`revert_stamp_status`]: going back, recording without running,
 //!   reading where each migration stands.
@@ -73,6 +75,9 @@ pub mod locking {}
 
 #[doc = include_str!("../docs/lock_waits.md")]
 pub mod lock_waits {}
+
+#[doc = include_str!("../docs/rolling_deploys.md")]
+pub mod rolling_deploys {}
 
 #[doc = include_str!("../docs/session_setup.md")]
 pub mod session_setup {}

@@ -192,14 +192,15 @@ pub use driver::Backend;
 #[doc(hidden)]
 pub use driver::driver_url as __driver_url;
 pub use error::Error;
-pub use migrata_core::{Checksum, Exclude, Language, Migration, Script};
+pub use migrata_core::{Checksum, Exclude, Language, Migration, Phase, Script};
 pub use migrations::Migrations;
 pub use migrator::{Migrator, Offline};
-pub use model::{AdoptionProblem, BackendKind, CodeError, MigrationState, Peer};
+pub use engine::presence::Presence;
+pub use model::{AdoptionProblem, BackendKind, CodeError, MigrationState, Peer, Replica};
 pub use options::{LockStrategy, LockWait, Options, Policy, TransactionMode, DEFAULT_TABLE};
 pub use plan::adopt::Adoption;
 pub use plan::repair::{FailedScript, Repair, RepairAction, Repaired};
-pub use report::{Applied, Report};
+pub use report::{Applied, Held, Report};
 pub use sql::quote_identifier;
 pub use status::{Status, StatusEntry};
 pub use url::redact_url;

@@ -9,6 +9,7 @@ use crate::code::{CodeTable, CompiledCode};
 use crate::database::{AtUrl, Database, OnConnection};
 use crate::driver::handover::Handover;
 use crate::driver::Backend;
+use crate::engine::presence::Presence;
 use crate::engine::render;
 use crate::error::Error;
 use crate::model::BackendKind;
@@ -178,6 +179,23 @@ impl<'m> Migrator<'m> {
         self
     }
 
+    /// Apply contract migrations (`-- migrate:phase contract`) now, even
+    /// while live replicas of an older release would hold them: the
+    /// operator's override (`migrata up --contract`).
+    pub fn contract_now(mut self, now: bool) -> Self {
+        self.job.contract_now = now;
+        self
+    }
+
+    /// How long a replica registered by [`run_with_presence`](Self::run_with_presence)
+    /// counts as live after its last refresh (default 30 s; refreshed every
+    /// third of it): how long a killed replica still holds contract
+    /// migrations.
+    pub fn presence_ttl(mut self, ttl: Duration) -> Self {
+        self.job.presence_ttl = ttl;
+        self
+    }
+
     /// SQL run right after connecting, e.g. `SET lock_timeout = '5s'`, so DDL
     /// cannot queue forever behind a long transaction.
     pub fn session_setup(mut self, sql: impl Into<String>) -> Self {
@@ -227,6 +245,54 @@ impl<'m> Migrator<'m> {
     /// backend), brings the database up to date, and closes the connection.
     pub async fn run(&self, url: &str) -> Result<Report, Error> {
         self.at(url).run().await
+    }
+
+    /// [`run`](Self::run) for a process that keeps serving: first records
+    /// this process as a live replica (the newest migration its binary
+    /// embeds, host, pid) in the table `<table>_replicas`, then runs. Keep
+    /// the returned [`Presence`] while the process serves: while it is
+    /// live, no replica of a newer release applies a contract migration
+    /// (`-- migrate:phase contract`) this binary does not embed; those are
+    /// held ([`Report::held`]) and applied, exactly once, by the first run
+    /// after the last such replica is gone.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), migrata::Error> {
+    /// static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
+    /// let (report, presence) = MIGRATIONS.migrator().run_with_presence(&url).await?;
+    /// assert!(report.held.is_empty());
+    /// // ... serve ...
+    /// presence.shutdown().await?;
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Presence`] when the row cannot be written, and every error
+    /// of [`run`](Self::run) (the row is then removed again).
+    pub async fn run_with_presence(&self, url: &str) -> Result<(Report, Presence), Error> {
+        let newest = self
+            .job
+            .migrations
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0);
+        let presence =
+            Presence::register(url, self.job.options.table(), newest, self.job.presence_ttl)
+                .await?;
+        match self.run(url).await {
+            Ok(report) => Ok((report, presence)),
+            Err(error) => {
+                // The run's error is the one to report; the row expires
+                // after its TTL if this removal fails too.
+                let _ = presence.shutdown().await;
+                Err(error)
+            }
+        }
     }
 
     /// Brings the database up to date over a connection the caller owns.

@@ -341,3 +341,22 @@ impl ClaimMark {
 /// `sqlx::Error` is reported as [`Error::Migration`](crate::Error::Migration), anything else as
 /// [`Error::Code`](crate::Error::Code), naming the file either way.
 pub type CodeError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A live process of the application that registered its presence
+/// ([`Migrator::run_with_presence`](crate::Migrator::run_with_presence)):
+/// what holds a contract migration its binary does not embed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Replica {
+    /// `host:pid:id`, unique per process start.
+    pub owner: String,
+    /// The host it runs on.
+    pub host: String,
+    /// Its process id.
+    pub pid: i64,
+    /// The newest versioned migration its binary embeds: a contract
+    /// migration newer than this is held while it runs.
+    pub newest_version: i64,
+    /// How long ago it last refreshed its row, in the database's clock.
+    pub seen_ago: std::time::Duration,
+}

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::model::BackendKind;
+use crate::model::{BackendKind, Replica};
 
 /// What a run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +14,45 @@ pub struct Report {
     pub applied: Vec<Applied>,
     /// The migrations a revert undid, newest first.
     pub reverted: Vec<Applied>,
+    /// The contract migrations this run held back, because live replicas
+    /// of an older release do not embed them.
+    pub held: Vec<Held>,
+}
+
+/// A contract migration (`-- migrate:phase contract`) held back while
+/// replicas of an older release run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Held {
+    /// Its version.
+    pub version: i64,
+    /// Its file name.
+    pub file: String,
+    /// The live replicas whose binaries embed only older versions.
+    pub replicas: Vec<Replica>,
+}
+
+impl std::fmt::Display for Held {
+    /// `held: 2 replicas of a release without it, last seen 4 s ago on host-a, host-b`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count = self.replicas.len();
+        let latest = self
+            .replicas
+            .iter()
+            .map(|r| r.seen_ago)
+            .max()
+            .unwrap_or_default();
+        let mut hosts: Vec<&str> = self.replicas.iter().map(|r| r.host.as_str()).collect();
+        hosts.sort_unstable();
+        hosts.dedup();
+        write!(
+            f,
+            "held: {count} replica{s} of a release without it, last seen {secs} s ago on {hosts}",
+            s = if count == 1 { "" } else { "s" },
+            secs = latest.as_secs(),
+            hosts = hosts.join(", "),
+        )
+    }
 }
 
 /// One migration applied (or reverted) by a run.
@@ -40,6 +79,7 @@ impl Report {
             backend,
             applied: Vec::new(),
             reverted: Vec::new(),
+            held: Vec::new(),
         }
     }
 

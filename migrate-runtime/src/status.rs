@@ -3,9 +3,10 @@
 
 use migrata_core::Migration;
 
-use crate::model::{BackendKind, MigrationState};
+use crate::model::{BackendKind, MigrationState, Replica};
 use crate::options::Options;
 use crate::plan::{self, Standing, Verdict};
+use crate::report::Held;
 
 /// Where each migration stands, from the binary's and the database's side.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,18 +47,27 @@ pub struct StatusEntry {
     /// Whether a run under the migrator's policies refuses to proceed
     /// because of this entry (what `verify` fails on).
     pub refused: bool,
+    /// A contract migration a run would hold back now, with the live
+    /// replicas of an older release that hold it.
+    pub held: Option<Held>,
 }
 
 impl Status {
     /// Renders classified entries, judging each under `options` as a run
     /// would (without a target: `verify` asks about a full run).
-    pub(crate) fn new(backend: BackendKind, standing: Standing<'_>, options: &Options) -> Self {
+    pub(crate) fn new(
+        backend: BackendKind,
+        standing: Standing<'_>,
+        options: &Options,
+        live: &[Replica],
+    ) -> Self {
         let newest = plan::newest_recorded(&standing.versioned);
         let versioned = standing.versioned.into_iter().map(|entry| (entry, false));
         let entries = versioned
             .chain(standing.repeatables.into_iter().map(|entry| (entry, true)))
             .map(|(entry, repeatable)| {
                 let refused = matches!(entry.verdict(options, newest), Verdict::Refuse(_));
+                let unrecorded = entry.row.is_none();
                 let name = match (entry.migration, &entry.row) {
                     (Some(m), _) => m.name.to_string(),
                     (None, row) => row.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
@@ -69,6 +79,16 @@ impl Status {
                 // its claim mark (negative) until it is settled: it has no
                 // duration yet.
                 let duration_ms = duration_ms.filter(|&ms| ms >= 0);
+                let held = match (entry.migration, unrecorded) {
+                    (Some(m), true) => Some(plan::holders(m, live))
+                        .filter(|replicas| !replicas.is_empty())
+                        .map(|replicas| Held {
+                            version: m.version,
+                            file: m.up.file.to_string(),
+                            replicas,
+                        }),
+                    _ => None,
+                };
                 StatusEntry {
                     version: entry.version,
                     name,
@@ -79,6 +99,7 @@ impl Status {
                     applied_at,
                     duration_ms,
                     refused,
+                    held,
                 }
             })
             .collect();

@@ -22,7 +22,7 @@ use sqlx::{Connection, Database, Decode, Row, SqlStr, Type};
 
 use crate::code::CodeConnection;
 use crate::error::Error;
-use crate::model::{BackendKind, HistoryRow, PeerRow};
+use crate::model::{BackendKind, HistoryRow, PeerRow, Replica};
 use crate::sql::dialect_of;
 use crate::url::{redact_url, without_ignored_parameters};
 
@@ -57,6 +57,14 @@ pub trait Backend:
         &mut self,
         sql: SqlStr,
     ) -> impl Future<Output = Result<Option<Vec<PeerRow>>, sqlx::Error>> + Send;
+
+    #[doc(hidden)]
+    /// Runs [`ReplicaTable::live`](crate::sql::presence::ReplicaTable::live);
+    /// `None` when the presence table does not exist.
+    fn fetch_replicas(
+        &mut self,
+        sql: SqlStr,
+    ) -> impl Future<Output = Result<Option<Vec<Replica>>, sqlx::Error>> + Send;
 
     #[doc(hidden)]
     /// Runs a query returning one text value.
@@ -118,6 +126,16 @@ macro_rules! shared_backend_methods {
             let rows = sqlx::raw_sql(sql).fetch_all(self).await;
             $crate::driver::unless_undefined(Self::KIND, rows)?
                 .map(|rows| $crate::driver::decode_peer_history(&rows))
+                .transpose()
+        }
+
+        async fn fetch_replicas(
+            &mut self,
+            sql: sqlx::SqlStr,
+        ) -> Result<Option<Vec<$crate::model::Replica>>, sqlx::Error> {
+            let rows = sqlx::raw_sql(sql).fetch_all(self).await;
+            $crate::driver::unless_undefined(Self::KIND, rows)?
+                .map(|rows| $crate::driver::decode_replicas(&rows))
                 .transpose()
         }
 
@@ -355,6 +373,27 @@ where
                 success: row.try_get(3)?,
                 applied_at: if detailed { row.try_get(4)? } else { None },
                 duration_ms: if detailed { row.try_get(5)? } else { None },
+            })
+        })
+        .collect()
+}
+
+/// Decodes the rows of [`ReplicaTable::live`](crate::sql::presence::ReplicaTable::live).
+pub(crate) fn decode_replicas<R: Row>(rows: &[R]) -> Result<Vec<Replica>, sqlx::Error>
+where
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    rows.iter()
+        .map(|row| {
+            let seen_ago: i64 = row.try_get(5)?;
+            Ok(Replica {
+                owner: row.try_get(1)?,
+                host: row.try_get(2)?,
+                pid: row.try_get(3)?,
+                newest_version: row.try_get(4)?,
+                seen_ago: Duration::from_millis(u64::try_from(seen_ago).unwrap_or(0)),
             })
         })
         .collect()

@@ -341,7 +341,7 @@ const RELEASE_WAIT: Duration = Duration::from_secs(10);
 /// panic in a `#[tokio::main]` app is tearing that runtime down, and would
 /// cancel a task spawned on it. Waited for (up to [`RELEASE_WAIT`]), since
 /// the process may exit right after the drop. `true` once released.
-fn release_later(url: String, release: String) -> bool {
+pub(super) fn release_later(url: String, release: String) -> bool {
     let (released, outcome) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("migrata-release".to_owned())
@@ -358,7 +358,7 @@ fn release_later(url: String, release: String) -> bool {
 }
 
 /// Runs a lease's `release` on a new connection to `url`.
-async fn release_from(url: &str, release: String) -> Result<(), Error> {
+pub(super) async fn release_from(url: &str, release: String) -> Result<(), Error> {
     let mut conn = crate::driver::AnyConnection::open(url, Duration::from_secs(5)).await?;
     let released = crate::driver::with_backend!(&mut conn, |c| c.execute(sql_str(release)).await);
     conn.close().await;
@@ -427,18 +427,23 @@ impl Drop for Heartbeat {
 /// nanoseconds (a restarted process that got the same pid differs) and a
 /// sequence number within the process (two migrators started in the same
 /// nanosecond differ).
-fn owner_id() -> String {
+pub(super) fn owner_id() -> String {
     owner_at(SystemTime::now())
 }
 
-fn owner_at(now: SystemTime) -> String {
-    let host = std::fs::read_to_string("/etc/hostname")
+/// This machine's name, for an operator reading who holds what.
+pub(super) fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
         .or_else(|| std::env::var("COMPUTERNAME").ok())
         .map(|host| host.trim().to_owned())
         .filter(|host| !host.is_empty())
-        .unwrap_or_else(|| "unknown-host".to_owned());
+        .unwrap_or_else(|| "unknown-host".to_owned())
+}
+
+fn owner_at(now: SystemTime) -> String {
+    let host = host_name();
     let nonce = now
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.subsec_nanos());

@@ -6,6 +6,7 @@
 
 mod execute;
 pub(crate) mod lock;
+pub(crate) mod presence;
 pub(crate) mod render;
 mod retry;
 pub(crate) mod session;
@@ -53,11 +54,18 @@ pub(crate) async fn apply<B: Backend>(
     // now; only under the lock can it be told apart from a dead one.
     let maybe_in_progress = standing.all().any(|e| e.state == MigrationState::Failed);
     if !maybe_in_progress {
-        let plan = job.plan_up(&standing)?;
+        let mut plan = job.plan_up(&standing, &[])?;
+        // Only held contract migrations left: the replicas decide, still
+        // without the lock.
+        if job.may_hold() && plan.migrations.iter().all(|m| m.is_contract()) {
+            plan = job.plan_up(&standing, &presence::live(conn, &table).await?)?;
+        }
         if plan.migrations.is_empty() {
             warned.log(&plan.warnings);
-            tracing::info!(target: "migrata", backend = %B::KIND, "database is up to date");
-            return Ok(Report::new(B::KIND));
+            tracing::info!(target: "migrata", backend = %B::KIND, held = plan.held.len(), "database is up to date");
+            let mut report = Report::new(B::KIND);
+            report.held = plan.held;
+            return Ok(report);
         }
     }
     let mut session = Session::open(job, conn, table, url).await?;
@@ -110,7 +118,12 @@ pub(crate) async fn check_adoption<B: Backend>(
 pub(crate) async fn status<B: Backend>(job: &Job<'_>, conn: &mut B) -> Result<Status, Error> {
     let table = prepare(job, conn).await?;
     let standing = job.classify(history::list_with_timings(conn, &table).await?);
-    Ok(Status::new(B::KIND, standing, &job.options))
+    let live = if job.may_hold() {
+        presence::live(conn, &table).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Status::new(B::KIND, standing, &job.options, &live))
 }
 
 /// Settles the rows of failed migrations, under the lock.

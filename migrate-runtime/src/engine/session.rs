@@ -244,8 +244,9 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
             Goal::RevertTo(_) => Direction::Down,
         };
         'plan: loop {
-            let plan = self.plan(goal).await?;
+            let mut plan = self.plan(goal).await?;
             warned.log(&plan.warnings);
+            report.held = std::mem::take(&mut plan.held);
             let program = program::compile(
                 &plan.migrations,
                 direction,
@@ -275,7 +276,16 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
         let history = history::list_applied_migrations(self.conn, &self.table).await?;
         let standing = self.job.classify(history);
         match goal {
-            Goal::Apply => self.job.plan_up(&standing),
+            Goal::Apply => {
+                // Read under the lock: the decision to apply a contract
+                // migration is made once, by the lease's holder.
+                let live = if self.job.may_hold() {
+                    super::presence::live(self.conn, &self.table).await?
+                } else {
+                    Vec::new()
+                };
+                self.job.plan_up(&standing, &live)
+            }
             Goal::RevertTo(target) => plan::plan_revert(
                 &standing.versioned,
                 &self.job.options,

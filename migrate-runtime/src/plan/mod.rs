@@ -14,8 +14,13 @@ use migrata_core::Migration;
 
 use crate::code::CodeTable;
 use crate::error::Error;
-use crate::model::{Direction, HistoryRow, MigrationState};
+use crate::model::{Direction, HistoryRow, MigrationState, Replica};
 use crate::options::{Options, Policy};
+use crate::report::Held;
+
+/// How long a replica's presence row lives after each refresh, unless
+/// [`Migrator::presence_ttl`](crate::Migrator::presence_ttl) says otherwise.
+pub(crate) const DEFAULT_PRESENCE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What a migrator was asked to do: its migrations (the versioned ones by
 /// version, the repeatable ones by name), the code compiled for them, and
@@ -30,6 +35,11 @@ pub struct Job<'m> {
     pub(crate) options: Options,
     pub(crate) target: Option<i64>,
     pub(crate) session_setup: Option<String>,
+    /// Apply contract migrations even while replicas of an older release
+    /// run (`up --contract`).
+    pub(crate) contract_now: bool,
+    /// How long a replica's presence row lives after each refresh.
+    pub(crate) presence_ttl: std::time::Duration,
 }
 
 impl<'m> Job<'m> {
@@ -45,6 +55,8 @@ impl<'m> Job<'m> {
             options: Options::default(),
             target: None,
             session_setup: None,
+            contract_now: false,
+            presence_ttl: DEFAULT_PRESENCE_TTL,
         }
     }
 
@@ -56,15 +68,28 @@ impl<'m> Job<'m> {
         }
     }
 
-    /// What a run does from `standing`: see [`plan_up`].
-    pub(crate) fn plan_up(&self, standing: &Standing<'m>) -> Result<Plan<'m>, Error> {
+    /// What a run does from `standing` while `live` replicas run: see
+    /// [`plan_up`].
+    pub(crate) fn plan_up(
+        &self,
+        standing: &Standing<'m>,
+        live: &[Replica],
+    ) -> Result<Plan<'m>, Error> {
+        let live = if self.contract_now { &[] } else { live };
         plan_up(
             &standing.versioned,
             &standing.repeatables,
             &self.options,
             self.target,
             self.code,
+            live,
         )
+    }
+
+    /// Whether a pending contract migration may be held, so that a run
+    /// must read the live replicas before deciding.
+    pub(crate) fn may_hold(&self) -> bool {
+        !self.contract_now && self.migrations.iter().any(Migration::is_contract)
     }
 }
 
@@ -209,10 +234,15 @@ impl Entry<'_> {
         }
     }
 
-    /// What a run makes of this entry under `options`.
+    /// What a run makes of this entry under `options`. A contract
+    /// migration applied after newer versions is not out of order: being
+    /// held past them is what it is for.
     pub fn verdict(&self, options: &Options, newest_recorded: Option<i64>) -> Verdict {
         let (policy, error) = match self.state {
             MigrationState::Applied | MigrationState::Pending => return Verdict::Fine,
+            MigrationState::OutOfOrder if self.migration.is_some_and(Migration::is_contract) => {
+                return Verdict::Fine
+            }
             MigrationState::Failed => (Policy::Error, self.dirty()),
             MigrationState::Divergent => (options.on_divergent(), self.divergent()),
             MigrationState::Missing => (options.on_missing(), self.missing()),
@@ -276,15 +306,31 @@ pub(crate) fn newest_recorded(entries: &[Entry<'_>]) -> Option<i64> {
 }
 
 /// What a run will do: the migrations it applies (or reverts), in order,
-/// and the findings its policies tolerate with a warning.
+/// the findings its policies tolerate with a warning, and the contract
+/// migrations it holds back.
 #[derive(Debug)]
 pub(crate) struct Plan<'m> {
     pub migrations: Vec<&'m Migration>,
     pub warnings: Vec<Entry<'m>>,
+    pub held: Vec<Held>,
+}
+
+/// The live replicas that hold `migration`: for a versioned contract
+/// migration, those whose binaries embed only older versions (they may
+/// still use what it removes); none for any other migration.
+pub(crate) fn holders(migration: &Migration, live: &[Replica]) -> Vec<Replica> {
+    if !migration.is_contract() || migration.is_repeatable() {
+        return Vec::new();
+    }
+    live.iter()
+        .filter(|replica| replica.newest_version < migration.version)
+        .cloned()
+        .collect()
 }
 
 /// The migrations a run applies, up to `target`: every pending one, and
-/// out-of-order ones the policy allows, then, when the run goes through
+/// out-of-order ones the policy allows, except contract migrations that
+/// [`holders`] in `live` hold (in [`Plan::held`]), then, when the run goes through
 /// the newest versioned migration, every pending repeatable one (from
 /// [`classify_repeatables`]), in name order. Refuses with the first finding
 /// the policies refuse (recorded rows first, then late pending migrations,
@@ -296,6 +342,7 @@ pub(crate) fn plan_up<'m>(
     options: &Options,
     target: Option<i64>,
     code: CodeTable<'_>,
+    live: &[Replica],
 ) -> Result<Plan<'m>, Error> {
     let newest = newest_recorded(entries);
     let wanted =
@@ -307,8 +354,20 @@ pub(crate) fn plan_up<'m>(
     let mut plan = Plan {
         migrations: Vec::new(),
         warnings: Vec::new(),
+        held: Vec::new(),
     };
     for entry in recorded.into_iter().chain(unrecorded) {
+        if let (Some(m), None) = (entry.migration, &entry.row) {
+            let replicas = holders(m, live);
+            if !replicas.is_empty() {
+                plan.held.push(Held {
+                    version: m.version,
+                    file: m.up.file.to_string(),
+                    replicas,
+                });
+                continue;
+            }
+        }
         match entry.verdict(options, newest) {
             Verdict::Refuse(error) => return Err(error),
             Verdict::Warn => plan.warnings.push(entry.clone()),
@@ -352,6 +411,7 @@ pub(crate) fn plan_revert<'m>(
     let mut plan = Plan {
         migrations: Vec::new(),
         warnings: Vec::new(),
+        held: Vec::new(),
     };
     let recorded = entries.iter().rev().filter(|entry| entry.row.is_some());
     for entry in recorded.filter(|entry| entry.version > target) {
@@ -475,8 +535,67 @@ pub(crate) mod tests {
         target: Option<i64>,
     ) -> Result<Vec<i64>, Error> {
         let entries = classify(ms, history.to_vec());
-        let plan = plan_up(&entries, &[], options, target, CodeTable::default())?;
+        let plan = plan_up(&entries, &[], options, target, CodeTable::default(), &[])?;
         Ok(plan.migrations.iter().map(|m| m.version).collect())
+    }
+
+    fn replica(newest_version: i64) -> Replica {
+        Replica {
+            owner: format!("host-a:1:{newest_version}"),
+            host: "host-a".into(),
+            pid: 1,
+            newest_version,
+            seen_ago: std::time::Duration::from_secs(4),
+        }
+    }
+
+    /// Issue 23: a pending contract migration is held while a live replica
+    /// embeds only older versions; the expand migrations around it apply;
+    /// applied later than newer versions it is not out of order, even
+    /// under the strict policy; the override and a live replica of the new
+    /// release hold nothing.
+    #[test]
+    fn contract_migrations_are_held_by_older_replicas() {
+        let ms = load_files([
+            ("0001_a.sql".to_string(), b"-- a".to_vec()),
+            ("0002_b.sql".to_string(), b"-- b".to_vec()),
+            (
+                "0003_drop.sql".to_string(),
+                b"-- migrate:phase contract\n-- drop".to_vec(),
+            ),
+            ("0004_d.sql".to_string(), b"-- d".to_vec()),
+        ])
+        .unwrap();
+        let versions = |plan: &Plan<'_>| {
+            plan.migrations
+                .iter()
+                .map(|m| m.version)
+                .collect::<Vec<_>>()
+        };
+        let plan_with = |history: &[HistoryRow], live: &[Replica]| {
+            let entries = classify(&ms, history.to_vec());
+            plan_up(&entries, &[], &strict(), None, CodeTable::default(), live).unwrap()
+        };
+        let old = [replica(1), replica(4)];
+        let plan = plan_with(&[row(&ms[0])], &old);
+        assert_eq!(versions(&plan), [2, 4]);
+        assert_eq!(plan.held.len(), 1);
+        assert_eq!((plan.held[0].version, plan.held[0].replicas.len()), (3, 1));
+        assert_eq!(
+            plan.held[0].to_string(),
+            "held: 1 replica of a release without it, last seen 4 s ago on host-a"
+        );
+        let applied: Vec<HistoryRow> = [0, 1, 3].map(|i| row(&ms[i])).to_vec();
+        assert_eq!(versions(&plan_with(&applied, &old)), Vec::<i64>::new());
+        let late = plan_with(&applied, &[replica(3)]);
+        assert_eq!((versions(&late), late.held.len()), (vec![3], 0));
+        assert_eq!(versions(&plan_with(&[], &[replica(2)])), [1, 2, 4]);
+        let mut job = Job::new(&ms, CodeTable::default());
+        let standing = job.classify(vec![row(&ms[0])]);
+        assert!(job.may_hold());
+        job.contract_now = true;
+        assert!(!job.may_hold());
+        assert_eq!(versions(&job.plan_up(&standing, &old).unwrap()), [2, 3, 4]);
     }
 
     #[test]
@@ -514,6 +633,7 @@ pub(crate) mod tests {
             &lenient(Policy::Warn),
             None,
             CodeTable::default(),
+            &[],
         )
         .unwrap();
         assert_eq!(plan.warnings.len(), 1);
@@ -522,7 +642,8 @@ pub(crate) mod tests {
             &[],
             &lenient(Policy::Ignore),
             None,
-            CodeTable::default()
+            CodeTable::default(),
+            &[]
         )
         .unwrap()
         .warnings

@@ -7,6 +7,7 @@ use std::time::Duration;
 use migrata_core::Migration;
 
 use super::lease::LeaseTable;
+use super::presence::ReplicaTable;
 use super::{dialect_of, Dialect};
 use crate::error::Error;
 use crate::model::{BackendKind, ClaimMark, Direction};
@@ -20,6 +21,43 @@ pub(crate) enum Elapsed {
     /// Measured by the server, from the start of the query string that ran
     /// the script (see [`Dialect::server_elapsed_ms`]).
     Server,
+}
+
+/// Ends the lease table's name: `<table>_lock`.
+const LEASE_SUFFIX: &str = "_lock";
+/// Ends the replica presence table's name: `<table>_replicas`.
+const REPLICAS_SUFFIX: &str = "_replicas";
+
+/// The quoted name of a table named after the version table `table` (in
+/// `schema`, whose last part is `last`): `<last><suffix>`, refused where
+/// the database would truncate it.
+fn derived_name(
+    kind: BackendKind,
+    table: &str,
+    schema: &[&str],
+    last: &str,
+    suffix: &str,
+) -> Result<String, Error> {
+    let dialect = dialect_of(kind);
+    let name = format!("{last}{suffix}");
+    if let Some(limit) = dialect.identifier_limit() {
+        let excess = limit.length_of(&name).saturating_sub(limit.max);
+        if excess > 0 {
+            return Err(Error::TableNameTooLong {
+                table: table.to_owned(),
+                lease: name,
+                backend: kind,
+                limit: limit.to_string(),
+                excess,
+            });
+        }
+    }
+    let mut quoted: Vec<String> = schema
+        .iter()
+        .map(|part| dialect.quote_identifier(part))
+        .collect::<Result<_, _>>()?;
+    quoted.push(dialect.quote_identifier(&name)?);
+    Ok(quoted.join("."))
 }
 
 /// One validated, quoted version table of one database.
@@ -63,27 +101,27 @@ impl HistoryTable {
                 table: table.to_owned(),
             });
         };
-        let lock_name = format!("{last}_lock");
-        if let Some(limit) = dialect.identifier_limit() {
-            let excess = limit.length_of(&lock_name).saturating_sub(limit.max);
-            if excess > 0 {
-                return Err(Error::TableNameTooLong {
-                    table: table.to_owned(),
-                    lease: lock_name,
-                    backend: kind,
-                    limit: limit.to_string(),
-                    excess,
-                });
-            }
-        }
-        let mut lock_parts = schema.to_vec();
-        lock_parts.push(&lock_name);
         Ok(HistoryTable {
             kind,
             name: table.to_owned(),
             quoted,
-            lease: LeaseTable::new(kind, quote_all(&lock_parts)?),
+            lease: LeaseTable::new(kind, derived_name(kind, table, schema, last, LEASE_SUFFIX)?),
         })
+    }
+
+    /// The replica presence table beside this one, `<table>_replicas`:
+    /// named on demand, so a version table name that leaves room for
+    /// `_lock` but not for `_replicas` fails only where presence is used.
+    pub fn replicas(&self) -> Result<ReplicaTable, Error> {
+        let last = self.name.rsplit('.').next().unwrap_or(&self.name);
+        let quoted = derived_name(self.kind, &self.name, &[], last, REPLICAS_SUFFIX)?;
+        // The table's own name is validated and holds no `.`, so the last
+        // dot of its quoted form ends the schema (configured or pinned).
+        let qualified = match self.quoted.rsplit_once('.') {
+            Some((schema, _)) => format!("{schema}.{quoted}"),
+            None => quoted,
+        };
+        Ok(ReplicaTable::new(self.kind, qualified))
     }
 
     /// The same table, qualified with `schema` unless it already names one.

@@ -1,13 +1,15 @@
 //! The SQL text of each database, one file per database: its [`Dialect`]
 //! (statements and rules known without a connection, which offline mode
 //! renders), the version table's statements built from it ([`history`]),
-//! the lease table's ([`lease`]), and the SQL of [`crate::testing`].
+//! the lease table's ([`lease`]), the replica presence table's
+//! ([`presence`]), and the SQL of [`crate::testing`].
 
 mod dialect;
 pub(crate) mod history;
 pub(crate) mod lease;
 mod mysql;
 mod postgres;
+pub(crate) mod presence;
 mod sqlite;
 
 /// Each database's SQL for [`crate::testing`].

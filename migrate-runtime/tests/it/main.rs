@@ -40,6 +40,7 @@ mod mysql_delimiter;
 mod offline;
 mod races;
 mod repeatable;
+mod rolling;
 #[cfg(feature = "schema")]
 mod schema;
 #[cfg(all(feature = "schema", feature = "lint"))]
