@@ -210,6 +210,9 @@ enum Command {
         /// Stop after this version
         #[arg(long, value_name = "VERSION", allow_negative_numbers = true)]
         to: Option<i64>,
+        /// Apply contract migrations (`-- migrate:phase contract`) now, even while replicas of an older release run
+        #[arg(long)]
+        contract: bool,
     },
     /// Revert the newest applied migration, or with --to every applied migration newer than a version, with their down scripts
     Down {
@@ -415,11 +418,12 @@ async fn run_command(
     Ok(match command {
         Command::Status => out.status(&migrator.at(&url()?).status().await?),
         Command::Verify { strict } => out.verify(&migrator.at(&url()?).status().await?, *strict),
-        Command::Up { to } => {
+        Command::Up { to, contract } => {
             let migrator = match to {
                 Some(to) => migrator.clone().target(*to),
                 None => migrator.clone(),
-            };
+            }
+            .contract_now(*contract);
             let url = url()?;
             database::create_sqlite_file_if_missing(&url).await?;
             out.report(&migrator.run(&url).await?)

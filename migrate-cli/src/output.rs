@@ -102,21 +102,35 @@ impl Output {
                 "backend": report.backend.name(),
                 "applied": report.applied.iter().map(applied_json).collect::<Vec<_>>(),
                 "reverted": report.reverted.iter().map(applied_json).collect::<Vec<_>>(),
+                "held": report.held.iter().map(|held| json!({
+                    "version": held.version,
+                    "file": held.file,
+                    "reason": held.to_string(),
+                })).collect::<Vec<_>>(),
             }));
-        } else if report.is_up_to_date() {
+            return ExitCode::SUCCESS;
+        }
+        if report.is_up_to_date() && report.held.is_empty() {
             say!("nothing to do: the database is up to date");
-        } else {
-            for (verb, list) in [("applied", &report.applied), ("reverted", &report.reverted)] {
-                for done in list {
-                    say!(
-                        "{verb} {} {} ({}) in {} ms",
-                        done.version,
-                        done.name,
-                        done.file,
-                        done.duration.as_millis()
-                    );
-                }
+        }
+        for (verb, list) in [("applied", &report.applied), ("reverted", &report.reverted)] {
+            for done in list {
+                say!(
+                    "{verb} {} {} ({}) in {} ms",
+                    done.version,
+                    done.name,
+                    done.file,
+                    done.duration.as_millis()
+                );
             }
+        }
+        for held in &report.held {
+            say!(
+                "not applied {} ({}): {}; `up --contract` applies it now",
+                held.version,
+                held.file,
+                held
+            );
         }
         ExitCode::SUCCESS
     }
@@ -309,6 +323,7 @@ fn entry_json(entry: &StatusEntry) -> serde_json::Value {
         "state": entry.state.name(),
         "applied_at": entry.applied_at,
         "duration_ms": entry.duration_ms,
+        "held": entry.held.as_ref().map(ToString::to_string),
     })
 }
 
@@ -375,7 +390,10 @@ fn print_table<'a>(entries: impl Iterator<Item = &'a StatusEntry>) {
                 } else {
                     e.name.clone()
                 },
-                e.state.name().to_owned(),
+                match &e.held {
+                    Some(held) => format!("{} ({held})", e.state.name()),
+                    None => e.state.name().to_owned(),
+                },
                 e.applied_at.clone().unwrap_or_default(),
                 e.duration_ms
                     .map(|ms| format!("{ms} ms"))

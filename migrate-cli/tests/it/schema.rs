@@ -279,3 +279,51 @@ fn diff_writes_the_next_migration() {
     let up = std::fs::read_to_string(dir.join("migrations/0006_drop_visits.up.sql")).unwrap();
     assert!(up.contains("DROP TABLE visits"), "{up}");
 }
+
+/// A contract migration held while a replica of the older release runs:
+/// `up` says why it did not apply it, `status` shows the reason, and
+/// `up --contract` applies it anyway.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn up_holds_a_contract_migration_and_contract_overrides() {
+    let project = project();
+    let dir = project.path();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("app.db").display());
+    // The older release: the sample migrations, running with its presence.
+    let old = migrata_core::load_dir(&dir.join("migrations")).unwrap();
+    let (_, presence) = migrata::Migrator::new(&old)
+        .run_with_presence(&url)
+        .await
+        .unwrap();
+    std::fs::write(
+        dir.join("migrations/0005_drop_visits.sql"),
+        "-- migrate:phase contract\nDROP TABLE visits;\n",
+    )
+    .unwrap();
+    let up = migrate(dir).args(["-d", &url, "up"]).output().unwrap();
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up.stderr));
+    let said = text(&up.stdout);
+    assert!(
+        said.contains("not applied 5 (0005_drop_visits.sql): held: 1 replica")
+            && said.contains("up --contract"),
+        "{said}"
+    );
+    let status = text(
+        &migrate(dir)
+            .args(["-d", &url, "status"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    assert!(status.contains("pending (held: 1 replica"), "{status}");
+    let forced = migrate(dir)
+        .args(["-d", &url, "up", "--contract"])
+        .output()
+        .unwrap();
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+    assert!(
+        text(&forced.stdout).contains("applied 5 drop_visits"),
+        "{}",
+        text(&forced.stdout)
+    );
+    presence.shutdown().await.unwrap();
+}
