@@ -224,17 +224,22 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
     let renamed = with_renames(old, &options.renames);
     let old = &renamed;
     let mut plan = Phases::default();
+    // Tables first: a renamed column's table is named by its new name.
     for rename in &options.renames {
-        match rename {
-            Rename::Table { from, to } => plan.renames.push(Step::RenameTable {
+        if let Rename::Table { from, to } = rename {
+            plan.renames.push(Step::RenameTable {
                 from: from.clone(),
                 to: to.clone(),
-            }),
-            Rename::Column { table, from, to } => plan.renames.push(Step::RenameColumn {
+            });
+        }
+    }
+    for rename in &options.renames {
+        if let Rename::Column { table, from, to } = rename {
+            plan.renames.push(Step::RenameColumn {
                 table: table.clone(),
                 from: from.clone(),
                 to: to.clone(),
-            }),
+            });
         }
     }
 
@@ -272,7 +277,9 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
         |r| (r.name.clone(), r.kind, r.arguments.clone()),
         |pair| match pair {
             Pair::Added(r) => plan.routines.push(Step::CreateRoutine { routine: r.clone() }),
-            Pair::Removed(r) => plan.drop_dependents.push(Step::DropRoutine { routine: r.clone() }),
+            // Dropped at the end, once nothing calls it (a view, a
+            // trigger, a default that changes).
+            Pair::Removed(r) => plan.drop_types.push(Step::DropRoutine { routine: r.clone() }),
             Pair::Both(o, n) => plan.routines.push(Step::ReplaceRoutine {
                 old: o.clone(),
                 new: n.clone(),
@@ -305,6 +312,23 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
                     altered_tables.push(table.name.clone());
                 }
             }
+        }
+    }
+    // A table with a column of an enum type made again (its labels
+    // reordered or removed) has that column converted.
+    let remade_enums: Vec<&QualifiedName> = old
+        .enums
+        .iter()
+        .map(|e| &e.name)
+        .filter(|name| {
+            let remade = |s: &Step| matches!(s, Step::CreateEnum { enum_type } if enum_type.name == **name);
+            plan.types.iter().any(remade)
+        })
+        .collect();
+    for table in old.tables.iter().filter(|t| new.table(&t.name).is_some()) {
+        let typed = |c: &Column| remade_enums.iter().any(|e| mentions(&c.data_type, e));
+        if table.columns.iter().any(typed) && !altered_tables.contains(&table.name) {
+            altered_tables.push(table.name.clone());
         }
     }
     for table in old.tables.iter().filter(|t| new.table(&t.name).is_none()) {
@@ -523,6 +547,7 @@ struct Phases {
     routines: Vec<Step>,
     views: Vec<Step>,
     last: Vec<Step>,
+    /// Namespaces, extensions, enums, sequences and routines that go.
     drop_types: Vec<Step>,
     possible_renames: Vec<(String, String, String)>,
 }
@@ -656,7 +681,10 @@ impl Phases {
             .chain(self.routines)
             .chain(self.views)
             .chain(self.last)
-            .chain(self.drop_types);
+            // In the reverse order of their creation: what a namespace
+            // holds before the namespace, routines (whose signatures name
+            // types) first.
+            .chain(self.drop_types.into_iter().rev());
         let mut steps = Vec::new();
         let mut refused = Vec::new();
         for step in ordered {
