@@ -1032,7 +1032,7 @@ fn foreign_key(fk: &ForeignKey) -> String {
 }
 
 /// The SQL of a generated migration's steps (see [`super::render_steps`]):
-/// up to three scripts, run in this order.
+/// up to four scripts, run in this order (each one a migration of its own).
 ///
 /// 1. Outside a transaction: enum labels (a label added in a transaction
 ///    cannot be used before it commits) and index drops (`DROP INDEX
@@ -1041,13 +1041,14 @@ fn foreign_key(fk: &ForeignKey) -> String {
 /// 2. In one transaction: everything else that can, foreign keys and
 ///    checks on existing tables added `NOT VALID` (no scan under the lock).
 /// 3. Outside a transaction: indexes on existing tables built
-///    `CONCURRENTLY`, the foreign keys that need one of them, then the
-///    validation of what 2 added `NOT VALID` and `SET NOT NULL` through a
-///    validated check, each committed on its own so that no scan blocks
-///    writes.
+///    `CONCURRENTLY`.
+/// 4. Outside a transaction: the foreign keys that need one of those
+///    indexes, the validation of what 2 added `NOT VALID`, and `SET NOT
+///    NULL` through a validated check, each committed on its own so that
+///    no scan blocks writes.
 ///
-/// The statements of 1 and 3 commit one by one, so each is written to run
-/// again (`IF EXISTS`, `IF NOT EXISTS`, an index dropped before it is
+/// The statements of 1, 3 and 4 commit one by one, so each is written to
+/// run again (`IF EXISTS`, `IF NOT EXISTS`, an index dropped before it is
 /// built): after a failure, its cause fixed and the migration's row
 /// repaired, the script runs again from the start.
 pub(crate) fn render_steps(steps: &[Step], old: &Schema, new: &Schema) -> Vec<GeneratedScript> {
@@ -1215,6 +1216,24 @@ impl<'a> Plan<'a> {
             .collect()
     }
 
+    /// The default the new schema gives a column of an old table (the old
+    /// one if the new schema does not have the column).
+    fn new_default(&self, table: &Table, column: &'a Column) -> Option<&'a String> {
+        let new_name = self.new_name(&table.name);
+        match self.new.table(new_name).and_then(|t| t.column(&column.name)) {
+            Some(kept) => kept.default.as_ref(),
+            None => column.default.as_ref(),
+        }
+    }
+
+    /// A table of the old schema by its name in the new one.
+    fn new_name<'n>(&'n self, old_name: &'n QualifiedName) -> &'n QualifiedName {
+        self.renamed
+            .iter()
+            .find(|(_, from)| **from == old_name)
+            .map_or(old_name, |(to, _)| to)
+    }
+
     /// The columns of old tables typed `enum_type` (or arrays of it) that
     /// stay as they are: those a re-created enum converts.
     fn columns_of_type(&self, enum_type: &QualifiedName) -> Vec<(&'a Table, &'a Column)> {
@@ -1226,11 +1245,7 @@ impl<'a> Plan<'a> {
             if self.dropped.contains(&table.name) || option(table, "partition_of").is_some() {
                 continue;
             }
-            let new_name = self
-                .renamed
-                .iter()
-                .find(|(_, from)| **from == &table.name)
-                .map_or(&table.name, |(to, _)| to);
+            let new_name = self.new_name(&table.name);
             for column in &table.columns {
                 let typed = column.data_type == name || column.data_type == array;
                 let changed = self.changed_columns.contains(&(new_name, column.name.as_str()))
@@ -1263,18 +1278,27 @@ fn in_postgres_order<'s>(steps: &'s [Step], new: &Schema) -> Vec<&'s Step> {
     let (late, mut ordered): (Vec<&Step>, Vec<&Step>) = rest
         .into_iter()
         .partition(|step| creates_views && phase_of(step) == Phase::AfterViews);
+    // After what goes and the types, before anything else.
     let first_on_tables = ordered
         .iter()
         .position(|step| {
-            step.table().is_some()
-                && !matches!(
-                    step,
-                    Step::DropForeignKey { .. }
-                        | Step::DropPrimaryKey { .. }
-                        | Step::DropUnique { .. }
-                        | Step::DropCheck { .. }
-                        | Step::DropIndex { .. }
-                )
+            !matches!(
+                step,
+                Step::DropForeignKey { .. }
+                    | Step::DropPrimaryKey { .. }
+                    | Step::DropUnique { .. }
+                    | Step::DropCheck { .. }
+                    | Step::DropIndex { .. }
+                    | Step::DropView { .. }
+                    | Step::DropTrigger { .. }
+                    | Step::DropEvent { .. }
+                    | Step::CreateNamespace { .. }
+                    | Step::CreateExtension { .. }
+                    | Step::CreateEnum { .. }
+                    | Step::AddEnumValues { .. }
+                    | Step::CreateSequence { .. }
+                    | Step::AlterSequence { .. }
+            )
         })
         .unwrap_or(ordered.len());
     ordered.splice(first_on_tables..first_on_tables, early);
@@ -1313,7 +1337,7 @@ struct Scripts {
     /// Tables dropped by consecutive steps, dropped in one statement
     /// whatever references whatever among them.
     dropping: Vec<String>,
-    /// Index builds, first in the last script.
+    /// Index builds.
     builds: Vec<String>,
     /// What runs after them, under a lock timeout.
     after: Vec<String>,
@@ -1536,14 +1560,15 @@ impl Scripts {
             } else {
                 (name.clone(), "text")
             };
-            // The default names the old type: dropped first, set again
-            // (its text now reads as the new type).
+            // The default names the old type: dropped first, and set
+            // again as the new schema has it (a label it names may be
+            // gone from the new type).
             let mut parts = Vec::new();
             if column.default.is_some() {
                 parts.push(format!("ALTER COLUMN {c} DROP DEFAULT"));
             }
             parts.push(format!("ALTER COLUMN {c} TYPE {to} USING {c}::{via}::{to}"));
-            if let Some(default) = &column.default {
+            if let Some(default) = plan.new_default(table, column) {
                 parts.push(format!("ALTER COLUMN {c} SET DEFAULT {default}"));
             }
             self.main.push(alter_table_sql(&table.name, &parts));
@@ -1750,13 +1775,13 @@ impl Scripts {
             }
             script(&header.join("\n"), self.main, true);
         }
-        if !self.builds.is_empty() || !self.after.is_empty() {
-            let mut statements = self.builds;
-            if !self.after.is_empty() {
-                statements.push(LOCK_TIMEOUT.to_owned());
-                statements.extend(self.after);
-            }
-            script(UNTRANSACTED, statements, false);
+        // No lock timeout for the builds: they wait for every transaction
+        // that may use the table, as they must.
+        if !self.builds.is_empty() {
+            script(UNTRANSACTED, self.builds, false);
+        }
+        if !self.after.is_empty() {
+            script(&format!("{UNTRANSACTED}\n\n{LOCK_TIMEOUT}"), self.after, false);
         }
         scripts
     }

@@ -42,6 +42,8 @@ mod repeatable;
 #[cfg(feature = "schema")]
 mod schema;
 #[cfg(feature = "schema")]
+mod schema_generate_postgres;
+#[cfg(feature = "schema")]
 mod schema_mysql;
 #[cfg(feature = "schema")]
 mod schema_postgres;
