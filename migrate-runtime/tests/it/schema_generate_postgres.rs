@@ -16,6 +16,7 @@ use migrata::schema::{
 };
 use migrata::{BackendKind, Migration, Migrator, Repair};
 use migrata_core::SqlFlavor;
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
 use crate::common::{owned_migrations, test_name, Conn, TestDb};
 use crate::schema::{load, scratch_base, CORPORA, NEEDS_NEWER_SERVER};
@@ -1162,20 +1163,27 @@ async fn regenerate(base: &str, before: &Schema, after: &Schema) -> Outcome {
         return Outcome::Wrong(errors);
     }
     let db = Migrator::new(&[]).test_database(base).await.unwrap();
-    let mut conn = Conn::open(db.url()).await;
-    conn.execute(&before.to_sql()).await;
-    conn.close().await;
+    let mut conn = PgConnection::connect(db.url()).await.unwrap();
+    let loaded = sqlx::raw_sql(AssertSqlSafe(before.to_sql()))
+        .execute(&mut conn)
+        .await;
+    conn.close().await.unwrap();
     let migrations = owned_migrations(&files);
-    let outcome = match Migrator::new(&migrations).run(db.url()).await {
-        Err(error) => Outcome::Wrong(format!("{error}\n{}", listing())),
-        Ok(_) => {
-            let found = Migrator::new(&[]).at(db.url()).inspect().await.unwrap();
-            let left = differences(after, &found);
-            match left.is_empty() {
-                true => Outcome::Reproduced(false),
-                false => Outcome::Wrong(format!("{left}\n{}", listing())),
+    let outcome = match loaded {
+        Err(error) => Outcome::Wrong(format!(
+            "the dump of the schema before does not load: {error}"
+        )),
+        Ok(_) => match Migrator::new(&migrations).run(db.url()).await {
+            Err(error) => Outcome::Wrong(format!("{error}\n{}", listing())),
+            Ok(_) => {
+                let found = Migrator::new(&[]).at(db.url()).inspect().await.unwrap();
+                let left = differences(after, &found);
+                match left.is_empty() {
+                    true => Outcome::Reproduced(false),
+                    false => Outcome::Wrong(format!("{left}\n{}", listing())),
+                }
             }
-        }
+        },
     };
     db.discard().await.unwrap();
     outcome
