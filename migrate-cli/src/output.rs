@@ -318,6 +318,7 @@ fn applied_json(applied: &Applied) -> serde_json::Value {
         "name": applied.name,
         "file": applied.file,
         "duration_ms": applied.duration.as_millis() as u64,
+        "lock_retries": applied.lock_retries,
     })
 }
 

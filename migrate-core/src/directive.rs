@@ -1,12 +1,32 @@
 use crate::Error;
 
 /// Options a script sets in its leading `-- migrate:<directive>` comments.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Directives {
     /// `-- migrate:no-transaction`, or sqlx's `-- no-transaction` at the very
     /// start: run the script outside any transaction (`CREATE INDEX
     /// CONCURRENTLY`, `VACUUM`, ...).
     pub no_transaction: bool,
+    /// `-- migrate:retry-safe`: the script may run again from its start
+    /// after it failed part-way, so a script outside a transaction whose
+    /// statement gave up waiting for a lock is retried like a transactional
+    /// one (which is retried anyway: its transaction rolled back).
+    pub retry_safe: bool,
+    /// `-- migrate:check <query>` lines, in file order: queries returning
+    /// one boolean, all of which must be true before the script runs.
+    pub checks: Vec<Check>,
+}
+
+/// A `-- migrate:check <query>` line: a query returning one boolean that
+/// must be true for the migration to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Check {
+    /// 1-based line of the directive in its file.
+    pub line: usize,
+    /// The query, as written after `check` (trimmed).
+    pub sql: String,
 }
 
 /// sqlx's directive: it counts only as the script's first characters
@@ -15,7 +35,10 @@ pub struct Directives {
 /// everywhere in this crate.
 const SQLX_NO_TRANSACTION: &str = "-- no-transaction";
 
-const KNOWN: &str = "no-transaction, allow <rule> <reason>";
+const KNOWN: &str = "no-transaction, retry-safe, check <query>, allow <rule> <reason>";
+
+/// The directives a code migration may hold.
+const KNOWN_IN_CODE: &str = "no-transaction, retry-safe";
 
 /// What starts a comment, and so a directive, in a code migration.
 const RUST_COMMENT: &str = "//";
@@ -78,16 +101,40 @@ fn header_directives(file: &str, text: &str, comment: &'static str) -> Result<Di
                 comment,
             });
         }
-        match directive {
-            "no-transaction" => directives.no_transaction = true,
-            unknown => {
+        let (name, args) = directive
+            .split_once(char::is_whitespace)
+            .map_or((directive, ""), |(name, args)| (name, args.trim()));
+        let line = index + 1;
+        let malformed = |problem| Error::MalformedDirective {
+            file: file.to_owned(),
+            line,
+            comment,
+            directive: directive.to_owned(),
+            problem,
+        };
+        match (name, comment) {
+            ("no-transaction" | "retry-safe", _) if !args.is_empty() => {
+                return Err(malformed("takes no argument"))
+            }
+            ("no-transaction", _) => directives.no_transaction = true,
+            ("retry-safe", _) => directives.retry_safe = true,
+            ("check", "--") if args.is_empty() => {
+                return Err(malformed(
+                    "needs its query: `-- migrate:check <query returning one boolean>`",
+                ))
+            }
+            ("check", "--") => directives.checks.push(Check {
+                line,
+                sql: args.to_owned(),
+            }),
+            _ => {
                 return Err(Error::UnknownDirective {
                     file: file.to_owned(),
-                    line: index + 1,
-                    directive: unknown.to_owned(),
+                    line,
+                    directive: directive.to_owned(),
                     comment,
                     known: if comment == RUST_COMMENT {
-                        "no-transaction"
+                        KNOWN_IN_CODE
                     } else {
                         KNOWN
                     },
@@ -200,7 +247,7 @@ mod tests {
         let unknown = parse_code_directives("f.rs", "// migrate:allow drop-table x\n").unwrap_err();
         assert_eq!(
             unknown.to_string(),
-            "`f.rs` line 1: unknown directive `// migrate:allow drop-table x` (known: no-transaction)"
+            "`f.rs` line 1: unknown directive `// migrate:allow drop-table x` (known: no-transaction, retry-safe)"
         );
     }
 
@@ -209,8 +256,59 @@ mod tests {
         let err = parse_directives("0003_x.sql", "-- hi\n-- migrate:up\n").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "`0003_x.sql` line 2: unknown directive `-- migrate:up` (known: no-transaction, allow <rule> <reason>)"
+            "`0003_x.sql` line 2: unknown directive `-- migrate:up` (known: no-transaction, retry-safe, check <query>, allow <rule> <reason>)"
         );
+    }
+
+    /// Issue 22: `retry-safe` takes no argument, `check` takes a query, and
+    /// several checks keep their order and lines; a code migration has no
+    /// checks.
+    #[test]
+    fn retry_safe_and_checks() {
+        let sql = "-- migrate:retry-safe\n-- migrate:check  SELECT count(*) = 0 FROM users WHERE email IS NULL \n--migrate: check SELECT true\nALTER TABLE users ALTER email SET NOT NULL;\n";
+        let directives = parse_directives("f.sql", sql).unwrap();
+        assert!(directives.retry_safe && !directives.no_transaction);
+        assert_eq!(
+            directives.checks,
+            [
+                Check {
+                    line: 2,
+                    sql: "SELECT count(*) = 0 FROM users WHERE email IS NULL".to_owned()
+                },
+                Check {
+                    line: 3,
+                    sql: "SELECT true".to_owned()
+                },
+            ]
+        );
+        let malformed = |sql| parse_directives("f.sql", sql).unwrap_err().to_string();
+        assert_eq!(
+            malformed("-- migrate:retry-safe always\n"),
+            "`f.sql` line 1: `-- migrate:retry-safe always` takes no argument"
+        );
+        assert_eq!(
+            malformed("\n-- migrate:check   \n"),
+            "`f.sql` line 2: `-- migrate:check` needs its query: `-- migrate:check <query returning one boolean>`"
+        );
+        assert_eq!(
+            malformed("-- migrate:no-transaction please\n"),
+            "`f.sql` line 1: `-- migrate:no-transaction please` takes no argument"
+        );
+        assert!(matches!(
+            parse_directives("f.sql", "-- migrate:retry-safer\n"),
+            Err(Error::UnknownDirective { .. })
+        ));
+        let late = parse_directives("f.sql", "SELECT 1;\n-- migrate:check SELECT true\n");
+        assert!(matches!(
+            late,
+            Err(Error::MisplacedDirective { line: 2, .. })
+        ));
+        let code = parse_code_directives("f.rs", "// migrate:retry-safe\nuse std::fmt;\n").unwrap();
+        assert!(code.retry_safe && code.checks.is_empty());
+        assert!(matches!(
+            parse_code_directives("f.rs", "// migrate:check SELECT true\n"),
+            Err(Error::UnknownDirective { .. })
+        ));
     }
 
     #[test]

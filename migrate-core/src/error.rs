@@ -133,6 +133,22 @@ pub enum Error {
         /// The directives that exist.
         known: &'static str,
     },
+    /// A known `-- migrate:` directive written with the wrong arguments:
+    /// `retry-safe` with one, or `check` without its query.
+    #[error("`{file}` line {line}: `{comment} migrate:{directive}` {problem}")]
+    MalformedDirective {
+        /// The file name.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// The comment that starts a directive: `--` in SQL, `//` in a
+        /// code migration.
+        comment: &'static str,
+        /// What followed `-- migrate:`.
+        directive: String,
+        /// What is wrong, and the expected form.
+        problem: &'static str,
+    },
     /// A subdirectory holding `up.sql` (diesel's layout) whose name is not
     /// `<version>_<name>`.
     #[error("`{dir}/` holds `up.sql`, so it is a diesel-style migration directory, but its name is invalid: {rule}; expected `<version>_<name>`, e.g. `2019-11-15-182353_create_users`")]

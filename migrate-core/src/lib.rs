@@ -49,7 +49,7 @@ mod transaction_control;
 
 pub use checksum::{checksum, Checksum, ParseChecksumError};
 pub use diesel::{parse_dir_name, DirName};
-pub use directive::{allow_directive, parse_code_directives, parse_directives, Directives};
+pub use directive::{allow_directive, parse_code_directives, parse_directives, Check, Directives};
 pub use error::{Error, Errors};
 pub use exclude::{wildcard_matches, Exclude};
 pub use file_name::{

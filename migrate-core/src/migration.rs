@@ -157,6 +157,32 @@ impl Script {
         }
     }
 
+    /// The `-- migrate:` (or, in a code migration, `// migrate:`)
+    /// directives of the file, read again from its text: `retry_safe` and
+    /// `checks` live only there. [`no_transaction`](Self::no_transaction)
+    /// is the field, which diesel's `metadata.toml` may also set.
+    ///
+    /// ```
+    /// let set = migrata_core::load_files([(
+    ///     "0002_email.sql".to_owned(),
+    ///     b"-- migrate:check SELECT count(*) = 0 FROM users WHERE email IS NULL\nALTER TABLE users ALTER email SET NOT NULL;".to_vec(),
+    /// )])?;
+    /// let directives = set[0].up.directives().expect("validated when loaded");
+    /// assert_eq!(directives.checks[0].sql, "SELECT count(*) = 0 FROM users WHERE email IS NULL");
+    /// # Ok::<(), migrata_core::Errors>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// What [`parse_directives`](crate::parse_directives) reports; never
+    /// for a script as loaded, whose directives were checked then.
+    pub fn directives(&self) -> Result<crate::Directives, crate::Error> {
+        match self.language {
+            Language::Rust => crate::parse_code_directives(&self.file, &self.sql),
+            Language::Sql => crate::parse_directives(&self.file, &self.sql),
+        }
+    }
+
     /// The file's text without a leading UTF-8 BOM: the SQL to execute, or
     /// a code migration's source.
     pub fn sql(&self) -> &str {

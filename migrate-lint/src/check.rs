@@ -27,6 +27,16 @@ const VOLATILE: &[&str] = &[
     "nextval",
 ];
 
+/// The parser's dialect for `database`, the generic one without.
+pub(super) fn dialect(database: Option<Database>) -> Box<dyn Dialect> {
+    match database {
+        Some(Database::Postgres) => Box::new(PostgreSqlDialect {}),
+        Some(Database::MySql) => Box::new(MySqlDialect {}),
+        Some(Database::Sqlite) => Box::new(SQLiteDialect {}),
+        None => Box::new(GenericDialect {}),
+    }
+}
+
 /// Lint state carried across scripts: the tables the linted scripts create.
 pub(super) struct Linter {
     database: Option<Database>,
@@ -58,16 +68,10 @@ struct Hit {
 impl Linter {
     pub(super) fn new(options: &LintOptions) -> Self {
         let database = options.database;
-        let dialect: Box<dyn Dialect> = match database {
-            Some(Database::Postgres) => Box::new(PostgreSqlDialect {}),
-            Some(Database::MySql) => Box::new(MySqlDialect {}),
-            Some(Database::Sqlite) => Box::new(SQLiteDialect {}),
-            None => Box::new(GenericDialect {}),
-        };
         Linter {
             database,
             allow: options.allow.clone(),
-            dialect,
+            dialect: dialect(database),
             created: HashSet::new(),
             report: Report::default(),
         }

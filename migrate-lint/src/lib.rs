@@ -292,6 +292,34 @@ impl Report {
     }
 }
 
+/// Checks that the query of a `-- migrate:check <query>` directive parses
+/// for `database` (the generic dialect without one) as one query, which the
+/// migrator runs before the script and whose one boolean must be true.
+/// `Err` says why not, in the parser's words.
+///
+/// ```
+/// use migrata_lint::{parse_check, Database};
+///
+/// assert!(parse_check("SELECT count(*) = 0 FROM users WHERE email IS NULL", Some(Database::Postgres)).is_ok());
+/// assert!(parse_check("SELECT count(* FROM users", None).is_err());
+/// assert!(parse_check("DELETE FROM users", None).is_err());
+/// assert!(parse_check("SELECT 1; SELECT 2", None).is_err());
+/// ```
+pub fn parse_check(sql: &str, database: Option<Database>) -> Result<(), String> {
+    use sqlparser::ast::Statement;
+    let dialect = check::dialect(database);
+    let statements =
+        sqlparser::parser::Parser::parse_sql(&*dialect, sql).map_err(|error| error.to_string())?;
+    match statements.as_slice() {
+        [Statement::Query(_)] => Ok(()),
+        [_] => Err("it is not a query (a check is a SELECT returning one boolean)".to_owned()),
+        _ => Err(format!(
+            "it holds {} statements, not one query",
+            statements.len()
+        )),
+    }
+}
+
 /// Lints `scripts` (in any order: they are taken in version order, an up
 /// script before its down script) for `options.database`.
 pub fn lint(scripts: &[Script<'_>], options: &LintOptions) -> Report {

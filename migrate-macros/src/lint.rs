@@ -3,7 +3,7 @@
 //! stable rustc print a warning.
 
 use migrata_core::Migration;
-use migrata_lint::{lint, LintOptions, Script};
+use migrata_lint::{lint, parse_check, LintOptions, Script};
 use proc_macro2::TokenStream;
 use quote::quote_spanned;
 
@@ -11,8 +11,8 @@ use crate::input::Input;
 
 /// Lints `migrations` for the macro's target database. Returns the tokens
 /// that make rustc print each warning, or one compile error listing every
-/// lint error and malformed `-- migrate:allow` (and, with `deny_warnings`,
-/// every warning).
+/// `-- migrate:check` query that does not parse, lint error and malformed
+/// `-- migrate:allow` (and, with `deny_warnings`, every warning).
 pub fn check(input: &Input, migrations: &[Migration]) -> syn::Result<TokenStream> {
     let mut options = LintOptions::default();
     options.database = input.database;
@@ -20,10 +20,9 @@ pub fn check(input: &Input, migrations: &[Migration]) -> syn::Result<TokenStream
     options.allow = input.allow.clone();
     let report = lint(&Script::of_migrations(migrations), &options);
 
-    let problems: Vec<String> = report
-        .bad_allows
-        .iter()
-        .map(ToString::to_string)
+    let problems: Vec<String> = unparsable_checks(input, migrations)
+        .into_iter()
+        .chain(report.bad_allows.iter().map(ToString::to_string))
         .chain(
             report
                 .errors()
@@ -57,4 +56,32 @@ pub fn check(input: &Input, migrations: &[Migration]) -> syn::Result<TokenStream
             }
         })
         .collect())
+}
+
+/// One message per `-- migrate:check` query the parser cannot read for the
+/// target database (the generic dialect without one): such a check would
+/// refuse its migration at run time, on every database.
+fn unparsable_checks(input: &Input, migrations: &[Migration]) -> Vec<String> {
+    let dialect = input
+        .database
+        .map_or("the generic SQL dialect", migrata_lint::Database::name);
+    let scripts = migrations
+        .iter()
+        .flat_map(|m| std::iter::once(&m.up).chain(&m.down));
+    let mut problems = Vec::new();
+    for script in scripts {
+        // Loading has read the directives already: an error cannot occur.
+        let Ok(directives) = script.directives() else {
+            continue;
+        };
+        for check in &directives.checks {
+            if let Err(error) = parse_check(&check.sql, input.database) {
+                problems.push(format!(
+                    "`{}` line {}: the query of `-- migrate:check` does not parse as SQL for {dialect}: {error}",
+                    script.file, check.line
+                ));
+            }
+        }
+    }
+    problems
 }

@@ -14,6 +14,8 @@
 //! lock_timeout = "30s"            # 500ms, 30s, 2m, 1h
 //! lock = "lease"                  # session
 //! lease_ttl = "30s"
+//! lock_wait = "1s"                # each statement's wait for a lock, or "off"
+//! lock_retry_budget = "60s"
 //! on_divergent = "error"          # warn | ignore
 //! on_missing = "error"            # warn | ignore
 //! on_out_of_order = "error"       # warn | ignore

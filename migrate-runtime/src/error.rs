@@ -265,6 +265,64 @@ pub enum Error {
         /// The up script's file name.
         file: String,
     },
+    /// A statement of a migration waited longer than
+    /// [`lock_wait`](crate::Options::lock_wait) for a lock another session
+    /// held, on every try within
+    /// [`lock_retry_budget`](crate::Options::lock_retry_budget) (or on its
+    /// only try, for a script outside a transaction that does not say
+    /// `-- migrate:retry-safe`). Each try's transaction rolled back.
+    #[error("{} could not get its locks: a statement waited longer than lock_wait ({lock_wait:?}) for a lock held by {}; {}{}", Subject(*version, file), Blocker(blocker.as_deref()), Tries { attempts: *attempts, retried: *retried, error }, LeftFailed(*left_failed))]
+    LockWaitExhausted {
+        /// The migration's version.
+        version: i64,
+        /// The script's file name.
+        file: String,
+        /// What held the lock, as last seen from a second connection while
+        /// the statement waited: on PostgreSQL each blocking session's pid,
+        /// application name, state and how long its transaction had run;
+        /// on MySQL/MariaDB the sessions whose transactions began before
+        /// the waiting statement. `None` when not seen (SQLite cannot say;
+        /// a migrator handed a connection has no second one).
+        blocker: Option<Box<str>>,
+        /// How many times the migration ran (1: it was not retried).
+        attempts: u32,
+        /// The bound on each lock wait.
+        lock_wait: Duration,
+        /// Whether it was retried until the budget was spent (else it
+        /// ran outside a transaction without `-- migrate:retry-safe`, or
+        /// the budget is zero).
+        retried: bool,
+        /// The database's error for the last wait.
+        error: sqlx::Error,
+        /// As in [`Error::Migration`]: the row is left marked failed.
+        left_failed: bool,
+    },
+    /// A `-- migrate:check` query of a migration returned false (or NULL,
+    /// or no row), or failed: the migration did not run, and nothing was
+    /// changed (the check ran before the script, inside its transaction
+    /// where it has one, before its history row outside one).
+    #[error("{} refused by its check on line {line} (`{check}`): {}; nothing was changed", Subject(*version, file), CheckOutcome(error.as_ref()))]
+    CheckFailed {
+        /// The migration's version.
+        version: i64,
+        /// The script's file name.
+        file: String,
+        /// The line of the `-- migrate:check` directive.
+        line: usize,
+        /// The check's query.
+        check: String,
+        /// The database error, when the query failed rather than
+        /// returned false.
+        error: Option<sqlx::Error>,
+    },
+    /// A script's directives no longer parse: its text was changed after
+    /// it was loaded (loading and `embed_migrations!` check them). Nothing
+    /// was run.
+    #[error("{error}")]
+    Directives {
+        /// What the directive parser says.
+        error: migrata_core::Error,
+    },
     /// Another migrator held the lock for longer than the lock timeout.
     #[error("timed out after {timeout:?} waiting for the migration lock on {database}{}", holder.as_ref().map(|h| format!(": held by {h} (host:pid:id); it is released when that migrator finishes, or when its lease expires if it died")).unwrap_or_else(|| " (another migrator is running, or a session still holds the lock)".to_owned()))]
     LockTimeout {
@@ -279,12 +337,19 @@ pub enum Error {
     /// lifetime) and another migrator took it, so nothing more was
     /// recorded; the current step's transaction, if any, rolled back. A
     /// lease that expired but that nobody took is not lost.
-    #[error("lost the migration lease ({owner}, lifetime {ttl:?}): it expired and another migrator took it over, so this one stopped without recording more; raise lease_ttl above the longest step or pause")]
+    #[error("lost the migration lease ({owner}, lifetime {ttl:?}): it expired and another migrator took it over, so this one stopped without recording more; {}", if *heartbeat {
+        "its heartbeat, which renews it from a second connection while a step runs, could not reach the database for longer than lease_ttl (a network or server outage), or this process was paused that long"
+    } else {
+        "over a connection handed to the migrator it is renewed only between steps, and a step or a pause outlasted lease_ttl: raise lease_ttl above the longest step, or let the migrator open its own connections (Migrator::run with a URL) so a heartbeat renews it"
+    })]
     LeaseLost {
         /// This migrator's lease owner id.
         owner: String,
         /// The lease lifetime.
         ttl: Duration,
+        /// Whether a heartbeat renewed the lease while steps ran (the
+        /// migrator opened its own connections).
+        heartbeat: bool,
     },
     /// The server accepts no writes (a hot standby or read-only replica)
     /// and migrations are pending.
@@ -330,6 +395,15 @@ pub enum Error {
         /// The I/O error.
         error: std::io::Error,
     },
+    /// A code migration ended the transaction the runner ran it in
+    /// (`COMMIT` or `ROLLBACK` of its own), so it was not recorded.
+    #[error("{} ended the migration's transaction itself (COMMIT or ROLLBACK), so it was not recorded: what it did before that is committed or rolled back outside the runner; remove the statement (the runner commits each migration with its history row), undo what it left by hand, and run again", Subject(*version, file))]
+    CodeEndedTransaction {
+        /// The migration's version.
+        version: i64,
+        /// The code migration's file.
+        file: String,
+    },
     /// Reading the schema from the database's catalog failed
     /// ([`Database::inspect`](crate::Database::inspect)).
     #[error("reading the {backend} schema failed: {}", Shown(error))]
@@ -341,7 +415,10 @@ pub enum Error {
     },
     /// The desired schema's SQL failed on the scratch database it was
     /// applied to ([`Migrator::diff`](crate::Migrator::diff)).
-    #[error("the desired schema's SQL failed on a scratch database: {}", Shown(error))]
+    #[error(
+        "the desired schema's SQL failed on a scratch database: {}",
+        Shown(error)
+    )]
     DesiredSchema {
         /// The database error.
         error: sqlx::Error,
@@ -384,6 +461,53 @@ impl fmt::Display for LeftFailed {
             f.write_str("; it ran outside a transaction, so its row in the version table is left marked failed and it may be partially applied: check the schema by hand, then run `repair` (Database::repair), which the next run requires")?;
         }
         Ok(())
+    }
+}
+
+/// What held a lock, or why that is not known.
+struct Blocker<'a>(Option<&'a str>);
+
+impl fmt::Display for Blocker<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(blocker) => f.write_str(blocker),
+            None => f.write_str("another session (not seen: SQLite does not say which connection; PostgreSQL and MySQL are watched from a second connection only when the migrator opened its own)"),
+        }
+    }
+}
+
+/// How often a migration that waited too long for a lock was tried, and
+/// the database's error.
+struct Tries<'a> {
+    attempts: u32,
+    retried: bool,
+    error: &'a sqlx::Error,
+}
+
+impl fmt::Display for Tries<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.retried {
+            match self.attempts {
+                1 => f.write_str("tried once")?,
+                attempts => write!(f, "tried {attempts} times")?,
+            }
+            f.write_str(", rolled back each time, until lock_retry_budget was spent; end or wait out that session, or raise lock_retry_budget")?;
+        } else {
+            f.write_str("not retried: it ran outside a transaction and does not say `-- migrate:retry-safe` (or lock_retry_budget is 0)")?;
+        }
+        write!(f, " ({})", Shown(self.error))
+    }
+}
+
+/// Why a check refused its migration.
+struct CheckOutcome<'a>(Option<&'a sqlx::Error>);
+
+impl fmt::Display for CheckOutcome<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            None => f.write_str("it returned false (or NULL, or no row)"),
+            Some(error) => write!(f, "it failed: {}", Shown(error)),
+        }
     }
 }
 

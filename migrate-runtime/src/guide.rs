@@ -25,6 +25,8 @@
 //! - [`failed_migrations`]: rows marked failed, and `repair`.
 //! - [`locking`]: the lease, the session lock, pgbouncer, Galera, shared
 //!   SQLite files, read-only standbys.
+//! - [`lock_waits`]: each statement's bounded wait for a lock, retries, what
+//!   blocked, and `-- migrate:check` before a script.
 //! - [`session_setup`]: SQL run once after connecting.
 //! - [`revert_stamp_status`]: going back, recording without running,
 //!   reading where each migration stands.
@@ -68,6 +70,9 @@ pub mod failed_migrations {}
 
 #[doc = include_str!("../docs/locking.md")]
 pub mod locking {}
+
+#[doc = include_str!("../docs/lock_waits.md")]
+pub mod lock_waits {}
 
 #[doc = include_str!("../docs/session_setup.md")]
 pub mod session_setup {}

@@ -69,6 +69,11 @@
 //!   by committed writes that fences every history write; it holds behind
 //!   pgbouncer's transaction pooling and across Galera nodes
 //!   ([`LockStrategy`], [concurrency and locking](guide::locking)).
+//! - **Lock waits**: each statement of a migration waits at most
+//!   [`lock_wait`](Options::lock_wait) (1 s) for a lock another session
+//!   holds, so readers do not queue behind it; the migration rolls back and
+//!   is retried, and `-- migrate:check` queries can refuse it before it runs
+//!   ([lock waits and checks](guide::lock_waits)).
 //!
 //! # The API at a glance
 //!
@@ -76,7 +81,7 @@
 //! | --- | --- |
 //! | embed the migrations | [`embed_migrations!`] → [`Migrations`] |
 //! | migrate at startup, with defaults | [`Migrations::run`] (a URL), [`Migrations::run_on`] (your pool or connection) |
-//! | set options (table, target, policies, lock, session setup) | [`Migrations::migrator`] → [`Migrator`], or [`Options`] |
+//! | set options (table, target, policies, lock, lock waits, session setup) | [`Migrations::migrator`] → [`Migrator`], or [`Options`] |
 //! | read options from `migrate.toml` and the environment | [`Config`] |
 //! | see what happened | [`Report`], [`Applied`] |
 //! | any other operation, on a URL or on your connection | [`Migrator::at`], [`Migrator::on`] → [`Database`] |
@@ -123,7 +128,8 @@
 //! [the lint](guide::lint), [running](guide::running),
 //! [consistency checks](guide::consistency_checks),
 //! [failed migrations](guide::failed_migrations),
-//! [locking](guide::locking), [session setup](guide::session_setup),
+//! [locking](guide::locking), [lock waits and checks](guide::lock_waits),
+//! [session setup](guide::session_setup),
 //! [revert, stamp, status](guide::revert_stamp_status),
 //! [offline SQL](guide::offline_sql), [testing](guide::testing),
 //! [schema dump and drift](guide::schema),
@@ -190,7 +196,7 @@ pub use migrata_core::{Checksum, Exclude, Language, Migration, Script};
 pub use migrations::Migrations;
 pub use migrator::{Migrator, Offline};
 pub use model::{AdoptionProblem, BackendKind, CodeError, MigrationState, Peer};
-pub use options::{LockStrategy, Options, Policy, TransactionMode, DEFAULT_TABLE};
+pub use options::{LockStrategy, LockWait, Options, Policy, TransactionMode, DEFAULT_TABLE};
 pub use plan::adopt::Adoption;
 pub use plan::repair::{FailedScript, Repair, RepairAction, Repaired};
 pub use report::{Applied, Report};

@@ -12,7 +12,7 @@ use crate::driver::Backend;
 use crate::engine::render;
 use crate::error::Error;
 use crate::model::BackendKind;
-use crate::options::{LockStrategy, Options, Policy, TransactionMode};
+use crate::options::{LockStrategy, LockWait, Options, Policy, TransactionMode};
 use crate::plan::Job;
 use crate::report::Report;
 
@@ -143,6 +143,38 @@ impl<'m> Migrator<'m> {
     /// fails with [`Error::DurationOutOfRange`] before connecting.
     pub fn lease_ttl(mut self, ttl: Duration) -> Self {
         self.job.options.lease_ttl = Some(ttl);
+        self
+    }
+
+    /// How long each statement of a migration may wait for a lock held by
+    /// another session (default 1 s), or [`LockWait::Off`]: past it the
+    /// migration rolls back and is tried again (see [the lock waits
+    /// chapter](crate::guide::lock_waits)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use migrata::LockWait;
+    /// # static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
+    ///
+    /// let patient = MIGRATIONS.migrator().lock_wait(Duration::from_millis(300)).lock_retry_budget(Duration::from_secs(600));
+    /// let as_before = MIGRATIONS.migrator().lock_wait(LockWait::Off);
+    /// assert_eq!(as_before.options().lock_wait(), LockWait::Off);
+    /// # let _ = patient;
+    /// ```
+    ///
+    /// Below 1 ms or over 168 h, every operation fails with
+    /// [`Error::DurationOutOfRange`] before connecting.
+    pub fn lock_wait(mut self, wait: impl Into<LockWait>) -> Self {
+        self.job.options.lock_wait = Some(wait.into());
+        self
+    }
+
+    /// How long a migration that gave up waiting for a lock is tried again,
+    /// counted from its first try (default 60 s; zero: never). Over 168 h,
+    /// every operation fails with [`Error::DurationOutOfRange`] before
+    /// connecting.
+    pub fn lock_retry_budget(mut self, budget: Duration) -> Self {
+        self.job.options.lock_retry_budget = Some(budget);
         self
     }
 

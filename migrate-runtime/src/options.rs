@@ -19,6 +19,8 @@ pub const DEFAULT_TABLE: &str = "migrate_history";
 const DEFAULT_DIR: &str = "migrations";
 const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
+const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(1);
+const DEFAULT_LOCK_RETRY_BUDGET: Duration = Duration::from_secs(60);
 static NO_EXCLUSIONS: Exclude = Exclude::NONE;
 
 /// The largest duration option: both durations become milliseconds in
@@ -50,6 +52,22 @@ const LEASE_TTL_RANGE: DurationRange = DurationRange {
     min: Duration::from_millis(100),
     max: LONGEST,
     allowed: "from 100ms to 168h",
+};
+
+/// Zero would mean "wait forever" to PostgreSQL (`lock_timeout = 0`) and
+/// "do not wait" to MySQL: `off` says the first, nothing the second.
+const LOCK_WAIT_RANGE: DurationRange = DurationRange {
+    option: "lock_wait",
+    min: Duration::from_millis(1),
+    max: LONGEST,
+    allowed: "from 1ms to 168h, or off",
+};
+
+const LOCK_RETRY_BUDGET_RANGE: DurationRange = DurationRange {
+    option: "lock_retry_budget",
+    min: Duration::ZERO,
+    max: LONGEST,
+    allowed: "from 0ms (never retry) to 168h",
 };
 
 impl DurationRange {
@@ -94,6 +112,43 @@ pub enum LockStrategy {
     /// statement on one server connection. SQLite has no session lock: the
     /// lease alone.
     Session,
+}
+
+/// How long each statement of a migration may wait for a lock held by
+/// another session before it gives up: PostgreSQL's `lock_timeout`,
+/// MySQL's `lock_wait_timeout` and `innodb_lock_wait_timeout` (whole
+/// seconds, rounded up), SQLite's busy timeout. A statement queued behind a
+/// long transaction holds up every query that queues behind it; bounded,
+/// the migration rolls back, waits and tries again (see [the lock waits
+/// chapter](crate::guide::lock_waits)).
+///
+/// ```
+/// use std::time::Duration;
+/// use migrata::{LockWait, Options};
+///
+/// let options: Options = toml::from_str("lock_wait = \"500ms\"")?;
+/// assert_eq!(options.lock_wait(), LockWait::Max(Duration::from_millis(500)));
+/// let off: Options = toml::from_str("lock_wait = \"off\"")?;
+/// assert_eq!(off.lock_wait(), LockWait::Off);
+/// assert_eq!(Options::default().lock_wait(), LockWait::Max(Duration::from_secs(1)));
+/// # Ok::<(), toml::de::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LockWait {
+    /// Statements wait as long as the database's own settings let them,
+    /// and nothing is retried: the behaviour before lock waits existed.
+    Off,
+    /// Each statement waits at most this long (default 1 s; from 1 ms to
+    /// 168 h), then the migration is rolled back and retried within
+    /// [`Options::lock_retry_budget`].
+    Max(Duration),
+}
+
+impl From<Duration> for LockWait {
+    fn from(wait: Duration) -> Self {
+        LockWait::Max(wait)
+    }
 }
 
 /// How migrations are wrapped in transactions.
@@ -172,6 +227,16 @@ pub struct Options {
     /// third of it while work runs. From 100 ms to 168 h.
     #[serde(default, deserialize_with = "lease_ttl")]
     pub lease_ttl: Option<Duration>,
+    /// How long each statement of a migration may wait for a lock, like
+    /// `1s` (the default), or `off` (see [`LockWait`]).
+    #[serde(default, deserialize_with = "lock_wait")]
+    pub lock_wait: Option<LockWait>,
+    /// How long a migration whose statement gave up waiting for a lock is
+    /// tried again, from its first try, like `60s` (the default; `0s`:
+    /// never). Transactional migrations are retried; a script outside a
+    /// transaction only if it says `-- migrate:retry-safe`.
+    #[serde(default, deserialize_with = "lock_retry_budget")]
+    pub lock_retry_budget: Option<Duration>,
     /// An applied script was edited since it ran (default error).
     pub on_divergent: Option<Policy>,
     /// An applied migration is missing from the binary (default error).
@@ -193,6 +258,8 @@ impl Options {
             lock_timeout: self.lock_timeout.or(lower.lock_timeout),
             lock: self.lock.or(lower.lock),
             lease_ttl: self.lease_ttl.or(lower.lease_ttl),
+            lock_wait: self.lock_wait.or(lower.lock_wait),
+            lock_retry_budget: self.lock_retry_budget.or(lower.lock_retry_budget),
             on_divergent: self.on_divergent.or(lower.on_divergent),
             on_missing: self.on_missing.or(lower.on_missing),
             on_out_of_order: self.on_out_of_order.or(lower.on_out_of_order),
@@ -234,10 +301,24 @@ impl Options {
         self.lease_ttl.unwrap_or(DEFAULT_LEASE_TTL)
     }
 
+    /// The lock wait of a migration's statements, or the default.
+    pub fn lock_wait(&self) -> LockWait {
+        self.lock_wait.unwrap_or(LockWait::Max(DEFAULT_LOCK_WAIT))
+    }
+
+    /// How long lock-wait failures are retried, or the default.
+    pub fn lock_retry_budget(&self) -> Duration {
+        self.lock_retry_budget.unwrap_or(DEFAULT_LOCK_RETRY_BUDGET)
+    }
+
     /// Checks every duration against its range.
     pub(crate) fn validate(&self) -> Result<(), Error> {
         LOCK_TIMEOUT_RANGE.check(self.lock_timeout())?;
         LEASE_TTL_RANGE.check(self.lease_ttl())?;
+        if let LockWait::Max(wait) = self.lock_wait() {
+            LOCK_WAIT_RANGE.check(wait)?;
+        }
+        LOCK_RETRY_BUDGET_RANGE.check(self.lock_retry_budget())?;
         Ok(())
     }
 
@@ -270,6 +351,29 @@ fn lock_timeout<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Dur
 
 fn lease_ttl<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
     duration_in(deserializer, &LEASE_TTL_RANGE)
+}
+
+fn lock_wait<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<LockWait>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    if text == "off" {
+        return Ok(Some(LockWait::Off));
+    }
+    let wait = parse_duration(&text).ok_or_else(|| {
+        serde::de::Error::invalid_value(
+            serde::de::Unexpected::Str(&text),
+            &"a duration like 500ms, 1s or 2m, or off",
+        )
+    })?;
+    LOCK_WAIT_RANGE
+        .check(wait)
+        .map(|wait| Some(LockWait::Max(wait)))
+        .map_err(serde::de::Error::custom)
+}
+
+fn lock_retry_budget<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Duration>, D::Error> {
+    duration_in(deserializer, &LOCK_RETRY_BUDGET_RANGE)
 }
 
 fn duration_in<'de, D: Deserializer<'de>>(

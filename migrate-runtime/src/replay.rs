@@ -76,7 +76,9 @@ impl Migrator<'_> {
     ) -> Result<Draft, Error> {
         let current = self.schema(scratch_url).await?;
         let wanted = match desired {
-            Desired::Sql(sql) => schema_of_sql(scratch_url, sql, self.options().lock_timeout()).await?,
+            Desired::Sql(sql) => {
+                schema_of_sql(scratch_url, sql, self.options().lock_timeout()).await?
+            }
             Desired::Url(url) => Migrator::new(&[]).at(url).inspect().await?,
         };
         Ok(draft(&current, &wanted, options))
@@ -84,7 +86,11 @@ impl Migrator<'_> {
 }
 
 /// The schema `sql` creates, applied to an empty scratch database.
-async fn schema_of_sql(scratch_url: &str, sql: &str, timeout: std::time::Duration) -> Result<Schema, Error> {
+async fn schema_of_sql(
+    scratch_url: &str,
+    sql: &str,
+    timeout: std::time::Duration,
+) -> Result<Schema, Error> {
     let (base, backend) = scratch_base(scratch_url)?;
     let empty = Migrator::new(&[]);
     let scratch = empty.test_database(base).await?;
@@ -111,7 +117,11 @@ fn scratch_base(scratch_url: &str) -> Result<(&str, BackendKind), Error> {
     Ok((base, backend))
 }
 
-async fn inspect(url: &str, backend: BackendKind, timeout: std::time::Duration) -> Result<Schema, Error> {
+async fn inspect(
+    url: &str,
+    backend: BackendKind,
+    timeout: std::time::Duration,
+) -> Result<Schema, Error> {
     with_connection!(url, timeout, |conn| conn
         .inspect()
         .await

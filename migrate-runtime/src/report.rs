@@ -26,8 +26,12 @@ pub struct Applied {
     pub name: String,
     /// The file name of the script that ran.
     pub file: String,
-    /// How long the script took.
+    /// How long the script took (its last try).
     pub duration: Duration,
+    /// How many times it was rolled back after a statement waited longer
+    /// than [`lock_wait`](crate::Options::lock_wait), and run again (see
+    /// [the lock waits chapter](crate::guide::lock_waits)).
+    pub lock_retries: u32,
 }
 
 impl Report {

@@ -69,6 +69,7 @@ fn every_subcommand(db: &TestDb) {
         .collect();
     assert_eq!(versions, [1, 2]);
     assert!(up["applied"][0]["duration_ms"].is_u64());
+    assert_eq!(up["applied"][0]["lock_retries"], 0);
 
     let table = migrate(dir).args(["-d", &url, "status"]).output().unwrap();
     let text = String::from_utf8(table.stdout).unwrap();

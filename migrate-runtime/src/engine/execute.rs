@@ -5,17 +5,19 @@ use std::time::{Duration, Instant};
 
 use sqlx::{SqlSafeStr, SqlStr};
 
-use super::session::{ForeignKeys, Session};
+use super::retry::{Retry, Watch};
+use super::session::{Blockers, ForeignKeys, Session};
 use migrata_core::Script;
 
 use crate::code::CodeFn;
 use crate::driver::{history, Backend, BoxFuture};
 use crate::error::Error;
 use crate::model::{ClaimMark, CodeError, Direction};
+use crate::options::LockWait;
 use crate::plan::program::{Op, Step, Unit};
 use crate::report::{Applied, Report};
 use crate::sql::history::{ClaimGuard, Elapsed, Writer};
-use crate::sql::{sql_str, Dialect, ForeignKeySuspension};
+use crate::sql::{sql_str, Dialect, ForeignKeySuspension, LockWaitSql};
 
 impl<'m, B: Backend> Session<'_, 'm, B> {
     /// Runs one unit and records what it did in `report`.
@@ -38,10 +40,156 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
 
     /// Runs a unit's scripts and history writes in one transaction, with
     /// foreign-key enforcement suspended where the transaction cannot
-    /// suspend it (see [`ForeignKeys`]).
+    /// suspend it (see [`ForeignKeys`]), and each lock wait bounded: a try
+    /// whose statement gave up waiting rolls back, and the unit is tried
+    /// again within the retry budget. The history rows commit with the
+    /// scripts, so a rolled-back try recorded nothing and no script runs
+    /// twice.
     async fn run_transaction(&mut self, unit: &Unit<'m>, report: &mut Report) -> Result<(), Error> {
         let suspension = self.suspend_foreign_keys().await?;
-        self.run_in_transaction(unit, suspension, report).await
+        let lock_wait = super::lock_wait_sql(&self.job.options, self.table.dialect(), unit);
+        let mut retry = Retry::new(self.job.options.lock_retry_budget());
+        loop {
+            let watch = self.watch().await;
+            let before = lock_wait.as_ref().filter(|sql| !sql.after_begin);
+            if let Some(sql) = before {
+                self.execute_own(&sql.set).await?;
+            }
+            let result = self
+                .run_in_transaction(
+                    unit,
+                    suspension,
+                    lock_wait.as_ref(),
+                    retry.retries(),
+                    report,
+                )
+                .await;
+            let restored = match before.and_then(|sql| sql.restore.as_deref()) {
+                Some(restore) => self.execute_own(restore).await,
+                None => Ok(()),
+            };
+            match result.and(restored) {
+                Err(error) => match self.waited_too_long(error, lock_wait.is_some()) {
+                    Ok(wait) => self.pause_or_give_up(&mut retry, wait, watch, true).await?,
+                    Err(error) => return Err(error),
+                },
+                Ok(()) => return Ok(()),
+            }
+        }
+    }
+
+    /// Runs one of this crate's own statements (session settings).
+    async fn execute_own(&mut self, sql: &str) -> Result<(), Error> {
+        self.conn
+            .execute(sql_str(sql.to_owned()))
+            .await
+            .map(drop)
+            .map_err(|source| self.table.error(source))
+    }
+
+    /// A watch on what keeps this session waiting for a lock during the
+    /// next try, where lock waits are bounded and the migrator can open a
+    /// second connection; the session's id is read the first time.
+    async fn watch(&mut self) -> Option<Watch> {
+        let LockWait::Max(wait) = self.job.options.lock_wait() else {
+            return None;
+        };
+        if let Blockers::Unread(url) = &self.blockers {
+            let url = url.clone();
+            let dialect = self.table.dialect();
+            self.blockers = match dialect.session_id() {
+                Some(sql) => match self.conn.fetch_integer(sql_str(sql.to_owned())).await {
+                    Ok(id) => Blockers::Query {
+                        url,
+                        query: dialect.blockers(id),
+                    },
+                    Err(_) => Blockers::Unseen,
+                },
+                None => Blockers::Unseen,
+            };
+        }
+        match &self.blockers {
+            Blockers::Query { url, query } => Some(Watch::start::<B>(url, query.clone(), wait)),
+            Blockers::Unread(_) | Blockers::Unseen => None,
+        }
+    }
+
+    /// `error`, if it is a script's statement (or a check) giving up
+    /// waiting for a lock under the bound this crate set (`bounded`), as
+    /// such; else `error` itself.
+    fn waited_too_long(&self, error: Error, bounded: bool) -> Result<LockWaitFailure, Error> {
+        let dialect = self.table.dialect();
+        let is_lock_wait = |source: &sqlx::Error| {
+            bounded
+                && matches!(source, sqlx::Error::Database(e) if dialect.is_lock_wait(e.as_ref()))
+        };
+        match error {
+            Error::Migration {
+                version,
+                file,
+                error,
+                ..
+            }
+            | Error::CheckFailed {
+                version,
+                file,
+                error: Some(error),
+                ..
+            } if is_lock_wait(&error) => Ok(LockWaitFailure {
+                version,
+                file,
+                error,
+            }),
+            other => Err(other),
+        }
+    }
+
+    /// After a try that gave up waiting for a lock: logs it with what held
+    /// the lock, waits, and keeps the lease, so the caller tries again; or,
+    /// when it may not (`may_retry`) or the budget is spent, the error
+    /// naming what held the lock.
+    async fn pause_or_give_up(
+        &mut self,
+        retry: &mut Retry,
+        wait: LockWaitFailure,
+        watch: Option<Watch>,
+        may_retry: bool,
+    ) -> Result<(), Error> {
+        let blocker = watch.as_ref().and_then(Watch::seen);
+        drop(watch);
+        let pause = if may_retry { retry.next_pause() } else { None };
+        let LockWaitFailure {
+            version,
+            file,
+            error,
+        } = wait;
+        let Some(pause) = pause else {
+            let lock_wait = match self.job.options.lock_wait() {
+                LockWait::Max(wait) => self.table.dialect().effective_lock_wait(wait),
+                LockWait::Off => Duration::ZERO,
+            };
+            return Err(Error::LockWaitExhausted {
+                version,
+                file,
+                blocker: blocker.map(String::into_boxed_str),
+                attempts: retry.attempts(),
+                lock_wait,
+                retried: may_retry && !self.job.options.lock_retry_budget().is_zero(),
+                error,
+                left_failed: false,
+            });
+        };
+        tracing::info!(
+            target: "migrata",
+            version,
+            file = %file,
+            retry = retry.retries(),
+            blocker = blocker.as_deref().unwrap_or("not seen"),
+            pause_ms = pause.as_millis() as u64,
+            "a statement waited longer than lock_wait for a lock and was rolled back; trying again"
+        );
+        tokio::time::sleep(pause).await;
+        self.lock.keep(self.conn).await
     }
 
     /// Switches foreign-key enforcement off for the transactions that
@@ -99,6 +247,8 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         &mut self,
         unit: &Unit<'m>,
         suspension: Option<&ForeignKeySuspension>,
+        lock_wait: Option<&LockWaitSql>,
+        retries: u32,
         report: &mut Report,
     ) -> Result<(), Error> {
         let (Some(first), Some(last)) = (unit.ops.first(), unit.ops.last()) else {
@@ -111,16 +261,25 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
             .begin_with(dialect.begin())
             .await
             .map_err(|source| failed(first.step(), source))?;
+        if let Some(sql) = lock_wait.filter(|sql| sql.after_begin) {
+            tx.execute(sql_str(sql.set.clone()))
+                .await
+                .map_err(|source| self.table.error(source))?;
+        }
         let mut done = Vec::new();
         let mut started = Instant::now();
         let mut ops = unit.ops.iter().peekable();
         while let Some(op) = ops.next() {
             let step = op.step();
             let mut records = matches!(op, Op::Record(_));
+            if matches!(op, Op::Run(_)) {
+                run_checks(&mut *tx, dialect, step).await?;
+            }
             let pieces = match (op, step.code) {
                 (Op::Run(_), Some(code)) => {
                     started = Instant::now();
                     run_code(code, &mut *tx, step).await?;
+                    still_in_transaction(&mut *tx, dialect, step).await?;
                     Vec::new()
                 }
                 (Op::Run(_), None) => {
@@ -185,7 +344,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
             }
         })?;
         for (step, duration) in done {
-            finish(B::KIND.name(), &step, duration, report);
+            finish(B::KIND.name(), &step, duration, retries, report);
         }
         Ok(())
     }
@@ -199,67 +358,85 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         unit: &Unit<'m>,
         report: &mut Report,
     ) -> Result<(), Error> {
+        let lock_wait = super::lock_wait_sql(&self.job.options, self.table.dialect(), unit);
+        if let Some(sql) = &lock_wait {
+            self.execute_own(&sql.set).await?;
+        }
         let mut claimed = false;
-        let result = self.run_claimed(unit, report, &mut claimed).await;
+        let result = self
+            .run_claimed(unit, report, lock_wait.is_some(), &mut claimed)
+            .await;
+        let restored = match lock_wait.as_ref().and_then(|sql| sql.restore.as_deref()) {
+            Some(restore) => self.execute_own(restore).await,
+            None => Ok(()),
+        };
         match result {
             Err(error) if claimed => Err(left_failed(error)),
-            result => result,
+            result => result.and(restored),
         }
     }
 
     /// [`run_untransacted`](Self::run_untransacted)'s steps; `claimed` is
-    /// whether a claimed row is not settled yet.
+    /// whether a claimed row is not settled yet. The checks run before the
+    /// claim, so a refusal leaves no row; `bounded` says whether this crate
+    /// bounded the lock waits.
     async fn run_claimed(
         &mut self,
         unit: &Unit<'m>,
         report: &mut Report,
+        bounded: bool,
         claimed: &mut bool,
     ) -> Result<(), Error> {
         // The script runs with enforcement as the connection had it.
         self.restore_foreign_keys().await?;
         let dialect = self.table.dialect();
         let mut started = Instant::now();
+        let mut retries = 0;
         let guard = match unit.ops.first() {
-            Some(op) => ClaimGuard {
-                mark: ClaimMark::new(op.step().direction),
-                fence: self.lock.fence(),
-            },
+            Some(op) => {
+                run_checks(self.conn, dialect, op.step()).await?;
+                ClaimGuard {
+                    mark: ClaimMark::new(op.step().direction),
+                    fence: self.lock.fence(),
+                }
+            }
             None => return Ok(()),
         };
         for op in &unit.ops {
             let step = op.step();
             match op {
-                Op::Run(Step {
-                    code: Some(code), ..
-                }) => {
-                    started = Instant::now();
-                    run_code(*code, self.conn, step).await?;
+                Op::Run(_) if step.code.is_none() && is_empty(step, dialect) => {
+                    started = Instant::now()
                 }
-                Op::Run(_) if is_empty(step, dialect) => started = Instant::now(),
                 Op::Run(_) => {
+                    let mut retry = Retry::new(self.job.options.lock_retry_budget());
                     started = Instant::now();
-                    if dialect.splits_untransacted_scripts() {
-                        let statements: Vec<String> = migrata_core::split_statements_for(
-                            step.script.sql(),
-                            dialect.sql_flavor(),
-                        )
-                        .into_iter()
-                        .map(str::to_owned)
-                        .collect();
-                        for statement in statements {
-                            self.conn
-                                .execute(sql_str(statement))
-                                .await
-                                .map_err(|source| failed(step, source))?;
+                    match untransacted_statements(step, dialect) {
+                        // A statement that gave up waiting for a lock did
+                        // nothing (it ran alone, in its own transaction):
+                        // it alone runs again, after those that succeeded.
+                        Some(statements) => {
+                            for statement in &statements {
+                                let attempt = Attempt::Statement(statement);
+                                self.retry_on_lock_waits(
+                                    &mut retry, bounded, bounded, step, attempt,
+                                )
+                                .await?;
+                            }
                         }
-                    } else {
-                        for piece in script_pieces(step.script, dialect) {
-                            self.conn
-                                .execute(piece)
-                                .await
-                                .map_err(|source| failed(step, source))?;
+                        // Code, or a script sent whole: a try may have done
+                        // part of its work, so only a script that says it
+                        // may be repeated is tried again.
+                        None => {
+                            let retry_safe = bounded && step.directives()?.retry_safe;
+                            let attempt = Attempt::Whole;
+                            self.retry_on_lock_waits(
+                                &mut retry, bounded, retry_safe, step, attempt,
+                            )
+                            .await?;
                         }
                     }
+                    retries = retry.retries();
                     *claimed = true;
                 }
                 _ => {
@@ -291,10 +468,56 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                                 file: step.script.file.to_string(),
                             });
                         }
-                        finish(B::KIND.name(), step, duration, report);
+                        finish(B::KIND.name(), step, duration, retries, report);
                     }
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Runs `attempt` until it does not give up waiting for a lock, pausing
+    /// between tries while `may_retry` and the budget allow.
+    async fn retry_on_lock_waits(
+        &mut self,
+        retry: &mut Retry,
+        bounded: bool,
+        may_retry: bool,
+        step: &Step<'m>,
+        attempt: Attempt<'_>,
+    ) -> Result<(), Error> {
+        loop {
+            let watch = self.watch().await;
+            let tried = match attempt {
+                Attempt::Statement(statement) => self
+                    .conn
+                    .execute(statement.clone())
+                    .await
+                    .map(drop)
+                    .map_err(|source| failed(step, source)),
+                Attempt::Whole => self.run_outside_transaction(step).await,
+            };
+            match tried {
+                Ok(()) => return Ok(()),
+                Err(error) => {
+                    let wait = self.waited_too_long(error, bounded)?;
+                    self.pause_or_give_up(retry, wait, watch, may_retry).await?;
+                }
+            }
+        }
+    }
+
+    /// One try of a step outside a transaction that is not sent statement
+    /// by statement: its code, or its script whole.
+    async fn run_outside_transaction(&mut self, step: &Step<'m>) -> Result<(), Error> {
+        if let Some(code) = step.code {
+            return run_code(code, self.conn, step).await;
+        }
+        for piece in script_pieces(step.script, self.table.dialect()) {
+            self.conn
+                .execute(piece)
+                .await
+                .map_err(|source| failed(step, source))?;
         }
         Ok(())
     }
@@ -324,6 +547,39 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
     }
 }
 
+/// A script's statement (or check) that gave up waiting for a lock.
+struct LockWaitFailure {
+    version: i64,
+    file: String,
+    error: sqlx::Error,
+}
+
+/// Runs the `-- migrate:check` queries of `step` over `conn` (inside the
+/// unit's transaction where it has one): a check that does not return
+/// true, or fails, refuses the migration.
+async fn run_checks<B: Backend>(
+    conn: &mut B,
+    dialect: &dyn Dialect,
+    step: &Step<'_>,
+) -> Result<(), Error> {
+    for check in step.directives()?.checks {
+        let passed = conn.fetch_integer(sql_str(dialect.check(&check.sql))).await;
+        let error = match passed {
+            Ok(1) => continue,
+            Ok(_) => None,
+            Err(error) => Some(error),
+        };
+        return Err(Error::CheckFailed {
+            version: step.migration.version,
+            file: step.script.file.to_string(),
+            line: check.line,
+            check: check.sql,
+            error,
+        });
+    }
+    Ok(())
+}
+
 /// Runs a code migration's function over `conn`: inside the unit's
 /// transaction, or outside any between its claim and settle.
 async fn run_code<B: Backend>(code: CodeFn, conn: &mut B, step: &Step<'_>) -> Result<(), Error> {
@@ -331,6 +587,27 @@ async fn run_code<B: Backend>(code: CodeFn, conn: &mut B, step: &Step<'_>) -> Re
     code(&mut conn)
         .await
         .map_err(|error| code_failed(step, error))
+}
+
+/// Refuses to record a code migration that ended the runner's transaction
+/// itself (`COMMIT`, `ROLLBACK`): its row would no longer commit with its
+/// effects, and sqlx's own count of open transactions would be wrong.
+async fn still_in_transaction<B: Backend>(
+    conn: &mut B,
+    dialect: &dyn Dialect,
+    step: &Step<'_>,
+) -> Result<(), Error> {
+    let Some(probe) = dialect.transaction_probe() else {
+        return Ok(());
+    };
+    let failed = conn.execute(sql_str(probe.sql.to_owned())).await.is_err();
+    if failed == probe.fails_inside {
+        return Ok(());
+    }
+    Err(Error::CodeEndedTransaction {
+        version: step.migration.version,
+        file: step.script.file.to_string(),
+    })
 }
 
 /// A code migration's error, named like a script's: a database error is
@@ -346,6 +623,27 @@ fn code_failed(step: &Step<'_>, error: CodeError) -> Error {
             left_failed: false,
         },
     }
+}
+
+/// What one try outside a transaction runs.
+#[derive(Clone, Copy)]
+enum Attempt<'a> {
+    /// One statement of a script sent statement by statement.
+    Statement(&'a SqlStr),
+    /// A step's code, or its script sent whole.
+    Whole,
+}
+
+/// A script's statements, where the database runs scripts outside a
+/// transaction one statement at a time (`None`: code, or a script sent
+/// whole).
+fn untransacted_statements(step: &Step<'_>, dialect: &dyn Dialect) -> Option<Vec<SqlStr>> {
+    (step.code.is_none() && dialect.splits_untransacted_scripts()).then(|| {
+        migrata_core::split_statements_for(step.script.sql(), dialect.sql_flavor())
+            .into_iter()
+            .map(|statement| sql_str(statement.to_owned()))
+            .collect()
+    })
 }
 
 /// A script with nothing but blanks and comments: sending it would be an
@@ -424,17 +722,43 @@ fn left_failed(error: Error) -> Error {
             error,
             left_failed: true,
         },
+        Error::LockWaitExhausted {
+            version,
+            file,
+            blocker,
+            attempts,
+            lock_wait,
+            retried,
+            error,
+            ..
+        } => Error::LockWaitExhausted {
+            version,
+            file,
+            blocker,
+            attempts,
+            lock_wait,
+            retried,
+            error,
+            left_failed: true,
+        },
         other => other,
     }
 }
 
 /// Logs a finished step and adds it to the report.
-fn finish(backend: &str, step: &Step<'_>, duration: Duration, report: &mut Report) {
+fn finish(
+    backend: &str,
+    step: &Step<'_>,
+    duration: Duration,
+    lock_retries: u32,
+    report: &mut Report,
+) {
     let done = Applied {
         version: step.migration.version,
         name: step.migration.name.to_string(),
         file: step.script.file.to_string(),
         duration,
+        lock_retries,
     };
     let (message, list) = match step.direction {
         Direction::Up => ("applied migration", &mut report.applied),

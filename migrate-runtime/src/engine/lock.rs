@@ -233,10 +233,27 @@ impl Lock {
         if renewed == 1 && !lost_by_heartbeat {
             return Ok(());
         }
-        Err(Error::LeaseLost {
+        Err(self.lost())
+    }
+
+    fn lost(&self) -> Error {
+        Error::LeaseLost {
             owner: self.owner.clone(),
             ttl: self.ttl,
-        })
+            heartbeat: self.heartbeat.is_some(),
+        }
+    }
+
+    /// Keeps the lease through a pause between tries: the heartbeat renews
+    /// it where there is one (only whether it was lost is checked: a
+    /// renewal from this connection would wait behind a lock that SQLite's
+    /// blocking connection holds), else it is renewed here.
+    pub async fn keep<B: Backend>(&self, conn: &mut B) -> Result<(), Error> {
+        match &self.heartbeat {
+            Some(heartbeat) if heartbeat.lost() => Err(self.lost()),
+            Some(_) => Ok(()),
+            None => self.confirm(conn).await,
+        }
     }
 
     /// A condition history writes made outside a transaction add, so they

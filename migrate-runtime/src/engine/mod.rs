@@ -7,17 +7,20 @@
 mod execute;
 pub(crate) mod lock;
 pub(crate) mod render;
+mod retry;
 pub(crate) mod session;
 
 use crate::driver::{history, Backend};
 use crate::error::Error;
 use crate::model::{MigrationState, Peer};
+use crate::options::{LockWait, Options};
 use crate::plan::adopt::Adoption;
+use crate::plan::program::{Op, Unit};
 use crate::plan::repair::{Repair, Repaired};
 use crate::plan::Job;
 use crate::report::Report;
 use crate::sql::history::HistoryTable;
-use crate::sql::sql_str;
+use crate::sql::{sql_str, Dialect, LockWaitSql};
 use crate::status::Status;
 use session::{plan_adoption, Session, Warned};
 
@@ -129,4 +132,23 @@ async fn prepare<B: Backend>(job: &Job<'_>, conn: &mut B) -> Result<HistoryTable
             .map_err(|source| Error::SessionSetup { error: source })?;
     }
     Ok(table)
+}
+
+/// What bounds the lock waits of `unit`'s statements, online and offline;
+/// `None` with lock waits off, and for a script outside a transaction that
+/// the database exempts ([`Dialect::lock_wait_exempts`]).
+pub(crate) fn lock_wait_sql(
+    options: &Options,
+    dialect: &dyn Dialect,
+    unit: &Unit<'_>,
+) -> Option<LockWaitSql> {
+    let LockWait::Max(wait) = options.lock_wait() else {
+        return None;
+    };
+    let exempt = !unit.transaction
+        && unit.ops.iter().any(|op| match op {
+            Op::Run(step) => step.code.is_none() && dialect.lock_wait_exempts(step.script.sql()),
+            _ => false,
+        });
+    (!exempt).then(|| dialect.lock_wait(wait, unit.transaction, options.lock_timeout()))
 }

@@ -4,10 +4,12 @@ use std::fmt::Write;
 
 use migrata_core::Migration;
 
+use super::lock_wait_sql;
 use crate::code::CodeTable;
 use crate::error::Error;
 use crate::model::{BackendKind, Direction};
-use crate::plan::program::{self, Op, Program};
+use crate::options::Options;
+use crate::plan::program::{self, Op, Program, Step};
 use crate::plan::{self, Job};
 use crate::sql::history::{Elapsed, HistoryTable, Writer};
 use crate::sql::Dialect;
@@ -81,7 +83,7 @@ fn steps(
         table.kind(),
         CodeTable::default(),
     )?;
-    render(&program, table, out);
+    render(&program, &job.options, table, out)?;
     if let Some(code) = stop {
         let (command, resume) = match direction {
             Direction::Up => ("up --to", code.version),
@@ -128,13 +130,29 @@ fn header(job: &Job<'_>, table: &HistoryTable, direction: &str, selected: &[&Mig
 
 /// Prints the program as a SQL script for `table`'s database: what an
 /// online run executes, with durations measured by the server where it
-/// can and zero otherwise. Offline programs are compiled without code
+/// can and zero otherwise, each lock wait bounded as online (but nothing
+/// retried: the client stops at the first error), and each
+/// `-- migrate:check` as a statement that stops the client unless the
+/// check holds. Offline programs are compiled without code
 /// ([`program::compile`] refuses code migrations then), so every step is SQL.
-fn render(program: &Program<'_>, table: &HistoryTable, out: &mut String) {
+fn render(
+    program: &Program<'_>,
+    options: &Options,
+    table: &HistoryTable,
+    out: &mut String,
+) -> Result<(), Error> {
     let dialect = table.dialect();
     for unit in &program.units {
+        let lock_wait = lock_wait_sql(options, dialect, unit);
+        let before = lock_wait.as_ref().filter(|sql| !sql.after_begin);
+        if let Some(sql) = before {
+            let _ = writeln!(out, "{};", sql.set);
+        }
         if unit.transaction {
             let _ = writeln!(out, "{};", dialect.begin());
+        }
+        if let Some(sql) = lock_wait.as_ref().filter(|sql| sql.after_begin) {
+            let _ = writeln!(out, "{};", sql.set);
         }
         for op in &unit.ops {
             let step = op.step();
@@ -145,11 +163,13 @@ fn render(program: &Program<'_>, table: &HistoryTable, out: &mut String) {
             match op {
                 Op::Run(_) if unit.transaction => {
                     let _ = writeln!(out, "{title}");
+                    push_checks(out, dialect, step)?;
                     push_script(out, dialect, step.script.sql());
                 }
                 Op::Run(_) => push_script(out, dialect, step.script.sql()),
                 Op::Claim(_) => {
                     let _ = writeln!(out, "{title}, outside a transaction");
+                    push_checks(out, dialect, step)?;
                 }
                 Op::Forget(_) | Op::Record(_) | Op::Settle(_) => {}
             }
@@ -160,8 +180,25 @@ fn render(program: &Program<'_>, table: &HistoryTable, out: &mut String) {
         if unit.transaction {
             out.push_str("COMMIT;\n");
         }
+        if let Some(restore) = before.and_then(|sql| sql.restore.as_deref()) {
+            let _ = writeln!(out, "{restore};");
+        }
         out.push('\n');
     }
+    Ok(())
+}
+
+/// Appends the `-- migrate:check` queries of `step`, each as a statement
+/// that stops the client, naming the check, unless it returns true.
+fn push_checks(out: &mut String, dialect: &dyn Dialect, step: &Step<'_>) -> Result<(), Error> {
+    for check in step.directives()?.checks {
+        let label = format!(
+            "migrate:check of {} line {} refused",
+            step.script.file, check.line
+        );
+        let _ = writeln!(out, "{}", dialect.offline_check(&check.sql, &label));
+    }
+    Ok(())
 }
 
 /// Appends a script as written, closed with its delimiter if its last

@@ -26,6 +26,20 @@ pub(crate) struct Session<'c, 'm, B: Backend> {
     pub(super) table: HistoryTable,
     pub(super) lock: Lock,
     pub(super) foreign_keys: ForeignKeys,
+    pub(super) blockers: Blockers,
+}
+
+/// How this session finds out what keeps it waiting for a lock (see
+/// [`Watch`](super::retry::Watch)).
+pub(crate) enum Blockers {
+    /// Not asked yet; the migrator opened the connection at this URL, so a
+    /// second one can watch.
+    Unread(String),
+    /// Asked from a second connection to `url` with `query`.
+    Query { url: String, query: String },
+    /// Not seen: no second connection (the connection was handed over),
+    /// or the database cannot say (SQLite).
+    Unseen,
 }
 
 /// Foreign-key enforcement over a session (see [`ForeignKeySuspension`]):
@@ -83,6 +97,10 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
             table,
             lock,
             foreign_keys: ForeignKeys::Unread,
+            blockers: match url {
+                Some(url) => Blockers::Unread(url.to_owned()),
+                None => Blockers::Unseen,
+            },
         })
     }
 

@@ -2,7 +2,7 @@
 //! rules, executed by the online runner and printed by the offline renderer,
 //! so offline SQL is what an online run executes, by construction.
 
-use migrata_core::{Migration, Script};
+use migrata_core::{Directives, Migration, Script};
 
 use crate::code::{CodeFn, CodeTable};
 use crate::error::Error;
@@ -52,6 +52,16 @@ pub(crate) struct Unit<'m> {
 #[derive(Debug)]
 pub(crate) struct Program<'m> {
     pub units: Vec<Unit<'m>>,
+}
+
+impl Step<'_> {
+    /// The script's directives (its checks, `retry-safe`), read from its
+    /// text.
+    pub fn directives(&self) -> Result<Directives, Error> {
+        self.script
+            .directives()
+            .map_err(|error| Error::Directives { error })
+    }
 }
 
 impl<'m> Op<'m> {

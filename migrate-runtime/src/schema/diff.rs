@@ -375,10 +375,12 @@ pub fn compare(old: &Schema, new: &Schema) -> Vec<Difference> {
         &old.views,
         &new.views,
         |v| v.name.clone(),
-        |v| Object::View(View {
-            indexes: Vec::new(),
-            ..v.clone()
-        }),
+        |v| {
+            Object::View(View {
+                indexes: Vec::new(),
+                ..v.clone()
+            })
+        },
     );
     for view in &old.views {
         if let Some(other) = new.views.iter().find(|v| v.name == view.name) {
@@ -455,13 +457,9 @@ impl Differences {
 
     fn tables(&mut self, old: &Table, new: &Table) {
         let bare = |t: &Table| Table {
-            columns: Vec::new(),
-            primary_key: None,
-            uniques: Vec::new(),
-            checks: Vec::new(),
-            foreign_keys: Vec::new(),
-            indexes: Vec::new(),
-            ..t.clone()
+            options: t.options.clone(),
+            comment: t.comment.clone(),
+            ..Table::new(t.name.clone())
         };
         if bare(old) != bare(new) {
             self.push(
@@ -491,8 +489,12 @@ impl Differences {
         self.pair(table, &old.uniques, &new.uniques, key_identity, |k| {
             Object::Unique(k.clone())
         });
-        let check_identity =
-            |c: &Check| (c.name.clone(), c.name.is_none().then(|| c.expression.clone()));
+        let check_identity = |c: &Check| {
+            (
+                c.name.clone(),
+                c.name.is_none().then(|| c.expression.clone()),
+            )
+        };
         self.pair(table, &old.checks, &new.checks, check_identity, |c| {
             Object::Check(c.clone())
         });

@@ -70,19 +70,29 @@ impl Rename {
             .ok_or_else(|| format!("`{text}`: write old=new, e.g. users.name=full_name"))?;
         let to = to.trim();
         if to.is_empty() || to.contains('.') {
-            return Err(format!("`{text}`: the new name is one identifier, without a table or schema"));
+            return Err(format!(
+                "`{text}`: the new name is one identifier, without a table or schema"
+            ));
         }
         let parts: Vec<&str> = from.trim().split('.').collect();
         let table = |schema: Option<&str>, name: &str| {
             old.tables
                 .iter()
-                .find(|t| t.name.name == name && (schema.is_none() || t.name.schema.as_deref() == schema))
+                .find(|t| {
+                    t.name.name == name && (schema.is_none() || t.name.schema.as_deref() == schema)
+                })
                 .map(|t| t.name.clone())
         };
         let found = match parts.as_slice() {
-            [name] => table(None, name).map(|from| Rename::Table { from, to: to.to_owned() }),
+            [name] => table(None, name).map(|from| Rename::Table {
+                from,
+                to: to.to_owned(),
+            }),
             [schema, name] if table(Some(schema), name).is_some() => {
-                table(Some(schema), name).map(|from| Rename::Table { from, to: to.to_owned() })
+                table(Some(schema), name).map(|from| Rename::Table {
+                    from,
+                    to: to.to_owned(),
+                })
             }
             [name, column] => table(None, name).map(|table| Rename::Column {
                 table,
@@ -107,53 +117,149 @@ impl Rename {
 #[serde(tag = "step", rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum Step {
-    CreateNamespace { name: String },
-    DropNamespace { name: String },
-    CreateExtension { extension: Extension },
-    DropExtension { extension: Extension },
-    CreateEnum { enum_type: EnumType },
+    CreateNamespace {
+        name: String,
+    },
+    DropNamespace {
+        name: String,
+    },
+    CreateExtension {
+        extension: Extension,
+    },
+    DropExtension {
+        extension: Extension,
+    },
+    CreateEnum {
+        enum_type: EnumType,
+    },
     /// New labels of an enum, each with the label it goes before (`None`:
     /// at the end).
-    AddEnumValues { name: QualifiedName, values: Vec<(String, Option<String>)> },
-    DropEnum { enum_type: EnumType },
-    CreateSequence { sequence: Sequence },
-    AlterSequence { old: Sequence, new: Sequence },
-    DropSequence { sequence: Sequence },
+    AddEnumValues {
+        name: QualifiedName,
+        values: Vec<(String, Option<String>)>,
+    },
+    DropEnum {
+        enum_type: EnumType,
+    },
+    CreateSequence {
+        sequence: Sequence,
+    },
+    AlterSequence {
+        old: Sequence,
+        new: Sequence,
+    },
+    DropSequence {
+        sequence: Sequence,
+    },
     /// The table with its columns, primary key, unique and check
     /// constraints; not its foreign keys or indexes.
-    CreateTable { table: Table },
-    DropTable { table: Table },
-    RenameTable { from: QualifiedName, to: String },
+    CreateTable {
+        table: Table,
+    },
+    DropTable {
+        table: Table,
+    },
+    RenameTable {
+        from: QualifiedName,
+        to: String,
+    },
     /// Options or comment.
-    AlterTable { old: Table, new: Table },
-    AddColumn { table: QualifiedName, column: Column },
-    DropColumn { table: QualifiedName, column: Column },
-    RenameColumn { table: QualifiedName, from: String, to: String },
-    AlterColumn { table: QualifiedName, old: Column, new: Column },
-    AddPrimaryKey { table: QualifiedName, key: Key },
-    DropPrimaryKey { table: QualifiedName, key: Key },
-    AddUnique { table: QualifiedName, key: Key },
-    DropUnique { table: QualifiedName, key: Key },
-    AddCheck { table: QualifiedName, check: Check },
-    DropCheck { table: QualifiedName, check: Check },
-    AddForeignKey { table: QualifiedName, foreign_key: ForeignKey },
-    DropForeignKey { table: QualifiedName, foreign_key: ForeignKey },
+    AlterTable {
+        old: Table,
+        new: Table,
+    },
+    AddColumn {
+        table: QualifiedName,
+        column: Column,
+    },
+    DropColumn {
+        table: QualifiedName,
+        column: Column,
+    },
+    RenameColumn {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
+    AlterColumn {
+        table: QualifiedName,
+        old: Column,
+        new: Column,
+    },
+    AddPrimaryKey {
+        table: QualifiedName,
+        key: Key,
+    },
+    DropPrimaryKey {
+        table: QualifiedName,
+        key: Key,
+    },
+    AddUnique {
+        table: QualifiedName,
+        key: Key,
+    },
+    DropUnique {
+        table: QualifiedName,
+        key: Key,
+    },
+    AddCheck {
+        table: QualifiedName,
+        check: Check,
+    },
+    DropCheck {
+        table: QualifiedName,
+        check: Check,
+    },
+    AddForeignKey {
+        table: QualifiedName,
+        foreign_key: ForeignKey,
+    },
+    DropForeignKey {
+        table: QualifiedName,
+        foreign_key: ForeignKey,
+    },
     /// `existing_table`: the table had rows before this migration (not
     /// created by it), so PostgreSQL builds the index `CONCURRENTLY`.
-    CreateIndex { table: QualifiedName, index: Index, existing_table: bool },
-    DropIndex { table: QualifiedName, index: Index },
-    CreateView { view: View },
-    DropView { view: View },
-    CreateRoutine { routine: Routine },
+    CreateIndex {
+        table: QualifiedName,
+        index: Index,
+        existing_table: bool,
+    },
+    DropIndex {
+        table: QualifiedName,
+        index: Index,
+    },
+    CreateView {
+        view: View,
+    },
+    DropView {
+        view: View,
+    },
+    CreateRoutine {
+        routine: Routine,
+    },
     /// A routine whose body changed, its signature kept: PostgreSQL
     /// replaces it in place (what calls it keeps working), MySQL drops and
     /// creates it.
-    ReplaceRoutine { old: Routine, new: Routine },
-    DropRoutine { routine: Routine },
-    CreateTrigger { trigger: Trigger },
-    DropTrigger { trigger: Trigger },
-    CreateEvent { event: Event },
-    DropEvent { event: Event },
+    ReplaceRoutine {
+        old: Routine,
+        new: Routine,
+    },
+    DropRoutine {
+        routine: Routine,
+    },
+    CreateTrigger {
+        trigger: Trigger,
+    },
+    DropTrigger {
+        trigger: Trigger,
+    },
+    CreateEvent {
+        event: Event,
+    },
+    DropEvent {
+        event: Event,
+    },
 }
 
 impl Step {
@@ -244,30 +350,74 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
     }
 
     // Namespaces, extensions, enum types, sequences.
-    for name in new.namespaces.iter().filter(|n| !old.namespaces.contains(n)) {
-        plan.types.push(Step::CreateNamespace { name: name.clone() });
+    for name in new
+        .namespaces
+        .iter()
+        .filter(|n| !old.namespaces.contains(n))
+    {
+        plan.types
+            .push(Step::CreateNamespace { name: name.clone() });
     }
-    for name in old.namespaces.iter().filter(|n| !new.namespaces.contains(n)) {
-        plan.drop_types.push(Step::DropNamespace { name: name.clone() });
+    for name in old
+        .namespaces
+        .iter()
+        .filter(|n| !new.namespaces.contains(n))
+    {
+        plan.drop_types
+            .push(Step::DropNamespace { name: name.clone() });
     }
-    paired(&old.extensions, &new.extensions, |e| e.name.clone(), |pair| match pair {
-        Pair::Added(e) => plan.types.push(Step::CreateExtension { extension: e.clone() }),
-        Pair::Removed(e) => plan.drop_types.push(Step::DropExtension { extension: e.clone() }),
-        Pair::Both(o, n) => {
-            plan.drop_types.push(Step::DropExtension { extension: o.clone() });
-            plan.types.push(Step::CreateExtension { extension: n.clone() });
-        }
-    });
-    paired(&old.enums, &new.enums, |e| e.name.clone(), |pair| match pair {
-        Pair::Added(e) => plan.types.push(Step::CreateEnum { enum_type: e.clone() }),
-        Pair::Removed(e) => plan.drop_types.push(Step::DropEnum { enum_type: e.clone() }),
-        Pair::Both(o, n) => plan.enum_change(o, n),
-    });
-    paired(&old.sequences, &new.sequences, |s| s.name.clone(), |pair| match pair {
-        Pair::Added(s) => plan.types.push(Step::CreateSequence { sequence: s.clone() }),
-        Pair::Removed(s) => plan.drop_types.push(Step::DropSequence { sequence: s.clone() }),
-        Pair::Both(o, n) => plan.types.push(Step::AlterSequence { old: o.clone(), new: n.clone() }),
-    });
+    paired(
+        &old.extensions,
+        &new.extensions,
+        |e| e.name.clone(),
+        |pair| match pair {
+            Pair::Added(e) => plan.types.push(Step::CreateExtension {
+                extension: e.clone(),
+            }),
+            Pair::Removed(e) => plan.drop_types.push(Step::DropExtension {
+                extension: e.clone(),
+            }),
+            Pair::Both(o, n) => {
+                plan.drop_types.push(Step::DropExtension {
+                    extension: o.clone(),
+                });
+                plan.types.push(Step::CreateExtension {
+                    extension: n.clone(),
+                });
+            }
+        },
+    );
+    paired(
+        &old.enums,
+        &new.enums,
+        |e| e.name.clone(),
+        |pair| match pair {
+            Pair::Added(e) => plan.types.push(Step::CreateEnum {
+                enum_type: e.clone(),
+            }),
+            Pair::Removed(e) => plan.drop_types.push(Step::DropEnum {
+                enum_type: e.clone(),
+            }),
+            Pair::Both(o, n) => plan.enum_change(o, n),
+        },
+    );
+    paired(
+        &old.sequences,
+        &new.sequences,
+        |s| s.name.clone(),
+        |pair| match pair {
+            Pair::Added(s) => plan.types.push(Step::CreateSequence {
+                sequence: s.clone(),
+            }),
+            Pair::Removed(s) => plan.drop_types.push(Step::DropSequence {
+                sequence: s.clone(),
+            }),
+            Pair::Both(o, n) => plan.types.push(Step::AlterSequence {
+                old: o.clone(),
+                new: n.clone(),
+            }),
+        },
+    );
 
     // Routines, which views, defaults and triggers may call: dropped
     // first, created before views and triggers.
@@ -292,7 +442,9 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
     for table in &new.tables {
         match old.table(&table.name) {
             None => {
-                plan.tables.push(Step::CreateTable { table: table.clone() });
+                plan.tables.push(Step::CreateTable {
+                    table: table.clone(),
+                });
                 for fk in &table.foreign_keys {
                     plan.adds.push(Step::AddForeignKey {
                         table: table.name.clone(),
@@ -334,7 +486,9 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
     for table in old.tables.iter().filter(|t| new.table(&t.name).is_none()) {
         // Its foreign keys go with it; those of other tables that
         // reference it were dropped as parts of those tables.
-        plan.drop_tables.push(Step::DropTable { table: table.clone() });
+        plan.drop_tables.push(Step::DropTable {
+            table: table.clone(),
+        });
         altered_tables.push(table.name.clone());
     }
     plan.possible_renames = possible_renames(old, new);
@@ -360,7 +514,11 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
             .views
             .iter()
             .filter(|v| !dropped_views.contains(v))
-            .filter(|v| dropped_views.iter().any(|d| mentions(&v.definition, &d.name)))
+            .filter(|v| {
+                dropped_views
+                    .iter()
+                    .any(|d| mentions(&v.definition, &d.name))
+            })
             .collect();
         if more.is_empty() {
             break;
@@ -369,10 +527,12 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
     }
     // Dropped in reverse creation order, readers first.
     for view in old.views.iter().rev().filter(|v| dropped_views.contains(v)) {
-        plan.drop_dependents.push(Step::DropView { view: view.clone() });
+        plan.drop_dependents
+            .push(Step::DropView { view: view.clone() });
     }
     for view in &new.views {
-        let unchanged = old.views.iter().any(|v| v == view) && !dropped_views.iter().any(|d| d.name == view.name);
+        let unchanged = old.views.iter().any(|v| v == view)
+            && !dropped_views.iter().any(|d| d.name == view.name);
         if !unchanged {
             plan.views.push(Step::CreateView { view: view.clone() });
         }
@@ -388,30 +548,40 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
             Pair::Added(t) => plan.last.push(Step::CreateTrigger { trigger: t.clone() }),
             Pair::Removed(t) => {
                 if new.table(&t.table).is_some() || new.views.iter().any(|v| v.name == t.table) {
-                    plan.drop_dependents.insert(0, Step::DropTrigger { trigger: t.clone() });
+                    plan.drop_dependents
+                        .insert(0, Step::DropTrigger { trigger: t.clone() });
                 }
             }
             Pair::Both(o, n) => {
-                plan.drop_dependents.insert(0, Step::DropTrigger { trigger: o.clone() });
+                plan.drop_dependents
+                    .insert(0, Step::DropTrigger { trigger: o.clone() });
                 plan.last.push(Step::CreateTrigger { trigger: n.clone() });
             }
         },
     );
-    paired(&old.events, &new.events, |e| e.name.clone(), |pair| match pair {
-        Pair::Added(e) => plan.last.push(Step::CreateEvent { event: e.clone() }),
-        Pair::Removed(e) => plan.drop_dependents.insert(0, Step::DropEvent { event: e.clone() }),
-        Pair::Both(o, n) => {
-            plan.drop_dependents.insert(0, Step::DropEvent { event: o.clone() });
-            plan.last.push(Step::CreateEvent { event: n.clone() });
-        }
-    });
+    paired(
+        &old.events,
+        &new.events,
+        |e| e.name.clone(),
+        |pair| match pair {
+            Pair::Added(e) => plan.last.push(Step::CreateEvent { event: e.clone() }),
+            Pair::Removed(e) => plan
+                .drop_dependents
+                .insert(0, Step::DropEvent { event: e.clone() }),
+            Pair::Both(o, n) => {
+                plan.drop_dependents
+                    .insert(0, Step::DropEvent { event: o.clone() });
+                plan.last.push(Step::CreateEvent { event: n.clone() });
+            }
+        },
+    );
 
     plan.finish(options)
 }
 
 /// `old` with the named renames made, so that the comparison sees the
 /// renamed objects as the same.
-fn with_renames(old: &Schema, renames: &[Rename]) -> Schema {
+pub(super) fn with_renames(old: &Schema, renames: &[Rename]) -> Schema {
     let mut schema = old.clone();
     for rename in renames {
         match rename {
@@ -454,9 +624,24 @@ fn with_renames(old: &Schema, renames: &[Rename]) -> Schema {
                 for fk in &mut found.foreign_keys {
                     rename(&mut fk.columns);
                 }
+                // The server renames the column in its indexes too: without
+                // this, each would be dropped and built again.
+                for part in found
+                    .indexes
+                    .iter_mut()
+                    .flat_map(|index| index.parts.iter_mut())
+                {
+                    if let Some(renamed) = part_renamed(part, from, to) {
+                        *part = renamed;
+                    }
+                }
                 let renamed_table = table.clone();
                 for other in &mut schema.tables {
-                    for fk in other.foreign_keys.iter_mut().filter(|fk| fk.references == renamed_table) {
+                    for fk in other
+                        .foreign_keys
+                        .iter_mut()
+                        .filter(|fk| fk.references == renamed_table)
+                    {
                         rename(&mut fk.referenced_columns);
                     }
                 }
@@ -464,6 +649,25 @@ fn with_renames(old: &Schema, renames: &[Rename]) -> Schema {
         }
     }
     schema
+}
+
+/// An index part that is column `from` (bare, or quoted with `"` or `` ` ``,
+/// then maybe a prefix length, `DESC`, ...) naming `to` instead, quoted
+/// the same way; `None` for any other part (an expression), which then
+/// differs and has its index made again.
+fn part_renamed(part: &str, from: &str, to: &str) -> Option<String> {
+    let quoted = |q: char| {
+        let double = format!("{q}{q}");
+        let quote = |name: &str| format!("{q}{}{q}", name.replace(q, &double));
+        (quote(from), quote(to))
+    };
+    let (backtick, double) = (quoted('`'), quoted('"'));
+    [(from.to_owned(), to.to_owned()), backtick, double]
+        .into_iter()
+        .find_map(|(old, new)| {
+            let rest = part.strip_prefix(old.as_str())?;
+            (rest.is_empty() || rest.starts_with([' ', '('])).then(|| format!("{new}{rest}"))
+        })
 }
 
 /// Whether SQL text names `name` (as a word, quoted or not).
@@ -486,21 +690,40 @@ fn possible_renames(old: &Schema, new: &Schema) -> Vec<(String, String, String)>
         let Some(before) = old.table(&table.name) else {
             continue;
         };
-        for dropped in before.columns.iter().filter(|c| table.column(&c.name).is_none()) {
-            for added in table.columns.iter().filter(|c| before.column(&c.name).is_none()) {
+        for dropped in before
+            .columns
+            .iter()
+            .filter(|c| table.column(&c.name).is_none())
+        {
+            for added in table
+                .columns
+                .iter()
+                .filter(|c| before.column(&c.name).is_none())
+            {
                 if added.data_type == dropped.data_type {
-                    found.push((table.name.to_string(), dropped.name.clone(), added.name.clone()));
+                    found.push((
+                        table.name.to_string(),
+                        dropped.name.clone(),
+                        added.name.clone(),
+                    ));
                 }
             }
         }
     }
     let shape = |t: &Table| -> Vec<(String, String)> {
-        t.columns.iter().map(|c| (c.name.clone(), c.data_type.clone())).collect()
+        t.columns
+            .iter()
+            .map(|c| (c.name.clone(), c.data_type.clone()))
+            .collect()
     };
     for dropped in old.tables.iter().filter(|t| new.table(&t.name).is_none()) {
         for added in new.tables.iter().filter(|t| old.table(&t.name).is_none()) {
             if shape(dropped) == shape(added) {
-                found.push((String::new(), dropped.name.to_string(), added.name.to_string()));
+                found.push((
+                    String::new(),
+                    dropped.name.to_string(),
+                    added.name.to_string(),
+                ));
             }
         }
     }
@@ -555,8 +778,13 @@ struct Phases {
 impl Phases {
     fn enum_change(&mut self, old: &EnumType, new: &EnumType) {
         // Labels can be added (anywhere) but not removed or reordered.
-        let kept: Vec<&String> = new.values.iter().filter(|v| old.values.contains(v)).collect();
-        let appends_only = kept.len() == old.values.len() && kept.iter().zip(&old.values).all(|(a, b)| *a == b);
+        let kept: Vec<&String> = new
+            .values
+            .iter()
+            .filter(|v| old.values.contains(v))
+            .collect();
+        let appends_only =
+            kept.len() == old.values.len() && kept.iter().zip(&old.values).all(|(a, b)| *a == b);
         if appends_only {
             let values = new
                 .values
@@ -564,7 +792,10 @@ impl Phases {
                 .enumerate()
                 .filter(|(_, v)| !old.values.contains(v))
                 .map(|(i, v)| {
-                    let before = new.values[i + 1..].iter().find(|next| old.values.contains(next)).cloned();
+                    let before = new.values[i + 1..]
+                        .iter()
+                        .find(|next| old.values.contains(next))
+                        .cloned();
                     (v.clone(), before)
                 })
                 .collect();
@@ -573,8 +804,12 @@ impl Phases {
                 values,
             });
         } else {
-            self.drop_types.push(Step::DropEnum { enum_type: old.clone() });
-            self.types.push(Step::CreateEnum { enum_type: new.clone() });
+            self.drop_types.push(Step::DropEnum {
+                enum_type: old.clone(),
+            });
+            self.types.push(Step::CreateEnum {
+                enum_type: new.clone(),
+            });
         }
     }
 
@@ -584,12 +819,18 @@ impl Phases {
         let name = &new.name;
         let bare = |t: &Table| (t.options.clone(), t.comment.clone());
         if bare(old) != bare(new) {
-            self.tables.push(Step::AlterTable { old: old.clone(), new: new.clone() });
+            self.tables.push(Step::AlterTable {
+                old: old.clone(),
+                new: new.clone(),
+            });
         }
         let mut columns_changed = false;
         for column in &new.columns {
             match old.column(&column.name) {
-                None => self.tables.push(Step::AddColumn { table: name.clone(), column: column.clone() }),
+                None => self.tables.push(Step::AddColumn {
+                    table: name.clone(),
+                    column: column.clone(),
+                }),
                 Some(before) if before != column => {
                     columns_changed = true;
                     self.tables.push(Step::AlterColumn {
@@ -603,7 +844,10 @@ impl Phases {
         }
         for column in old.columns.iter().filter(|c| new.column(&c.name).is_none()) {
             columns_changed = true;
-            self.drop_tables.push(Step::DropColumn { table: name.clone(), column: column.clone() });
+            self.drop_tables.push(Step::DropColumn {
+                table: name.clone(),
+                column: column.clone(),
+            });
         }
         let table = || name.clone();
         let mut drops = Vec::new();
@@ -613,44 +857,85 @@ impl Phases {
         let new_pk = new.primary_key.as_ref();
         if old_pk != new_pk {
             if let Some(key) = old_pk {
-                drops.push(Step::DropPrimaryKey { table: table(), key: key.clone() });
+                drops.push(Step::DropPrimaryKey {
+                    table: table(),
+                    key: key.clone(),
+                });
             }
             if let Some(key) = new_pk {
-                adds.push(Step::AddPrimaryKey { table: table(), key: key.clone() });
+                adds.push(Step::AddPrimaryKey {
+                    table: table(),
+                    key: key.clone(),
+                });
             }
         }
         let key_id = |k: &Key| (k.name.clone(), k.name.is_none().then(|| k.columns.clone()));
         paired(&old.uniques, &new.uniques, key_id, |pair| {
             let (gone, come) = split(pair);
-            drops.extend(gone.map(|key| Step::DropUnique { table: table(), key: key.clone() }));
-            adds.extend(come.map(|key| Step::AddUnique { table: table(), key: key.clone() }));
-        });
-        let check_id = |c: &Check| (c.name.clone(), c.name.is_none().then(|| c.expression.clone()));
-        paired(&old.checks, &new.checks, check_id, |pair| {
-            let (gone, come) = split(pair);
-            drops.extend(gone.map(|check| Step::DropCheck { table: table(), check: check.clone() }));
-            adds.extend(come.map(|check| Step::AddCheck { table: table(), check: check.clone() }));
-        });
-        paired(&old.indexes, &new.indexes, |i| i.name.clone(), |pair| {
-            let (gone, come) = split(pair);
-            drops.extend(gone.map(|index| Step::DropIndex { table: table(), index: index.clone() }));
-            adds.extend(come.map(|index| Step::CreateIndex {
+            drops.extend(gone.map(|key| Step::DropUnique {
                 table: table(),
-                index: index.clone(),
-                existing_table: true,
+                key: key.clone(),
+            }));
+            adds.extend(come.map(|key| Step::AddUnique {
+                table: table(),
+                key: key.clone(),
             }));
         });
+        let check_id = |c: &Check| {
+            (
+                c.name.clone(),
+                c.name.is_none().then(|| c.expression.clone()),
+            )
+        };
+        paired(&old.checks, &new.checks, check_id, |pair| {
+            let (gone, come) = split(pair);
+            drops.extend(gone.map(|check| Step::DropCheck {
+                table: table(),
+                check: check.clone(),
+            }));
+            adds.extend(come.map(|check| Step::AddCheck {
+                table: table(),
+                check: check.clone(),
+            }));
+        });
+        paired(
+            &old.indexes,
+            &new.indexes,
+            |i| i.name.clone(),
+            |pair| {
+                let (gone, come) = split(pair);
+                drops.extend(gone.map(|index| Step::DropIndex {
+                    table: table(),
+                    index: index.clone(),
+                }));
+                adds.extend(come.map(|index| Step::CreateIndex {
+                    table: table(),
+                    index: index.clone(),
+                    existing_table: true,
+                }));
+            },
+        );
         let fk_id = |fk: &ForeignKey| {
-            (fk.name.clone(), fk.name.is_none().then(|| (fk.columns.clone(), fk.references.clone())))
+            (
+                fk.name.clone(),
+                fk.name
+                    .is_none()
+                    .then(|| (fk.columns.clone(), fk.references.clone())),
+            )
         };
         let mut fk_adds = Vec::new();
         paired(&old.foreign_keys, &new.foreign_keys, fk_id, |pair| {
             let (gone, come) = split(pair);
             // Foreign keys go before the keys they may rely on.
-            self.drop_dependents.extend(
-                gone.map(|fk| Step::DropForeignKey { table: table(), foreign_key: fk.clone() }),
-            );
-            fk_adds.extend(come.map(|fk| Step::AddForeignKey { table: table(), foreign_key: fk.clone() }));
+            self.drop_dependents
+                .extend(gone.map(|fk| Step::DropForeignKey {
+                    table: table(),
+                    foreign_key: fk.clone(),
+                }));
+            fk_adds.extend(come.map(|fk| Step::AddForeignKey {
+                table: table(),
+                foreign_key: fk.clone(),
+            }));
         });
         self.drop_dependents.extend(drops);
         self.adds.extend(adds);

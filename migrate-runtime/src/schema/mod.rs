@@ -90,9 +90,9 @@ impl Schema {
             )
             .collect();
         let is_hidden = |table: &QualifiedName| {
-            hidden.iter().any(|h| {
-                h.name == table.name && (h.schema.is_none() || h.schema == table.schema)
-            })
+            hidden
+                .iter()
+                .any(|h| h.name == table.name && (h.schema.is_none() || h.schema == table.schema))
         };
         self.tables.retain(|table| !is_hidden(&table.name));
         self.triggers.retain(|trigger| !is_hidden(&trigger.table));
@@ -147,4 +147,3 @@ pub(crate) fn draft(current: &Schema, wanted: &Schema, options: &GenerateOptions
     let down = render_steps(&reverse.steps, wanted, current);
     Draft { plan, up, down }
 }
-

@@ -188,6 +188,22 @@ pub struct Table {
 }
 
 impl Table {
+    /// A table named `name` with nothing in it yet: no column, key,
+    /// constraint, index, option or comment.
+    pub fn new(name: QualifiedName) -> Table {
+        Table {
+            name,
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+            options: Vec::new(),
+            comment: None,
+        }
+    }
+
     /// The column named `name`.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|column| column.name == name)

@@ -19,6 +19,8 @@
 //! - MySQL's `STATISTICS` lists functional key parts (`EXPRESSION`);
 //!   MariaDB has none.
 //! - Sequences are MariaDB's only.
+//! - A foreign key's `NO ACTION` reads as `RESTRICT`, the same action on
+//!   both, which either server may report for the same clause.
 //!
 //! Unique constraints and unique indexes are the same thing to both
 //! servers (`TABLE_CONSTRAINTS` lists every unique index as a `UNIQUE`
@@ -35,10 +37,10 @@ use sqlx::mysql::{MySqlConnection, MySqlRow};
 use sqlx::{AssertSqlSafe, Row};
 
 use super::model::{
-    Check, Column, Deferrable, Event, ForeignKey, Generated, Identity, Index, Key,
-    QualifiedName, ReferentialAction, Routine, RoutineKind, Schema, Sequence, Table, Trigger,
-    View,
+    Check, Column, Deferrable, Event, ForeignKey, Generated, Identity, Index, Key, QualifiedName,
+    ReferentialAction, Routine, RoutineKind, Schema, Sequence, Table, Trigger, View,
 };
+use super::{GeneratedScript, Step};
 use crate::model::BackendKind;
 
 /// What a system-versioned table's period columns hold instead of an
@@ -152,7 +154,10 @@ async fn tables(
         // `row_format=DYNAMIC stats_persistent=0 partitioned`: the options
         // given when the table was made; a word without a value (a
         // partitioned table) is not one a dump can state again.
-        for option in optional_text(row, 4)?.unwrap_or_default().split_whitespace() {
+        for option in optional_text(row, 4)?
+            .unwrap_or_default()
+            .split_whitespace()
+        {
             if let Some((key, value)) = option.split_once('=') {
                 options.push((key.to_lowercase(), value.to_owned()));
             }
@@ -303,7 +308,15 @@ fn default_expression(
         });
     }
     let numeric = [
-        "tinyint", "smallint", "mediumint", "int", "bigint", "decimal", "float", "double", "year",
+        "tinyint",
+        "smallint",
+        "mediumint",
+        "int",
+        "bigint",
+        "decimal",
+        "float",
+        "double",
+        "year",
         "bit",
     ]
     .iter()
@@ -342,9 +355,7 @@ async fn keys(
     // (table, index) -> (unique, method, parts)
     let mut found: BTreeMap<(String, String), (bool, String, Vec<Part>)> = BTreeMap::new();
     for row in &rows {
-        let entry = found
-            .entry((text(row, 0)?, text(row, 1)?))
-            .or_default();
+        let entry = found.entry((text(row, 0)?, text(row, 1)?)).or_default();
         entry.0 = integer(row, 2)? == 0;
         entry.1 = text(row, 8)?.to_uppercase();
         entry.2.push(Part {
@@ -366,9 +377,9 @@ async fn keys(
         // takes none.
         let spatial = method.as_deref() == Some("SPATIAL");
         let plain = method.is_none()
-            && parts.iter().all(|part| {
-                part.column.is_some() && !part.descending && part.prefix.is_none()
-            });
+            && parts
+                .iter()
+                .all(|part| part.column.is_some() && !part.descending && part.prefix.is_none());
         let columns = || -> Vec<String> {
             parts
                 .iter()
@@ -463,10 +474,14 @@ async fn foreign_keys(
     Ok(foreign_keys)
 }
 
+/// `NO ACTION` reads as `RESTRICT`: the two are one action to InnoDB (it
+/// checks at once either way), and the server reports either for the same
+/// clause depending on how the key was made (MariaDB records an explicit
+/// `RESTRICT` as `NO ACTION` when `foreign_key_checks` is off, as
+/// vaultwarden runs its migrations).
 fn action(rule: &str) -> Result<ReferentialAction, sqlx::Error> {
     Ok(match rule {
-        "NO ACTION" => ReferentialAction::NoAction,
-        "RESTRICT" => ReferentialAction::Restrict,
+        "NO ACTION" | "RESTRICT" => ReferentialAction::Restrict,
         "CASCADE" => ReferentialAction::Cascade,
         "SET NULL" => ReferentialAction::SetNull,
         "SET DEFAULT" => ReferentialAction::SetDefault,
@@ -682,13 +697,18 @@ pub(crate) fn render(schema: &Schema) -> String {
     if foreign_keys {
         statements.push("SET FOREIGN_KEY_CHECKS = 0".to_owned());
     }
-    statements.extend(schema.sequences.iter().map(render_sequence));
+    statements.extend(
+        schema
+            .sequences
+            .iter()
+            .map(|s| render_sequence("CREATE", s)),
+    );
     statements.extend(schema.tables.iter().map(render_table));
     statements.extend(schema.routines.iter().map(|r| r.definition.clone()));
     statements.extend(
         in_dependency_order(&schema.views)
             .into_iter()
-            .map(|view| format!("CREATE VIEW {} AS {}", ident(&view.name.name), view.definition)),
+            .map(create_view),
     );
     statements.extend(schema.triggers.iter().map(|t| t.definition.clone()));
     statements.extend(schema.events.iter().map(|e| e.definition.clone()));
@@ -702,9 +722,10 @@ pub(crate) fn render(schema: &Schema) -> String {
         .join("\n")
 }
 
-fn render_sequence(sequence: &Sequence) -> String {
+/// `CREATE SEQUENCE` or `ALTER SEQUENCE` (`verb`) with every option stated.
+fn render_sequence(verb: &str, sequence: &Sequence) -> String {
     format!(
-        "CREATE SEQUENCE {} START WITH {} MINVALUE {} MAXVALUE {} INCREMENT BY {} CACHE {} {}",
+        "{verb} SEQUENCE {} START WITH {} MINVALUE {} MAXVALUE {} INCREMENT BY {} CACHE {} {}",
         ident(&sequence.name.name),
         sequence.start,
         sequence.min_value,
@@ -718,10 +739,11 @@ fn render_sequence(sequence: &Sequence) -> String {
 fn render_table(table: &Table) -> String {
     let mut lines: Vec<String> = table.columns.iter().map(render_column).collect();
     let period = |expression: &str| {
-        table
-            .columns
-            .iter()
-            .find(|c| c.generated.as_ref().is_some_and(|g| g.expression == expression))
+        table.columns.iter().find(|c| {
+            c.generated
+                .as_ref()
+                .is_some_and(|g| g.expression == expression)
+        })
     };
     if let (Some(start), Some(end)) = (period(ROW_START), period(ROW_END)) {
         lines.push(format!(
@@ -730,62 +752,16 @@ fn render_table(table: &Table) -> String {
             ident(&end.name)
         ));
     }
-    if let Some(key) = &table.primary_key {
-        lines.push(format!("PRIMARY KEY ({})", idents(&key.columns)));
-    }
-    for key in &table.uniques {
-        lines.push(format!("{}UNIQUE ({})", constraint(&key.name), idents(&key.columns)));
-    }
-    for index in &table.indexes {
-        let kind = match index.method.as_deref() {
-            Some("FULLTEXT") => "FULLTEXT KEY",
-            Some("SPATIAL") => "SPATIAL KEY",
-            _ if index.unique => "UNIQUE KEY",
-            _ => "KEY",
-        };
-        let using = match index.method.as_deref() {
-            Some(method @ ("HASH" | "BTREE" | "RTREE")) => format!(" USING {method}"),
-            _ => String::new(),
-        };
-        lines.push(format!(
-            "{kind} {} ({}){using}",
-            ident(&index.name),
-            index.parts.join(", ")
-        ));
-    }
-    for check in &table.checks {
-        lines.push(format!("{}CHECK ({})", constraint(&check.name), check.expression));
-    }
-    for fk in &table.foreign_keys {
-        let references = match &fk.references.schema {
-            Some(schema) => format!("{}.{}", ident(schema), ident(&fk.references.name)),
-            None => ident(&fk.references.name),
-        };
-        lines.push(format!(
-            "{}FOREIGN KEY ({}) REFERENCES {references} ({}) ON UPDATE {} ON DELETE {}",
-            constraint(&fk.name),
-            idents(&fk.columns),
-            idents(&fk.referenced_columns),
-            fk.on_update.sql(),
-            fk.on_delete.sql()
-        ));
-    }
+    lines.extend(table.primary_key.iter().map(primary_key_clause));
+    lines.extend(table.uniques.iter().map(unique_clause));
+    lines.extend(table.indexes.iter().map(index_clause));
+    lines.extend(table.checks.iter().map(check_clause));
+    lines.extend(table.foreign_keys.iter().map(foreign_key_clause));
     // In the order SHOW CREATE TABLE has them, then the others by name.
-    let option = |name: &str| {
-        table
-            .options
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value)
-    };
     let mut options = String::new();
-    for (name, clause) in [
-        ("engine", "ENGINE"),
-        ("charset", "DEFAULT CHARSET"),
-        ("collation", "COLLATE"),
-    ] {
-        if let Some(value) = option(name) {
-            options.push_str(&format!(" {clause}={value}"));
+    for name in ["engine", "charset", "collation"] {
+        if let Some(value) = option(table, name) {
+            options.push_str(&format!(" {}", option_clause(name, value)));
         }
     }
     for (name, value) in &table.options {
@@ -793,19 +769,92 @@ fn render_table(table: &Table) -> String {
             name.as_str(),
             "engine" | "charset" | "collation" | "system_versioning"
         ) {
-            options.push_str(&format!(" {}={value}", name.to_uppercase()));
+            options.push_str(&format!(" {}", option_clause(name, value)));
         }
     }
     if let Some(comment) = &table.comment {
         options.push_str(&format!(" COMMENT={}", literal(comment)));
     }
-    if option("system_versioning").is_some() {
+    if option(table, "system_versioning").is_some() {
         options.push_str(" WITH SYSTEM VERSIONING");
     }
     format!(
         "CREATE TABLE {} (\n  {}\n){options}",
         ident(&table.name.name),
         lines.join(",\n  ")
+    )
+}
+
+/// A table option's value, by its name in [`Table::options`].
+fn option<'t>(table: &'t Table, name: &str) -> Option<&'t str> {
+    table
+        .options
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// `ENGINE=InnoDB`: a table option as `CREATE` and `ALTER TABLE` take it.
+fn option_clause(name: &str, value: &str) -> String {
+    let clause = match name {
+        "engine" => "ENGINE".to_owned(),
+        "charset" => "DEFAULT CHARSET".to_owned(),
+        "collation" => "COLLATE".to_owned(),
+        other => other.to_uppercase(),
+    };
+    format!("{clause}={value}")
+}
+
+fn primary_key_clause(key: &Key) -> String {
+    format!("PRIMARY KEY ({})", idents(&key.columns))
+}
+
+fn unique_clause(key: &Key) -> String {
+    format!("{}UNIQUE ({})", constraint(&key.name), idents(&key.columns))
+}
+
+fn index_clause(index: &Index) -> String {
+    let kind = match index.method.as_deref() {
+        Some("FULLTEXT") => "FULLTEXT KEY",
+        Some("SPATIAL") => "SPATIAL KEY",
+        _ if index.unique => "UNIQUE KEY",
+        _ => "KEY",
+    };
+    let using = match index.method.as_deref() {
+        Some(method @ ("HASH" | "BTREE" | "RTREE")) => format!(" USING {method}"),
+        _ => String::new(),
+    };
+    format!(
+        "{kind} {} ({}){using}",
+        ident(&index.name),
+        index.parts.join(", ")
+    )
+}
+
+fn check_clause(check: &Check) -> String {
+    format!("{}CHECK ({})", constraint(&check.name), check.expression)
+}
+
+fn foreign_key_clause(fk: &ForeignKey) -> String {
+    let references = match &fk.references.schema {
+        Some(schema) => format!("{}.{}", ident(schema), ident(&fk.references.name)),
+        None => ident(&fk.references.name),
+    };
+    format!(
+        "{}FOREIGN KEY ({}) REFERENCES {references} ({}) ON UPDATE {} ON DELETE {}",
+        constraint(&fk.name),
+        idents(&fk.columns),
+        idents(&fk.referenced_columns),
+        fk.on_update.sql(),
+        fk.on_delete.sql()
+    )
+}
+
+fn create_view(view: &View) -> String {
+    format!(
+        "CREATE VIEW {} AS {}",
+        ident(&view.name.name),
+        view.definition
     )
 }
 
@@ -825,7 +874,11 @@ fn render_column(column: &Column) -> String {
         Some(generated) => line.push_str(&format!(
             " GENERATED ALWAYS AS ({}) {}",
             generated.expression,
-            if generated.stored { "STORED" } else { "VIRTUAL" }
+            if generated.stored {
+                "STORED"
+            } else {
+                "VIRTUAL"
+            }
         )),
         None => {}
     }
@@ -860,20 +913,619 @@ fn constraint(name: &Option<String>) -> String {
 /// The views ordered so that each comes after those its query names (the
 /// server quotes every name in it); otherwise by name.
 fn in_dependency_order(views: &[View]) -> Vec<&View> {
-    let mut left: Vec<&View> = views.iter().collect();
+    // Views cannot read each other in a circle; should a name merely
+    // appear in a string, the order by name is kept.
+    dependency_order(views.iter().collect(), |view, other| {
+        view.definition.contains(&quoted(&other.name.name))
+    })
+}
+
+/// `items` ordered so that each comes after those it needs (`needs(a, b)`:
+/// `a` needs `b` made first), otherwise in their order; a circle is broken
+/// at its first item.
+fn dependency_order<T>(mut left: Vec<T>, needs: impl Fn(&T, &T) -> bool) -> Vec<T> {
     let mut ordered = Vec::with_capacity(left.len());
     while !left.is_empty() {
-        let ready = left.iter().position(|view| {
-            !left.iter().any(|other| {
-                other.name != view.name
-                    && view.definition.contains(&quoted(&other.name.name))
-            })
-        });
-        // Views cannot read each other in a circle; should a name merely
-        // appear in a string, keep the order by name.
+        let ready = (0..left.len())
+            .find(|&i| !(0..left.len()).any(|j| i != j && needs(&left[i], &left[j])));
         ordered.push(left.remove(ready.unwrap_or(0)));
     }
     ordered
+}
+
+/// The SQL of a generated migration's steps (see [`super::render_steps`]):
+/// one script, run outside a transaction as every MySQL script is (each
+/// DDL statement commits as it runs).
+///
+/// A script that fails half way stays half applied, so its statements go
+/// in the order of [`Slot`]: each table's changes are one `ALTER TABLE`,
+/// which the server applies whole or not at all (and copies the table once
+/// rather than once per change), and the tables that go are dropped last,
+/// once everything else has succeeded: a failure leaves every table either
+/// as it was or as wanted, and the rest of the script can be run by hand.
+pub(crate) fn render_steps(steps: &[Step], old: &Schema, new: &Schema) -> Vec<GeneratedScript> {
+    let steps = with_foreign_keys_released(steps, old, new);
+    let mut script = Script::default();
+    let (mut dropped, mut added) = (Vec::new(), Vec::new());
+    let mut views = Vec::new();
+    for step in &steps {
+        match step {
+            Step::DropForeignKey { table, foreign_key } => dropped.push((table, foreign_key)),
+            Step::AddForeignKey { table, foreign_key } => added.push((table, foreign_key)),
+            Step::CreateView { view } => views.push(view.clone()),
+            step => script.add(step, &steps, new),
+        }
+    }
+    // The planner keeps the new schema's order, by name; MySQL checks
+    // that what a view reads exists.
+    for view in in_dependency_order(&views) {
+        script.push(Slot::Views, create_view(view));
+    }
+    script.place(&dropped, &added);
+    let sql = script.sql();
+    if sql.is_empty() {
+        return Vec::new();
+    }
+    vec![GeneratedScript {
+        sql,
+        transactional: false,
+    }]
+}
+
+/// Where a statement goes in a generated script, in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Slot {
+    /// Triggers, events, views and routines that change or go.
+    DropCode,
+    /// Foreign keys that change or go, and those that would hold what
+    /// other statements change (see [`with_foreign_keys_released`]).
+    DropForeignKeys,
+    Sequences,
+    RenameTables,
+    RenameColumns,
+    CreateTables,
+    /// One `ALTER TABLE` per table, with the foreign keys it adds whose
+    /// parent is ready by then.
+    AlterTables,
+    /// The other foreign keys, once every table is as wanted.
+    AddForeignKeys,
+    Routines,
+    Views,
+    TriggersAndEvents,
+    DropTables,
+    DropSequences,
+}
+
+/// One statement of a generated script.
+enum Piece {
+    Sql(String),
+    /// `ALTER TABLE` with its clauses, in the steps' order.
+    Alter(QualifiedName, Vec<String>),
+    /// `CREATE TABLE` with the indexes and foreign keys it states itself.
+    Create(Table),
+}
+
+#[derive(Default)]
+struct Script {
+    slots: BTreeMap<Slot, Vec<Piece>>,
+    /// Steps MySQL has no object for, said in a comment.
+    notes: Vec<String>,
+}
+
+impl Script {
+    fn push(&mut self, slot: Slot, sql: String) {
+        self.slots.entry(slot).or_default().push(Piece::Sql(sql));
+    }
+
+    /// Adds `clause` to the `ALTER TABLE` of `table` in `slot`.
+    fn alter(&mut self, slot: Slot, table: &QualifiedName, clause: String) {
+        let pieces = self.slots.entry(slot).or_default();
+        let found = pieces.iter_mut().find_map(|piece| match piece {
+            Piece::Alter(name, clauses) if name == table => Some(clauses),
+            _ => None,
+        });
+        match found {
+            Some(clauses) => clauses.push(clause),
+            None => pieces.push(Piece::Alter(table.clone(), vec![clause])),
+        }
+    }
+
+    /// The table created by this script, if `table` is.
+    fn created(&mut self, table: &QualifiedName) -> Option<&mut Table> {
+        self.slots
+            .get_mut(&Slot::CreateTables)?
+            .iter_mut()
+            .find_map(|piece| match piece {
+                Piece::Create(created) if &created.name == table => Some(created),
+                _ => None,
+            })
+    }
+
+    /// The statements of one step (all but foreign keys and views created,
+    /// which [`render_steps`] places).
+    fn add(&mut self, step: &Step, steps: &[Step], new: &Schema) {
+        let named = |name: &Option<String>| ident(name.as_deref().unwrap_or_default());
+        match step {
+            Step::DropTrigger { trigger } => {
+                self.push(
+                    Slot::DropCode,
+                    format!("DROP TRIGGER {}", ident(&trigger.name.name)),
+                );
+            }
+            Step::DropEvent { event } => {
+                self.push(Slot::DropCode, format!("DROP EVENT {}", ident(&event.name)));
+            }
+            Step::DropView { view } => {
+                self.push(
+                    Slot::DropCode,
+                    format!("DROP VIEW {}", ident(&view.name.name)),
+                );
+            }
+            Step::DropRoutine { routine } => self.push(Slot::DropCode, drop_routine(routine)),
+            Step::CreateSequence { sequence } => {
+                self.push(Slot::Sequences, render_sequence("CREATE", sequence));
+            }
+            Step::AlterSequence { new, .. } => {
+                self.push(Slot::Sequences, render_sequence("ALTER", new))
+            }
+            Step::DropSequence { sequence } => self.push(
+                Slot::DropSequences,
+                format!("DROP SEQUENCE {}", ident(&sequence.name.name)),
+            ),
+            Step::RenameTable { from, to } => self.push(
+                Slot::RenameTables,
+                format!("RENAME TABLE {} TO {}", ident(&from.name), ident(to)),
+            ),
+            Step::RenameColumn { table, from, to } => self.alter(
+                Slot::RenameColumns,
+                table,
+                format!("RENAME COLUMN {} TO {}", ident(from), ident(to)),
+            ),
+            Step::CreateTable { table } => {
+                let bare = Table {
+                    indexes: Vec::new(),
+                    foreign_keys: Vec::new(),
+                    ..table.clone()
+                };
+                self.slots
+                    .entry(Slot::CreateTables)
+                    .or_default()
+                    .push(Piece::Create(bare));
+            }
+            Step::DropTable { table } => {
+                self.push(
+                    Slot::DropTables,
+                    format!("DROP TABLE {}", ident(&table.name.name)),
+                );
+            }
+            Step::AlterTable { old, new } => {
+                for clause in option_changes(old, new) {
+                    self.alter(Slot::AlterTables, &new.name, clause);
+                }
+                for column in following_collation(old, new, steps) {
+                    self.alter(
+                        Slot::AlterTables,
+                        &new.name,
+                        format!("MODIFY COLUMN {}", render_column(column)),
+                    );
+                }
+            }
+            Step::AddColumn { table, column } => {
+                let position = new
+                    .table(table)
+                    .map(|t| position(t, &column.name))
+                    .unwrap_or_default();
+                self.alter(
+                    Slot::AlterTables,
+                    table,
+                    format!("ADD COLUMN {}{position}", render_column(column)),
+                );
+            }
+            Step::DropColumn { table, column } => {
+                self.alter(
+                    Slot::AlterTables,
+                    table,
+                    format!("DROP COLUMN {}", ident(&column.name)),
+                );
+            }
+            Step::AlterColumn { table, new, .. } => {
+                self.alter(
+                    Slot::AlterTables,
+                    table,
+                    format!("MODIFY COLUMN {}", render_column(new)),
+                );
+            }
+            Step::AddPrimaryKey { table, key } => {
+                self.alter(
+                    Slot::AlterTables,
+                    table,
+                    format!("ADD {}", primary_key_clause(key)),
+                );
+            }
+            Step::DropPrimaryKey { table, .. } => {
+                self.alter(Slot::AlterTables, table, "DROP PRIMARY KEY".to_owned());
+            }
+            Step::AddUnique { table, key } => {
+                self.alter(
+                    Slot::AlterTables,
+                    table,
+                    format!("ADD {}", unique_clause(key)),
+                );
+            }
+            // A unique constraint is a unique index to MySQL, and MariaDB's
+            // DROP CONSTRAINT drops only checks.
+            Step::DropUnique { table, key } => {
+                self.alter(
+                    Slot::AlterTables,
+                    table,
+                    format!("DROP INDEX {}", named(&key.name)),
+                );
+            }
+            Step::AddCheck { table, check } => {
+                self.alter(
+                    Slot::AlterTables,
+                    table,
+                    format!("ADD {}", check_clause(check)),
+                );
+            }
+            Step::DropCheck { table, check } => self.alter(
+                Slot::AlterTables,
+                table,
+                format!("DROP CONSTRAINT {}", named(&check.name)),
+            ),
+            Step::CreateIndex { table, index, .. } => match self.created(table) {
+                Some(created) => created.indexes.push(index.clone()),
+                None => self.alter(
+                    Slot::AlterTables,
+                    table,
+                    format!("ADD {}", index_clause(index)),
+                ),
+            },
+            Step::DropIndex { table, index } => {
+                self.alter(
+                    Slot::AlterTables,
+                    table,
+                    format!("DROP INDEX {}", ident(&index.name)),
+                );
+            }
+            Step::CreateRoutine { routine } => {
+                self.push(Slot::Routines, routine.definition.clone())
+            }
+            // MySQL has no CREATE OR REPLACE for routines.
+            Step::ReplaceRoutine { old, new } => {
+                self.push(Slot::Routines, drop_routine(old));
+                self.push(Slot::Routines, new.definition.clone());
+            }
+            Step::CreateTrigger { trigger } => {
+                self.push(Slot::TriggersAndEvents, trigger.definition.clone());
+            }
+            Step::CreateEvent { event } => {
+                self.push(Slot::TriggersAndEvents, event.definition.clone())
+            }
+            Step::CreateNamespace { .. }
+            | Step::DropNamespace { .. }
+            | Step::CreateExtension { .. }
+            | Step::DropExtension { .. }
+            | Step::CreateEnum { .. }
+            | Step::AddEnumValues { .. }
+            | Step::DropEnum { .. } => {
+                // PostgreSQL's objects: a MySQL schema has none, but a step
+                // is never dropped without a word.
+                self.notes
+                    .push(format!("-- not on MySQL, left out: {step:?}"));
+            }
+            Step::DropForeignKey { .. } | Step::AddForeignKey { .. } | Step::CreateView { .. } => {}
+        }
+    }
+
+    /// Places the foreign keys dropped and added, once every other
+    /// statement is known. Tables are created, and altered, in the order
+    /// their foreign keys need. A foreign key added goes in its table's
+    /// `CREATE` or `ALTER TABLE` when its parent is made or altered before,
+    /// else in a statement of its own once every table is as wanted. One
+    /// dropped goes in its table's `ALTER TABLE` (which then keeps it,
+    /// should the statement fail) unless another statement needs it gone
+    /// first: its parent's, one that adds a foreign key of the same name
+    /// (names are the database's; MariaDB will not drop and add one in a
+    /// statement), or the table has no `ALTER` (it goes, or is released).
+    fn place(
+        &mut self,
+        dropped: &[(&QualifiedName, &ForeignKey)],
+        added: &[(&QualifiedName, &ForeignKey)],
+    ) {
+        let needs = |table: &QualifiedName, parent: &QualifiedName| {
+            added
+                .iter()
+                .any(|(child, fk)| *child == table && &fk.references == parent)
+        };
+        for slot in [Slot::CreateTables, Slot::AlterTables] {
+            if let Some(pieces) = self.slots.remove(&slot) {
+                let ordered = dependency_order(pieces, |a, b| match (a.table(), b.table()) {
+                    (Some(a), Some(b)) => needs(a, b),
+                    _ => false,
+                });
+                self.slots.insert(slot, ordered);
+            }
+        }
+        let position = |slots: &BTreeMap<Slot, Vec<Piece>>, slot: Slot, table: &QualifiedName| {
+            slots
+                .get(&slot)
+                .and_then(|pieces| pieces.iter().position(|piece| piece.table() == Some(table)))
+        };
+        let mut merged_drops: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for &(table, fk) in dropped {
+            let clause = format!(
+                "DROP FOREIGN KEY {}",
+                ident(fk.name.as_deref().unwrap_or_default())
+            );
+            let altered = |t| position(&self.slots, Slot::AlterTables, t);
+            let readded = added.iter().any(|(_, other)| other.name == fk.name);
+            let parent_first = &fk.references != table && altered(&fk.references).is_some();
+            match altered(table) {
+                Some(at) if !readded && !parent_first => {
+                    merged_drops.entry(at).or_default().push(clause)
+                }
+                _ => self.alter(Slot::DropForeignKeys, table, clause),
+            }
+        }
+        if let Some(pieces) = self.slots.get_mut(&Slot::AlterTables) {
+            for (at, drops) in merged_drops {
+                if let Some(Piece::Alter(_, clauses)) = pieces.get_mut(at) {
+                    clauses.splice(0..0, drops);
+                }
+            }
+        }
+        for &(table, fk) in added {
+            let parent = &fk.references;
+            let created = |t| position(&self.slots, Slot::CreateTables, t);
+            let altered = |t| position(&self.slots, Slot::AlterTables, t);
+            let (slot, at) = match (created(table), altered(table)) {
+                (Some(at), _) => (Slot::CreateTables, at),
+                (None, Some(at)) => (Slot::AlterTables, at),
+                (None, None) => (Slot::AddForeignKeys, 0),
+            };
+            let ready = parent == table
+                || match slot {
+                    Slot::CreateTables => match created(parent) {
+                        Some(before) => before < at,
+                        None => altered(parent).is_none(),
+                    },
+                    Slot::AlterTables => {
+                        created(parent).is_some()
+                            || altered(parent).is_none_or(|before| before < at)
+                    }
+                    _ => false,
+                };
+            let piece = self
+                .slots
+                .get_mut(&slot)
+                .and_then(|pieces| pieces.get_mut(at))
+                .filter(|_| ready);
+            match piece {
+                Some(Piece::Create(created)) => created.foreign_keys.push(fk.clone()),
+                Some(Piece::Alter(_, clauses)) => {
+                    clauses.push(format!("ADD {}", foreign_key_clause(fk)))
+                }
+                _ => self.alter(
+                    Slot::AddForeignKeys,
+                    table,
+                    format!("ADD {}", foreign_key_clause(fk)),
+                ),
+            }
+        }
+    }
+
+    fn sql(&self) -> String {
+        let statements = self.slots.values().flatten().map(|piece| match piece {
+            Piece::Sql(sql) => format!("{sql};\n"),
+            Piece::Create(table) => format!("{};\n", render_table(table)),
+            Piece::Alter(table, clauses) => match clauses.as_slice() {
+                [clause] => format!("ALTER TABLE {} {clause};\n", ident(&table.name)),
+                _ => format!(
+                    "ALTER TABLE {}\n  {};\n",
+                    ident(&table.name),
+                    clauses.join(",\n  ")
+                ),
+            },
+        });
+        let notes = self.notes.iter().map(|note| format!("{note}\n"));
+        notes.chain(statements).collect::<Vec<_>>().join("\n")
+    }
+}
+
+impl Piece {
+    /// The table a `CREATE` or `ALTER TABLE` is of.
+    fn table(&self) -> Option<&QualifiedName> {
+        match self {
+            Piece::Alter(table, _) => Some(table),
+            Piece::Create(table) => Some(&table.name),
+            Piece::Sql(_) => None,
+        }
+    }
+}
+
+fn drop_routine(routine: &Routine) -> String {
+    let kind = match routine.kind {
+        RoutineKind::Function => "FUNCTION",
+        RoutineKind::Procedure => "PROCEDURE",
+    };
+    format!("DROP {kind} {}", ident(&routine.name.name))
+}
+
+/// `ALTER TABLE` clauses that change `old`'s options and comment to
+/// `new`'s. A character set or collation changes the table's default only:
+/// its columns follow with [`following_collation`].
+fn option_changes(old: &Table, new: &Table) -> Vec<String> {
+    let mut clauses = Vec::new();
+    let changed = |name: &str| option(old, name) != option(new, name);
+    if changed("engine") {
+        clauses.extend(option(new, "engine").map(|engine| option_clause("engine", engine)));
+    }
+    if changed("charset") || changed("collation") {
+        let stated: Vec<String> = ["charset", "collation"]
+            .into_iter()
+            .filter_map(|name| option(new, name).map(|value| option_clause(name, value)))
+            .collect();
+        if !stated.is_empty() {
+            clauses.push(stated.join(" "));
+        }
+    }
+    let names = old
+        .options
+        .iter()
+        .chain(&new.options)
+        .map(|(name, _)| name.as_str());
+    let mut others: Vec<&str> = names
+        .filter(|name| {
+            !matches!(
+                *name,
+                "engine" | "charset" | "collation" | "system_versioning"
+            )
+        })
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    for name in others.into_iter().filter(|name| changed(name)) {
+        clauses.push(option_clause(name, option(new, name).unwrap_or("DEFAULT")));
+    }
+    match (
+        option(old, "system_versioning"),
+        option(new, "system_versioning"),
+    ) {
+        (None, Some(_)) => clauses.push("ADD SYSTEM VERSIONING".to_owned()),
+        (Some(_), None) => clauses.push("DROP SYSTEM VERSIONING".to_owned()),
+        _ => {}
+    }
+    if old.comment != new.comment {
+        clauses.push(format!(
+            "COMMENT={}",
+            literal(new.comment.as_deref().unwrap_or_default())
+        ));
+    }
+    clauses
+}
+
+/// The columns an `ALTER TABLE` that changes the table's collation must
+/// restate: a column keeps the collation it was made with, and those that
+/// had the table's (no collation of their own in the model) must have the
+/// new one; not those restated by a step of their own.
+fn following_collation<'t>(old: &Table, new: &'t Table, steps: &[Step]) -> Vec<&'t Column> {
+    if option(old, "collation") == option(new, "collation") {
+        return Vec::new();
+    }
+    let restated = |column: &Column| {
+        steps.iter().any(|step| match step {
+            Step::AddColumn { table, column: c } | Step::AlterColumn { table, new: c, .. } => {
+                table == &new.name && c.name == column.name
+            }
+            _ => false,
+        })
+    };
+    new.columns
+        .iter()
+        .filter(|column| column.collation.is_none() && is_textual(&column.data_type))
+        .filter(|column| !restated(column))
+        .collect()
+}
+
+/// A type that has a character set and collation.
+fn is_textual(data_type: &str) -> bool {
+    [
+        "char",
+        "varchar",
+        "tinytext",
+        "text",
+        "mediumtext",
+        "longtext",
+        "enum",
+        "set",
+    ]
+    .iter()
+    .any(|name| {
+        data_type
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['(', ' ']))
+    })
+}
+
+/// Where `ADD COLUMN` puts `column`, to keep the order it has in `table`:
+/// nothing when last.
+fn position(table: &Table, column: &str) -> String {
+    let at = table.columns.iter().position(|c| c.name == column);
+    match at {
+        Some(at) if at + 1 == table.columns.len() => String::new(),
+        Some(0) => " FIRST".to_owned(),
+        Some(at) => format!(" AFTER {}", ident(&table.columns[at - 1].name)),
+        None => String::new(),
+    }
+}
+
+/// `steps` with the foreign keys dropped first that would hold what other
+/// statements change: those of the tables that go (their rows go last, so
+/// what they reference must be free to change before), and those on
+/// either side of a column whose type or collation changes, which MySQL
+/// refuses to change under a foreign key (errors 1832, 1833); these are
+/// added back at the end.
+fn with_foreign_keys_released(steps: &[Step], old: &Schema, new: &Schema) -> Vec<Step> {
+    let mut release = Vec::new();
+    let mut restore = Vec::new();
+    let mut retyped: Vec<(&QualifiedName, &Column)> = Vec::new();
+    for step in steps {
+        match step {
+            Step::DropTable { table } => {
+                release.extend(table.foreign_keys.iter().map(|fk| Step::DropForeignKey {
+                    table: table.name.clone(),
+                    foreign_key: fk.clone(),
+                }));
+            }
+            Step::AlterColumn { table, old, new }
+                if old.data_type != new.data_type || old.collation != new.collation =>
+            {
+                retyped.push((table, new));
+            }
+            Step::AlterTable { old, new } => {
+                retyped.extend(
+                    following_collation(old, new, steps)
+                        .into_iter()
+                        .map(|c| (&new.name, c)),
+                );
+            }
+            _ => {}
+        }
+    }
+    // Kept foreign keys only: one that changes is dropped and added by
+    // the steps already.
+    let kept = |table: &Table, fk: &ForeignKey| {
+        old.table(&table.name)
+            .is_some_and(|before| before.foreign_keys.contains(fk))
+            && !steps.iter().any(|step| {
+                matches!(step, Step::DropForeignKey { table: t, foreign_key }
+                    if t == &table.name && foreign_key.name == fk.name)
+            })
+    };
+    for child in &new.tables {
+        for fk in child.foreign_keys.iter().filter(|fk| kept(child, fk)) {
+            let holds = retyped.iter().any(|(table, column)| {
+                (*table == &child.name && fk.columns.contains(&column.name))
+                    || (*table == &fk.references && fk.referenced_columns.contains(&column.name))
+            });
+            if holds {
+                release.push(Step::DropForeignKey {
+                    table: child.name.clone(),
+                    foreign_key: fk.clone(),
+                });
+                restore.push(Step::AddForeignKey {
+                    table: child.name.clone(),
+                    foreign_key: fk.clone(),
+                });
+            }
+        }
+    }
+    release
+        .into_iter()
+        .chain(steps.iter().cloned())
+        .chain(restore)
+        .collect()
 }
 
 /// A name as a dump writes it: bare when it is a plain word the servers do
@@ -886,7 +1538,11 @@ fn ident(name: &str) -> String {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
-    if plain && RESERVED.binary_search(&name.to_ascii_uppercase().as_str()).is_err() {
+    if plain
+        && RESERVED
+            .binary_search(&name.to_ascii_uppercase().as_str())
+            .is_err()
+    {
         name.to_owned()
     } else {
         quoted(name)
@@ -894,7 +1550,11 @@ fn ident(name: &str) -> String {
 }
 
 fn idents(names: &[String]) -> String {
-    names.iter().map(|name| ident(name)).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|name| ident(name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Always quoted: how the server prints names in what it gives back.
@@ -970,54 +1630,290 @@ fn integer(row: &MySqlRow, index: usize) -> Result<i64, sqlx::Error> {
 /// and those MariaDB 10.11 refuses as a column name), which a name must be
 /// quoted to be: sorted, for the binary search.
 const RESERVED: &[&str] = &[
-    "ACCESSIBLE", "ADD", "ALL", "ALTER", "ANALYZE", "AND", "AS", "ASC", "ASENSITIVE", "BEFORE",
-    "BETWEEN", "BIGINT", "BINARY", "BLOB", "BOTH", "BY", "CALL", "CASCADE", "CASE", "CHANGE",
-    "CHAR", "CHARACTER", "CHECK", "COLLATE", "COLUMN", "CONDITION", "CONSTRAINT", "CONTINUE",
-    "CONVERT", "CREATE", "CROSS", "CUBE", "CUME_DIST", "CURRENT_DATE", "CURRENT_ROLE",
-    "CURRENT_TIME", "CURRENT_TIMESTAMP", "CURRENT_USER", "CURSOR", "DATABASE", "DATABASES",
-    "DAY_HOUR", "DAY_MICROSECOND", "DAY_MINUTE", "DAY_SECOND", "DEC", "DECIMAL", "DECLARE",
-    "DEFAULT", "DELAYED", "DELETE", "DELETE_DOMAIN_ID", "DENSE_RANK", "DESC", "DESCRIBE",
-    "DETERMINISTIC", "DISTINCT", "DISTINCTROW", "DIV", "DOUBLE", "DO_DOMAIN_IDS", "DROP", "DUAL",
-    "EACH", "ELSE", "ELSEIF", "EMPTY", "ENCLOSED", "ESCAPED", "EXCEPT", "EXISTS", "EXIT",
-    "EXPLAIN", "FALSE", "FETCH", "FIRST_VALUE", "FLOAT", "FLOAT4", "FLOAT8", "FOR", "FORCE",
-    "FOREIGN", "FROM", "FULLTEXT", "GENERAL", "GENERATED", "GET", "GRANT", "GROUP", "GROUPING",
-    "GROUPS", "HAVING", "HIGH_PRIORITY", "HOUR_MICROSECOND", "HOUR_MINUTE", "HOUR_SECOND", "IF",
-    "IGNORE", "IGNORE_DOMAIN_IDS", "IGNORE_SERVER_IDS", "IN", "INDEX", "INFILE", "INNER", "INOUT",
-    "INSENSITIVE", "INSERT", "INT", "INT1", "INT2", "INT3", "INT4", "INT8", "INTEGER", "INTERSECT",
-    "INTERVAL", "INTO", "IO_AFTER_GTIDS", "IO_BEFORE_GTIDS", "IS", "ITERATE", "JOIN", "JSON_TABLE",
-    "KEY", "KEYS", "KILL", "LAG", "LAST_VALUE", "LATERAL", "LEAD", "LEADING", "LEAVE", "LEFT",
-    "LIKE", "LIMIT", "LINEAR", "LINES", "LOAD", "LOCALTIME", "LOCALTIMESTAMP", "LOCK", "LONG",
-    "LONGBLOB", "LONGTEXT", "LOOP", "LOW_PRIORITY", "MANUAL", "MASTER_BIND",
-    "MASTER_DEMOTE_TO_REPLICA", "MASTER_DEMOTE_TO_SLAVE", "MASTER_HEARTBEAT_PERIOD",
-    "MASTER_SSL_VERIFY_SERVER_CERT", "MATCH", "MAXVALUE", "MEDIUMBLOB", "MEDIUMINT", "MEDIUMTEXT",
-    "MIDDLEINT", "MINUTE_MICROSECOND", "MINUTE_SECOND", "MOD", "MODIFIES", "NATURAL", "NOT",
-    "NO_WRITE_TO_BINLOG", "NTH_VALUE", "NTILE", "NULL", "NUMERIC", "OF", "OFFSET", "ON",
-    "OPTIMIZE", "OPTIMIZER_COSTS", "OPTION", "OPTIONALLY", "OR", "ORDER", "OUT", "OUTER",
-    "OUTFILE", "OVER", "PAGE_CHECKSUM", "PARALLEL", "PARSE_VCOL_EXPR", "PARTITION", "PERCENT_RANK",
-    "PORTION", "PRECISION", "PRIMARY", "PROCEDURE", "PURGE", "QUALIFY", "RANGE", "RANK", "READ",
-    "READS", "READ_WRITE", "REAL", "RECURSIVE", "REFERENCES", "REF_SYSTEM_ID", "REGEXP", "RELEASE",
-    "RENAME", "REPEAT", "REPLACE", "REQUIRE", "RESIGNAL", "RESTRICT", "RETURN", "RETURNING",
-    "REVOKE", "RIGHT", "RLIKE", "ROWS", "ROW_NUMBER", "SCHEMA", "SCHEMAS", "SECOND_MICROSECOND",
-    "SELECT", "SENSITIVE", "SEPARATOR", "SET", "SHOW", "SIGNAL", "SLOW", "SMALLINT", "SPATIAL",
-    "SPECIFIC", "SQL", "SQLEXCEPTION", "SQLSTATE", "SQLWARNING", "SQL_BIG_RESULT",
-    "SQL_CALC_FOUND_ROWS", "SQL_SMALL_RESULT", "SSL", "STARTING", "STATS_AUTO_RECALC",
-    "STATS_PERSISTENT", "STATS_SAMPLE_PAGES", "STORED", "STRAIGHT_JOIN", "SYSTEM", "TABLE",
-    "TABLESAMPLE", "TERMINATED", "THEN", "TINYBLOB", "TINYINT", "TINYTEXT", "TO", "TRAILING",
-    "TRIGGER", "TRUE", "UNDO", "UNION", "UNIQUE", "UNLOCK", "UNSIGNED", "UPDATE", "USAGE", "USE",
-    "USING", "UTC_DATE", "UTC_TIME", "UTC_TIMESTAMP", "VALUES", "VARBINARY", "VARCHAR",
-    "VARCHARACTER", "VARYING", "VIRTUAL", "WHEN", "WHERE", "WHILE", "WINDOW", "WITH", "WRITE",
-    "XOR", "YEAR_MONTH", "ZEROFILL",
+    "ACCESSIBLE",
+    "ADD",
+    "ALL",
+    "ALTER",
+    "ANALYZE",
+    "AND",
+    "AS",
+    "ASC",
+    "ASENSITIVE",
+    "BEFORE",
+    "BETWEEN",
+    "BIGINT",
+    "BINARY",
+    "BLOB",
+    "BOTH",
+    "BY",
+    "CALL",
+    "CASCADE",
+    "CASE",
+    "CHANGE",
+    "CHAR",
+    "CHARACTER",
+    "CHECK",
+    "COLLATE",
+    "COLUMN",
+    "CONDITION",
+    "CONSTRAINT",
+    "CONTINUE",
+    "CONVERT",
+    "CREATE",
+    "CROSS",
+    "CUBE",
+    "CUME_DIST",
+    "CURRENT_DATE",
+    "CURRENT_ROLE",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "CURRENT_USER",
+    "CURSOR",
+    "DATABASE",
+    "DATABASES",
+    "DAY_HOUR",
+    "DAY_MICROSECOND",
+    "DAY_MINUTE",
+    "DAY_SECOND",
+    "DEC",
+    "DECIMAL",
+    "DECLARE",
+    "DEFAULT",
+    "DELAYED",
+    "DELETE",
+    "DELETE_DOMAIN_ID",
+    "DENSE_RANK",
+    "DESC",
+    "DESCRIBE",
+    "DETERMINISTIC",
+    "DISTINCT",
+    "DISTINCTROW",
+    "DIV",
+    "DOUBLE",
+    "DO_DOMAIN_IDS",
+    "DROP",
+    "DUAL",
+    "EACH",
+    "ELSE",
+    "ELSEIF",
+    "EMPTY",
+    "ENCLOSED",
+    "ESCAPED",
+    "EXCEPT",
+    "EXISTS",
+    "EXIT",
+    "EXPLAIN",
+    "FALSE",
+    "FETCH",
+    "FIRST_VALUE",
+    "FLOAT",
+    "FLOAT4",
+    "FLOAT8",
+    "FOR",
+    "FORCE",
+    "FOREIGN",
+    "FROM",
+    "FULLTEXT",
+    "GENERAL",
+    "GENERATED",
+    "GET",
+    "GRANT",
+    "GROUP",
+    "GROUPING",
+    "GROUPS",
+    "HAVING",
+    "HIGH_PRIORITY",
+    "HOUR_MICROSECOND",
+    "HOUR_MINUTE",
+    "HOUR_SECOND",
+    "IF",
+    "IGNORE",
+    "IGNORE_DOMAIN_IDS",
+    "IGNORE_SERVER_IDS",
+    "IN",
+    "INDEX",
+    "INFILE",
+    "INNER",
+    "INOUT",
+    "INSENSITIVE",
+    "INSERT",
+    "INT",
+    "INT1",
+    "INT2",
+    "INT3",
+    "INT4",
+    "INT8",
+    "INTEGER",
+    "INTERSECT",
+    "INTERVAL",
+    "INTO",
+    "IO_AFTER_GTIDS",
+    "IO_BEFORE_GTIDS",
+    "IS",
+    "ITERATE",
+    "JOIN",
+    "JSON_TABLE",
+    "KEY",
+    "KEYS",
+    "KILL",
+    "LAG",
+    "LAST_VALUE",
+    "LATERAL",
+    "LEAD",
+    "LEADING",
+    "LEAVE",
+    "LEFT",
+    "LIKE",
+    "LIMIT",
+    "LINEAR",
+    "LINES",
+    "LOAD",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "LOCK",
+    "LONG",
+    "LONGBLOB",
+    "LONGTEXT",
+    "LOOP",
+    "LOW_PRIORITY",
+    "MANUAL",
+    "MASTER_BIND",
+    "MASTER_DEMOTE_TO_REPLICA",
+    "MASTER_DEMOTE_TO_SLAVE",
+    "MASTER_HEARTBEAT_PERIOD",
+    "MASTER_SSL_VERIFY_SERVER_CERT",
+    "MATCH",
+    "MAXVALUE",
+    "MEDIUMBLOB",
+    "MEDIUMINT",
+    "MEDIUMTEXT",
+    "MIDDLEINT",
+    "MINUTE_MICROSECOND",
+    "MINUTE_SECOND",
+    "MOD",
+    "MODIFIES",
+    "NATURAL",
+    "NOT",
+    "NO_WRITE_TO_BINLOG",
+    "NTH_VALUE",
+    "NTILE",
+    "NULL",
+    "NUMERIC",
+    "OF",
+    "OFFSET",
+    "ON",
+    "OPTIMIZE",
+    "OPTIMIZER_COSTS",
+    "OPTION",
+    "OPTIONALLY",
+    "OR",
+    "ORDER",
+    "OUT",
+    "OUTER",
+    "OUTFILE",
+    "OVER",
+    "PAGE_CHECKSUM",
+    "PARALLEL",
+    "PARSE_VCOL_EXPR",
+    "PARTITION",
+    "PERCENT_RANK",
+    "PORTION",
+    "PRECISION",
+    "PRIMARY",
+    "PROCEDURE",
+    "PURGE",
+    "QUALIFY",
+    "RANGE",
+    "RANK",
+    "READ",
+    "READS",
+    "READ_WRITE",
+    "REAL",
+    "RECURSIVE",
+    "REFERENCES",
+    "REF_SYSTEM_ID",
+    "REGEXP",
+    "RELEASE",
+    "RENAME",
+    "REPEAT",
+    "REPLACE",
+    "REQUIRE",
+    "RESIGNAL",
+    "RESTRICT",
+    "RETURN",
+    "RETURNING",
+    "REVOKE",
+    "RIGHT",
+    "RLIKE",
+    "ROWS",
+    "ROW_NUMBER",
+    "SCHEMA",
+    "SCHEMAS",
+    "SECOND_MICROSECOND",
+    "SELECT",
+    "SENSITIVE",
+    "SEPARATOR",
+    "SET",
+    "SHOW",
+    "SIGNAL",
+    "SLOW",
+    "SMALLINT",
+    "SPATIAL",
+    "SPECIFIC",
+    "SQL",
+    "SQLEXCEPTION",
+    "SQLSTATE",
+    "SQLWARNING",
+    "SQL_BIG_RESULT",
+    "SQL_CALC_FOUND_ROWS",
+    "SQL_SMALL_RESULT",
+    "SSL",
+    "STARTING",
+    "STATS_AUTO_RECALC",
+    "STATS_PERSISTENT",
+    "STATS_SAMPLE_PAGES",
+    "STORED",
+    "STRAIGHT_JOIN",
+    "SYSTEM",
+    "TABLE",
+    "TABLESAMPLE",
+    "TERMINATED",
+    "THEN",
+    "TINYBLOB",
+    "TINYINT",
+    "TINYTEXT",
+    "TO",
+    "TRAILING",
+    "TRIGGER",
+    "TRUE",
+    "UNDO",
+    "UNION",
+    "UNIQUE",
+    "UNLOCK",
+    "UNSIGNED",
+    "UPDATE",
+    "USAGE",
+    "USE",
+    "USING",
+    "UTC_DATE",
+    "UTC_TIME",
+    "UTC_TIMESTAMP",
+    "VALUES",
+    "VARBINARY",
+    "VARCHAR",
+    "VARCHARACTER",
+    "VARYING",
+    "VIRTUAL",
+    "WHEN",
+    "WHERE",
+    "WHILE",
+    "WINDOW",
+    "WITH",
+    "WRITE",
+    "XOR",
+    "YEAR_MONTH",
+    "ZEROFILL",
 ];
-
-/// The SQL of a generated migration's steps (see [`super::render_steps`]).
-pub(crate) fn render_steps(
-    steps: &[super::Step],
-    old: &Schema,
-    new: &Schema,
-) -> Vec<super::GeneratedScript> {
-    let _ = (steps, old, new);
-    todo!("mysql: generated migrations")
-}
 
 #[cfg(test)]
 mod tests {
@@ -1055,8 +1951,14 @@ mod tests {
                 "CREATE DEFINER=admin@localhost PROCEDURE p() SELECT 1",
                 "CREATE PROCEDURE p() SELECT 1",
             ),
-            ("CREATE DEFINER=`role` PROCEDURE p() SELECT 1", "CREATE PROCEDURE p() SELECT 1"),
-            ("CREATE PROCEDURE p() SELECT 1", "CREATE PROCEDURE p() SELECT 1"),
+            (
+                "CREATE DEFINER=`role` PROCEDURE p() SELECT 1",
+                "CREATE PROCEDURE p() SELECT 1",
+            ),
+            (
+                "CREATE PROCEDURE p() SELECT 1",
+                "CREATE PROCEDURE p() SELECT 1",
+            ),
             ("CREATE DEFINER=`unterminated", "CREATE "),
         ];
         for (create, expected) in cases {
@@ -1070,7 +1972,10 @@ mod tests {
             lowercase_outside_quotes("ENUM('A','it''s B') CHARACTER SET Latin1"),
             "enum('A','it''s B') character set latin1"
         );
-        assert_eq!(lowercase_outside_quotes("BIGINT(20) UNSIGNED"), "bigint(20) unsigned");
+        assert_eq!(
+            lowercase_outside_quotes("BIGINT(20) UNSIGNED"),
+            "bigint(20) unsigned"
+        );
     }
 
     #[test]
@@ -1094,4 +1999,3 @@ mod tests {
         assert_eq!(names, ["c", "b", "a", "d"]);
     }
 }
-

@@ -18,8 +18,7 @@ use sqlx::{Connection, PgConnection, Row};
 
 use super::model::{
     Check, Column, Deferrable, EnumType, Extension, ForeignKey, Generated, Identity, Index, Key,
-    QualifiedName, ReferentialAction, Routine, RoutineKind, Schema, Sequence, Table, Trigger,
-    View,
+    QualifiedName, ReferentialAction, Routine, RoutineKind, Schema, Sequence, Table, Trigger, View,
 };
 use super::{GeneratedScript, Step};
 use crate::model::BackendKind;
@@ -170,7 +169,6 @@ async fn enums(conn: &mut PgConnection) -> Result<Vec<EnumType>, sqlx::Error> {
     Ok(enums)
 }
 
-
 async fn sequences(conn: &mut PgConnection) -> Result<Vec<Sequence>, sqlx::Error> {
     // An identity column's sequence (dependency 'i') is the column's own:
     // its `GENERATED ... AS IDENTITY` makes it again. A `serial`'s sequence
@@ -210,7 +208,9 @@ async fn sequences(conn: &mut PgConnection) -> Result<Vec<Sequence>, sqlx::Error
             cache: row.try_get("seqcache")?,
             cycle: row.try_get("seqcycle")?,
             owned_by: match owner {
-                (Some(table), Some(column)) => Some(format!("{}.{}", ident(&table), ident(&column))),
+                (Some(table), Some(column)) => {
+                    Some(format!("{}.{}", ident(&table), ident(&column)))
+                }
                 _ => None,
             },
         });
@@ -244,7 +244,11 @@ async fn relations(conn: &mut PgConnection) -> Result<(Vec<Table>, Vec<View>), s
         if let Some(definition) = row.try_get::<Option<String>, _>("definition")? {
             let view = View {
                 name,
-                definition: definition.trim().trim_end_matches(';').trim_end().to_owned(),
+                definition: definition
+                    .trim()
+                    .trim_end_matches(';')
+                    .trim_end()
+                    .to_owned(),
                 materialized: row.try_get::<String, _>("kind")? == "m",
                 indexes: Vec::new(),
             };
@@ -267,15 +271,9 @@ async fn relations(conn: &mut PgConnection) -> Result<(Vec<Table>, Vec<View>), s
         }
         options.sort();
         let table = Table {
-            name,
-            columns: Vec::new(),
-            primary_key: None,
-            uniques: Vec::new(),
-            checks: Vec::new(),
-            foreign_keys: Vec::new(),
-            indexes: Vec::new(),
             options,
             comment: row.try_get("comment")?,
+            ..Table::new(name)
         };
         tables.insert(oid, table);
     }
@@ -404,7 +402,9 @@ async fn constraints(
             "u" => table.uniques.push(Key { name, columns }),
             "c" => table.checks.push(Check {
                 name,
-                expression: row.try_get::<Option<String>, _>("expression")?.unwrap_or_default(),
+                expression: row
+                    .try_get::<Option<String>, _>("expression")?
+                    .unwrap_or_default(),
             }),
             _ => table.foreign_keys.push(ForeignKey {
                 name,
@@ -618,24 +618,157 @@ async fn triggers(conn: &mut PgConnection) -> Result<Vec<Trigger>, sqlx::Error> 
 /// Words PostgreSQL 15 does not take as a bare identifier: every keyword
 /// but the unreserved ones (`pg_get_keywords()` with `catcode <> 'U'`).
 const RESERVED: &[&str] = &[
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
-    "authorization", "between", "bigint", "binary", "bit", "boolean", "both", "case", "cast",
-    "char", "character", "check", "coalesce", "collate", "collation", "column", "concurrently",
-    "constraint", "create", "cross", "current_catalog", "current_date", "current_role",
-    "current_schema", "current_time", "current_timestamp", "current_user", "dec", "decimal",
-    "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "exists",
-    "extract", "false", "fetch", "float", "for", "foreign", "freeze", "from", "full", "grant",
-    "greatest", "group", "grouping", "having", "ilike", "in", "initially", "inner", "inout",
-    "int", "integer", "intersect", "interval", "into", "is", "isnull", "join", "lateral",
-    "leading", "least", "left", "like", "limit", "localtime", "localtimestamp", "national",
-    "natural", "nchar", "none", "normalize", "not", "notnull", "null", "nullif", "numeric",
-    "offset", "on", "only", "or", "order", "out", "outer", "overlaps", "overlay", "placing",
-    "position", "precision", "primary", "real", "references", "returning", "right", "row",
-    "select", "session_user", "setof", "similar", "smallint", "some", "substring", "symmetric",
-    "table", "tablesample", "then", "time", "timestamp", "to", "trailing", "treat", "trim",
-    "true", "union", "unique", "user", "using", "values", "varchar", "variadic", "verbose",
-    "when", "where", "window", "with", "xmlattributes", "xmlconcat", "xmlelement", "xmlexists",
-    "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot", "xmlserialize", "xmltable",
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "xmltable",
 ];
 
 /// `name` as an SQL identifier, quoted as PostgreSQL's `quote_ident` does:
@@ -667,7 +800,11 @@ fn schema_prefix(schema: Option<&str>) -> String {
 }
 
 fn qualified(name: &QualifiedName) -> String {
-    format!("{}{}", schema_prefix(name.schema.as_deref()), ident(&name.name))
+    format!(
+        "{}{}",
+        schema_prefix(name.schema.as_deref()),
+        ident(&name.name)
+    )
 }
 
 fn literal(text: &str) -> String {
@@ -830,7 +967,11 @@ fn render_column(column: &Column) -> String {
         sql.push_str(&format!(" COLLATE {collation}"));
     }
     if let Some(generated) = &column.generated {
-        let storage = if generated.stored { "STORED" } else { "VIRTUAL" };
+        let storage = if generated.stored {
+            "STORED"
+        } else {
+            "VIRTUAL"
+        };
         sql.push_str(&format!(
             " GENERATED ALWAYS AS ({}) {storage}",
             generated.expression
@@ -978,7 +1119,8 @@ fn mentions(text: &str, name: &str) -> bool {
     text.match_indices(name).any(|(at, _)| {
         let before = text[..at].chars().next_back();
         let after = text[at + name.len()..].chars().next();
-        before.is_none_or(|c| !part_of_name(c) && c != '.') && after.is_none_or(|c| !part_of_name(c))
+        before.is_none_or(|c| !part_of_name(c) && c != '.')
+            && after.is_none_or(|c| !part_of_name(c))
     })
 }
 

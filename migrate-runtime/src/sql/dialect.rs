@@ -1,6 +1,8 @@
 //! What one database's SQL and rules must provide: the [`Dialect`] trait,
 //! implemented once per database in this folder.
 
+use std::time::Duration;
+
 use migrata_core::SqlFlavor;
 use sqlx::error::DatabaseError;
 
@@ -46,12 +48,31 @@ pub(crate) struct ColumnTypes {
     pub timestamp: &'static str,
 }
 
+/// A statement run to learn whether a transaction is open: it fails in
+/// one of the two cases, never changes data, and what it leaves behind is
+/// undone by the transaction's end (a savepoint), or by the rollback that
+/// follows the error it leads to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TransactionProbe {
+    pub sql: &'static str,
+    /// It fails inside a transaction (else: outside one).
+    pub fails_inside: bool,
+}
+
 /// One database's SQL and rules, known without a connection. Defaults are
 /// standard SQL; each database overrides what it does differently.
 pub(crate) trait Dialect: Sync {
     /// The statement opening a migration's transaction.
     fn begin(&self) -> &'static str {
         "BEGIN"
+    }
+
+    /// A statement that tells whether the connection is still inside the
+    /// transaction the runner opened, after a code migration (which could
+    /// have run `COMMIT`) returns: `None` where a lost transaction cannot
+    /// matter (MySQL, where DDL commits implicitly anyway).
+    fn transaction_probe(&self) -> Option<TransactionProbe> {
+        None
     }
 
     /// Whether a script that runs outside a transaction is sent one
@@ -205,6 +226,96 @@ pub(crate) trait Dialect: Sync {
         let _ = error;
         false
     }
+
+    /// The statements bounding each lock wait of a migration's statements
+    /// by `wait`: for a transaction (`transaction`), or for a script run
+    /// outside one. `connection_wait` is what the connection waited before,
+    /// where the database keeps no earlier value to return to (SQLite).
+    fn lock_wait(
+        &self,
+        wait: Duration,
+        transaction: bool,
+        connection_wait: Duration,
+    ) -> LockWaitSql;
+
+    /// The bound the database applies for a lock wait of `wait` (its
+    /// settings' unit may be coarser).
+    fn effective_lock_wait(&self, wait: Duration) -> Duration {
+        wait
+    }
+
+    /// Whether a script run outside a transaction is left without the lock
+    /// wait (see the PostgreSQL dialect).
+    fn lock_wait_exempts(&self, script: &str) -> bool {
+        let _ = script;
+        false
+    }
+
+    /// Whether `error` is a statement giving up waiting for a lock after
+    /// [`Dialect::lock_wait`]'s bound: the statement did nothing.
+    fn is_lock_wait(&self, error: &dyn DatabaseError) -> bool;
+
+    /// A query returning this session's id on the server, which
+    /// [`Dialect::blockers`] takes; `None` where sessions have none (SQLite).
+    fn session_id(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// A query describing, as one text (NULL when it is not waiting), the
+    /// sessions that keep session `session` waiting for a lock right now:
+    /// who they are, what they are doing and for how long their
+    /// transactions have run, never their query text.
+    fn blockers(&self, session: i64) -> String {
+        let _ = session;
+        "SELECT NULL".to_owned()
+    }
+
+    /// A query returning 1 when the `-- migrate:check` query `check` returns
+    /// true, and 0 when it returns false, NULL or no row.
+    fn check(&self, check: &str) -> String {
+        format!("SELECT CASE WHEN (\n{check}\n) THEN 1 ELSE 0 END")
+    }
+
+    /// Offline SQL that stops the client with an error naming `label`
+    /// unless the `-- migrate:check` query `check` returns true. The
+    /// default, for databases without anonymous code blocks: a temporary
+    /// table whose `CHECK` constraint, named `label`, refuses the check's
+    /// value unless it is true.
+    fn offline_check(&self, check: &str, label: &str) -> String {
+        let label: String = match self.identifier_limit() {
+            Some(limit) => label.chars().take(limit.max).collect(),
+            None => label.to_owned(),
+        };
+        // A label holds no NUL (it is built from a file name), and is cut
+        // to the limit: quoting cannot fail.
+        let name = self
+            .quote_identifier(&label)
+            .unwrap_or_else(|_| quoted(self.identifier_quote(), "migrate:check"));
+        format!(
+            "CREATE TEMPORARY TABLE migrata_check (ok BOOLEAN NOT NULL, CONSTRAINT {name} CHECK (ok));\n\
+             INSERT INTO migrata_check SELECT COALESCE((\n{check}\n), FALSE);\n\
+             {};",
+            self.drop_temporary_table("migrata_check")
+        )
+    }
+
+    /// Drops the temporary table `name`.
+    fn drop_temporary_table(&self, name: &str) -> String {
+        format!("DROP TABLE {name}")
+    }
+}
+
+/// What bounds a migration's lock waits (see [`Dialect::lock_wait`]).
+#[derive(Debug)]
+pub(crate) struct LockWaitSql {
+    /// Sets the bound.
+    pub set: String,
+    /// Whether `set` goes right after `BEGIN` and ends with the
+    /// transaction; else it goes before the transaction or script, and
+    /// `restore` after it.
+    pub after_begin: bool,
+    /// Puts back what the session waited before.
+    pub restore: Option<String>,
 }
 
 /// SQLite ignores `PRAGMA foreign_keys` inside a transaction, and sqlx

@@ -25,7 +25,7 @@ use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
 
 use crate::error::Error;
 use crate::model::BackendKind;
-pub(crate) use dialect::{Dialect, ForeignKeySuspension};
+pub(crate) use dialect::{Dialect, ForeignKeySuspension, LockWaitSql};
 
 /// `name` quoted as one identifier (a database, schema or table name) in
 /// `kind`'s SQL: the quote character is doubled inside, so whatever the

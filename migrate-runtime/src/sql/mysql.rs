@@ -1,9 +1,11 @@
 //! MySQL's and MariaDB's SQL and rules.
 
+use std::time::Duration;
+
 use migrata_core::SqlFlavor;
 use sqlx::error::DatabaseError;
 
-use super::dialect::{ColumnTypes, Dialect, IdentifierLimit};
+use super::dialect::{ColumnTypes, Dialect, IdentifierLimit, LockWaitSql};
 use crate::model::Peer;
 
 /// MySQL/MariaDB: DDL commits implicitly, so every migration is bracketed by
@@ -125,6 +127,57 @@ impl Dialect for MySqlDialect {
     fn is_undefined_table(&self, error: &dyn DatabaseError) -> bool {
         // ER_NO_SUCH_TABLE
         error.code().as_deref() == Some("42S02")
+    }
+
+    /// Metadata locks (`lock_wait_timeout`: DDL, and DML behind it) and
+    /// InnoDB row locks (`innodb_lock_wait_timeout`), both counted in whole
+    /// seconds: `wait` is rounded up. The session's values are kept in user
+    /// variables and put back after, transaction or not (DDL commits
+    /// anyway); a script's own `SET SESSION` comes after, and wins while it
+    /// runs.
+    fn lock_wait(&self, wait: Duration, _: bool, _: Duration) -> LockWaitSql {
+        let seconds = self.effective_lock_wait(wait).as_secs();
+        LockWaitSql {
+            set: format!(
+                "SET @migrata_lock_wait_timeout = @@SESSION.lock_wait_timeout, @migrata_innodb_lock_wait_timeout = @@SESSION.innodb_lock_wait_timeout;\n\
+                 SET SESSION lock_wait_timeout = {seconds}, SESSION innodb_lock_wait_timeout = {seconds}"
+            ),
+            after_begin: false,
+            restore: Some("SET SESSION lock_wait_timeout = @migrata_lock_wait_timeout, SESSION innodb_lock_wait_timeout = @migrata_innodb_lock_wait_timeout".to_owned()),
+        }
+    }
+
+    /// Whole seconds, rounded up.
+    fn effective_lock_wait(&self, wait: Duration) -> Duration {
+        let seconds = u64::try_from(wait.as_millis().div_ceil(1000)).unwrap_or(u64::MAX);
+        Duration::from_secs(seconds.max(1))
+    }
+
+    /// ER_LOCK_WAIT_TIMEOUT (metadata and row locks), ER_LOCK_NOWAIT.
+    fn is_lock_wait(&self, error: &dyn DatabaseError) -> bool {
+        matches!(error_number(error), Some(1205 | 3572))
+    }
+
+    fn session_id(&self) -> Option<&'static str> {
+        Some("SELECT CAST(CONNECTION_ID() AS SIGNED)")
+    }
+
+    /// While `session` waits for a metadata or row lock, the other sessions
+    /// whose InnoDB transactions began before its statement did: the
+    /// holders are among them (which one holds it, MySQL says only in
+    /// `performance_schema`, which MariaDB leaves off).
+    fn blockers(&self, session: i64) -> String {
+        format!(
+            "SELECT GROUP_CONCAT(CONCAT('thread ', p.ID, ' (user ', p.USER, ', ', p.COMMAND, IF(COALESCE(p.STATE, '') = '', '', CONCAT(': ', p.STATE)), ', transaction open ', TIMESTAMPDIFF(SECOND, t.trx_started, NOW()), ' s)') ORDER BY t.trx_started SEPARATOR '; ') \
+             FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
+             JOIN information_schema.PROCESSLIST me ON me.ID = {session} \
+             WHERE p.ID <> {session} AND t.trx_started <= NOW() - INTERVAL me.TIME SECOND \
+             AND (me.STATE LIKE 'Waiting for%lock%' OR EXISTS (SELECT 1 FROM information_schema.INNODB_TRX w WHERE w.trx_mysql_thread_id = {session} AND w.trx_state = 'LOCK WAIT'))"
+        )
+    }
+
+    fn drop_temporary_table(&self, name: &str) -> String {
+        format!("DROP TEMPORARY TABLE {name}")
     }
 }
 

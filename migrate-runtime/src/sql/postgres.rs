@@ -1,8 +1,10 @@
 //! PostgreSQL's SQL and rules.
 
+use std::time::Duration;
+
 use sqlx::error::DatabaseError;
 
-use super::dialect::{ColumnTypes, Dialect, IdentifierLimit};
+use super::dialect::{ColumnTypes, Dialect, IdentifierLimit, LockWaitSql, TransactionProbe};
 use crate::model::Peer;
 
 /// PostgreSQL: transactional DDL; a session-level advisory lock, polled with
@@ -11,6 +13,14 @@ use crate::model::Peer;
 pub(crate) struct PostgresDialect;
 
 impl Dialect for PostgresDialect {
+    fn transaction_probe(&self) -> Option<TransactionProbe> {
+        // 25P01 outside a transaction block; inside, released at its end.
+        Some(TransactionProbe {
+            sql: "SAVEPOINT migrata_transaction_probe",
+            fails_inside: false,
+        })
+    }
+
     /// `NAMEDATALEN` - 1; longer names are truncated with only a notice.
     fn identifier_limit(&self) -> Option<IdentifierLimit> {
         Some(IdentifierLimit {
@@ -106,6 +116,78 @@ impl Dialect for PostgresDialect {
 
     fn is_undefined_table(&self, error: &dyn DatabaseError) -> bool {
         error.code().as_deref() == Some("42P01")
+    }
+
+    /// In a transaction, `SET LOCAL` right after `BEGIN`: it ends with the
+    /// transaction, and a script's own `SET [LOCAL] lock_timeout`, which
+    /// comes after it, wins. Outside one (each statement is a transaction
+    /// of its own), the session's value is saved in a setting of this
+    /// crate's and put back after the script; the put-back keeps the
+    /// current value where the saved one is missing (a pooler handed the
+    /// statement to another server connection).
+    fn lock_wait(&self, wait: Duration, transaction: bool, _: Duration) -> LockWaitSql {
+        let ms = wait.as_millis();
+        if transaction {
+            return LockWaitSql {
+                set: format!("SET LOCAL lock_timeout = '{ms}ms'"),
+                after_begin: true,
+                restore: None,
+            };
+        }
+        LockWaitSql {
+            set: format!("SELECT set_config('migrata.saved_lock_timeout', current_setting('lock_timeout'), false), set_config('lock_timeout', '{ms}ms', false)"),
+            after_begin: false,
+            restore: Some("SELECT set_config('lock_timeout', COALESCE(NULLIF(current_setting('migrata.saved_lock_timeout', true), ''), current_setting('lock_timeout')), false)".to_owned()),
+        }
+    }
+
+    /// `CREATE INDEX CONCURRENTLY` (and the other `CONCURRENTLY` forms)
+    /// waits for every older transaction in the database, and that wait is
+    /// a lock wait: bounded, it would fail behind any long transaction and
+    /// leave an invalid index, while waiting blocks nobody. A script
+    /// outside a transaction that mentions the word keeps the session's
+    /// own setting; the word in a comment or a string only leaves that
+    /// script unbounded, as it was before lock waits existed.
+    fn lock_wait_exempts(&self, script: &str) -> bool {
+        script
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|word| word.eq_ignore_ascii_case("concurrently"))
+    }
+
+    /// lock_not_available: `lock_timeout`, or `NOWAIT`.
+    fn is_lock_wait(&self, error: &dyn DatabaseError) -> bool {
+        error.code().as_deref() == Some("55P03")
+    }
+
+    fn session_id(&self) -> Option<&'static str> {
+        Some("SELECT pg_backend_pid()::bigint")
+    }
+
+    /// `pg_blocking_pids`, asked only while the session waits for a lock
+    /// (it takes the lock manager's locks).
+    fn blockers(&self, session: i64) -> String {
+        format!(
+            "SELECT string_agg(format('pid %s (application %L, %s, transaction open %s s)', a.pid, a.application_name, COALESCE(a.state, 'unknown state'), COALESCE(round(EXTRACT(EPOCH FROM clock_timestamp() - a.xact_start)::numeric, 1)::text, '?')), '; ' ORDER BY a.pid) \
+             FROM unnest(pg_blocking_pids({session})) AS b(pid) JOIN pg_stat_activity a ON a.pid = b.pid \
+             WHERE (SELECT wait_event_type FROM pg_stat_activity WHERE pid = {session}) = 'Lock'"
+        )
+    }
+
+    fn check(&self, check: &str) -> String {
+        format!("SELECT (CASE WHEN (\n{check}\n) THEN 1 ELSE 0 END)::bigint")
+    }
+
+    /// A `DO` block raising an exception, which stops psql with
+    /// `ON_ERROR_STOP`.
+    fn offline_check(&self, check: &str, label: &str) -> String {
+        let message = self.quote_literal(label);
+        let mut tag = "$migrata_check$".to_owned();
+        while check.contains(&tag) || message.contains(&tag) {
+            tag.insert(tag.len() - 1, '_');
+        }
+        format!(
+            "DO {tag} BEGIN IF NOT COALESCE((\n{check}\n), false) THEN RAISE EXCEPTION '%', {message}; END IF; END {tag};"
+        )
     }
 }
 

@@ -1,8 +1,10 @@
 //! SQLite's SQL and rules.
 
+use std::time::Duration;
+
 use sqlx::error::DatabaseError;
 
-use super::dialect::{ColumnTypes, Dialect, ForeignKeySuspension};
+use super::dialect::{ColumnTypes, Dialect, ForeignKeySuspension, LockWaitSql, TransactionProbe};
 use crate::model::Peer;
 
 /// SQLite has no session-level lock: concurrent migrators serialise on each
@@ -12,6 +14,15 @@ use crate::model::Peer;
 pub(crate) struct SqliteDialect;
 
 impl Dialect for SqliteDialect {
+    fn transaction_probe(&self) -> Option<TransactionProbe> {
+        // A savepoint would open a transaction where none is; BEGIN fails
+        // inside one ("cannot start a transaction within a transaction").
+        Some(TransactionProbe {
+            sql: "BEGIN",
+            fails_inside: true,
+        })
+    }
+
     fn begin(&self) -> &'static str {
         "BEGIN IMMEDIATE"
     }
@@ -89,6 +100,28 @@ impl Dialect for SqliteDialect {
 
     fn is_undefined_table(&self, error: &dyn DatabaseError) -> bool {
         error.message().starts_with("no such table")
+    }
+
+    /// The busy timeout, for `BEGIN IMMEDIATE` and the `COMMIT` that waits
+    /// for readers to finish; back to `connection_wait` after, since a
+    /// pragma cannot be saved in SQL.
+    fn lock_wait(&self, wait: Duration, _: bool, connection_wait: Duration) -> LockWaitSql {
+        LockWaitSql {
+            set: format!("PRAGMA busy_timeout = {}", wait.as_millis()),
+            after_begin: false,
+            restore: Some(format!(
+                "PRAGMA busy_timeout = {}",
+                connection_wait.as_millis()
+            )),
+        }
+    }
+
+    fn is_lock_wait(&self, error: &dyn DatabaseError) -> bool {
+        self.is_busy(error)
+    }
+
+    fn drop_temporary_table(&self, name: &str) -> String {
+        format!("DROP TABLE temp.{name}")
     }
 
     fn is_busy(&self, error: &dyn DatabaseError) -> bool {

@@ -196,6 +196,7 @@ on_every_backend!(
     failure_half_way_leaves_nothing,
     untransacted_failure_is_marked_failed,
     migrations_without_their_code_are_refused,
+    code_that_commits_is_refused,
 );
 
 /// The macro's list equals what migrata-core reads at run time, code
@@ -266,4 +267,33 @@ fn offline_sql_stops_at_code_migrations() {
     let down = migrator.offline(BackendKind::Sqlite).down(None, 1).unwrap();
     assert!(down.contains("DROP TABLE domains_seen"), "{down}");
     assert!(down.contains("`<app> migrate down --to 1`"), "{down}");
+}
+
+/// `0002_commits.rs` runs `COMMIT` itself.
+static COMMITS: Migrations = embed_migrations!("tests/code-fixtures/commits");
+
+/// A code migration that ends the runner's transaction (`COMMIT`) is
+/// refused before its history row is written, with an error naming it.
+async fn code_that_commits_is_refused(db: TestDb) {
+    let result = COMMITS.run(&db.url).await;
+    if db.kind == BackendKind::MySql {
+        // DDL commits implicitly on MySQL, so a COMMIT is nothing new: the
+        // row is written, in the transaction the runner's next write opens.
+        assert_eq!(result.unwrap().applied.len(), 2);
+        return;
+    }
+    let err = result.unwrap_err();
+    assert!(
+        matches!(&err, Error::CodeEndedTransaction { version: 2, file } if file == "0002_commits.rs"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("0002_commits.rs"), "{err}");
+    let versions: Vec<i64> = db.history().await.iter().map(|row| row.0).collect();
+    assert_eq!(versions, [1], "the code migration must not be recorded");
+    // What it committed stays (it was committed), and the next run
+    // refuses again rather than recording it.
+    assert!(matches!(
+        COMMITS.run(&db.url).await.unwrap_err(),
+        Error::CodeEndedTransaction { version: 2, .. }
+    ));
 }

@@ -112,6 +112,9 @@ async fn tracing_events_warnings_and_the_panic_path() {
         if let Some(db) = TestDb::create(kind, &format!("{kind}::one_warning_per_finding")).await {
             each_tolerated_finding_is_logged_once_per_run(db).await;
         }
+        if let Some(db) = TestDb::create(kind, &format!("{kind}::lock_wait_retries")).await {
+            each_lock_wait_retry_is_an_event_naming_the_blocker(db).await;
+        }
         if let Some(db) = TestDb::create(
             kind,
             &format!("{kind}::a_slow_script_stays_out_of_sqlx_warnings"),
@@ -320,5 +323,30 @@ async fn lock_is_released_when_the_run_panics(db: TestDb) {
         take_logs().contains("migration interrupted while holding the"),
         "{}: the guard reports the abandoned lock",
         db.kind
+    );
+}
+
+/// Issue 22: one INFO event per retry after a lock wait, naming what held
+/// the lock where the database can say (the session's pid or thread id).
+async fn each_lock_wait_retry_is_an_event_naming_the_blocker(db: TestDb) {
+    take_logs();
+    let (report, named) = crate::lock_waits::retried_until_the_blocker_ends(&db).await;
+    let logs = take_logs();
+    let retries: Vec<&str> = logs
+        .lines()
+        .filter(|line| line.contains("INFO") && line.contains("trying again"))
+        .collect();
+    let kind = db.kind;
+    assert_eq!(
+        retries.len(),
+        report.applied[0].lock_retries as usize,
+        "{kind}: one event per retry:\n{logs}"
+    );
+    let named = named.unwrap_or_else(|| "blocker=\"not seen\"".to_owned());
+    assert!(
+        retries
+            .iter()
+            .all(|line| line.contains(&named) && line.contains("version=2")),
+        "{kind}: each names the blocker ({named}) and the migration:\n{logs}"
     );
 }

@@ -32,6 +32,7 @@ mod layers;
 mod layouts;
 mod lease;
 mod lint_warnings;
+mod lock_waits;
 mod locking;
 mod logging;
 mod long_scripts;
@@ -43,8 +44,13 @@ mod repeatable;
 mod schema;
 #[cfg(feature = "schema")]
 mod schema_generate_postgres;
+#[cfg(all(feature = "schema", feature = "lint"))]
+mod schema_generate_sqlite;
 #[cfg(feature = "schema")]
 mod schema_mysql;
+// The lint checks every generated script.
+#[cfg(all(feature = "schema", feature = "lint"))]
+mod schema_generate_mysql;
 #[cfg(feature = "schema")]
 mod schema_postgres;
 #[cfg(feature = "schema")]

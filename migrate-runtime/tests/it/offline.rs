@@ -38,6 +38,24 @@ fn reversible_set(kind: BackendKind) -> Vec<Migration> {
 /// Runs `sql` through the backend's command-line client, as a DBA would:
 /// with default settings (the script itself asks to stop at the first error).
 fn pipe_into_client(db: &TestDb, sql: &str, must_succeed: bool) -> bool {
+    let Some(output) = client_output(db, sql) else {
+        return false;
+    };
+    if !must_succeed {
+        return output.status.success();
+    }
+    assert!(
+        output.status.success(),
+        "{} failed:\n{}\n--- script ---\n{sql}",
+        (db.profile().client)(&db.url).0,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    true
+}
+
+/// What the backend's command-line client did with `sql`; `None` (after a
+/// `SKIPPED:` line) when it is not installed and servers are not required.
+pub fn client_output(db: &TestDb, sql: &str) -> Option<std::process::Output> {
     let (program, args) = (db.profile().client)(&db.url);
     let child = Command::new(program)
         .args(&args)
@@ -57,7 +75,7 @@ fn pipe_into_client(db: &TestDb, sql: &str, must_succeed: bool) -> bool {
                 "SKIPPED: offline SQL on {}: `{program}` is not installed",
                 db.kind
             );
-            return false;
+            return None;
         }
         Err(e) => panic!("{program}: {e}"),
     };
@@ -67,16 +85,7 @@ fn pipe_into_client(db: &TestDb, sql: &str, must_succeed: bool) -> bool {
         .unwrap()
         .write_all(sql.as_bytes())
         .unwrap();
-    let output = child.wait_with_output().unwrap();
-    if !must_succeed {
-        return output.status.success();
-    }
-    assert!(
-        output.status.success(),
-        "{program} failed:\n{}\n--- script ---\n{sql}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    true
+    Some(child.wait_with_output().unwrap())
 }
 
 on_every_backend!(

@@ -320,7 +320,7 @@ pub const CORPORA: &[(BackendKind, &str)] = &[
 /// The session setup a corpus's own tool runs its migrations with:
 /// vaultwarden turns MySQL's foreign key checks off (its `src/db/mod.rs`),
 /// as its first script references a table it creates after.
-fn corpus_session_setup(dir: &str) -> Option<&'static str> {
+pub fn corpus_session_setup(dir: &str) -> Option<&'static str> {
     dir.contains("/vaultwarden/")
         .then_some("SET FOREIGN_KEY_CHECKS = 0")
 }

@@ -96,7 +96,9 @@ pub(super) fn tokenize(sql: &str) -> Vec<Token<'_>> {
             b'"' | b'`' => (Kind::Quoted, quoted_len(rest, rest[0])),
             b'[' => (
                 Kind::Quoted,
-                rest.iter().position(|&b| b == b']').map_or(rest.len(), |end| end + 1),
+                rest.iter()
+                    .position(|&b| b == b']')
+                    .map_or(rest.len(), |end| end + 1),
             ),
             b'x' | b'X' if next(1) == b'\'' => (Kind::Blob, 1 + quoted_len(&rest[1..], b'\'')),
             b'0'..=b'9' => (Kind::Number, number_len(rest)),
@@ -424,9 +426,15 @@ fn starts_operand(token: &Token<'_>) -> bool {
         Kind::Punct => !token.is(")"),
         Kind::Word => {
             is_keyword(token.text)
-                && !["END", "NULL", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP"]
-                    .iter()
-                    .any(|k| token.is_word(k))
+                && ![
+                    "END",
+                    "NULL",
+                    "CURRENT_DATE",
+                    "CURRENT_TIME",
+                    "CURRENT_TIMESTAMP",
+                ]
+                .iter()
+                .any(|k| token.is_word(k))
         }
         _ => false,
     }
@@ -460,15 +468,19 @@ pub(super) fn join_trigger(tokens: &[Token<'_>]) -> String {
 /// own column names are checked against the database by the caller.)
 pub(super) fn spacing_is_safe(tokens: &[Token<'_>]) -> bool {
     let plain_word = |name: String| !name.is_empty() && name.bytes().all(is_identifier_byte);
-    tokens.iter().enumerate().all(|(i, token)| match token.kind {
-        Kind::Quoted => plain_word(token.name()),
-        Kind::String => {
-            let dot = |j: Option<usize>| j.and_then(|j| tokens.get(j)).is_some_and(|t| t.is("."));
-            !dot(i.checked_sub(1)) && !dot(Some(i + 1))
-        }
-        Kind::Word => !token.is_word("NATURAL"),
-        _ => true,
-    })
+    tokens
+        .iter()
+        .enumerate()
+        .all(|(i, token)| match token.kind {
+            Kind::Quoted => plain_word(token.name()),
+            Kind::String => {
+                let dot =
+                    |j: Option<usize>| j.and_then(|j| tokens.get(j)).is_some_and(|t| t.is("."));
+                !dot(i.checked_sub(1)) && !dot(Some(i + 1))
+            }
+            Kind::Word => !token.is_word("NATURAL"),
+            _ => true,
+        })
 }
 
 /// Whether `name` (a view's column) reads back the same after canonical
@@ -678,8 +690,7 @@ fn read_constraints<'t, 'a>(
             let (expression, after) = group(tokens, i + 1);
             column.generated = Some(join(expression));
             i = after;
-        } else if let (true, Some(column)) =
-            (token.is_word("AUTOINCREMENT"), column.as_deref_mut())
+        } else if let (true, Some(column)) = (token.is_word("AUTOINCREMENT"), column.as_deref_mut())
         {
             column.autoincrement = true;
             i += 1;
@@ -733,7 +744,11 @@ fn read_references(
     loop {
         if word(i, "ON") {
             // ON DELETE|UPDATE SET NULL|SET DEFAULT|NO ACTION|CASCADE|RESTRICT
-            i += if word(i + 2, "SET") || word(i + 2, "NO") { 4 } else { 3 };
+            i += if word(i + 2, "SET") || word(i + 2, "NO") {
+                4
+            } else {
+                3
+            };
         } else if word(i, "MATCH") {
             i += 2;
         } else if word(i, "NOT") && word(i + 1, "DEFERRABLE") {
@@ -809,10 +824,9 @@ mod tests {
     /// Pieces of SQL that merge, split or swallow each other when glued.
     fn fragment() -> impl Strategy<Value = &'static str> {
         prop::sample::select(vec![
-            "a", "x", "e", "1", "0x", ".5", "1.", ".", "-", "+", "~", "*", "/", "(", ")", ",",
-            ";", "'s'", "'", "\"q\"", "[b]", "`c`", "x'00'", "?1", "?", ":n", ":", "$v",
-            "@", "<", ">", "=", "|", "!", "--", "/*", "*/", "END", "BEGIN", "SELECT", "CAST",
-            "NOT", "é",
+            "a", "x", "e", "1", "0x", ".5", "1.", ".", "-", "+", "~", "*", "/", "(", ")", ",", ";",
+            "'s'", "'", "\"q\"", "[b]", "`c`", "x'00'", "?1", "?", ":n", ":", "$v", "@", "<", ">",
+            "=", "|", "!", "--", "/*", "*/", "END", "BEGIN", "SELECT", "CAST", "NOT", "é",
         ])
     }
 
@@ -856,10 +870,14 @@ mod tests {
         );
         assert_eq!(tokenize("\"x\"\"y\"")[0].name(), "x\"y");
         assert_eq!(tokenize("[z w]")[0].name(), "z w");
-        assert_eq!(texts("1.5e-3 .5 0x1F x'00' ?1 :n a.b"), [
-            "1.5e-3", ".5", "0x1F", "x'00'", "?1", ":n", "a", ".", "b"
-        ]);
-        assert_eq!(texts("a->>'$.b' <> c||d"), ["a", "->>", "'$.b'", "<>", "c", "||", "d"]);
+        assert_eq!(
+            texts("1.5e-3 .5 0x1F x'00' ?1 :n a.b"),
+            ["1.5e-3", ".5", "0x1F", "x'00'", "?1", ":n", "a", ".", "b"]
+        );
+        assert_eq!(
+            texts("a->>'$.b' <> c||d"),
+            ["a", "->>", "'$.b'", "<>", "c", "||", "d"]
+        );
         assert_eq!(texts("'open /* -- "), ["'open /* -- "]);
     }
 
@@ -884,13 +902,25 @@ mod tests {
         );
         let id = table.column("ID").unwrap();
         assert!(id.autoincrement);
-        assert_eq!(table.column("b c").unwrap().collation.as_deref(), Some("nocase"));
-        assert_eq!(table.column("g").unwrap().generated.as_deref(), Some("id * 2"));
+        assert_eq!(
+            table.column("b c").unwrap().collation.as_deref(),
+            Some("nocase")
+        );
+        assert_eq!(
+            table.column("g").unwrap().generated.as_deref(),
+            Some("id * 2")
+        );
         assert_eq!(
             table.checks,
             [
-                Check { name: Some("pos".into()), expression: "\"b c\" <> ''".into() },
-                Check { name: Some("both".into()), expression: "id > 0".into() },
+                Check {
+                    name: Some("pos".into()),
+                    expression: "\"b c\" <> ''".into()
+                },
+                Check {
+                    name: Some("both".into()),
+                    expression: "id > 0".into()
+                },
             ]
         );
         let fks: Vec<_> = table
@@ -898,6 +928,12 @@ mod tests {
             .iter()
             .map(|fk| (fk.columns.join(","), fk.table.as_str(), fk.deferred))
             .collect();
-        assert_eq!(fks, [("p".to_owned(), "parent", true), ("id,g".to_owned(), "other", false)]);
+        assert_eq!(
+            fks,
+            [
+                ("p".to_owned(), "parent", true),
+                ("id,g".to_owned(), "other", false)
+            ]
+        );
     }
 }

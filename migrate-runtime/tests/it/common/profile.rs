@@ -36,6 +36,9 @@ pub struct Profile {
     pub lock_by_hand: Option<&'static str>,
     /// How a lock-timeout error names the database, from `TestDb::name`.
     pub lock_names_database: fn(name: &str) -> String,
+    /// How lock-wait errors name a blocking session; `None` where the
+    /// database cannot say which connection blocks (SQLite).
+    pub blocking_session: Option<BlockingSession>,
     /// A statement that lowers the limit of the one-statement history read
     /// so that it truncates, forcing the row-by-row fallback.
     pub truncate_packed_history: Option<&'static str>,
@@ -44,6 +47,15 @@ pub struct Profile {
     /// The command-line client and its arguments, reading SQL on stdin with
     /// default settings, for the database at `url`.
     pub client: fn(url: &str) -> (&'static str, Vec<String>),
+}
+
+/// How lock-wait errors name a session that blocks a migration.
+#[derive(Clone, Copy)]
+pub struct BlockingSession {
+    /// A query for the connection's id on the server.
+    pub id: &'static str,
+    /// How a message names the session with that id.
+    pub named: fn(id: i64) -> String,
 }
 
 /// Where a test's own database lives.
@@ -93,6 +105,7 @@ const TABLE: [Profile; 3] = [
         outside_transaction_only: "VACUUM;",
         lock_by_hand: Some("BEGIN IMMEDIATE"),
         lock_names_database: |_name| SQLITE_FILE.to_owned(),
+        blocking_session: None,
         truncate_packed_history: None,
         search_path: false,
         client: |url| {
@@ -126,6 +139,10 @@ const TABLE: [Profile; 3] = [
         outside_transaction_only: "CREATE INDEX CONCURRENTLY users_email ON users (email);\nCREATE INDEX CONCURRENTLY users_id_email ON users (id, email);",
         lock_by_hand: None,
         lock_names_database: |name| format!("database `{name}`"),
+        blocking_session: Some(BlockingSession {
+            id: "SELECT pg_backend_pid()",
+            named: |id| format!("pid {id} ("),
+        }),
         truncate_packed_history: None,
         search_path: true,
         client: |url| {
@@ -161,6 +178,10 @@ const TABLE: [Profile; 3] = [
         outside_transaction_only: "CREATE INDEX users_email ON users (email);",
         lock_by_hand: None,
         lock_names_database: |name| format!("database `{name}`"),
+        blocking_session: Some(BlockingSession {
+            id: "SELECT CAST(CONNECTION_ID() AS SIGNED)",
+            named: |id| format!("thread {id} ("),
+        }),
         // MySQL truncates GROUP_CONCAT at group_concat_max_len.
         truncate_packed_history: Some("SET SESSION group_concat_max_len = 64"),
         search_path: false,

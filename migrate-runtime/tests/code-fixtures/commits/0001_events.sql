@@ -1,0 +1,1 @@
+CREATE TABLE events (note VARCHAR(100) NOT NULL);
