@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::model::{
-    Check, Column, EnumType, Event, Extension, ForeignKey, Index, Key, QualifiedName, Routine,
+    Check, Column, CompositeType, EnumType, Event, Extension, ForeignKey, Index, Key, QualifiedName, Routine,
     Schema, Sequence, Table, Trigger, View,
 };
 
@@ -140,6 +140,17 @@ pub enum Step {
     },
     DropEnum {
         enum_type: EnumType,
+    },
+    CreateCompositeType {
+        composite_type: CompositeType,
+    },
+    /// Attributes added, dropped or retyped.
+    AlterCompositeType {
+        old: CompositeType,
+        new: CompositeType,
+    },
+    DropCompositeType {
+        composite_type: CompositeType,
     },
     CreateSequence {
         sequence: Sequence,
@@ -349,7 +360,7 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
         }
     }
 
-    // Namespaces, extensions, enum types, sequences.
+    // Namespaces, extensions, enum and composite types, sequences.
     for name in new
         .namespaces
         .iter()
@@ -399,6 +410,23 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
                 enum_type: e.clone(),
             }),
             Pair::Both(o, n) => plan.enum_change(o, n),
+        },
+    );
+    paired(
+        &old.composite_types,
+        &new.composite_types,
+        |c| c.name.clone(),
+        |pair| match pair {
+            Pair::Added(c) => plan.types.push(Step::CreateCompositeType {
+                composite_type: c.clone(),
+            }),
+            Pair::Removed(c) => plan.drop_types.push(Step::DropCompositeType {
+                composite_type: c.clone(),
+            }),
+            Pair::Both(o, n) => plan.types.push(Step::AlterCompositeType {
+                old: o.clone(),
+                new: n.clone(),
+            }),
         },
     );
     paired(
@@ -770,7 +798,7 @@ struct Phases {
     routines: Vec<Step>,
     views: Vec<Step>,
     last: Vec<Step>,
-    /// Namespaces, extensions, enums, sequences and routines that go.
+    /// Namespaces, extensions, types, sequences and routines that go.
     drop_types: Vec<Step>,
     possible_renames: Vec<(String, String, String)>,
 }

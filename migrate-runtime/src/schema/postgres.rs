@@ -17,7 +17,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{Connection, PgConnection, Row};
 
 use super::model::{
-    Check, Column, Deferrable, EnumType, Extension, ForeignKey, Generated, Identity, Index, Key,
+    Attribute, Check, Column, CompositeType, Deferrable, EnumType, Extension, ForeignKey, Generated, Identity, Index, Key,
     QualifiedName, ReferentialAction, Routine, RoutineKind, Schema, Sequence, Table, Trigger, View,
 };
 use super::{GeneratedScript, Step};
@@ -92,6 +92,7 @@ pub(crate) async fn inspect(conn: &mut PgConnection) -> Result<Schema, sqlx::Err
     schema.namespaces = namespaces(&mut tx).await?;
     schema.extensions = extensions(&mut tx).await?;
     schema.enums = enums(&mut tx).await?;
+    schema.composite_types = composite_types(&mut tx).await?;
     schema.sequences = sequences(&mut tx).await?;
     let (tables, views) = relations(&mut tx).await?;
     schema.tables = tables;
@@ -167,6 +168,55 @@ async fn enums(conn: &mut PgConnection) -> Result<Vec<EnumType>, sqlx::Error> {
         .collect();
     enums.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(enums)
+}
+
+async fn composite_types(conn: &mut PgConnection) -> Result<Vec<CompositeType>, sqlx::Error> {
+    // A collation is the attribute's own only where it is not its type's.
+    let rows = sqlx::query(concat!(
+        "SELECT n.nspname::text AS schema, t.typname::text AS name, a.attname::text AS attribute, \
+         format_type(a.atttypid, a.atttypmod) AS data_type, \
+         CASE WHEN a.attcollation <> at.typcollation THEN cn.nspname::text END AS collation_schema, \
+         CASE WHEN a.attcollation <> at.typcollation THEN co.collname::text END AS collation \
+         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+         JOIN pg_class c ON c.oid = t.typrelid AND c.relkind = 'c' \
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+         JOIN pg_type at ON at.oid = a.atttypid \
+         LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+         LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
+         WHERE t.typtype = 'c' AND ",
+        user_namespace!("n"),
+        " AND ",
+        not_in_extension!("pg_type", "t.oid"),
+        " ORDER BY n.nspname, t.typname, a.attnum"
+    ))
+    .fetch_all(conn)
+    .await?;
+    let mut types: Vec<CompositeType> = Vec::new();
+    for row in rows {
+        let name = qualified_name(&row, "schema", "name")?;
+        let attribute = Attribute {
+            name: row.try_get("attribute")?,
+            data_type: row.try_get("data_type")?,
+            collation: collation_name(row.try_get("collation_schema")?, row.try_get("collation")?),
+        };
+        match types.last_mut() {
+            Some(last) if last.name == name => last.attributes.push(attribute),
+            _ => types.push(CompositeType {
+                name,
+                attributes: vec![attribute],
+            }),
+        }
+    }
+    types.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(types)
+}
+
+/// A collation as SQL names it: unqualified in `pg_catalog`.
+fn collation_name(schema: Option<String>, name: Option<String>) -> Option<String> {
+    name.map(|name| match schema.as_deref() {
+        Some("pg_catalog") | None => ident(&name).into_owned(),
+        Some(schema) => format!("{}.{}", ident(schema), ident(&name)),
+    })
 }
 
 async fn sequences(conn: &mut PgConnection) -> Result<Vec<Sequence>, sqlx::Error> {
@@ -330,13 +380,7 @@ async fn columns(
             }
             other => return Err(odd(format!("column {name}: generated kind {other:?}"))),
         };
-        let collation_schema: Option<String> = row.try_get("collation_schema")?;
-        let collation = row
-            .try_get::<Option<String>, _>("collation")?
-            .map(|collation| match collation_schema.as_deref() {
-                Some("pg_catalog") | None => ident(&collation).into_owned(),
-                Some(schema) => format!("{}.{}", ident(schema), ident(&collation)),
-            });
+        let collation = collation_name(row.try_get("collation_schema")?, row.try_get("collation")?);
         table.columns.push(Column {
             name,
             data_type: row.try_get("data_type")?,
@@ -830,6 +874,12 @@ pub(crate) fn render(schema: &Schema) -> String {
     // another needs with it, and IF NOT EXISTS lets it be named again.
     out.extend(schema.extensions.iter().map(render_extension));
     out.extend(schema.enums.iter().map(render_enum));
+    // Each after the composite types its attributes are of.
+    let composites = dependency_order(schema.composite_types.iter().collect(), |c, other| {
+        let name = qualified(&other.name);
+        c.attributes.iter().any(|a| mentions(&a.data_type, &name))
+    });
+    out.extend(composites.into_iter().map(render_composite_type));
     for sequence in &schema.sequences {
         out.push(render_sequence(sequence));
     }
@@ -906,6 +956,28 @@ fn render_enum(e: &EnumType) -> String {
         qualified(&e.name),
         values.join(",\n")
     )
+}
+
+fn render_composite_type(composite: &CompositeType) -> String {
+    let attributes: Vec<String> = composite
+        .attributes
+        .iter()
+        .map(|a| format!("    {}", attribute(a)))
+        .collect();
+    format!(
+        "CREATE TYPE {} AS (\n{}\n);",
+        qualified(&composite.name),
+        attributes.join(",\n")
+    )
+}
+
+/// An attribute as `CREATE TYPE` and `ADD ATTRIBUTE` write it.
+fn attribute(attribute: &Attribute) -> String {
+    let mut sql = format!("{} {}", ident(&attribute.name), attribute.data_type);
+    if let Some(collation) = &attribute.collation {
+        sql.push_str(&format!(" COLLATE {collation}"));
+    }
+    sql
 }
 
 /// A view, and a materialized view's indexes.
@@ -1438,6 +1510,8 @@ fn in_postgres_order<'s>(steps: &'s [Step], new: &Schema) -> Vec<&'s Step> {
                     | Step::CreateExtension { .. }
                     | Step::CreateEnum { .. }
                     | Step::AddEnumValues { .. }
+                    | Step::CreateCompositeType { .. }
+                    | Step::AlterCompositeType { .. }
                     | Step::CreateSequence { .. }
                     | Step::AlterSequence { .. }
             )
@@ -1541,6 +1615,13 @@ impl Scripts {
                 };
                 self.main.push(format!("DROP TYPE {};", qualified(&name)));
             }
+            Step::CreateCompositeType { composite_type } => {
+                self.main.push(render_composite_type(composite_type));
+            }
+            Step::AlterCompositeType { old, new } => self.main.push(alter_composite_type(old, new)),
+            Step::DropCompositeType { composite_type } => self
+                .main
+                .push(format!("DROP TYPE {};", qualified(&composite_type.name))),
             Step::CreateSequence { sequence } => self.main.push(render_sequence(sequence)),
             Step::AlterSequence { old, new } => {
                 if let Some(sql) = alter_sequence(old, new) {
@@ -2000,6 +2081,43 @@ fn manual(what: &str) -> String {
         "-- MANUAL STEP: {what}.\nDO $manual$ BEGIN RAISE EXCEPTION '%', {}; END $manual$;",
         literal(&format!("manual step: {what}"))
     )
+}
+
+/// `ALTER TYPE` dropping, retyping and adding attributes. Added ones go
+/// at the end: any other order is a manual step (PostgreSQL cannot move
+/// an attribute, and dropping the type would drop what uses it).
+fn alter_composite_type(old: &CompositeType, new: &CompositeType) -> String {
+    let name = qualified(&new.name);
+    let in_new = |a: &&Attribute| new.attributes.iter().any(|n| n.name == a.name);
+    let kept: Vec<&str> = old.attributes.iter().filter(in_new).map(|a| a.name.as_str()).collect();
+    let names = new.attributes.iter().map(|a| a.name.as_str());
+    if !names.take(kept.len()).eq(kept.iter().copied()) {
+        return manual(&format!(
+            "PostgreSQL cannot reorder the attributes of type {name}: write the change by hand"
+        ));
+    }
+    let mut parts = Vec::new();
+    for gone in old.attributes.iter().filter(|a| !kept.contains(&a.name.as_str())) {
+        parts.push(format!("DROP ATTRIBUTE {}", ident(&gone.name)));
+    }
+    for after in &new.attributes {
+        match old.attributes.iter().find(|a| a.name == after.name) {
+            Some(before) if before != after => {
+                let collate = match &after.collation {
+                    Some(collation) => format!(" COLLATE {collation}"),
+                    None => String::new(),
+                };
+                parts.push(format!(
+                    "ALTER ATTRIBUTE {} TYPE {}{collate}",
+                    ident(&after.name),
+                    after.data_type
+                ));
+            }
+            Some(_) => {}
+            None => parts.push(format!("ADD ATTRIBUTE {}", attribute(after))),
+        }
+    }
+    format!("ALTER TYPE {name}\n    {};", parts.join(",\n    "))
 }
 
 fn alter_sequence(old: &Sequence, new: &Sequence) -> Option<String> {
