@@ -453,6 +453,18 @@ const CASES: &[Case] = &[
         lacks: &[],
     },
     Case {
+        what: "retype two columns of a table, one a trigger's UPDATE OF names: one ALTER TABLE, the trigger around it",
+        current: &[("BEFORE INSERT ON notes", "BEFORE INSERT OR UPDATE OF rank ON notes")],
+        wanted: &[
+            ("BEFORE INSERT ON notes", "BEFORE INSERT OR UPDATE OF rank ON notes"),
+            ("rank integer,", "rank bigint,"),
+            ("    body text,\n", "    body varchar(500),\n"),
+        ],
+        shape: "T",
+        holds: &["DROP TRIGGER notes_default_rank ON notes;\n\nALTER TABLE notes\n    ALTER COLUMN body TYPE character varying(500),\n    ALTER COLUMN rank TYPE bigint;\n\nCREATE TRIGGER notes_default_rank BEFORE INSERT OR UPDATE OF rank ON notes"],
+        lacks: &[],
+    },
+    Case {
         what: "allow NULL",
         current: &[],
         wanted: &[("title text NOT NULL,", "title text,")],
