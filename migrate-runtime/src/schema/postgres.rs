@@ -1285,6 +1285,7 @@ pub(crate) fn render_steps(steps: &[Step], old: &Schema, new: &Schema) -> Vec<Ge
     for (at, step) in ordered.into_iter().enumerate() {
         scripts.step(step, &plan);
         if Some(at) == owners_after {
+            scripts.flush_alter();
             scripts.main.extend(plan.sequence_owners());
         }
     }
