@@ -9,7 +9,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::model::{
-    Check, Column, EnumType, Event, Extension, ForeignKey, Index, Key, QualifiedName, Routine,
+    Check, Column, CompositeType, EnumType, Event, Extension, ForeignKey, Index, Key, QualifiedName, Routine,
     Schema, Sequence, Table, Trigger, View,
 };
 
@@ -97,6 +97,7 @@ pub enum Object {
     Namespace(String),
     Extension(Extension),
     Enum(EnumType),
+    CompositeType(CompositeType),
     Sequence(Sequence),
     Table(Table),
     Column(Column),
@@ -118,6 +119,7 @@ impl Object {
             Object::Namespace(_) => "schema",
             Object::Extension(_) => "extension",
             Object::Enum(_) => "enum",
+            Object::CompositeType(_) => "composite type",
             Object::Sequence(_) => "sequence",
             Object::Table(_) => "table",
             Object::Column(_) => "column",
@@ -141,6 +143,7 @@ impl Object {
     fn unqualified_name(&self) -> String {
         let qualified = match self {
             Object::Enum(e) => &e.name,
+            Object::CompositeType(c) => &c.name,
             Object::Sequence(sequence) => &sequence.name,
             Object::Table(table) => &table.name,
             Object::View(view) => &view.name,
@@ -158,6 +161,7 @@ impl Object {
             Object::Namespace(name) => name.clone(),
             Object::Extension(extension) => extension.name.clone(),
             Object::Enum(e) => e.name.to_string(),
+            Object::CompositeType(c) => c.name.to_string(),
             Object::Sequence(sequence) => sequence.name.to_string(),
             Object::Table(table) => table.name.to_string(),
             Object::Column(column) => column.name.clone(),
@@ -282,6 +286,14 @@ impl Difference {
             (Object::Enum(old), Object::Enum(new)) => {
                 aspect("values", old.values.join(", "), new.values.join(", "));
             }
+            (Object::CompositeType(old), Object::CompositeType(new)) => {
+                let attributes = |c: &CompositeType| {
+                    let attributes = c.attributes.iter();
+                    let each = attributes.map(|a| format!("{} {}", a.name, a.data_type));
+                    each.collect::<Vec<_>>().join(", ")
+                };
+                aspect("attributes", attributes(old), attributes(new));
+            }
             (Object::Sequence(old), Object::Sequence(new)) => {
                 aspect("definition", format!("{old:?}"), format!("{new:?}"));
             }
@@ -353,6 +365,13 @@ pub fn compare(old: &Schema, new: &Schema) -> Vec<Difference> {
         &new.enums,
         |e| e.name.clone(),
         |e| Object::Enum(e.clone()),
+    );
+    out.pair(
+        None,
+        &old.composite_types,
+        &new.composite_types,
+        |c| c.name.clone(),
+        |c| Object::CompositeType(c.clone()),
     );
     out.pair(
         None,

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::model::{
-    Check, Column, EnumType, Event, Extension, ForeignKey, Index, Key, QualifiedName, Routine,
+    Check, Column, CompositeType, EnumType, Event, Extension, ForeignKey, Index, Key, QualifiedName, Routine,
     Schema, Sequence, Table, Trigger, View,
 };
 
@@ -140,6 +140,17 @@ pub enum Step {
     },
     DropEnum {
         enum_type: EnumType,
+    },
+    CreateCompositeType {
+        composite_type: CompositeType,
+    },
+    /// Attributes added, dropped or retyped.
+    AlterCompositeType {
+        old: CompositeType,
+        new: CompositeType,
+    },
+    DropCompositeType {
+        composite_type: CompositeType,
     },
     CreateSequence {
         sequence: Sequence,
@@ -330,21 +341,26 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
     let renamed = with_renames(old, &options.renames);
     let old = &renamed;
     let mut plan = Phases::default();
+    // Tables first: a renamed column's table is named by its new name.
     for rename in &options.renames {
-        match rename {
-            Rename::Table { from, to } => plan.renames.push(Step::RenameTable {
+        if let Rename::Table { from, to } = rename {
+            plan.renames.push(Step::RenameTable {
                 from: from.clone(),
                 to: to.clone(),
-            }),
-            Rename::Column { table, from, to } => plan.renames.push(Step::RenameColumn {
+            });
+        }
+    }
+    for rename in &options.renames {
+        if let Rename::Column { table, from, to } = rename {
+            plan.renames.push(Step::RenameColumn {
                 table: table.clone(),
                 from: from.clone(),
                 to: to.clone(),
-            }),
+            });
         }
     }
 
-    // Namespaces, extensions, enum types, sequences.
+    // Namespaces, extensions, enum and composite types, sequences.
     for name in new
         .namespaces
         .iter()
@@ -397,6 +413,23 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
         },
     );
     paired(
+        &old.composite_types,
+        &new.composite_types,
+        |c| c.name.clone(),
+        |pair| match pair {
+            Pair::Added(c) => plan.types.push(Step::CreateCompositeType {
+                composite_type: c.clone(),
+            }),
+            Pair::Removed(c) => plan.drop_types.push(Step::DropCompositeType {
+                composite_type: c.clone(),
+            }),
+            Pair::Both(o, n) => plan.types.push(Step::AlterCompositeType {
+                old: o.clone(),
+                new: n.clone(),
+            }),
+        },
+    );
+    paired(
         &old.sequences,
         &new.sequences,
         |s| s.name.clone(),
@@ -421,12 +454,10 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
         &new.routines,
         |r| (r.name.clone(), r.kind, r.arguments.clone()),
         |pair| match pair {
-            Pair::Added(r) => plan
-                .routines
-                .push(Step::CreateRoutine { routine: r.clone() }),
-            Pair::Removed(r) => plan
-                .drop_dependents
-                .push(Step::DropRoutine { routine: r.clone() }),
+            Pair::Added(r) => plan.routines.push(Step::CreateRoutine { routine: r.clone() }),
+            // Dropped at the end, once nothing calls it (a view, a
+            // trigger, a default that changes).
+            Pair::Removed(r) => plan.drop_types.push(Step::DropRoutine { routine: r.clone() }),
             Pair::Both(o, n) => plan.routines.push(Step::ReplaceRoutine {
                 old: o.clone(),
                 new: n.clone(),
@@ -461,6 +492,23 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
                     altered_tables.push(table.name.clone());
                 }
             }
+        }
+    }
+    // A table with a column of an enum type made again (its labels
+    // reordered or removed) has that column converted.
+    let remade_enums: Vec<&QualifiedName> = old
+        .enums
+        .iter()
+        .map(|e| &e.name)
+        .filter(|name| {
+            let remade = |s: &Step| matches!(s, Step::CreateEnum { enum_type } if enum_type.name == **name);
+            plan.types.iter().any(remade)
+        })
+        .collect();
+    for table in old.tables.iter().filter(|t| new.table(&t.name).is_some()) {
+        let typed = |c: &Column| remade_enums.iter().any(|e| mentions(&c.data_type, e));
+        if table.columns.iter().any(typed) && !altered_tables.contains(&table.name) {
+            altered_tables.push(table.name.clone());
         }
     }
     for table in old.tables.iter().filter(|t| new.table(&t.name).is_none()) {
@@ -750,6 +798,7 @@ struct Phases {
     routines: Vec<Step>,
     views: Vec<Step>,
     last: Vec<Step>,
+    /// Namespaces, extensions, types, sequences and routines that go.
     drop_types: Vec<Step>,
     possible_renames: Vec<(String, String, String)>,
 }
@@ -945,7 +994,10 @@ impl Phases {
             .chain(self.routines)
             .chain(self.views)
             .chain(self.last)
-            .chain(self.drop_types);
+            // In the reverse order of their creation: what a namespace
+            // holds before the namespace, routines (whose signatures name
+            // types) first.
+            .chain(self.drop_types.into_iter().rev());
         let mut steps = Vec::new();
         let mut refused = Vec::new();
         for step in ordered {

@@ -29,6 +29,9 @@ pub struct Schema {
     pub extensions: Vec<Extension>,
     /// PostgreSQL: enum types.
     pub enums: Vec<EnumType>,
+    /// PostgreSQL: composite types (`CREATE TYPE ... AS (...)`), not the
+    /// row types of tables and views.
+    pub composite_types: Vec<CompositeType>,
     /// PostgreSQL: sequences, those owned by a `serial` column included;
     /// MariaDB: `CREATE SEQUENCE` sequences.
     pub sequences: Vec<Sequence>,
@@ -58,6 +61,7 @@ impl Schema {
             namespaces: Vec::new(),
             extensions: Vec::new(),
             enums: Vec::new(),
+            composite_types: Vec::new(),
             sequences: Vec::new(),
             tables: Vec::new(),
             views: Vec::new(),
@@ -80,6 +84,7 @@ impl Schema {
         self.namespaces.len()
             + self.extensions.len()
             + self.enums.len()
+            + self.composite_types.len()
             + self.sequences.len()
             + tables
             + self.views.len()
@@ -134,6 +139,26 @@ pub struct EnumType {
     pub name: QualifiedName,
     /// The labels, in their sort order.
     pub values: Vec<String>,
+}
+
+/// A PostgreSQL composite type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CompositeType {
+    /// Its name.
+    pub name: QualifiedName,
+    /// Its attributes, in order.
+    pub attributes: Vec<Attribute>,
+}
+
+/// An attribute of a composite type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attribute {
+    /// Its name.
+    pub name: String,
+    /// Its type, as a column's [`data_type`](Column::data_type).
+    pub data_type: String,
+    /// A collation other than its type's.
+    pub collation: Option<String>,
 }
 
 /// A sequence.

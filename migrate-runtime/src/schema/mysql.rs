@@ -1208,7 +1208,10 @@ impl Script {
             | Step::DropExtension { .. }
             | Step::CreateEnum { .. }
             | Step::AddEnumValues { .. }
-            | Step::DropEnum { .. } => {
+            | Step::DropEnum { .. }
+            | Step::CreateCompositeType { .. }
+            | Step::AlterCompositeType { .. }
+            | Step::DropCompositeType { .. } => {
                 // PostgreSQL's objects: a MySQL schema has none, but a step
                 // is never dropped without a word.
                 self.notes

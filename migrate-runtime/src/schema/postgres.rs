@@ -17,9 +17,10 @@ use sqlx::postgres::PgRow;
 use sqlx::{Connection, PgConnection, Row};
 
 use super::model::{
-    Check, Column, Deferrable, EnumType, Extension, ForeignKey, Generated, Identity, Index, Key,
+    Attribute, Check, Column, CompositeType, Deferrable, EnumType, Extension, ForeignKey, Generated, Identity, Index, Key,
     QualifiedName, ReferentialAction, Routine, RoutineKind, Schema, Sequence, Table, Trigger, View,
 };
+use super::{GeneratedScript, Step};
 use crate::model::BackendKind;
 
 /// The condition that namespace `$n` holds user objects.
@@ -91,6 +92,7 @@ pub(crate) async fn inspect(conn: &mut PgConnection) -> Result<Schema, sqlx::Err
     schema.namespaces = namespaces(&mut tx).await?;
     schema.extensions = extensions(&mut tx).await?;
     schema.enums = enums(&mut tx).await?;
+    schema.composite_types = composite_types(&mut tx).await?;
     schema.sequences = sequences(&mut tx).await?;
     let (tables, views) = relations(&mut tx).await?;
     schema.tables = tables;
@@ -166,6 +168,55 @@ async fn enums(conn: &mut PgConnection) -> Result<Vec<EnumType>, sqlx::Error> {
         .collect();
     enums.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(enums)
+}
+
+async fn composite_types(conn: &mut PgConnection) -> Result<Vec<CompositeType>, sqlx::Error> {
+    // A collation is the attribute's own only where it is not its type's.
+    let rows = sqlx::query(concat!(
+        "SELECT n.nspname::text AS schema, t.typname::text AS name, a.attname::text AS attribute, \
+         format_type(a.atttypid, a.atttypmod) AS data_type, \
+         CASE WHEN a.attcollation <> at.typcollation THEN cn.nspname::text END AS collation_schema, \
+         CASE WHEN a.attcollation <> at.typcollation THEN co.collname::text END AS collation \
+         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+         JOIN pg_class c ON c.oid = t.typrelid AND c.relkind = 'c' \
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+         JOIN pg_type at ON at.oid = a.atttypid \
+         LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+         LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
+         WHERE t.typtype = 'c' AND ",
+        user_namespace!("n"),
+        " AND ",
+        not_in_extension!("pg_type", "t.oid"),
+        " ORDER BY n.nspname, t.typname, a.attnum"
+    ))
+    .fetch_all(conn)
+    .await?;
+    let mut types: Vec<CompositeType> = Vec::new();
+    for row in rows {
+        let name = qualified_name(&row, "schema", "name")?;
+        let attribute = Attribute {
+            name: row.try_get("attribute")?,
+            data_type: row.try_get("data_type")?,
+            collation: collation_name(row.try_get("collation_schema")?, row.try_get("collation")?),
+        };
+        match types.last_mut() {
+            Some(last) if last.name == name => last.attributes.push(attribute),
+            _ => types.push(CompositeType {
+                name,
+                attributes: vec![attribute],
+            }),
+        }
+    }
+    types.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(types)
+}
+
+/// A collation as SQL names it: unqualified in `pg_catalog`.
+fn collation_name(schema: Option<String>, name: Option<String>) -> Option<String> {
+    name.map(|name| match schema.as_deref() {
+        Some("pg_catalog") | None => ident(&name).into_owned(),
+        Some(schema) => format!("{}.{}", ident(schema), ident(&name)),
+    })
 }
 
 async fn sequences(conn: &mut PgConnection) -> Result<Vec<Sequence>, sqlx::Error> {
@@ -329,13 +380,7 @@ async fn columns(
             }
             other => return Err(odd(format!("column {name}: generated kind {other:?}"))),
         };
-        let collation_schema: Option<String> = row.try_get("collation_schema")?;
-        let collation = row
-            .try_get::<Option<String>, _>("collation")?
-            .map(|collation| match collation_schema.as_deref() {
-                Some("pg_catalog") | None => ident(&collation).into_owned(),
-                Some(schema) => format!("{}.{}", ident(schema), ident(&collation)),
-            });
+        let collation = collation_name(row.try_get("collation_schema")?, row.try_get("collation")?);
         table.columns.push(Column {
             name,
             data_type: row.try_get("data_type")?,
@@ -827,25 +872,14 @@ pub(crate) fn render(schema: &Schema) -> String {
     }
     // Listed by name, not by what they need: CASCADE creates an extension
     // another needs with it, and IF NOT EXISTS lets it be named again.
-    for extension in &schema.extensions {
-        out.push(format!(
-            "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {} CASCADE;",
-            ident(&extension.name),
-            ident(&extension.schema)
-        ));
-    }
-    for e in &schema.enums {
-        let values: Vec<String> = e
-            .values
-            .iter()
-            .map(|v| format!("    {}", literal(v)))
-            .collect();
-        out.push(format!(
-            "CREATE TYPE {} AS ENUM (\n{}\n);",
-            qualified(&e.name),
-            values.join(",\n")
-        ));
-    }
+    out.extend(schema.extensions.iter().map(render_extension));
+    out.extend(schema.enums.iter().map(render_enum));
+    // Each after the composite types its attributes are of.
+    let composites = dependency_order(schema.composite_types.iter().collect(), |c, other| {
+        let name = qualified(&other.name);
+        c.attributes.iter().any(|a| mentions(&a.data_type, &name))
+    });
+    out.extend(composites.into_iter().map(render_composite_type));
     for sequence in &schema.sequences {
         out.push(render_sequence(sequence));
     }
@@ -887,7 +921,7 @@ pub(crate) fn render(schema: &Schema) -> String {
             table
                 .indexes
                 .iter()
-                .map(|index| render_index(&table.name, index)),
+                .map(|index| render_index(&table.name, index, false)),
         );
     }
     for table in &schema.tables {
@@ -896,45 +930,93 @@ pub(crate) fn render(schema: &Schema) -> String {
         }
     }
     out.extend(routines_of(Phase::AfterTables));
-    for view in &schema.views {
-        let kind = if view.materialized {
-            "MATERIALIZED VIEW"
-        } else {
-            "VIEW"
-        };
-        out.push(format!(
-            "CREATE {kind} {} AS\n{};",
-            qualified(&view.name),
-            view.definition
-        ));
-        out.extend(
-            view.indexes
-                .iter()
-                .map(|index| render_index(&view.name, index)),
-        );
-    }
+    out.extend(schema.views.iter().flat_map(render_view));
     out.extend(routines_of(Phase::AfterViews));
     for trigger in &schema.triggers {
         out.push(format!("{};", trigger.definition));
     }
-    for table in &schema.tables {
-        let name = qualified(&table.name);
-        if let Some(comment) = &table.comment {
-            out.push(format!("COMMENT ON TABLE {name} IS {};", literal(comment)));
-        }
-        for column in &table.columns {
-            if let Some(comment) = &column.comment {
-                out.push(format!(
-                    "COMMENT ON COLUMN {name}.{} IS {};",
-                    ident(&column.name),
-                    literal(comment)
-                ));
-            }
-        }
-    }
+    out.extend(schema.tables.iter().flat_map(render_comments));
     let mut sql = out.join("\n\n");
     sql.push('\n');
     sql
+}
+
+fn render_extension(extension: &Extension) -> String {
+    format!(
+        "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {} CASCADE;",
+        ident(&extension.name),
+        ident(&extension.schema)
+    )
+}
+
+fn render_enum(e: &EnumType) -> String {
+    let values: Vec<String> = e.values.iter().map(|v| format!("    {}", literal(v))).collect();
+    format!(
+        "CREATE TYPE {} AS ENUM (\n{}\n);",
+        qualified(&e.name),
+        values.join(",\n")
+    )
+}
+
+fn render_composite_type(composite: &CompositeType) -> String {
+    let attributes: Vec<String> = composite
+        .attributes
+        .iter()
+        .map(|a| format!("    {}", attribute(a)))
+        .collect();
+    format!(
+        "CREATE TYPE {} AS (\n{}\n);",
+        qualified(&composite.name),
+        attributes.join(",\n")
+    )
+}
+
+/// An attribute as `CREATE TYPE` and `ADD ATTRIBUTE` write it.
+fn attribute(attribute: &Attribute) -> String {
+    let mut sql = format!("{} {}", ident(&attribute.name), attribute.data_type);
+    if let Some(collation) = &attribute.collation {
+        sql.push_str(&format!(" COLLATE {collation}"));
+    }
+    sql
+}
+
+/// A view, and a materialized view's indexes.
+fn render_view(view: &View) -> Vec<String> {
+    let kind = if view.materialized {
+        "MATERIALIZED VIEW"
+    } else {
+        "VIEW"
+    };
+    let mut out = vec![format!(
+        "CREATE {kind} {} AS\n{};",
+        qualified(&view.name),
+        view.definition
+    )];
+    out.extend(
+        view.indexes
+            .iter()
+            .map(|index| render_index(&view.name, index, false)),
+    );
+    out
+}
+
+/// The comments on a table and its columns.
+fn render_comments(table: &Table) -> Vec<String> {
+    let name = qualified(&table.name);
+    let mut out = Vec::new();
+    if let Some(comment) = &table.comment {
+        out.push(format!("COMMENT ON TABLE {name} IS {};", literal(comment)));
+    }
+    for column in &table.columns {
+        if let Some(comment) = &column.comment {
+            out.push(format!(
+                "COMMENT ON COLUMN {name}.{} IS {};",
+                ident(&column.name),
+                literal(comment)
+            ));
+        }
+    }
+    out
 }
 
 fn render_sequence(sequence: &Sequence) -> String {
@@ -967,12 +1049,8 @@ fn render_column(column: &Column) -> String {
             generated.expression
         ));
     }
-    match column.identity {
-        Some(Identity::Always) => sql.push_str(" GENERATED ALWAYS AS IDENTITY"),
-        Some(Identity::ByDefault | Identity::AutoIncrement) => {
-            sql.push_str(" GENERATED BY DEFAULT AS IDENTITY")
-        }
-        None => {}
+    if let Some(identity) = column.identity {
+        sql.push_str(&format!(" GENERATED {} AS IDENTITY", generated_when(identity)));
     }
     if let Some(default) = &column.default {
         sql.push_str(&format!(" DEFAULT {default}"));
@@ -981,6 +1059,14 @@ fn render_column(column: &Column) -> String {
         sql.push_str(" NOT NULL");
     }
     sql
+}
+
+/// `ALWAYS` or `BY DEFAULT`, as `GENERATED ... AS IDENTITY` says it.
+fn generated_when(identity: Identity) -> &'static str {
+    match identity {
+        Identity::Always => "ALWAYS",
+        Identity::ByDefault | Identity::AutoIncrement => "BY DEFAULT",
+    }
 }
 
 fn constraint_name(name: &Option<String>) -> String {
@@ -1110,10 +1196,11 @@ fn mentions(text: &str, name: &str) -> bool {
     })
 }
 
-fn render_index(on: &QualifiedName, index: &Index) -> String {
+fn render_index(on: &QualifiedName, index: &Index, concurrently: bool) -> String {
     let mut sql = format!(
-        "CREATE {}INDEX {} ON {}",
+        "CREATE {}INDEX {}{} ON {}",
         if index.unique { "UNIQUE " } else { "" },
+        if concurrently { "CONCURRENTLY " } else { "" },
         ident(&index.name),
         qualified(on)
     );
@@ -1132,9 +1219,13 @@ fn render_index(on: &QualifiedName, index: &Index) -> String {
 }
 
 fn render_foreign_key(table: &QualifiedName, fk: &ForeignKey) -> String {
+    format!("ALTER TABLE {}\n    ADD {};", qualified(table), foreign_key(fk))
+}
+
+/// A foreign key as `ADD` names it: `CONSTRAINT name FOREIGN KEY ...`.
+fn foreign_key(fk: &ForeignKey) -> String {
     let mut sql = format!(
-        "ALTER TABLE {}\n    ADD {}FOREIGN KEY ({}) REFERENCES {} ({})",
-        qualified(table),
+        "{}FOREIGN KEY ({}) REFERENCES {} ({})",
         constraint_name(&fk.name),
         list(&fk.columns),
         qualified(&fk.references),
@@ -1151,16 +1242,1031 @@ fn render_foreign_key(table: &QualifiedName, fk: &ForeignKey) -> String {
         Deferrable::InitiallyImmediate => sql.push_str(" DEFERRABLE"),
         Deferrable::InitiallyDeferred => sql.push_str(" DEFERRABLE INITIALLY DEFERRED"),
     }
-    sql.push(';');
     sql
 }
 
-/// The SQL of a generated migration's steps (see [`super::render_steps`]).
-pub(crate) fn render_steps(
-    steps: &[super::Step],
-    old: &Schema,
-    new: &Schema,
-) -> Vec<super::GeneratedScript> {
-    let _ = (steps, old, new);
-    todo!("postgres: generated migrations")
+/// The SQL of a generated migration's steps (see [`super::render_steps`]):
+/// up to four scripts, run in this order (each one a migration of its own).
+///
+/// 1. Outside a transaction: enum labels (a label added in a transaction
+///    cannot be used before it commits) and index drops (`DROP INDEX
+///    CONCURRENTLY`, which waits for the table's traffic instead of
+///    blocking it).
+/// 2. In one transaction: everything else that can, foreign keys and
+///    checks on existing tables added `NOT VALID` (no scan under the lock).
+/// 3. Outside a transaction: indexes on existing tables built
+///    `CONCURRENTLY`.
+/// 4. Outside a transaction: the foreign keys that need one of those
+///    indexes, the validation of what 2 added `NOT VALID`, and `SET NOT
+///    NULL` through a validated check, each committed on its own so that
+///    no scan blocks writes.
+///
+/// The statements of 1, 3 and 4 commit one by one, so each is written to
+/// run again (`IF EXISTS`, `IF NOT EXISTS`, an index dropped before it is
+/// built): after a failure, its cause fixed and the migration's row
+/// repaired, the script runs again from the start.
+pub(crate) fn render_steps(steps: &[Step], old: &Schema, new: &Schema) -> Vec<GeneratedScript> {
+    let plan = Plan::new(steps, old, new);
+    let ordered = in_postgres_order(steps, new);
+    let mut scripts = Scripts::default();
+    let owners_after = ordered.iter().rposition(|step| {
+        matches!(
+            step,
+            Step::CreateTable { .. }
+                | Step::AlterTable { .. }
+                | Step::AddColumn { .. }
+                | Step::AlterColumn { .. }
+                | Step::RenameTable { .. }
+                | Step::RenameColumn { .. }
+                | Step::CreateSequence { .. }
+                | Step::AlterSequence { .. }
+        )
+    });
+    for (at, step) in ordered.into_iter().enumerate() {
+        scripts.step(step, &plan);
+        if Some(at) == owners_after {
+            scripts.flush_alter();
+            scripts.main.extend(plan.sequence_owners());
+        }
+    }
+    scripts.finish(&plan)
+}
+
+/// What rendering one step needs to know about the others.
+struct Plan<'a> {
+    old: &'a Schema,
+    new: &'a Schema,
+    /// Tables this migration creates: empty, so built and checked at once.
+    created: HashSet<&'a QualifiedName>,
+    /// Tables it drops, by their old name.
+    dropped: HashSet<&'a QualifiedName>,
+    /// Columns it drops or retypes, by their table's new name.
+    changed_columns: HashSet<(&'a QualifiedName, &'a str)>,
+    /// Renamed tables: new name to old.
+    renamed: BTreeMap<QualifiedName, &'a QualifiedName>,
+    /// Tables that get a unique index built after the transaction: a
+    /// foreign key referencing one waits for it.
+    unique_builds: HashSet<&'a QualifiedName>,
+    /// Tables referenced by a foreign key this migration drops: a unique
+    /// index of theirs may be what that key needs, so it is dropped after
+    /// it, in the transaction.
+    referenced_by_dropped_keys: HashSet<&'a QualifiedName>,
+    /// Sequences this migration creates or whose owner it changes.
+    owned: Vec<&'a Sequence>,
+    /// Triggers this migration drops (and creates again if they change).
+    dropped_triggers: HashSet<&'a QualifiedName>,
+    /// Whether the transaction takes locks on existing tables.
+    locks_existing: bool,
+    /// Whether it creates or replaces routines.
+    writes_routines: bool,
+}
+
+impl<'a> Plan<'a> {
+    fn new(steps: &'a [Step], old: &'a Schema, new: &'a Schema) -> Plan<'a> {
+        let mut plan = Plan {
+            old,
+            new,
+            created: HashSet::new(),
+            dropped: HashSet::new(),
+            changed_columns: HashSet::new(),
+            renamed: BTreeMap::new(),
+            unique_builds: HashSet::new(),
+            referenced_by_dropped_keys: HashSet::new(),
+            owned: Vec::new(),
+            dropped_triggers: HashSet::new(),
+            locks_existing: false,
+            writes_routines: false,
+        };
+        for step in steps {
+            match step {
+                Step::CreateTable { table } => {
+                    plan.created.insert(&table.name);
+                }
+                Step::DropTable { table } => {
+                    plan.dropped.insert(&table.name);
+                }
+                Step::DropColumn { table, column } => {
+                    plan.changed_columns.insert((table, &column.name));
+                }
+                Step::AlterColumn { table, old, new } if old.data_type != new.data_type => {
+                    plan.changed_columns.insert((table, &new.name));
+                }
+                Step::RenameTable { from, to } => {
+                    let name = QualifiedName::new(from.schema.as_deref(), to);
+                    plan.renamed.insert(name, from);
+                }
+                Step::DropForeignKey { foreign_key, .. } => {
+                    plan.referenced_by_dropped_keys.insert(&foreign_key.references);
+                }
+                Step::CreateSequence { sequence } if sequence.owned_by.is_some() => {
+                    plan.owned.push(sequence);
+                }
+                Step::AlterSequence { old, new } if old.owned_by != new.owned_by => {
+                    plan.owned.push(new);
+                }
+                Step::CreateRoutine { .. } | Step::ReplaceRoutine { .. } => {
+                    plan.writes_routines = true;
+                }
+                Step::DropTrigger { trigger } => {
+                    plan.dropped_triggers.insert(&trigger.name);
+                }
+                _ => {}
+            }
+        }
+        for step in steps {
+            if let Step::CreateIndex { table, index, .. } = step {
+                if index.unique && plan.concurrent_index(step) {
+                    plan.unique_builds.insert(table);
+                }
+            }
+            plan.locks_existing |= step.table().is_some_and(|table| plan.existing(table));
+        }
+        plan
+    }
+
+    /// The triggers the migration keeps on `table` (by its new name) whose
+    /// definition names `column`: `(drop, create)` statements.
+    fn triggers_naming(&self, table: &QualifiedName, column: &str) -> Vec<(String, String)> {
+        let old_name = self.renamed.get(table).copied().unwrap_or(table);
+        let kept = self.old.triggers.iter().filter(|t| {
+            &t.table == old_name && !self.dropped_triggers.contains(&t.name)
+        });
+        kept.filter(|t| mentions(&t.definition, &ident(column)))
+            .filter_map(|t| {
+                let again = self.new.triggers.iter().find(|n| n.name == t.name && &n.table == table)?;
+                let drop = format!("DROP TRIGGER {} ON {};", ident(&t.name.name), qualified(table));
+                Some((drop, format!("{};", again.definition)))
+            })
+            .collect()
+    }
+
+    /// A table that was there before this migration.
+    fn existing(&self, table: &QualifiedName) -> bool {
+        !self.created.contains(table)
+    }
+
+    /// A partitioned table (in the new schema, else the old), on which
+    /// PostgreSQL 15 builds no index concurrently and adds no foreign key
+    /// `NOT VALID`.
+    fn partitioned(&self, table: &QualifiedName) -> bool {
+        let old_name = self.renamed.get(table).copied().unwrap_or(table);
+        self.new
+            .table(table)
+            .or_else(|| self.old.table(old_name))
+            .is_some_and(|table| option(table, "partition_by").is_some())
+    }
+
+    /// Whether the step builds or drops an index `CONCURRENTLY`.
+    fn concurrent_index(&self, step: &Step) -> bool {
+        match step {
+            Step::CreateIndex {
+                table,
+                existing_table,
+                ..
+            } => *existing_table && !self.partitioned(table),
+            Step::DropIndex { table, index } => {
+                let needed_first = index.unique && self.referenced_by_dropped_keys.contains(table);
+                !(self.partitioned(table) || needed_first)
+            }
+            _ => false,
+        }
+    }
+
+    /// `ALTER SEQUENCE ... OWNED BY` for the sequences whose owner this
+    /// migration sets: once the owning column exists under its new name,
+    /// and before a column or table that owned one is dropped (which
+    /// would drop the sequence with it).
+    fn sequence_owners(&self) -> Vec<String> {
+        self.owned
+            .iter()
+            .map(|sequence| {
+                let owner = match &sequence.owned_by {
+                    // A sequence and the table owning it share a schema.
+                    Some(owner) => format!(
+                        "{}{owner}",
+                        schema_prefix(sequence.name.schema.as_deref())
+                    ),
+                    None => "NONE".to_owned(),
+                };
+                format!("ALTER SEQUENCE {} OWNED BY {owner};", qualified(&sequence.name))
+            })
+            .collect()
+    }
+
+    /// The default the new schema gives a column of an old table (the old
+    /// one if the new schema does not have the column).
+    fn new_default(&self, table: &Table, column: &'a Column) -> Option<&'a String> {
+        let new_name = self.new_name(&table.name);
+        match self.new.table(new_name).and_then(|t| t.column(&column.name)) {
+            Some(kept) => kept.default.as_ref(),
+            None => column.default.as_ref(),
+        }
+    }
+
+    /// A table of the old schema by its name in the new one.
+    fn new_name<'n>(&'n self, old_name: &'n QualifiedName) -> &'n QualifiedName {
+        self.renamed
+            .iter()
+            .find(|(_, from)| **from == old_name)
+            .map_or(old_name, |(to, _)| to)
+    }
+
+    /// The columns of old tables typed `enum_type` (or arrays of it) that
+    /// stay as they are: those a re-created enum converts.
+    fn columns_of_type(&self, enum_type: &QualifiedName) -> Vec<(&'a Table, &'a Column)> {
+        let name = qualified(enum_type);
+        let array = format!("{name}[]");
+        let mut found = Vec::new();
+        for table in &self.old.tables {
+            // A partition's columns follow its parent's.
+            if self.dropped.contains(&table.name) || option(table, "partition_of").is_some() {
+                continue;
+            }
+            let new_name = self.new_name(&table.name);
+            for column in &table.columns {
+                let typed = column.data_type == name || column.data_type == array;
+                let changed = self.changed_columns.contains(&(new_name, column.name.as_str()))
+                    || self.changed_columns.contains(&(&table.name, column.name.as_str()));
+                if typed && !changed {
+                    found.push((table, column));
+                }
+            }
+        }
+        found
+    }
+}
+
+/// The steps in an order PostgreSQL can run, where the planner's generic
+/// one is not: a routine whose signature names no table or view of the
+/// new schema is created before the tables (a default or a check may call
+/// it), one that names a view after the views; a partition after its
+/// parent.
+fn in_postgres_order<'s>(steps: &'s [Step], new: &Schema) -> Vec<&'s Step> {
+    let tables: Vec<String> = new.tables.iter().map(|t| qualified(&t.name)).collect();
+    let views: Vec<String> = new.views.iter().map(|v| qualified(&v.name)).collect();
+    let phase_of = |step: &Step| match step {
+        Step::CreateRoutine { routine } => phase(routine, &tables, &views),
+        _ => Phase::AfterTables,
+    };
+    let creates_views = steps.iter().any(|s| matches!(s, Step::CreateView { .. }));
+    let (early, rest): (Vec<&Step>, Vec<&Step>) = steps
+        .iter()
+        .partition(|step| phase_of(step) == Phase::BeforeTables);
+    let (late, mut ordered): (Vec<&Step>, Vec<&Step>) = rest
+        .into_iter()
+        .partition(|step| creates_views && phase_of(step) == Phase::AfterViews);
+    // After what goes and the types, before anything else.
+    let first_on_tables = ordered
+        .iter()
+        .position(|step| {
+            !matches!(
+                step,
+                Step::DropForeignKey { .. }
+                    | Step::DropPrimaryKey { .. }
+                    | Step::DropUnique { .. }
+                    | Step::DropCheck { .. }
+                    | Step::DropIndex { .. }
+                    | Step::DropView { .. }
+                    | Step::DropTrigger { .. }
+                    | Step::DropEvent { .. }
+                    | Step::CreateNamespace { .. }
+                    | Step::CreateExtension { .. }
+                    | Step::CreateEnum { .. }
+                    | Step::AddEnumValues { .. }
+                    | Step::CreateCompositeType { .. }
+                    | Step::AlterCompositeType { .. }
+                    | Step::CreateSequence { .. }
+                    | Step::AlterSequence { .. }
+            )
+        })
+        .unwrap_or(ordered.len());
+    ordered.splice(first_on_tables..first_on_tables, early);
+    if let Some(last_view) = ordered
+        .iter()
+        .rposition(|step| matches!(step, Step::CreateView { .. }))
+    {
+        ordered.splice(last_view + 1..last_view + 1, late);
+    }
+    let mut at = 0;
+    while at < ordered.len() {
+        let parent = match ordered[at] {
+            Step::CreateTable { table } => option(table, "partition_of"),
+            _ => None,
+        };
+        let creates_parent = |step: &&Step| {
+            matches!(step, Step::CreateTable { table } if Some(qualified(&table.name).as_str()) == parent)
+        };
+        match parent.and_then(|_| ordered[at + 1..].iter().position(creates_parent)) {
+            Some(later) => {
+                let partition = ordered.remove(at);
+                ordered.insert(at + later + 1, partition);
+            }
+            None => at += 1,
+        }
+    }
+    ordered
+}
+
+/// The statements of a generated migration, by script (see
+/// [`render_steps`]).
+#[derive(Default)]
+struct Scripts {
+    before: Vec<String>,
+    main: Vec<String>,
+    /// Tables dropped by consecutive steps, dropped in one statement
+    /// whatever references whatever among them.
+    dropping: Vec<String>,
+    /// Consecutive column changes of one table.
+    altering: Option<Altering>,
+    /// Index builds.
+    builds: Vec<String>,
+    /// What runs after them, under a lock timeout.
+    after: Vec<String>,
+}
+
+/// The column changes of one table, made by one `ALTER TABLE` (one
+/// rewrite of the table, not one per column).
+struct Altering {
+    table: QualifiedName,
+    parts: Vec<String>,
+    /// Triggers whose definition names a retyped column (PostgreSQL
+    /// refuses the change under them): `(drop, create)`, around the
+    /// `ALTER TABLE`.
+    triggers: Vec<(String, String)>,
+    /// What follows it: comments.
+    then: Vec<String>,
+}
+
+impl Scripts {
+    fn step(&mut self, step: &Step, plan: &Plan<'_>) {
+        if !matches!(step, Step::DropTable { .. }) {
+            self.flush_drops();
+        }
+        let same_table = |altering: &Altering| step.table() == Some(&altering.table);
+        if !(matches!(step, Step::AlterColumn { .. }) && self.altering.as_ref().is_some_and(same_table)) {
+            self.flush_alter();
+        }
+        match step {
+            Step::CreateNamespace { name } => self.main.push(format!("CREATE SCHEMA {};", ident(name))),
+            Step::DropNamespace { name } => self.main.push(format!("DROP SCHEMA {};", ident(name))),
+            Step::CreateExtension { extension } => {
+                let moved = plan.old.extensions.iter().any(|e| e.name == extension.name);
+                self.main.push(if moved {
+                    format!(
+                        "ALTER EXTENSION {} SET SCHEMA {};",
+                        ident(&extension.name),
+                        ident(&extension.schema)
+                    )
+                } else {
+                    render_extension(extension)
+                });
+            }
+            Step::DropExtension { extension } => {
+                // One the new schema still has was moved, not dropped.
+                if !plan.new.extensions.iter().any(|e| e.name == extension.name) {
+                    self.main.push(format!("DROP EXTENSION {};", ident(&extension.name)));
+                }
+            }
+            Step::CreateEnum { enum_type } => {
+                if plan.old.enums.iter().any(|e| e.name == enum_type.name) {
+                    self.recreate_enum(enum_type, plan);
+                } else {
+                    self.main.push(render_enum(enum_type));
+                }
+            }
+            Step::AddEnumValues { name, values } => {
+                for (value, before) in values {
+                    let place = before
+                        .as_ref()
+                        .map(|before| format!(" BEFORE {}", literal(before)))
+                        .unwrap_or_default();
+                    self.before.push(format!(
+                        "ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{place};",
+                        qualified(name),
+                        literal(value)
+                    ));
+                }
+            }
+            Step::DropEnum { enum_type } => {
+                // One the new schema still has was re-created: what goes
+                // is the old one, renamed aside.
+                let name = if plan.new.enums.iter().any(|e| e.name == enum_type.name) {
+                    set_aside(&enum_type.name)
+                } else {
+                    enum_type.name.clone()
+                };
+                self.main.push(format!("DROP TYPE {};", qualified(&name)));
+            }
+            Step::CreateCompositeType { composite_type } => {
+                self.main.push(render_composite_type(composite_type));
+            }
+            Step::AlterCompositeType { old, new } => self.main.push(alter_composite_type(old, new)),
+            Step::DropCompositeType { composite_type } => self
+                .main
+                .push(format!("DROP TYPE {};", qualified(&composite_type.name))),
+            Step::CreateSequence { sequence } => self.main.push(render_sequence(sequence)),
+            Step::AlterSequence { old, new } => {
+                if let Some(sql) = alter_sequence(old, new) {
+                    self.main.push(sql);
+                }
+            }
+            // A sequence its owning column took with it is gone already.
+            Step::DropSequence { sequence } => self
+                .main
+                .push(format!("DROP SEQUENCE IF EXISTS {};", qualified(&sequence.name))),
+            Step::CreateTable { table } => {
+                let parent = option(table, "partition_of")
+                    .and_then(|parent| plan.new.tables.iter().find(|t| qualified(&t.name) == parent));
+                self.main.push(render_table(table, parent));
+                self.main.extend(render_comments(table));
+            }
+            Step::DropTable { table } => self.dropping.push(qualified(&table.name)),
+            Step::RenameTable { from, to } => self.main.push(format!(
+                "ALTER TABLE {} RENAME TO {};",
+                qualified(from),
+                ident(to)
+            )),
+            Step::AlterTable { old, new } => self.alter_table(old, new),
+            Step::AddColumn { table, column } => {
+                self.main.push(format!(
+                    "ALTER TABLE {} ADD COLUMN {};",
+                    qualified(table),
+                    render_column(column)
+                ));
+                if let Some(comment) = &column.comment {
+                    self.main.push(column_comment(table, &column.name, Some(comment)));
+                }
+            }
+            Step::DropColumn { table, column } => self.main.push(format!(
+                "ALTER TABLE {} DROP COLUMN {};",
+                qualified(table),
+                ident(&column.name)
+            )),
+            Step::RenameColumn { table, from, to } => self.main.push(format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {};",
+                qualified(table),
+                ident(from),
+                ident(to)
+            )),
+            Step::AlterColumn { table, old, new } => self.alter_column(table, old, new, plan),
+            Step::AddPrimaryKey { table, key } => self.main.push(format!(
+                "ALTER TABLE {} ADD {}PRIMARY KEY ({});",
+                qualified(table),
+                constraint_name(&key.name),
+                list(&key.columns)
+            )),
+            Step::AddUnique { table, key } => self.main.push(format!(
+                "ALTER TABLE {} ADD {}UNIQUE ({});",
+                qualified(table),
+                constraint_name(&key.name),
+                list(&key.columns)
+            )),
+            Step::AddCheck { table, check } => {
+                let clause = format!("{}CHECK ({})", constraint_name(&check.name), check.expression);
+                match (&check.name, plan.existing(table)) {
+                    (Some(name), true) => {
+                        self.main.push(format!(
+                            "ALTER TABLE {} ADD {clause} NOT VALID;",
+                            qualified(table)
+                        ));
+                        self.after.push(validate(table, name));
+                    }
+                    _ => self.main.push(format!("ALTER TABLE {} ADD {clause};", qualified(table))),
+                }
+            }
+            Step::AddForeignKey { table, foreign_key } => self.add_foreign_key(table, foreign_key, plan),
+            Step::DropPrimaryKey { table, key } | Step::DropUnique { table, key } => {
+                self.main.push(drop_constraint(table, &key.name, "key"));
+            }
+            Step::DropCheck { table, check } => {
+                self.main.push(drop_constraint(table, &check.name, "check"));
+            }
+            Step::DropForeignKey { table, foreign_key } => {
+                self.main.push(drop_constraint(table, &foreign_key.name, "foreign key"));
+            }
+            Step::CreateIndex {
+                table,
+                index,
+                existing_table,
+            } => {
+                if plan.concurrent_index(step) {
+                    // An earlier attempt's build that failed left an
+                    // INVALID index of this name behind.
+                    self.builds.push(format!(
+                        "DROP INDEX CONCURRENTLY IF EXISTS {};",
+                        index_name(table, index)
+                    ));
+                    self.builds.push(render_index(table, index, true));
+                } else if *existing_table {
+                    self.main.push(format!(
+                        "-- migrate:allow index-without-concurrently PostgreSQL builds no index on a partitioned table concurrently\n{}",
+                        render_index(table, index, false)
+                    ));
+                } else {
+                    self.main.push(render_index(table, index, false));
+                }
+            }
+            Step::DropIndex { table, index } => {
+                if plan.concurrent_index(step) {
+                    self.before.push(format!(
+                        "DROP INDEX CONCURRENTLY IF EXISTS {};",
+                        index_name(table, index)
+                    ));
+                } else {
+                    self.main.push(format!("DROP INDEX {};", index_name(table, index)));
+                }
+            }
+            Step::CreateView { view } => self.main.extend(render_view(view)),
+            Step::DropView { view } => self.main.push(format!(
+                "DROP {}VIEW {};",
+                if view.materialized { "MATERIALIZED " } else { "" },
+                qualified(&view.name)
+            )),
+            // `pg_get_functiondef` prints a `CREATE OR REPLACE`.
+            Step::CreateRoutine { routine } => self.main.push(format!("{};", routine.definition)),
+            Step::ReplaceRoutine { old, new } => {
+                // CREATE OR REPLACE keeps what calls the routine, but
+                // cannot change its result type or its parameters' names
+                // and defaults.
+                if signature(&old.definition) != signature(&new.definition) {
+                    self.main.push(drop_routine(old));
+                }
+                self.main.push(format!("{};", new.definition));
+            }
+            Step::DropRoutine { routine } => self.main.push(drop_routine(routine)),
+            Step::CreateTrigger { trigger } => self.main.push(format!("{};", trigger.definition)),
+            Step::DropTrigger { trigger } => self.main.push(format!(
+                "DROP TRIGGER {} ON {};",
+                ident(&trigger.name.name),
+                qualified(&trigger.table)
+            )),
+            // MySQL's alone: PostgreSQL's schema has none to plan.
+            Step::CreateEvent { .. } | Step::DropEvent { .. } => {}
+        }
+    }
+
+    /// An enum whose labels were removed or reordered, which PostgreSQL
+    /// cannot do in place: the old type is renamed aside, the new one
+    /// created, and the columns of the old type converted through `text`
+    /// (a value the new type lacks fails the migration, rolled back); the
+    /// old type is dropped at the end ([`Step::DropEnum`]).
+    fn recreate_enum(&mut self, enum_type: &EnumType, plan: &Plan<'_>) {
+        self.main.push(format!(
+            "ALTER TYPE {} RENAME TO {};",
+            qualified(&enum_type.name),
+            ident(&set_aside(&enum_type.name).name)
+        ));
+        self.main.push(render_enum(enum_type));
+        let name = qualified(&enum_type.name);
+        for (table, column) in plan.columns_of_type(&enum_type.name) {
+            let c = ident(&column.name);
+            let (to, via) = if column.data_type.ends_with("[]") {
+                (format!("{name}[]"), "text[]")
+            } else {
+                (name.clone(), "text")
+            };
+            // The default names the old type: dropped first, and set
+            // again as the new schema has it (a label it names may be
+            // gone from the new type).
+            let mut parts = Vec::new();
+            if column.default.is_some() {
+                parts.push(format!("ALTER COLUMN {c} DROP DEFAULT"));
+            }
+            parts.push(format!("ALTER COLUMN {c} TYPE {to} USING {c}::{via}::{to}"));
+            if let Some(default) = plan.new_default(table, column) {
+                parts.push(format!("ALTER COLUMN {c} SET DEFAULT {default}"));
+            }
+            self.main.push(alter_table_sql(&table.name, &parts));
+        }
+    }
+
+    fn alter_table(&mut self, old: &Table, new: &Table) {
+        let name = qualified(&new.name);
+        let changed = |key: &str| option(old, key) != option(new, key);
+        if changed("unlogged") {
+            let logged = if option(new, "unlogged").is_some() { "UNLOGGED" } else { "LOGGED" };
+            self.main.push(format!("ALTER TABLE {name} SET {logged};"));
+        }
+        if changed("partition_of") || changed("partition_bound") {
+            if let Some(parent) = option(old, "partition_of") {
+                self.main.push(format!("ALTER TABLE {parent} DETACH PARTITION {name};"));
+            }
+            if let (Some(parent), Some(bound)) = (option(new, "partition_of"), option(new, "partition_bound")) {
+                self.main.push(format!("ALTER TABLE {parent} ATTACH PARTITION {name} {bound};"));
+            }
+        }
+        let handled = ["unlogged", "partition_of", "partition_bound"];
+        let others = |table: &Table| -> Vec<(String, String)> {
+            let options = table.options.iter();
+            options.filter(|(key, _)| !handled.contains(&key.as_str())).cloned().collect()
+        };
+        if others(old) != others(new) {
+            self.main.push(manual(&format!(
+                "PostgreSQL cannot change the partitioning of table {name} in place: create the new table, move the rows, and swap the names"
+            )));
+        }
+        if old.comment != new.comment {
+            let comment = new.comment.as_deref().map_or("NULL".to_owned(), literal);
+            self.main.push(format!("COMMENT ON TABLE {name} IS {comment};"));
+        }
+    }
+
+    fn alter_column(&mut self, table: &QualifiedName, old: &Column, new: &Column, plan: &Plan<'_>) {
+        let c = ident(&new.name);
+        match (&old.generated, &new.generated) {
+            (None, Some(_)) => {
+                self.flush_alter();
+                self.main.push(manual(&format!(
+                    "column {}.{c} becomes generated, which would replace its values: drop it and add it back as generated by hand",
+                    qualified(table)
+                )));
+                return;
+            }
+            // A generated column's values are computed, so dropping and
+            // adding it loses nothing (PostgreSQL 15 has no SET
+            // EXPRESSION); it moves to the end of the table.
+            (Some(before), Some(after)) if before != after => {
+                self.flush_alter();
+                self.main.push(format!("ALTER TABLE {} DROP COLUMN {c};", qualified(table)));
+                self.main.push(format!(
+                    "ALTER TABLE {} ADD COLUMN {};",
+                    qualified(table),
+                    render_column(new)
+                ));
+                return;
+            }
+            _ => {}
+        }
+        let retyped = old.data_type != new.data_type || old.collation != new.collation;
+        // A default is set again after a type change: the old one may not
+        // cast to the new type.
+        let redefault = old.default != new.default || (retyped && old.default.is_some());
+        let gains_identity = old.identity.is_none() && new.identity.is_some();
+        let mut parts = Vec::new();
+        let mut part = |sql: String| parts.push(format!("ALTER COLUMN {c} {sql}"));
+        if old.generated.is_some() && new.generated.is_none() {
+            part("DROP EXPRESSION".to_owned());
+        }
+        if redefault && old.default.is_some() {
+            part("DROP DEFAULT".to_owned());
+        }
+        if old.identity.is_some() && new.identity.is_none() {
+            part("DROP IDENTITY".to_owned());
+        }
+        if !old.nullable && new.nullable {
+            part("DROP NOT NULL".to_owned());
+        }
+        if retyped {
+            let collate = match &new.collation {
+                Some(collation) => format!(" COLLATE {collation}"),
+                None if old.collation.is_some() => " COLLATE \"default\"".to_owned(),
+                None => String::new(),
+            };
+            let using = using(&c, old, new, plan)
+                .map(|expression| format!(" USING {expression}"))
+                .unwrap_or_default();
+            part(format!("TYPE {}{collate}{using}", new.data_type));
+        }
+        if redefault {
+            if let Some(default) = &new.default {
+                part(format!("SET DEFAULT {default}"));
+            }
+        }
+        if old.nullable && !new.nullable {
+            if gains_identity {
+                // An identity column must be NOT NULL before it is one.
+                part("SET NOT NULL".to_owned());
+            } else {
+                self.set_not_null(table, &new.name);
+            }
+        }
+        match (old.identity, new.identity) {
+            (None, Some(identity)) => {
+                part(format!("ADD GENERATED {} AS IDENTITY", generated_when(identity)));
+            }
+            (Some(before), Some(after)) if generated_when(before) != generated_when(after) => {
+                part(format!("SET GENERATED {}", generated_when(after)));
+            }
+            _ => {}
+        }
+        let altering = self.altering.get_or_insert_with(|| Altering {
+            table: table.clone(),
+            parts: Vec::new(),
+            triggers: Vec::new(),
+            then: Vec::new(),
+        });
+        altering.parts.extend(parts);
+        if retyped {
+            for (drop, create) in plan.triggers_naming(table, &new.name) {
+                if !altering.triggers.iter().any(|(d, _)| *d == drop) {
+                    altering.triggers.push((drop, create));
+                }
+            }
+        }
+        if old.comment != new.comment {
+            altering.then.push(column_comment(table, &new.name, new.comment.as_deref()));
+        }
+    }
+
+    /// `SET NOT NULL` without a scan under the table's lock, as the lint's
+    /// `set-not-null` rule asks: a `NOT VALID` check, validated (which
+    /// lets writes through), makes `SET NOT NULL` a catalog change; each
+    /// statement commits on its own, after the migration's transaction.
+    fn set_not_null(&mut self, table: &QualifiedName, column: &str) {
+        let name = qualified(table);
+        let check = ident(&format!("{}_{column}_not_null", table.name)).into_owned();
+        self.after.push(format!(
+            "ALTER TABLE {name} DROP CONSTRAINT IF EXISTS {check},\n    ADD CONSTRAINT {check} CHECK ({} IS NOT NULL) NOT VALID;",
+            ident(column)
+        ));
+        self.after.push(format!("ALTER TABLE {name} VALIDATE CONSTRAINT {check};"));
+        self.after.push(format!(
+            "-- migrate:allow set-not-null the validated check above makes this a catalog-only change\nALTER TABLE {name} ALTER COLUMN {} SET NOT NULL;",
+            ident(column)
+        ));
+        self.after.push(format!("ALTER TABLE {name} DROP CONSTRAINT IF EXISTS {check};"));
+    }
+
+    /// A foreign key on an existing table is added `NOT VALID` and
+    /// validated after the transaction, unless the table is partitioned
+    /// (PostgreSQL 15 cannot); one that references a table whose unique
+    /// index is built after the transaction comes after that build.
+    fn add_foreign_key(&mut self, table: &QualifiedName, fk: &ForeignKey, plan: &Plan<'_>) {
+        let name = qualified(table);
+        let existing = plan.existing(table);
+        let not_valid = existing && !plan.partitioned(table) && fk.name.is_some();
+        let suffix = if not_valid { " NOT VALID" } else { "" };
+        let validation = fk.name.as_ref().filter(|_| not_valid).map(|fk_name| validate(table, fk_name));
+        if plan.unique_builds.contains(&fk.references) {
+            let drop = fk
+                .name
+                .as_ref()
+                .map(|fk_name| format!(" DROP CONSTRAINT IF EXISTS {},\n   ", ident(fk_name)))
+                .unwrap_or_default();
+            self.after.push(format!("ALTER TABLE {name}{drop} ADD {}{suffix};", foreign_key(fk)));
+            self.after.extend(validation);
+            return;
+        }
+        let allow = if existing && !not_valid {
+            "-- migrate:allow constraint-without-not-valid PostgreSQL 15 adds no NOT VALID foreign key to a partitioned table\n"
+        } else {
+            ""
+        };
+        self.main.push(format!("{allow}ALTER TABLE {name}\n    ADD {}{suffix};", foreign_key(fk)));
+        self.after.extend(validation);
+    }
+
+    fn flush_alter(&mut self) {
+        let Some(altering) = self.altering.take() else {
+            return;
+        };
+        let (drops, creates): (Vec<String>, Vec<String>) = altering.triggers.into_iter().unzip();
+        self.main.extend(drops);
+        if !altering.parts.is_empty() {
+            self.main.push(alter_table_sql(&altering.table, &altering.parts));
+        }
+        self.main.extend(creates);
+        self.main.extend(altering.then);
+    }
+
+    fn flush_drops(&mut self) {
+        if !self.dropping.is_empty() {
+            let names = std::mem::take(&mut self.dropping);
+            self.main.push(format!("DROP TABLE {};", names.join(", ")));
+        }
+    }
+
+    fn finish(mut self, plan: &Plan<'_>) -> Vec<GeneratedScript> {
+        self.flush_drops();
+        self.flush_alter();
+        const UNTRANSACTED: &str = "-- migrate:no-transaction\n-- Each statement commits on its own and can run again: after a failure, fix its\n-- cause, repair the migration's row, and run it again.";
+        // The lint's safe pattern: a DDL that waits for its lock behind a
+        // long transaction would queue every query on the table behind it.
+        const LOCK_TIMEOUT: &str = "SET lock_timeout = '5s';";
+        let mut scripts = Vec::new();
+        let mut script = |header: &str, statements: Vec<String>, transactional: bool| {
+            let mut parts = vec![header.to_owned()];
+            parts.retain(|part| !part.is_empty());
+            parts.extend(statements);
+            let mut sql = parts.join("\n\n");
+            sql.push('\n');
+            scripts.push(GeneratedScript { sql, transactional });
+        };
+        if !self.before.is_empty() {
+            script(UNTRANSACTED, self.before, false);
+        }
+        if !self.main.is_empty() {
+            let mut header = Vec::new();
+            if plan.locks_existing {
+                header.push("SET LOCAL lock_timeout = '5s';");
+            }
+            if plan.writes_routines {
+                // As pg_dump does: a routine may read a table created
+                // after it; its body is checked when it runs.
+                header.push("SET LOCAL check_function_bodies = false;");
+            }
+            script(&header.join("\n"), self.main, true);
+        }
+        // No lock timeout for the builds: they wait for every transaction
+        // that may use the table, as they must.
+        if !self.builds.is_empty() {
+            script(UNTRANSACTED, self.builds, false);
+        }
+        if !self.after.is_empty() {
+            script(&format!("{UNTRANSACTED}\n\n{LOCK_TIMEOUT}"), self.after, false);
+        }
+        scripts
+    }
+}
+
+/// `ALTER TABLE` with its subcommands, one per line.
+fn alter_table_sql(table: &QualifiedName, parts: &[String]) -> String {
+    format!("ALTER TABLE {}\n    {};", qualified(table), parts.join(",\n    "))
+}
+
+fn validate(table: &QualifiedName, constraint: &str) -> String {
+    format!(
+        "ALTER TABLE {} VALIDATE CONSTRAINT {};",
+        qualified(table),
+        ident(constraint)
+    )
+}
+
+fn drop_constraint(table: &QualifiedName, name: &Option<String>, what: &str) -> String {
+    match name {
+        Some(name) => format!("ALTER TABLE {} DROP CONSTRAINT {};", qualified(table), ident(name)),
+        None => manual(&format!(
+            "drop the unnamed {what} of table {} by hand",
+            qualified(table)
+        )),
+    }
+}
+
+fn column_comment(table: &QualifiedName, column: &str, comment: Option<&str>) -> String {
+    format!(
+        "COMMENT ON COLUMN {}.{} IS {};",
+        qualified(table),
+        ident(column),
+        comment.map_or("NULL".to_owned(), literal)
+    )
+}
+
+/// An index by name: it lives in its table's schema.
+fn index_name(table: &QualifiedName, index: &Index) -> String {
+    format!("{}{}", schema_prefix(table.schema.as_deref()), ident(&index.name))
+}
+
+/// Where a re-created enum's old type goes until it is dropped.
+fn set_aside(name: &QualifiedName) -> QualifiedName {
+    QualifiedName::new(name.schema.as_deref(), &format!("{}__old", name.name))
+}
+
+fn drop_routine(routine: &Routine) -> String {
+    let kind = match routine.kind {
+        RoutineKind::Function => "FUNCTION",
+        RoutineKind::Procedure => "PROCEDURE",
+    };
+    format!(
+        "DROP {kind} {}({});",
+        qualified(&routine.name),
+        routine.arguments
+    )
+}
+
+/// What `CREATE OR REPLACE` cannot change: the lines of a routine's
+/// definition before its `LANGUAGE` (name, parameters with their names
+/// and defaults, result type).
+fn signature(definition: &str) -> &str {
+    definition
+        .find("\n LANGUAGE ")
+        .map_or(definition, |end| &definition[..end])
+}
+
+/// A change PostgreSQL cannot make in place: said in a comment, and a
+/// statement that stops the migration (its transaction rolled back) until
+/// the step is written by hand.
+fn manual(what: &str) -> String {
+    format!(
+        "-- MANUAL STEP: {what}.\nDO $manual$ BEGIN RAISE EXCEPTION '%', {}; END $manual$;",
+        literal(&format!("manual step: {what}"))
+    )
+}
+
+/// `ALTER TYPE` dropping, retyping and adding attributes. Added ones go
+/// at the end: any other order is a manual step (PostgreSQL cannot move
+/// an attribute, and dropping the type would drop what uses it).
+fn alter_composite_type(old: &CompositeType, new: &CompositeType) -> String {
+    let name = qualified(&new.name);
+    let in_new = |a: &&Attribute| new.attributes.iter().any(|n| n.name == a.name);
+    let kept: Vec<&str> = old.attributes.iter().filter(in_new).map(|a| a.name.as_str()).collect();
+    let names = new.attributes.iter().map(|a| a.name.as_str());
+    if !names.take(kept.len()).eq(kept.iter().copied()) {
+        return manual(&format!(
+            "PostgreSQL cannot reorder the attributes of type {name}: write the change by hand"
+        ));
+    }
+    let mut parts = Vec::new();
+    for gone in old.attributes.iter().filter(|a| !kept.contains(&a.name.as_str())) {
+        parts.push(format!("DROP ATTRIBUTE {}", ident(&gone.name)));
+    }
+    for after in &new.attributes {
+        match old.attributes.iter().find(|a| a.name == after.name) {
+            Some(before) if before != after => {
+                let collate = match &after.collation {
+                    Some(collation) => format!(" COLLATE {collation}"),
+                    None => String::new(),
+                };
+                parts.push(format!(
+                    "ALTER ATTRIBUTE {} TYPE {}{collate}",
+                    ident(&after.name),
+                    after.data_type
+                ));
+            }
+            Some(_) => {}
+            None => parts.push(format!("ADD ATTRIBUTE {}", attribute(after))),
+        }
+    }
+    format!("ALTER TYPE {name}\n    {};", parts.join(",\n    "))
+}
+
+fn alter_sequence(old: &Sequence, new: &Sequence) -> Option<String> {
+    let mut clauses = Vec::new();
+    if old.data_type != new.data_type {
+        clauses.push(format!("AS {}", new.data_type));
+    }
+    let numbers = [
+        ("INCREMENT BY", old.increment, new.increment),
+        ("MINVALUE", old.min_value, new.min_value),
+        ("MAXVALUE", old.max_value, new.max_value),
+        ("START WITH", old.start, new.start),
+        ("CACHE", old.cache, new.cache),
+    ];
+    for (clause, before, after) in numbers {
+        if before != after {
+            clauses.push(format!("{clause} {after}"));
+        }
+    }
+    if old.cycle != new.cycle {
+        clauses.push(if new.cycle { "CYCLE" } else { "NO CYCLE" }.to_owned());
+    }
+    (!clauses.is_empty()).then(|| {
+        format!(
+            "ALTER SEQUENCE {}\n    {};",
+            qualified(&new.name),
+            clauses.join("\n    ")
+        )
+    })
+}
+
+/// The `USING` expression a column's type change needs: none where
+/// PostgreSQL has an assignment cast from the old type to the new (to a
+/// string type, or within a family of numbers or of times), where an
+/// explicit cast would be wrong anyway (it truncates a string silently
+/// where the assignment cast refuses); through `text` from or to an enum.
+fn using(column: &str, old: &Column, new: &Column, plan: &Plan<'_>) -> Option<String> {
+    let (from, from_array) = base_type(&old.data_type);
+    let (to, to_array) = base_type(&new.data_type);
+    const STRINGS: &[&str] = &["text", "character varying", "character", "\"char\"", "name", "citext"];
+    const FAMILIES: &[&[&str]] = &[
+        &["smallint", "integer", "bigint", "numeric", "real", "double precision"],
+        &["date", "timestamp without time zone", "timestamp with time zone"],
+        &["time without time zone", "time with time zone"],
+        &["json", "jsonb"],
+        &["inet", "cidr"],
+        &["bit", "bit varying"],
+    ];
+    let string = |name: &str| STRINGS.contains(&name.rsplit('.').next().unwrap_or(name));
+    let same_family = from == to || FAMILIES.iter().any(|family| family.contains(&from.as_str()) && family.contains(&to.as_str()));
+    if from_array == to_array && (string(&to) || same_family) {
+        return None;
+    }
+    let is_enum = |schema: &Schema, name: &str| schema.enums.iter().any(|e| qualified(&e.name) == name);
+    let via_text = is_enum(plan.old, &from) || (is_enum(plan.new, &to) && !string(&from));
+    let text = if to_array { "text[]" } else { "text" };
+    Some(if via_text {
+        format!("{column}::{text}::{}", new.data_type)
+    } else {
+        format!("{column}::{}", new.data_type)
+    })
+}
+
+/// A type's name without its modifiers (`character varying(20)` →
+/// `character varying`, `timestamp(3) with time zone` → `timestamp with
+/// time zone`), and whether it is an array.
+fn base_type(data_type: &str) -> (String, bool) {
+    let (element, array) = match data_type.strip_suffix("[]") {
+        Some(element) => (element, true),
+        None => (data_type, false),
+    };
+    let mut base = String::new();
+    let mut depth = 0usize;
+    for ch in element.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => base.push(ch),
+            _ => {}
+        }
+    }
+    (base.split_whitespace().collect::<Vec<_>>().join(" "), array)
 }

@@ -819,6 +819,9 @@ pub(crate) fn render_steps(steps: &[Step], old: &Schema, new: &Schema) -> Vec<Ge
             | Step::CreateEnum { .. }
             | Step::AddEnumValues { .. }
             | Step::DropEnum { .. }
+            | Step::CreateCompositeType { .. }
+            | Step::AlterCompositeType { .. }
+            | Step::DropCompositeType { .. }
             | Step::CreateSequence { .. }
             | Step::AlterSequence { .. }
             | Step::DropSequence { .. }

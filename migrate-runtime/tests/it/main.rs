@@ -43,6 +43,8 @@ mod repeatable;
 mod rolling;
 #[cfg(feature = "schema")]
 mod schema;
+#[cfg(feature = "schema")]
+mod schema_generate_postgres;
 #[cfg(all(feature = "schema", feature = "lint"))]
 mod schema_generate_sqlite;
 #[cfg(feature = "schema")]

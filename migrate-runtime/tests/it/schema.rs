@@ -329,7 +329,7 @@ pub fn corpus_session_setup(dir: &str) -> Option<&'static str> {
 /// on: `(dir, server_version_num needed, the first version needing it,
 /// why)`. On an older server the corpus round-trips up to the migration
 /// before, and says so.
-const NEEDS_NEWER_SERVER: &[(&str, i64, i64, &str)] = &[(
+pub const NEEDS_NEWER_SERVER: &[(&str, i64, i64, &str)] = &[(
     "../migrate-core/tests/corpora/lemmy/migrations",
     160000,
     2025080100001600000,

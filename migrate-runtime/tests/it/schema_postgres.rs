@@ -64,6 +64,7 @@ async fn features_fixture_round_trips() {
     );
     assert_eq!(schema.extensions[0].schema, "ext");
     assert_eq!(schema.enums.len(), 2);
+    assert_eq!(schema.composite_types.len(), 2);
     assert_eq!(schema.sequences.len(), 2);
     assert_eq!(schema.tables.len(), 8);
     assert_eq!(schema.views.len(), 6);
@@ -347,6 +348,19 @@ async fn types_sequences_routines_and_triggers_read_as_written() {
         [
             r#"app.Quoted Kind ["it's", "plain"]"#,
             r#"public.mood ["sad", "ok", "happy"]"#
+        ]
+    );
+    assert_eq!(
+        names(&schema.composite_types, |c| {
+            let attributes = c
+                .attributes
+                .iter()
+                .map(|a| format!("{} {} {:?}", a.name, a.data_type, a.collation));
+            format!("{} ({})", c.name, attributes.collect::<Vec<_>>().join(", "))
+        }),
+        [
+            r#"app.release (name text None, version zversion None, kind app."Quoted Kind" None)"#,
+            r#"public.zversion (major integer None, minor integer None, label text Some("\"C\""))"#
         ]
     );
     // The identity columns' sequences are the columns'.

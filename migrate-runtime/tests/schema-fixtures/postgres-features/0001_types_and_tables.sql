@@ -9,6 +9,9 @@ CREATE EXTENSION citext WITH SCHEMA ext;
 CREATE TYPE mood AS ENUM ('sad', 'happy');
 ALTER TYPE mood ADD VALUE 'ok' BEFORE 'happy';
 CREATE TYPE app."Quoted Kind" AS ENUM ('it''s', 'plain');
+CREATE TYPE zversion AS (major integer, minor integer, label text COLLATE "C");
+-- A composite type of another, which sorts before it.
+CREATE TYPE app.release AS (name text, version zversion, kind app."Quoted Kind");
 
 CREATE SEQUENCE app.ticket_numbers AS integer START WITH 100 INCREMENT BY 5
     MINVALUE 10 MAXVALUE 100000 CACHE 20 CYCLE;
