@@ -9,8 +9,8 @@ use std::fmt;
 use serde::Serialize;
 
 use super::model::{
-    Check, Column, CompositeType, EnumType, Event, Extension, ForeignKey, Index, Key, QualifiedName, Routine,
-    Schema, Sequence, Table, Trigger, View,
+    Check, Column, CompositeType, EnumType, Event, Extension, ForeignKey, Index, Key,
+    QualifiedName, Routine, Schema, Sequence, Table, Trigger, View,
 };
 
 /// What [`Database::drift`](crate::Database::drift) found: how the live

@@ -7,8 +7,8 @@
 use serde::Serialize;
 
 use super::model::{
-    Check, Column, CompositeType, EnumType, Event, Extension, ForeignKey, Index, Key, QualifiedName, Routine,
-    Schema, Sequence, Table, Trigger, View,
+    Check, Column, CompositeType, EnumType, Event, Extension, ForeignKey, Index, Key,
+    QualifiedName, Routine, Schema, Sequence, Table, Trigger, View,
 };
 
 /// What the caller allows a generated migration to do.
@@ -454,10 +454,14 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
         &new.routines,
         |r| (r.name.clone(), r.kind, r.arguments.clone()),
         |pair| match pair {
-            Pair::Added(r) => plan.routines.push(Step::CreateRoutine { routine: r.clone() }),
+            Pair::Added(r) => plan
+                .routines
+                .push(Step::CreateRoutine { routine: r.clone() }),
             // Dropped at the end, once nothing calls it (a view, a
             // trigger, a default that changes).
-            Pair::Removed(r) => plan.drop_types.push(Step::DropRoutine { routine: r.clone() }),
+            Pair::Removed(r) => plan
+                .drop_types
+                .push(Step::DropRoutine { routine: r.clone() }),
             Pair::Both(o, n) => plan.routines.push(Step::ReplaceRoutine {
                 old: o.clone(),
                 new: n.clone(),
@@ -501,7 +505,8 @@ pub fn generate(old: &Schema, new: &Schema, options: &GenerateOptions) -> Change
         .iter()
         .map(|e| &e.name)
         .filter(|name| {
-            let remade = |s: &Step| matches!(s, Step::CreateEnum { enum_type } if enum_type.name == **name);
+            let remade =
+                |s: &Step| matches!(s, Step::CreateEnum { enum_type } if enum_type.name == **name);
             plan.types.iter().any(remade)
         })
         .collect();

@@ -17,8 +17,9 @@ use sqlx::postgres::PgRow;
 use sqlx::{Connection, PgConnection, Row};
 
 use super::model::{
-    Attribute, Check, Column, CompositeType, Deferrable, EnumType, Extension, ForeignKey, Generated, Identity, Index, Key,
-    QualifiedName, ReferentialAction, Routine, RoutineKind, Schema, Sequence, Table, Trigger, View,
+    Attribute, Check, Column, CompositeType, Deferrable, EnumType, Extension, ForeignKey,
+    Generated, Identity, Index, Key, QualifiedName, ReferentialAction, Routine, RoutineKind,
+    Schema, Sequence, Table, Trigger, View,
 };
 use super::{GeneratedScript, Step};
 use crate::model::BackendKind;
@@ -950,7 +951,11 @@ fn render_extension(extension: &Extension) -> String {
 }
 
 fn render_enum(e: &EnumType) -> String {
-    let values: Vec<String> = e.values.iter().map(|v| format!("    {}", literal(v))).collect();
+    let values: Vec<String> = e
+        .values
+        .iter()
+        .map(|v| format!("    {}", literal(v)))
+        .collect();
     format!(
         "CREATE TYPE {} AS ENUM (\n{}\n);",
         qualified(&e.name),
@@ -1050,7 +1055,10 @@ fn render_column(column: &Column) -> String {
         ));
     }
     if let Some(identity) = column.identity {
-        sql.push_str(&format!(" GENERATED {} AS IDENTITY", generated_when(identity)));
+        sql.push_str(&format!(
+            " GENERATED {} AS IDENTITY",
+            generated_when(identity)
+        ));
     }
     if let Some(default) = &column.default {
         sql.push_str(&format!(" DEFAULT {default}"));
@@ -1219,7 +1227,11 @@ fn render_index(on: &QualifiedName, index: &Index, concurrently: bool) -> String
 }
 
 fn render_foreign_key(table: &QualifiedName, fk: &ForeignKey) -> String {
-    format!("ALTER TABLE {}\n    ADD {};", qualified(table), foreign_key(fk))
+    format!(
+        "ALTER TABLE {}\n    ADD {};",
+        qualified(table),
+        foreign_key(fk)
+    )
 }
 
 /// A foreign key as `ADD` names it: `CONSTRAINT name FOREIGN KEY ...`.
@@ -1356,7 +1368,8 @@ impl<'a> Plan<'a> {
                     plan.renamed.insert(name, from);
                 }
                 Step::DropForeignKey { foreign_key, .. } => {
-                    plan.referenced_by_dropped_keys.insert(&foreign_key.references);
+                    plan.referenced_by_dropped_keys
+                        .insert(&foreign_key.references);
                 }
                 Step::CreateSequence { sequence } if sequence.owned_by.is_some() => {
                     plan.owned.push(sequence);
@@ -1388,13 +1401,23 @@ impl<'a> Plan<'a> {
     /// definition names `column`: `(drop, create)` statements.
     fn triggers_naming(&self, table: &QualifiedName, column: &str) -> Vec<(String, String)> {
         let old_name = self.renamed.get(table).copied().unwrap_or(table);
-        let kept = self.old.triggers.iter().filter(|t| {
-            &t.table == old_name && !self.dropped_triggers.contains(&t.name)
-        });
+        let kept = self
+            .old
+            .triggers
+            .iter()
+            .filter(|t| &t.table == old_name && !self.dropped_triggers.contains(&t.name));
         kept.filter(|t| mentions(&t.definition, &ident(column)))
             .filter_map(|t| {
-                let again = self.new.triggers.iter().find(|n| n.name == t.name && &n.table == table)?;
-                let drop = format!("DROP TRIGGER {} ON {};", ident(&t.name.name), qualified(table));
+                let again = self
+                    .new
+                    .triggers
+                    .iter()
+                    .find(|n| n.name == t.name && &n.table == table)?;
+                let drop = format!(
+                    "DROP TRIGGER {} ON {};",
+                    ident(&t.name.name),
+                    qualified(table)
+                );
                 Some((drop, format!("{};", again.definition)))
             })
             .collect()
@@ -1442,13 +1465,15 @@ impl<'a> Plan<'a> {
             .map(|sequence| {
                 let owner = match &sequence.owned_by {
                     // A sequence and the table owning it share a schema.
-                    Some(owner) => format!(
-                        "{}{owner}",
-                        schema_prefix(sequence.name.schema.as_deref())
-                    ),
+                    Some(owner) => {
+                        format!("{}{owner}", schema_prefix(sequence.name.schema.as_deref()))
+                    }
                     None => "NONE".to_owned(),
                 };
-                format!("ALTER SEQUENCE {} OWNED BY {owner};", qualified(&sequence.name))
+                format!(
+                    "ALTER SEQUENCE {} OWNED BY {owner};",
+                    qualified(&sequence.name)
+                )
             })
             .collect()
     }
@@ -1457,7 +1482,11 @@ impl<'a> Plan<'a> {
     /// one if the new schema does not have the column).
     fn new_default(&self, table: &Table, column: &'a Column) -> Option<&'a String> {
         let new_name = self.new_name(&table.name);
-        match self.new.table(new_name).and_then(|t| t.column(&column.name)) {
+        match self
+            .new
+            .table(new_name)
+            .and_then(|t| t.column(&column.name))
+        {
             Some(kept) => kept.default.as_ref(),
             None => column.default.as_ref(),
         }
@@ -1485,8 +1514,12 @@ impl<'a> Plan<'a> {
             let new_name = self.new_name(&table.name);
             for column in &table.columns {
                 let typed = column.data_type == name || column.data_type == array;
-                let changed = self.changed_columns.contains(&(new_name, column.name.as_str()))
-                    || self.changed_columns.contains(&(&table.name, column.name.as_str()));
+                let changed = self
+                    .changed_columns
+                    .contains(&(new_name, column.name.as_str()))
+                    || self
+                        .changed_columns
+                        .contains(&(&table.name, column.name.as_str()));
                 if typed && !changed {
                     found.push((table, column));
                 }
@@ -1553,9 +1586,7 @@ fn in_postgres_order<'s>(steps: &'s [Step], new: &Schema) -> Vec<&'s Step> {
             Step::CreateTable { table } => option(table, "partition_of"),
             _ => None,
         };
-        let creates_parent = |step: &&Step| {
-            matches!(step, Step::CreateTable { table } if Some(qualified(&table.name).as_str()) == parent)
-        };
+        let creates_parent = |step: &&Step| matches!(step, Step::CreateTable { table } if Some(qualified(&table.name).as_str()) == parent);
         match parent.and_then(|_| ordered[at + 1..].iter().position(creates_parent)) {
             Some(later) => {
                 let partition = ordered.remove(at);
@@ -1603,11 +1634,15 @@ impl Scripts {
             self.flush_drops();
         }
         let same_table = |altering: &Altering| step.table() == Some(&altering.table);
-        if !(matches!(step, Step::AlterColumn { .. }) && self.altering.as_ref().is_some_and(same_table)) {
+        if !(matches!(step, Step::AlterColumn { .. })
+            && self.altering.as_ref().is_some_and(same_table))
+        {
             self.flush_alter();
         }
         match step {
-            Step::CreateNamespace { name } => self.main.push(format!("CREATE SCHEMA {};", ident(name))),
+            Step::CreateNamespace { name } => {
+                self.main.push(format!("CREATE SCHEMA {};", ident(name)))
+            }
             Step::DropNamespace { name } => self.main.push(format!("DROP SCHEMA {};", ident(name))),
             Step::CreateExtension { extension } => {
                 let moved = plan.old.extensions.iter().any(|e| e.name == extension.name);
@@ -1624,7 +1659,8 @@ impl Scripts {
             Step::DropExtension { extension } => {
                 // One the new schema still has was moved, not dropped.
                 if !plan.new.extensions.iter().any(|e| e.name == extension.name) {
-                    self.main.push(format!("DROP EXTENSION {};", ident(&extension.name)));
+                    self.main
+                        .push(format!("DROP EXTENSION {};", ident(&extension.name)));
                 }
             }
             Step::CreateEnum { enum_type } => {
@@ -1671,12 +1707,17 @@ impl Scripts {
                 }
             }
             // A sequence its owning column took with it is gone already.
-            Step::DropSequence { sequence } => self
-                .main
-                .push(format!("DROP SEQUENCE IF EXISTS {};", qualified(&sequence.name))),
+            Step::DropSequence { sequence } => self.main.push(format!(
+                "DROP SEQUENCE IF EXISTS {};",
+                qualified(&sequence.name)
+            )),
             Step::CreateTable { table } => {
-                let parent = option(table, "partition_of")
-                    .and_then(|parent| plan.new.tables.iter().find(|t| qualified(&t.name) == parent));
+                let parent = option(table, "partition_of").and_then(|parent| {
+                    plan.new
+                        .tables
+                        .iter()
+                        .find(|t| qualified(&t.name) == parent)
+                });
                 self.main.push(render_table(table, parent));
                 self.main.extend(render_comments(table));
             }
@@ -1694,7 +1735,8 @@ impl Scripts {
                     render_column(column)
                 ));
                 if let Some(comment) = &column.comment {
-                    self.main.push(column_comment(table, &column.name, Some(comment)));
+                    self.main
+                        .push(column_comment(table, &column.name, Some(comment)));
                 }
             }
             Step::DropColumn { table, column } => self.main.push(format!(
@@ -1722,7 +1764,11 @@ impl Scripts {
                 list(&key.columns)
             )),
             Step::AddCheck { table, check } => {
-                let clause = format!("{}CHECK ({})", constraint_name(&check.name), check.expression);
+                let clause = format!(
+                    "{}CHECK ({})",
+                    constraint_name(&check.name),
+                    check.expression
+                );
                 match (&check.name, plan.existing(table)) {
                     (Some(name), true) => {
                         self.main.push(format!(
@@ -1731,10 +1777,14 @@ impl Scripts {
                         ));
                         self.after.push(validate(table, name));
                     }
-                    _ => self.main.push(format!("ALTER TABLE {} ADD {clause};", qualified(table))),
+                    _ => self
+                        .main
+                        .push(format!("ALTER TABLE {} ADD {clause};", qualified(table))),
                 }
             }
-            Step::AddForeignKey { table, foreign_key } => self.add_foreign_key(table, foreign_key, plan),
+            Step::AddForeignKey { table, foreign_key } => {
+                self.add_foreign_key(table, foreign_key, plan)
+            }
             Step::DropPrimaryKey { table, key } | Step::DropUnique { table, key } => {
                 self.main.push(drop_constraint(table, &key.name, "key"));
             }
@@ -1742,7 +1792,8 @@ impl Scripts {
                 self.main.push(drop_constraint(table, &check.name, "check"));
             }
             Step::DropForeignKey { table, foreign_key } => {
-                self.main.push(drop_constraint(table, &foreign_key.name, "foreign key"));
+                self.main
+                    .push(drop_constraint(table, &foreign_key.name, "foreign key"));
             }
             Step::CreateIndex {
                 table,
@@ -1773,13 +1824,18 @@ impl Scripts {
                         index_name(table, index)
                     ));
                 } else {
-                    self.main.push(format!("DROP INDEX {};", index_name(table, index)));
+                    self.main
+                        .push(format!("DROP INDEX {};", index_name(table, index)));
                 }
             }
             Step::CreateView { view } => self.main.extend(render_view(view)),
             Step::DropView { view } => self.main.push(format!(
                 "DROP {}VIEW {};",
-                if view.materialized { "MATERIALIZED " } else { "" },
+                if view.materialized {
+                    "MATERIALIZED "
+                } else {
+                    ""
+                },
                 qualified(&view.name)
             )),
             // `pg_get_functiondef` prints a `CREATE OR REPLACE`.
@@ -1844,21 +1900,33 @@ impl Scripts {
         let name = qualified(&new.name);
         let changed = |key: &str| option(old, key) != option(new, key);
         if changed("unlogged") {
-            let logged = if option(new, "unlogged").is_some() { "UNLOGGED" } else { "LOGGED" };
+            let logged = if option(new, "unlogged").is_some() {
+                "UNLOGGED"
+            } else {
+                "LOGGED"
+            };
             self.main.push(format!("ALTER TABLE {name} SET {logged};"));
         }
         if changed("partition_of") || changed("partition_bound") {
             if let Some(parent) = option(old, "partition_of") {
-                self.main.push(format!("ALTER TABLE {parent} DETACH PARTITION {name};"));
+                self.main
+                    .push(format!("ALTER TABLE {parent} DETACH PARTITION {name};"));
             }
-            if let (Some(parent), Some(bound)) = (option(new, "partition_of"), option(new, "partition_bound")) {
-                self.main.push(format!("ALTER TABLE {parent} ATTACH PARTITION {name} {bound};"));
+            if let (Some(parent), Some(bound)) =
+                (option(new, "partition_of"), option(new, "partition_bound"))
+            {
+                self.main.push(format!(
+                    "ALTER TABLE {parent} ATTACH PARTITION {name} {bound};"
+                ));
             }
         }
         let handled = ["unlogged", "partition_of", "partition_bound"];
         let others = |table: &Table| -> Vec<(String, String)> {
             let options = table.options.iter();
-            options.filter(|(key, _)| !handled.contains(&key.as_str())).cloned().collect()
+            options
+                .filter(|(key, _)| !handled.contains(&key.as_str()))
+                .cloned()
+                .collect()
         };
         if others(old) != others(new) {
             self.main.push(manual(&format!(
@@ -1867,7 +1935,8 @@ impl Scripts {
         }
         if old.comment != new.comment {
             let comment = new.comment.as_deref().map_or("NULL".to_owned(), literal);
-            self.main.push(format!("COMMENT ON TABLE {name} IS {comment};"));
+            self.main
+                .push(format!("COMMENT ON TABLE {name} IS {comment};"));
         }
     }
 
@@ -1887,7 +1956,8 @@ impl Scripts {
             // EXPRESSION); it moves to the end of the table.
             (Some(before), Some(after)) if before != after => {
                 self.flush_alter();
-                self.main.push(format!("ALTER TABLE {} DROP COLUMN {c};", qualified(table)));
+                self.main
+                    .push(format!("ALTER TABLE {} DROP COLUMN {c};", qualified(table)));
                 self.main.push(format!(
                     "ALTER TABLE {} ADD COLUMN {};",
                     qualified(table),
@@ -1942,7 +2012,10 @@ impl Scripts {
         }
         match (old.identity, new.identity) {
             (None, Some(identity)) => {
-                part(format!("ADD GENERATED {} AS IDENTITY", generated_when(identity)));
+                part(format!(
+                    "ADD GENERATED {} AS IDENTITY",
+                    generated_when(identity)
+                ));
             }
             (Some(before), Some(after)) if generated_when(before) != generated_when(after) => {
                 part(format!("SET GENERATED {}", generated_when(after)));
@@ -1964,7 +2037,9 @@ impl Scripts {
             }
         }
         if old.comment != new.comment {
-            altering.then.push(column_comment(table, &new.name, new.comment.as_deref()));
+            altering
+                .then
+                .push(column_comment(table, &new.name, new.comment.as_deref()));
         }
     }
 
@@ -1979,12 +2054,15 @@ impl Scripts {
             "ALTER TABLE {name} DROP CONSTRAINT IF EXISTS {check},\n    ADD CONSTRAINT {check} CHECK ({} IS NOT NULL) NOT VALID;",
             ident(column)
         ));
-        self.after.push(format!("ALTER TABLE {name} VALIDATE CONSTRAINT {check};"));
+        self.after
+            .push(format!("ALTER TABLE {name} VALIDATE CONSTRAINT {check};"));
         self.after.push(format!(
             "-- migrate:allow set-not-null the validated check above makes this a catalog-only change\nALTER TABLE {name} ALTER COLUMN {} SET NOT NULL;",
             ident(column)
         ));
-        self.after.push(format!("ALTER TABLE {name} DROP CONSTRAINT IF EXISTS {check};"));
+        self.after.push(format!(
+            "ALTER TABLE {name} DROP CONSTRAINT IF EXISTS {check};"
+        ));
     }
 
     /// A foreign key on an existing table is added `NOT VALID` and
@@ -1996,14 +2074,21 @@ impl Scripts {
         let existing = plan.existing(table);
         let not_valid = existing && !plan.partitioned(table) && fk.name.is_some();
         let suffix = if not_valid { " NOT VALID" } else { "" };
-        let validation = fk.name.as_ref().filter(|_| not_valid).map(|fk_name| validate(table, fk_name));
+        let validation = fk
+            .name
+            .as_ref()
+            .filter(|_| not_valid)
+            .map(|fk_name| validate(table, fk_name));
         if plan.unique_builds.contains(&fk.references) {
             let drop = fk
                 .name
                 .as_ref()
                 .map(|fk_name| format!(" DROP CONSTRAINT IF EXISTS {},\n   ", ident(fk_name)))
                 .unwrap_or_default();
-            self.after.push(format!("ALTER TABLE {name}{drop} ADD {}{suffix};", foreign_key(fk)));
+            self.after.push(format!(
+                "ALTER TABLE {name}{drop} ADD {}{suffix};",
+                foreign_key(fk)
+            ));
             self.after.extend(validation);
             return;
         }
@@ -2012,7 +2097,10 @@ impl Scripts {
         } else {
             ""
         };
-        self.main.push(format!("{allow}ALTER TABLE {name}\n    ADD {}{suffix};", foreign_key(fk)));
+        self.main.push(format!(
+            "{allow}ALTER TABLE {name}\n    ADD {}{suffix};",
+            foreign_key(fk)
+        ));
         self.after.extend(validation);
     }
 
@@ -2023,7 +2111,8 @@ impl Scripts {
         let (drops, creates): (Vec<String>, Vec<String>) = altering.triggers.into_iter().unzip();
         self.main.extend(drops);
         if !altering.parts.is_empty() {
-            self.main.push(alter_table_sql(&altering.table, &altering.parts));
+            self.main
+                .push(alter_table_sql(&altering.table, &altering.parts));
         }
         self.main.extend(creates);
         self.main.extend(altering.then);
@@ -2073,7 +2162,11 @@ impl Scripts {
             script(UNTRANSACTED, self.builds, false);
         }
         if !self.after.is_empty() {
-            script(&format!("{UNTRANSACTED}\n\n{LOCK_TIMEOUT}"), self.after, false);
+            script(
+                &format!("{UNTRANSACTED}\n\n{LOCK_TIMEOUT}"),
+                self.after,
+                false,
+            );
         }
         scripts
     }
@@ -2081,7 +2174,11 @@ impl Scripts {
 
 /// `ALTER TABLE` with its subcommands, one per line.
 fn alter_table_sql(table: &QualifiedName, parts: &[String]) -> String {
-    format!("ALTER TABLE {}\n    {};", qualified(table), parts.join(",\n    "))
+    format!(
+        "ALTER TABLE {}\n    {};",
+        qualified(table),
+        parts.join(",\n    ")
+    )
 }
 
 fn validate(table: &QualifiedName, constraint: &str) -> String {
@@ -2094,7 +2191,11 @@ fn validate(table: &QualifiedName, constraint: &str) -> String {
 
 fn drop_constraint(table: &QualifiedName, name: &Option<String>, what: &str) -> String {
     match name {
-        Some(name) => format!("ALTER TABLE {} DROP CONSTRAINT {};", qualified(table), ident(name)),
+        Some(name) => format!(
+            "ALTER TABLE {} DROP CONSTRAINT {};",
+            qualified(table),
+            ident(name)
+        ),
         None => manual(&format!(
             "drop the unnamed {what} of table {} by hand",
             qualified(table)
@@ -2113,7 +2214,11 @@ fn column_comment(table: &QualifiedName, column: &str, comment: Option<&str>) ->
 
 /// An index by name: it lives in its table's schema.
 fn index_name(table: &QualifiedName, index: &Index) -> String {
-    format!("{}{}", schema_prefix(table.schema.as_deref()), ident(&index.name))
+    format!(
+        "{}{}",
+        schema_prefix(table.schema.as_deref()),
+        ident(&index.name)
+    )
 }
 
 /// Where a re-created enum's old type goes until it is dropped.
@@ -2158,7 +2263,12 @@ fn manual(what: &str) -> String {
 fn alter_composite_type(old: &CompositeType, new: &CompositeType) -> String {
     let name = qualified(&new.name);
     let in_new = |a: &&Attribute| new.attributes.iter().any(|n| n.name == a.name);
-    let kept: Vec<&str> = old.attributes.iter().filter(in_new).map(|a| a.name.as_str()).collect();
+    let kept: Vec<&str> = old
+        .attributes
+        .iter()
+        .filter(in_new)
+        .map(|a| a.name.as_str())
+        .collect();
     let names = new.attributes.iter().map(|a| a.name.as_str());
     if !names.take(kept.len()).eq(kept.iter().copied()) {
         return manual(&format!(
@@ -2166,7 +2276,11 @@ fn alter_composite_type(old: &CompositeType, new: &CompositeType) -> String {
         ));
     }
     let mut parts = Vec::new();
-    for gone in old.attributes.iter().filter(|a| !kept.contains(&a.name.as_str())) {
+    for gone in old
+        .attributes
+        .iter()
+        .filter(|a| !kept.contains(&a.name.as_str()))
+    {
         parts.push(format!("DROP ATTRIBUTE {}", ident(&gone.name)));
     }
     for after in &new.attributes {
@@ -2226,21 +2340,43 @@ fn alter_sequence(old: &Sequence, new: &Sequence) -> Option<String> {
 fn using(column: &str, old: &Column, new: &Column, plan: &Plan<'_>) -> Option<String> {
     let (from, from_array) = base_type(&old.data_type);
     let (to, to_array) = base_type(&new.data_type);
-    const STRINGS: &[&str] = &["text", "character varying", "character", "\"char\"", "name", "citext"];
+    const STRINGS: &[&str] = &[
+        "text",
+        "character varying",
+        "character",
+        "\"char\"",
+        "name",
+        "citext",
+    ];
     const FAMILIES: &[&[&str]] = &[
-        &["smallint", "integer", "bigint", "numeric", "real", "double precision"],
-        &["date", "timestamp without time zone", "timestamp with time zone"],
+        &[
+            "smallint",
+            "integer",
+            "bigint",
+            "numeric",
+            "real",
+            "double precision",
+        ],
+        &[
+            "date",
+            "timestamp without time zone",
+            "timestamp with time zone",
+        ],
         &["time without time zone", "time with time zone"],
         &["json", "jsonb"],
         &["inet", "cidr"],
         &["bit", "bit varying"],
     ];
     let string = |name: &str| STRINGS.contains(&name.rsplit('.').next().unwrap_or(name));
-    let same_family = from == to || FAMILIES.iter().any(|family| family.contains(&from.as_str()) && family.contains(&to.as_str()));
+    let same_family = from == to
+        || FAMILIES
+            .iter()
+            .any(|family| family.contains(&from.as_str()) && family.contains(&to.as_str()));
     if from_array == to_array && (string(&to) || same_family) {
         return None;
     }
-    let is_enum = |schema: &Schema, name: &str| schema.enums.iter().any(|e| qualified(&e.name) == name);
+    let is_enum =
+        |schema: &Schema, name: &str| schema.enums.iter().any(|e| qualified(&e.name) == name);
     let via_text = is_enum(plan.old, &from) || (is_enum(plan.new, &to) && !string(&from));
     let text = if to_array { "text[]" } else { "text" };
     Some(if via_text {
