@@ -1158,7 +1158,8 @@ enum Outcome {
     /// The generated scripts, applied to the schema before, give the
     /// schema after (`true`: the migration changed no schema).
     Reproduced(bool),
-    Refused(String),
+    /// Refused: the reason, and what it is about.
+    Refused(&'static str, String),
     Wrong(String),
 }
 
@@ -1167,7 +1168,11 @@ enum Outcome {
 async fn regenerate(base: &str, before: &Schema, after: &Schema) -> Outcome {
     let plan = generate(before, after, &options(true, Vec::new()));
     if !plan.possible_renames.is_empty() {
-        return Outcome::Refused("likely rename".to_owned());
+        let pairs = plan
+            .possible_renames
+            .iter()
+            .map(|(table, old, new)| format!("{table} {old} -> {new}"));
+        return Outcome::Refused("likely rename", pairs.collect::<Vec<_>>().join(", "));
     }
     if plan.steps.is_empty() {
         let left = differences(after, before);
@@ -1247,7 +1252,7 @@ async fn corpus_regenerates(test: &str, dir: &str) {
     let replay = Migrator::new(&[]).test_database(&base).await.unwrap();
     let mut before = Schema::empty(BackendKind::Postgres);
     let (mut unchanged, mut reproduced) = (0, 0);
-    let mut refused: BTreeMap<String, usize> = BTreeMap::new();
+    let mut refused: BTreeMap<&str, usize> = BTreeMap::new();
     let mut wrong = Vec::new();
     let started = std::time::Instant::now();
     for migration in &migrations {
@@ -1261,7 +1266,10 @@ async fn corpus_regenerates(test: &str, dir: &str) {
         match regenerate(&base, &before, &after).await {
             Outcome::Reproduced(true) => unchanged += 1,
             Outcome::Reproduced(false) => reproduced += 1,
-            Outcome::Refused(reason) => *refused.entry(reason).or_default() += 1,
+            Outcome::Refused(reason, about) => {
+                eprintln!("refused {}: {reason}: {about}", migration.up.file);
+                *refused.entry(reason).or_default() += 1;
+            }
             Outcome::Wrong(why) => wrong.push(format!("{}: {why}", migration.up.file)),
         }
         before = after;
