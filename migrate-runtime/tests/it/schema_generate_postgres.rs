@@ -1299,7 +1299,10 @@ async fn corpus_atuin_server_postgres_regenerates() {
     .await;
 }
 
+// Minutes each (a dump loaded per migration): `.ci/run` runs them in a step of
+// their own; `cargo test ... -- --ignored schema_generate_postgres::corpus` here.
 #[tokio::test]
+#[ignore = "minutes: run by .ci/run, or with --ignored"]
 async fn corpus_crates_io_regenerates() {
     corpus_regenerates(
         "corpus_crates_io_regenerates",
@@ -1308,7 +1311,10 @@ async fn corpus_crates_io_regenerates() {
     .await;
 }
 
+// Minutes each (a dump loaded per migration): `.ci/run` runs them in a step of
+// their own; `cargo test ... -- --ignored schema_generate_postgres::corpus` here.
 #[tokio::test]
+#[ignore = "minutes: run by .ci/run, or with --ignored"]
 async fn corpus_lemmy_regenerates() {
     corpus_regenerates(
         "corpus_lemmy_regenerates",
