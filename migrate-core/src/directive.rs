@@ -19,6 +19,11 @@ pub struct Directives {
     /// `-- migrate:phase contract` (or `expand`, the default): a contract
     /// migration is held while a replica of an older release still runs.
     pub phase: Phase,
+    /// `-- migrate:baseline`: the script is the schema after every
+    /// migration up to its version (what `migrata squash` writes). A fresh
+    /// database runs it; a database whose history already holds those
+    /// migrations skips it.
+    pub baseline: bool,
 }
 
 /// A `-- migrate:check <query>` line: a query returning one boolean that
@@ -39,7 +44,7 @@ pub struct Check {
 const SQLX_NO_TRANSACTION: &str = "-- no-transaction";
 
 const KNOWN: &str =
-    "no-transaction, retry-safe, check <query>, phase contract|expand, allow <rule> <reason>";
+    "no-transaction, retry-safe, check <query>, phase contract|expand, baseline, allow <rule> <reason>";
 
 /// The directives a code migration may hold.
 const KNOWN_IN_CODE: &str = "no-transaction, retry-safe, phase contract|expand";
@@ -117,9 +122,11 @@ fn header_directives(file: &str, text: &str, comment: &'static str) -> Result<Di
             problem,
         };
         match (name, comment) {
-            ("no-transaction" | "retry-safe", _) if !args.is_empty() => {
+            ("no-transaction" | "retry-safe", _) | ("baseline", "--") if !args.is_empty() => {
                 return Err(malformed("takes no argument"))
             }
+            // A code migration cannot be a baseline: only SQL is a dump.
+            ("baseline", "--") => directives.baseline = true,
             ("no-transaction", _) => directives.no_transaction = true,
             ("phase", _) => {
                 directives.phase = match args {
@@ -274,7 +281,7 @@ mod tests {
         let err = parse_directives("0003_x.sql", "-- hi\n-- migrate:up\n").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "`0003_x.sql` line 2: unknown directive `-- migrate:up` (known: no-transaction, retry-safe, check <query>, phase contract|expand, allow <rule> <reason>)"
+            "`0003_x.sql` line 2: unknown directive `-- migrate:up` (known: no-transaction, retry-safe, check <query>, phase contract|expand, baseline, allow <rule> <reason>)"
         );
     }
 
@@ -367,6 +374,22 @@ mod tests {
         );
         let glued = parse_directives("f.sql", "-- migrate:phasecontract\n").unwrap_err();
         assert!(matches!(glued, Error::UnknownDirective { .. }), "{glued}");
+    }
+
+    /// Issue 21, item 2: `baseline` marks a SQL script, takes no argument
+    /// and is unknown in a code migration.
+    #[test]
+    fn baseline() {
+        let sql = "-- Squashes 0001..0005.\n-- migrate:baseline\nCREATE TABLE t (a INT);";
+        assert!(parse_directives("f.sql", sql).unwrap().baseline);
+        assert!(!parse_directives("f.sql", "SELECT 1;").unwrap().baseline);
+        let argument = parse_directives("f.sql", "-- migrate:baseline 5\n").unwrap_err();
+        assert_eq!(
+            argument.to_string(),
+            "`f.sql` line 1: `-- migrate:baseline 5` takes no argument"
+        );
+        let code = parse_code_directives("f.rs", "// migrate:baseline\n").unwrap_err();
+        assert!(matches!(code, Error::UnknownDirective { .. }), "{code}");
     }
 
     #[test]

@@ -137,6 +137,25 @@ pub enum Error {
         /// The down script's file name.
         file: String,
     },
+    /// A `-- migrate:baseline` where it cannot stand: in a down script,
+    /// with a down script, outside a transaction, or on a repeatable
+    /// migration.
+    #[error("`{file}`: `-- migrate:baseline` {problem}")]
+    BaselineMisuse {
+        /// The file name.
+        file: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A baseline that is not the oldest migration: it stands for every
+    /// migration up to its version, which must be gone from the directory.
+    #[error("`{file}` is a baseline (`-- migrate:baseline`), but `{older}` is older: a baseline replaces every migration up to its version, so it must be the oldest migration and the only baseline; delete the migrations it replaced")]
+    BaselineNotOldest {
+        /// The baseline's file name.
+        file: String,
+        /// The oldest migration's up script.
+        older: String,
+    },
     /// A `-- migrate:` directive this version does not know.
     #[error(
         "`{file}` line {line}: unknown directive `{comment} migrate:{directive}` (known: {known})"

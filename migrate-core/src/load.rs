@@ -7,7 +7,8 @@ use crate::diesel::{self, DOWN, METADATA, UP};
 use crate::transaction_control::transaction_control;
 use crate::{
     checksum, code, is_repeatable_version, parse_code_directives, parse_directives,
-    parse_file_name, Error, Errors, Exclude, FileKind, Language, Migration, Phase, Script,
+    parse_file_name, Directives, Error, Errors, Exclude, FileKind, Language, Migration, Phase,
+    Script,
 };
 
 /// Problems found so far, each with the file it is about (for ordering).
@@ -338,16 +339,23 @@ impl Set {
                     file,
                     script.map(|(script, _)| script),
                 )),
-                (FileKind::Repeatable, Some((script, phase))) => {
-                    let mut migration = migration(parsed.version, parsed.name, script, None, None);
+                (FileKind::Repeatable, Some((_, directives))) if directives.baseline => {
+                    let error = Error::BaselineMisuse {
+                        file: file.clone(),
+                        problem: "cannot mark a repeatable migration, which runs after the versioned ones",
+                    };
+                    self.problems.push((file, error));
+                }
+                (FileKind::Repeatable, Some((script, directives))) => {
+                    let mut migration =
+                        migration(parsed.version, parsed.name, script, None, None, &directives);
                     migration.repeatable = true;
-                    migration.phase = phase;
                     self.repeatables
                         .insert(migration.name.to_string(), migration);
                 }
-                (_, Some((script, phase))) => {
-                    let mut migration = migration(parsed.version, parsed.name, script, None, None);
-                    migration.phase = phase;
+                (_, Some((script, directives))) => {
+                    let migration =
+                        migration(parsed.version, parsed.name, script, None, None, &directives);
                     self.ups.insert(parsed.version, migration);
                 }
                 (_, None) => {}
@@ -430,7 +438,7 @@ impl Set {
                 let down_file = format!("{dir}/{DOWN}");
                 self.script(&down_file, bytes, outside_transaction, true)
             });
-            let (true, Some((up, phase))) = (claimed, up) else {
+            let (true, Some((up, directives))) = (claimed, up) else {
                 continue;
             };
             let down = match down {
@@ -439,20 +447,26 @@ impl Set {
                 None => None,
             };
             let diesel_version = Some(parsed.diesel_version);
-            let mut migration = migration(parsed.version, parsed.name, up, down, diesel_version);
-            migration.phase = phase;
+            let migration = migration(
+                parsed.version,
+                parsed.name,
+                up,
+                down,
+                diesel_version,
+                &directives,
+            );
             self.ups.insert(migration.version, migration);
         }
     }
 
-    /// A script and its phase, or `None` after reporting its problems.
+    /// A script and its directives, or `None` after reporting its problems.
     fn script(
         &mut self,
         file: &str,
         bytes: Vec<u8>,
         outside_transaction: bool,
         down: bool,
-    ) -> Option<(Script, Phase)> {
+    ) -> Option<(Script, Directives)> {
         script(file, bytes, outside_transaction, down)
             .map_err(|errors| {
                 let about = errors.into_iter().map(|error| (file.to_owned(), error));
@@ -473,6 +487,7 @@ impl Set {
             self.problems.push((file, error));
         }
         self.check_diesel_order();
+        self.check_baseline();
         match Errors::sorted(self.problems) {
             Some(errors) => Err(errors),
             None => Ok(self
@@ -480,6 +495,33 @@ impl Set {
                 .into_values()
                 .chain(self.repeatables.into_values())
                 .collect()),
+        }
+    }
+
+    /// A baseline stands for every migration up to its version, so it is
+    /// the oldest, and the only one; reverting past it is refused, so it has
+    /// no down script.
+    fn check_baseline(&mut self) {
+        let oldest = self.ups.values().next().map(|m| m.up.file.to_string());
+        for migration in self.ups.values().filter(|m| m.is_baseline()) {
+            let file = migration.up.file.to_string();
+            if let Some(down) = &migration.down {
+                let error = Error::BaselineMisuse {
+                    file: file.clone(),
+                    problem: "cannot have a down script: reverting past a baseline is refused, as the migrations it replaced are gone",
+                };
+                self.problems.push((down.file.to_string(), error));
+            }
+            match &oldest {
+                Some(older) if *older != file => {
+                    let error = Error::BaselineNotOldest {
+                        file: file.clone(),
+                        older: older.clone(),
+                    };
+                    self.problems.push((file, error));
+                }
+                _ => {}
+            }
         }
     }
 
@@ -516,12 +558,14 @@ impl Set {
     }
 }
 
+/// A versioned migration, marked as its up script's `directives` say.
 fn migration(
     version: i64,
     name: String,
     up: Script,
     down: Option<Script>,
     diesel_version: Option<String>,
+    directives: &Directives,
 ) -> Migration {
     Migration {
         version,
@@ -531,7 +575,8 @@ fn migration(
         down,
         diesel_version: diesel_version.map(Cow::Owned),
         repeatable: false,
-        phase: Phase::Expand,
+        phase: directives.phase,
+        baseline: directives.baseline,
     }
 }
 
@@ -566,22 +611,21 @@ fn code_migration(
         language: Language::Rust,
     };
     let down = entry_points.down.then(|| script.clone());
-    let mut migration = migration(version, name, script, down, None);
-    migration.phase = directives.phase;
-    Ok(migration)
+    Ok(migration(version, name, script, down, None, &directives))
 }
 
 /// Reads one script: UTF-8 without NUL bytes, directives, and no
 /// transaction control in a script that runs inside its migration's
-/// transaction; with the phase its directives set (refused in a `down`
-/// script, where it would decide nothing).
+/// transaction; with its directives (a phase or a baseline mark is refused
+/// in a `down` script, where it would decide nothing, and a baseline runs
+/// in a transaction).
 /// `outside_transaction` is set by diesel's `metadata.toml`.
 fn script(
     file: &str,
     bytes: Vec<u8>,
     outside_transaction: bool,
     down: bool,
-) -> Result<(Script, Phase), Vec<Error>> {
+) -> Result<(Script, Directives), Vec<Error>> {
     let sql = utf8(file, bytes).map_err(|error| vec![error])?;
     if let Some(offset) = sql.find('\0') {
         return Err(vec![Error::NulByte {
@@ -596,6 +640,18 @@ fn script(
         }]);
     }
     let no_transaction = directives.no_transaction || outside_transaction;
+    let baseline_problem = match (directives.baseline, down, no_transaction) {
+        (false, _, _) => None,
+        (true, true, _) => Some("belongs in the up script"),
+        (true, false, true) => Some("cannot run outside a transaction: the schema it creates is applied whole or not at all"),
+        (true, false, false) => None,
+    };
+    if let Some(problem) = baseline_problem {
+        return Err(vec![Error::BaselineMisuse {
+            file: file.to_owned(),
+            problem,
+        }]);
+    }
     if !no_transaction {
         let found: Vec<Error> = transaction_control(&sql)
             .into_iter()
@@ -615,7 +671,7 @@ fn script(
         no_transaction,
         language: Language::Sql,
     };
-    Ok((script, directives.phase))
+    Ok((script, directives))
 }
 
 /// Whether a file is a script by its extension, in any case (`.SQL` is an
@@ -695,6 +751,68 @@ mod tests {
             ),
         ]);
         assert!(load_dir(dir.path()).unwrap()[0].is_contract());
+    }
+
+    /// Issue 21, item 2: `-- migrate:baseline` marks the oldest migration,
+    /// in files and in diesel's layout; anywhere else it is refused.
+    #[test]
+    fn baseline() {
+        let loaded = load(&[
+            ("0005_baseline.sql", "-- migrate:baseline\nCREATE TABLE t (a INT);"),
+            ("0006_b.sql", "ALTER TABLE t ADD b INT;"),
+        ])
+        .unwrap();
+        let marks: Vec<bool> = loaded.iter().map(Migration::is_baseline).collect();
+        assert_eq!(marks, [true, false]);
+        let dir = tree(&[(
+            "2025-01-02-030405_baseline/up.sql",
+            "-- migrate:baseline\nCREATE TABLE t (a INT);",
+        )]);
+        assert!(load_dir(dir.path()).unwrap()[0].is_baseline());
+
+        let late = only_error(load(&[
+            ("0001_a.sql", "CREATE TABLE t (a INT);"),
+            ("0005_baseline.sql", "-- migrate:baseline\nCREATE TABLE t (a INT);"),
+        ]));
+        assert_eq!(
+            late.to_string(),
+            "`0005_baseline.sql` is a baseline (`-- migrate:baseline`), but `0001_a.sql` is older: a baseline replaces every migration up to its version, so it must be the oldest migration and the only baseline; delete the migrations it replaced"
+        );
+        let two = only_error(load(&[
+            ("0001_baseline.sql", "-- migrate:baseline\nSELECT 1;"),
+            ("0005_baseline.sql", "-- migrate:baseline\nSELECT 1;"),
+        ]));
+        assert!(matches!(two, Error::BaselineNotOldest { ref file, .. } if file == "0005_baseline.sql"), "{two}");
+        let misuse = |files: &[(&str, &str)]| only_error(load(files)).to_string();
+        assert_eq!(
+            misuse(&[
+                ("0005_baseline.up.sql", "-- migrate:baseline\nCREATE TABLE t (a INT);"),
+                ("0005_baseline.down.sql", "DROP TABLE t;"),
+            ]),
+            "`0005_baseline.up.sql`: `-- migrate:baseline` cannot have a down script: reverting past a baseline is refused, as the migrations it replaced are gone"
+        );
+        assert_eq!(
+            misuse(&[
+                ("0005_baseline.up.sql", "CREATE TABLE t (a INT);"),
+                ("0005_baseline.down.sql", "-- migrate:baseline\nDROP TABLE t;"),
+            ]),
+            "`0005_baseline.down.sql`: `-- migrate:baseline` belongs in the up script"
+        );
+        assert_eq!(
+            misuse(&[(
+                "0005_baseline.sql",
+                "-- migrate:baseline\n-- migrate:no-transaction\nCREATE TABLE t (a INT);"
+            )]),
+            "`0005_baseline.sql`: `-- migrate:baseline` cannot run outside a transaction: the schema it creates is applied whole or not at all"
+        );
+        assert_eq!(
+            misuse(&[("R__views.sql", "-- migrate:baseline\nCREATE VIEW v AS SELECT 1;")]),
+            "`R__views.sql`: `-- migrate:baseline` cannot mark a repeatable migration, which runs after the versioned ones"
+        );
+        assert!(matches!(
+            only_error(load(&[("0005_fill.rs", "// migrate:baseline\npub async fn up() {}")])),
+            Error::UnknownDirective { .. }
+        ));
     }
 
     #[test]

@@ -42,6 +42,11 @@ pub struct Migration {
     /// Set by `-- migrate:phase contract` in the up script (or
     /// `// migrate:phase contract` in a code migration).
     pub phase: Phase,
+    /// Set by `-- migrate:baseline`: the script is the schema after every
+    /// migration up to its version, squashed into one (`migrata squash`).
+    /// Always the oldest migration of its set; a database whose history
+    /// holds the migrations it replaced skips it.
+    pub baseline: bool,
 }
 
 /// When a migration may apply during a rolling deploy.
@@ -107,6 +112,21 @@ impl Migration {
         self.phase == Phase::Contract
     }
 
+    /// Whether this is a baseline (`-- migrate:baseline`): the schema
+    /// after the migrations it replaced, run only on a database that has
+    /// none of them.
+    pub fn is_baseline(&self) -> bool {
+        self.baseline
+    }
+
+    #[doc(hidden)]
+    /// Called by `embed_migrations!` on a baseline, chained like
+    /// [`Migration::__contract`].
+    pub const fn __baseline(mut self) -> Self {
+        self.baseline = true;
+        self
+    }
+
     #[doc(hidden)]
     /// Called by `embed_migrations!` on a contract migration, chained after
     /// [`Migration::__embedded`] so the older constructor keeps its shape.
@@ -138,6 +158,7 @@ impl Migration {
             },
             repeatable: false,
             phase: Phase::Expand,
+            baseline: false,
         }
     }
 
@@ -158,6 +179,7 @@ impl Migration {
             diesel_version: None,
             repeatable: true,
             phase: Phase::Expand,
+            baseline: false,
         }
     }
 }

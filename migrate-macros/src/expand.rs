@@ -98,8 +98,9 @@ fn migration(migrata: &TokenStream, dir: &Path, m: &Migration) -> TokenStream {
         };
     }
     let contract = m.is_contract().then(|| quote!(.__contract()));
+    let baseline = m.is_baseline().then(|| quote!(.__baseline()));
     quote! {
-        #migrata::Migration::__embedded(#version, #name, #up, #down, [#(#checksum),*], #diesel_version)#contract
+        #migrata::Migration::__embedded(#version, #name, #up, #down, [#(#checksum),*], #diesel_version)#contract #baseline
     }
 }
 
