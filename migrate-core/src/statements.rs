@@ -155,6 +155,49 @@ pub fn final_delimiter(sql: &str, flavor: SqlFlavor) -> &str {
     scan(sql, flavor).delimiter
 }
 
+/// A statement that writes rows rather than schema: what a dump of the
+/// schema a script leaves behind does not hold (see [`row_writes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RowWrite {
+    /// 1-based line of the statement's first word.
+    pub line: usize,
+    /// That word, uppercase: `INSERT`, `UPDATE`, ...
+    pub verb: String,
+}
+
+/// The words that start a statement writing rows. `WITH` leads one of the
+/// others in a migration (a migration has no use for a bare query).
+const ROW_WRITING: [&str; 8] = [
+    "INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "COPY", "LOAD", "WITH",
+];
+
+/// The statements of a script that write rows (seed data, backfills), by
+/// their first word: a squash replaces the script by a dump of the schema,
+/// which holds none of those rows.
+///
+/// ```
+/// use migrata_core::{row_writes, SqlFlavor};
+/// let sql = "CREATE TABLE roles (name TEXT);\n-- seed\ninsert into roles VALUES ('admin');\nSELECT 'UPDATE';";
+/// let writes = row_writes(sql, SqlFlavor::Standard);
+/// assert_eq!(writes.len(), 1);
+/// assert_eq!((writes[0].line, writes[0].verb.as_str()), (3, "INSERT"));
+/// ```
+pub fn row_writes(sql: &str, flavor: SqlFlavor) -> Vec<RowWrite> {
+    statement_ranges(sql, flavor)
+        .into_iter()
+        .filter_map(|range| {
+            let statement = &sql[range.clone()];
+            let (offset, word) = leading_words(statement, flavor, 1).into_iter().next()?;
+            let verb = word.to_ascii_uppercase();
+            ROW_WRITING.contains(&verb.as_str()).then(|| RowWrite {
+                line: sql[..range.start + offset].matches('\n').count() + 1,
+                verb,
+            })
+        })
+        .collect()
+}
+
 /// The byte ranges of a script's statements, trimmed, without empty ones.
 pub(crate) fn statement_ranges(sql: &str, flavor: SqlFlavor) -> Vec<Range<usize>> {
     scan(sql, flavor)

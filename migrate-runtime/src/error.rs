@@ -259,6 +259,28 @@ pub enum Error {
         /// The script's file name.
         file: String,
     },
+    /// The database applied some of the migrations the baseline replaced,
+    /// but not the newest of them, which are gone from this binary.
+    #[error("the baseline {} replaces the migrations up to version {version}, but the database applied them only up to version {newest}: the ones between were squashed away; migrate it to version {version} with a release from before the squash, then run this one", Subject(*version, file))]
+    BehindBaseline {
+        /// The baseline's version.
+        version: i64,
+        /// The baseline's file name.
+        file: String,
+        /// The newest version the database recorded.
+        newest: i64,
+    },
+    /// A revert would go past the baseline: the migrations it replaced are
+    /// gone, and a baseline has no down script.
+    #[error("cannot revert version {version}: it is at or below the baseline {} and the migrations the baseline replaced are gone; revert to version {baseline} at the lowest; nothing was reverted", Subject(*baseline, file))]
+    RevertPastBaseline {
+        /// The version the revert would undo.
+        version: i64,
+        /// The baseline's version.
+        baseline: i64,
+        /// The baseline's file name.
+        file: String,
+    },
     /// A migration to revert has no `.down.sql` script.
     #[error("{} cannot be reverted: it has no down script (add a `.down.sql` beside an `.up.sql`); nothing was reverted", Subject(*version, file))]
     Irreversible {

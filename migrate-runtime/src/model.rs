@@ -129,6 +129,14 @@ pub enum MigrationState {
     Missing,
     /// Marked failed: ran without a transaction and did not finish.
     Failed,
+    /// Applied before a squash: a migration the baseline
+    /// (`-- migrate:baseline`) replaced, and the baseline itself on such a
+    /// database, which skips it.
+    Squashed,
+    /// The baseline, on a database that applied some of the migrations it
+    /// replaced but not the newest of them: the ones between are gone, so
+    /// a run refuses (migrate it with a release from before the squash).
+    BehindBaseline,
 }
 
 impl MigrationState {
@@ -141,14 +149,25 @@ impl MigrationState {
             MigrationState::Divergent => "divergent",
             MigrationState::Missing => "missing",
             MigrationState::Failed => "failed",
+            MigrationState::Squashed => "squashed",
+            MigrationState::BehindBaseline => "behind-baseline",
         }
     }
 
-    /// Whether this is a finding: divergent, missing, failed or
-    /// out-of-order, whatever the policies make of it (`verify --strict`
-    /// fails on any).
+    /// Whether this is a finding: divergent, missing, failed,
+    /// out-of-order or behind the baseline, whatever the policies make of
+    /// it (`verify --strict` fails on any).
     pub fn is_finding(self) -> bool {
-        !matches!(self, MigrationState::Applied | MigrationState::Pending)
+        !matches!(
+            self,
+            MigrationState::Applied | MigrationState::Pending | MigrationState::Squashed
+        )
+    }
+
+    /// Whether the migration's effect is in the database: applied, or
+    /// squashed into the baseline and applied before the squash.
+    pub fn is_in_effect(self) -> bool {
+        matches!(self, MigrationState::Applied | MigrationState::Squashed)
     }
 }
 

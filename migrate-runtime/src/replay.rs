@@ -6,7 +6,7 @@ use crate::database::{Database, Reach};
 use crate::driver::{with_connection, Backend};
 use crate::error::Error;
 use crate::migrator::Migrator;
-use crate::model::{BackendKind, MigrationState};
+use crate::model::BackendKind;
 use crate::schema::{compare, draft, Desired, Draft, Drift, GenerateOptions, Schema};
 use crate::sql::sql_str;
 
@@ -163,7 +163,7 @@ impl<W: Reach> Database<'_, W> {
         let version = status
             .entries
             .iter()
-            .filter(|entry| entry.state == MigrationState::Applied)
+            .filter(|entry| entry.state.is_in_effect())
             .map(|entry| entry.version)
             .max();
         let expected = match version {

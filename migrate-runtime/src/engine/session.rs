@@ -374,7 +374,11 @@ impl Warned {
                 MigrationState::OutOfOrder => {
                     tracing::warn!(target: "migrata", version, file, "applying a migration older than the newest applied one")
                 }
-                MigrationState::Applied | MigrationState::Pending | MigrationState::Failed => {}
+                MigrationState::Applied
+                | MigrationState::Pending
+                | MigrationState::Failed
+                | MigrationState::Squashed
+                | MigrationState::BehindBaseline => {}
             }
         }
     }

@@ -132,12 +132,26 @@ pub(crate) enum Verdict {
 /// history rows, by version.
 /// Rows of repeatable migrations, which `classify_repeatables` reads, are
 /// left out unless `migrations` holds their migration.
+///
+/// A baseline (`-- migrate:baseline`, the oldest migration) stands for the
+/// migrations it replaced: their rows, recorded before the squash, are
+/// [`Squashed`](MigrationState::Squashed), and so is the baseline's entry
+/// on such a database, which skips it. Its own row there is the newest
+/// squashed migration's (same version, another checksum): told apart from
+/// an edited baseline by the older rows, or by its name.
 pub(crate) fn classify(migrations: &[Migration], mut history: Vec<HistoryRow>) -> Vec<Entry<'_>> {
     history.retain(|row| {
         !is_repeatable_row(row) || migrations.iter().any(|m| m.version == row.version)
     });
     history.sort_unstable_by_key(|row| row.version);
     let newest_recorded = history.last().map(|row| row.version);
+    let baseline = migrations.first().filter(|m| m.is_baseline());
+    let below_baseline = |version: i64| baseline.is_some_and(|b| version < b.version);
+    let newest_squashed = history
+        .iter()
+        .filter(|row| !is_repeatable_row(row) && below_baseline(row.version))
+        .map(|row| row.version)
+        .max();
     let mut entries = Vec::with_capacity(migrations.len().max(history.len()));
     let mut rows = history.into_iter().peekable();
     let mut embedded = migrations.iter().peekable();
@@ -153,11 +167,20 @@ pub(crate) fn classify(migrations: &[Migration], mut history: Vec<HistoryRow>) -
         };
         let state = match (migration, &row) {
             (_, Some(row)) if !row.success => MigrationState::Failed,
+            (None, Some(_)) if below_baseline(version) => MigrationState::Squashed,
             (None, _) => MigrationState::Missing,
-            (Some(m), Some(row)) if !m.checksum.matches_hex(&row.checksum) => {
-                MigrationState::Divergent
+            (Some(m), Some(row)) if m.checksum.matches_hex(&row.checksum) => {
+                MigrationState::Applied
             }
-            (Some(_), Some(_)) => MigrationState::Applied,
+            (Some(m), Some(row))
+                if m.is_baseline() && (newest_squashed.is_some() || row.name != m.name) =>
+            {
+                MigrationState::Squashed
+            }
+            (Some(_), Some(_)) => MigrationState::Divergent,
+            (Some(m), None) if m.is_baseline() && newest_squashed.is_some() => {
+                MigrationState::BehindBaseline
+            }
             (Some(m), None) if newest_recorded.is_some_and(|newest| m.version < newest) => {
                 MigrationState::OutOfOrder
             }
@@ -239,7 +262,17 @@ impl Entry<'_> {
     /// held past them is what it is for.
     pub fn verdict(&self, options: &Options, newest_recorded: Option<i64>) -> Verdict {
         let (policy, error) = match self.state {
-            MigrationState::Applied | MigrationState::Pending => return Verdict::Fine,
+            MigrationState::Applied | MigrationState::Pending | MigrationState::Squashed => {
+                return Verdict::Fine
+            }
+            MigrationState::BehindBaseline => (
+                Policy::Error,
+                Error::BehindBaseline {
+                    version: self.version,
+                    file: self.label(),
+                    newest: newest_recorded.unwrap_or(self.version),
+                },
+            ),
             MigrationState::OutOfOrder if self.migration.is_some_and(Migration::is_contract) => {
                 return Verdict::Fine
             }
@@ -413,8 +446,18 @@ pub(crate) fn plan_revert<'m>(
         warnings: Vec::new(),
         held: Vec::new(),
     };
+    let baseline = entries
+        .iter()
+        .find_map(|entry| entry.migration.filter(|m| m.is_baseline()));
     let recorded = entries.iter().rev().filter(|entry| entry.row.is_some());
     for entry in recorded.filter(|entry| entry.version > target) {
+        if let Some(baseline) = baseline.filter(|b| entry.version <= b.version) {
+            return Err(Error::RevertPastBaseline {
+                version: entry.version,
+                baseline: baseline.version,
+                file: baseline.up.file.to_string(),
+            });
+        }
         match (entry.state, entry.migration) {
             (MigrationState::Missing, _) | (_, None) => return Err(entry.missing()),
             _ => {}
@@ -721,6 +764,88 @@ pub(crate) mod tests {
         ghost.version = 9;
         let err = revert(&[row(&ms[0]), ghost], 0).unwrap_err();
         assert!(matches!(err, Error::Missing { version: 9, .. }), "{err}");
+    }
+
+    /// Issue 21, item 2: after a squash at version 3, a fresh database
+    /// runs the baseline; one migrated before the squash skips it (its
+    /// rows count as squashed, not missing); one migrated only part of the
+    /// way is refused; reverting past the baseline is refused on both.
+    #[test]
+    fn baseline_stands_for_the_squashed_migrations() {
+        let before = load_files(
+            ["0001_a.sql", "0002_b.sql", "0003_c.sql"]
+                .map(|f| (f.to_string(), format!("-- {f}").into_bytes())),
+        )
+        .unwrap();
+        let after = load_files([
+            (
+                "0003_baseline.sql".to_string(),
+                b"-- migrate:baseline\n-- a b c".to_vec(),
+            ),
+            ("0004_d.up.sql".to_string(), b"-- d".to_vec()),
+            ("0004_d.down.sql".to_string(), b"-- undo d".to_vec()),
+        ])
+        .unwrap();
+        let states = |history: Vec<HistoryRow>| {
+            classify(&after, history)
+                .iter()
+                .map(|e| (e.version, e.state))
+                .collect::<Vec<_>>()
+        };
+        let old: Vec<HistoryRow> = before.iter().map(row).collect();
+        assert_eq!(
+            states(old.clone()),
+            [
+                (1, MigrationState::Squashed),
+                (2, MigrationState::Squashed),
+                (3, MigrationState::Squashed),
+                (4, MigrationState::Pending),
+            ]
+        );
+        assert_eq!(up(&after, &old, &strict(), None).unwrap(), [4]);
+        assert_eq!(up(&after, &[], &strict(), None).unwrap(), [3, 4]);
+        let fresh = vec![row(&after[0]), row(&after[1])];
+        assert_eq!(
+            states(fresh.clone()),
+            [(3, MigrationState::Applied), (4, MigrationState::Applied)]
+        );
+        // Only the newest squashed migration was applied before the squash:
+        // its row has the baseline's version and its own name.
+        assert_eq!(states(vec![row(&before[2])])[0].1, MigrationState::Squashed);
+        let mut edited = row(&after[0]);
+        edited.checksum = "0".repeat(64);
+        assert_eq!(states(vec![edited])[0].1, MigrationState::Divergent);
+
+        let partial = [row(&before[0])];
+        assert_eq!(
+            states(partial.to_vec())[1],
+            (3, MigrationState::BehindBaseline)
+        );
+        let err = up(&after, &partial, &lenient(Policy::Ignore), None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the baseline migration 3 (`0003_baseline.sql`) replaces the migrations up to version 3, but the database applied them only up to version 1: the ones between were squashed away; migrate it to version 3 with a release from before the squash, then run this one"
+        );
+
+        let revert = |history: &[HistoryRow], target| {
+            let entries = classify(&after, history.to_vec());
+            plan_revert(&entries, &strict(), target, CodeTable::default())
+                .map(|plan| plan.migrations.len())
+        };
+        let mut old_done = old.clone();
+        old_done.push(row(&after[1]));
+        for history in [&old_done, &fresh] {
+            assert_eq!(revert(history, 3).unwrap(), 1);
+            let err = revert(history, 2).unwrap_err();
+            assert!(
+                matches!(err, Error::RevertPastBaseline { version: 3, baseline: 3, .. }),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            revert(&fresh, 0).unwrap_err().to_string(),
+            "cannot revert version 3: it is at or below the baseline migration 3 (`0003_baseline.sql`) and the migrations the baseline replaced are gone; revert to version 3 at the lowest; nothing was reverted"
+        );
     }
 
     #[test]
