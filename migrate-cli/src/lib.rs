@@ -106,18 +106,21 @@ where
         StandaloneCommand::Shared(command) => command,
         #[cfg(feature = "schema")]
         StandaloneCommand::Diff(args) => {
-            let migrations = match migrata_core::load_dir_excluding(&dir, config.migrate.exclude())
-            {
+            let migrations = match load_dir(&dir, &config) {
                 Ok(migrations) => migrations,
                 Err(error) => return out.failure(&error.to_string()),
             };
             let migrator = config.migrator(&migrations);
-            return match schema::diff(&out, &config, &migrator, &dir, args).await {
-                Ok(code) => code,
-                Err(Failure::Usage(message)) => out.usage(&message),
-                Err(Failure::Failed(error)) => out.error(&error),
-                Err(Failure::Io(message)) => out.failure(&message),
+            return out.finish(schema::diff(&out, &config, &migrator, &dir, args).await);
+        }
+        #[cfg(feature = "schema")]
+        StandaloneCommand::Squash(args) => {
+            let migrations = match load_dir(&dir, &config) {
+                Ok(migrations) => migrations,
+                Err(error) => return out.failure(&error.to_string()),
             };
+            let migrator = config.migrator(&migrations);
+            return out.finish(schema::squash(&out, &config, &migrator, &dir, args).await);
         }
         StandaloneCommand::New {
             name,
@@ -148,13 +151,18 @@ where
     // without its migrations directory yet may create its database.
     let migrations: Vec<Migration> = match command {
         Command::Database(_) => Vec::new(),
-        _ => match migrata_core::load_dir_excluding(&dir, config.migrate.exclude()) {
+        _ => match load_dir(&dir, &config) {
             Ok(migrations) => migrations,
             Err(error) => return out.failure(&error.to_string()),
         },
     };
     let migrator = config.migrator(&migrations);
     execute(&cli.global, &config, &migrator, &migrations, command).await
+}
+
+/// The migrations of `dir`, less what `migrate.exclude` matches.
+fn load_dir(dir: &std::path::Path, config: &Config) -> Result<Vec<Migration>, migrata_core::Errors> {
+    migrata_core::load_dir_excluding(dir, config.migrate.exclude())
 }
 
 #[derive(Debug, Parser)]
@@ -303,6 +311,9 @@ enum StandaloneCommand {
     /// Write the next migration: the changes from the schema the migrations produce to a desired one (a schema.sql or a database URL), with its down script
     #[cfg(feature = "schema")]
     Diff(schema::DiffArgs),
+    /// Replace the migrations up to a version by one baseline script holding the schema they leave: new databases run it, databases that applied them skip it
+    #[cfg(feature = "schema")]
+    Squash(schema::SquashArgs),
 }
 
 /// Loads the configuration (file, then the environment, then `--env-file`
@@ -392,12 +403,7 @@ async fn execute(
     command: &Command,
 ) -> ExitCode {
     let out = Output::new(global.json);
-    match run_command(&out, config, migrator, migrations, command).await {
-        Ok(code) => code,
-        Err(Failure::Usage(message)) => out.usage(&message),
-        Err(Failure::Failed(error)) => out.error(&error),
-        Err(Failure::Io(message)) => out.failure(&message),
-    }
+    out.finish(run_command(&out, config, migrator, migrations, command).await)
 }
 
 // Only `lint` reads the scripts themselves; the other subcommands go through

@@ -24,8 +24,8 @@ macro_rules! complain {
 pub(super) use complain;
 
 use migrata::{
-    Adoption, AdoptionProblem, Applied, BackendKind, Error, FailedScript, RepairAction, Repaired,
-    Report, Status, StatusEntry,
+    Adoption, AdoptionProblem, Applied, BackendKind, Error, FailedScript, MigrationState,
+    RepairAction, Repaired, Report, Status, StatusEntry,
 };
 
 /// Prints results on stdout and problems on stderr (or as JSON on stdout),
@@ -35,6 +35,16 @@ pub(super) struct Output {
 }
 
 impl Output {
+    /// The exit code of a subcommand's outcome, after printing its failure.
+    pub fn finish(&self, done: Result<ExitCode, super::Failure>) -> ExitCode {
+        match done {
+            Ok(code) => code,
+            Err(super::Failure::Usage(message)) => self.usage(&message),
+            Err(super::Failure::Failed(error)) => self.error(&error),
+            Err(super::Failure::Io(message)) => self.failure(&message),
+        }
+    }
+
     pub fn new(json: bool) -> Self {
         Output { json }
     }
@@ -74,10 +84,19 @@ impl Output {
                 "pending": status.pending().count(),
             }));
         } else if problems.is_empty() {
-            let applied = status.entries.len() - status.pending().count();
+            let squashed = status
+                .entries
+                .iter()
+                .filter(|e| e.state == MigrationState::Squashed)
+                .count();
             let pending = status.pending().count();
+            let applied = status.entries.len() - pending - squashed;
+            let squashed = match squashed {
+                0 => String::new(),
+                n => format!("{n} squashed into the baseline, "),
+            };
             if tolerated.is_empty() {
-                say!("ok: {applied} applied, {pending} pending, no divergent, missing, failed or out-of-order migrations");
+                say!("ok: {applied} applied, {squashed}{pending} pending, no divergent, missing, failed or out-of-order migrations");
             } else {
                 say!(
                     "ok: {applied} applied, {pending} pending; {} finding(s) the policies allow (--strict fails on them):",

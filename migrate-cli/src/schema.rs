@@ -68,6 +68,23 @@ pub(super) struct DiffArgs {
     scratch_url: Option<String>,
 }
 
+/// Options of the `squash` subcommand.
+#[derive(Debug, clap::Args)]
+pub(super) struct SquashArgs {
+    /// The newest migration to replace: every migration up to it becomes one baseline with its version
+    #[arg(long, value_name = "VERSION", allow_negative_numbers = true)]
+    up_to: i64,
+    /// Squash even though replaced scripts write rows (INSERT, UPDATE, COPY, ...): a schema dump holds no rows, so new databases will lack them
+    #[arg(long)]
+    allow_data_loss: bool,
+    /// Print the baseline and the files it replaces instead of writing and deleting them
+    #[arg(long)]
+    dry_run: bool,
+    /// Where the migrations and the baseline are replayed, on temporary databases [default: schema.scratch_url, else the database URL's server]
+    #[arg(long, value_name = "URL")]
+    scratch_url: Option<String>,
+}
+
 /// The scratch URL: the flag, the config, else the database's own server
 /// (for SQLite, memory).
 fn scratch_url(
@@ -370,4 +387,117 @@ fn scripts_text(scripts: &[migrata::schema::GeneratedScript]) -> String {
         .map(|s| s.sql.as_str())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+pub(super) async fn squash(
+    out: &super::output::Output,
+    config: &Config,
+    migrator: &Migrator<'_>,
+    dir: &Path,
+    args: &SquashArgs,
+) -> Result<ExitCode, Failure> {
+    let scratch = scratch_url(&args.scratch_url, config, config.database_url())?;
+    let squash = migrator.squash(&scratch, args.up_to).await?;
+    let lost: Vec<String> = squash
+        .row_writes
+        .iter()
+        .map(|write| format!("{} line {}: {}", write.file, write.line, write.verb))
+        .collect();
+    let refused = !lost.is_empty() && !args.allow_data_loss;
+    let write = !args.dry_run && !refused;
+    if write {
+        replace_with_baseline(dir, &squash.replaced, &squash.path, &squash.sql)
+            .map_err(Failure::Io)?;
+    }
+    if out.is_json() {
+        print(&format!(
+            "{:#}",
+            json!({
+                "ok": !refused,
+                "written": write.then(|| dir.join(&squash.path).display().to_string()),
+                "baseline": squash.path,
+                "version": squash.version,
+                "replaced": squash.replaced,
+                "objects": squash.schema.object_count(),
+                "row_writes": lost,
+                "sql": args.dry_run.then_some(&squash.sql),
+            })
+        ));
+    } else {
+        if args.dry_run {
+            let _ = write!(std::io::stdout().lock(), "{}", squash.sql);
+        }
+        let verb = if write { "replaced" } else { "would replace" };
+        print(&format!(
+            "{verb} {} migration(s) up to version {} by {} ({} objects): {}",
+            squash.replaced.len(),
+            squash.version,
+            dir.join(&squash.path).display(),
+            squash.schema.object_count(),
+            squash.replaced.join(", ")
+        ));
+        for statement in &lost {
+            super::output::complain!(
+                "{}: {statement} writes rows, which the baseline (a schema) does not hold",
+                if refused { "refused" } else { "warning" }
+            );
+        }
+        if refused {
+            super::output::complain!(
+                "error: nothing was written: new databases would lack those rows; move them to a migration after version {} (or a seed script), or pass --allow-data-loss",
+                squash.version
+            );
+        }
+    }
+    Ok(if refused {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Deletes the replaced migrations (their down scripts, and diesel's
+/// directories whole) and writes the baseline, written first beside them
+/// under a hidden name, which loading skips, so a failure leaves either
+/// the old directory or a complete baseline.
+fn replace_with_baseline(
+    dir: &Path,
+    replaced: &[String],
+    baseline: &str,
+    sql: &str,
+) -> Result<(), String> {
+    let target = dir.join(baseline);
+    let staged = dir.join(format!(".{}.squash", baseline.replace('/', "_")));
+    std::fs::write(&staged, sql)
+        .map_err(|error| format!("cannot write {}: {error}", staged.display()))?;
+    let cannot_remove = |path: &Path, error: std::io::Error| {
+        format!("cannot remove {}: {error}", path.display())
+    };
+    for up in replaced {
+        match up.split_once('/') {
+            Some((migration_dir, _)) => {
+                let path = dir.join(migration_dir);
+                std::fs::remove_dir_all(&path).map_err(|error| cannot_remove(&path, error))?;
+            }
+            None => {
+                let path = dir.join(up);
+                std::fs::remove_file(&path).map_err(|error| cannot_remove(&path, error))?;
+                if let Some(stem) = up.strip_suffix(".up.sql") {
+                    let down = dir.join(format!("{stem}.down.sql"));
+                    match std::fs::remove_file(&down) {
+                        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                            return Err(cannot_remove(&down, error))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
+    }
+    std::fs::rename(&staged, &target)
+        .map_err(|error| format!("cannot write {}: {error}", target.display()))
 }

@@ -447,6 +447,26 @@ pub enum Error {
         /// The database error.
         error: sqlx::Error,
     },
+    /// A squash ([`Migrator::squash`](crate::Migrator::squash)) up to a
+    /// version it cannot replace.
+    #[error("cannot squash up to version {version}: {problem}")]
+    Squash {
+        /// The version asked for.
+        version: i64,
+        /// Why not.
+        problem: &'static str,
+    },
+    /// The baseline a squash rendered did not rebuild the schema of the
+    /// migrations it would replace, on a scratch database: a squash never
+    /// writes a baseline that would give new databases another schema.
+    #[error("the baseline for version {version} does not rebuild the schema of the migrations it would replace: {}; nothing was written", differences.join("; "))]
+    UnfaithfulBaseline {
+        /// The version squashed up to.
+        version: i64,
+        /// What the rebuilt schema lacks or has in excess, or the error the
+        /// baseline failed with.
+        differences: Vec<String>,
+    },
     /// Taking or releasing the migration lock failed.
     #[error("migration lock: {}", Shown(error))]
     Lock {

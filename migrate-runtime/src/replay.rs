@@ -7,8 +7,9 @@ use crate::driver::{with_connection, Backend};
 use crate::error::Error;
 use crate::migrator::Migrator;
 use crate::model::BackendKind;
-use crate::schema::{compare, draft, Desired, Draft, Drift, GenerateOptions, Schema};
-use crate::sql::sql_str;
+use crate::plan::squash;
+use crate::schema::{compare, draft, Desired, Draft, Drift, GenerateOptions, Schema, Squash};
+use crate::sql::{dialect_of, sql_str};
 
 impl Migrator<'_> {
     /// The schema this migrator's migrations produce (up to its
@@ -82,6 +83,67 @@ impl Migrator<'_> {
             Desired::Url(url) => Migrator::new(&[]).at(url).inspect().await?,
         };
         Ok(draft(&current, &wanted, options))
+    }
+}
+
+impl Migrator<'_> {
+    /// A baseline for the versioned migrations up to `version` (`migrata
+    /// squash`): one script, `-- migrate:baseline`, holding the schema they
+    /// leave (replayed on a scratch database, see [`schema`](Self::schema);
+    /// repeatable migrations left out, as they run after the versioned
+    /// ones), to write in their place. A new database then runs the
+    /// baseline; one that applied them skips it
+    /// ([`MigrationState::Squashed`](crate::MigrationState::Squashed)).
+    ///
+    /// The baseline is applied to another scratch database and read back:
+    /// unless it rebuilds the same schema, the squash is refused
+    /// ([`Error::UnfaithfulBaseline`]). Rows the squashed scripts wrote
+    /// (seed data) are not in a schema: they are listed in
+    /// [`Squash::row_writes`] for the caller to decide.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), migrata::Error> {
+    /// static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
+    ///
+    /// let squash = MIGRATIONS.migrator().squash("sqlite::memory:", 2).await?;
+    /// assert_eq!(squash.path, "0002_baseline.sql");
+    /// assert!(squash.sql.contains("-- migrate:baseline"));
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
+    /// ```
+    pub async fn squash(&self, scratch_url: &str, version: i64) -> Result<Squash, Error> {
+        let job = self.job();
+        let squashed = squash::squashed(job.migrations, version)?;
+        let mut replay = job.clone();
+        replay.migrations = squashed;
+        replay.repeatables = &[];
+        replay.target = None;
+        let schema = Migrator::of_job(&replay).schema(scratch_url).await?;
+        let sql = squash::baseline_script(squashed, &schema.to_sql());
+        let timeout = self.options().lock_timeout();
+        let differences = match schema_of_sql(scratch_url, &sql, timeout).await {
+            Ok(rebuilt) => compare(&schema, &rebuilt)
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            Err(Error::DesiredSchema { error }) => vec![error.to_string()],
+            Err(error) => return Err(error),
+        };
+        if !differences.is_empty() {
+            return Err(Error::UnfaithfulBaseline {
+                version,
+                differences,
+            });
+        }
+        let flavor = dialect_of(schema.backend).sql_flavor();
+        Ok(Squash {
+            version,
+            path: squash::baseline_path(&squashed[squashed.len() - 1]),
+            sql,
+            replaced: squashed.iter().map(|m| m.up.file.to_string()).collect(),
+            row_writes: squash::row_writes_of(squashed, flavor),
+            schema,
+        })
     }
 }
 

@@ -68,7 +68,12 @@ impl Status {
             .map(|(entry, repeatable)| {
                 let refused = matches!(entry.verdict(options, newest), Verdict::Refuse(_));
                 let unrecorded = entry.row.is_none();
+                // A baseline skipped as squashed stands on the row of the
+                // newest migration it replaced: that one's name is shown.
                 let name = match (entry.migration, &entry.row) {
+                    (Some(_), Some(row)) if entry.state == MigrationState::Squashed => {
+                        row.name.clone()
+                    }
                     (Some(m), _) => m.name.to_string(),
                     (None, row) => row.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
                 };

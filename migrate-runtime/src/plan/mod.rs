@@ -9,6 +9,8 @@
 pub(crate) mod adopt;
 pub(crate) mod program;
 pub(crate) mod repair;
+#[cfg(feature = "schema")]
+pub(crate) mod squash;
 
 use migrata_core::Migration;
 

@@ -119,6 +119,32 @@ pub enum Desired<'a> {
     Url(&'a str),
 }
 
+pub use crate::plan::squash::RowWrite;
+
+/// A baseline squashing the migrations up to a version
+/// ([`Migrator::squash`](crate::Migrator::squash)): the script to write in
+/// their place, checked to rebuild their schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Squash {
+    /// The version squashed up to, which the baseline keeps.
+    pub version: i64,
+    /// Where the baseline goes, relative to the migrations directory
+    /// (`0005_baseline.sql`, or `<dir>_baseline/up.sql` in diesel's layout).
+    pub path: String,
+    /// The baseline script: a header, `-- migrate:baseline`, the dump.
+    pub sql: String,
+    /// The up scripts of the migrations it replaces, relative to the
+    /// directory, oldest first (their down scripts and diesel directories
+    /// go with them).
+    pub replaced: Vec<String>,
+    /// Statements of the replaced scripts that write rows: the baseline
+    /// holds the schema, not those rows, so a new database would lack them.
+    pub row_writes: Vec<RowWrite>,
+    /// The schema the baseline creates.
+    pub schema: Schema,
+}
+
 /// A generated migration: its steps, and their SQL.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]

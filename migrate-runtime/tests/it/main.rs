@@ -56,6 +56,8 @@ mod schema_generate_mysql;
 mod schema_postgres;
 #[cfg(feature = "schema")]
 mod schema_sqlite;
+#[cfg(feature = "schema")]
+mod squash;
 mod suite;
 #[cfg(feature = "testing")]
 mod testing;
