@@ -10,4 +10,5 @@ mod conventions;
 mod embedded;
 mod lint;
 mod schema;
+mod squash;
 mod standalone;
