@@ -161,7 +161,10 @@ where
 }
 
 /// The migrations of `dir`, less what `migrate.exclude` matches.
-fn load_dir(dir: &std::path::Path, config: &Config) -> Result<Vec<Migration>, migrata_core::Errors> {
+fn load_dir(
+    dir: &std::path::Path,
+    config: &Config,
+) -> Result<Vec<Migration>, migrata_core::Errors> {
     migrata_core::load_dir_excluding(dir, config.migrate.exclude())
 }
 

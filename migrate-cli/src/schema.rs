@@ -470,9 +470,8 @@ fn replace_with_baseline(
     let staged = dir.join(format!(".{}.squash", baseline.replace('/', "_")));
     std::fs::write(&staged, sql)
         .map_err(|error| format!("cannot write {}: {error}", staged.display()))?;
-    let cannot_remove = |path: &Path, error: std::io::Error| {
-        format!("cannot remove {}: {error}", path.display())
-    };
+    let cannot_remove =
+        |path: &Path, error: std::io::Error| format!("cannot remove {}: {error}", path.display());
     for up in replaced {
         match up.split_once('/') {
             Some((migration_dir, _)) => {

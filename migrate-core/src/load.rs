@@ -758,7 +758,10 @@ mod tests {
     #[test]
     fn baseline() {
         let loaded = load(&[
-            ("0005_baseline.sql", "-- migrate:baseline\nCREATE TABLE t (a INT);"),
+            (
+                "0005_baseline.sql",
+                "-- migrate:baseline\nCREATE TABLE t (a INT);",
+            ),
             ("0006_b.sql", "ALTER TABLE t ADD b INT;"),
         ])
         .unwrap();
@@ -772,7 +775,10 @@ mod tests {
 
         let late = only_error(load(&[
             ("0001_a.sql", "CREATE TABLE t (a INT);"),
-            ("0005_baseline.sql", "-- migrate:baseline\nCREATE TABLE t (a INT);"),
+            (
+                "0005_baseline.sql",
+                "-- migrate:baseline\nCREATE TABLE t (a INT);",
+            ),
         ]));
         assert_eq!(
             late.to_string(),
@@ -782,7 +788,10 @@ mod tests {
             ("0001_baseline.sql", "-- migrate:baseline\nSELECT 1;"),
             ("0005_baseline.sql", "-- migrate:baseline\nSELECT 1;"),
         ]));
-        assert!(matches!(two, Error::BaselineNotOldest { ref file, .. } if file == "0005_baseline.sql"), "{two}");
+        assert!(
+            matches!(two, Error::BaselineNotOldest { ref file, .. } if file == "0005_baseline.sql"),
+            "{two}"
+        );
         let misuse = |files: &[(&str, &str)]| only_error(load(files)).to_string();
         assert_eq!(
             misuse(&[
@@ -794,7 +803,10 @@ mod tests {
         assert_eq!(
             misuse(&[
                 ("0005_baseline.up.sql", "CREATE TABLE t (a INT);"),
-                ("0005_baseline.down.sql", "-- migrate:baseline\nDROP TABLE t;"),
+                (
+                    "0005_baseline.down.sql",
+                    "-- migrate:baseline\nDROP TABLE t;"
+                ),
             ]),
             "`0005_baseline.down.sql`: `-- migrate:baseline` belongs in the up script"
         );
@@ -810,7 +822,10 @@ mod tests {
             "`R__views.sql`: `-- migrate:baseline` cannot mark a repeatable migration, which runs after the versioned ones"
         );
         assert!(matches!(
-            only_error(load(&[("0005_fill.rs", "// migrate:baseline\npub async fn up() {}")])),
+            only_error(load(&[(
+                "0005_fill.rs",
+                "// migrate:baseline\npub async fn up() {}"
+            )])),
             Error::UnknownDirective { .. }
         ));
     }

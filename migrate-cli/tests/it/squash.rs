@@ -78,7 +78,10 @@ fn squash_through_the_binary(old: &str, new: &str) {
 
     let (code, out, err) = run(dir, &["-d", old, "squash", "--up-to", "3"]);
     assert_eq!(code, Some(0), "{err}");
-    assert!(out.contains("replaced 3 migration(s) up to version 3"), "{out}");
+    assert!(
+        out.contains("replaced 3 migration(s) up to version 3"),
+        "{out}"
+    );
     assert_eq!(
         files(dir),
         ["0003_baseline.sql", "0004_create_visits.sql", "README.md"]
@@ -89,7 +92,10 @@ fn squash_through_the_binary(old: &str, new: &str) {
     assert_eq!(out.matches("squashed").count(), 3, "{out}");
     let (code, out, err) = run(dir, &["-d", new, "up"]);
     assert_eq!(code, Some(0), "{err}");
-    assert!(out.contains("applied 3 baseline (0003_baseline.sql)"), "{out}");
+    assert!(
+        out.contains("applied 3 baseline (0003_baseline.sql)"),
+        "{out}"
+    );
     let mut dumps = Vec::new();
     for url in [old, new] {
         for check in [&["verify", "--strict"][..], &["drift"]] {
@@ -115,7 +121,8 @@ fn squash_diesel_layout_and_row_writes() {
     let project = project(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diesel"));
     let dir = project.path();
     // PostgreSQL only (CREATE INDEX CONCURRENTLY); the rest is SQLite's.
-    std::fs::remove_dir_all(dir.join("migrations/2024-06-01-080000-0000_index_users_name")).unwrap();
+    std::fs::remove_dir_all(dir.join("migrations/2024-06-01-080000-0000_index_users_name"))
+        .unwrap();
     let old = format!("sqlite://{}?mode=rwc", dir.join("old.db").display());
     let new = format!("sqlite://{}?mode=rwc", dir.join("new.db").display());
     let (code, _, err) = run(dir, &["-d", &old, "up"]);
@@ -134,7 +141,14 @@ fn squash_diesel_layout_and_row_writes() {
 
     let (code, out, err) = run(
         dir,
-        &["-d", &old, "squash", "--up-to", &version, "--allow-data-loss"],
+        &[
+            "-d",
+            &old,
+            "squash",
+            "--up-to",
+            &version,
+            "--allow-data-loss",
+        ],
     );
     assert_eq!(code, Some(0), "{out}{err}");
     assert_eq!(

@@ -840,7 +840,14 @@ pub(crate) mod tests {
             assert_eq!(revert(history, 3).unwrap(), 1);
             let err = revert(history, 2).unwrap_err();
             assert!(
-                matches!(err, Error::RevertPastBaseline { version: 3, baseline: 3, .. }),
+                matches!(
+                    err,
+                    Error::RevertPastBaseline {
+                        version: 3,
+                        baseline: 3,
+                        ..
+                    }
+                ),
                 "{err}"
             );
         }

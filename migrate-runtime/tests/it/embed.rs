@@ -21,7 +21,10 @@ fn macro_output_equals_what_migrate_core_computes_at_run_time() {
 fn a_baseline_is_embedded_as_one() {
     static SQUASHED: Migrations = embed_migrations!("tests/squash-fixture");
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/squash-fixture");
-    assert_eq!(SQUASHED.all(), migrata_core::load_dir(&dir).unwrap().as_slice());
+    assert_eq!(
+        SQUASHED.all(),
+        migrata_core::load_dir(&dir).unwrap().as_slice()
+    );
     let marks: Vec<bool> = SQUASHED.all().iter().map(|m| m.is_baseline()).collect();
     assert_eq!(marks, [true, false]);
 }

@@ -123,7 +123,10 @@ async fn squash_and_compare(
     let migrator = Migrator::new(&after);
     let new = empty(base).await;
     let report = migrator.run(new.url()).await.expect("a new database");
-    assert_eq!(report.applied[0].version, version, "the baseline runs first");
+    assert_eq!(
+        report.applied[0].version, version,
+        "the baseline runs first"
+    );
     let again = migrator.run(old.url()).await.expect("the old database");
     assert!(
         again.applied.is_empty(),
@@ -148,7 +151,11 @@ async fn squash_and_compare(
             "{what}: {past}"
         );
         if what == "old" {
-            old_states = status.entries.iter().map(|e| (e.version, e.state)).collect();
+            old_states = status
+                .entries
+                .iter()
+                .map(|e| (e.version, e.state))
+                .collect();
         }
     }
     old.discard().await.unwrap();
@@ -215,16 +222,16 @@ async fn squash_keeps_both_histories_working(kind: BackendKind) {
 
     // `stamp` records the baseline like any migration.
     let stamped = empty(&base).await;
-    assert_eq!(
-        migrator.at(stamped.url()).stamp(5).await.unwrap(),
-        [4, 5]
-    );
+    assert_eq!(migrator.at(stamped.url()).stamp(5).await.unwrap(), [4, 5]);
     stamped.discard().await.unwrap();
 
     // Offline SQL for a new database holds the baseline; from version 4 on
     // it does not.
     let offline = migrator.offline(kind);
-    assert!(offline.up(None, None).unwrap().contains("-- migrate:baseline"));
+    assert!(offline
+        .up(None, None)
+        .unwrap()
+        .contains("-- migrate:baseline"));
     assert!(!offline
         .up(Some(4), None)
         .unwrap()
@@ -238,11 +245,7 @@ on_every_backend!(kind: squash_keeps_both_histories_working);
 #[tokio::test]
 async fn atuin_squashed_midway() {
     for (kind, dir, version) in [
-        (
-            BackendKind::Sqlite,
-            "atuin-client",
-            20230319185725_i64,
-        ),
+        (BackendKind::Sqlite, "atuin-client", 20230319185725_i64),
         (
             BackendKind::Postgres,
             "atuin-server-postgres",
