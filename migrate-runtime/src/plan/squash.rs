@@ -131,11 +131,17 @@ mod tests {
             refused(0),
             "cannot squash up to version 0: no migration is that old"
         );
-        let again = load(&[("0003_baseline.sql", "-- migrate:baseline\nSELECT 1;")]);
+        let again = load(&[
+            ("0003_baseline.sql", "-- migrate:baseline\nSELECT 1;"),
+            ("0004_d.sql", "SELECT 1;"),
+        ]);
         assert_eq!(
             squashed(&again, 3).unwrap_err().to_string(),
             "cannot squash up to version 3: it is already the baseline"
         );
+        // Squashing again takes the old baseline in.
+        assert_eq!(squashed(&again, 4).unwrap().len(), 2);
+        assert_eq!(baseline_path(&again[1]), "0004_baseline.sql");
         assert_eq!(baseline_path(&ms[1]), "0003_baseline.sql");
         let writes = row_writes_of(squashed(&ms, 4).unwrap(), SqlFlavor::Standard);
         assert_eq!(
