@@ -148,8 +148,13 @@ where
     // without its migrations directory yet may create its database.
     let migrations: Vec<Migration> = match command {
         Command::Database(_) => Vec::new(),
-        _ => match migrata_core::load_dir_excluding(&dir, config.migrate.exclude()) {
-            Ok(migrations) => migrations,
+        _ => match migrata_core::read_dir(&dir, config.migrate.exclude()) {
+            Ok(directory) => {
+                if cli.global.verbose {
+                    out.directory(&dir, &directory);
+                }
+                directory.migrations
+            }
             Err(error) => return out.failure(&error.to_string()),
         },
     };
@@ -199,6 +204,9 @@ struct GlobalArgs {
     /// Read environment variables (DATABASE_URL, MIGRATE_DATABASE_URL) from this dotenv file; variables already set win. Nothing is read from `.env` unless asked
     #[arg(long, global = true, value_name = "FILE")]
     env_file: Option<PathBuf>,
+    /// Say on stderr which configuration file and migrations directory were read, and which files in it are not migrations
+    #[arg(long, short = 'v', global = true)]
+    verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -335,6 +343,9 @@ fn setup(global: &GlobalArgs) -> Option<Config> {
     if let Some(url) = &global.database_url {
         config.database.url = Some(url.clone());
     }
+    if global.verbose {
+        output::complain!("config: {}", config_source(&config));
+    }
     if let Some(path) = &global.env_file {
         // Variables from a file are easy to forget: say where they point.
         let target = config.database_url().map_or_else(
@@ -355,6 +366,19 @@ fn setup(global: &GlobalArgs) -> Option<Config> {
         .with_ansi(color)
         .try_init();
     Some(config)
+}
+
+/// The file the configuration came from, or where none was found: the one
+/// rule is `-c FILE`, else `migrate.toml` in the current directory.
+fn config_source(config: &Config) -> String {
+    match config.file() {
+        Some(file) => file.display().to_string(),
+        None => {
+            let cwd = std::env::current_dir()
+                .map_or_else(|_| ".".to_owned(), |dir| dir.display().to_string());
+            format!("no {} found in {cwd}", Config::DEFAULT_PATH)
+        }
+    }
 }
 
 fn usage_exit(usage: clap::Error) -> ExitCode {
@@ -416,7 +440,10 @@ async fn run_command(
         })
     };
     Ok(match command {
-        Command::Status => out.status(&migrator.at(&url()?).status().await?),
+        Command::Status => out.status(
+            &migrator.at(&url()?).status().await?,
+            &config_source(config),
+        ),
         Command::Verify { strict } => out.verify(&migrator.at(&url()?).status().await?, *strict),
         Command::Up { to, contract } => {
             let migrator = match to {

@@ -45,16 +45,31 @@ impl Output {
         self.json
     }
 
-    pub fn status(&self, status: &Status) -> ExitCode {
+    /// The migrations' states, and where the configuration came from.
+    pub fn status(&self, status: &Status, config: &str) -> ExitCode {
         if self.json {
             print_json(&json!({
                 "backend": status.backend.name(),
                 "migrations": status.entries.iter().map(entry_json).collect::<Vec<_>>(),
+                "config": config,
             }));
         } else {
             print_table(status.entries.iter());
+            say!("config: {config}");
         }
         ExitCode::SUCCESS
+    }
+
+    /// `--verbose`: what was read from the migrations directory, on stderr.
+    pub fn directory(&self, dir: &std::path::Path, directory: &migrata_core::Directory) {
+        complain!(
+            "migrations: {} ({} migrations)",
+            dir.display(),
+            directory.migrations.len()
+        );
+        for ignored in &directory.ignored {
+            complain!("ignored: {} ({})", ignored.path, ignored.reason);
+        }
     }
 
     /// Fails on what a run would refuse, or with `strict` on any finding.
