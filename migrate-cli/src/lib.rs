@@ -119,6 +119,12 @@ where
                 Err(Failure::Io(message)) => out.failure(&message),
             };
         }
+        #[cfg(feature = "standalone")]
+        StandaloneCommand::Completions { shell } => {
+            let mut command = <StandaloneCli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "migrata", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
         StandaloneCommand::New {
             name,
             reversible,
@@ -147,7 +153,7 @@ where
     // `database create` / `drop` work on the database alone: a project
     // without its migrations directory yet may create its database.
     let migrations: Vec<Migration> = match command {
-        Command::Database(_) => Vec::new(),
+        Command::Database(database) if !database.migrates() => Vec::new(),
         _ => match migrata_core::read_dir(&dir, config.migrate.exclude()) {
             Ok(directory) => {
                 if cli.global.verbose {
@@ -311,6 +317,12 @@ enum StandaloneCommand {
     /// Write the next migration: the changes from the schema the migrations produce to a desired one (a schema.sql or a database URL), with its down script
     #[cfg(feature = "schema")]
     Diff(schema::DiffArgs),
+    /// Print the shell completion script of this command (e.g. `migrata completions bash > /etc/bash_completion.d/migrata`)
+    #[cfg(feature = "standalone")]
+    Completions {
+        /// The shell to complete in
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Loads the configuration (file, then the environment, then `--env-file`
@@ -457,7 +469,7 @@ async fn run_command(
         }
         Command::Down { to: Some(to) } => out.report(&migrator.at(&url()?).revert(*to).await?),
         Command::Down { to: None } => out.report(&migrator.at(&url()?).revert_last().await?),
-        Command::Database(command) => database::run(out, &url()?, command).await?,
+        Command::Database(command) => database::run(out, &url()?, command, migrator).await?,
         Command::Stamp { version } => {
             out.versions("stamped", &migrator.at(&url()?).stamp(*version).await?)
         }

@@ -261,14 +261,24 @@ impl Output {
         ExitCode::SUCCESS
     }
 
-    /// What `database create` / `drop` did to the database at `url`.
-    pub fn database(&self, action: &str, url: &str) -> ExitCode {
+    /// What `database create` / `drop` / `setup` / `reset` did to the
+    /// database at `url`, in order, and what `setup` / `reset` applied.
+    pub fn database(&self, actions: &[&str], url: &str, report: Option<&Report>) -> ExitCode {
         if self.json {
-            print_json(&json!({ "database": url, "action": action }));
-        } else {
+            let mut shown = json!({ "database": url, "actions": actions });
+            if let Some(report) = report {
+                shown["applied"] = report.applied.iter().map(applied_json).collect();
+            }
+            print_json(&shown);
+            return ExitCode::SUCCESS;
+        }
+        for action in actions {
             say!("{action}: {url}");
         }
-        ExitCode::SUCCESS
+        match report {
+            Some(report) => self.report(report),
+            None => ExitCode::SUCCESS,
+        }
     }
 
     /// The work failed: exit code 1.

@@ -319,6 +319,33 @@ fn database_create_and_drop_on_every_backend() {
             !run(&["status"]).status.success(),
             "{kind}: still there after drop"
         );
+
+        // Issue 26 item 7: sqlx-cli's `database setup` and `reset`.
+        let setup = run(&["database", "setup"]);
+        assert!(setup.status.success(), "{kind}: {}", text(&setup.stderr));
+        let lines: Vec<String> = text(&setup.stdout).lines().map(str::to_owned).collect();
+        assert!(lines[0].starts_with("created: "), "{kind}: {lines:?}");
+        assert!(lines[1].starts_with("applied 1 "), "{kind}: {lines:?}");
+        let again = run(&["database", "setup"]);
+        let again = text(&again.stdout);
+        assert!(again.starts_with("exists: "), "{kind}: {again}");
+        assert!(again.contains("nothing to do"), "{kind}: {again}");
+
+        let unconfirmed = run(&["database", "reset"]);
+        assert_eq!(unconfirmed.status.code(), Some(2), "{kind}");
+        assert!(text(&unconfirmed.stderr).contains("--yes"), "{kind}");
+        assert!(run(&["down"]).status.success(), "{kind}");
+        let reset = run(&["database", "reset", "--yes", "--json"]);
+        assert!(reset.status.success(), "{kind}: {}", text(&reset.stderr));
+        let reset: serde_json::Value = serde_json::from_slice(&reset.stdout).unwrap();
+        assert_eq!(reset["actions"], serde_json::json!(["dropped", "created"]), "{kind}");
+        let applied = reset["applied"].as_array().unwrap();
+        assert_eq!(
+            applied.len(),
+            2,
+            "{kind}: every migration applied again, the reverted one too"
+        );
+        assert!(run(&["database", "drop", "--yes"]).status.success(), "{kind}");
     }
 }
 
@@ -468,4 +495,34 @@ fn an_empty_database_url_is_an_error_naming_its_source() {
         stderr.contains("migrate.toml") && stderr.contains("empty"),
         "{stderr}"
     );
+}
+
+/// Issue 26 item 7: completion scripts for the shells clap_complete knows,
+/// each naming the subcommands.
+#[test]
+fn completions_are_generated_for_each_shell() {
+    let project = project();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let output = migrata(project.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{shell}: {}", text(&output.stderr));
+        let script = text(&output.stdout);
+        for subcommand in ["status", "up", "database", "completions"] {
+            assert!(script.contains(subcommand), "{shell} lacks {subcommand}");
+        }
+    }
+    let bash = migrata(project.path())
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    let bash = text(&bash.stdout);
+    assert!(bash.contains("complete -F _migrata"), "{bash}");
+    assert!(bash.contains("setup") && bash.contains("reset"), "{bash}");
+    let unknown = migrata(project.path())
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
 }
