@@ -190,13 +190,19 @@ struct StandaloneCli {
     #[command(flatten)]
     global: GlobalArgs,
     /// Migrations directory [default: `migrate.dir` from the config, else `migrations`]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        help_heading = "Global options"
+    )]
     dir: Option<PathBuf>,
     #[command(subcommand)]
     command: StandaloneCommand,
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 struct GlobalArgs {
     /// Database URL; overrides migrate.toml, MIGRATE_DATABASE_URL and DATABASE_URL
     #[arg(long, short = 'd', global = true, value_name = "URL", value_parser = clap::builder::NonEmptyStringValueParser::new())]
@@ -465,7 +471,12 @@ async fn run_command(
             .contract_now(*contract);
             let url = url()?;
             database::create_sqlite_file_if_missing(&url).await?;
-            out.report(&migrator.run(&url).await?)
+            let code = out.report(&migrator.run(&url).await?);
+            if let Some(to) = to {
+                let status = migrator.at(&url).status().await?;
+                out.stopped_at(*to, status.pending().count());
+            }
+            code
         }
         Command::Down { to: Some(to) } => out.report(&migrator.at(&url()?).revert(*to).await?),
         Command::Down { to: None } => out.report(&migrator.at(&url()?).revert_last().await?),

@@ -130,13 +130,16 @@ impl Output {
         }
         for (verb, list) in [("applied", &report.applied), ("reverted", &report.reverted)] {
             for done in list {
-                say!(
-                    "{verb} {} {} ({}) in {} ms",
-                    done.version,
-                    done.name,
-                    done.file,
-                    done.duration.as_millis()
-                );
+                let ms = done.duration.as_millis();
+                match done.is_repeatable() {
+                    true => say!("{verb} {} in {ms} ms", done.file),
+                    false => say!(
+                        "{verb} {} {} ({}) in {ms} ms",
+                        done.version,
+                        done.name,
+                        done.file
+                    ),
+                }
             }
         }
         for held in &report.held {
@@ -148,6 +151,16 @@ impl Output {
             );
         }
         ExitCode::SUCCESS
+    }
+
+    /// After `up --to`: the migrations it left pending, said once so a
+    /// "nothing to do" is not read as "up to date".
+    pub fn stopped_at(&self, to: i64, later: usize) {
+        if !self.json && later > 0 {
+            say!(
+                "at {to}; {later} later migration(s) not applied (`up` without --to applies them)"
+            );
+        }
     }
 
     pub fn versions(&self, what: &str, versions: &[i64]) -> ExitCode {
@@ -357,6 +370,7 @@ fn applied_json(applied: &Applied) -> serde_json::Value {
         "version": applied.version,
         "name": applied.name,
         "file": applied.file,
+        "repeatable": applied.is_repeatable(),
         "duration_ms": applied.duration.as_millis() as u64,
         "lock_retries": applied.lock_retries,
     })

@@ -73,6 +73,15 @@ pub struct Applied {
     pub lock_retries: u32,
 }
 
+impl Applied {
+    /// Whether it is a repeatable migration (`R__<name>.sql`), whose
+    /// [`version`](Applied::version) is an internal number: name it by its
+    /// [`file`](Applied::file).
+    pub fn is_repeatable(&self) -> bool {
+        migrata_core::is_repeatable_version(self.version)
+    }
+}
+
 impl Report {
     pub(crate) fn new(backend: BackendKind) -> Self {
         Report {

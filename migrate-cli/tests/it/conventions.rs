@@ -338,14 +338,21 @@ fn database_create_and_drop_on_every_backend() {
         let reset = run(&["database", "reset", "--yes", "--json"]);
         assert!(reset.status.success(), "{kind}: {}", text(&reset.stderr));
         let reset: serde_json::Value = serde_json::from_slice(&reset.stdout).unwrap();
-        assert_eq!(reset["actions"], serde_json::json!(["dropped", "created"]), "{kind}");
+        assert_eq!(
+            reset["actions"],
+            serde_json::json!(["dropped", "created"]),
+            "{kind}"
+        );
         let applied = reset["applied"].as_array().unwrap();
         assert_eq!(
             applied.len(),
             2,
             "{kind}: every migration applied again, the reverted one too"
         );
-        assert!(run(&["database", "drop", "--yes"]).status.success(), "{kind}");
+        assert!(
+            run(&["database", "drop", "--yes"]).status.success(),
+            "{kind}"
+        );
     }
 }
 
@@ -525,4 +532,83 @@ fn completions_are_generated_for_each_shell() {
         .output()
         .unwrap();
     assert_eq!(unknown.status.code(), Some(2));
+}
+
+/// Issue 26 item 8: a repeatable migration is named by its file in `up`'s
+/// lines and in offline SQL, never by its internal version; `up --to` says
+/// what it left pending.
+#[test]
+fn repeatables_are_named_by_file_and_up_to_says_what_it_left() {
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    let migrations = dir.join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    for (file, sql) in [
+        ("0001_a.sql", "CREATE TABLE a (id INT);"),
+        ("0002_b.sql", "CREATE TABLE b (id INT);"),
+        (
+            "R__a_view.sql",
+            "DROP VIEW IF EXISTS a_view; CREATE VIEW a_view AS SELECT id FROM a;",
+        ),
+    ] {
+        std::fs::write(migrations.join(file), sql).unwrap();
+    }
+    let run = |args: &[&str]| {
+        let output = migrata(dir)
+            .args(["-d", "app.db"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        text(&output.stdout)
+    };
+    let first = run(&["up", "--to", "1"]);
+    assert!(first.starts_with("applied 1 a (0001_a.sql) in "), "{first}");
+    assert!(
+        first.contains("at 1; 2 later migration(s) not applied"),
+        "{first}"
+    );
+    let again = run(&["up", "--to", "1"]);
+    assert!(again.starts_with("nothing to do"), "{again}");
+    assert!(again.contains("at 1; 2 later"), "{again}");
+
+    let sql = run(&["sql", "--from", "1"]);
+    assert!(sql.contains("\n-- R__a_view.sql\n"), "{sql}");
+    assert!(sql.contains("-- 2 b (0002_b.sql)"), "{sql}");
+
+    let rest = run(&["up"]);
+    let lines: Vec<&str> = rest.lines().collect();
+    assert!(
+        lines[0].starts_with("applied 2 b (0002_b.sql) in "),
+        "{rest}"
+    );
+    assert!(lines[1].starts_with("applied R__a_view.sql in "), "{rest}");
+    assert_eq!(lines.len(), 2, "no `at` line without --to: {rest}");
+}
+
+/// Issue 26 item 8: a subcommand's `--help` lists its own options apart
+/// from the global ones.
+#[test]
+fn help_lists_global_options_apart() {
+    let project = project();
+    let help = migrata(project.path())
+        .args(["up", "--help"])
+        .output()
+        .unwrap();
+    let help = text(&help.stdout);
+    let (own, global) = help
+        .split_once("Global options:")
+        .expect("a global section");
+    assert!(
+        own.contains("--to <VERSION>") && !own.contains("--database-url"),
+        "{help}"
+    );
+    assert!(
+        global.contains("--database-url") && global.contains("--dir") && !global.contains("--to"),
+        "{help}"
+    );
 }

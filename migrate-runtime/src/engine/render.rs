@@ -156,10 +156,14 @@ fn render(
         }
         for op in &unit.ops {
             let step = op.step();
-            let title = format!(
-                "-- {} {} ({})",
-                step.migration.version, step.migration.name, step.script.file
-            );
+            // A repeatable migration's version is internal: its file names it.
+            let title = match step.migration.is_repeatable() {
+                true => format!("-- {}", step.script.file),
+                false => format!(
+                    "-- {} {} ({})",
+                    step.migration.version, step.migration.name, step.script.file
+                ),
+            };
             match op {
                 Op::Run(_) if unit.transaction => {
                     let _ = writeln!(out, "{title}");
