@@ -1,7 +1,7 @@
 //! The command line of [migrata](https://docs.rs/migrata): the standalone
 //! `migrata` command (`cargo install --path migrate-cli` in the repository),
 //! and the same subcommands (`status`, `up`, `down`, `sql`, `verify`,
-//! `stamp`, `repair`, `adopt`, `lint`, `database`, `schema`, `drift`) for an app binary to
+//! `stamp`, `repair`, `adopt`, `lint`, `database`, `schema`, `drift`, `new`) for an app binary to
 //! expose over the migrations it embeds, so a single-binary deploy needs no
 //! separate tool on the server:
 //!
@@ -70,15 +70,24 @@ where
     let Some(config) = setup(&cli.global) else {
         return ExitCode::from(2);
     };
+    let command = match &cli.command {
+        EmbeddedCommand::Shared(command) => command,
+        EmbeddedCommand::New(args) => {
+            let out = Output::new(cli.global.json);
+            let Some(dir) = cli.dir.as_deref().or(migrations.source_dir()) else {
+                return out.usage(
+                    "this binary was built in release mode and does not know its migrations directory: pass --dir",
+                );
+            };
+            let exclude = match migrata_core::Exclude::new(migrations.exclude().iter().copied()) {
+                Ok(exclude) => exclude,
+                Err(error) => return out.failure(&error.to_string()),
+            };
+            return out.created(args.create(dir, &exclude));
+        }
+    };
     let migrator = config.apply_to(migrations.migrator());
-    execute(
-        &cli.global,
-        &config,
-        &migrator,
-        migrations.all(),
-        &cli.command,
-    )
-    .await
+    execute(&cli.global, &config, &migrator, migrations.all(), command).await
 }
 
 /// Entry point of the standalone `migrata` binary: reads the migrations
@@ -125,29 +134,8 @@ where
             clap_complete::generate(*shell, &mut command, "migrata", &mut std::io::stdout());
             return ExitCode::SUCCESS;
         }
-        StandaloneCommand::New {
-            name,
-            reversible,
-            timestamp,
-            code,
-            repeatable,
-        } => {
-            let kind = match (code, repeatable) {
-                (true, _) => new::Kind::Code,
-                (_, true) => new::Kind::Repeatable,
-                _ => new::Kind::Script,
-            };
-            return match new::create(
-                &dir,
-                config.migrate.exclude(),
-                name,
-                kind,
-                *reversible,
-                *timestamp,
-            ) {
-                Ok(paths) => out.created(&paths),
-                Err(message) => out.failure(&message),
-            };
+        StandaloneCommand::New(args) => {
+            return out.created(args.create(&dir, config.migrate.exclude()));
         }
     };
     // `database create` / `drop` work on the database alone: a project
@@ -176,8 +164,24 @@ where
 struct EmbeddedCli {
     #[command(flatten)]
     global: GlobalArgs,
+    /// For `new`: the migrations directory [default: the one the binary was built from, in debug builds]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        help_heading = "Global options"
+    )]
+    dir: Option<PathBuf>,
     #[command(subcommand)]
-    command: Command,
+    command: EmbeddedCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum EmbeddedCommand {
+    #[command(flatten)]
+    Shared(Command),
+    /// Create the next migration file in the directory the binary was built from (or --dir); rebuild to embed it
+    New(new::NewArgs),
 }
 
 #[derive(Debug, Parser)]
@@ -304,22 +308,7 @@ enum StandaloneCommand {
     #[command(flatten)]
     Shared(Command),
     /// Create the next migration file in the migrations directory
-    New {
-        /// The descriptive part of the file name (letters, digits, `_`, `-`)
-        name: String,
-        /// Create an .up.sql and .down.sql pair
-        #[arg(long)]
-        reversible: bool,
-        /// Version it with the current UTC time (YYYYMMDDhhmmss) instead of the next sequence number [default: timestamps only in a directory of timestamps]
-        #[arg(long)]
-        timestamp: bool,
-        /// A code migration: a .rs file with `async fn up` (and `down` with --reversible) for the app to compile
-        #[arg(long, conflicts_with = "repeatable")]
-        code: bool,
-        /// A repeatable migration, R__<name>.sql: applied again whenever it changes
-        #[arg(long, conflicts_with_all = ["reversible", "timestamp"])]
-        repeatable: bool,
-    },
+    New(new::NewArgs),
     /// Write the next migration: the changes from the schema the migrations produce to a desired one (a schema.sql or a database URL), with its down script
     #[cfg(feature = "schema")]
     Diff(schema::DiffArgs),

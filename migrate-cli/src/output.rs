@@ -262,7 +262,12 @@ impl Output {
         ExitCode::SUCCESS
     }
 
-    pub fn created(&self, paths: &[PathBuf]) -> ExitCode {
+    /// The files `new` or `diff` wrote, or why it wrote none.
+    pub fn created(&self, paths: Result<Vec<PathBuf>, String>) -> ExitCode {
+        let paths = match paths {
+            Ok(paths) => paths,
+            Err(message) => return self.failure(&message),
+        };
         if self.json {
             let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             print_json(&json!({ "created": paths }));
