@@ -258,6 +258,9 @@ enum Command {
         /// Render the revert direction (needs --to)
         #[arg(long, requires = "to")]
         down: bool,
+        /// Render what `up` would run on the database now (reads its history, writes nothing); exits 1 when it stops before a code migration
+        #[arg(long, conflicts_with_all = ["backend", "from", "to", "down"])]
+        pending: bool,
     },
     /// Exit 1 exactly when `up` would refuse to run (divergent, missing, failed or out-of-order migrations the policies do not allow): a deploy gate
     Verify {
@@ -505,11 +508,23 @@ async fn run_command(
             let url = url()?;
             schema::drift(out.is_json(), config, migrator, &url, args).await?
         }
+        Command::Sql { pending: true, .. } => {
+            let url = url()?;
+            let pending = migrator.at(&url).pending_sql().await?;
+            out.sql(BackendKind::from_url(&url)?, &pending.sql);
+            match pending.stops_at_code {
+                Some(version) => out.failure(&format!(
+                    "stopped before code migration {version}, which SQL cannot contain: apply it with the application binary (`<app> migrate up --to {version}`), then render the rest"
+                )),
+                None => ExitCode::SUCCESS,
+            }
+        }
         Command::Sql {
             backend,
             from,
             to,
             down,
+            pending: false,
         } => {
             let backend = match backend {
                 Some(backend) => (*backend).into(),

@@ -201,7 +201,10 @@ impl fmt::Display for Peer {
 #[non_exhaustive]
 pub enum AdoptionProblem {
     /// The tool applied a migration this binary does not embed.
-    #[error("version {version}{}: applied there, not among these migrations", named(name))]
+    #[error(
+        "version {version}{}: applied there, not among these migrations",
+        named(name)
+    )]
     NotEmbedded {
         /// The version as the tool recorded it.
         version: String,

@@ -97,3 +97,16 @@ impl Report {
         self.applied.is_empty() && self.reverted.is_empty()
     }
 }
+
+/// What [`Database::pending_sql`](crate::Database::pending_sql) rendered:
+/// the SQL `run` would execute on the database now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PendingSql {
+    /// The script, as [`Offline::up`](crate::Offline::up) renders one.
+    pub sql: String,
+    /// The version of the code migration the script stops before, if the
+    /// pending ones include one: SQL cannot contain it, so what follows it
+    /// is not rendered.
+    pub stops_at_code: Option<i64>,
+}

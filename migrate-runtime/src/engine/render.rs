@@ -11,6 +11,7 @@ use crate::model::{BackendKind, Direction};
 use crate::options::Options;
 use crate::plan::program::{self, Op, Program, Step};
 use crate::plan::{self, Job};
+use crate::report::PendingSql;
 use crate::sql::history::{Elapsed, HistoryTable, Writer};
 use crate::sql::Dialect;
 
@@ -37,11 +38,38 @@ pub(crate) fn up(
         selected.extend(job.repeatables);
     }
     let stop = ends_at_code(&selected, |code| code.version)?;
-    let mut out = header(job, &table, "up", &selected);
+    let mut out = header(job, &table, "up", rendered(&selected, stop));
     out.push_str(&table.create());
     out.push_str(";\n\n");
     steps(job, &table, &selected, stop, Direction::Up, &mut out)?;
     Ok(out)
+}
+
+/// The offline SQL of what a run would apply now: `pending`, as planned
+/// from the database's history, up to the first code migration.
+pub(crate) fn pending(
+    job: &Job<'_>,
+    backend: BackendKind,
+    pending: &[&Migration],
+    creates_table: bool,
+) -> Result<PendingSql, Error> {
+    let table = HistoryTable::new(backend, job.options.table())?;
+    let end = pending
+        .iter()
+        .position(|m| m.is_code())
+        .map_or(pending.len(), |index| index + 1);
+    let selected = &pending[..end];
+    let stop = ends_at_code(selected, |code| code.version)?;
+    let mut out = header(job, &table, "up", rendered(selected, stop));
+    if creates_table {
+        out.push_str(&table.create());
+        out.push_str(";\n\n");
+    }
+    steps(job, &table, selected, stop, Direction::Up, &mut out)?;
+    Ok(PendingSql {
+        sql: out,
+        stops_at_code: stop.map(|code| code.version),
+    })
 }
 
 /// The offline SQL of a revert: see [`Offline::down`](crate::Offline::down).
@@ -60,7 +88,7 @@ pub(crate) fn down(
     selected.reverse();
     plan::require_down_scripts(&selected)?;
     let stop = ends_at_code(&selected, |code| code.version - 1)?;
-    let mut out = header(job, &table, "down", &selected);
+    let mut out = header(job, &table, "down", rendered(&selected, stop));
     steps(job, &table, &selected, stop, Direction::Down, &mut out)?;
     Ok(out)
 }
@@ -75,7 +103,7 @@ fn steps(
     direction: Direction,
     out: &mut String,
 ) -> Result<(), Error> {
-    let scripts = &selected[..selected.len() - usize::from(stop.is_some())];
+    let scripts = rendered(selected, stop);
     let program = program::compile(
         scripts,
         direction,
@@ -98,6 +126,15 @@ fn steps(
         ));
     }
     Ok(())
+}
+
+/// The migrations of `selected` rendered as SQL: all but the code
+/// migration it stops at.
+fn rendered<'s, 'm>(
+    selected: &'s [&'m Migration],
+    stop: Option<&Migration>,
+) -> &'s [&'m Migration] {
+    &selected[..selected.len() - usize::from(stop.is_some())]
 }
 
 /// What the script covers, the client setting that stops it at the first
