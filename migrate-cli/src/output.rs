@@ -24,8 +24,8 @@ macro_rules! complain {
 pub(super) use complain;
 
 use migrata::{
-    Adoption, AdoptionProblem, Applied, BackendKind, Error, FailedScript, RepairAction, Repaired,
-    Report, Status, StatusEntry,
+    Adoption, AdoptionProblem, Applied, BackendKind, Error, FailedScript, MigrationState,
+    RepairAction, Repaired, Report, Status, StatusEntry,
 };
 
 /// Prints results on stdout and problems on stderr (or as JSON on stdout),
@@ -421,7 +421,10 @@ fn problem_json(problem: &AdoptionProblem) -> serde_json::Value {
 }
 
 fn print_table<'a>(entries: impl Iterator<Item = &'a StatusEntry>) {
+    let entries: Vec<&StatusEntry> = entries.collect();
+    let states: Vec<MigrationState> = entries.iter().map(|e| e.state).collect();
     let rows: Vec<[String; 5]> = entries
+        .into_iter()
         .map(|e| {
             [
                 if e.repeatable {
@@ -452,12 +455,39 @@ fn print_table<'a>(entries: impl Iterator<Item = &'a StatusEntry>) {
             *width = (*width).max(cell.len());
         }
     }
-    for row in std::iter::once(&header).chain(&rows) {
+    let colors = std::iter::once(None).chain(states.into_iter().map(state_color));
+    let paint = colored(&std::io::stdout());
+    for (row, color) in std::iter::once(&header).chain(&rows).zip(colors) {
         let line: Vec<String> = row
             .iter()
             .zip(widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
+            .enumerate()
+            .map(|(column, (cell, width))| {
+                let pad = " ".repeat(width - cell.len());
+                match color.filter(|_| paint && column == STATE_COLUMN) {
+                    Some(code) => format!("\x1b[{code}m{cell}\x1b[0m{pad}"),
+                    None => format!("{cell}{pad}"),
+                }
+            })
             .collect();
         say!("{}", line.join("  ").trim_end());
     }
+}
+
+const STATE_COLUMN: usize = 2;
+
+/// The ANSI colour of a state that needs attention: red for what refuses a
+/// run, yellow for what is still to come.
+fn state_color(state: MigrationState) -> Option<&'static str> {
+    match state {
+        MigrationState::Failed | MigrationState::Divergent | MigrationState::Missing => Some("31"),
+        MigrationState::Pending | MigrationState::OutOfOrder => Some("33"),
+        _ => None,
+    }
+}
+
+/// Whether to colour what goes to `stream`: a terminal, and `NO_COLOR`
+/// unset or empty (<https://no-color.org>).
+pub(super) fn colored(stream: &impl std::io::IsTerminal) -> bool {
+    stream.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }
