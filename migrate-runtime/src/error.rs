@@ -407,7 +407,7 @@ pub enum Error {
         file: String,
     },
     /// Reading the schema from the database's catalog failed
-    /// ([`Database::inspect`](crate::Database::inspect)).
+    /// (`Database::inspect`, see [the schema chapter](crate::guide::schema)).
     #[error("reading the {backend} schema failed: {}", Shown(error))]
     Inspect {
         /// The database read.
@@ -416,7 +416,7 @@ pub enum Error {
         error: sqlx::Error,
     },
     /// The desired schema's SQL failed on the scratch database it was
-    /// applied to ([`Migrator::diff`](crate::Migrator::diff)).
+    /// applied to (`Migrator::diff`, see [the schema chapter](crate::guide::schema)).
     #[error(
         "the desired schema's SQL failed on a scratch database: {}",
         Shown(error)

@@ -27,9 +27,9 @@ use crate::sql::dialect_of;
 use crate::url::{redact_url, without_ignored_parameters};
 
 /// A sqlx connection type the migrator can run on: implemented for
-/// [`SqliteConnection`](sqlx::SqliteConnection),
-/// [`PgConnection`](sqlx::PgConnection) and
-/// [`MySqlConnection`](sqlx::MySqlConnection). The trait is sealed; its
+/// `SqliteConnection`,
+/// `PgConnection` and
+/// `MySqlConnection`. The trait is sealed; its
 /// methods are the migrator's internal primitives.
 pub trait Backend:
     Connection<Database: Database<Connection = Self>> + Send + Sized + sealed::Sealed + 'static
