@@ -58,7 +58,7 @@ pub use file_name::{
 pub use load::{load_dir, load_dir_excluding, load_files};
 pub use migration::{Language, Migration, Phase, Script};
 pub use statements::{
-    final_delimiter, has_no_statements, needs_terminator, split_statements, split_statements_for,
+    code_offset, final_delimiter, has_no_statements, needs_terminator, split_statements, split_statements_for,
     statement_batches, SqlFlavor,
 };
 

@@ -60,4 +60,6 @@ mod suite;
 #[cfg(feature = "testing")]
 mod testing;
 mod tls;
+#[cfg(feature = "testing")]
+mod trace;
 mod topology;
