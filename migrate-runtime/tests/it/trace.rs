@@ -237,3 +237,186 @@ async fn mysql_and_sqlite_are_refused_saying_why() {
         assert!(error.to_string().contains("needs PostgreSQL"), "{error}");
     }
 }
+
+/// The lint's claims against the trace's measurements, per statement, over
+/// the committed PostgreSQL corpora (lemmy up to what the server runs):
+/// each kind of disagreement, counted and pinned in
+/// `tests/trace-vs-lint.txt` (rerun with `UPDATE_CORPORA=1` to rewrite
+/// it); the guide's lock-trace chapter classifies each kind.
+#[cfg(feature = "lint")]
+#[tokio::test]
+#[ignore = "half a minute of replays: .ci/run runs it in the corpus step"]
+async fn corpus_lint_and_trace_compared() {
+    use std::collections::{BTreeMap, HashMap};
+    use std::fmt::Write as _;
+
+    use migrata::lint::{lint, Database, LintOptions, Rule, Script};
+
+    use crate::common::Conn;
+    use crate::schema::{load, manifest_dir, NEEDS_NEWER_SERVER};
+
+    let Some(base) = base("corpus_lint_and_trace_compared") else {
+        return;
+    };
+    let mut conn = Conn::open(&base).await;
+    let server = conn
+        .scalar("SELECT current_setting('server_version_num')::int8")
+        .await;
+    conn.close().await;
+    // Rules that claim a statement blocks writes (or reads) on an existing
+    // table, and those that claim it rewrites one.
+    let claims_lock = |rule: Rule| {
+        matches!(
+            rule,
+            Rule::IndexWithoutConcurrently
+                | Rule::ConstraintWithoutNotValid
+                | Rule::ColumnTypeChange
+                | Rule::SetNotNull
+                | Rule::VolatileDefault
+        )
+    };
+    let claims_rewrite =
+        |rule: Rule| matches!(rule, Rule::ColumnTypeChange | Rule::VolatileDefault);
+    let mut tally: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    let mut note = |kind: String, at: &str| {
+        tally.entry(kind).or_insert((0, at.to_owned())).0 += 1;
+    };
+    let mut summary = String::new();
+    for dir in [
+        "../migrate-core/tests/corpora/atuin/crates/atuin-server-postgres/migrations",
+        "../migrate-core/tests/corpora/crates.io/migrations",
+        "../migrate-core/tests/corpora/lemmy/migrations",
+    ] {
+        let mut migrations = load(dir);
+        for (_, needed, from, _) in NEEDS_NEWER_SERVER.iter().filter(|(d, ..)| *d == dir) {
+            if server < *needed {
+                migrations.retain(|migration| migration.version < *from);
+            }
+        }
+        let started = std::time::Instant::now();
+        let trace = Migrator::new(&migrations)
+            .trace(&base, None)
+            .await
+            .unwrap_or_else(|error| panic!("{dir}: {error}"));
+        let statements: usize = trace.migrations.iter().map(|m| m.statements.len()).sum();
+        eprintln!(
+            "corpus {dir}: {} migrations, {statements} statements traced in {:?}",
+            trace.migrations.len(),
+            started.elapsed()
+        );
+        let _ = writeln!(
+            summary,
+            "{}: {} migrations, {statements} statements",
+            dir.trim_start_matches("../migrate-core/tests/corpora/"),
+            trace.migrations.len()
+        );
+        for (migration, traced) in migrations.iter().zip(&trace.migrations) {
+            // The lint of one script counts every table it does not create
+            // as existing: what the trace measures too.
+            let script = Script::new(
+                migration.version,
+                &migration.up.file,
+                migration.up.sql(),
+                migration.up.no_transaction,
+            );
+            let report = lint(&[script], &LintOptions::for_database(Database::Postgres));
+            // The strongest mode the migration's transaction holds on each
+            // table so far: a statement on a table an earlier one locked
+            // runs under that lock.
+            let mut held: HashMap<&str, LockMode> = HashMap::new();
+            for statement in &traced.statements {
+                for table in &statement.tables {
+                    if let Some(mode) = table.mode {
+                        let strongest = held.entry(table.table.as_str()).or_insert(mode);
+                        *strongest = (*strongest).max(mode);
+                    }
+                }
+                let at = format!("{} line {}: {}", traced.file, statement.line, statement.sql);
+                let kind = statement_kind(&statement.sql);
+                let measured = traced.measured == Measured::Transaction;
+                let findings = report
+                    .findings
+                    .iter()
+                    .filter(|finding| finding.line == statement.line);
+                let mut lock_claimed = false;
+                let mut rewrite_claimed = false;
+                for finding in findings {
+                    let rule = finding.rule;
+                    let table = linted_table(&finding.message);
+                    lock_claimed |= claims_lock(rule);
+                    rewrite_claimed |= claims_rewrite(rule);
+                    let locked = table
+                        .as_deref()
+                        .and_then(|table| held.get(table))
+                        .is_some_and(|mode| mode.blocks_writes());
+                    if claims_lock(rule) && measured && !locked {
+                        note(format!("lint {rule}; trace: no write-blocking lock; {kind}"), &at);
+                    }
+                    let rewrote = statement
+                        .tables
+                        .iter()
+                        .any(|t| t.rewrote && Some(&t.table) == table.as_ref());
+                    if claims_rewrite(rule) && !rewrote {
+                        note(format!("lint {rule}; trace: no rewrite; {kind}"), &at);
+                    }
+                }
+                if statement.tables.iter().any(|t| t.rewrote) && !rewrite_claimed {
+                    note(format!("trace: rewrite; lint: no rewrite rule; {kind}"), &at);
+                }
+                let raised = statement.tables.iter().filter_map(|t| t.mode).max();
+                if let Some(mode) = raised.filter(|mode| mode.blocks_writes() && !lock_claimed) {
+                    note(format!("trace: {mode}; lint: no lock rule; {kind}"), &at);
+                }
+            }
+        }
+    }
+    let _ = writeln!(summary, "disagreements (count; kind; first example):");
+    for (kind, (count, example)) in &tally {
+        let _ = writeln!(summary, "{count:5}; {kind}; {example}");
+    }
+    eprint!("{summary}");
+    let pinned = manifest_dir().join("tests/trace-vs-lint.txt");
+    if std::env::var_os("UPDATE_CORPORA").is_some() {
+        std::fs::write(&pinned, &summary).expect("written");
+    }
+    let expected = std::fs::read_to_string(&pinned).unwrap_or_default();
+    assert_eq!(
+        summary, expected,
+        "the lint-versus-trace tally changed: check the new disagreements, then rerun with UPDATE_CORPORA=1"
+    );
+}
+
+/// The table a lint finding names: `` existing table `x` ``, unquoted and
+/// without its schema, as the trace names tables of the current schema.
+#[cfg(feature = "lint")]
+fn linted_table(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("existing table `")?;
+    let (name, _) = rest.split_once('`')?;
+    let last = name.rsplit('.').next().unwrap_or(name);
+    Some(last.trim_matches('"').to_ascii_lowercase())
+}
+
+/// A statement's kind for the tally: its leading keywords, with an `ALTER
+/// TABLE`'s table name and a column's name left out (`ALTER TABLE _ ADD
+/// COLUMN`).
+#[cfg(feature = "lint")]
+fn statement_kind(sql: &str) -> String {
+    let words: Vec<String> = sql
+        .split_whitespace()
+        .map(str::to_ascii_uppercase)
+        .collect();
+    if words.len() > 2 && words[0] == "ALTER" && words[1] == "TABLE" {
+        let mut rest = words[2..]
+            .iter()
+            .skip_while(|w| matches!(w.as_str(), "IF" | "EXISTS" | "ONLY"));
+        rest.next();
+        let action = rest.next().map_or("", String::as_str);
+        let object = match rest.next().map(String::as_str) {
+            Some(word @ ("COLUMN" | "CONSTRAINT" | "TO" | "PRIMARY" | "FOREIGN" | "UNIQUE" | "CHECK")) => word,
+            Some(_) => "COLUMN",
+            None => "",
+        };
+        return format!("ALTER TABLE _ {action} {object}");
+    }
+    words.iter().take(2).cloned().collect::<Vec<_>>().join(" ")
+}
