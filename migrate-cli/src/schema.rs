@@ -64,7 +64,8 @@ pub(super) struct TraceArgs {
 }
 
 fn lock_mode(name: &str) -> Result<LockMode, String> {
-    name.parse().map_err(|error: migrata::testing::trace::UnknownLockMode| error.to_string())
+    name.parse()
+        .map_err(|error: migrata::testing::trace::UnknownLockMode| error.to_string())
 }
 
 /// Options of the `diff` subcommand.

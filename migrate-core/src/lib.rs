@@ -58,8 +58,8 @@ pub use file_name::{
 pub use load::{load_dir, load_dir_excluding, load_files};
 pub use migration::{Language, Migration, Phase, Script};
 pub use statements::{
-    code_offset, final_delimiter, has_no_statements, needs_terminator, split_statements, split_statements_for,
-    statement_batches, SqlFlavor,
+    code_offset, final_delimiter, has_no_statements, needs_terminator, split_statements,
+    split_statements_for, statement_batches, SqlFlavor,
 };
 
 /// The text without a leading UTF-8 byte-order mark: what is hashed and run.

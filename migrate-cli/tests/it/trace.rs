@@ -15,12 +15,18 @@ fn project() -> tempfile::TempDir {
     let migrations = dir.path().join("migrations");
     std::fs::create_dir(&migrations).unwrap();
     for (file, sql) in [
-        ("0001_users.sql", "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n"),
+        (
+            "0001_users.sql",
+            "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n",
+        ),
         (
             "0002_token.sql",
             "ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();\n",
         ),
-        ("0003_index.sql", "CREATE INDEX users_email ON users (email);\n"),
+        (
+            "0003_index.sql",
+            "CREATE INDEX users_email ON users (email);\n",
+        ),
     ] {
         std::fs::write(migrations.join(file), sql).unwrap();
     }
@@ -73,7 +79,17 @@ async fn trace_prints_the_lock_table_and_gates_on_a_budget() {
     );
 
     let clean = migrate(dir)
-        .args(["-d", &url, "--json", "trace", "--from", "2", "--deny", "access-exclusive", "--deny-rewrite"])
+        .args([
+            "-d",
+            &url,
+            "--json",
+            "trace",
+            "--from",
+            "2",
+            "--deny",
+            "access-exclusive",
+            "--deny-rewrite",
+        ])
         .output()
         .unwrap();
     assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stderr));
@@ -81,7 +97,10 @@ async fn trace_prints_the_lock_table_and_gates_on_a_budget() {
     assert_eq!(json["ok"], true);
     assert_eq!(json["after"], 2);
     assert_eq!(json["migrations"][0]["file"], "0003_index.sql");
-    assert_eq!(json["migrations"][0]["statements"][0]["tables"][0]["mode"], "share");
+    assert_eq!(
+        json["migrations"][0]["statements"][0]["tables"][0]["mode"],
+        "share"
+    );
 
     let bad = migrate(dir)
         .args(["-d", &url, "trace", "--deny", "huge"])

@@ -107,7 +107,10 @@ impl LockMode {
     pub fn from_pg_locks(mode: &str) -> Option<LockMode> {
         let name = mode.strip_suffix("Lock")?;
         LockMode::ALL.iter().copied().find(|candidate| {
-            candidate.sql_name().replace(' ', "").eq_ignore_ascii_case(name)
+            candidate
+                .sql_name()
+                .replace(' ', "")
+                .eq_ignore_ascii_case(name)
         })
     }
 
@@ -364,7 +367,11 @@ impl fmt::Display for TraceReport {
                     if statement.tables.is_empty() {
                         vec![row(None)]
                     } else {
-                        statement.tables.iter().map(|lock| row(Some(lock))).collect()
+                        statement
+                            .tables
+                            .iter()
+                            .map(|lock| row(Some(lock)))
+                            .collect()
                     }
                 })
                 .collect();
@@ -468,7 +475,10 @@ fn charge(
     }
     for (oid, relation) in &existing.relations {
         let is_table = relation.table == *oid;
-        if let Some(mode) = now.get(oid).filter(|mode| is_table && Some(**mode) > was.get(oid).copied()) {
+        if let Some(mode) = now
+            .get(oid)
+            .filter(|mode| is_table && Some(**mode) > was.get(oid).copied())
+        {
             of(&mut tables, relation).mode = Some(*mode);
         }
         let rewrote = is_table
@@ -687,20 +697,25 @@ mod postgres {
                 .map_err(|error| self.failed(error))?;
             let mut catalog = Catalog::default();
             for row in rows {
-                let decoded: Result<(i64, i64, String, i64), sqlx::Error> =
-                    (|| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?)))();
+                let decoded: Result<(i64, i64, String, i64), sqlx::Error> = (|| {
+                    Ok((
+                        row.try_get(0)?,
+                        row.try_get(1)?,
+                        row.try_get(2)?,
+                        row.try_get(3)?,
+                    ))
+                })();
                 let (oid, table, table_name, filenode) =
                     decoded.map_err(|error| self.failed(error))?;
-                catalog.relations.insert(oid, Relation { table, table_name });
+                catalog
+                    .relations
+                    .insert(oid, Relation { table, table_name });
                 catalog.filenodes.insert(oid, filenode);
             }
             Ok(catalog)
         }
 
-        async fn locks(
-            &self,
-            conn: &mut PgConnection,
-        ) -> Result<BTreeSet<(i64, LockMode)>, Error> {
+        async fn locks(&self, conn: &mut PgConnection) -> Result<BTreeSet<(i64, LockMode)>, Error> {
             let rows = sqlx::raw_sql(sql_str(pg_sql::TRACE_LOCKS.to_owned()))
                 .fetch_all(&mut *conn)
                 .await

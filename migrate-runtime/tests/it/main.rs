@@ -60,6 +60,6 @@ mod suite;
 #[cfg(feature = "testing")]
 mod testing;
 mod tls;
+mod topology;
 #[cfg(feature = "testing")]
 mod trace;
-mod topology;

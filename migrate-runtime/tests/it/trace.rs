@@ -64,8 +64,12 @@ fn lock(table: &str, mode: Option<LockMode>, rewrote: bool) -> TableLock {
     }
 }
 
+/// A statement as the tests compare it: its line and what it did to
+/// existing tables.
+type Charged = (usize, Vec<TableLock>);
+
 /// `(file, measured, [(line, tables)])` of every traced migration.
-fn shape(trace: &TraceReport) -> Vec<(&str, Measured, Vec<(usize, Vec<TableLock>)>)> {
+fn shape(trace: &TraceReport) -> Vec<(&str, Measured, Vec<Charged>)> {
     trace
         .migrations
         .iter()
@@ -82,7 +86,9 @@ fn shape(trace: &TraceReport) -> Vec<(&str, Measured, Vec<(usize, Vec<TableLock>
 
 #[tokio::test]
 async fn each_statement_is_charged_with_the_locks_it_added_and_the_tables_it_rewrote() {
-    let Some(base) = base("each_statement_is_charged_with_the_locks_it_added_and_the_tables_it_rewrote") else {
+    let Some(base) =
+        base("each_statement_is_charged_with_the_locks_it_added_and_the_tables_it_rewrote")
+    else {
         return;
     };
     let history = history();
@@ -160,7 +166,8 @@ async fn each_statement_is_charged_with_the_locks_it_added_and_the_tables_it_rew
 
 #[tokio::test]
 async fn a_budget_fails_on_a_violating_migration_and_passes_on_a_clean_one() {
-    let Some(base) = base("a_budget_fails_on_a_violating_migration_and_passes_on_a_clean_one") else {
+    let Some(base) = base("a_budget_fails_on_a_violating_migration_and_passes_on_a_clean_one")
+    else {
         return;
     };
     let history = history();
@@ -200,7 +207,9 @@ async fn a_budget_fails_on_a_violating_migration_and_passes_on_a_clean_one() {
 
 #[tokio::test]
 async fn without_a_starting_point_every_migration_is_traced_from_an_empty_database() {
-    let Some(base) = base("without_a_starting_point_every_migration_is_traced_from_an_empty_database") else {
+    let Some(base) =
+        base("without_a_starting_point_every_migration_is_traced_from_an_empty_database")
+    else {
         return;
     };
     let history = history();
@@ -350,7 +359,10 @@ async fn corpus_lint_and_trace_compared() {
                         .and_then(|table| held.get(table))
                         .is_some_and(|mode| mode.blocks_writes());
                     if claims_lock(rule) && measured && !locked {
-                        note(format!("lint {rule}; trace: no write-blocking lock; {kind}"), &at);
+                        note(
+                            format!("lint {rule}; trace: no write-blocking lock; {kind}"),
+                            &at,
+                        );
                     }
                     let rewrote = statement
                         .tables
@@ -361,7 +373,10 @@ async fn corpus_lint_and_trace_compared() {
                     }
                 }
                 if statement.tables.iter().any(|t| t.rewrote) && !rewrite_claimed {
-                    note(format!("trace: rewrite; lint: no rewrite rule; {kind}"), &at);
+                    note(
+                        format!("trace: rewrite; lint: no rewrite rule; {kind}"),
+                        &at,
+                    );
                 }
                 let raised = statement.tables.iter().filter_map(|t| t.mode).max();
                 if let Some(mode) = raised.filter(|mode| mode.blocks_writes() && !lock_claimed) {
@@ -412,7 +427,10 @@ fn statement_kind(sql: &str) -> String {
         rest.next();
         let action = rest.next().map_or("", String::as_str);
         let object = match rest.next().map(String::as_str) {
-            Some(word @ ("COLUMN" | "CONSTRAINT" | "TO" | "PRIMARY" | "FOREIGN" | "UNIQUE" | "CHECK")) => word,
+            Some(
+                word
+                @ ("COLUMN" | "CONSTRAINT" | "TO" | "PRIMARY" | "FOREIGN" | "UNIQUE" | "CHECK"),
+            ) => word,
             Some(_) => "COLUMN",
             None => "",
         };
