@@ -64,7 +64,7 @@ impl<'m> Migrator<'m> {
     }
 
     /// What this migrator was asked to do, for the test helper's trace.
-    #[cfg(feature = "testing")]
+    #[cfg(all(feature = "testing", feature = "postgres"))]
     pub(crate) fn job(&self) -> &Job<'m> {
         &self.job
     }

@@ -23,6 +23,7 @@
 //! the migrator, unmeasured. Locks a statement takes and releases before
 //! it ends (on catalogs, or on a table only looked at) are not seen.
 
+#[cfg(feature = "postgres")]
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
@@ -410,6 +411,7 @@ pub const SQL_WIDTH: usize = 60;
 
 /// `sql` on one line (whitespace collapsed), cut after [`SQL_WIDTH`]
 /// characters with `…`.
+#[cfg(feature = "postgres")]
 fn abbreviate(sql: &str) -> String {
     let collapsed = sql.split_whitespace().collect::<Vec<_>>().join(" ");
     if collapsed.chars().count() <= SQL_WIDTH {
@@ -421,6 +423,7 @@ fn abbreviate(sql: &str) -> String {
 
 /// A relation that existed before the migration: the table it counts
 /// under (itself, or an index's table), by oid and name.
+#[cfg(feature = "postgres")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Relation {
     table: i64,
@@ -429,6 +432,7 @@ struct Relation {
 
 /// The relations of a database at one moment: what existed, and each
 /// one's `relfilenode`.
+#[cfg(feature = "postgres")]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Catalog {
     relations: HashMap<i64, Relation>,
@@ -442,6 +446,7 @@ struct Catalog {
 /// when the statement raised it (a table already held as strongly is not
 /// waited for again), and whether its file changed. Sorted by table name;
 /// tables with neither are left out.
+#[cfg(feature = "postgres")]
 fn charge(
     existing: &Catalog,
     held_before: &BTreeSet<(i64, LockMode)>,
@@ -523,6 +528,7 @@ impl Migrator<'_> {
     /// # Ok(()) }
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
     /// ```
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub async fn trace(&self, scratch_url: &str, after: Option<i64>) -> Result<TraceReport, Error> {
         match BackendKind::from_url(scratch_url)? {
             #[cfg(feature = "postgres")]
@@ -535,7 +541,7 @@ impl Migrator<'_> {
 }
 
 /// The line of `statement`'s first keyword in `sql`, which it is a slice of.
-#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+#[cfg(feature = "postgres")]
 fn line_of(sql: &str, statement: &str) -> usize {
     let start = statement.as_ptr() as usize - sql.as_ptr() as usize;
     let code = start + migrata_core::code_offset(statement);
