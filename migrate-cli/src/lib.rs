@@ -1,7 +1,7 @@
 //! The command line of [migrata](https://docs.rs/migrata): the standalone
 //! `migrata` command (`cargo install --path migrate-cli` in the repository),
 //! and the same subcommands (`status`, `up`, `down`, `sql`, `verify`,
-//! `stamp`, `repair`, `adopt`, `lint`, `database`, `schema`, `drift`, `new`) for an app binary to
+//! `stamp`, `repair`, `adopt`, `lint`, `database`, `schema`, `drift`, `trace`, `new`) for an app binary to
 //! expose over the migrations it embeds, so a single-binary deploy needs no
 //! separate tool on the server:
 //!
@@ -28,7 +28,8 @@
 //!
 //! Features: the databases (`sqlite`, `postgres`, `mysql`) and TLS backends
 //! (`tls-rustls`, ...) are migrata's, passed through; `lint` adds the `lint`
-//! subcommand, `schema` the `schema`, `drift` and `diff` subcommands. The
+//! subcommand, `schema` the `schema`, `drift`, `diff` and `trace` subcommands
+//! (those that replay migrations on a temporary database). The
 //! default, `standalone`, is what the `migrata` binary needs: every
 //! database, `tls-rustls`, `lint` and `schema`. An app names its own:
 //! `migrata-cli = { path = "migrate-cli", default-features = false, features = ["postgres"] }`.
@@ -303,6 +304,9 @@ enum Command {
     /// Exit 1, listing each difference, when the live database's schema is not what its applied migrations produce (objects added, dropped or changed by hand)
     #[cfg(feature = "schema")]
     Drift(schema::DriftArgs),
+    /// Show what each statement of the pending migrations locks and rewrites (PostgreSQL), measured on a temporary database; --deny MODE exits 1 over a budget
+    #[cfg(feature = "schema")]
+    Trace(schema::TraceArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -500,6 +504,11 @@ async fn run_command(
         Command::Schema(args) => {
             let url = url().ok();
             schema::schema(out.is_json(), config, migrator, url.as_deref(), args).await?
+        }
+        #[cfg(feature = "schema")]
+        Command::Trace(args) => {
+            let url = url().ok();
+            schema::trace(out.is_json(), config, migrator, url.as_deref(), args).await?
         }
         #[cfg(feature = "schema")]
         Command::Drift(args) => {

@@ -60,8 +60,8 @@ pub use load::{
 };
 pub use migration::{Language, Migration, Phase, Script};
 pub use statements::{
-    final_delimiter, has_no_statements, needs_terminator, split_statements, split_statements_for,
-    statement_batches, SqlFlavor,
+    code_offset, final_delimiter, has_no_statements, needs_terminator, split_statements,
+    split_statements_for, statement_batches, SqlFlavor,
 };
 
 /// The text without a leading UTF-8 byte-order mark: what is hashed and run.

@@ -214,6 +214,12 @@ impl Linter {
                 self.created.insert(table_key(&create.name));
                 false
             }
+            // An index on a materialized view the scripts created is an
+            // index on a new relation, as one on a new table is.
+            ast::Statement::CreateView(view) if view.materialized => {
+                self.created.insert(table_key(&view.name));
+                false
+            }
             ast::Statement::CreateIndex(index) => {
                 let existing = self.is_existing(&index.table_name);
                 if existing && !index.concurrently {

@@ -113,6 +113,14 @@ fn index_without_concurrently() {
         &format!("{TIMEOUT}CREATE INDEX i ON users (email);"),
         "CREATE TABLE users (email TEXT);\nCREATE INDEX i ON users (email);",
     );
+    // A materialized view the script creates is new too (found by the lock
+    // trace on crates.io's corpus).
+    check(
+        Rule::IndexWithoutConcurrently,
+        &[Postgres],
+        &format!("{TIMEOUT}CREATE UNIQUE INDEX i ON totals (id);"),
+        "CREATE MATERIALIZED VIEW totals AS SELECT 1 AS id;\nCREATE UNIQUE INDEX i ON totals (id);",
+    );
     // MySQL (InnoDB) builds secondary indexes online.
     assert_eq!(rules(Some(MySql), "CREATE INDEX i ON users (email);"), []);
 }

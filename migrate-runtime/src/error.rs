@@ -406,6 +406,16 @@ pub enum Error {
         /// The code migration's file.
         file: String,
     },
+    /// A lock trace ([`Migrator::trace`](crate::Migrator::trace)) was asked
+    /// of a database whose locks cannot be read per statement.
+    #[error("tracing what each statement locks needs PostgreSQL: {}", match backend {
+        crate::model::BackendKind::Sqlite => "SQLite locks the whole database, not tables, so there is nothing per table to trace",
+        _ => "MySQL and MariaDB release a DDL statement's metadata locks when it ends (it commits implicitly), so they cannot be read after it; the lint's mysql-table-copy and column-type-change rules cover what copies a table",
+    })]
+    TraceUnsupported {
+        /// The database of the scratch URL.
+        backend: crate::model::BackendKind,
+    },
     /// Reading the schema from the database's catalog failed
     /// (`Database::inspect`, see [the schema chapter](crate::guide::schema)).
     #[error("reading the {backend} schema failed: {}", Shown(error))]

@@ -39,6 +39,9 @@
 //! - [`testing`]: a fresh, migrated database per test.
 //! - [`schema`]: the schema the migrations produce, a CI check of it, and
 //!   drift in a live database (feature `schema`).
+//! - [`trace`]: what each statement of pending migrations locks and
+//!   rewrites, measured on a scratch copy, and budgets over it (feature
+//!   `testing`, PostgreSQL).
 //! - [`adoption`]: switching from sqlx, refinery or diesel.
 //! - [`configuration`]: `migrate.toml` and the environment.
 //! - [`cli`]: the `migrata` command and the subcommands an app can expose.
@@ -75,6 +78,9 @@ pub mod locking {}
 
 #[doc = include_str!("../docs/lock_waits.md")]
 pub mod lock_waits {}
+
+#[doc = include_str!("../docs/trace.md")]
+pub mod trace {}
 
 #[doc = include_str!("../docs/rolling_deploys.md")]
 pub mod rolling_deploys {}

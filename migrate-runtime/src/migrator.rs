@@ -63,6 +63,12 @@ impl<'m> Migrator<'m> {
         Migrator { job: job.clone() }
     }
 
+    /// What this migrator was asked to do, for the test helper's trace.
+    #[cfg(all(feature = "testing", feature = "postgres"))]
+    pub(crate) fn job(&self) -> &Job<'m> {
+        &self.job
+    }
+
     /// The compiled functions of the code migrations among `migrations`.
     pub(crate) fn with_code(mut self, code: &'m [CompiledCode]) -> Self {
         self.job.code = CodeTable::new(code);

@@ -6,7 +6,7 @@ use crate::database::{Database, Reach};
 use crate::driver::{with_connection, Backend};
 use crate::error::Error;
 use crate::migrator::Migrator;
-use crate::model::{BackendKind, MigrationState};
+use crate::model::BackendKind;
 use crate::schema::{compare, draft, Desired, Draft, Drift, GenerateOptions, Schema};
 use crate::sql::sql_str;
 
@@ -160,12 +160,7 @@ impl<W: Reach> Database<'_, W> {
     /// ```
     pub async fn drift(self, scratch_url: &str) -> Result<Drift, Error> {
         let (job, status, live) = self.status_and_schema().await?;
-        let version = status
-            .entries
-            .iter()
-            .filter(|entry| entry.state == MigrationState::Applied)
-            .map(|entry| entry.version)
-            .max();
+        let version = status.newest_applied();
         let expected = match version {
             Some(version) => {
                 Migrator::of_job(job)

@@ -117,6 +117,16 @@ impl Status {
         self.entries.iter().filter(|e| e.state.is_finding())
     }
 
+    /// The newest applied versioned migration: what a database's schema
+    /// was last migrated to.
+    pub fn newest_applied(&self) -> Option<i64> {
+        self.entries
+            .iter()
+            .filter(|entry| entry.state == MigrationState::Applied && !entry.repeatable)
+            .map(|entry| entry.version)
+            .max()
+    }
+
     /// The entries not applied yet (including out-of-order ones).
     pub fn pending(&self) -> impl Iterator<Item = &StatusEntry> {
         self.entries.iter().filter(|e| {

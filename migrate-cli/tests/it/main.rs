@@ -11,3 +11,4 @@ mod embedded;
 mod lint;
 mod schema;
 mod standalone;
+mod trace;

@@ -387,13 +387,12 @@ pub(crate) fn plan_up<'m>(
             plan.migrations.extend(entry.migration);
         }
     }
-    // A repeatable migration is written for the newest schema.
     let newest_embedded = entries
         .iter()
         .filter_map(|e| e.migration)
         .map(|m| m.version)
         .max();
-    let through_newest = target.is_none_or(|t| newest_embedded.is_none_or(|newest| t >= newest));
+    let through_newest = runs_repeatables(newest_embedded, target);
     for entry in repeatables {
         match entry.verdict(options, None) {
             Verdict::Refuse(error) => return Err(error),
@@ -405,6 +404,13 @@ pub(crate) fn plan_up<'m>(
         }
     }
     Ok(plan)
+}
+
+/// Whether a run up to `target` applies the pending repeatable migrations:
+/// only one that goes through the newest versioned migration
+/// (`newest_embedded`), as a repeatable one is written for the newest schema.
+pub(crate) fn runs_repeatables(newest_embedded: Option<i64>, target: Option<i64>) -> bool {
+    target.is_none_or(|t| newest_embedded.is_none_or(|newest| t >= newest))
 }
 
 /// The applied migrations newer than `target`, newest first, each with a
