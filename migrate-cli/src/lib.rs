@@ -1,6 +1,6 @@
 //! The command line of [migrata](https://docs.rs/migrata): the standalone
 //! `migrata` command (`cargo install --path migrate-cli` in the repository),
-//! and the same subcommands (`status`, `up`, `down`, `sql`, `verify`,
+//! and the same subcommands (`status`, `up`, `replicas`, `down`, `sql`, `verify`,
 //! `stamp`, `repair`, `adopt`, `lint`, `database`, `schema`, `drift`) for an app binary to
 //! expose over the migrations it embeds, so a single-binary deploy needs no
 //! separate tool on the server:
@@ -214,6 +214,8 @@ enum Command {
         #[arg(long)]
         contract: bool,
     },
+    /// List the processes registered as replicas (`run_with_presence`): host, pid, the newest migration each embeds, when it started and was last seen, live or dead. A live one of an older release holds contract migrations
+    Replicas,
     /// Revert the newest applied migration, or with --to every applied migration newer than a version, with their down scripts
     Down {
         /// The version to end at: migrations newer than it are reverted (0 reverts every positive version, -1 version 0 too) [default: revert only the newest]
@@ -417,6 +419,7 @@ async fn run_command(
     };
     Ok(match command {
         Command::Status => out.status(&migrator.at(&url()?).status().await?),
+        Command::Replicas => out.replicas(&migrator.at(&url()?).replicas().await?),
         Command::Verify { strict } => out.verify(&migrator.at(&url()?).status().await?, *strict),
         Command::Up { to, contract } => {
             let migrator = match to {

@@ -25,7 +25,7 @@ pub(super) use complain;
 
 use migrata::{
     Adoption, AdoptionProblem, Applied, BackendKind, Error, FailedScript, RepairAction, Repaired,
-    Report, Status, StatusEntry,
+    Replica, Report, Status, StatusEntry,
 };
 
 /// Prints results on stdout and problems on stderr (or as JSON on stdout),
@@ -132,6 +132,56 @@ impl Output {
                 held
             );
         }
+        ExitCode::SUCCESS
+    }
+
+    /// `replicas`: every registered process, live and dead.
+    pub fn replicas(&self, replicas: &[Replica]) -> ExitCode {
+        if self.json {
+            print_json(&json!({
+                "replicas": replicas.iter().map(|replica| json!({
+                    "owner": replica.owner,
+                    "host": replica.host,
+                    "pid": replica.pid,
+                    "newest_version": replica.newest_version,
+                    "started_ms_ago": replica.started_ago.as_millis() as u64,
+                    "seen_ms_ago": replica.seen_ago.as_millis() as u64,
+                    "alive": replica.alive,
+                })).collect::<Vec<_>>(),
+            }));
+            return ExitCode::SUCCESS;
+        }
+        if replicas.is_empty() {
+            say!("no replicas registered (only processes started with run_with_presence register)");
+            return ExitCode::SUCCESS;
+        }
+        let ago = |duration: std::time::Duration| format!("{} s ago", duration.as_secs());
+        let rows = replicas
+            .iter()
+            .map(|replica| {
+                [
+                    replica.host.clone(),
+                    replica.pid.to_string(),
+                    replica.newest_version.to_string(),
+                    ago(replica.started_ago),
+                    ago(replica.seen_ago),
+                    if replica.alive { "live" } else { "dead" }.to_owned(),
+                    replica.owner.clone(),
+                ]
+            })
+            .collect();
+        print_columns(
+            [
+                "HOST",
+                "PID",
+                "NEWEST VERSION",
+                "STARTED",
+                "LAST SEEN",
+                "STATE",
+                "ID",
+            ],
+            rows,
+        );
         ExitCode::SUCCESS
     }
 
@@ -377,7 +427,7 @@ fn problem_json(problem: &AdoptionProblem) -> serde_json::Value {
 }
 
 fn print_table<'a>(entries: impl Iterator<Item = &'a StatusEntry>) {
-    let rows: Vec<[String; 5]> = entries
+    let rows = entries
         .map(|e| {
             [
                 if e.repeatable {
@@ -401,7 +451,12 @@ fn print_table<'a>(entries: impl Iterator<Item = &'a StatusEntry>) {
             ]
         })
         .collect();
-    let header = ["VERSION", "NAME", "STATE", "APPLIED AT", "DURATION"].map(str::to_owned);
+    print_columns(["VERSION", "NAME", "STATE", "APPLIED AT", "DURATION"], rows);
+}
+
+/// `rows` under `header`, each column as wide as its widest cell.
+fn print_columns<const N: usize>(header: [&str; N], rows: Vec<[String; N]>) {
+    let header = header.map(str::to_owned);
     let mut widths = header.clone().map(|h| h.len());
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {

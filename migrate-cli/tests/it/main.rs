@@ -9,5 +9,6 @@ mod adopt;
 mod conventions;
 mod embedded;
 mod lint;
+mod replicas;
 mod schema;
 mod standalone;

@@ -126,6 +126,16 @@ pub(crate) async fn status<B: Backend>(job: &Job<'_>, conn: &mut B) -> Result<St
     Ok(Status::new(B::KIND, standing, &job.options, &live))
 }
 
+/// The replicas registered beside the version table, live and dead
+/// ([`Database::replicas`](crate::Database::replicas)).
+pub(crate) async fn replicas<B: Backend>(
+    job: &Job<'_>,
+    conn: &mut B,
+) -> Result<Vec<crate::model::Replica>, Error> {
+    let table = prepare(job, conn).await?;
+    presence::all(conn, &table).await
+}
+
 /// Settles the rows of failed migrations, under the lock.
 pub(crate) async fn repair<B: Backend>(
     job: &Job<'_>,
