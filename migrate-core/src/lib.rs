@@ -55,7 +55,9 @@ pub use exclude::{wildcard_matches, Exclude};
 pub use file_name::{
     is_repeatable_version, parse_file_name, repeatable_version, FileKind, FileName,
 };
-pub use load::{load_dir, load_dir_excluding, load_files};
+pub use load::{
+    load_dir, load_dir_excluding, load_files, read_dir, Directory, Ignored, IgnoredBecause,
+};
 pub use migration::{Language, Migration, Phase, Script};
 pub use statements::{
     final_delimiter, has_no_statements, needs_terminator, split_statements, split_statements_for,

@@ -19,7 +19,7 @@ use crate::model::{Peer, Replica};
 use crate::plan::adopt::Adoption;
 use crate::plan::repair::{Repair, Repaired};
 use crate::plan::Job;
-use crate::report::Report;
+use crate::report::{PendingSql, Report};
 use crate::status::Status;
 use crate::url::redact_url;
 
@@ -118,6 +118,15 @@ impl<W: Reach> Database<'_, W> {
     /// Reads where every migration stands, without changing anything.
     pub async fn status(self) -> Result<Status, Error> {
         self.perform(ReadStatus).await
+    }
+
+    /// Renders the SQL [`run`](Self::run) would execute on this database
+    /// now: the pending migrations as its history and live replicas
+    /// decide (the same refusals as `run`), as
+    /// [`Offline::up`](crate::Offline::up) renders them, up to the first
+    /// code migration. Reads the history; writes nothing, takes no lock.
+    pub async fn pending_sql(self) -> Result<PendingSql, Error> {
+        self.perform(RenderPending).await
     }
 
     /// Reverts applied migrations newer than `version`, newest first, with
@@ -311,6 +320,7 @@ operations! {
     Apply -> Report = |job, conn, url| engine::apply(job, conn, url);
     ReadStatus -> Status = |job, conn, _url| engine::status(job, conn);
     ListReplicas -> Vec<Replica> = |job, conn, _url| engine::replicas(job, conn);
+    RenderPending -> PendingSql = |job, conn, _url| engine::pending_sql(job, conn);
     Revert(RevertTarget) -> Report = |job, conn, url, target| engine::revert(job, conn, target, url);
     Stamp(i64) -> Vec<i64> = |job, conn, url, version| engine::stamp(job, conn, version, url);
     Adopt(Peer) -> Adoption = |job, conn, url, peer| engine::adopt(job, conn, peer, url);

@@ -189,7 +189,7 @@ pub enum Error {
         stop: i64,
     },
     /// An applied migration's recorded checksum differs from the embedded script.
-    #[error("{} was edited after it was applied: recorded checksum {applied}, embedded {embedded}; restore the file, or set on_divergent to warn/ignore", Subject(*version, file))]
+    #[error("{} was edited after it was applied: recorded checksum {applied}, its script's now {embedded}; restore the file, or set on_divergent to warn/ignore", Subject(*version, file))]
     Divergent {
         /// The migration's version.
         version: i64,

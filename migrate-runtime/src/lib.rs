@@ -200,7 +200,7 @@ pub use model::{AdoptionProblem, BackendKind, CodeError, MigrationState, Peer, R
 pub use options::{LockStrategy, LockWait, Options, Policy, TransactionMode, DEFAULT_TABLE};
 pub use plan::adopt::Adoption;
 pub use plan::repair::{FailedScript, Repair, RepairAction, Repaired};
-pub use report::{Applied, Held, Report};
+pub use report::{Applied, Held, PendingSql, Report};
 pub use sql::quote_identifier;
 pub use status::{Status, StatusEntry};
 pub use url::redact_url;

@@ -11,6 +11,7 @@ use crate::model::{BackendKind, Direction};
 use crate::options::Options;
 use crate::plan::program::{self, Op, Program, Step};
 use crate::plan::{self, Job};
+use crate::report::PendingSql;
 use crate::sql::history::{Elapsed, HistoryTable, Writer};
 use crate::sql::Dialect;
 
@@ -37,34 +38,75 @@ pub(crate) fn up(
         selected.extend(job.repeatables);
     }
     let stop = ends_at_code(&selected, |code| code.version)?;
-    let mut out = header(job, &table, "up", &selected);
+    let mut out = header(job, &table, "up", rendered(&selected, stop));
     out.push_str(&table.create());
     out.push_str(";\n\n");
-    let scripts = &selected[..selected.len() - usize::from(stop.is_some())];
-    // Online, a contract migration waits for the last replica of an older
-    // release; offline, whoever runs the script decides when, so it comes
-    // last, in a section of its own that says so.
-    let (contract, expand): (Vec<&Migration>, Vec<&Migration>) =
-        scripts.iter().partition(|m| m.is_contract());
-    steps(job, &table, &expand, Direction::Up, &mut out)?;
-    stop_marker(stop, Direction::Up, &mut out);
-    if let Some(newest) = contract.iter().map(|m| m.version).max() {
-        let versions: Vec<String> = contract.iter().map(|m| m.version.to_string()).collect();
-        let _ = write!(
-            out,
-            "-- ===================================================================\n\
-             -- CONTRACT MIGRATIONS (`-- migrate:phase contract`): versions {versions}\n\
-             -- They remove what older releases still use. Run this section only once\n\
-             -- every replica runs a release that embeds version {newest}\n\
-             -- (`migrata replicas` lists them); an online run holds them until then.\n\
-             -- From the `====` line above to the end, it runs on its own.\n\
-             -- ===================================================================\n",
-            versions = versions.join(", "),
-        );
-        push_session(job, &table, &mut out);
-        steps(job, &table, &contract, Direction::Up, &mut out)?;
-    }
+    up_steps(job, &table, &selected, stop, &mut out)?;
     Ok(out)
+}
+
+/// The up steps of `selected`: the expand migrations, the marker when
+/// `stop` says the range ends with a code migration, then the contract
+/// migrations in a section of their own. Online, a contract migration
+/// waits for the last replica of an older release; offline, whoever runs
+/// the script decides when, so it comes last, under a banner that says so,
+/// with what a part run on its own needs.
+fn up_steps(
+    job: &Job<'_>,
+    table: &HistoryTable,
+    selected: &[&Migration],
+    stop: Option<&Migration>,
+    out: &mut String,
+) -> Result<(), Error> {
+    let (contract, expand): (Vec<&Migration>, Vec<&Migration>) = rendered(selected, stop)
+        .iter()
+        .partition(|m| m.is_contract());
+    steps(job, table, &expand, Direction::Up, out)?;
+    stop_marker(stop, Direction::Up, out);
+    let Some(newest) = contract.iter().map(|m| m.version).max() else {
+        return Ok(());
+    };
+    let versions: Vec<String> = contract.iter().map(|m| m.version.to_string()).collect();
+    let _ = write!(
+        out,
+        "-- ===================================================================\n\
+         -- CONTRACT MIGRATIONS (`-- migrate:phase contract`): versions {versions}\n\
+         -- They remove what older releases still use. Run this section only once\n\
+         -- every replica runs a release that embeds version {newest}\n\
+         -- (`migrata replicas` lists them); an online run holds them until then.\n\
+         -- From the `====` line above to the end, it runs on its own.\n\
+         -- ===================================================================\n",
+        versions = versions.join(", "),
+    );
+    push_session(job, table, out);
+    steps(job, table, &contract, Direction::Up, out)
+}
+
+/// The offline SQL of what a run would apply now: `pending`, as planned
+/// from the database's history, up to the first code migration.
+pub(crate) fn pending(
+    job: &Job<'_>,
+    backend: BackendKind,
+    pending: &[&Migration],
+    creates_table: bool,
+) -> Result<PendingSql, Error> {
+    let table = HistoryTable::new(backend, job.options.table())?;
+    let end = pending
+        .iter()
+        .position(|m| m.is_code())
+        .map_or(pending.len(), |index| index + 1);
+    let selected = &pending[..end];
+    let stop = ends_at_code(selected, |code| code.version)?;
+    let mut out = header(job, &table, "up", rendered(selected, stop));
+    if creates_table {
+        out.push_str(&table.create());
+        out.push_str(";\n\n");
+    }
+    up_steps(job, &table, selected, stop, &mut out)?;
+    Ok(PendingSql {
+        sql: out,
+        stops_at_code: stop.map(|code| code.version),
+    })
 }
 
 /// The offline SQL of a revert: see [`Offline::down`](crate::Offline::down).
@@ -83,9 +125,8 @@ pub(crate) fn down(
     selected.reverse();
     plan::require_down_scripts(&selected)?;
     let stop = ends_at_code(&selected, |code| code.version - 1)?;
-    let mut out = header(job, &table, "down", &selected);
-    let scripts = &selected[..selected.len() - usize::from(stop.is_some())];
-    steps(job, &table, scripts, Direction::Down, &mut out)?;
+    let mut out = header(job, &table, "down", rendered(&selected, stop));
+    steps(job, &table, rendered(&selected, stop), Direction::Down, &mut out)?;
     stop_marker(stop, Direction::Down, &mut out);
     Ok(out)
 }
@@ -124,6 +165,15 @@ fn stop_marker(stop: Option<&Migration>, direction: Direction, out: &mut String)
             file = code.up.file,
         ));
     }
+}
+
+/// The migrations of `selected` rendered as SQL: all but the code
+/// migration it stops at.
+fn rendered<'s, 'm>(
+    selected: &'s [&'m Migration],
+    stop: Option<&Migration>,
+) -> &'s [&'m Migration] {
+    &selected[..selected.len() - usize::from(stop.is_some())]
 }
 
 /// What the script covers, the client setting that stops it at the first
@@ -188,10 +238,14 @@ fn render(
         }
         for op in &unit.ops {
             let step = op.step();
-            let title = format!(
-                "-- {} {} ({})",
-                step.migration.version, step.migration.name, step.script.file
-            );
+            // A repeatable migration's version is internal: its file names it.
+            let title = match step.migration.is_repeatable() {
+                true => format!("-- {}", step.script.file),
+                false => format!(
+                    "-- {} {} ({})",
+                    step.migration.version, step.migration.name, step.script.file
+                ),
+            };
             match op {
                 Op::Run(_) if unit.transaction => {
                     let _ = writeln!(out, "{title}");
