@@ -43,7 +43,6 @@ mod schema;
 mod values;
 
 use std::ffi::OsString;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -369,8 +368,7 @@ fn setup(global: &GlobalArgs) -> Option<Config> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(config.log.level()))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let color = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    let color = output::colored(&std::io::stderr());
     // An app that already installed a subscriber keeps it.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

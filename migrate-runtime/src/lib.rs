@@ -230,6 +230,30 @@ pub use url::redact_url;
 ///     migrata::embed_migrations!("migrations", exclude = ["seed*.sql", "*/notes.sql"]);
 /// ```
 ///
+/// # The lint's options
+///
+/// Every script is also linted at compile time (see [the lint
+/// chapter](guide::lint)): an error is a compile error, a warning a
+/// compiler warning. The options, in any order after the path:
+///
+/// | option | what it does |
+/// | --- | --- |
+/// | `database = "postgres" \| "mysql" \| "sqlite"` | the database whose SQL dialect and rules the lint uses. Without it: the one database migrata is compiled for (`features = ["postgres"]` alone lints for PostgreSQL), or, in a build with several, the generic dialect and the rules every database shares |
+/// | `lint_after = <version>` | migrations up to this version are taken as applied everywhere: not linted, and the tables they create count as existing (busy) ones |
+/// | `allow = ["<rule>", ...]` | rules turned off for every script (one statement: `-- migrate:allow <rule> <reason>` on the line before it) |
+/// | `deny_warnings = true` | warnings are compile errors too |
+/// | `exclude = ["<pattern>", ...]` | files and subdirectories that are not migrations (above) |
+///
+/// ```
+/// static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!(
+///     "migrations",
+///     database = "postgres",
+///     lint_after = 3,
+///     allow = ["missing-lock-timeout"],
+///     deny_warnings = true,
+/// );
+/// ```
+///
 /// Cargo does not rebuild when a file is only *added* to the directory; add
 /// `migrata_core::build::rerun_if_changed("migrations")` to `build.rs` (debug
 /// builds also warn at startup when they notice).

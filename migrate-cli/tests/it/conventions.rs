@@ -658,3 +658,66 @@ fn sql_pending_renders_from_the_database_state() {
         text(&stopped.stderr)
     );
 }
+
+/// Issue 26 item 7: `status` colours the states that need attention on a
+/// terminal (a pty made by util-linux's `script`), never in redirected
+/// output or under `NO_COLOR`.
+#[test]
+fn status_colours_only_on_a_terminal() {
+    let project = project();
+    let dir = project.path();
+    assert!(migrata(dir)
+        .args(["-d", "app.db", "up", "--to", "1"])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let piped = migrata(dir)
+        .args(["-d", "app.db", "status"])
+        .output()
+        .unwrap();
+    assert!(
+        !text(&piped.stdout).contains('\u{1b}'),
+        "{}",
+        text(&piped.stdout)
+    );
+
+    let binary = assert_cmd::cargo::cargo_bin("migrata");
+    let on_a_pty = |no_color: Option<&str>| {
+        let mut script = std::process::Command::new("script");
+        script
+            .args([
+                "-qec",
+                &format!("{} -d app.db status", binary.display()),
+                "/dev/null",
+            ])
+            .current_dir(dir)
+            .env_remove("DATABASE_URL")
+            .env_remove("NO_COLOR");
+        if let Some(value) = no_color {
+            script.env("NO_COLOR", value);
+        }
+        match script.output() {
+            Ok(output) => Some(text(&output.stdout)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                assert!(
+                    std::env::var("MIGRATE_TEST_REQUIRE_SERVERS").is_err(),
+                    "util-linux's `script` is not installed"
+                );
+                eprintln!("SKIPPED: status_colours_only_on_a_terminal: `script` is not installed");
+                None
+            }
+            Err(e) => panic!("script: {e}"),
+        }
+    };
+    let Some(coloured) = on_a_pty(None) else {
+        return;
+    };
+    assert!(
+        coloured.contains("\u{1b}[33mpending\u{1b}[0m"),
+        "{coloured:?}"
+    );
+    assert!(!coloured.contains("\u{1b}[33mapplied"), "{coloured:?}");
+    let plain = on_a_pty(Some("1")).unwrap();
+    assert!(!plain.contains('\u{1b}'), "{plain:?}");
+}
