@@ -352,7 +352,8 @@ pub(super) fn release_later(url: String, release: String) -> bool {
             else {
                 return;
             };
-            let outcome = runtime.block_on(release_from(&url, release, |error| Error::Lock { error }));
+            let outcome =
+                runtime.block_on(release_from(&url, release, |error| Error::Lock { error }));
             let _ = released.send(outcome.is_ok());
         });
     spawned.is_ok() && outcome.recv_timeout(RELEASE_WAIT).unwrap_or(false)

@@ -120,10 +120,7 @@ impl Presence {
         self.stop().await;
         let remove = std::mem::take(&mut self.remove);
         let table = std::mem::take(&mut self.table);
-        lock::release_from(&self.url, remove, |source| {
-            presence_error(&table, source)
-        })
-        .await
+        lock::release_from(&self.url, remove, |source| presence_error(&table, source)).await
     }
 
     async fn stop(&mut self) {

@@ -126,7 +126,13 @@ pub(crate) fn down(
     plan::require_down_scripts(&selected)?;
     let stop = ends_at_code(&selected, |code| code.version - 1)?;
     let mut out = header(job, &table, "down", rendered(&selected, stop));
-    steps(job, &table, rendered(&selected, stop), Direction::Down, &mut out)?;
+    steps(
+        job,
+        &table,
+        rendered(&selected, stop),
+        Direction::Down,
+        &mut out,
+    )?;
     stop_marker(stop, Direction::Down, &mut out);
     Ok(out)
 }
