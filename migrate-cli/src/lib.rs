@@ -1,6 +1,6 @@
 //! The command line of [migrata](https://docs.rs/migrata): the standalone
 //! `migrata` command (`cargo install --path migrate-cli` in the repository),
-//! and the same subcommands (`status`, `up`, `down`, `sql`, `verify`,
+//! and the same subcommands (`status`, `up`, `replicas`, `down`, `sql`, `verify`,
 //! `stamp`, `repair`, `adopt`, `lint`, `database`, `schema`, `drift`, `trace`, `new`) for an app binary to
 //! expose over the migrations it embeds, so a single-binary deploy needs no
 //! separate tool on the server:
@@ -238,6 +238,8 @@ enum Command {
         #[arg(long)]
         contract: bool,
     },
+    /// List the processes registered as replicas (`run_with_presence`): host, pid, the newest migration each embeds, when it started and was last seen, live or dead. A live one of an older release holds contract migrations
+    Replicas,
     /// Revert the newest applied migration, or with --to every applied migration newer than a version, with their down scripts
     Down {
         /// The version to end at: migrations newer than it are reverted (0 reverts every positive version, -1 version 0 too) [default: revert only the newest]
@@ -456,6 +458,7 @@ async fn run_command(
             &migrator.at(&url()?).status().await?,
             &config_source(config),
         ),
+        Command::Replicas => out.replicas(&migrator.at(&url()?).replicas().await?),
         Command::Verify { strict } => out.verify(&migrator.at(&url()?).status().await?, *strict),
         Command::Up { to, contract } => {
             let migrator = match to {

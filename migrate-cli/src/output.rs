@@ -25,7 +25,7 @@ pub(super) use complain;
 
 use migrata::{
     Adoption, AdoptionProblem, Applied, BackendKind, Error, FailedScript, MigrationState,
-    RepairAction, Repaired, Report, Status, StatusEntry,
+    RepairAction, Repaired, Replica, Report, Status, StatusEntry,
 };
 
 /// Prints results on stdout and problems on stderr (or as JSON on stdout),
@@ -150,6 +150,54 @@ impl Output {
                 held
             );
         }
+        ExitCode::SUCCESS
+    }
+
+    /// `replicas`: every registered process, live and dead.
+    pub fn replicas(&self, replicas: &[Replica]) -> ExitCode {
+        if self.json {
+            print_json(&json!({
+                "replicas": replicas.iter().map(|replica| json!({
+                    "owner": replica.owner,
+                    "host": replica.host,
+                    "pid": replica.pid,
+                    "newest_version": replica.newest_version,
+                    "started_ms_ago": replica.started_ago.as_millis() as u64,
+                    "seen_ms_ago": replica.seen_ago.as_millis() as u64,
+                    "alive": replica.alive,
+                })).collect::<Vec<_>>(),
+            }));
+            return ExitCode::SUCCESS;
+        }
+        if replicas.is_empty() {
+            say!("no replicas registered (only processes started with run_with_presence register)");
+            return ExitCode::SUCCESS;
+        }
+        let ago = |duration: std::time::Duration| format!("{} s ago", duration.as_secs());
+        let rows = replicas
+            .iter()
+            .map(|replica| {
+                [
+                    replica.host.clone(),
+                    replica.pid.to_string(),
+                    replica.newest_version.to_string(),
+                    ago(replica.started_ago),
+                    ago(replica.seen_ago),
+                    if replica.alive { "live" } else { "dead" }.to_owned(),
+                    replica.owner.clone(),
+                ]
+            })
+            .collect();
+        let header = [
+            "HOST",
+            "PID",
+            "NEWEST VERSION",
+            "STARTED",
+            "LAST SEEN",
+            "STATE",
+            "ID",
+        ];
+        print_columns(header, rows, None);
         ExitCode::SUCCESS
     }
 
@@ -448,15 +496,31 @@ fn print_table<'a>(entries: impl Iterator<Item = &'a StatusEntry>) {
             ]
         })
         .collect();
-    let header = ["VERSION", "NAME", "STATE", "APPLIED AT", "DURATION"].map(str::to_owned);
+    let colors = states.into_iter().map(state_color).collect();
+    let header = ["VERSION", "NAME", "STATE", "APPLIED AT", "DURATION"];
+    print_columns(header, rows, Some((STATE_COLUMN, colors)));
+}
+
+/// `rows` under `header`, each column as wide as its widest cell; with
+/// `paint`, the cells of one column in each row's ANSI colour, when
+/// stdout is [`colored`].
+fn print_columns<const N: usize>(
+    header: [&str; N],
+    rows: Vec<[String; N]>,
+    paint: Option<(usize, Vec<Option<&'static str>>)>,
+) {
+    let header = header.map(str::to_owned);
     let mut widths = header.clone().map(|h| h.len());
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.len());
         }
     }
-    let colors = std::iter::once(None).chain(states.into_iter().map(state_color));
-    let paint = colored(&std::io::stdout());
+    let (painted, colors) = match paint.filter(|_| colored(&std::io::stdout())) {
+        Some((column, colors)) => (Some(column), colors),
+        None => (None, Vec::new()),
+    };
+    let colors = std::iter::once(None).chain(colors.into_iter().chain(std::iter::repeat(None)));
     for (row, color) in std::iter::once(&header).chain(&rows).zip(colors) {
         let line: Vec<String> = row
             .iter()
@@ -464,7 +528,7 @@ fn print_table<'a>(entries: impl Iterator<Item = &'a StatusEntry>) {
             .enumerate()
             .map(|(column, (cell, width))| {
                 let pad = " ".repeat(width - cell.len());
-                match color.filter(|_| paint && column == STATE_COLUMN) {
+                match color.filter(|_| painted == Some(column)) {
                     Some(code) => format!("\x1b[{code}m{cell}\x1b[0m{pad}"),
                     None => format!("{cell}{pad}"),
                 }

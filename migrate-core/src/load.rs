@@ -426,10 +426,15 @@ impl Set {
                     file,
                     script.map(|(script, _)| script),
                 )),
-                (FileKind::Repeatable, Some((script, phase))) => {
+                (FileKind::Repeatable, Some((_, Phase::Contract))) => {
+                    // Applied again whenever it changes, it has no release
+                    // to wait for: holding one would hold it forever.
+                    let error = Error::PhaseInRepeatable { file: file.clone() };
+                    self.problems.push((file, error));
+                }
+                (FileKind::Repeatable, Some((script, _))) => {
                     let mut migration = migration(parsed.version, parsed.name, script, None, None);
                     migration.repeatable = true;
-                    migration.phase = phase;
                     self.repeatables
                         .insert(migration.name.to_string(), migration);
                 }
@@ -777,6 +782,16 @@ mod tests {
             matches!(down, Error::PhaseInDown { ref file } if file == "0002_b.down.sql"),
             "{down}"
         );
+        let repeatable = only_error(load(&[(
+            "R__views.sql",
+            "-- migrate:phase contract\nDROP VIEW IF EXISTS v;",
+        )]));
+        assert!(
+            matches!(repeatable, Error::PhaseInRepeatable { ref file } if file == "R__views.sql"),
+            "{repeatable}"
+        );
+        let expand = load(&[("R__views.sql", "-- migrate:phase expand\nSELECT 1;")]).unwrap();
+        assert!(!expand[0].is_contract());
         let dir = tree(&[
             (
                 "2025-01-02-030405_drop/up.sql",

@@ -441,7 +441,8 @@ pub enum Error {
         /// The database error.
         error: sqlx::Error,
     },
-    /// Registering, refreshing or reading replica presence failed.
+    /// Registering, refreshing, reading or removing replica presence
+    /// failed.
     #[error("replica presence table {table}: {}", Shown(error))]
     Presence {
         /// The presence table's name.

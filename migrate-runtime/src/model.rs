@@ -360,6 +360,12 @@ pub struct Replica {
     /// The newest versioned migration its binary embeds: a contract
     /// migration newer than this is held while it runs.
     pub newest_version: i64,
+    /// How long ago it registered, in the database's clock.
+    pub started_ago: std::time::Duration,
     /// How long ago it last refreshed its row, in the database's clock.
     pub seen_ago: std::time::Duration,
+    /// Whether its row is still within its TTL: a dead replica (killed, or
+    /// paused for longer than its TTL) holds nothing, and its row stays
+    /// until a later registration prunes it.
+    pub alive: bool,
 }

@@ -9,6 +9,7 @@ mod adopt;
 mod conventions;
 mod embedded;
 mod lint;
+mod replicas;
 mod schema;
 mod standalone;
 mod trace;

@@ -126,6 +126,16 @@ pub(crate) async fn status<B: Backend>(job: &Job<'_>, conn: &mut B) -> Result<St
     Ok(Status::new(B::KIND, standing, &job.options, &live))
 }
 
+/// The replicas registered beside the version table, live and dead
+/// ([`Database::replicas`](crate::Database::replicas)).
+pub(crate) async fn replicas<B: Backend>(
+    job: &Job<'_>,
+    conn: &mut B,
+) -> Result<Vec<crate::model::Replica>, Error> {
+    let table = prepare(job, conn).await?;
+    presence::all(conn, &table).await
+}
+
 /// The SQL a run would execute now: planned from the history and the live
 /// replicas as [`apply`] plans without the lock; no lock, no write.
 pub(crate) async fn pending_sql<B: Backend>(

@@ -560,7 +560,9 @@ pub(crate) mod tests {
             host: "host-a".into(),
             pid: 1,
             newest_version,
+            started_ago: std::time::Duration::from_secs(60),
             seen_ago: std::time::Duration::from_secs(4),
+            alive: true,
         }
     }
 

@@ -88,7 +88,8 @@ fn cargo_build_shows_lint_warnings() {
         "{stderr}"
     );
     // `lint_after = 1`: 0001 counts as applied, so `users` is an existing
-    // table; 0003's drop is allowed by its directive.
+    // table; 0003's drop is allowed by its directive; 0004's is a contract
+    // migration's (`-- migrate:phase contract`), which the lint expects.
     assert_eq!(
         stderr.matches("MIGRATION_LINT_WARNING").count(),
         1,

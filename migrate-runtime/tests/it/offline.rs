@@ -91,6 +91,7 @@ pub fn client_output(db: &TestDb, sql: &str) -> Option<std::process::Output> {
 on_every_backend!(
     offline_sql_builds_the_same_database_as_an_online_run,
     offline_single_transaction_mode_too,
+    offline_contract_migrations_in_a_section_of_their_own,
     pending_sql_renders_what_a_run_would_apply_now
 );
 
@@ -352,6 +353,65 @@ async fn sqlite_scripts_outside_a_transaction_run_with_foreign_keys_enforced() {
         .await
         .unwrap();
     assert_eq!(enforced, 1);
+}
+
+/// Issue 23: contract migrations come last, in a section of their own
+/// that says when to run it and runs on its own. The part before it,
+/// piped into the client at deploy time, applies the expand migrations
+/// (one newer than the contract migration among them) and leaves the
+/// dropped column readable; the section, piped in later, applies the
+/// contract migration. In both transaction modes.
+async fn offline_contract_migrations_in_a_section_of_their_own(db: TestDb) {
+    const MARKER: &str = "-- ===================================================================\n-- CONTRACT MIGRATIONS";
+    let set = migrations(&[
+        ("0001_items.sql", "CREATE TABLE items (id INTEGER PRIMARY KEY, legacy VARCHAR(20));\nINSERT INTO items (id, legacy) VALUES (1, 'a');\n"),
+        ("0002_drop_legacy.sql", "-- migrate:phase contract\nALTER TABLE items DROP COLUMN legacy;\n"),
+        ("0003_label.sql", "ALTER TABLE items ADD COLUMN label VARCHAR(20);\n"),
+    ]);
+    for (round, mode) in [TransactionMode::PerMigration, TransactionMode::Single]
+        .into_iter()
+        .enumerate()
+    {
+        let table = format!("history_{round}");
+        let sql = Migrator::new(&set)
+            .table(&table)
+            .transaction(mode)
+            .offline(db.kind)
+            .up(None, None)
+            .unwrap();
+        assert_eq!(sql.matches(MARKER).count(), 1, "{sql}");
+        let (expand, contract) = sql.split_once(MARKER).unwrap();
+        let contract = format!("{MARKER}{contract}");
+        assert!(
+            contract.contains("versions 2\n")
+                && contract.contains("embeds version 2\n")
+                && contract.contains("DROP COLUMN legacy"),
+            "{contract}"
+        );
+        assert!(
+            !expand.contains("DROP COLUMN") && expand.contains("ADD COLUMN label"),
+            "{expand}"
+        );
+        if round == 1 {
+            // Already applied by the first round; only the text is new.
+            continue;
+        }
+        if !pipe_into_client(&db, expand, true) {
+            return;
+        }
+        let applied = format!("SELECT count(*) FROM {table}");
+        assert_eq!(db.scalar(&applied).await, 2);
+        assert_eq!(db.scalar("SELECT count(legacy) FROM items").await, 1);
+        pipe_into_client(&db, &contract, true);
+        assert_eq!(db.scalar(&applied).await, 3);
+        let status = Migrator::new(&set)
+            .table(&table)
+            .at(&db.url)
+            .status()
+            .await
+            .unwrap();
+        assert_eq!(status.pending().count(), 0);
+    }
 }
 
 /// Issue 26 item 4: `pending_sql` reads the history and renders exactly the
