@@ -1,5 +1,5 @@
-//! `database create` / `database drop`, the SQLite file an `up` creates, and
-//! `--env-file`.
+//! `database create` / `drop` / `setup` / `reset`, the SQLite file an `up`
+//! creates, and `--env-file`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 use migrata::quote_identifier;
-use migrata::{redact_url, BackendKind, Error};
+use migrata::{redact_url, BackendKind, Error, Migrator};
 #[cfg(feature = "sqlite")]
 use sqlx::migrate::MigrateDatabase;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
@@ -29,6 +29,21 @@ pub(super) enum DatabaseCommand {
         #[arg(long, short = 'y')]
         yes: bool,
     },
+    /// Create the database unless it exists, then apply pending migrations
+    Setup,
+    /// Drop the database, create it again and apply every migration
+    Reset {
+        /// Confirm: resetting deletes every table and row
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+}
+
+impl DatabaseCommand {
+    /// Whether the command ends with `up`: it needs the migrations.
+    pub(super) fn migrates(&self) -> bool {
+        matches!(self, DatabaseCommand::Setup | DatabaseCommand::Reset { .. })
+    }
 }
 
 /// A database URL as given, or `sqlite:<path>` for a plain file path
@@ -56,21 +71,33 @@ pub(super) async fn run(
     out: &Output,
     url: &str,
     command: &DatabaseCommand,
+    migrator: &Migrator<'_>,
 ) -> Result<ExitCode, Failure> {
     let shown = redact_url(url);
+    let confirm = |command: &str| {
+        Failure::Usage(format!(
+            "`database {command}` deletes {shown} and everything in it: pass --yes to confirm"
+        ))
+    };
+    let mut actions = Vec::new();
     match command {
-        DatabaseCommand::Create => {
-            let created = on_backend(url, Lifecycle::Create).await?;
-            Ok(out.database(if created { "created" } else { "exists" }, &shown))
-        }
-        DatabaseCommand::Drop { yes: false } => Err(Failure::Usage(format!(
-            "`database drop` deletes {shown} and everything in it: pass --yes to confirm"
-        ))),
-        DatabaseCommand::Drop { yes: true } => {
+        DatabaseCommand::Drop { yes: false } => return Err(confirm("drop")),
+        DatabaseCommand::Reset { yes: false } => return Err(confirm("reset")),
+        DatabaseCommand::Drop { yes: true } | DatabaseCommand::Reset { yes: true } => {
             let dropped = on_backend(url, Lifecycle::Drop).await?;
-            Ok(out.database(if dropped { "dropped" } else { "absent" }, &shown))
+            actions.push(if dropped { "dropped" } else { "absent" });
         }
+        DatabaseCommand::Create | DatabaseCommand::Setup => {}
     }
+    if !matches!(command, DatabaseCommand::Drop { .. }) {
+        let created = on_backend(url, Lifecycle::Create).await?;
+        actions.push(if created { "created" } else { "exists" });
+    }
+    let report = match command.migrates() {
+        true => Some(migrator.run(url).await?),
+        false => None,
+    };
+    Ok(out.database(&actions, &shown, report.as_ref()))
 }
 
 #[derive(Clone, Copy)]

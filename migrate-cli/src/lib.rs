@@ -1,7 +1,7 @@
 //! The command line of [migrata](https://docs.rs/migrata): the standalone
 //! `migrata` command (`cargo install --path migrate-cli` in the repository),
-//! and the same subcommands (`status`, `up`, `down`, `sql`, `verify`,
-//! `stamp`, `repair`, `adopt`, `lint`, `database`, `schema`, `drift`) for an app binary to
+//! and the same subcommands (`status`, `up`, `replicas`, `down`, `sql`, `verify`,
+//! `stamp`, `repair`, `adopt`, `lint`, `database`, `schema`, `drift`, `trace`, `new`) for an app binary to
 //! expose over the migrations it embeds, so a single-binary deploy needs no
 //! separate tool on the server:
 //!
@@ -28,7 +28,8 @@
 //!
 //! Features: the databases (`sqlite`, `postgres`, `mysql`) and TLS backends
 //! (`tls-rustls`, ...) are migrata's, passed through; `lint` adds the `lint`
-//! subcommand, `schema` the `schema`, `drift` and `diff` subcommands. The
+//! subcommand, `schema` the `schema`, `drift`, `diff` and `trace` subcommands
+//! (those that replay migrations on a temporary database). The
 //! default, `standalone`, is what the `migrata` binary needs: every
 //! database, `tls-rustls`, `lint` and `schema`. An app names its own:
 //! `migrata-cli = { path = "migrate-cli", default-features = false, features = ["postgres"] }`.
@@ -43,7 +44,6 @@ mod schema;
 mod values;
 
 use std::ffi::OsString;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -70,15 +70,24 @@ where
     let Some(config) = setup(&cli.global) else {
         return ExitCode::from(2);
     };
+    let command = match &cli.command {
+        EmbeddedCommand::Shared(command) => command,
+        EmbeddedCommand::New(args) => {
+            let out = Output::new(cli.global.json);
+            let Some(dir) = cli.dir.as_deref().or(migrations.source_dir()) else {
+                return out.usage(
+                    "this binary was built in release mode and does not know its migrations directory: pass --dir",
+                );
+            };
+            let exclude = match migrata_core::Exclude::new(migrations.exclude().iter().copied()) {
+                Ok(exclude) => exclude,
+                Err(error) => return out.failure(&error.to_string()),
+            };
+            return out.created(args.create(dir, &exclude));
+        }
+    };
     let migrator = config.apply_to(migrations.migrator());
-    execute(
-        &cli.global,
-        &config,
-        &migrator,
-        migrations.all(),
-        &cli.command,
-    )
-    .await
+    execute(&cli.global, &config, &migrator, migrations.all(), command).await
 }
 
 /// Entry point of the standalone `migrata` binary: reads the migrations
@@ -122,37 +131,27 @@ where
             let migrator = config.migrator(&migrations);
             return out.finish(schema::squash(&out, &config, &migrator, &dir, args).await);
         }
-        StandaloneCommand::New {
-            name,
-            reversible,
-            timestamp,
-            code,
-            repeatable,
-        } => {
-            let kind = match (code, repeatable) {
-                (true, _) => new::Kind::Code,
-                (_, true) => new::Kind::Repeatable,
-                _ => new::Kind::Script,
-            };
-            return match new::create(
-                &dir,
-                config.migrate.exclude(),
-                name,
-                kind,
-                *reversible,
-                *timestamp,
-            ) {
-                Ok(paths) => out.created(&paths),
-                Err(message) => out.failure(&message),
-            };
+        #[cfg(feature = "standalone")]
+        StandaloneCommand::Completions { shell } => {
+            let mut command = <StandaloneCli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "migrata", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        StandaloneCommand::New(args) => {
+            return out.created(args.create(&dir, config.migrate.exclude()));
         }
     };
     // `database create` / `drop` work on the database alone: a project
     // without its migrations directory yet may create its database.
     let migrations: Vec<Migration> = match command {
-        Command::Database(_) => Vec::new(),
-        _ => match load_dir(&dir, &config) {
-            Ok(migrations) => migrations,
+        Command::Database(database) if !database.migrates() => Vec::new(),
+        _ => match migrata_core::read_dir(&dir, config.migrate.exclude()) {
+            Ok(directory) => {
+                if cli.global.verbose {
+                    out.directory(&dir, &directory);
+                }
+                directory.migrations
+            }
             Err(error) => return out.failure(&error.to_string()),
         },
     };
@@ -161,6 +160,7 @@ where
 }
 
 /// The migrations of `dir`, less what `migrate.exclude` matches.
+#[cfg(feature = "schema")]
 fn load_dir(
     dir: &std::path::Path,
     config: &Config,
@@ -176,8 +176,24 @@ fn load_dir(
 struct EmbeddedCli {
     #[command(flatten)]
     global: GlobalArgs,
+    /// For `new`: the migrations directory [default: the one the binary was built from, in debug builds]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        help_heading = "Global options"
+    )]
+    dir: Option<PathBuf>,
     #[command(subcommand)]
-    command: Command,
+    command: EmbeddedCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum EmbeddedCommand {
+    #[command(flatten)]
+    Shared(Command),
+    /// Create the next migration file in the directory the binary was built from (or --dir); rebuild to embed it
+    New(new::NewArgs),
 }
 
 #[derive(Debug, Parser)]
@@ -190,13 +206,19 @@ struct StandaloneCli {
     #[command(flatten)]
     global: GlobalArgs,
     /// Migrations directory [default: `migrate.dir` from the config, else `migrations`]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        help_heading = "Global options"
+    )]
     dir: Option<PathBuf>,
     #[command(subcommand)]
     command: StandaloneCommand,
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 struct GlobalArgs {
     /// Database URL; overrides migrate.toml, MIGRATE_DATABASE_URL and DATABASE_URL
     #[arg(long, short = 'd', global = true, value_name = "URL", value_parser = clap::builder::NonEmptyStringValueParser::new())]
@@ -210,6 +232,9 @@ struct GlobalArgs {
     /// Read environment variables (DATABASE_URL, MIGRATE_DATABASE_URL) from this dotenv file; variables already set win. Nothing is read from `.env` unless asked
     #[arg(long, global = true, value_name = "FILE")]
     env_file: Option<PathBuf>,
+    /// Say on stderr which configuration file and migrations directory were read, and which files in it are not migrations
+    #[arg(long, short = 'v', global = true)]
+    verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -225,6 +250,8 @@ enum Command {
         #[arg(long)]
         contract: bool,
     },
+    /// List the processes registered as replicas (`run_with_presence`): host, pid, the newest migration each embeds, when it started and was last seen, live or dead. A live one of an older release holds contract migrations
+    Replicas,
     /// Revert the newest applied migration, or with --to every applied migration newer than a version, with their down scripts
     Down {
         /// The version to end at: migrations newer than it are reverted (0 reverts every positive version, -1 version 0 too) [default: revert only the newest]
@@ -245,6 +272,9 @@ enum Command {
         /// Render the revert direction (needs --to)
         #[arg(long, requires = "to")]
         down: bool,
+        /// Render what `up` would run on the database now (reads its history, writes nothing); exits 1 when it stops before a code migration
+        #[arg(long, conflicts_with_all = ["backend", "from", "to", "down"])]
+        pending: bool,
     },
     /// Exit 1 exactly when `up` would refuse to run (divergent, missing, failed or out-of-order migrations the policies do not allow): a deploy gate
     Verify {
@@ -288,6 +318,9 @@ enum Command {
     /// Exit 1, listing each difference, when the live database's schema is not what its applied migrations produce (objects added, dropped or changed by hand)
     #[cfg(feature = "schema")]
     Drift(schema::DriftArgs),
+    /// Show what each statement of the pending migrations locks and rewrites (PostgreSQL), measured on a temporary database; --deny MODE exits 1 over a budget
+    #[cfg(feature = "schema")]
+    Trace(schema::TraceArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -295,28 +328,19 @@ enum StandaloneCommand {
     #[command(flatten)]
     Shared(Command),
     /// Create the next migration file in the migrations directory
-    New {
-        /// The descriptive part of the file name (letters, digits, `_`, `-`)
-        name: String,
-        /// Create an .up.sql and .down.sql pair
-        #[arg(long)]
-        reversible: bool,
-        /// Version it with the current UTC time (YYYYMMDDhhmmss) instead of the next sequence number [default: timestamps only in a directory of timestamps]
-        #[arg(long)]
-        timestamp: bool,
-        /// A code migration: a .rs file with `async fn up` (and `down` with --reversible) for the app to compile
-        #[arg(long, conflicts_with = "repeatable")]
-        code: bool,
-        /// A repeatable migration, R__<name>.sql: applied again whenever it changes
-        #[arg(long, conflicts_with_all = ["reversible", "timestamp"])]
-        repeatable: bool,
-    },
+    New(new::NewArgs),
     /// Write the next migration: the changes from the schema the migrations produce to a desired one (a schema.sql or a database URL), with its down script
     #[cfg(feature = "schema")]
     Diff(schema::DiffArgs),
     /// Replace the migrations up to a version by one baseline script holding the schema they leave: new databases run it, databases that applied them skip it
     #[cfg(feature = "schema")]
     Squash(schema::SquashArgs),
+    /// Print the shell completion script of this command (e.g. `migrata completions bash > /etc/bash_completion.d/migrata`)
+    #[cfg(feature = "standalone")]
+    Completions {
+        /// The shell to complete in
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Loads the configuration (file, then the environment, then `--env-file`
@@ -349,6 +373,9 @@ fn setup(global: &GlobalArgs) -> Option<Config> {
     if let Some(url) = &global.database_url {
         config.database.url = Some(url.clone());
     }
+    if global.verbose {
+        output::complain!("config: {}", config_source(&config));
+    }
     if let Some(path) = &global.env_file {
         // Variables from a file are easy to forget: say where they point.
         let target = config.database_url().map_or_else(
@@ -360,8 +387,7 @@ fn setup(global: &GlobalArgs) -> Option<Config> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(config.log.level()))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let color = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    let color = output::colored(&std::io::stderr());
     // An app that already installed a subscriber keeps it.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -369,6 +395,19 @@ fn setup(global: &GlobalArgs) -> Option<Config> {
         .with_ansi(color)
         .try_init();
     Some(config)
+}
+
+/// The file the configuration came from, or where none was found: the one
+/// rule is `-c FILE`, else `migrate.toml` in the current directory.
+fn config_source(config: &Config) -> String {
+    match config.file() {
+        Some(file) => file.display().to_string(),
+        None => {
+            let cwd = std::env::current_dir()
+                .map_or_else(|_| ".".to_owned(), |dir| dir.display().to_string());
+            format!("no {} found in {cwd}", Config::DEFAULT_PATH)
+        }
+    }
 }
 
 fn usage_exit(usage: clap::Error) -> ExitCode {
@@ -425,7 +464,11 @@ async fn run_command(
         })
     };
     Ok(match command {
-        Command::Status => out.status(&migrator.at(&url()?).status().await?),
+        Command::Status => out.status(
+            &migrator.at(&url()?).status().await?,
+            &config_source(config),
+        ),
+        Command::Replicas => out.replicas(&migrator.at(&url()?).replicas().await?),
         Command::Verify { strict } => out.verify(&migrator.at(&url()?).status().await?, *strict),
         Command::Up { to, contract } => {
             let migrator = match to {
@@ -435,11 +478,16 @@ async fn run_command(
             .contract_now(*contract);
             let url = url()?;
             database::create_sqlite_file_if_missing(&url).await?;
-            out.report(&migrator.run(&url).await?)
+            let code = out.report(&migrator.run(&url).await?);
+            if let Some(to) = to {
+                let status = migrator.at(&url).status().await?;
+                out.stopped_at(*to, status.pending().count());
+            }
+            code
         }
         Command::Down { to: Some(to) } => out.report(&migrator.at(&url()?).revert(*to).await?),
         Command::Down { to: None } => out.report(&migrator.at(&url()?).revert_last().await?),
-        Command::Database(command) => database::run(out, &url()?, command).await?,
+        Command::Database(command) => database::run(out, &url()?, command, migrator).await?,
         Command::Stamp { version } => {
             out.versions("stamped", &migrator.at(&url()?).stamp(*version).await?)
         }
@@ -471,15 +519,32 @@ async fn run_command(
             schema::schema(out.is_json(), config, migrator, url.as_deref(), args).await?
         }
         #[cfg(feature = "schema")]
+        Command::Trace(args) => {
+            let url = url().ok();
+            schema::trace(out.is_json(), config, migrator, url.as_deref(), args).await?
+        }
+        #[cfg(feature = "schema")]
         Command::Drift(args) => {
             let url = url()?;
             schema::drift(out.is_json(), config, migrator, &url, args).await?
+        }
+        Command::Sql { pending: true, .. } => {
+            let url = url()?;
+            let pending = migrator.at(&url).pending_sql().await?;
+            out.sql(BackendKind::from_url(&url)?, &pending.sql);
+            match pending.stops_at_code {
+                Some(version) => out.failure(&format!(
+                    "stopped before code migration {version}, which SQL cannot contain: apply it with the application binary (`<app> migrate up --to {version}`), then render the rest"
+                )),
+                None => ExitCode::SUCCESS,
+            }
         }
         Command::Sql {
             backend,
             from,
             to,
             down,
+            pending: false,
         } => {
             let backend = match backend {
                 Some(backend) => (*backend).into(),

@@ -8,6 +8,44 @@ use migrata_core::{Exclude, Migration};
 /// Versions this long or longer are taken for timestamps (YYYYMMDDhhmmss).
 const TIMESTAMP_DIGITS: usize = 14;
 
+/// `new <name> [--reversible] [--timestamp] [--code | --repeatable]`.
+#[derive(Debug, clap::Args)]
+pub(super) struct NewArgs {
+    /// The descriptive part of the file name (letters, digits, `_`, `-`); one no other migration has
+    name: String,
+    /// Create an .up.sql and .down.sql pair
+    #[arg(long)]
+    reversible: bool,
+    /// Version it with the current UTC time (YYYYMMDDhhmmss) instead of the next sequence number [default: timestamps only in a directory of timestamps]
+    #[arg(long)]
+    timestamp: bool,
+    /// A code migration: a .rs file with `async fn up` (and `down` with --reversible) for the app to compile
+    #[arg(long, conflicts_with = "repeatable")]
+    code: bool,
+    /// A repeatable migration, R__<name>.sql: applied again whenever it changes
+    #[arg(long, conflicts_with_all = ["reversible", "timestamp"])]
+    repeatable: bool,
+}
+
+impl NewArgs {
+    /// Creates the migration the arguments describe in `dir` (see [`create`]).
+    pub(super) fn create(&self, dir: &Path, exclude: &Exclude) -> Result<Vec<PathBuf>, String> {
+        let kind = match (self.code, self.repeatable) {
+            (true, _) => Kind::Code,
+            (_, true) => Kind::Repeatable,
+            _ => Kind::Script,
+        };
+        create(
+            dir,
+            exclude,
+            &self.name,
+            kind,
+            self.reversible,
+            self.timestamp,
+        )
+    }
+}
+
 /// What `new` creates.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -97,6 +135,12 @@ fn name_files(
         Err(errors) if errors.is_missing_dir() => Vec::new(),
         Err(error) => return Err(error.to_string()),
     };
+    if let Some(taken) = existing.iter().find(|m| *m.name == *name) {
+        return Err(format!(
+            "a migration named `{name}` exists: {}; pick another name",
+            taken.up.file
+        ));
+    }
     let diesel = existing.iter().any(|m| m.diesel_version.is_some());
     Ok(match kind {
         Kind::Code if diesel => {

@@ -25,7 +25,7 @@ pub(super) use complain;
 
 use migrata::{
     Adoption, AdoptionProblem, Applied, BackendKind, Error, FailedScript, MigrationState,
-    RepairAction, Repaired, Report, Status, StatusEntry,
+    RepairAction, Repaired, Replica, Report, Status, StatusEntry,
 };
 
 /// Prints results on stdout and problems on stderr (or as JSON on stdout),
@@ -55,16 +55,31 @@ impl Output {
         self.json
     }
 
-    pub fn status(&self, status: &Status) -> ExitCode {
+    /// The migrations' states, and where the configuration came from.
+    pub fn status(&self, status: &Status, config: &str) -> ExitCode {
         if self.json {
             print_json(&json!({
                 "backend": status.backend.name(),
                 "migrations": status.entries.iter().map(entry_json).collect::<Vec<_>>(),
+                "config": config,
             }));
         } else {
             print_table(status.entries.iter());
+            say!("config: {config}");
         }
         ExitCode::SUCCESS
+    }
+
+    /// `--verbose`: what was read from the migrations directory, on stderr.
+    pub fn directory(&self, dir: &std::path::Path, directory: &migrata_core::Directory) {
+        complain!(
+            "migrations: {} ({} migrations)",
+            dir.display(),
+            directory.migrations.len()
+        );
+        for ignored in &directory.ignored {
+            complain!("ignored: {} ({})", ignored.path, ignored.reason);
+        }
     }
 
     /// Fails on what a run would refuse, or with `strict` on any finding.
@@ -134,13 +149,16 @@ impl Output {
         }
         for (verb, list) in [("applied", &report.applied), ("reverted", &report.reverted)] {
             for done in list {
-                say!(
-                    "{verb} {} {} ({}) in {} ms",
-                    done.version,
-                    done.name,
-                    done.file,
-                    done.duration.as_millis()
-                );
+                let ms = done.duration.as_millis();
+                match done.is_repeatable() {
+                    true => say!("{verb} {} in {ms} ms", done.file),
+                    false => say!(
+                        "{verb} {} {} ({}) in {ms} ms",
+                        done.version,
+                        done.name,
+                        done.file
+                    ),
+                }
             }
         }
         for held in &report.held {
@@ -152,6 +170,64 @@ impl Output {
             );
         }
         ExitCode::SUCCESS
+    }
+
+    /// `replicas`: every registered process, live and dead.
+    pub fn replicas(&self, replicas: &[Replica]) -> ExitCode {
+        if self.json {
+            print_json(&json!({
+                "replicas": replicas.iter().map(|replica| json!({
+                    "owner": replica.owner,
+                    "host": replica.host,
+                    "pid": replica.pid,
+                    "newest_version": replica.newest_version,
+                    "started_ms_ago": replica.started_ago.as_millis() as u64,
+                    "seen_ms_ago": replica.seen_ago.as_millis() as u64,
+                    "alive": replica.alive,
+                })).collect::<Vec<_>>(),
+            }));
+            return ExitCode::SUCCESS;
+        }
+        if replicas.is_empty() {
+            say!("no replicas registered (only processes started with run_with_presence register)");
+            return ExitCode::SUCCESS;
+        }
+        let ago = |duration: std::time::Duration| format!("{} s ago", duration.as_secs());
+        let rows = replicas
+            .iter()
+            .map(|replica| {
+                [
+                    replica.host.clone(),
+                    replica.pid.to_string(),
+                    replica.newest_version.to_string(),
+                    ago(replica.started_ago),
+                    ago(replica.seen_ago),
+                    if replica.alive { "live" } else { "dead" }.to_owned(),
+                    replica.owner.clone(),
+                ]
+            })
+            .collect();
+        let header = [
+            "HOST",
+            "PID",
+            "NEWEST VERSION",
+            "STARTED",
+            "LAST SEEN",
+            "STATE",
+            "ID",
+        ];
+        print_columns(header, rows, None);
+        ExitCode::SUCCESS
+    }
+
+    /// After `up --to`: the migrations it left pending, said once so a
+    /// "nothing to do" is not read as "up to date".
+    pub fn stopped_at(&self, to: i64, later: usize) {
+        if !self.json && later > 0 {
+            say!(
+                "at {to}; {later} later migration(s) not applied (`up` without --to applies them)"
+            );
+        }
     }
 
     pub fn versions(&self, what: &str, versions: &[i64]) -> ExitCode {
@@ -253,7 +329,12 @@ impl Output {
         ExitCode::SUCCESS
     }
 
-    pub fn created(&self, paths: &[PathBuf]) -> ExitCode {
+    /// The files `new` or `diff` wrote, or why it wrote none.
+    pub fn created(&self, paths: Result<Vec<PathBuf>, String>) -> ExitCode {
+        let paths = match paths {
+            Ok(paths) => paths,
+            Err(message) => return self.failure(&message),
+        };
         if self.json {
             let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             print_json(&json!({ "created": paths }));
@@ -265,14 +346,24 @@ impl Output {
         ExitCode::SUCCESS
     }
 
-    /// What `database create` / `drop` did to the database at `url`.
-    pub fn database(&self, action: &str, url: &str) -> ExitCode {
+    /// What `database create` / `drop` / `setup` / `reset` did to the
+    /// database at `url`, in order, and what `setup` / `reset` applied.
+    pub fn database(&self, actions: &[&str], url: &str, report: Option<&Report>) -> ExitCode {
         if self.json {
-            print_json(&json!({ "database": url, "action": action }));
-        } else {
+            let mut shown = json!({ "database": url, "actions": actions });
+            if let Some(report) = report {
+                shown["applied"] = report.applied.iter().map(applied_json).collect();
+            }
+            print_json(&shown);
+            return ExitCode::SUCCESS;
+        }
+        for action in actions {
             say!("{action}: {url}");
         }
-        ExitCode::SUCCESS
+        match report {
+            Some(report) => self.report(report),
+            None => ExitCode::SUCCESS,
+        }
     }
 
     /// The work failed: exit code 1.
@@ -351,6 +442,7 @@ fn applied_json(applied: &Applied) -> serde_json::Value {
         "version": applied.version,
         "name": applied.name,
         "file": applied.file,
+        "repeatable": applied.is_repeatable(),
         "duration_ms": applied.duration.as_millis() as u64,
         "lock_retries": applied.lock_retries,
     })
@@ -396,7 +488,10 @@ fn problem_json(problem: &AdoptionProblem) -> serde_json::Value {
 }
 
 fn print_table<'a>(entries: impl Iterator<Item = &'a StatusEntry>) {
+    let entries: Vec<&StatusEntry> = entries.collect();
+    let states: Vec<MigrationState> = entries.iter().map(|e| e.state).collect();
     let rows: Vec<[String; 5]> = entries
+        .into_iter()
         .map(|e| {
             [
                 if e.repeatable {
@@ -420,19 +515,65 @@ fn print_table<'a>(entries: impl Iterator<Item = &'a StatusEntry>) {
             ]
         })
         .collect();
-    let header = ["VERSION", "NAME", "STATE", "APPLIED AT", "DURATION"].map(str::to_owned);
+    let colors = states.into_iter().map(state_color).collect();
+    let header = ["VERSION", "NAME", "STATE", "APPLIED AT", "DURATION"];
+    print_columns(header, rows, Some((STATE_COLUMN, colors)));
+}
+
+/// `rows` under `header`, each column as wide as its widest cell; with
+/// `paint`, the cells of one column in each row's ANSI colour, when
+/// stdout is [`colored`].
+fn print_columns<const N: usize>(
+    header: [&str; N],
+    rows: Vec<[String; N]>,
+    paint: Option<(usize, Vec<Option<&'static str>>)>,
+) {
+    let header = header.map(str::to_owned);
     let mut widths = header.clone().map(|h| h.len());
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.len());
         }
     }
-    for row in std::iter::once(&header).chain(&rows) {
+    let (painted, colors) = match paint.filter(|_| colored(&std::io::stdout())) {
+        Some((column, colors)) => (Some(column), colors),
+        None => (None, Vec::new()),
+    };
+    let colors = std::iter::once(None).chain(colors.into_iter().chain(std::iter::repeat(None)));
+    for (row, color) in std::iter::once(&header).chain(&rows).zip(colors) {
         let line: Vec<String> = row
             .iter()
             .zip(widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
+            .enumerate()
+            .map(|(column, (cell, width))| {
+                let pad = " ".repeat(width - cell.len());
+                match color.filter(|_| painted == Some(column)) {
+                    Some(code) => format!("\x1b[{code}m{cell}\x1b[0m{pad}"),
+                    None => format!("{cell}{pad}"),
+                }
+            })
             .collect();
         say!("{}", line.join("  ").trim_end());
     }
+}
+
+const STATE_COLUMN: usize = 2;
+
+/// The ANSI colour of a state that needs attention: red for what refuses a
+/// run, yellow for what is still to come.
+fn state_color(state: MigrationState) -> Option<&'static str> {
+    match state {
+        MigrationState::Failed
+        | MigrationState::Divergent
+        | MigrationState::Missing
+        | MigrationState::BehindBaseline => Some("31"),
+        MigrationState::Pending | MigrationState::OutOfOrder => Some("33"),
+        _ => None,
+    }
+}
+
+/// Whether to colour what goes to `stream`: a terminal, and `NO_COLOR`
+/// unset or empty (<https://no-color.org>).
+pub(super) fn colored(stream: &impl std::io::IsTerminal) -> bool {
+    stream.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use migrata::schema::{Desired, Drift, GenerateOptions, Rename};
+use migrata::testing::trace::{LockMode, TraceReport, Violation};
 use migrata::{BackendKind, Config, Migrator};
 use serde_json::json;
 
@@ -40,6 +41,31 @@ pub(super) struct DriftArgs {
     /// Where the applied migrations are replayed, on a temporary database [default: schema.scratch_url, else the database URL's server]
     #[arg(long, value_name = "URL")]
     scratch_url: Option<String>,
+}
+
+/// Options of the `trace` subcommand.
+#[derive(Debug, clap::Args)]
+pub(super) struct TraceArgs {
+    /// Trace the migrations after this version [default: the database's newest applied version when a URL is given, else every migration]
+    #[arg(long, value_name = "VERSION", allow_negative_numbers = true)]
+    from: Option<i64>,
+    /// Trace up to this version only
+    #[arg(long, value_name = "VERSION", allow_negative_numbers = true)]
+    to: Option<i64>,
+    /// Exit 1 when a statement locks an existing table in MODE or stronger: access-exclusive (blocks reads), share (blocks writes), ... (a CI gate)
+    #[arg(long, value_name = "MODE", value_parser = lock_mode)]
+    deny: Option<LockMode>,
+    /// Exit 1 when a statement rewrites an existing table
+    #[arg(long)]
+    deny_rewrite: bool,
+    /// The PostgreSQL server the migrations are traced on, in a temporary database [default: schema.scratch_url, else the database URL's server]
+    #[arg(long, value_name = "URL")]
+    scratch_url: Option<String>,
+}
+
+fn lock_mode(name: &str) -> Result<LockMode, String> {
+    name.parse()
+        .map_err(|error: migrata::testing::trace::UnknownLockMode| error.to_string())
 }
 
 /// Options of the `diff` subcommand.
@@ -276,6 +302,76 @@ fn report(json: bool, drift: &Drift) {
         ));
         for difference in &drift.differences {
             print(&format!("  {difference}"));
+        }
+    }
+}
+
+pub(super) async fn trace(
+    json: bool,
+    config: &Config,
+    migrator: &Migrator<'_>,
+    url: Option<&str>,
+    args: &TraceArgs,
+) -> Result<ExitCode, Failure> {
+    let scratch = scratch_url(&args.scratch_url, config, url)?;
+    let after = match (args.from, url) {
+        (Some(from), _) => Some(from),
+        (None, Some(url)) => migrator.at(url).status().await?.newest_applied(),
+        (None, None) => None,
+    };
+    let migrator = match args.to {
+        Some(to) => migrator.clone().target(to),
+        None => migrator.clone(),
+    };
+    let report = migrator.trace(&scratch, after).await?;
+    let mut over = args
+        .deny
+        .map(|mode| report.violations(mode))
+        .unwrap_or_default();
+    if args.deny_rewrite {
+        over.extend(report.rewrites());
+    }
+    over.sort_by_key(|violation| (violation.version, violation.line));
+    over.dedup();
+    print_trace(json, &report, &over, args.deny);
+    Ok(if over.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn print_trace(json: bool, report: &TraceReport, over: &[Violation], deny: Option<LockMode>) {
+    if json {
+        let mut value = serde_json::to_value(report).unwrap_or_default();
+        if let Some(object) = value.as_object_mut() {
+            object.insert("ok".into(), over.is_empty().into());
+            object.insert(
+                "violations".into(),
+                serde_json::to_value(over).unwrap_or_default(),
+            );
+        }
+        print(&format!("{value:#}"));
+        return;
+    }
+    let _ = write!(std::io::stdout().lock(), "{report}");
+    for migration in report.unmeasured() {
+        super::output::complain!(
+            "note: {} ran outside the trace's transaction, so its locks were not measured (see the table)",
+            migration.file
+        );
+    }
+    if !over.is_empty() {
+        let budget = match deny {
+            Some(mode) => format!("{mode} or stronger"),
+            None => "no rewrite".to_owned(),
+        };
+        super::output::complain!(
+            "error: {} statement(s) over the budget ({budget}):",
+            over.len()
+        );
+        for violation in over {
+            super::output::complain!("  {violation}");
         }
     }
 }

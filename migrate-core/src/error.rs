@@ -156,6 +156,14 @@ pub enum Error {
         /// The oldest migration's up script.
         older: String,
     },
+    /// `-- migrate:phase contract` in a repeatable migration: it is applied
+    /// again whenever it changes, after the versioned migrations, and has
+    /// no release to wait for.
+    #[error("`{file}`: a repeatable migration cannot be a contract migration (it is applied again whenever it changes and has no release to wait for); put what it removes in a versioned migration marked `-- migrate:phase contract`")]
+    PhaseInRepeatable {
+        /// The repeatable migration's file name.
+        file: String,
+    },
     /// A `-- migrate:` directive this version does not know.
     #[error(
         "`{file}` line {line}: unknown directive `{comment} migrate:{directive}` (known: {known})"

@@ -55,11 +55,13 @@ pub use exclude::{wildcard_matches, Exclude};
 pub use file_name::{
     is_repeatable_version, parse_file_name, repeatable_version, FileKind, FileName,
 };
-pub use load::{load_dir, load_dir_excluding, load_files};
+pub use load::{
+    load_dir, load_dir_excluding, load_files, read_dir, Directory, Ignored, IgnoredBecause,
+};
 pub use migration::{Language, Migration, Phase, Script};
 pub use statements::{
-    final_delimiter, has_no_statements, needs_terminator, row_writes, split_statements,
-    split_statements_for, statement_batches, RowWrite, SqlFlavor,
+    code_offset, final_delimiter, has_no_statements, needs_terminator, row_writes,
+    split_statements, split_statements_for, statement_batches, RowWrite, SqlFlavor,
 };
 
 /// The text without a leading UTF-8 byte-order mark: what is hashed and run.

@@ -47,6 +47,71 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Migration>, Errors> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn load_dir_excluding(dir: &Path, exclude: &Exclude) -> Result<Vec<Migration>, Errors> {
+    read_dir(dir, exclude).map(|directory| directory.migrations)
+}
+
+/// What [`read_dir`] found in a migrations directory.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Directory {
+    /// The migrations, as [`load_dir_excluding`] returns them.
+    pub migrations: Vec<Migration>,
+    /// The entries that are not migrations, in name order: what a user who
+    /// expected one to run can look for (`migrata status --verbose`).
+    pub ignored: Vec<Ignored>,
+}
+
+/// An entry of a migrations directory that is not a migration, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ignored {
+    /// Its path relative to the directory; a directory's ends with `/`.
+    pub path: String,
+    /// Why it is not a migration.
+    pub reason: IgnoredBecause,
+}
+
+/// Why an entry of a migrations directory is not read as a migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IgnoredBecause {
+    /// A pattern of `exclude` matches it.
+    Excluded,
+    /// A file that is neither `.sql` nor `.rs`.
+    NotSqlOrRust,
+    /// A file not named like a migration beside diesel's directories, which
+    /// diesel ignores.
+    BesideDieselDirectories,
+    /// A subdirectory without `up.sql`, not named like a migration.
+    NoUpScript,
+}
+
+impl std::fmt::Display for IgnoredBecause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            IgnoredBecause::Excluded => "matched by an exclude pattern",
+            IgnoredBecause::NotSqlOrRust => "neither a .sql nor a .rs file",
+            IgnoredBecause::BesideDieselDirectories => {
+                "not named like a migration, beside diesel's directories (diesel ignores it too)"
+            }
+            IgnoredBecause::NoUpScript => "a directory without up.sql",
+        })
+    }
+}
+
+/// [`load_dir_excluding`], also telling which entries were left out and why.
+///
+/// ```
+/// # let dir = tempfile::tempdir().expect("a temporary directory");
+/// std::fs::create_dir(dir.path().join("2024-03-06-170000_init"))?;
+/// std::fs::write(dir.path().join("2024-03-06-170000_init/up.sql"), "CREATE TABLE t (id INTEGER);")?;
+/// std::fs::write(dir.path().join("seed.sql"), "INSERT INTO t VALUES (1);")?;
+/// let directory = migrata_core::read_dir(dir.path(), &migrata_core::Exclude::default())?;
+/// assert_eq!(directory.migrations.len(), 1);
+/// assert_eq!(directory.ignored[0].path, "seed.sql");
+/// assert_eq!(directory.ignored[0].reason, migrata_core::IgnoredBecause::BesideDieselDirectories);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_dir(dir: &Path, exclude: &Exclude) -> Result<Directory, Errors> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -68,20 +133,33 @@ pub fn load_dir_excluding(dir: &Path, exclude: &Exclude) -> Result<Vec<Migration
         let Some((entry, name)) = listing.name(dir, entry) else {
             continue;
         };
+        let is_dir = entry.path().is_dir();
         if exclude.matches(&name) {
+            let path = if is_dir { format!("{name}/") } else { name };
+            listing.ignore(path, IgnoredBecause::Excluded);
             continue;
         }
-        if entry.path().is_dir() {
+        if is_dir {
             listing.read_subdir(&entry, name, exclude);
             continue;
         }
         match parse_file_name(&name) {
             Ok(Some(_)) => listing.read(&entry, name),
-            Ok(None) => {}
+            Ok(None) => listing.ignore(name, IgnoredBecause::NotSqlOrRust),
             Err(error) => listing.misnamed.push((name, error)),
         }
     }
-    validate(listing)
+    let mut ignored = std::mem::take(&mut listing.ignored);
+    let (migrations, beside_diesel) = validate(listing)?;
+    ignored.extend(beside_diesel.into_iter().map(|path| Ignored {
+        path,
+        reason: IgnoredBecause::BesideDieselDirectories,
+    }));
+    ignored.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Directory {
+        migrations,
+        ignored,
+    })
 }
 
 /// Validates a set of `(file name, contents)` pairs, as [`load_dir`] does for
@@ -96,6 +174,7 @@ pub fn load_files(
         files: files.into_iter().collect(),
         ..Listing::default()
     })
+    .map(|(migrations, _)| migrations)
 }
 
 /// What [`load_dir_excluding`] found: the files to validate, every
@@ -108,9 +187,14 @@ struct Listing {
     dirs: BTreeSet<String>,
     problems: Problems,
     misnamed: Problems,
+    ignored: Vec<Ignored>,
 }
 
 impl Listing {
+    fn ignore(&mut self, path: String, reason: IgnoredBecause) {
+        self.ignored.push(Ignored { path, reason });
+    }
+
     /// The entry and its name, or `None` for a dotfile, an unreadable entry
     /// (reported) or a name that is not UTF-8 (reported when it would be a
     /// migration, which `include_str!` could then not name).
@@ -209,6 +293,9 @@ impl Listing {
             for (file, path) in found {
                 self.read(&file, path);
             }
+        } else if !diesel::named_like_migration(&dir) {
+            // One named like a migration is an error: a missing up.sql.
+            self.ignore(format!("{dir}/"), IgnoredBecause::NoUpScript);
         }
     }
 }
@@ -239,7 +326,8 @@ struct Set {
     diesel_layout: bool,
 }
 
-fn validate(listing: Listing) -> Result<Vec<Migration>, Errors> {
+/// The migrations, and the top-level files diesel's layout left out.
+fn validate(listing: Listing) -> Result<(Vec<Migration>, Vec<String>), Errors> {
     let mut flat = Vec::new();
     let mut subdirs: BTreeMap<String, BTreeMap<String, Vec<u8>>> = listing
         .dirs
@@ -339,6 +427,14 @@ impl Set {
                     file,
                     script.map(|(script, _)| script),
                 )),
+                (FileKind::Repeatable, Some((_, directives)))
+                    if directives.phase == Phase::Contract =>
+                {
+                    // Applied again whenever it changes, it has no release
+                    // to wait for: holding one would hold it forever.
+                    let error = Error::PhaseInRepeatable { file: file.clone() };
+                    self.problems.push((file, error));
+                }
                 (FileKind::Repeatable, Some((_, directives))) if directives.baseline => {
                     let error = Error::BaselineMisuse {
                         file: file.clone(),
@@ -475,10 +571,13 @@ impl Set {
             .ok()
     }
 
-    fn finish(mut self) -> Result<Vec<Migration>, Errors> {
-        if !self.diesel_layout {
+    fn finish(mut self) -> Result<(Vec<Migration>, Vec<String>), Errors> {
+        let beside_diesel = if self.diesel_layout {
+            self.misnamed.drain(..).map(|(file, _)| file).collect()
+        } else {
             self.problems.append(&mut self.misnamed);
-        }
+            Vec::new()
+        };
         if let (Some(file), Some(dir)) = (self.first_file.take(), self.first_dir.take()) {
             let error = Error::MixedLayouts {
                 file: file.clone(),
@@ -490,11 +589,13 @@ impl Set {
         self.check_baseline();
         match Errors::sorted(self.problems) {
             Some(errors) => Err(errors),
-            None => Ok(self
-                .ups
-                .into_values()
-                .chain(self.repeatables.into_values())
-                .collect()),
+            None => Ok((
+                self.ups
+                    .into_values()
+                    .chain(self.repeatables.into_values())
+                    .collect(),
+                beside_diesel,
+            )),
         }
     }
 
@@ -740,6 +841,16 @@ mod tests {
             matches!(down, Error::PhaseInDown { ref file } if file == "0002_b.down.sql"),
             "{down}"
         );
+        let repeatable = only_error(load(&[(
+            "R__views.sql",
+            "-- migrate:phase contract\nDROP VIEW IF EXISTS v;",
+        )]));
+        assert!(
+            matches!(repeatable, Error::PhaseInRepeatable { ref file } if file == "R__views.sql"),
+            "{repeatable}"
+        );
+        let expand = load(&[("R__views.sql", "-- migrate:phase expand\nSELECT 1;")]).unwrap();
+        assert!(!expand[0].is_contract());
         let dir = tree(&[
             (
                 "2025-01-02-030405_drop/up.sql",
@@ -1186,8 +1297,26 @@ mod tests {
             ("2024-03-06-170000_a/up.sql", "SELECT 1;"),
             ("data.sql", "\0 binary"),
             ("README.md", ""),
+            ("seeds/users.sql", ""),
+            ("wip.sql", ""),
         ]);
         assert_eq!(load_dir(dir.path()).unwrap().len(), 1);
+        // `status --verbose` lists them, each with its reason.
+        let directory = read_dir(dir.path(), &Exclude::new(["wip.sql"]).unwrap()).unwrap();
+        let ignored: Vec<(&str, IgnoredBecause)> = directory
+            .ignored
+            .iter()
+            .map(|ignored| (ignored.path.as_str(), ignored.reason))
+            .collect();
+        assert_eq!(
+            ignored,
+            [
+                ("README.md", IgnoredBecause::NotSqlOrRust),
+                ("data.sql", IgnoredBecause::BesideDieselDirectories),
+                ("seeds/", IgnoredBecause::NoUpScript),
+                ("wip.sql", IgnoredBecause::Excluded),
+            ]
+        );
         assert!(matches!(
             only_error(load(&[("0001_a.sql", ""), ("seed.sql", "")])),
             Error::BadFileName { file, .. } if file == "seed.sql"

@@ -198,6 +198,43 @@ pub fn row_writes(sql: &str, flavor: SqlFlavor) -> Vec<RowWrite> {
         .collect()
 }
 
+/// The offset of a statement's first keyword: where its text starts once
+/// leading whitespace and comments (`--`, nested `/* */`) are skipped. The
+/// lint numbers a statement by this line, and lock traces do too, so the two
+/// name a statement alike.
+///
+/// ```
+/// let statement = "-- why\n/* more */ ALTER TABLE t ADD c int";
+/// assert_eq!(&statement[migrata_core::code_offset(statement)..], "ALTER TABLE t ADD c int");
+/// ```
+pub fn code_offset(text: &str) -> usize {
+    let mut rest = text;
+    loop {
+        let trimmed = rest.trim_start();
+        if trimmed.starts_with("--") {
+            rest = trimmed.find('\n').map_or("", |newline| &trimmed[newline..]);
+        } else if let Some(comment) = trimmed.strip_prefix("/*") {
+            let mut depth = 1;
+            let mut index = 0;
+            let bytes = comment.as_bytes();
+            while depth > 0 && index < bytes.len() {
+                if bytes[index..].starts_with(b"/*") {
+                    depth += 1;
+                    index += 2;
+                } else if bytes[index..].starts_with(b"*/") {
+                    depth -= 1;
+                    index += 2;
+                } else {
+                    index += 1;
+                }
+            }
+            rest = &comment[index..];
+        } else {
+            return text.len() - trimmed.len();
+        }
+    }
+}
+
 /// The byte ranges of a script's statements, trimmed, without empty ones.
 pub(crate) fn statement_ranges(sql: &str, flavor: SqlFlavor) -> Vec<Range<usize>> {
     scan(sql, flavor)

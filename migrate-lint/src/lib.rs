@@ -140,6 +140,12 @@ pub struct Script<'a> {
     /// Whether this is a down (revert) script: only the error rules run, as
     /// dropping what the up script created is what a down script is for.
     pub down: bool,
+    /// Whether its migration is a contract migration (`-- migrate:phase
+    /// contract`), which the migrator holds until no replica of an older
+    /// release runs: the rules that warn about breaking the running
+    /// release ([`Rule::quiet_in_contract`]) stay quiet, as removing what it used is
+    /// what a contract migration is for.
+    pub contract: bool,
 }
 
 impl<'a> Script<'a> {
@@ -151,7 +157,15 @@ impl<'a> Script<'a> {
             sql,
             no_transaction,
             down: false,
+            contract: false,
         }
+    }
+
+    /// The same script, of a contract migration (`contract` true) or an
+    /// expand one.
+    pub fn contract(mut self, contract: bool) -> Self {
+        self.contract = contract;
+        self
     }
 
     /// The up and down scripts of loaded migrations (code migrations are
@@ -172,6 +186,7 @@ impl<'a> Script<'a> {
                 sql: s.sql(),
                 no_transaction: s.no_transaction,
                 down,
+                contract: migration.is_contract(),
             };
             scripts.push(script(&migration.up, false));
             if let Some(down) = &migration.down {

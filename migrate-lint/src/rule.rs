@@ -174,7 +174,11 @@ rules! {
         why: "changing a column's type rewrites (PostgreSQL) or copies (MySQL) the whole table and its indexes while blocking writes, and the running application may not expect the new type",
         fix: "add a new column of the new type, backfill it in batches, switch the application over, then drop the old column";
     /// **Warning, PostgreSQL.** `ALTER COLUMN ... SET NOT NULL` on an
-    /// existing table: a full scan under an `ACCESS EXCLUSIVE` lock.
+    /// existing table: a full scan under an `ACCESS EXCLUSIVE` lock. In an
+    /// expand migration the message adds that the running release may
+    /// still write NULLs and suggests the contract marker; in a contract
+    /// migration it still fires, for the scan, which the marker does not
+    /// change.
     ///
     /// Safe pattern (PostgreSQL 12+ uses the validated check and skips the
     /// scan):
@@ -193,38 +197,46 @@ rules! {
     /// COLUMN`, or MySQL `CHANGE COLUMN` with a new name: during a rolling
     /// deploy the running version still uses the old name.
     ///
+    /// Quiet in a contract migration (`-- migrate:phase contract`).
+    ///
     /// Safe pattern: add the new column, write both, backfill, move readers,
-    /// drop the old one in a later release.
+    /// drop the old one in a contract migration.
     RenameColumn = "rename-column", Warning, [Postgres, MySql, Sqlite], generic: true,
         why: "during a rolling deploy the running version still uses the old column name and fails",
-        fix: "add the new column, write both, backfill, move readers, then drop the old column in a later release";
+        fix: "add the new column, write both, backfill, move readers, then drop the old column in a contract migration (`-- migrate:phase contract`), which is held until no replica of an older release runs";
     /// **Warning, every database** (also without a target database). `ALTER
     /// TABLE ... RENAME TO`, MySQL `RENAME TABLE`: during a rolling deploy the
     /// running version still uses the old name.
     ///
+    /// Quiet in a contract migration (`-- migrate:phase contract`).
+    ///
     /// Safe pattern: a new table (or a view with the old name); drop the old
-    /// name in a later release.
+    /// name in a contract migration.
     RenameTable = "rename-table", Warning, [Postgres, MySql, Sqlite], generic: true,
         why: "during a rolling deploy the running version still uses the old table name and fails",
-        fix: "create the new table (or a view with the old name), move readers and writers, then drop the old name in a later release";
+        fix: "create the new table (or a view with the old name), move readers and writers, then drop the old name in a contract migration (`-- migrate:phase contract`), which is held until no replica of an older release runs";
     /// **Warning, every database** (also without a target database). `DROP
     /// COLUMN` on an existing table: the running version still reads or
     /// writes it.
     ///
-    /// Safe pattern: release code that stops using it first, drop it in a
-    /// later migration.
+    /// Quiet in a contract migration (`-- migrate:phase contract`).
+    ///
+    /// Safe pattern: mark the migration `-- migrate:phase contract`, which
+    /// the migrator holds until no replica of an older release runs.
     DropColumn = "drop-column", Warning, [Postgres, MySql, Sqlite], generic: true,
         why: "during a rolling deploy the running version still reads or writes the column and fails",
-        fix: "first release code that no longer uses the column, then drop it in a later migration";
+        fix: "mark the migration `-- migrate:phase contract`: it is then held until no replica of a release that uses the column runs (replicas started with run_with_presence)";
     /// **Warning, every database** (also without a target database). `DROP
     /// TABLE` of an existing table: the running version still uses it, and
     /// the data is gone.
     ///
-    /// Safe pattern: release code that stops using it first, drop it in a
-    /// later migration.
+    /// Quiet in a contract migration (`-- migrate:phase contract`).
+    ///
+    /// Safe pattern: mark the migration `-- migrate:phase contract`, which
+    /// the migrator holds until no replica of an older release runs.
     DropTable = "drop-table", Warning, [Postgres, MySql, Sqlite], generic: true,
         why: "during a rolling deploy the running version still uses the table and fails, and the data is gone",
-        fix: "first release code that no longer uses the table, then drop it in a later migration";
+        fix: "mark the migration `-- migrate:phase contract`: it is then held until no replica of a release that uses the table runs (replicas started with run_with_presence)";
     /// **Warning, PostgreSQL.** `ADD COLUMN ... DEFAULT` calling `random()`,
     /// `clock_timestamp()`, `timeofday()`, `gen_random_uuid()`,
     /// `uuid_generate_v1/v1mc/v4()`, `uuidv4()`, `uuidv7()` or `nextval()`:
@@ -266,6 +278,18 @@ impl Rule {
     /// The rule with this name, if any.
     pub fn from_name(name: &str) -> Option<Rule> {
         Rule::ALL.iter().copied().find(|rule| rule.name() == name)
+    }
+
+    /// Whether the rule warns about breaking the release still running
+    /// during a rolling deploy, which a contract migration
+    /// (`-- migrate:phase contract`) is held to avoid: such a rule is quiet
+    /// in a contract migration. (`set-not-null` is not one: its full-table
+    /// scan under an exclusive lock happens in either phase.)
+    pub fn quiet_in_contract(self) -> bool {
+        matches!(
+            self,
+            Rule::DropColumn | Rule::DropTable | Rule::RenameColumn | Rule::RenameTable
+        )
     }
 
     /// Whether the rule runs for this target (`None`: unknown database, only

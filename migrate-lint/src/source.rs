@@ -73,7 +73,7 @@ pub(super) fn statements<'a>(sql: &'a str, dialect: &dyn Dialect) -> Vec<Stateme
             tokens = tokenize(&sql[start..end], dialect);
         }
         let text = &sql[start..end];
-        let code = start + code_start(text);
+        let code = start + migrata_core::code_offset(text);
         let ast = tokens.as_ref().and_then(|tokens| parse(tokens, dialect));
         // Offsets in increasing order, so lines are counted once.
         let leading_allows = allows(sql, start, code, &mut lines);
@@ -149,36 +149,6 @@ fn block_depth(tokens: Option<&[Token]>) -> usize {
         }
     }
     usize::try_from(depth).unwrap_or(0)
-}
-
-/// Offset of the first character of `text` that is not whitespace or part
-/// of a comment.
-fn code_start(text: &str) -> usize {
-    let mut rest = text;
-    loop {
-        let trimmed = rest.trim_start();
-        if trimmed.starts_with("--") {
-            rest = trimmed.find('\n').map_or("", |newline| &trimmed[newline..]);
-        } else if let Some(comment) = trimmed.strip_prefix("/*") {
-            let mut depth = 1;
-            let mut index = 0;
-            let bytes = comment.as_bytes();
-            while depth > 0 && index < bytes.len() {
-                if bytes[index..].starts_with(b"/*") {
-                    depth += 1;
-                    index += 2;
-                } else if bytes[index..].starts_with(b"*/") {
-                    depth -= 1;
-                    index += 2;
-                } else {
-                    index += 1;
-                }
-            }
-            rest = &comment[index..];
-        } else {
-            return text.len() - trimmed.len();
-        }
-    }
 }
 
 /// The `-- migrate:allow` lines starting within `sql[from..to]`.

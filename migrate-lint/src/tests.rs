@@ -113,6 +113,14 @@ fn index_without_concurrently() {
         &format!("{TIMEOUT}CREATE INDEX i ON users (email);"),
         "CREATE TABLE users (email TEXT);\nCREATE INDEX i ON users (email);",
     );
+    // A materialized view the script creates is new too (found by the lock
+    // trace on crates.io's corpus).
+    check(
+        Rule::IndexWithoutConcurrently,
+        &[Postgres],
+        &format!("{TIMEOUT}CREATE UNIQUE INDEX i ON totals (id);"),
+        "CREATE MATERIALIZED VIEW totals AS SELECT 1 AS id;\nCREATE UNIQUE INDEX i ON totals (id);",
+    );
     // MySQL (InnoDB) builds secondary indexes online.
     assert_eq!(rules(Some(MySql), "CREATE INDEX i ON users (email);"), []);
 }
@@ -205,6 +213,96 @@ fn renames_and_drops() {
         "RENAME TABLE users TO people;",
         "CREATE TABLE users (id INT);\nRENAME TABLE users TO people;",
     );
+}
+
+/// Issue 23: in an expand migration the rolling-deploy rules suggest the
+/// contract marker; in a contract migration (`-- migrate:phase contract`)
+/// they are quiet, loaded from files as the macro and the CLI load them.
+/// `set-not-null` suggests it too, but still fires in a contract
+/// migration: the scan under an exclusive lock is the same in either
+/// phase. Other rules are unaffected by the phase.
+#[test]
+fn contract_migrations_quiet_the_rolling_deploy_rules() {
+    let contract = "-- migrate:phase contract\nSET lock_timeout = '5s';\n";
+    for (rule, statement) in [
+        (
+            Rule::RenameColumn,
+            "ALTER TABLE users RENAME COLUMN email TO mail;",
+        ),
+        (Rule::RenameTable, "ALTER TABLE users RENAME TO people;"),
+        (Rule::DropColumn, "ALTER TABLE users DROP COLUMN email;"),
+        (Rule::DropTable, "DROP TABLE users;"),
+    ] {
+        for database in [Some(Postgres), Some(MySql), Some(Sqlite), None] {
+            let expand = report(
+                database,
+                &[("0001_m.sql", &format!("{TIMEOUT}{statement}"))],
+            );
+            let finding = expand.findings.iter().find(|f| f.rule == rule);
+            let finding = finding.unwrap_or_else(|| panic!("{rule} on {database:?}"));
+            assert!(
+                finding.to_string().contains("`-- migrate:phase contract`"),
+                "{finding}"
+            );
+            let quiet = report(
+                database,
+                &[("0001_m.sql", &format!("{contract}{statement}"))],
+            );
+            assert_eq!(quiet.findings, [], "{rule} on {database:?}");
+        }
+        // The same as plain data: a script marked contract.
+        let script = Script::new(1, "0001_m.sql", statement, false);
+        let options = LintOptions::for_database(Postgres);
+        let expand = lint(&[script], &options);
+        assert!(
+            expand.findings.iter().any(|f| f.rule == rule),
+            "{statement}"
+        );
+        let contract = lint(&[script.contract(true)], &options);
+        assert!(
+            contract.findings.iter().all(|f| f.rule != rule),
+            "{statement}"
+        );
+    }
+
+    let set_not_null = "ALTER TABLE users ALTER COLUMN email SET NOT NULL;";
+    let expand = report(
+        Some(Postgres),
+        &[("0001_m.sql", &format!("{TIMEOUT}{set_not_null}"))],
+    );
+    assert_eq!(expand.findings.len(), 1, "{expand:?}");
+    assert!(
+        expand.findings[0].message.contains("may still write NULLs")
+            && expand.findings[0]
+                .message
+                .contains("`-- migrate:phase contract`"),
+        "{}",
+        expand.findings[0]
+    );
+    let contracted = report(
+        Some(Postgres),
+        &[("0001_m.sql", &format!("{contract}{set_not_null}"))],
+    );
+    assert_eq!(contracted.findings.len(), 1, "{contracted:?}");
+    assert_eq!(contracted.findings[0].rule, Rule::SetNotNull);
+    assert!(
+        !contracted.findings[0]
+            .to_string()
+            .contains("phase contract"),
+        "{}",
+        contracted.findings[0]
+    );
+
+    // Other rules fire in a contract migration as in an expand one.
+    let index = report(
+        Some(Postgres),
+        &[(
+            "0001_m.sql",
+            &format!("{contract}CREATE INDEX users_email ON users (email);"),
+        )],
+    );
+    let fired: Vec<Rule> = index.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(fired, [Rule::IndexWithoutConcurrently]);
 }
 
 #[test]

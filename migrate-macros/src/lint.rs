@@ -3,7 +3,7 @@
 //! stable rustc print a warning.
 
 use migrata_core::Migration;
-use migrata_lint::{lint, parse_check, LintOptions, Script};
+use migrata_lint::{lint, parse_check, Database, LintOptions, Script};
 use proc_macro2::TokenStream;
 use quote::quote_spanned;
 
@@ -15,7 +15,7 @@ use crate::input::Input;
 /// `-- migrate:allow` (and, with `deny_warnings`, every warning).
 pub fn check(input: &Input, migrations: &[Migration]) -> syn::Result<TokenStream> {
     let mut options = LintOptions::default();
-    options.database = input.database;
+    options.database = target(input.database, &compiled_databases());
     options.after = input.lint_after;
     options.allow = input.allow.clone();
     let report = lint(&Script::of_migrations(migrations), &options);
@@ -58,6 +58,31 @@ pub fn check(input: &Input, migrations: &[Migration]) -> syn::Result<TokenStream
         .collect())
 }
 
+/// The databases migrata is compiled for (its features, passed on to this
+/// crate's).
+fn compiled_databases() -> Vec<Database> {
+    [
+        (cfg!(feature = "postgres"), Database::Postgres),
+        (cfg!(feature = "mysql"), Database::MySql),
+        (cfg!(feature = "sqlite"), Database::Sqlite),
+    ]
+    .into_iter()
+    .filter_map(|(on, database)| on.then_some(database))
+    .collect()
+}
+
+/// The database to lint for: the one named, else the one a
+/// single-database build can reach (a `postgres`-only app gets the
+/// PostgreSQL rules without saying so); with several, no one database's
+/// rules fit every target, so the generic ones.
+fn target(named: Option<Database>, compiled: &[Database]) -> Option<Database> {
+    match (named, compiled) {
+        (Some(named), _) => Some(named),
+        (None, [only]) => Some(*only),
+        (None, _) => None,
+    }
+}
+
 /// One message per `-- migrate:check` query the parser cannot read for the
 /// target database (the generic dialect without one): such a check would
 /// refuse its migration at run time, on every database.
@@ -84,4 +109,22 @@ fn unparsable_checks(input: &Input, migrations: &[Migration]) -> Vec<String> {
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{target, Database};
+
+    /// Issue 26 item 1: a `postgres`-only build lints for PostgreSQL
+    /// (`CREATE INDEX CONCURRENTLY` in a transaction is a compile error).
+    #[test]
+    fn a_single_database_build_lints_for_that_database() {
+        use Database::{MySql, Postgres, Sqlite};
+        assert_eq!(target(None, &[Postgres]), Some(Postgres));
+        assert_eq!(target(None, &[Sqlite]), Some(Sqlite));
+        assert_eq!(target(None, &[Postgres, Sqlite]), None);
+        assert_eq!(target(None, &[]), None);
+        assert_eq!(target(Some(MySql), &[Postgres]), Some(MySql));
+        assert_eq!(target(Some(MySql), &[Postgres, Sqlite]), Some(MySql));
+    }
 }

@@ -96,6 +96,9 @@ pub struct Config {
     pub log: LogConfig,
     /// The `[schema]` section: schema dumps and drift checks.
     pub schema: SchemaConfig,
+    /// The file this was read from, for saying so (`migrata status`).
+    #[serde(skip)]
+    file: Option<PathBuf>,
 }
 
 /// The `[database]` section: where to connect and what to run first.
@@ -239,7 +242,10 @@ impl Config {
             None => (Path::new(Config::DEFAULT_PATH), false),
         };
         match std::fs::read_to_string(path) {
-            Ok(text) => parse(&text, Some(path)),
+            Ok(text) => parse(&text, Some(path)).map(|config| Config {
+                file: Some(path.to_owned()),
+                ..config
+            }),
             Err(error) if error.kind() == io::ErrorKind::NotFound => {
                 if explicit {
                     Err(ConfigError::NotFound {
@@ -254,6 +260,12 @@ impl Config {
                 error: source,
             }),
         }
+    }
+
+    /// The file [`Config::from_file`] read, `None` when it found none (or
+    /// for [`Config::from_toml_str`]).
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
     }
 
     /// Parses TOML text in the `migrate.toml` format; keys left out keep their

@@ -15,11 +15,11 @@ use crate::driver::handover::Handover;
 use crate::driver::Backend;
 use crate::engine::{self, session::RevertTarget};
 use crate::error::Error;
-use crate::model::Peer;
+use crate::model::{Peer, Replica};
 use crate::plan::adopt::Adoption;
 use crate::plan::repair::{Repair, Repaired};
 use crate::plan::Job;
-use crate::report::Report;
+use crate::report::{PendingSql, Report};
 use crate::status::Status;
 use crate::url::redact_url;
 
@@ -120,6 +120,15 @@ impl<W: Reach> Database<'_, W> {
         self.perform(ReadStatus).await
     }
 
+    /// Renders the SQL [`run`](Self::run) would execute on this database
+    /// now: the pending migrations as its history and live replicas
+    /// decide (the same refusals as `run`), as
+    /// [`Offline::up`](crate::Offline::up) renders them, up to the first
+    /// code migration. Reads the history; writes nothing, takes no lock.
+    pub async fn pending_sql(self) -> Result<PendingSql, Error> {
+        self.perform(RenderPending).await
+    }
+
     /// Reverts applied migrations newer than `version`, newest first, with
     /// their `.down.sql` scripts; each script and the removal of its history
     /// row commit together. Everything is checked before anything runs: a
@@ -190,6 +199,33 @@ impl<W: Reach> Database<'_, W> {
     /// ([`Adoption::dry_run`] is set).
     pub async fn check_adoption(self, peer: Peer) -> Result<Adoption, Error> {
         self.perform(CheckAdoption(peer)).await
+    }
+
+    /// The processes registered by
+    /// [`Migrator::run_with_presence`](crate::Migrator::run_with_presence)
+    /// beside the version table, oldest release first: live ones, and dead
+    /// ones ([`Replica::alive`] false: killed, or paused past their TTL)
+    /// until a later registration prunes them. Empty while none ever
+    /// registered. Changes nothing and takes no lock.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), migrata::Error> {
+    /// static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("migrations");
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
+    /// let (_, presence) = MIGRATIONS.migrator().run_with_presence(&url).await?;
+    /// let replicas = MIGRATIONS.migrator().at(&url).replicas().await?;
+    /// assert_eq!(replicas.len(), 1);
+    /// assert!(replicas[0].alive && replicas[0].pid == i64::from(std::process::id()));
+    /// presence.shutdown().await?;
+    /// assert!(MIGRATIONS.migrator().at(&url).replicas().await?.is_empty());
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
+    /// ```
+    ///
+    /// [`Replica::alive`]: crate::Replica::alive
+    pub async fn replicas(self) -> Result<Vec<Replica>, Error> {
+        self.perform(ListReplicas).await
     }
 
     /// Settles the rows of migrations marked as failed (scripts that ran
@@ -283,6 +319,8 @@ macro_rules! operations {
 operations! {
     Apply -> Report = |job, conn, url| engine::apply(job, conn, url);
     ReadStatus -> Status = |job, conn, _url| engine::status(job, conn);
+    ListReplicas -> Vec<Replica> = |job, conn, _url| engine::replicas(job, conn);
+    RenderPending -> PendingSql = |job, conn, _url| engine::pending_sql(job, conn);
     Revert(RevertTarget) -> Report = |job, conn, url, target| engine::revert(job, conn, target, url);
     Stamp(i64) -> Vec<i64> = |job, conn, url, version| engine::stamp(job, conn, version, url);
     Adopt(Peer) -> Adoption = |job, conn, url, peer| engine::adopt(job, conn, peer, url);

@@ -189,7 +189,7 @@ pub enum Error {
         stop: i64,
     },
     /// An applied migration's recorded checksum differs from the embedded script.
-    #[error("{} was edited after it was applied: recorded checksum {applied}, embedded {embedded}; restore the file, or set on_divergent to warn/ignore", Subject(*version, file))]
+    #[error("{} was edited after it was applied: recorded checksum {applied}, its script's now {embedded}; restore the file, or set on_divergent to warn/ignore", Subject(*version, file))]
     Divergent {
         /// The migration's version.
         version: i64,
@@ -428,8 +428,18 @@ pub enum Error {
         /// The code migration's file.
         file: String,
     },
+    /// A lock trace ([`Migrator::trace`](crate::Migrator::trace)) was asked
+    /// of a database whose locks cannot be read per statement.
+    #[error("tracing what each statement locks needs PostgreSQL: {}", match backend {
+        crate::model::BackendKind::Sqlite => "SQLite locks the whole database, not tables, so there is nothing per table to trace",
+        _ => "MySQL and MariaDB release a DDL statement's metadata locks when it ends (it commits implicitly), so they cannot be read after it; the lint's mysql-table-copy and column-type-change rules cover what copies a table",
+    })]
+    TraceUnsupported {
+        /// The database of the scratch URL.
+        backend: crate::model::BackendKind,
+    },
     /// Reading the schema from the database's catalog failed
-    /// ([`Database::inspect`](crate::Database::inspect)).
+    /// (`Database::inspect`, see [the schema chapter](crate::guide::schema)).
     #[error("reading the {backend} schema failed: {}", Shown(error))]
     Inspect {
         /// The database read.
@@ -438,7 +448,7 @@ pub enum Error {
         error: sqlx::Error,
     },
     /// The desired schema's SQL failed on the scratch database it was
-    /// applied to ([`Migrator::diff`](crate::Migrator::diff)).
+    /// applied to (`Migrator::diff`, see [the schema chapter](crate::guide::schema)).
     #[error(
         "the desired schema's SQL failed on a scratch database: {}",
         Shown(error)
@@ -473,7 +483,8 @@ pub enum Error {
         /// The database error.
         error: sqlx::Error,
     },
-    /// Registering, refreshing or reading replica presence failed.
+    /// Registering, refreshing, reading or removing replica presence
+    /// failed.
     #[error("replica presence table {table}: {}", Shown(error))]
     Presence {
         /// The presence table's name.

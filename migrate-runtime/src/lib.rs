@@ -200,7 +200,7 @@ pub use model::{AdoptionProblem, BackendKind, CodeError, MigrationState, Peer, R
 pub use options::{LockStrategy, LockWait, Options, Policy, TransactionMode, DEFAULT_TABLE};
 pub use plan::adopt::Adoption;
 pub use plan::repair::{FailedScript, Repair, RepairAction, Repaired};
-pub use report::{Applied, Held, Report};
+pub use report::{Applied, Held, PendingSql, Report};
 pub use sql::quote_identifier;
 pub use status::{Status, StatusEntry};
 pub use url::redact_url;
@@ -228,6 +228,30 @@ pub use url::redact_url;
 /// ```
 /// static MIGRATIONS: migrata::Migrations =
 ///     migrata::embed_migrations!("migrations", exclude = ["seed*.sql", "*/notes.sql"]);
+/// ```
+///
+/// # The lint's options
+///
+/// Every script is also linted at compile time (see [the lint
+/// chapter](guide::lint)): an error is a compile error, a warning a
+/// compiler warning. The options, in any order after the path:
+///
+/// | option | what it does |
+/// | --- | --- |
+/// | `database = "postgres" \| "mysql" \| "sqlite"` | the database whose SQL dialect and rules the lint uses. Without it: the one database migrata is compiled for (`features = ["postgres"]` alone lints for PostgreSQL), or, in a build with several, the generic dialect and the rules every database shares |
+/// | `lint_after = <version>` | migrations up to this version are taken as applied everywhere: not linted, and the tables they create count as existing (busy) ones |
+/// | `allow = ["<rule>", ...]` | rules turned off for every script (one statement: `-- migrate:allow <rule> <reason>` on the line before it) |
+/// | `deny_warnings = true` | warnings are compile errors too |
+/// | `exclude = ["<pattern>", ...]` | files and subdirectories that are not migrations (above) |
+///
+/// ```
+/// static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!(
+///     "migrations",
+///     database = "postgres",
+///     lint_after = 3,
+///     allow = ["missing-lock-timeout"],
+///     deny_warnings = true,
+/// );
 /// ```
 ///
 /// Cargo does not rebuild when a file is only *added* to the directory; add

@@ -52,6 +52,18 @@ impl Migrations {
         }
     }
 
+    /// The directory `embed_migrations!` read, in debug builds (where
+    /// `new` in an app's own CLI writes); `None` in release builds, whose
+    /// binaries run where the build machine's paths mean nothing.
+    pub fn source_dir(&self) -> Option<&'static Path> {
+        self.source_dir.map(Path::new)
+    }
+
+    /// The macro's `exclude` patterns.
+    pub fn exclude(&self) -> &'static [&'static str] {
+        self.exclude
+    }
+
     /// Every embedded migration, ordered by version. Code migrations are
     /// among them ([`Migration::is_code`]); their compiled functions stay
     /// with [`migrator`](Self::migrator), so a [`Migrator::new`] over this

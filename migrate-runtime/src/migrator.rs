@@ -63,8 +63,9 @@ impl<'m> Migrator<'m> {
         Migrator { job: job.clone() }
     }
 
-    /// What this migrator was asked to do, for the replays of a squash.
-    #[cfg(feature = "schema")]
+    /// What this migrator was asked to do: for the replays of a squash,
+    /// and for the test helper's trace.
+    #[cfg(any(feature = "schema", all(feature = "testing", feature = "postgres")))]
     pub(crate) fn job(&self) -> &Job<'m> {
         &self.job
     }

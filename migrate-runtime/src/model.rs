@@ -220,7 +220,10 @@ impl fmt::Display for Peer {
 #[non_exhaustive]
 pub enum AdoptionProblem {
     /// The tool applied a migration this binary does not embed.
-    #[error("version {version}{}: applied there, not embedded here", named(name))]
+    #[error(
+        "version {version}{}: applied there, not among these migrations",
+        named(name)
+    )]
     NotEmbedded {
         /// The version as the tool recorded it.
         version: String,
@@ -229,7 +232,7 @@ pub enum AdoptionProblem {
     },
     /// An embedded migration older than the newest one the tool applied,
     /// which the tool never applied.
-    #[error("version {version} (`{file}`): embedded here and older than the newest migration applied there, but never applied there")]
+    #[error("version {version} (`{file}`): among these migrations and older than the newest migration applied there, but never applied there")]
     NotRecorded {
         /// The embedded version.
         version: i64,
@@ -294,8 +297,8 @@ fn named(name: &Option<String>) -> String {
 fn conflict(state: MigrationState) -> &'static str {
     match state {
         MigrationState::Failed => "marked failed",
-        MigrationState::Divergent => "recorded with another checksum than the embedded script's",
-        MigrationState::Missing => "recorded but not embedded",
+        MigrationState::Divergent => "recorded with another checksum than its script's",
+        MigrationState::Missing => "recorded but not among these migrations",
         _ => "recorded as applied, but never applied there",
     }
 }
@@ -376,6 +379,12 @@ pub struct Replica {
     /// The newest versioned migration its binary embeds: a contract
     /// migration newer than this is held while it runs.
     pub newest_version: i64,
+    /// How long ago it registered, in the database's clock.
+    pub started_ago: std::time::Duration,
     /// How long ago it last refreshed its row, in the database's clock.
     pub seen_ago: std::time::Duration,
+    /// Whether its row is still within its TTL: a dead replica (killed, or
+    /// paused for longer than its TTL) holds nothing, and its row stays
+    /// until a later registration prunes it.
+    pub alive: bool,
 }

@@ -222,12 +222,7 @@ impl<W: Reach> Database<'_, W> {
     /// ```
     pub async fn drift(self, scratch_url: &str) -> Result<Drift, Error> {
         let (job, status, live) = self.status_and_schema().await?;
-        let version = status
-            .entries
-            .iter()
-            .filter(|entry| entry.state.is_in_effect())
-            .map(|entry| entry.version)
-            .max();
+        let version = status.newest_applied();
         let expected = match version {
             Some(version) => {
                 Migrator::of_job(job)

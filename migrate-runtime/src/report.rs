@@ -73,6 +73,15 @@ pub struct Applied {
     pub lock_retries: u32,
 }
 
+impl Applied {
+    /// Whether it is a repeatable migration (`R__<name>.sql`), whose
+    /// [`version`](Applied::version) is an internal number: name it by its
+    /// [`file`](Applied::file).
+    pub fn is_repeatable(&self) -> bool {
+        migrata_core::is_repeatable_version(self.version)
+    }
+}
+
 impl Report {
     pub(crate) fn new(backend: BackendKind) -> Self {
         Report {
@@ -87,4 +96,17 @@ impl Report {
     pub fn is_up_to_date(&self) -> bool {
         self.applied.is_empty() && self.reverted.is_empty()
     }
+}
+
+/// What [`Database::pending_sql`](crate::Database::pending_sql) rendered:
+/// the SQL `run` would execute on the database now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PendingSql {
+    /// The script, as [`Offline::up`](crate::Offline::up) renders one.
+    pub sql: String,
+    /// The version of the code migration the script stops before, if the
+    /// pending ones include one: SQL cannot contain it, so what follows it
+    /// is not rendered.
+    pub stops_at_code: Option<i64>,
 }

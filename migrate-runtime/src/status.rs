@@ -122,6 +122,17 @@ impl Status {
         self.entries.iter().filter(|e| e.state.is_finding())
     }
 
+    /// The newest applied versioned migration (or squashed into the
+    /// baseline, which is as applied): what a database's schema was last
+    /// migrated to.
+    pub fn newest_applied(&self) -> Option<i64> {
+        self.entries
+            .iter()
+            .filter(|entry| entry.state.is_in_effect() && !entry.repeatable)
+            .map(|entry| entry.version)
+            .max()
+    }
+
     /// The entries not applied yet (including out-of-order ones).
     pub fn pending(&self) -> impl Iterator<Item = &StatusEntry> {
         self.entries.iter().filter(|e| {

@@ -319,6 +319,40 @@ fn database_create_and_drop_on_every_backend() {
             !run(&["status"]).status.success(),
             "{kind}: still there after drop"
         );
+
+        // Issue 26 item 7: sqlx-cli's `database setup` and `reset`.
+        let setup = run(&["database", "setup"]);
+        assert!(setup.status.success(), "{kind}: {}", text(&setup.stderr));
+        let lines: Vec<String> = text(&setup.stdout).lines().map(str::to_owned).collect();
+        assert!(lines[0].starts_with("created: "), "{kind}: {lines:?}");
+        assert!(lines[1].starts_with("applied 1 "), "{kind}: {lines:?}");
+        let again = run(&["database", "setup"]);
+        let again = text(&again.stdout);
+        assert!(again.starts_with("exists: "), "{kind}: {again}");
+        assert!(again.contains("nothing to do"), "{kind}: {again}");
+
+        let unconfirmed = run(&["database", "reset"]);
+        assert_eq!(unconfirmed.status.code(), Some(2), "{kind}");
+        assert!(text(&unconfirmed.stderr).contains("--yes"), "{kind}");
+        assert!(run(&["down"]).status.success(), "{kind}");
+        let reset = run(&["database", "reset", "--yes", "--json"]);
+        assert!(reset.status.success(), "{kind}: {}", text(&reset.stderr));
+        let reset: serde_json::Value = serde_json::from_slice(&reset.stdout).unwrap();
+        assert_eq!(
+            reset["actions"],
+            serde_json::json!(["dropped", "created"]),
+            "{kind}"
+        );
+        let applied = reset["applied"].as_array().unwrap();
+        assert_eq!(
+            applied.len(),
+            2,
+            "{kind}: every migration applied again, the reverted one too"
+        );
+        assert!(
+            run(&["database", "drop", "--yes"]).status.success(),
+            "{kind}"
+        );
     }
 }
 
@@ -468,4 +502,222 @@ fn an_empty_database_url_is_an_error_naming_its_source() {
         stderr.contains("migrate.toml") && stderr.contains("empty"),
         "{stderr}"
     );
+}
+
+/// Issue 26 item 7: completion scripts for the shells clap_complete knows,
+/// each naming the subcommands.
+#[test]
+fn completions_are_generated_for_each_shell() {
+    let project = project();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let output = migrata(project.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{shell}: {}", text(&output.stderr));
+        let script = text(&output.stdout);
+        for subcommand in ["status", "up", "database", "completions"] {
+            assert!(script.contains(subcommand), "{shell} lacks {subcommand}");
+        }
+    }
+    let bash = migrata(project.path())
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    let bash = text(&bash.stdout);
+    assert!(bash.contains("complete -F _migrata"), "{bash}");
+    assert!(bash.contains("setup") && bash.contains("reset"), "{bash}");
+    let unknown = migrata(project.path())
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+/// Issue 26 item 8: a repeatable migration is named by its file in `up`'s
+/// lines and in offline SQL, never by its internal version; `up --to` says
+/// what it left pending.
+#[test]
+fn repeatables_are_named_by_file_and_up_to_says_what_it_left() {
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    let migrations = dir.join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    for (file, sql) in [
+        ("0001_a.sql", "CREATE TABLE a (id INT);"),
+        ("0002_b.sql", "CREATE TABLE b (id INT);"),
+        (
+            "R__a_view.sql",
+            "DROP VIEW IF EXISTS a_view; CREATE VIEW a_view AS SELECT id FROM a;",
+        ),
+    ] {
+        std::fs::write(migrations.join(file), sql).unwrap();
+    }
+    let run = |args: &[&str]| {
+        let output = migrata(dir)
+            .args(["-d", "app.db"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        text(&output.stdout)
+    };
+    let first = run(&["up", "--to", "1"]);
+    assert!(first.starts_with("applied 1 a (0001_a.sql) in "), "{first}");
+    assert!(
+        first.contains("at 1; 2 later migration(s) not applied"),
+        "{first}"
+    );
+    let again = run(&["up", "--to", "1"]);
+    assert!(again.starts_with("nothing to do"), "{again}");
+    assert!(again.contains("at 1; 2 later"), "{again}");
+
+    let sql = run(&["sql", "--from", "1"]);
+    assert!(sql.contains("\n-- R__a_view.sql\n"), "{sql}");
+    assert!(sql.contains("-- 2 b (0002_b.sql)"), "{sql}");
+
+    let rest = run(&["up"]);
+    let lines: Vec<&str> = rest.lines().collect();
+    assert!(
+        lines[0].starts_with("applied 2 b (0002_b.sql) in "),
+        "{rest}"
+    );
+    assert!(lines[1].starts_with("applied R__a_view.sql in "), "{rest}");
+    assert_eq!(lines.len(), 2, "no `at` line without --to: {rest}");
+}
+
+/// Issue 26 item 8: a subcommand's `--help` lists its own options apart
+/// from the global ones.
+#[test]
+fn help_lists_global_options_apart() {
+    let project = project();
+    let help = migrata(project.path())
+        .args(["up", "--help"])
+        .output()
+        .unwrap();
+    let help = text(&help.stdout);
+    let (own, global) = help
+        .split_once("Global options:")
+        .expect("a global section");
+    assert!(
+        own.contains("--to <VERSION>") && !own.contains("--database-url"),
+        "{help}"
+    );
+    assert!(
+        global.contains("--database-url") && global.contains("--dir") && !global.contains("--to"),
+        "{help}"
+    );
+}
+
+/// Issue 26 item 4: `sql --pending` renders what `up` would run on the
+/// database now, and exits 1 when a code migration stops it.
+#[test]
+fn sql_pending_renders_from_the_database_state() {
+    let project = project();
+    let dir = project.path();
+    let run = |args: &[&str]| {
+        migrata(dir)
+            .args(["-d", "app.db"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["up", "--to", "1"]).status.success());
+    let pending = run(&["sql", "--pending"]);
+    assert!(pending.status.success(), "{}", text(&pending.stderr));
+    let sql = text(&pending.stdout);
+    assert!(
+        sql.starts_with("-- Offline SQL generated by migrata for sqlite, up: versions 2\n"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("CREATE TABLE b") && !sql.contains("CREATE TABLE a"),
+        "{sql}"
+    );
+    assert_eq!(
+        run(&["sql", "--pending", "--to", "2"]).status.code(),
+        Some(2),
+        "--pending takes its range from the database"
+    );
+
+    std::fs::write(
+        dir.join("migrations/0003_fill.rs"),
+        "pub async fn up(conn: &mut migrata::CodeConnection<'_>) -> Result<(), migrata::CodeError> { let _ = conn; Ok(()) }\n",
+    )
+    .unwrap();
+    let stopped = run(&["sql", "--pending"]);
+    assert_eq!(stopped.status.code(), Some(1));
+    assert!(text(&stopped.stdout).contains("-- STOP: migration 3 fill"));
+    assert!(
+        text(&stopped.stderr).contains("stopped before code migration 3"),
+        "{}",
+        text(&stopped.stderr)
+    );
+}
+
+/// Issue 26 item 7: `status` colours the states that need attention on a
+/// terminal (a pty made by util-linux's `script`), never in redirected
+/// output or under `NO_COLOR`.
+#[test]
+fn status_colours_only_on_a_terminal() {
+    let project = project();
+    let dir = project.path();
+    assert!(migrata(dir)
+        .args(["-d", "app.db", "up", "--to", "1"])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let piped = migrata(dir)
+        .args(["-d", "app.db", "status"])
+        .output()
+        .unwrap();
+    assert!(
+        !text(&piped.stdout).contains('\u{1b}'),
+        "{}",
+        text(&piped.stdout)
+    );
+
+    let binary = assert_cmd::cargo::cargo_bin("migrata");
+    let on_a_pty = |no_color: Option<&str>| {
+        let mut script = std::process::Command::new("script");
+        script
+            .args([
+                "-qec",
+                &format!("{} -d app.db status", binary.display()),
+                "/dev/null",
+            ])
+            .current_dir(dir)
+            .env_remove("DATABASE_URL")
+            .env_remove("NO_COLOR");
+        if let Some(value) = no_color {
+            script.env("NO_COLOR", value);
+        }
+        match script.output() {
+            Ok(output) => Some(text(&output.stdout)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                assert!(
+                    std::env::var("MIGRATE_TEST_REQUIRE_SERVERS").is_err(),
+                    "util-linux's `script` is not installed"
+                );
+                eprintln!("SKIPPED: status_colours_only_on_a_terminal: `script` is not installed");
+                None
+            }
+            Err(e) => panic!("script: {e}"),
+        }
+    };
+    let Some(coloured) = on_a_pty(None) else {
+        return;
+    };
+    assert!(
+        coloured.contains("\u{1b}[33mpending\u{1b}[0m"),
+        "{coloured:?}"
+    );
+    assert!(!coloured.contains("\u{1b}[33mapplied"), "{coloured:?}");
+    let plain = on_a_pty(Some("1")).unwrap();
+    assert!(!plain.contains('\u{1b}'), "{plain:?}");
 }

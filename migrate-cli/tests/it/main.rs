@@ -9,6 +9,8 @@ mod adopt;
 mod conventions;
 mod embedded;
 mod lint;
+mod replicas;
 mod schema;
 mod squash;
 mod standalone;
+mod trace;

@@ -808,3 +808,71 @@ async fn standalone_shows_code_migrations_and_refuses_to_run_them() {
         );
     }
 }
+
+/// Issue 25 item 13 and issue 26 item 5: `--verbose` names the configuration
+/// file and lists what in the directory is not a migration (diesel ignores
+/// files beside its directories, and so does this), and `status` always names
+/// the configuration it used.
+#[test]
+fn verbose_names_the_config_and_the_ignored_files() {
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    let migrations = dir.join("migrations");
+    std::fs::create_dir_all(migrations.join("2024-03-06-170000_init")).unwrap();
+    std::fs::write(
+        migrations.join("2024-03-06-170000_init/up.sql"),
+        "CREATE TABLE t (id INTEGER);",
+    )
+    .unwrap();
+    std::fs::write(migrations.join("seed.sql"), "INSERT INTO t VALUES (1);").unwrap();
+    std::fs::write(migrations.join("README.md"), "notes").unwrap();
+    let url = sqlite_url(dir);
+
+    let status = migrate(dir)
+        .args(["-d", &url, "status", "--verbose"])
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(0));
+    let stderr = String::from_utf8(status.stderr).unwrap();
+    let cwd = dir.canonicalize().unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "config: no migrate.toml found in {}",
+            cwd.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("migrations: migrations (1 migrations)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("ignored: README.md (neither a .sql nor a .rs file)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("ignored: seed.sql (not named like a migration, beside diesel's directories (diesel ignores it too))"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8(status.stdout).unwrap();
+    assert!(stdout.contains("pending"), "{stdout}");
+    assert!(
+        stdout.trim_end().ends_with(&format!(
+            "config: no migrate.toml found in {}",
+            cwd.display()
+        )),
+        "{stdout}"
+    );
+
+    std::fs::write(
+        dir.join("migrate.toml"),
+        "[migrate]\ntable = \"schema_history\"\n",
+    )
+    .unwrap();
+    let quiet = migrate(dir)
+        .args(["-d", &url, "status", "--json"])
+        .output()
+        .unwrap();
+    assert!(quiet.stderr.is_empty(), "no --verbose, nothing on stderr");
+    assert_eq!(json(&quiet)["config"], "migrate.toml");
+}

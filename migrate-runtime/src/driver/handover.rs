@@ -7,9 +7,9 @@ use crate::driver::{Backend, BoxFuture};
 use crate::error::Error;
 
 /// A connection handed to the migrator: `&Pool<DB>`, `&mut PoolConnection<DB>`
-/// or `&mut` a connection ([`SqliteConnection`](sqlx::SqliteConnection),
-/// [`PgConnection`](sqlx::PgConnection),
-/// [`MySqlConnection`](sqlx::MySqlConnection)), the shapes sqlx's `Acquire`
+/// or `&mut` a connection (`SqliteConnection`,
+/// `PgConnection`,
+/// `MySqlConnection`), the shapes sqlx's `Acquire`
 /// takes. Sealed.
 ///
 /// Nothing the migrator sets on the session reaches the pool afterwards: a

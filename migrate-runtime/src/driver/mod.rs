@@ -27,9 +27,9 @@ use crate::sql::dialect_of;
 use crate::url::{redact_url, without_ignored_parameters};
 
 /// A sqlx connection type the migrator can run on: implemented for
-/// [`SqliteConnection`](sqlx::SqliteConnection),
-/// [`PgConnection`](sqlx::PgConnection) and
-/// [`MySqlConnection`](sqlx::MySqlConnection). The trait is sealed; its
+/// `SqliteConnection`,
+/// `PgConnection` and
+/// `MySqlConnection`. The trait is sealed; its
 /// methods are the migrator's internal primitives.
 pub trait Backend:
     Connection<Database: Database<Connection = Self>> + Send + Sized + sealed::Sealed + 'static
@@ -59,8 +59,10 @@ pub trait Backend:
     ) -> impl Future<Output = Result<Option<Vec<PeerRow>>, sqlx::Error>> + Send;
 
     #[doc(hidden)]
-    /// Runs [`ReplicaTable::live`](crate::sql::presence::ReplicaTable::live);
-    /// `None` when the presence table does not exist.
+    /// Runs a listing of the presence table
+    /// ([`ReplicaTable::live`](crate::sql::presence::ReplicaTable::live) or
+    /// [`all`](crate::sql::presence::ReplicaTable::all)); `None` when the
+    /// table does not exist.
     fn fetch_replicas(
         &mut self,
         sql: SqlStr,
@@ -378,7 +380,9 @@ where
         .collect()
 }
 
-/// Decodes the rows of [`ReplicaTable::live`](crate::sql::presence::ReplicaTable::live).
+/// Decodes the rows of a presence table listing
+/// ([`ReplicaTable::live`](crate::sql::presence::ReplicaTable::live),
+/// [`all`](crate::sql::presence::ReplicaTable::all)).
 pub(crate) fn decode_replicas<R: Row>(rows: &[R]) -> Result<Vec<Replica>, sqlx::Error>
 where
     for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
@@ -387,13 +391,21 @@ where
 {
     rows.iter()
         .map(|row| {
-            let seen_ago: i64 = row.try_get(5)?;
+            // Clocks of different sessions (or Galera nodes) may put a
+            // moment slightly in the future: read as zero.
+            let ago = |index: usize| -> Result<Duration, sqlx::Error> {
+                let ms: i64 = row.try_get(index)?;
+                Ok(Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
+            };
+            let expires_in: i64 = row.try_get(7)?;
             Ok(Replica {
                 owner: row.try_get(1)?,
                 host: row.try_get(2)?,
                 pid: row.try_get(3)?,
                 newest_version: row.try_get(4)?,
-                seen_ago: Duration::from_millis(u64::try_from(seen_ago).unwrap_or(0)),
+                started_ago: ago(5)?,
+                seen_ago: ago(6)?,
+                alive: expires_in >= 0,
             })
         })
         .collect()

@@ -768,6 +768,7 @@ fn finish(
         target: "migrata",
         version = done.version,
         name = %done.name,
+        file = %done.file,
         backend = %backend,
         duration_ms = done.duration.as_millis() as u64,
         "{message}"

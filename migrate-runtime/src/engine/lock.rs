@@ -299,7 +299,7 @@ impl Lock {
         error: sqlx::Error,
     ) -> Result<(), Error> {
         let released = match self.url.take() {
-            Some(url) => release_from(&url, release).await,
+            Some(url) => release_from(&url, release, |error| Error::Lock { error }).await,
             None => Err(Error::Lock { error }),
         };
         if let Err(error) = &released {
@@ -352,19 +352,24 @@ pub(super) fn release_later(url: String, release: String) -> bool {
             else {
                 return;
             };
-            let _ = released.send(runtime.block_on(release_from(&url, release)).is_ok());
+            let outcome =
+                runtime.block_on(release_from(&url, release, |error| Error::Lock { error }));
+            let _ = released.send(outcome.is_ok());
         });
     spawned.is_ok() && outcome.recv_timeout(RELEASE_WAIT).unwrap_or(false)
 }
 
-/// Runs a lease's `release` on a new connection to `url`.
-pub(super) async fn release_from(url: &str, release: String) -> Result<(), Error> {
+/// Runs a lease's `release` (or a replica's removal) on a new connection
+/// to `url`; `failed` names what a database error failed to release.
+pub(super) async fn release_from(
+    url: &str,
+    release: String,
+    failed: impl FnOnce(sqlx::Error) -> Error,
+) -> Result<(), Error> {
     let mut conn = crate::driver::AnyConnection::open(url, Duration::from_secs(5)).await?;
     let released = crate::driver::with_backend!(&mut conn, |c| c.execute(sql_str(release)).await);
     conn.close().await;
-    released
-        .map(drop)
-        .map_err(|source| Error::Lock { error: source })
+    released.map(drop).map_err(failed)
 }
 
 /// Renews a lease from a connection of its own while the migrator's

@@ -19,7 +19,7 @@ use crate::plan::adopt::Adoption;
 use crate::plan::program::{Op, Unit};
 use crate::plan::repair::{Repair, Repaired};
 use crate::plan::Job;
-use crate::report::Report;
+use crate::report::{PendingSql, Report};
 use crate::sql::history::HistoryTable;
 use crate::sql::{sql_str, Dialect, LockWaitSql};
 use crate::status::Status;
@@ -124,6 +124,35 @@ pub(crate) async fn status<B: Backend>(job: &Job<'_>, conn: &mut B) -> Result<St
         Vec::new()
     };
     Ok(Status::new(B::KIND, standing, &job.options, &live))
+}
+
+/// The replicas registered beside the version table, live and dead
+/// ([`Database::replicas`](crate::Database::replicas)).
+pub(crate) async fn replicas<B: Backend>(
+    job: &Job<'_>,
+    conn: &mut B,
+) -> Result<Vec<crate::model::Replica>, Error> {
+    let table = prepare(job, conn).await?;
+    presence::all(conn, &table).await
+}
+
+/// The SQL a run would execute now: planned from the history and the live
+/// replicas as [`apply`] plans without the lock; no lock, no write.
+pub(crate) async fn pending_sql<B: Backend>(
+    job: &Job<'_>,
+    conn: &mut B,
+) -> Result<PendingSql, Error> {
+    let table = prepare(job, conn).await?;
+    let history = history::read_packed(conn, &table).await?;
+    let creates_table = history.is_none();
+    let standing = job.classify(history.unwrap_or_default());
+    let live = if job.may_hold() && !creates_table {
+        presence::live(conn, &table).await?
+    } else {
+        Vec::new()
+    };
+    let plan = job.select_up(&standing, &live)?;
+    render::pending(job, B::KIND, &plan.migrations, creates_table)
 }
 
 /// Settles the rows of failed migrations, under the lock.

@@ -27,7 +27,25 @@ pub(crate) async fn live<B: Backend>(
     table: &HistoryTable,
 ) -> Result<Vec<Replica>, Error> {
     let replicas = table.replicas()?;
-    conn.fetch_replicas(sql_str(replicas.live()))
+    fetch(conn, table.name(), replicas.live()).await
+}
+
+/// Every replica recorded beside `table`, live or dead (until pruned);
+/// none while no process has registered.
+pub(crate) async fn all<B: Backend>(
+    conn: &mut B,
+    table: &HistoryTable,
+) -> Result<Vec<Replica>, Error> {
+    let replicas = table.replicas()?;
+    fetch(conn, table.name(), replicas.all()).await
+}
+
+async fn fetch<B: Backend>(
+    conn: &mut B,
+    table: &str,
+    listing: String,
+) -> Result<Vec<Replica>, Error> {
+    conn.fetch_replicas(sql_str(listing))
         .await
         .map(Option::unwrap_or_default)
         .map_err(|source| presence_error(table, source))
@@ -50,6 +68,8 @@ pub struct Presence {
     task: Option<tokio::task::JoinHandle<()>>,
     url: String,
     remove: String,
+    /// The version table's name, for errors.
+    table: String,
 }
 
 impl Presence {
@@ -84,6 +104,7 @@ impl Presence {
             task: Some(task),
             url: url.to_owned(),
             remove: statements.remove,
+            table: table.to_owned(),
         })
     }
 
@@ -92,11 +113,14 @@ impl Presence {
     ///
     /// # Errors
     ///
-    /// [`Error::Lock`] when the row could not be removed (it then expires
-    /// after its TTL).
+    /// [`Error::Presence`] when the row could not be removed, or a
+    /// connection error when the database could not be reached (the row
+    /// then expires after its TTL).
     pub async fn shutdown(mut self) -> Result<(), Error> {
         self.stop().await;
-        lock::release_from(&self.url, std::mem::take(&mut self.remove)).await
+        let remove = std::mem::take(&mut self.remove);
+        let table = std::mem::take(&mut self.table);
+        lock::release_from(&self.url, remove, |source| presence_error(&table, source)).await
     }
 
     async fn stop(&mut self) {
@@ -155,7 +179,7 @@ async fn register_on<B: Backend>(
     ] {
         conn.execute(sql_str(sql))
             .await
-            .map_err(|source| presence_error(&history, source))?;
+            .map_err(|source| presence_error(history.name(), source))?;
     }
     Ok(Statements {
         register,
@@ -202,9 +226,10 @@ fn instance_of(owner: &str) -> i64 {
     i64::from_le_bytes(bytes)
 }
 
-fn presence_error(table: &HistoryTable, source: sqlx::Error) -> Error {
+/// `source`, about the presence table beside the version table `table`.
+fn presence_error(table: &str, source: sqlx::Error) -> Error {
     Error::Presence {
-        table: format!("{}_replicas", table.name()),
+        table: format!("{table}_replicas"),
         error: source,
     }
 }

@@ -11,6 +11,7 @@ use crate::model::{BackendKind, Direction};
 use crate::options::Options;
 use crate::plan::program::{self, Op, Program, Step};
 use crate::plan::{self, Job};
+use crate::report::PendingSql;
 use crate::sql::history::{Elapsed, HistoryTable, Writer};
 use crate::sql::Dialect;
 
@@ -37,11 +38,75 @@ pub(crate) fn up(
         selected.extend(job.repeatables);
     }
     let stop = ends_at_code(&selected, |code| code.version)?;
-    let mut out = header(job, &table, "up", &selected);
+    let mut out = header(job, &table, "up", rendered(&selected, stop));
     out.push_str(&table.create());
     out.push_str(";\n\n");
-    steps(job, &table, &selected, stop, Direction::Up, &mut out)?;
+    up_steps(job, &table, &selected, stop, &mut out)?;
     Ok(out)
+}
+
+/// The up steps of `selected`: the expand migrations, the marker when
+/// `stop` says the range ends with a code migration, then the contract
+/// migrations in a section of their own. Online, a contract migration
+/// waits for the last replica of an older release; offline, whoever runs
+/// the script decides when, so it comes last, under a banner that says so,
+/// with what a part run on its own needs.
+fn up_steps(
+    job: &Job<'_>,
+    table: &HistoryTable,
+    selected: &[&Migration],
+    stop: Option<&Migration>,
+    out: &mut String,
+) -> Result<(), Error> {
+    let (contract, expand): (Vec<&Migration>, Vec<&Migration>) = rendered(selected, stop)
+        .iter()
+        .partition(|m| m.is_contract());
+    steps(job, table, &expand, Direction::Up, out)?;
+    stop_marker(stop, Direction::Up, out);
+    let Some(newest) = contract.iter().map(|m| m.version).max() else {
+        return Ok(());
+    };
+    let versions: Vec<String> = contract.iter().map(|m| m.version.to_string()).collect();
+    let _ = write!(
+        out,
+        "-- ===================================================================\n\
+         -- CONTRACT MIGRATIONS (`-- migrate:phase contract`): versions {versions}\n\
+         -- They remove what older releases still use. Run this section only once\n\
+         -- every replica runs a release that embeds version {newest}\n\
+         -- (`migrata replicas` lists them); an online run holds them until then.\n\
+         -- From the `====` line above to the end, it runs on its own.\n\
+         -- ===================================================================\n",
+        versions = versions.join(", "),
+    );
+    push_session(job, table, out);
+    steps(job, table, &contract, Direction::Up, out)
+}
+
+/// The offline SQL of what a run would apply now: `pending`, as planned
+/// from the database's history, up to the first code migration.
+pub(crate) fn pending(
+    job: &Job<'_>,
+    backend: BackendKind,
+    pending: &[&Migration],
+    creates_table: bool,
+) -> Result<PendingSql, Error> {
+    let table = HistoryTable::new(backend, job.options.table())?;
+    let end = pending
+        .iter()
+        .position(|m| m.is_code())
+        .map_or(pending.len(), |index| index + 1);
+    let selected = &pending[..end];
+    let stop = ends_at_code(selected, |code| code.version)?;
+    let mut out = header(job, &table, "up", rendered(selected, stop));
+    if creates_table {
+        out.push_str(&table.create());
+        out.push_str(";\n\n");
+    }
+    up_steps(job, &table, selected, stop, &mut out)?;
+    Ok(PendingSql {
+        sql: out,
+        stops_at_code: stop.map(|code| code.version),
+    })
 }
 
 /// The offline SQL of a revert: see [`Offline::down`](crate::Offline::down).
@@ -60,22 +125,26 @@ pub(crate) fn down(
     selected.reverse();
     plan::require_down_scripts(&selected)?;
     let stop = ends_at_code(&selected, |code| code.version - 1)?;
-    let mut out = header(job, &table, "down", &selected);
-    steps(job, &table, &selected, stop, Direction::Down, &mut out)?;
+    let mut out = header(job, &table, "down", rendered(&selected, stop));
+    steps(
+        job,
+        &table,
+        rendered(&selected, stop),
+        Direction::Down,
+        &mut out,
+    )?;
+    stop_marker(stop, Direction::Down, &mut out);
     Ok(out)
 }
 
-/// The program of `selected`'s scripts, then, when `stop` says the
-/// range ends with a code migration, the marker that stops there.
+/// The program of `scripts`, rendered.
 fn steps(
     job: &Job<'_>,
     table: &HistoryTable,
-    selected: &[&Migration],
-    stop: Option<&Migration>,
+    scripts: &[&Migration],
     direction: Direction,
     out: &mut String,
 ) -> Result<(), Error> {
-    let scripts = &selected[..selected.len() - usize::from(stop.is_some())];
     let program = program::compile(
         scripts,
         direction,
@@ -83,7 +152,12 @@ fn steps(
         table.kind(),
         CodeTable::default(),
     )?;
-    render(&program, &job.options, table, out)?;
+    render(&program, &job.options, table, out)
+}
+
+/// When `stop` says the range ends with a code migration, the marker that
+/// stops there.
+fn stop_marker(stop: Option<&Migration>, direction: Direction, out: &mut String) {
     if let Some(code) = stop {
         let (command, resume) = match direction {
             Direction::Up => ("up --to", code.version),
@@ -97,7 +171,15 @@ fn steps(
             file = code.up.file,
         ));
     }
-    Ok(())
+}
+
+/// The migrations of `selected` rendered as SQL: all but the code
+/// migration it stops at.
+fn rendered<'s, 'm>(
+    selected: &'s [&'m Migration],
+    stop: Option<&Migration>,
+) -> &'s [&'m Migration] {
+    &selected[..selected.len() - usize::from(stop.is_some())]
 }
 
 /// What the script covers, the client setting that stops it at the first
@@ -119,13 +201,19 @@ fn header(job: &Job<'_>, table: &HistoryTable, direction: &str, selected: &[&Mig
         "-- Offline SQL generated by migrata for {}, {direction}: {covers}\n",
         table.kind()
     );
+    push_session(job, table, &mut out);
+    out
+}
+
+/// The client setting that stops the script at the first error and the
+/// session setup SQL: what a part of the script run on its own needs.
+fn push_session(job: &Job<'_>, table: &HistoryTable, out: &mut String) {
     out.push_str(table.dialect().offline_preamble());
     out.push('\n');
     if let Some(setup) = &job.session_setup {
-        push_script(&mut out, table.dialect(), setup);
+        push_script(out, table.dialect(), setup);
         out.push('\n');
     }
-    out
 }
 
 /// Prints the program as a SQL script for `table`'s database: what an
@@ -156,10 +244,14 @@ fn render(
         }
         for op in &unit.ops {
             let step = op.step();
-            let title = format!(
-                "-- {} {} ({})",
-                step.migration.version, step.migration.name, step.script.file
-            );
+            // A repeatable migration's version is internal: its file names it.
+            let title = match step.migration.is_repeatable() {
+                true => format!("-- {}", step.script.file),
+                false => format!(
+                    "-- {} {} ({})",
+                    step.migration.version, step.migration.name, step.script.file
+                ),
+            };
             match op {
                 Op::Run(_) if unit.transaction => {
                     let _ = writeln!(out, "{title}");

@@ -77,13 +77,24 @@ impl<'m> Job<'m> {
         standing: &Standing<'m>,
         live: &[Replica],
     ) -> Result<Plan<'m>, Error> {
+        let plan = self.select_up(standing, live)?;
+        require_code(&plan.migrations, Direction::Up, self.code)?;
+        Ok(plan)
+    }
+
+    /// [`plan_up`](Self::plan_up) without requiring the code migrations'
+    /// functions: for rendering, which stops at the first code migration.
+    pub(crate) fn select_up(
+        &self,
+        standing: &Standing<'m>,
+        live: &[Replica],
+    ) -> Result<Plan<'m>, Error> {
         let live = if self.contract_now { &[] } else { live };
         plan_up(
             &standing.versioned,
             &standing.repeatables,
             &self.options,
             self.target,
-            self.code,
             live,
         )
     }
@@ -369,14 +380,13 @@ pub(crate) fn holders(migration: &Migration, live: &[Replica]) -> Vec<Replica> {
 /// the newest versioned migration, every pending repeatable one (from
 /// [`classify_repeatables`]), in name order. Refuses with the first finding
 /// the policies refuse (recorded rows first, then late pending migrations,
-/// then repeatable ones), or the first code migration `code` cannot run, so
-/// a run never starts work it would have to abandon.
+/// then repeatable ones), so a run never starts work it would have to
+/// abandon ([`Job::plan_up`] also refuses code migrations it cannot run).
 pub(crate) fn plan_up<'m>(
     entries: &[Entry<'m>],
     repeatables: &[Entry<'m>],
     options: &Options,
     target: Option<i64>,
-    code: CodeTable<'_>,
     live: &[Replica],
 ) -> Result<Plan<'m>, Error> {
     let newest = newest_recorded(entries);
@@ -412,13 +422,12 @@ pub(crate) fn plan_up<'m>(
             plan.migrations.extend(entry.migration);
         }
     }
-    // A repeatable migration is written for the newest schema.
     let newest_embedded = entries
         .iter()
         .filter_map(|e| e.migration)
         .map(|m| m.version)
         .max();
-    let through_newest = target.is_none_or(|t| newest_embedded.is_none_or(|newest| t >= newest));
+    let through_newest = runs_repeatables(newest_embedded, target);
     for entry in repeatables {
         match entry.verdict(options, None) {
             Verdict::Refuse(error) => return Err(error),
@@ -429,8 +438,14 @@ pub(crate) fn plan_up<'m>(
             plan.migrations.extend(entry.migration);
         }
     }
-    require_code(&plan.migrations, Direction::Up, code)?;
     Ok(plan)
+}
+
+/// Whether a run up to `target` applies the pending repeatable migrations:
+/// only one that goes through the newest versioned migration
+/// (`newest_embedded`), as a repeatable one is written for the newest schema.
+pub(crate) fn runs_repeatables(newest_embedded: Option<i64>, target: Option<i64>) -> bool {
+    target.is_none_or(|t| newest_embedded.is_none_or(|newest| t >= newest))
 }
 
 /// The applied migrations newer than `target`, newest first, each with a
@@ -580,7 +595,7 @@ pub(crate) mod tests {
         target: Option<i64>,
     ) -> Result<Vec<i64>, Error> {
         let entries = classify(ms, history.to_vec());
-        let plan = plan_up(&entries, &[], options, target, CodeTable::default(), &[])?;
+        let plan = plan_up(&entries, &[], options, target, &[])?;
         Ok(plan.migrations.iter().map(|m| m.version).collect())
     }
 
@@ -590,7 +605,9 @@ pub(crate) mod tests {
             host: "host-a".into(),
             pid: 1,
             newest_version,
+            started_ago: std::time::Duration::from_secs(60),
             seen_ago: std::time::Duration::from_secs(4),
+            alive: true,
         }
     }
 
@@ -619,7 +636,7 @@ pub(crate) mod tests {
         };
         let plan_with = |history: &[HistoryRow], live: &[Replica]| {
             let entries = classify(&ms, history.to_vec());
-            plan_up(&entries, &[], &strict(), None, CodeTable::default(), live).unwrap()
+            plan_up(&entries, &[], &strict(), None, live).unwrap()
         };
         let old = [replica(1), replica(4)];
         let plan = plan_with(&[row(&ms[0])], &old);
@@ -672,27 +689,12 @@ pub(crate) mod tests {
             [2]
         );
         let entries = classify(&ms, history.to_vec());
-        let plan = plan_up(
-            &entries,
-            &[],
-            &lenient(Policy::Warn),
-            None,
-            CodeTable::default(),
-            &[],
-        )
-        .unwrap();
+        let plan = plan_up(&entries, &[], &lenient(Policy::Warn), None, &[]).unwrap();
         assert_eq!(plan.warnings.len(), 1);
-        assert!(plan_up(
-            &entries,
-            &[],
-            &lenient(Policy::Ignore),
-            None,
-            CodeTable::default(),
-            &[]
-        )
-        .unwrap()
-        .warnings
-        .is_empty());
+        assert!(plan_up(&entries, &[], &lenient(Policy::Ignore), None, &[])
+            .unwrap()
+            .warnings
+            .is_empty());
     }
 
     #[test]

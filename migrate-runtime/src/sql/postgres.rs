@@ -216,6 +216,27 @@ pub(crate) mod testing {
         PostgresDialect.quote_literal(text)
     }
 
+    /// For a lock trace: every table, materialized view, foreign table and
+    /// index outside the system schemas, as (its oid, the oid of its table
+    /// (an index's table; a table's own), that table's name (qualified
+    /// outside the current schema), its relfilenode).
+    pub const TRACE_RELATIONS: &str = "SELECT c.oid::int8, t.oid::int8, \
+        CASE WHEN tn.nspname = current_schema() THEN t.relname::text \
+        ELSE tn.nspname || '.' || t.relname END, c.relfilenode::int8 \
+        FROM pg_class c \
+        LEFT JOIN pg_index i ON i.indexrelid = c.oid \
+        JOIN pg_class t ON t.oid = COALESCE(i.indrelid, c.oid) \
+        JOIN pg_namespace tn ON tn.oid = t.relnamespace \
+        WHERE c.relkind IN ('r', 'p', 'm', 'f', 'i', 'I') \
+        AND tn.nspname NOT IN ('pg_catalog', 'information_schema') \
+        AND tn.nspname NOT LIKE 'pg\\_toast%'";
+
+    /// For a lock trace: the relation locks this session holds in this
+    /// database, as (relation oid, mode, e.g. `AccessExclusiveLock`).
+    pub const TRACE_LOCKS: &str = "SELECT relation::int8, mode FROM pg_locks \
+        WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted \
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+
     /// 1 when database `name` exists.
     pub fn database_exists(name: &str) -> String {
         format!(

@@ -94,12 +94,26 @@ impl ReplicaTable {
         )
     }
 
-    /// The live rows: instance, owner, host, pid, newest version, and how
-    /// many milliseconds ago each was last seen, oldest release first.
+    /// The live rows, as [`ReplicaTable::listed`] reads them, oldest
+    /// release first.
     pub fn live(&self) -> String {
+        self.listed(&format!("WHERE expires_at >= {}", self.dialect().now_ms()))
+    }
+
+    /// Every row, live and dead (until pruned), as [`ReplicaTable::listed`]
+    /// reads them, oldest release first: what `replicas` shows.
+    pub fn all(&self) -> String {
+        self.listed("")
+    }
+
+    /// The rows `filter` keeps: instance, owner, host, pid, newest version,
+    /// and, in milliseconds of the database's clock, how long ago each
+    /// started and was last seen and how long until it expires (negative
+    /// once dead).
+    fn listed(&self, filter: &str) -> String {
         let now = self.dialect().now_ms();
         format!(
-            "SELECT instance, owner, host, pid, newest_version, {now} - seen_at FROM {table} WHERE expires_at >= {now} ORDER BY newest_version, host, pid",
+            "SELECT instance, owner, host, pid, newest_version, {now} - started_at, {now} - seen_at, expires_at - {now} FROM {table} {filter} ORDER BY newest_version, host, pid",
             table = self.quoted,
         )
     }

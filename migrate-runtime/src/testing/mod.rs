@@ -93,6 +93,7 @@ mod database;
 mod server;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+pub mod trace;
 #[cfg(feature = "postgres")]
 mod upkeep;
 

@@ -63,3 +63,5 @@ mod suite;
 mod testing;
 mod tls;
 mod topology;
+#[cfg(feature = "testing")]
+mod trace;

@@ -6,12 +6,18 @@
 //! applies at the first new start, the readers never fail, and the
 //! contract migration applies exactly once, after the last old replica
 //! stopped, or, when one was SIGKILLed, after its presence expired.
+//!
+//! On SQLite, PostgreSQL and MariaDB directly, behind pgbouncer in
+//! transaction pooling (every process, presence refreshes included,
+//! through the pooler) and on a Galera cluster (the processes spread over
+//! its three nodes); the rigs come from `rigs/`, as in `topology.rs`.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{migrations, test_process, Conn, TestDb};
+use crate::common::{migrations, server_url, test_process, url_with_database, Conn, TestDb};
+use crate::topology::{create_database, drop_database, setup_from, Setup};
 use migrata::{BackendKind, Migration, Migrator};
 
 const CHILD_ENV: &str = "MIGRATE_TEST_ROLLING_CHILD_URL";
@@ -124,27 +130,113 @@ fn versions(applied: &[migrata::Applied]) -> Vec<i64> {
     applied.iter().map(|a| a.version).collect()
 }
 
-async fn contract_applications(db: &TestDb) -> i64 {
-    db.scalar("SELECT count(*) FROM migrate_history WHERE version = 3")
-        .await
+/// Where a deploy runs: a backend's test server (or SQLite file), or a
+/// rig whose processes connect through a pooler or to several nodes.
+enum Place {
+    Backend(BackendKind),
+    Rig(Setup),
 }
 
+/// One scenario's fresh database, and the URLs its processes connect to,
+/// taken in turn.
+struct Site<'p> {
+    urls: Vec<String>,
+    _db: Option<TestDb>,
+    created: Option<(&'p Setup, String)>,
+}
+
+impl Place {
+    fn name(&self) -> String {
+        match self {
+            Place::Backend(kind) => kind.to_string(),
+            Place::Rig(setup) => setup.name.to_owned(),
+        }
+    }
+
+    /// A fresh database; `None` when the backend's server is not set up
+    /// (after a loud `SKIPPED:` line).
+    async fn site(&self) -> Option<Site<'_>> {
+        match self {
+            Place::Backend(kind) => {
+                let db = TestDb::create(*kind, &format!("{kind}::rolling_deploy")).await?;
+                Some(Site {
+                    urls: vec![db.url.clone()],
+                    _db: Some(db),
+                    created: None,
+                })
+            }
+            Place::Rig(setup) => {
+                let (name, _) = create_database(setup).await;
+                Some(Site {
+                    urls: setup
+                        .nodes
+                        .iter()
+                        .map(|node| url_with_database(node, &name))
+                        .collect(),
+                    _db: None,
+                    created: Some((setup, name)),
+                })
+            }
+        }
+    }
+}
+
+impl Site<'_> {
+    /// The URL of the `n`th process, round-robin over the nodes.
+    fn url(&self, n: usize) -> &str {
+        &self.urls[n % self.urls.len()]
+    }
+
+    async fn contract_applications(&self) -> i64 {
+        let mut conn = Conn::open(self.url(0)).await;
+        let count = conn
+            .scalar("SELECT count(*) FROM migrate_history WHERE version = 3")
+            .await;
+        conn.close().await;
+        count
+    }
+
+    async fn close(self) {
+        if let Some((setup, name)) = self.created {
+            drop_database(setup, &name).await;
+        }
+    }
+}
+
+/// One deploy at a time: three old processes reading in a loop plus the
+/// new ones are load enough for two cores.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn rolling_deploy(kind: BackendKind) {
-    let name = format!("{kind}::rolling_deploy");
-    let Some(db) = TestDb::create(kind, &name).await else {
+    deploy(Place::Backend(kind)).await;
+}
+
+async fn deploy(place: Place) {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some(site) = place.site().await else {
         return;
     };
     let next = release_next();
-    let olds: Vec<OldReplica> = (0..3).map(|_| OldReplica::start(&db.url)).collect();
+    // Old replica i and new replica i connect to different nodes (on
+    // Galera); the runs in between to yet others.
+    let olds: Vec<OldReplica> = (0..3).map(|i| OldReplica::start(site.url(i))).collect();
+    // Past two TTLs, the old replicas count only if their refresh tasks
+    // kept their rows alive (behind pgbouncer: over pooled connections).
+    tokio::time::sleep(PRESENCE_TTL * 2).await;
     let mut news = Vec::new();
     let mut reads = Vec::new();
+    let mut holders = Vec::new();
     for (i, old) in olds.into_iter().enumerate() {
-        let (report, presence) = migrator(&next).run_with_presence(&db.url).await.unwrap();
+        let (report, presence) = migrator(&next)
+            .run_with_presence(site.url(i + 1))
+            .await
+            .unwrap();
         let expected: &[i64] = if i == 0 { &[2] } else { &[] };
         assert_eq!(versions(&report.applied), expected, "start {i}");
         assert_eq!(report.held.len(), 1, "start {i}");
+        holders.push(report.held[0].replicas.len());
         assert_eq!(report.held[0].replicas.len(), 3 - i, "start {i}");
-        let status = migrator(&next).at(&db.url).status().await.unwrap();
+        let status = migrator(&next).at(site.url(i + 2)).status().await.unwrap();
         let held = status.entries.iter().find_map(|e| e.held.as_ref()).unwrap();
         assert!(
             held.to_string()
@@ -154,33 +246,35 @@ async fn rolling_deploy(kind: BackendKind) {
         news.push(presence);
         reads.push(old.stop());
         assert_eq!(
-            contract_applications(&db).await,
+            site.contract_applications().await,
             0,
             "held while an old replica runs"
         );
     }
     // The next new start (a restart, or another replica) applies it.
-    let report = migrator(&next).run(&db.url).await.unwrap();
+    let report = migrator(&next).run(site.url(1)).await.unwrap();
     assert_eq!((versions(&report.applied), report.held.len()), (vec![3], 0));
-    let again = migrator(&next).run(&db.url).await.unwrap();
+    let again = migrator(&next).run(site.url(2)).await.unwrap();
     assert!(again.is_up_to_date() && again.held.is_empty());
-    assert_eq!(contract_applications(&db).await, 1);
+    let applied_once = site.contract_applications().await;
+    assert_eq!(applied_once, 1);
     for presence in news {
         presence.shutdown().await.unwrap();
     }
     assert!(reads.iter().all(|&n| n > 0), "{reads:?}");
+    site.close().await;
 
     // A SIGKILLed old replica holds the contract migration until its
     // presence expires.
-    let db = TestDb::create(kind, &name).await.unwrap();
-    let old = OldReplica::start(&db.url);
-    let report = migrator(&next).run(&db.url).await.unwrap();
+    let site = place.site().await.unwrap();
+    let old = OldReplica::start(site.url(0));
+    let report = migrator(&next).run(site.url(1)).await.unwrap();
     assert_eq!((versions(&report.applied), report.held.len()), (vec![2], 1));
     old.kill();
     let killed = Instant::now();
     let mut held_runs = 0;
     let applied_after = loop {
-        let report = migrator(&next).run(&db.url).await.unwrap();
+        let report = migrator(&next).run(site.url(held_runs + 1)).await.unwrap();
         if versions(&report.applied) == [3] {
             break killed.elapsed();
         }
@@ -197,33 +291,65 @@ async fn rolling_deploy(kind: BackendKind) {
         applied_after <= PRESENCE_TTL + Duration::from_secs(2),
         "{applied_after:?}"
     );
-    assert_eq!(contract_applications(&db).await, 1);
+    assert_eq!(site.contract_applications().await, 1);
+    site.close().await;
 
     // Without old replicas, nothing is held.
-    let db = TestDb::create(kind, &name).await.unwrap();
-    let report = migrator(&next).run(&db.url).await.unwrap();
+    let site = place.site().await.unwrap();
+    let report = migrator(&next).run(site.url(0)).await.unwrap();
     assert_eq!(
         (versions(&report.applied), report.held.len()),
         (vec![1, 2, 3], 0)
     );
+    site.close().await;
 
     // The override applies a held migration at once.
-    let db = TestDb::create(kind, &name).await.unwrap();
-    let old = OldReplica::start(&db.url);
-    let held = migrator(&next).run(&db.url).await.unwrap();
+    let site = place.site().await.unwrap();
+    let old = OldReplica::start(site.url(0));
+    let held = migrator(&next).run(site.url(1)).await.unwrap();
     let now = migrator(&next)
         .contract_now(true)
-        .run(&db.url)
+        .run(site.url(2))
         .await
         .unwrap();
     // Its reads fail from now on: what overriding means.
     old.kill();
     assert_eq!((held.held.len(), versions(&now.applied)), (1, vec![3]));
+    site.close().await;
     println!(
-        "{kind}: old replicas read legacy {reads:?} times without an error; contract applied once after the last stopped; after a SIGKILL it applied {} ms after the kill ({held_runs} runs held it first, TTL {} ms); the override applied it with an old replica live",
+        "{}: old replicas read legacy {reads:?} times without an error; holders at the three new starts {holders:?}; contract applied {applied_once} time(s), after the last stopped; after a SIGKILL it applied {} ms after the kill ({held_runs} runs held it first, TTL {} ms); the override applied it with an old replica live",
+        place.name(),
         applied_after.as_millis(),
         PRESENCE_TTL.as_millis(),
     );
 }
 
 on_every_backend!(kind: rolling_deploy);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pgbouncer_transaction_pooling() {
+    let setup = setup_from(
+        "pgbouncer transaction",
+        BackendKind::Postgres,
+        "MIGRATE_TEST_PGBOUNCER_BACKEND_URL",
+        "MIGRATE_TEST_PGBOUNCER_TX_URL",
+    );
+    if let Some(setup) = setup {
+        deploy(Place::Rig(setup)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn galera_across_nodes() {
+    let Some(nodes) = server_url("MIGRATE_TEST_GALERA_URLS", "galera") else {
+        return;
+    };
+    let nodes: Vec<String> = nodes.split(',').map(str::to_owned).collect();
+    deploy(Place::Rig(Setup {
+        name: "galera across nodes",
+        kind: BackendKind::MySql,
+        admin: Some(nodes[0].clone()),
+        nodes,
+    }))
+    .await;
+}

@@ -84,13 +84,13 @@ fn lock_strategy() -> LockStrategy {
 
 /// Where the racing processes connect, and how to create and inspect the
 /// database of a round.
-struct Setup {
-    name: &'static str,
-    kind: BackendKind,
+pub(crate) struct Setup {
+    pub name: &'static str,
+    pub kind: BackendKind,
     /// Creates and drops databases, and reads locks (past any pooler).
-    admin: Option<String>,
+    pub admin: Option<String>,
     /// The URLs processes connect to, round-robin.
-    nodes: Vec<String>,
+    pub nodes: Vec<String>,
 }
 
 /// What a setup's rounds showed.
@@ -227,7 +227,7 @@ async fn trial(setup: Setup) {
     );
 }
 
-async fn create_database(setup: &Setup) -> (String, Option<tempfile::TempDir>) {
+pub(crate) async fn create_database(setup: &Setup) -> (String, Option<tempfile::TempDir>) {
     let name = unique_name();
     let Some(admin) = &setup.admin else {
         return (name, Some(tempfile::tempdir().unwrap()));
@@ -263,7 +263,7 @@ async fn create_database(setup: &Setup) -> (String, Option<tempfile::TempDir>) {
     (name, None)
 }
 
-async fn drop_database(setup: &Setup, name: &str) {
+pub(crate) async fn drop_database(setup: &Setup, name: &str) {
     let Some(admin) = &setup.admin else {
         return;
     };
@@ -276,7 +276,7 @@ async fn drop_database(setup: &Setup, name: &str) {
     conn.close().await;
 }
 
-fn setup_from(
+pub(crate) fn setup_from(
     name: &'static str,
     kind: BackendKind,
     admin_env: &str,

@@ -1,0 +1,3 @@
+static MIGRATIONS: migrata::Migrations = migrata::embed_migrations!("ui-fixtures/contract_repeatable");
+
+fn main() {}
