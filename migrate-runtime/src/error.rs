@@ -457,8 +457,9 @@ pub enum Error {
         /// The database error.
         error: sqlx::Error,
     },
-    /// A squash ([`Migrator::squash`](crate::Migrator::squash)) up to a
-    /// version it cannot replace.
+    /// A squash (`Migrator::squash`, see
+    /// [Squashing](crate::guide::schema#squashing)) up to a version it
+    /// cannot replace.
     #[error("cannot squash up to version {version}: {problem}")]
     Squash {
         /// The version asked for.
