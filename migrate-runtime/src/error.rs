@@ -428,7 +428,7 @@ pub enum Error {
         /// The code migration's file.
         file: String,
     },
-    /// A lock trace ([`Migrator::trace`](crate::Migrator::trace)) was asked
+    /// A lock trace (`Migrator::trace`, see [the trace chapter](crate::guide::trace)) was asked
     /// of a database whose locks cannot be read per statement.
     #[error("tracing what each statement locks needs PostgreSQL: {}", match backend {
         crate::model::BackendKind::Sqlite => "SQLite locks the whole database, not tables, so there is nothing per table to trace",
