@@ -70,14 +70,23 @@ where
     let Some(config) = setup(&cli.global) else {
         return ExitCode::from(2);
     };
+    let out = Output::new(cli.global.json);
+    // What writes into the migrations directory: the one the debug build
+    // embedded, or --dir.
+    let dir = || {
+        cli.dir.as_deref().or(migrations.source_dir()).ok_or_else(|| {
+            out.usage(
+                "this binary was built in release mode and does not know its migrations directory: pass --dir",
+            )
+        })
+    };
+    let migrator = config.apply_to(migrations.migrator());
     let command = match &cli.command {
         EmbeddedCommand::Shared(command) => command,
         EmbeddedCommand::New(args) => {
-            let out = Output::new(cli.global.json);
-            let Some(dir) = cli.dir.as_deref().or(migrations.source_dir()) else {
-                return out.usage(
-                    "this binary was built in release mode and does not know its migrations directory: pass --dir",
-                );
+            let dir = match dir() {
+                Ok(dir) => dir,
+                Err(code) => return code,
             };
             let exclude = match migrata_core::Exclude::new(migrations.exclude().iter().copied()) {
                 Ok(exclude) => exclude,
@@ -85,8 +94,21 @@ where
             };
             return out.created(args.create(dir, &exclude));
         }
+        #[cfg(feature = "schema")]
+        EmbeddedCommand::Diff(args) => {
+            return match dir() {
+                Ok(dir) => out.finish(schema::diff(&out, &config, &migrator, dir, args).await),
+                Err(code) => code,
+            };
+        }
+        #[cfg(feature = "schema")]
+        EmbeddedCommand::Squash(args) => {
+            return match dir() {
+                Ok(dir) => out.finish(schema::squash(&out, &config, &migrator, dir, args).await),
+                Err(code) => code,
+            };
+        }
     };
-    let migrator = config.apply_to(migrations.migrator());
     execute(&cli.global, &config, &migrator, migrations.all(), command).await
 }
 
@@ -194,6 +216,12 @@ enum EmbeddedCommand {
     Shared(Command),
     /// Create the next migration file in the directory the binary was built from (or --dir); rebuild to embed it
     New(new::NewArgs),
+    /// Write the next migration into the directory the binary was built from (or --dir): the changes from the schema these migrations produce to a desired one (a schema.sql or a database URL)
+    #[cfg(feature = "schema")]
+    Diff(schema::DiffArgs),
+    /// Replace the migrations up to a version, in the directory the binary was built from (or --dir), with one baseline script of the schema they produce; rebuild to embed it
+    #[cfg(feature = "schema")]
+    Squash(schema::SquashArgs),
 }
 
 #[derive(Debug, Parser)]
