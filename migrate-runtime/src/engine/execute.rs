@@ -149,12 +149,13 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         }
     }
 
-    /// Bounds lock waits with `sql`, set before a transaction, unless it
-    /// is in effect already: set once for the transactions that follow,
-    /// not around each (two statements per migration), and restored
-    /// before anything that must wait as the connection did (a script
-    /// outside a transaction, a pause between tries, reading the history
-    /// after a failure, closing the session).
+    /// Bounds lock waits with `sql` (set before a transaction, or around a
+    /// script outside one), unless it is in effect already: set once for
+    /// the units that follow, not around each (two statements, on MySQL
+    /// two round trips, per migration), and restored before anything that
+    /// must wait as the connection did (an exempt script, a pause between
+    /// tries of a transaction, reading the history after a failure,
+    /// closing the session).
     async fn bound_lock_waits(&mut self, sql: &LockWaitSql) -> Result<(), Error> {
         if self.lock_wait.as_ref() == Some(sql) {
             return Ok(());
@@ -486,22 +487,18 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         report: &mut Report,
     ) -> Result<(), Error> {
         let lock_wait = super::lock_wait_sql(&self.job.options, self.table.dialect(), unit);
-        // Its own bound, saved and restored around it.
-        self.restore_lock_wait().await?;
-        if let Some(sql) = &lock_wait {
-            self.execute_own(&sql.set).await?;
+        match &lock_wait {
+            Some(sql) => self.bound_lock_waits(sql).await?,
+            // Exempt: it waits as the connection did.
+            None => self.restore_lock_wait().await?,
         }
         let mut claimed = false;
         let result = self
             .run_claimed(unit, report, lock_wait.is_some(), &mut claimed)
             .await;
-        let restored = match lock_wait.as_ref().and_then(|sql| sql.restore.as_deref()) {
-            Some(restore) => self.execute_own(restore).await,
-            None => Ok(()),
-        };
         match result {
             Err(error) if claimed => Err(left_failed(error)),
-            result => result.and(restored),
+            result => result,
         }
     }
 

@@ -26,9 +26,8 @@ pub(crate) struct Session<'c, 'm, B: Backend> {
     pub(super) table: HistoryTable,
     pub(super) lock: Lock,
     pub(super) foreign_keys: ForeignKeys,
-    /// The lock-wait bound set before this session's transactions, which
-    /// stays for the transactions that follow (see
-    /// [`Session::bound_lock_waits`]).
+    /// The lock-wait bound in effect on the session, which stays for the
+    /// units that follow (see [`Session::bound_lock_waits`]).
     pub(super) lock_wait: Option<LockWaitSql>,
     pub(super) blockers: Blockers,
 }
