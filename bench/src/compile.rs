@@ -37,7 +37,7 @@ impl CompileBench {
     pub fn generate(&self, tool: Tool, n: usize) -> Result<(), BoxError> {
         let dir = self.dir(tool);
         std::fs::create_dir_all(dir.join("src"))?;
-        generate::write(&dir.join("migrations"), tool, n)?;
+        generate::write(&dir.join("migrations"), tool, n, generate::script)?;
         let (dependency, main) = match tool {
             Tool::Ours => (
                 format!(

@@ -141,15 +141,15 @@ impl PgProxy {
     }
 }
 
-/// `host:port` of a postgres:// URL.
-pub fn host_port(url: &str) -> String {
+/// `host:port` of a database URL, `default_port` where it names none.
+pub fn host_port(url: &str, default_port: u16) -> String {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     if host.contains(':') {
         host.to_owned()
     } else {
-        format!("{host}:5432")
+        format!("{host}:{default_port}")
     }
 }
 

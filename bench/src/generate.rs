@@ -36,16 +36,35 @@ pub fn dir(root: &Path, tool: Tool, n: usize) -> PathBuf {
     root.join(n.to_string()).join(folder)
 }
 
+/// [`script`] with bounded text columns, which MySQL can index: valid on
+/// PostgreSQL and MySQL alike (the latency benchmark).
+pub fn portable_script(v: usize) -> String {
+    format!(
+        "CREATE TABLE t{v} (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, created_at VARCHAR(40) NOT NULL);\n\
+         CREATE INDEX t{v}_name ON t{v} (name);\n\
+         INSERT INTO t{v} (id, name, created_at) VALUES (1, 'row {v}', '2026-01-01T00:00:00Z');\n"
+    )
+}
+
 /// Writes `n` migrations for each tool under `root` (replacing what was there).
 pub fn write_all(root: &Path, n: usize) -> io::Result<()> {
+    write_all_of(root, n, script)
+}
+
+/// [`write_all`] with [`portable_script`].
+pub fn write_all_portable(root: &Path, n: usize) -> io::Result<()> {
+    write_all_of(root, n, portable_script)
+}
+
+fn write_all_of(root: &Path, n: usize, script: fn(usize) -> String) -> io::Result<()> {
     for tool in [Tool::Ours, Tool::Sqlx, Tool::Refinery] {
-        write(&dir(root, tool, n), tool, n)?;
+        write(&dir(root, tool, n), tool, n, script)?;
     }
     Ok(())
 }
 
 /// Writes `n` migrations in `tool`'s format into `dir`, emptied first.
-pub fn write(dir: &Path, tool: Tool, n: usize) -> io::Result<()> {
+pub fn write(dir: &Path, tool: Tool, n: usize, script: fn(usize) -> String) -> io::Result<()> {
     if dir.exists() {
         std::fs::remove_dir_all(dir)?;
     }

@@ -10,6 +10,7 @@
 mod compile;
 mod count;
 mod generate;
+mod latency;
 mod profile;
 mod report;
 mod testdb;
@@ -136,6 +137,7 @@ OPTIONS:
   --work DIR          scratch directory (default bench/work)
 
 PROFILING (see README): cargo run --release -- profile [--n 1000] [--reps 5] [--db sqlite,postgres]
+LATENCY (see README): cargo run --release -- latency [--rtt 2ms,20ms] [--n 10,100] [--reps 3] [--db postgres,mysql]
 PER-TEST DATABASES (see README): cargo run --release -- testdb [--n 10,100,500] [--tests 10] [--reps 3]
 ";
 
@@ -236,6 +238,13 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("profile") {
         if let Err(e) = runtime.block_on(profile::main(&args[2..])) {
             eprintln!("profile failed: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some("latency") {
+        if let Err(e) = runtime.block_on(latency::main(&args[2..])) {
+            eprintln!("latency failed: {e}");
             std::process::exit(1);
         }
         return;
@@ -415,7 +424,7 @@ impl Databases {
 
 /// The URL of database `name` on the server of `url`, without TLS (no tool
 /// is built with TLS here; stating it keeps every driver on plain TCP).
-fn database_url(url: &str, name: &str) -> String {
+pub(crate) fn database_url(url: &str, name: &str) -> String {
     let base = url.split('?').next().unwrap_or(url);
     let (scheme, rest) = base.split_once("://").unwrap_or(("postgres", base));
     let authority = rest.split('/').next().unwrap_or(rest);
@@ -493,7 +502,7 @@ async fn bench(o: Options) -> Result<(), BoxError> {
     for &db in &dbs {
         let mut databases = Databases::new(db, &o.work, &o.pg_url).await?;
         let proxy = match db {
-            Db::Postgres => Some(PgProxy::start(count::host_port(&o.pg_url)).await?),
+            Db::Postgres => Some(PgProxy::start(count::host_port(&o.pg_url, 5432)).await?),
             Db::Sqlite => None,
         };
         for &n in &o.ns {
@@ -930,7 +939,7 @@ impl ServerLog {
     }
 }
 
-fn machine_info() -> BTreeMap<String, String> {
+pub(crate) fn machine_info() -> BTreeMap<String, String> {
     let mut m = BTreeMap::new();
     if let Ok(p) = std::thread::available_parallelism() {
         m.insert("nproc".to_owned(), p.to_string());

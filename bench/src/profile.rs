@@ -175,7 +175,7 @@ pub async fn main(args: &[String]) -> Result<(), BoxError> {
     let work = Path::new(env!("CARGO_MANIFEST_DIR")).join("work");
     let root = work.join("migrations");
     let dir = generate::dir(&root, Tool::Ours, n);
-    generate::write(&dir, Tool::Ours, n)?;
+    generate::write(&dir, Tool::Ours, n, generate::script)?;
     let loaded = Loaded::load(Tool::Ours, &dir).await?;
     println!("| database | N | variant | ms median (min–max) | / raw |\n| --- | ---: | --- | ---: | ---: |");
     for db in dbs {

@@ -283,7 +283,7 @@ macro_rules! check {
     );
     for &n in &options.ns {
         let migrations = dir.join("migrations").join(format!("n{n}"));
-        generate::write(&migrations, Tool::Ours, n)?;
+        generate::write(&migrations, Tool::Ours, n, generate::script)?;
         // A fresh migration set each benchmark run: a cold first run.
         let first = migrations.join(generate::file_name(Tool::Ours, 1, n));
         let script = std::fs::read_to_string(&first)?;

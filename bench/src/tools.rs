@@ -5,18 +5,21 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{AssertSqlSafe, ConnectOptions, Connection, PgConnection, SqliteConnection};
+use sqlx::{
+    AssertSqlSafe, ConnectOptions, Connection, MySqlConnection, PgConnection, SqliteConnection,
+};
 
 use crate::count::SqliteTrace;
 use crate::{generate, Tool};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Where a database lives: a SQLite file or a PostgreSQL URL.
+/// Where a database lives: a SQLite file, a PostgreSQL or a MySQL URL.
 #[derive(Debug, Clone)]
 pub enum Target {
     Sqlite(PathBuf),
     Postgres(String),
+    MySql(String),
 }
 
 impl Target {
@@ -24,13 +27,14 @@ impl Target {
     pub fn to_arg(&self) -> String {
         match self {
             Target::Sqlite(path) => format!("sqlite:{}", path.display()),
-            Target::Postgres(url) => url.clone(),
+            Target::Postgres(url) | Target::MySql(url) => url.clone(),
         }
     }
 
     pub fn from_arg(arg: &str) -> Target {
         match arg.strip_prefix("sqlite:") {
             Some(path) => Target::Sqlite(PathBuf::from(path)),
+            None if arg.starts_with("mysql:") => Target::MySql(arg.to_owned()),
             None => Target::Postgres(arg.to_owned()),
         }
     }
@@ -76,6 +80,7 @@ impl Loaded {
 pub enum Conn {
     Sqlite(SqliteConnection),
     Pg(PgConnection),
+    MySql(MySqlConnection),
     Rusqlite(rusqlite::Connection),
     TokioPg(tokio_postgres::Client, tokio::task::JoinHandle<()>),
 }
@@ -100,7 +105,11 @@ impl Conn {
                 let url = format!("sqlite://{}?mode=rwc", path.display());
                 Conn::Sqlite(SqliteConnectOptions::from_str(&url)?.connect().await?)
             }
+            (Tool::Refinery, Target::MySql(_)) => {
+                return Err("refinery is built here without its MySQL driver".into())
+            }
             (_, Target::Postgres(url)) => Conn::Pg(PgConnection::connect(url).await?),
+            (_, Target::MySql(url)) => Conn::MySql(MySqlConnection::connect(url).await?),
         })
     }
 
@@ -108,6 +117,7 @@ impl Conn {
         match self {
             Conn::Sqlite(c) => c.close().await?,
             Conn::Pg(c) => c.close().await?,
+            Conn::MySql(c) => c.close().await?,
             Conn::Rusqlite(c) => c.close().map_err(|(_, e)| e)?,
             Conn::TokioPg(client, task) => {
                 drop(client);
@@ -133,6 +143,7 @@ impl Conn {
         Ok(match self {
             Conn::Sqlite(c) => sqlx::query_scalar(AssertSqlSafe(sql)).fetch_one(c).await?,
             Conn::Pg(c) => sqlx::query_scalar(AssertSqlSafe(sql)).fetch_one(c).await?,
+            Conn::MySql(c) => sqlx::query_scalar(AssertSqlSafe(sql)).fetch_one(c).await?,
             Conn::Rusqlite(c) => c.query_row(&sql, [], |row| row.get(0))?,
             Conn::TokioPg(c, _) => c.query_one(&sql, &[]).await?.get(0),
         })
@@ -146,21 +157,25 @@ const HISTORY_SELECT_SQLITE: &str = "SELECT COUNT(*), group_concat(version || ':
 /// The same on PostgreSQL.
 const HISTORY_SELECT_PG: &str = "SELECT COUNT(*), string_agg(version || ':' || checksum || ':' || success::int || ':' || length(name) || ':' || name, ',') FROM \"migrate_history\"";
 
+/// The same on MySQL.
+const HISTORY_SELECT_MYSQL: &str = "SELECT /*+ SET_VAR(group_concat_max_len = 1073741824) */ COUNT(*), GROUP_CONCAT(CONCAT(version, ':', checksum, ':', success, ':', CHAR_LENGTH(name), ':', name) SEPARATOR ',') FROM `migrate_history`";
+
 /// Runs `loaded` over `conn`: applies what is pending, or (when everything
 /// is applied) just the startup check. Returns how many migrations ran,
 /// where the tool says (sqlx's migrator does not).
 pub async fn run(loaded: &Loaded, conn: &mut Conn) -> Result<Option<usize>, BoxError> {
     Ok(Some(match (loaded, conn) {
-        (Loaded::Ours(m), Conn::Sqlite(c)) => migrata::Migrator::new(m)
-            .run_on(c)
-            .await?
-            .applied
-            .len(),
-        (Loaded::Ours(m), Conn::Pg(c)) => migrata::Migrator::new(m)
-            .run_on(c)
-            .await?
-            .applied
-            .len(),
+        (Loaded::Ours(m), Conn::Sqlite(c)) => {
+            migrata::Migrator::new(m).run_on(c).await?.applied.len()
+        }
+        (Loaded::Ours(m), Conn::Pg(c)) => migrata::Migrator::new(m).run_on(c).await?.applied.len(),
+        (Loaded::Ours(m), Conn::MySql(c)) => {
+            migrata::Migrator::new(m).run_on(c).await?.applied.len()
+        }
+        (Loaded::Sqlx(m), Conn::MySql(c)) => {
+            m.run(&mut *c).await?;
+            return Ok(None);
+        }
         (Loaded::Sqlx(m), Conn::Sqlite(c)) => {
             m.run(&mut *c).await?;
             return Ok(None);
@@ -192,6 +207,20 @@ pub async fn run(loaded: &Loaded, conn: &mut Conn) -> Result<Option<usize>, BoxE
                 tx.commit().await?;
             }
             scripts.len()
+        }
+        (Loaded::Raw(scripts), Conn::MySql(c)) => {
+            for sql in scripts {
+                let mut tx = c.begin().await?;
+                sqlx::raw_sql(AssertSqlSafe(sql.as_str()))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+            scripts.len()
+        }
+        (Loaded::HistoryRead, Conn::MySql(c)) => {
+            sqlx::raw_sql(HISTORY_SELECT_MYSQL).fetch_all(c).await?;
+            0
         }
         (Loaded::HistoryRead, Conn::Sqlite(c)) => {
             sqlx::raw_sql(HISTORY_SELECT_SQLITE).fetch_all(c).await?;

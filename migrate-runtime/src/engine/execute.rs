@@ -16,7 +16,7 @@ use crate::model::{ClaimMark, CodeError, Direction};
 use crate::options::LockWait;
 use crate::plan::program::{Op, Step, Unit};
 use crate::report::{Applied, Report};
-use crate::sql::history::{ClaimGuard, Elapsed, Writer};
+use crate::sql::history::{ClaimGuard, Elapsed, HistoryTable, Writer};
 use crate::sql::{sql_str, Dialect, ForeignKeySuspension, LockWaitSql};
 
 impl<'m, B: Backend> Session<'_, 'm, B> {
@@ -53,29 +53,125 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
             let watch = self.watch().await;
             let before = lock_wait.as_ref().filter(|sql| !sql.after_begin);
             if let Some(sql) = before {
-                self.execute_own(&sql.set).await?;
+                self.bound_lock_waits(sql).await?;
             }
-            let result = self
-                .run_in_transaction(
-                    unit,
-                    suspension,
-                    lock_wait.as_ref(),
-                    retry.retries(),
-                    report,
-                )
-                .await;
-            let restored = match before.and_then(|sql| sql.restore.as_deref()) {
-                Some(restore) => self.execute_own(restore).await,
-                None => Ok(()),
+            let result = match self.pipelined_fence(unit, suspension) {
+                Ok(Some(fence)) => match pipelined(unit, &self.table, lock_wait.as_ref(), fence) {
+                    Some((step, string)) => {
+                        self.run_pipelined(step, string, retry.retries(), report)
+                            .await
+                    }
+                    None => Ok(()),
+                },
+                Ok(None) => {
+                    self.run_in_transaction(
+                        unit,
+                        suspension,
+                        lock_wait.as_ref(),
+                        retry.retries(),
+                        report,
+                    )
+                    .await
+                }
+                Err(error) => Err(error),
             };
-            match result.and(restored) {
+            match result {
                 Err(error) => match self.waited_too_long(error, lock_wait.is_some()) {
-                    Ok(wait) => self.pause_or_give_up(&mut retry, wait, watch, true).await?,
+                    Ok(wait) => {
+                        // The pause renews the lease with the connection's own wait.
+                        self.restore_lock_wait().await?;
+                        self.pause_or_give_up(&mut retry, wait, watch, true).await?
+                    }
                     Err(error) => return Err(error),
                 },
                 Ok(()) => return Ok(()),
             }
         }
+    }
+
+    /// The lease fence to send in the unit's one query string, where the
+    /// whole transaction can go that way: the database has such a fence
+    /// and measures a script's duration itself, and the unit runs one
+    /// script (a unit of several, single-transaction mode, keeps a
+    /// transaction sqlx rolls back if the run is dropped between its
+    /// strings), with no foreign-key suspension and no checks (a check
+    /// refuses its script with an error of its own, so a script that has
+    /// checks keeps their round trips).
+    fn pipelined_fence(
+        &self,
+        unit: &Unit<'m>,
+        suspension: Option<&ForeignKeySuspension>,
+    ) -> Result<Option<String>, Error> {
+        if suspension.is_some() || self.table.dialect().server_elapsed_ms().is_none() {
+            return Ok(None);
+        }
+        let mut runs = unit.ops.iter().filter(|op| matches!(op, Op::Run(_)));
+        let (Some(run), None) = (runs.next(), runs.next()) else {
+            return Ok(None);
+        };
+        let step = run.step();
+        if step.code.is_some() || !step.directives()?.checks.is_empty() {
+            return Ok(None);
+        }
+        self.lock.fence_statement()
+    }
+
+    /// Runs a one-script unit as one query string, one round trip (see
+    /// [`pipelined`]). The server runs a multi-statement string as one
+    /// implicit transaction: in order, committed at its end, and rolled
+    /// back at its first error, which is then the script's, its history
+    /// write's, or the fence's (the lease was taken over); nothing of the
+    /// unit is recorded, and no transaction is left open, not even when
+    /// the run is dropped while the server works.
+    async fn run_pipelined(
+        &mut self,
+        step: &Step<'m>,
+        string: String,
+        retries: u32,
+        report: &mut Report,
+    ) -> Result<(), Error> {
+        let started = Instant::now();
+        match self.conn.execute(sql_str(string)).await {
+            Ok(_) => {
+                finish(B::KIND.name(), step, started.elapsed(), retries, report);
+                Ok(())
+            }
+            // The server may have committed before the connection went.
+            Err(source) if connection_lost(&source) => Err(Error::OutcomeUnknown {
+                version: step.migration.version,
+                file: step.script.file.to_string(),
+                error: source,
+            }),
+            Err(sqlx::Error::Database(e)) if self.table.dialect().is_lease_lost(e.as_ref()) => {
+                Err(self.lock.lost())
+            }
+            Err(source) => Err(failed(step, source)),
+        }
+    }
+
+    /// Bounds lock waits with `sql` (set before a transaction, or around a
+    /// script outside one), unless it is in effect already: set once for
+    /// the units that follow, not around each (two statements, on MySQL
+    /// two round trips, per migration), and restored before anything that
+    /// must wait as the connection did (an exempt script, a pause between
+    /// tries of a transaction, reading the history after a failure,
+    /// closing the session).
+    async fn bound_lock_waits(&mut self, sql: &LockWaitSql) -> Result<(), Error> {
+        if self.lock_wait.as_ref() == Some(sql) {
+            return Ok(());
+        }
+        self.restore_lock_wait().await?;
+        self.execute_own(&sql.set).await?;
+        self.lock_wait = Some(sql.clone());
+        Ok(())
+    }
+
+    /// Puts back the wait [`bound_lock_waits`](Self::bound_lock_waits) replaced.
+    pub(super) async fn restore_lock_wait(&mut self) -> Result<(), Error> {
+        if let Some(restore) = self.lock_wait.take().and_then(|sql| sql.restore) {
+            self.execute_own(&restore).await?;
+        }
+        Ok(())
     }
 
     /// Runs one of this crate's own statements (session settings).
@@ -268,10 +364,31 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         }
         let mut done = Vec::new();
         let mut started = Instant::now();
+        let mut fenced = false;
         let mut ops = unit.ops.iter().peekable();
         while let Some(op) = ops.next() {
             let step = op.step();
             let mut records = matches!(op, Op::Record(_));
+            // An applied migration's row, written only where the script
+            // left no row without its parent and, last in the unit, only
+            // while the lease is held: a check and the fence in the
+            // history row's own statement.
+            let recorded_if = match op {
+                Op::Record(_) if step.direction == Direction::Up => {
+                    let lease = match ops.peek() {
+                        None => self.lock.fence_condition()?,
+                        Some(_) => None,
+                    };
+                    fenced = lease.is_some();
+                    let conditions: Vec<&str> = suspension
+                        .map(|suspension| suspension.none_violated)
+                        .into_iter()
+                        .chain(lease.as_deref())
+                        .collect();
+                    (!conditions.is_empty()).then(|| conditions.join(" AND "))
+                }
+                _ => None,
+            };
             if matches!(op, Op::Run(_)) {
                 run_checks(&mut *tx, dialect, step).await?;
             }
@@ -301,7 +418,24 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                 }
                 _ => {
                     let elapsed = Elapsed::Client(started.elapsed());
-                    match self.table.write_for(op, elapsed, Writer::Transaction) {
+                    let writer = match &recorded_if {
+                        Some(condition) => Writer::TransactionIf(condition),
+                        None => Writer::Transaction,
+                    };
+                    match self.table.write_for(op, elapsed, writer) {
+                        Some(sql) if recorded_if.is_some() => {
+                            let written = tx
+                                .execute(sql_str(sql))
+                                .await
+                                .map_err(|source| failed(step, source))?;
+                            if written != 1 {
+                                return Err(
+                                    refused_record(&mut *tx, suspension, &self.lock, step).await
+                                );
+                            }
+                            done.push((*step, started.elapsed()));
+                            continue;
+                        }
                         Some(sql) => vec![sql_str(sql)],
                         None => continue,
                     }
@@ -312,25 +446,19 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                     .await
                     .map_err(|source| failed(step, source))?;
             }
-            if let (Op::Run(_), Some(suspension)) = (op, suspension) {
-                let violations = tx
-                    .fetch_text(sql_str(suspension.violations.to_owned()))
-                    .await
-                    .map_err(|source| failed(step, source))?;
-                if let Some(violations) = violations {
-                    return Err(Error::ForeignKeyViolation {
-                        version: step.migration.version,
-                        file: step.script.file.to_string(),
-                        violations,
-                    });
-                }
+            let checked_by_record =
+                matches!(ops.peek(), Some(Op::Record(next)) if next.direction == Direction::Up);
+            if let (Op::Run(_), Some(suspension), false) = (op, suspension, checked_by_record) {
+                check_foreign_keys(&mut *tx, suspension, step).await?;
             }
             if records {
                 done.push((*step, started.elapsed()));
             }
         }
         // Inside the transaction: if the lease was lost, nothing commits.
-        self.lock.confirm(&mut *tx).await?;
+        if !fenced {
+            self.lock.confirm(&mut *tx).await?;
+        }
         tx.commit().await.map_err(|source| {
             if connection_lost(&source) {
                 // The server may have committed before the connection went.
@@ -359,20 +487,18 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         report: &mut Report,
     ) -> Result<(), Error> {
         let lock_wait = super::lock_wait_sql(&self.job.options, self.table.dialect(), unit);
-        if let Some(sql) = &lock_wait {
-            self.execute_own(&sql.set).await?;
+        match &lock_wait {
+            Some(sql) => self.bound_lock_waits(sql).await?,
+            // Exempt: it waits as the connection did.
+            None => self.restore_lock_wait().await?,
         }
         let mut claimed = false;
         let result = self
             .run_claimed(unit, report, lock_wait.is_some(), &mut claimed)
             .await;
-        let restored = match lock_wait.as_ref().and_then(|sql| sql.restore.as_deref()) {
-            Some(restore) => self.execute_own(restore).await,
-            None => Ok(()),
-        };
         match result {
             Err(error) if claimed => Err(left_failed(error)),
-            result => result.and(restored),
+            result => result,
         }
     }
 
@@ -545,6 +671,69 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         }
         Ok(false)
     }
+}
+
+/// A one-script transactional unit as one query string: the lock-wait
+/// bound, the script, its history writes (the row measures the script on
+/// the server: the string's receipt is its start) and the lease fence; and
+/// the step a failure is reported for. No `BEGIN` or `COMMIT`: the string
+/// is its own transaction. `None` for a unit without a step.
+fn pipelined<'u, 'm>(
+    unit: &'u Unit<'m>,
+    table: &HistoryTable,
+    lock_wait: Option<&LockWaitSql>,
+    fence: String,
+) -> Option<(&'u Step<'m>, String)> {
+    let step = unit.ops.first()?.step();
+    let mut statements: Vec<String> = lock_wait
+        .filter(|sql| sql.after_begin)
+        .map(|sql| sql.set.clone())
+        .into_iter()
+        .collect();
+    for op in &unit.ops {
+        match op {
+            Op::Run(run) => statements.push(run.script.sql().to_owned()),
+            _ => statements.extend(table.write_for(op, Elapsed::Server, Writer::Transaction)),
+        }
+    }
+    statements.push(fence);
+    Some((step, statements.join("\n;\n")))
+}
+
+/// Fails with the rows `step`'s script left without their parent, if any.
+async fn check_foreign_keys<B: Backend>(
+    conn: &mut B,
+    suspension: &ForeignKeySuspension,
+    step: &Step<'_>,
+) -> Result<(), Error> {
+    let violations = conn
+        .fetch_text(sql_str(suspension.violations.to_owned()))
+        .await
+        .map_err(|source| failed(step, source))?;
+    match violations {
+        Some(violations) => Err(Error::ForeignKeyViolation {
+            version: step.migration.version,
+            file: step.script.file.to_string(),
+            violations,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Why a history row written only where its conditions held was not:
+/// rows left without their parent, else the lease, lost.
+async fn refused_record<B: Backend>(
+    conn: &mut B,
+    suspension: Option<&ForeignKeySuspension>,
+    lock: &super::lock::Lock,
+    step: &Step<'_>,
+) -> Error {
+    if let Some(suspension) = suspension {
+        if let Err(error) = check_foreign_keys(conn, suspension, step).await {
+            return error;
+        }
+    }
+    lock.lost()
 }
 
 /// A script's statement (or check) that gave up waiting for a lock.

@@ -4,7 +4,7 @@
 //! reported if the future is dropped or panics first.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::driver::Backend;
@@ -30,6 +30,8 @@ pub(crate) struct Lock {
     url: Option<String>,
     session: Option<SessionLock>,
     armed: bool,
+    /// When this connection last renewed the lease (see [`Lock::fence_condition`]).
+    renewed: Mutex<Instant>,
 }
 
 /// The database's session lock, taken by `try_lock`.
@@ -83,6 +85,7 @@ impl Lock {
             url: url.map(str::to_owned),
             session,
             armed: false,
+            renewed: Mutex::new(Instant::now()),
         };
         if let Err(error) = lock.wait(conn, options.lock_timeout()).await {
             // Not left on a connection the caller may keep (`run_on`).
@@ -92,6 +95,7 @@ impl Lock {
             return Err(error);
         }
         lock.armed = true;
+        lock.renewed_now();
         if let Some(sql) = table.dialect().after_lock() {
             // Not every server knows the setting; only cluster nodes need it.
             let _ = conn.execute(sql_str(sql.to_owned())).await;
@@ -231,12 +235,45 @@ impl Lock {
             .map_err(|source| Error::Lock { error: source })?;
         let lost_by_heartbeat = self.heartbeat.as_ref().is_some_and(Heartbeat::lost);
         if renewed == 1 && !lost_by_heartbeat {
+            self.renewed_now();
             return Ok(());
         }
         Err(self.lost())
     }
 
-    fn lost(&self) -> Error {
+    fn renewed_now(&self) {
+        *self.renewed.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+    }
+
+    /// [`Lock::confirm`] as a condition a history write inside the
+    /// transaction requires (the caller checks that the row was written),
+    /// which saves the renewal's statement: `Ok(None)` when a renewal is
+    /// due (a third of the lease's lifetime has passed since this
+    /// connection last renewed it), so a run of short steps keeps its lease
+    /// live with a renewal now and then, not one per step. A loss the
+    /// heartbeat already saw fails here.
+    pub fn fence_condition(&self) -> Result<Option<String>, Error> {
+        if self.heartbeat.as_ref().is_some_and(Heartbeat::lost) {
+            return Err(self.lost());
+        }
+        let renewed = *self.renewed.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok((renewed.elapsed() < self.ttl / 3).then(|| self.fence()))
+    }
+
+    /// [`Lock::confirm`] as a statement that travels in the transaction's
+    /// own query string ([`Dialect::lease_fence`](crate::sql::Dialect::lease_fence));
+    /// `Ok(None)` where the database has none. A loss the heartbeat already
+    /// saw fails here, before anything is sent.
+    pub fn fence_statement(&self) -> Result<Option<String>, Error> {
+        if self.heartbeat.as_ref().is_some_and(Heartbeat::lost) {
+            return Err(self.lost());
+        }
+        let renew = self.table.lease().renew(&self.owner, self.ttl);
+        Ok(self.table.dialect().lease_fence(&renew))
+    }
+
+    /// The error of a migrator whose lease another took.
+    pub fn lost(&self) -> Error {
         Error::LeaseLost {
             owner: self.owner.clone(),
             ttl: self.ttl,

@@ -16,7 +16,7 @@ use crate::plan::repair::{self, Repair, RepairAction, Repaired};
 use crate::plan::{self, Entry, Job, Plan};
 use crate::report::Report;
 use crate::sql::history::{Elapsed, HistoryTable};
-use crate::sql::{sql_str, ForeignKeySuspension};
+use crate::sql::{sql_str, ForeignKeySuspension, LockWaitSql};
 
 /// A connection holding the migration lock, with the version table named
 /// exactly.
@@ -26,6 +26,9 @@ pub(crate) struct Session<'c, 'm, B: Backend> {
     pub(super) table: HistoryTable,
     pub(super) lock: Lock,
     pub(super) foreign_keys: ForeignKeys,
+    /// The lock-wait bound in effect on the session, which stays for the
+    /// units that follow (see [`Session::bound_lock_waits`]).
+    pub(super) lock_wait: Option<LockWaitSql>,
     pub(super) blockers: Blockers,
 }
 
@@ -97,6 +100,7 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
             table,
             lock,
             foreign_keys: ForeignKeys::Unread,
+            lock_wait: None,
             blockers: match url {
                 Some(url) => Blockers::Unread(url.to_owned()),
                 None => Blockers::Unseen,
@@ -104,10 +108,14 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
         })
     }
 
-    /// Restores foreign-key enforcement and releases the lock, whether the
-    /// work under it (`result`) succeeded or failed; the work's error wins.
+    /// Restores foreign-key enforcement and the lock-wait bound and
+    /// releases the lock, whether the work under it (`result`) succeeded or
+    /// failed; the work's error wins.
     pub async fn close<T>(mut self, result: Result<T, Error>) -> Result<T, Error> {
-        let restored = self.restore_foreign_keys().await;
+        let restored = match self.restore_lock_wait().await {
+            Ok(()) => self.restore_foreign_keys().await,
+            Err(error) => Err(error),
+        };
         let released = self.lock.release(self.conn).await;
         let value = result?;
         restored?;
@@ -256,6 +264,10 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
             )?;
             for unit in &program.units {
                 if let Err(error) = self.execute(unit, &mut report).await {
+                    // The history is read with the connection's own wait.
+                    // A failure here is the connection's, which the
+                    // unit's error already tells.
+                    let _ = self.restore_lock_wait().await;
                     // The history's primary key is the arbiter: a unit that
                     // failed because another migrator recorded its steps
                     // first means re-plan, not fail.

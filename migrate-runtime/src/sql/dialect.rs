@@ -135,6 +135,12 @@ pub(crate) trait Dialect: Sync {
         }
     }
 
+    /// What a `SELECT` with a `WHERE` but no table takes as its table:
+    /// nothing in standard SQL.
+    fn no_table(&self) -> &'static str {
+        ""
+    }
+
     /// A string literal.
     fn quote_literal(&self, text: &str) -> String {
         format!("'{}'", text.replace('\'', "''"))
@@ -255,6 +261,23 @@ pub(crate) trait Dialect: Sync {
     /// [`Dialect::lock_wait`]'s bound: the statement did nothing.
     fn is_lock_wait(&self, error: &dyn DatabaseError) -> bool;
 
+    /// `renew` (the lease's renewal) as a statement that fails, with an
+    /// error [`Dialect::is_lease_lost`] recognises, where it renews no row:
+    /// last in a query string the server runs as one transaction, it keeps
+    /// that transaction from committing once the lease is lost, so the
+    /// whole transaction goes in one round trip. `None` where the database
+    /// runs no such string (the fence then is a statement of its own).
+    fn lease_fence(&self, renew: &str) -> Option<String> {
+        let _ = renew;
+        None
+    }
+
+    /// Whether `error` is [`Dialect::lease_fence`]'s.
+    fn is_lease_lost(&self, error: &dyn DatabaseError) -> bool {
+        let _ = error;
+        false
+    }
+
     /// A query returning this session's id on the server, which
     /// [`Dialect::blockers`] takes; `None` where sessions have none (SQLite).
     fn session_id(&self) -> Option<&'static str> {
@@ -306,7 +329,7 @@ pub(crate) trait Dialect: Sync {
 }
 
 /// What bounds a migration's lock waits (see [`Dialect::lock_wait`]).
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LockWaitSql {
     /// Sets the bound.
     pub set: String,
@@ -332,6 +355,9 @@ pub(crate) struct ForeignKeySuspension {
     pub on: &'static str,
     /// Returns a description of every row whose parent is missing, or NULL.
     pub violations: &'static str,
+    /// A condition: no row's parent is missing. A history row written
+    /// only where it holds checks the script in the same statement.
+    pub none_violated: &'static str,
 }
 
 #[cfg(test)]

@@ -185,10 +185,30 @@ impl HistoryTable {
         self.insert_row(migration, false, &i64::from(mark).to_string())
     }
 
+    /// [`HistoryTable::insert`], written only where `condition` holds: the
+    /// caller checks that the row was written.
+    pub fn insert_if(&self, migration: &Migration, elapsed: Elapsed, condition: &str) -> String {
+        format!(
+            "INSERT INTO {table} {columns} SELECT {values}{no_table} WHERE {condition}",
+            table = self.quoted,
+            columns = HISTORY_COLUMNS,
+            values = self.row_values(migration, true, &self.elapsed_ms(elapsed)),
+            no_table = self.dialect().no_table(),
+        )
+    }
+
     fn insert_row(&self, migration: &Migration, success: bool, duration_ms: &str) -> String {
         format!(
-            "INSERT INTO {table} (version, name, checksum, applied_at, duration_ms, success) VALUES ({version}, {name}, '{checksum}', {now}, {duration_ms}, {success})",
+            "INSERT INTO {table} {columns} VALUES ({values})",
             table = self.quoted,
+            columns = HISTORY_COLUMNS,
+            values = self.row_values(migration, success, duration_ms),
+        )
+    }
+
+    fn row_values(&self, migration: &Migration, success: bool, duration_ms: &str) -> String {
+        format!(
+            "{version}, {name}, '{checksum}', {now}, {duration_ms}, {success}",
             version = migration.version,
             name = self.dialect().quote_literal(&migration.name),
             checksum = migration.checksum,
@@ -331,14 +351,21 @@ impl HistoryTable {
         let version = step.migration.version;
         let (mark, fence) = match writer {
             Writer::Claimed(guard) => (guard.mark, Some(guard.fence.as_str())),
-            Writer::Transaction | Writer::Offline => (ClaimMark::offline(step.direction), None),
+            Writer::Transaction | Writer::TransactionIf(_) | Writer::Offline => {
+                (ClaimMark::offline(step.direction), None)
+            }
         };
         Some(match (op, step.direction) {
             (Op::Run(_), _) => return None,
             (Op::Forget(_), _) => self.forget(step.migration, writer == Writer::Offline),
             (Op::Claim(_), Direction::Up) => self.insert_claim(step.migration, mark),
             (Op::Claim(_), Direction::Down) => self.claim_applied(version, mark),
-            (Op::Record(_), Direction::Up) => self.insert(step.migration, elapsed),
+            (Op::Record(_), Direction::Up) => match writer {
+                Writer::TransactionIf(condition) => {
+                    self.insert_if(step.migration, elapsed, condition)
+                }
+                _ => self.insert(step.migration, elapsed),
+            },
             (Op::Record(_), Direction::Down) => self.delete(version),
             (Op::Settle(_), Direction::Up) => self.settle_applied(version, elapsed, mark, fence),
             (Op::Settle(_), Direction::Down) => self.settle_reverted(version, mark, fence),
@@ -346,11 +373,17 @@ impl HistoryTable {
     }
 }
 
+/// The columns a history row is written with.
+const HISTORY_COLUMNS: &str = "(version, name, checksum, applied_at, duration_ms, success)";
+
 /// Where a history write runs, which decides what binds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Writer<'g> {
     /// Online, inside the unit's transaction.
     Transaction,
+    /// Online, inside the unit's transaction, an applied migration's row
+    /// written only where the condition holds (see [`HistoryTable::insert_if`]).
+    TransactionIf(&'g str),
     /// Online, outside a transaction: a claim and its settle are bound by
     /// the guard.
     Claimed(&'g ClaimGuard),

@@ -18,6 +18,10 @@ impl Dialect for MySqlDialect {
         "START TRANSACTION"
     }
 
+    fn no_table(&self) -> &'static str {
+        " FROM DUAL"
+    }
+
     /// Scripts may hold client `DELIMITER` lines, which the server does
     /// not understand: statements are sent one by one, as the client does.
     fn splits_untransacted_scripts(&self) -> bool {

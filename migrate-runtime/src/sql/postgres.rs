@@ -163,6 +163,19 @@ impl Dialect for PostgresDialect {
         Some("SELECT pg_backend_pid()::bigint")
     }
 
+    /// A `DO` block: the simple query protocol runs a multi-statement
+    /// string as one implicit transaction, which an error in it rolls back.
+    fn lease_fence(&self, renew: &str) -> Option<String> {
+        let tag = dollar_tag("$migrata_fence$", &[renew]);
+        Some(format!(
+            "DO {tag} BEGIN {renew}; IF NOT FOUND THEN RAISE EXCEPTION 'the migration lease was taken over' USING ERRCODE = '{LEASE_LOST}'; END IF; END {tag}"
+        ))
+    }
+
+    fn is_lease_lost(&self, error: &dyn DatabaseError) -> bool {
+        error.code().as_deref() == Some(LEASE_LOST)
+    }
+
     /// `pg_blocking_pids`, asked only while the session waits for a lock
     /// (it takes the lock manager's locks).
     fn blockers(&self, session: i64) -> String {
@@ -181,14 +194,25 @@ impl Dialect for PostgresDialect {
     /// `ON_ERROR_STOP`.
     fn offline_check(&self, check: &str, label: &str) -> String {
         let message = self.quote_literal(label);
-        let mut tag = "$migrata_check$".to_owned();
-        while check.contains(&tag) || message.contains(&tag) {
-            tag.insert(tag.len() - 1, '_');
-        }
+        let tag = dollar_tag("$migrata_check$", &[check, &message]);
         format!(
             "DO {tag} BEGIN IF NOT COALESCE((\n{check}\n), false) THEN RAISE EXCEPTION '%', {message}; END IF; END {tag};"
         )
     }
+}
+
+/// The SQLSTATE of [`PostgresDialect::lease_fence`]'s exception (class
+/// `MG`, which PostgreSQL does not use).
+const LEASE_LOST: &str = "MG001";
+
+/// `base` (a `$tag$`), lengthened until no text of `bodies` contains it,
+/// to quote them as a dollar-quoted block.
+fn dollar_tag(base: &str, bodies: &[&str]) -> String {
+    let mut tag = base.to_owned();
+    while bodies.iter().any(|body| body.contains(&tag)) {
+        tag.insert(tag.len() - 1, '_');
+    }
+    tag
 }
 
 /// A 64-bit advisory lock key derived, on the server, from the database and

@@ -66,6 +66,7 @@ impl Dialect for SqliteDialect {
             off: "PRAGMA foreign_keys = OFF",
             on: "PRAGMA foreign_keys = ON",
             violations: "SELECT group_concat(\"table\" || ' row ' || coalesce(rowid, '?') || ' references missing ' || parent, '; ') FROM pragma_foreign_key_check",
+            none_violated: "NOT EXISTS (SELECT 1 FROM pragma_foreign_key_check)",
         })
     }
 

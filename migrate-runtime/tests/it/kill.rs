@@ -15,8 +15,10 @@ const STEPS: usize = 6;
 const TRIALS: usize = 30;
 const CHILD_ENV: &str = "MIGRATE_TEST_KILL_CHILD_URL";
 
-/// How long each step pauses between creating and filling its table.
-const PAUSE_SECONDS: f64 = 0.03;
+/// How long each step pauses between creating and filling its table: long
+/// enough that a kill lands mid-run in a fair share of the trials on
+/// PostgreSQL too, where a step costs one round trip.
+const PAUSE_SECONDS: f64 = 0.08;
 
 /// Each step creates its table, pauses, then fills it: a kill can land
 /// between any two of those.

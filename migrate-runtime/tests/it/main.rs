@@ -41,6 +41,7 @@ mod offline;
 mod races;
 mod repeatable;
 mod rolling;
+mod round_trips;
 #[cfg(feature = "schema")]
 mod schema;
 #[cfg(feature = "schema")]

@@ -1,0 +1,281 @@
+//! Round trips over a real server behind a counting TCP proxy: a
+//! transactional migration on PostgreSQL costs one (lock-wait bound,
+//! script, history row and lease fence in one implicit transaction), the
+//! up-to-date check one; and
+//! the fence inside that one round trip still stops a migrator whose lease
+//! another took over from committing.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::common::{owned_migrations, Conn, StatementLog, TestDb};
+use migrata::{BackendKind, Error, Migration, Migrator, TransactionMode};
+
+/// A TCP proxy in front of a server that counts round trips: a client
+/// send that follows data from the server (the client waited for an
+/// answer), so messages the client sends together count once.
+struct CountingProxy {
+    addr: std::net::SocketAddr,
+    round_trips: Arc<AtomicU64>,
+}
+
+impl CountingProxy {
+    async fn start(upstream: String) -> CountingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let round_trips = Arc::new(AtomicU64::new(0));
+        let counter = round_trips.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let server = TcpStream::connect(&upstream).await.unwrap();
+                client.set_nodelay(true).unwrap();
+                server.set_nodelay(true).unwrap();
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                let answered = Arc::new(AtomicBool::new(true));
+                let (up, counter) = (answered.clone(), counter.clone());
+                tokio::spawn(async move {
+                    let mut buf = vec![0; 64 * 1024];
+                    while let Ok(n @ 1..) = client_read.read(&mut buf).await {
+                        if up.swap(false, Ordering::SeqCst) {
+                            counter.fetch_add(1, Ordering::SeqCst);
+                        }
+                        if server_write.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                    let _ = server_write.shutdown().await;
+                });
+                tokio::spawn(async move {
+                    let mut buf = vec![0; 64 * 1024];
+                    while let Ok(n @ 1..) = server_read.read(&mut buf).await {
+                        // Before the write: once written, the client may
+                        // answer before this task runs again.
+                        answered.store(true, Ordering::SeqCst);
+                        if client_write.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                    let _ = client_write.shutdown().await;
+                });
+            }
+        });
+        CountingProxy { addr, round_trips }
+    }
+
+    /// `url` with its host and port replaced by the proxy's.
+    fn url(&self, url: &str) -> String {
+        let (scheme, rest) = url.split_once("://").unwrap();
+        let (authority, path) = rest.split_at(rest.find('/').unwrap());
+        let user = authority.rsplit_once('@').map_or("", |(user, _)| user);
+        format!("{scheme}://{user}@{}{path}", self.addr)
+    }
+
+    fn take(&self) -> u64 {
+        self.round_trips.swap(0, Ordering::SeqCst)
+    }
+}
+
+fn host_port(url: &str) -> String {
+    let rest = url.split_once("://").unwrap().1;
+    let authority = &rest[..rest.find('/').unwrap()];
+    authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, h)| h)
+        .to_owned()
+}
+
+fn tables(count: usize) -> Vec<Migration> {
+    owned_migrations(
+        &(1..=count)
+            .map(|v| {
+                (
+                    format!("{v:04}_t{v}.sql"),
+                    format!("CREATE TABLE t{v} (id INTEGER PRIMARY KEY);\nCREATE INDEX t{v}_id ON t{v} (id);\nINSERT INTO t{v} VALUES (1);\n"),
+                )
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Round trips of `run_on` over a fresh connection through the proxy
+/// (no heartbeat connection: `run_on` opens none).
+async fn apply_round_trips(db: &TestDb, proxy: &CountingProxy, set: &[Migration]) -> u64 {
+    let mut conn = Conn::open(&proxy.url(&db.url)).await;
+    proxy.take();
+    conn.run(&Migrator::new(set)).await.unwrap();
+    let trips = proxy.take();
+    conn.close().await;
+    trips
+}
+
+#[tokio::test]
+async fn a_transactional_migration_costs_one_round_trip_on_postgres() {
+    let kind = BackendKind::Postgres;
+    let (Some(three), Some(six)) = (
+        TestDb::create(kind, "round_trips::three").await,
+        TestDb::create(kind, "round_trips::six").await,
+    ) else {
+        return;
+    };
+    let proxy = CountingProxy::start(host_port(&three.url)).await;
+    let for_three = apply_round_trips(&three, &proxy, &tables(3)).await;
+    let for_six = apply_round_trips(&six, &proxy, &tables(6)).await;
+    assert_eq!(
+        for_six - for_three,
+        3,
+        "one round trip per migration ({for_three} for 3, {for_six} for 6)"
+    );
+    // Up to date: the check alone.
+    assert_eq!(apply_round_trips(&six, &proxy, &tables(6)).await, 1);
+    assert_eq!(three.versions().await, vec![1, 2, 3]);
+    assert_eq!(six.scalar("SELECT count(*) FROM t6").await, 1);
+}
+
+/// The lease is taken over while the script runs: the fence sent in the
+/// same round trip as the script raises, so the transaction rolls back and
+/// the migrator reports the lost lease; nothing is recorded or created.
+#[tokio::test]
+async fn a_migrator_whose_lease_was_taken_over_cannot_commit_a_pipelined_migration() {
+    let kind = BackendKind::Postgres;
+    let Some(db) = TestDb::create(kind, "round_trips::taken_over").await else {
+        return;
+    };
+    let set = owned_migrations(&[(
+        "0001_slow.sql".to_owned(),
+        "SELECT pg_sleep(1.5);\nCREATE TABLE slow (id INTEGER);\n".to_owned(),
+    )]);
+    let url = db.url.clone();
+    let running = tokio::spawn(async move {
+        let mut conn = Conn::open(&url).await;
+        let result = conn.run(&Migrator::new(&set)).await;
+        conn.close().await;
+        result
+    });
+    let sleeping = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(1.5)%' AND state = 'active' AND pid <> pg_backend_pid()";
+    let started = std::time::Instant::now();
+    while db.scalar(sleeping).await == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the script never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // What another migrator's take writes once the lease expired.
+    db.execute("UPDATE migrate_history_lock SET owner = 'another migrator', expires_at = (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint + 60000 WHERE id = 1")
+        .await;
+    let result = running.await.unwrap();
+    assert!(matches!(result, Err(Error::LeaseLost { .. })), "{result:?}");
+    assert!(db.history().await.is_empty());
+    assert!(!db.table_exists("slow").await);
+}
+
+/// A failure in the middle of a run: the error names the migration and the
+/// database's own message; the migrations before it are committed, it
+/// left nothing; in single-transaction mode nothing is.
+#[tokio::test]
+async fn a_failing_pipelined_migration_is_named_and_leaves_nothing() {
+    let kind = BackendKind::Postgres;
+    let (Some(each), Some(single)) = (
+        TestDb::create(kind, "round_trips::each").await,
+        TestDb::create(kind, "round_trips::single").await,
+    ) else {
+        return;
+    };
+    let set = owned_migrations(&[
+        ("0001_a.sql".to_owned(), "CREATE TABLE a (id INTEGER);\n".to_owned()),
+        (
+            "0002_b.sql".to_owned(),
+            "CREATE TABLE b (id INTEGER);\nINSERT INTO missing VALUES (1);\nCREATE TABLE b2 (id INTEGER);\n".to_owned(),
+        ),
+        ("0003_c.sql".to_owned(), "CREATE TABLE c (id INTEGER);\n".to_owned()),
+    ]);
+    for (db, single_transaction) in [(&each, false), (&single, true)] {
+        let mode = match single_transaction {
+            true => TransactionMode::Single,
+            false => TransactionMode::PerMigration,
+        };
+        let mut conn = db.conn().await;
+        let result = conn.run(&Migrator::new(&set).transaction(mode)).await;
+        let Err(Error::Migration {
+            version,
+            file,
+            error,
+            ..
+        }) = &result
+        else {
+            panic!("{result:?}");
+        };
+        assert_eq!((*version, file.as_str()), (2, "0002_b.sql"));
+        assert!(
+            error
+                .to_string()
+                .contains("relation \"missing\" does not exist"),
+            "{error}"
+        );
+        // The connection is usable, outside any transaction.
+        assert_eq!(conn.scalar("SELECT 1").await, 1);
+        conn.close().await;
+        let expected: Vec<i64> = if single_transaction { vec![] } else { vec![1] };
+        assert_eq!(
+            db.versions().await,
+            expected,
+            "single: {single_transaction}"
+        );
+        assert_eq!(db.table_exists("a").await, !single_transaction);
+        assert!(!db.table_exists("b").await && !db.table_exists("c").await);
+    }
+}
+
+/// SQLite: a migration costs six statements: `BEGIN IMMEDIATE`, its
+/// script's three, its history row (which also checks foreign keys and the
+/// lease) and `COMMIT`. SQLite's trace shows a seventh inside the row's
+/// statement, `-- PRAGMA foreign_key_check`: the nested statement of the
+/// `pragma_foreign_key_check` table the row's condition reads, not one the
+/// migrator sends. The lock-wait bound and the foreign-key suspension are
+/// set once per run, not around each migration.
+#[tokio::test]
+async fn a_migration_on_sqlite_costs_begin_its_statements_its_row_and_commit() {
+    let Some(db) = TestDb::create(BackendKind::Sqlite, "round_trips::sqlite").await else {
+        return;
+    };
+    let mut conn = db.conn().await;
+    conn.run(&Migrator::new(&tables(1))).await.unwrap();
+    let Conn::Sqlite(sqlite) = &mut conn else {
+        unreachable!()
+    };
+    let log = StatementLog::attach(sqlite).await;
+    conn.run(&Migrator::new(&tables(7))).await.unwrap();
+    let statements = log.take();
+    conn.close().await;
+    let mut migrations = Vec::new();
+    let mut outside = 0;
+    for statement in &statements {
+        match migrations.last_mut() {
+            _ if statement == "BEGIN IMMEDIATE" => migrations.push(vec![statement.as_str()]),
+            Some(open) if open.last() != Some(&"COMMIT") => open.push(statement.as_str()),
+            _ => outside += 1,
+        }
+    }
+    assert_eq!(migrations.len(), 6, "{statements:#?}");
+    for migration in &migrations {
+        let sent: Vec<&str> = migration
+            .iter()
+            .copied()
+            .filter(|s| *s != "-- PRAGMA foreign_key_check")
+            .collect();
+        assert_eq!(sent.len(), 6, "{migration:#?}");
+        assert!(
+            sent[4].starts_with("INSERT INTO \"migrate_history\""),
+            "{migration:#?}"
+        );
+        assert_eq!(sent[5], "COMMIT");
+    }
+    // The run's own: the check, the lease, the table, the plan's read,
+    // foreign keys off and on, the lock-wait bound and its restore.
+    assert!(outside <= 11, "{outside}: {statements:#?}");
+}
