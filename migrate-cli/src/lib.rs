@@ -39,17 +39,22 @@ mod database;
 mod lint;
 mod new;
 mod output;
+mod progress;
 #[cfg(feature = "schema")]
 mod schema;
 mod values;
 
 use std::ffi::OsString;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use migrata::{redact_url, BackendKind, Config, Error, Migration, Migrations, Migrator, Repair};
 use output::Output;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::Layer as _;
 
 /// Runs the subcommand named by the process arguments over `migrations`.
 pub async fn run(migrations: &Migrations) -> ExitCode {
@@ -416,11 +421,21 @@ fn setup(global: &GlobalArgs) -> Option<Config> {
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(config.log.level()))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let color = output::colored(&std::io::stderr());
-    // An app that already installed a subscriber keeps it.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    // On a terminal, progress whatever the log level (redirected output
+    // gets the report alone); an app that already installed a subscriber
+    // keeps it.
+    let logs = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(color)
+        .with_filter(filter);
+    let progress = std::io::stderr().is_terminal().then(|| {
+        progress::Progress::new().with_filter(
+            tracing_subscriber::filter::Targets::new().with_target("migrata", tracing::Level::INFO),
+        )
+    });
+    let _ = tracing_subscriber::registry()
+        .with(logs)
+        .with(progress)
         .try_init();
     Some(config)
 }

@@ -80,6 +80,16 @@ pub(crate) enum Direction {
     Down,
 }
 
+impl Direction {
+    /// `up` or `down`, as log events name it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        }
+    }
+}
+
 /// One row of the version table, as the migrator reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -6,7 +6,7 @@
 use migrata::BackendKind;
 
 use crate::common::{
-    server_url, standalone as migrata, unique_name, url_with_database, Conn, ALL_KINDS,
+    on_a_pty, server_url, standalone as migrata, unique_name, url_with_database, Conn, ALL_KINDS,
 };
 
 /// A project with two reversible migrations.
@@ -682,35 +682,7 @@ fn status_colours_only_on_a_terminal() {
         text(&piped.stdout)
     );
 
-    let binary = assert_cmd::cargo::cargo_bin("migrata");
-    let on_a_pty = |no_color: Option<&str>| {
-        let mut script = std::process::Command::new("script");
-        script
-            .args([
-                "-qec",
-                &format!("{} -d app.db status", binary.display()),
-                "/dev/null",
-            ])
-            .current_dir(dir)
-            .env_remove("DATABASE_URL")
-            .env_remove("NO_COLOR");
-        if let Some(value) = no_color {
-            script.env("NO_COLOR", value);
-        }
-        match script.output() {
-            Ok(output) => Some(text(&output.stdout)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                assert!(
-                    std::env::var("MIGRATE_TEST_REQUIRE_SERVERS").is_err(),
-                    "util-linux's `script` is not installed"
-                );
-                eprintln!("SKIPPED: status_colours_only_on_a_terminal: `script` is not installed");
-                None
-            }
-            Err(e) => panic!("script: {e}"),
-        }
-    };
-    let Some(coloured) = on_a_pty(None) else {
+    let Some(coloured) = on_a_pty(dir, "-d app.db status", &[]) else {
         return;
     };
     assert!(
@@ -718,6 +690,76 @@ fn status_colours_only_on_a_terminal() {
         "{coloured:?}"
     );
     assert!(!coloured.contains("\u{1b}[33mapplied"), "{coloured:?}");
-    let plain = on_a_pty(Some("1")).unwrap();
+    let plain = on_a_pty(dir, "-d app.db status", &[("NO_COLOR", "1")]).unwrap();
     assert!(!plain.contains('\u{1b}'), "{plain:?}");
+}
+
+/// Issue 26 item 7: on a terminal, a long `up` shows each migration as it
+/// starts and how long the running one has taken (PostgreSQL's `pg_sleep`
+/// makes one take 4 s); redirected, it prints the report alone
+/// (`each_action_is_reported_once_on_stdout`).
+#[test]
+fn up_shows_each_migration_as_it_starts_on_a_terminal() {
+    let project = project();
+    let dir = project.path();
+    std::fs::write(
+        dir.join("migrations/R__a_ids.sql"),
+        "DROP VIEW IF EXISTS a_ids; CREATE VIEW a_ids AS SELECT id FROM a;",
+    )
+    .unwrap();
+    let Some(shown) = on_a_pty(dir, "-d app.db up", &[]) else {
+        return;
+    };
+    let starts: Vec<&str> = shown
+        .lines()
+        .map(str::trim_end)
+        .filter(|line| line.starts_with("applying"))
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "applying 1 a (0001_a.up.sql)",
+            "applying 2 b (0002_b.up.sql)",
+            "applying R__a_ids.sql"
+        ],
+        "{shown}"
+    );
+    let down = on_a_pty(dir, "-d app.db down", &[]).unwrap();
+    assert!(down.contains("reverting 2 b (0002_b.down.sql)"), "{down}");
+    assert!(!down.contains("running for"), "{down}");
+
+    let Some(server) = server_url("MIGRATE_TEST_POSTGRES_URL", "postgres::up_shows_progress")
+    else {
+        return;
+    };
+    let url = url_with_database(&server, &unique_name());
+    let slow = tempfile::tempdir().unwrap();
+    std::fs::create_dir(slow.path().join("migrations")).unwrap();
+    std::fs::write(
+        slow.path().join("migrations/0001_slow.sql"),
+        "SELECT pg_sleep(4);",
+    )
+    .unwrap();
+    assert!(migrata(slow.path())
+        .args(["-d", &url, "database", "create"])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let shown = on_a_pty(slow.path(), &format!("-d '{url}' up"), &[]).unwrap();
+    assert!(shown.contains("applying 1 slow (0001_slow.sql)"), "{shown}");
+    assert!(
+        shown.contains("1 slow (0001_slow.sql): running for 3 s"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("applied 1 slow (0001_slow.sql) in "),
+        "{shown}"
+    );
+    assert!(migrata(slow.path())
+        .args(["-d", &url, "database", "drop", "--yes"])
+        .output()
+        .unwrap()
+        .status
+        .success());
 }

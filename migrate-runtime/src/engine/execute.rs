@@ -130,7 +130,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         retries: u32,
         report: &mut Report,
     ) -> Result<(), Error> {
-        let started = Instant::now();
+        let started = starting(step);
         match self.conn.execute(sql_str(string)).await {
             Ok(_) => {
                 finish(B::KIND.name(), step, started.elapsed(), retries, report);
@@ -394,13 +394,13 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
             }
             let pieces = match (op, step.code) {
                 (Op::Run(_), Some(code)) => {
-                    started = Instant::now();
+                    started = starting(step);
                     run_code(code, &mut *tx, step).await?;
                     still_in_transaction(&mut *tx, dialect, step).await?;
                     Vec::new()
                 }
                 (Op::Run(_), None) => {
-                    started = Instant::now();
+                    started = starting(step);
                     let record = ops
                         .next_if(|next| fuse && matches!(next, Op::Record(_)))
                         .and_then(|record| {
@@ -536,7 +536,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                 }
                 Op::Run(_) => {
                     let mut retry = Retry::new(self.job.options.lock_retry_budget());
-                    started = Instant::now();
+                    started = starting(step);
                     match untransacted_statements(step, dialect) {
                         // A statement that gave up waiting for a lock did
                         // nothing (it ran alone, in its own transaction):
@@ -935,6 +935,20 @@ fn left_failed(error: Error) -> Error {
 }
 
 /// Logs a finished step and adds it to the report.
+/// When a script starts: its event (what a CLI prints as progress), and
+/// the time its duration is measured from.
+fn starting(step: &Step<'_>) -> Instant {
+    tracing::info!(
+        target: "migrata",
+        version = step.migration.version,
+        name = %step.migration.name,
+        file = %step.script.file,
+        direction = step.direction.name(),
+        "starting migration"
+    );
+    Instant::now()
+}
+
 fn finish(
     backend: &str,
     step: &Step<'_>,

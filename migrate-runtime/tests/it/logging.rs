@@ -245,6 +245,16 @@ async fn each_applied_migration_is_an_event() {
             line.contains("backend=sqlite") && line.contains("duration_ms="),
             "{line}"
         );
+        // Its start is an event too, before it: what a CLI shows as progress.
+        let start = logs
+            .find(&format!("starting migration version={} ", applied.version))
+            .unwrap_or_else(|| panic!("no start event for {}:\n{logs}", applied.version));
+        assert!(start < logs.find(line).unwrap(), "{logs}");
+        assert!(logs[start..]
+            .lines()
+            .next()
+            .unwrap()
+            .contains(&format!("file={}", applied.file)));
     }
 }
 

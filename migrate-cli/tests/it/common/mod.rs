@@ -159,6 +159,37 @@ pub fn server_url(env: &str, test: &str) -> Option<String> {
 }
 
 /// A name no other test database has.
+/// What the standalone binary prints with `args` (a shell command line
+/// after `migrata`) on a pseudo-terminal that util-linux's `script` makes,
+/// stdout and stderr together; `None` (after a `SKIPPED:` line) where
+/// `script` is not installed and servers are not required.
+pub fn on_a_pty(project: &std::path::Path, args: &str, env: &[(&str, &str)]) -> Option<String> {
+    let binary = assert_cmd::cargo::cargo_bin("migrata");
+    let mut script = std::process::Command::new("script");
+    script
+        .args(["-qec", &format!("{} {args}", binary.display()), "/dev/null"])
+        .current_dir(project)
+        .env_remove("DATABASE_URL")
+        .env_remove("MIGRATE_DATABASE_URL")
+        .env_remove("NO_COLOR");
+    script.envs(env.iter().copied());
+    match script.output() {
+        Ok(output) => Some(String::from_utf8_lossy(&output.stdout).into_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            assert!(
+                std::env::var(REQUIRE_ENV).is_err(),
+                "util-linux's `script` is not installed"
+            );
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "SKIPPED: a terminal test: util-linux's `script` is not installed"
+            );
+            None
+        }
+        Err(e) => panic!("script: {e}"),
+    }
+}
+
 pub fn unique_name() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
