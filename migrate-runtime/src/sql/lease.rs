@@ -163,9 +163,9 @@ mod tests {
     #[cfg(feature = "sqlite")]
     #[tokio::test]
     async fn a_lease_is_lost_to_a_taker_or_a_release_not_to_expiry() {
-        use crate::driver::Backend;
+        // Plain sqlx: this layer's test does not reach up to the driver's.
         use crate::sql::sql_str;
-        use sqlx::Connection;
+        use sqlx::{Connection, Executor};
         let table = HistoryTable::new(BackendKind::Sqlite, crate::options::DEFAULT_TABLE).unwrap();
         let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
             .await
@@ -177,15 +177,16 @@ mod tests {
         }
         macro_rules! rows {
             ($sql:expr) => {
-                conn.execute(sql_str($sql)).await.unwrap()
+                conn.execute(sql_str($sql)).await.unwrap().rows_affected()
             };
         }
         macro_rules! held_by {
             ($owner:expr) => {
-                conn.fetch_integer(sql_str(format!(
+                sqlx::query_scalar::<_, i64>(sql_str(format!(
                     "SELECT {}",
                     table.lease().while_held($owner)
                 )))
+                .fetch_one(&mut conn)
                 .await
                 .unwrap()
                     == 1
