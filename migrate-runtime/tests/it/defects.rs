@@ -204,10 +204,23 @@ async fn mysql_delimiter_scripts_apply_online() {
     assert_eq!(db.scalar("SELECT n FROM hits").await, 2);
 }
 
+/// Where [`cut_after_commit`] cuts: after the `COMMIT` that follows the
+/// marker, or after the message holding the marker itself (a pipelined
+/// migration's one query string, which commits as it ends).
+#[derive(Clone, Copy, PartialEq)]
+enum CommitIn {
+    Commit,
+    SameMessage,
+}
+
 /// A TCP proxy to `upstream` that, once one connection has sent `marker`,
-/// forwards that connection's next `COMMIT` and then cuts it: the server
-/// gets the COMMIT, the client never hears back.
-async fn cut_after_commit(upstream: &str, marker: &'static [u8]) -> std::net::SocketAddr {
+/// forwards the message that commits it (see [`CommitIn`]) and then cuts
+/// the connection: the server gets the commit, the client never hears back.
+async fn cut_after_commit(
+    upstream: &str,
+    marker: &'static [u8],
+    commit_in: CommitIn,
+) -> std::net::SocketAddr {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -235,7 +248,10 @@ async fn cut_after_commit(upstream: &str, marker: &'static [u8]) -> std::net::So
                     }
                     seen.extend_from_slice(&buffer[..n]);
                     marked |= seen.windows(marker.len()).any(|w| w == marker);
-                    let commit = buffer[..n].windows(6).any(|w| w == b"COMMIT");
+                    let commit = match commit_in {
+                        CommitIn::Commit => buffer[..n].windows(6).any(|w| w == b"COMMIT"),
+                        CommitIn::SameMessage => true,
+                    };
                     let cut = marked && commit && !fired.swap(true, Ordering::SeqCst);
                     if cut {
                         // The client hears nothing more...
@@ -260,11 +276,22 @@ async fn cut_after_commit(upstream: &str, marker: &'static [u8]) -> std::net::So
     address
 }
 
-/// Item 9: the connection lost right after COMMIT was sent is "outcome
+/// Item 9: the connection lost right after the commit was sent is "outcome
 /// unknown", not "migration failed"; the next run reads the history and
-/// finds it applied (it was committed), so nothing runs twice.
+/// finds it applied (it was committed), so nothing runs twice. Both ways a
+/// PostgreSQL migration commits: its one query string (issue 24), and an
+/// explicit COMMIT (a script with a check keeps that path).
 #[tokio::test]
 async fn a_connection_lost_after_commit_is_an_unknown_outcome() {
+    for (commit_in, check) in [
+        (CommitIn::SameMessage, ""),
+        (CommitIn::Commit, "-- migrate:check SELECT true\n"),
+    ] {
+        lost_after_commit(commit_in, check).await;
+    }
+}
+
+async fn lost_after_commit(commit_in: CommitIn, check: &str) {
     let Some(db) = TestDb::create(
         BackendKind::Postgres,
         "defects::a_connection_lost_after_commit_is_an_unknown_outcome",
@@ -276,13 +303,11 @@ async fn a_connection_lost_after_commit_is_an_unknown_outcome() {
     let direct = format!("{}?sslmode=disable", db.url);
     let rest = db.url.split_once("@").unwrap().1;
     let (host_port, database) = rest.split_once('/').unwrap();
-    let proxy = cut_after_commit(host_port, b"lost_commit_marker").await;
+    let proxy = cut_after_commit(host_port, b"lost_commit_marker", commit_in).await;
     let proxied = format!("postgres://postgres@{proxy}/{database}?sslmode=disable");
 
-    let set = migrations(&[(
-        "0001_marker.sql",
-        "CREATE TABLE lost_commit_marker (id INTEGER);",
-    )]);
+    let script = format!("{check}CREATE TABLE lost_commit_marker (id INTEGER);");
+    let set = migrations(&[("0001_marker.sql", script.as_str())]);
     let migrator = || Migrator::new(&set).lease_ttl(Duration::from_secs(1));
     let err = migrator().run(&proxied).await.unwrap_err();
     assert!(

@@ -343,7 +343,7 @@ on_every_backend!(
 async fn child_migrator() {
     let url = std::env::var(CHILD_URL).expect("runs only as a child process");
     let kind = BackendKind::from_url(&url).unwrap();
-    let set = slow_transactional(kind, 2.0);
+    let set = slow_transactional(kind, PAUSED_SCRIPT_SECONDS);
     match Migrator::new(&set)
         .lease_ttl(Duration::from_millis(900))
         .run(&url)
@@ -525,6 +525,13 @@ async fn the_heartbeat_reconnects_after_its_connection_is_killed() {
     }
 }
 
+/// How long the paused holder's script runs: long enough that, after the
+/// test's 1.5 s pause, the second migrator takes the lease before the script
+/// ends even on a loaded machine. On PostgreSQL the server runs a pipelined
+/// migration to its end while the holder's process is stopped, and the lease
+/// fence at the end of that string is what must refuse it.
+const PAUSED_SCRIPT_SECONDS: f64 = 4.0;
+
 /// SIGSTOP the lease holder in the middle of its script, past its lease:
 /// another migrator takes over, and the resumed one records nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -555,7 +562,7 @@ async fn a_paused_holder_cannot_record_after_its_lease_expired() {
             .success());
         // Past the paused migrator's lease (its heartbeat is paused too).
         tokio::time::sleep(Duration::from_millis(1500)).await;
-        let set = slow_transactional(kind, 2.0);
+        let set = slow_transactional(kind, PAUSED_SCRIPT_SECONDS);
         let url = db.url.clone();
         let second = tokio::spawn(async move {
             Migrator::new(&set)
