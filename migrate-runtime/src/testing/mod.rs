@@ -97,7 +97,7 @@ pub mod trace;
 #[cfg(feature = "postgres")]
 mod upkeep;
 
-pub use database::{TestDatabase, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX};
+pub use database::{TestDatabase, TestPrefix, TEST_PREFIX_MAX_LEN, TEST_PREFIX_VARIABLE};
 #[cfg(feature = "sqlite")]
 pub use sqlite::scratch_directory;
 
@@ -121,38 +121,57 @@ impl Migrations {
 impl Migrator<'_> {
     /// [`Migrations::test_database`] with this migrator's options: its
     /// version table, target and session setup are part of the template's
-    /// key.
+    /// key. Names start with the [`TestPrefix::from_env`].
     pub async fn test_database(&self, base_url: &str) -> Result<TestDatabase, Error> {
-        let template = Template::of(self);
+        TestPrefix::from_env()?.test_database(self, base_url).await
+    }
+}
+
+impl TestPrefix {
+    /// [`Migrator::test_database`] under this prefix instead of the
+    /// environment's: its template, spares and test databases are its own.
+    pub async fn test_database(
+        &self,
+        migrator: &Migrator<'_>,
+        base_url: &str,
+    ) -> Result<TestDatabase, Error> {
+        let template = Template::of(migrator, self);
         match BackendKind::from_url(base_url)? {
             #[cfg(feature = "sqlite")]
-            BackendKind::Sqlite => sqlite::test_database(self, &template, base_url).await,
+            BackendKind::Sqlite => sqlite::test_database(migrator, &template, base_url).await,
             #[cfg(feature = "postgres")]
-            BackendKind::Postgres => server::postgres(self, &template, base_url).await,
+            BackendKind::Postgres => server::postgres(migrator, &template, base_url).await,
             #[cfg(feature = "mysql")]
-            BackendKind::MySql => server::mysql(self, &template, base_url).await,
+            BackendKind::MySql => server::mysql(migrator, &template, base_url).await,
             #[allow(unreachable_patterns)]
             kind => Err(not_compiled(kind)),
         }
     }
+
+    /// [`drop_all`] for the names of this prefix.
+    pub async fn drop_all(&self, base_url: &str) -> Result<Vec<String>, Error> {
+        let dropped = match BackendKind::from_url(base_url)? {
+            #[cfg(feature = "sqlite")]
+            BackendKind::Sqlite => sqlite::drop_all(self, base_url)?,
+            #[cfg(any(feature = "postgres", feature = "mysql"))]
+            BackendKind::Postgres | BackendKind::MySql => server::drop_all(self, base_url).await?,
+            #[allow(unreachable_patterns)]
+            kind => return Err(not_compiled(kind)),
+        };
+        ready().clear();
+        Ok(dropped)
+    }
 }
 
-/// Drops every test database and template on the server (or in the SQLite
-/// directory) `base_url` names, with PostgreSQL's spares and trash, and
-/// returns their names: the leftovers of failed tests and killed processes. Run it while no test runs: a test
-/// cloning a template at that moment fails. For `sqlite::memory:` it removes
-/// the templates in the temporary directory.
+/// Drops every test database and template of the [`TestPrefix::from_env`]
+/// on the server (or in the SQLite directory) `base_url` names, with
+/// PostgreSQL's spares and trash, and returns their names: the leftovers
+/// of failed tests and killed processes. Names of other prefixes are left
+/// alone. Run it while no test of this prefix runs: a test cloning a
+/// template at that moment fails. For `sqlite::memory:` it removes the
+/// templates in the [`scratch_directory`].
 pub async fn drop_all(base_url: &str) -> Result<Vec<String>, Error> {
-    let dropped = match BackendKind::from_url(base_url)? {
-        #[cfg(feature = "sqlite")]
-        BackendKind::Sqlite => sqlite::drop_all(base_url)?,
-        #[cfg(any(feature = "postgres", feature = "mysql"))]
-        BackendKind::Postgres | BackendKind::MySql => server::drop_all(base_url).await?,
-        #[allow(unreachable_patterns)]
-        kind => return Err(not_compiled(kind)),
-    };
-    ready().clear();
-    Ok(dropped)
+    TestPrefix::from_env()?.drop_all(base_url).await
 }
 
 impl TestDatabase {
@@ -207,9 +226,11 @@ impl Place {
     async fn remove(self, name: &str) -> Result<(), Error> {
         match self {
             #[cfg(any(feature = "postgres", feature = "mysql"))]
-            Place::Server { kind, admin_url } => {
-                server::drop_database(kind, &admin_url, name).await
-            }
+            Place::Server {
+                kind,
+                admin_url,
+                prefix,
+            } => server::drop_database(kind, &admin_url, &prefix, name).await,
             #[cfg(feature = "sqlite")]
             Place::File(path) => sqlite::remove_database_file(&path),
             #[cfg(feature = "sqlite")]
