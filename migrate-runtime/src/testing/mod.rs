@@ -8,6 +8,8 @@
 //! once per migration set to a *template*; each test database is a copy of
 //! it:
 //!
+//! With the default [prefix](#prefixes), `migrate`:
+//!
 //! | base URL | template | test database |
 //! | --- | --- | --- |
 //! | `postgres://…/db` | database `migrate_template_<key>` on that server | a copy made ahead of demand (`migrate_spare_<key>_…`) renamed to `migrate_testdb_…`, or if none is ready `CREATE DATABASE migrate_testdb_… TEMPLATE migrate_template_<key>` |
@@ -80,11 +82,24 @@
 //!   the test harness shows with the failure. An in-memory database is first
 //!   saved to a file in the [`scratch_directory`], whose path is printed. [`TestDatabase::keep`] keeps one explicitly.
 //! - Test databases of a process that was killed, and kept ones, stay until
-//!   removed: every name starts with `migrate_testdb_`, and
-//!   [`drop_all`] drops them together with the templates, spares and trash
-//!   (run it while no test runs). Templates are otherwise never dropped, so
-//!   that the next run reuses them; one is left behind per migration set
-//!   tested (on PostgreSQL with its two spares).
+//!   removed: every name starts with `migrate_testdb_` (the prefix's), and
+//!   [`drop_all`] drops them together with the prefix's templates (a
+//!   PostgreSQL one unmarked as a template first), spares and trash (run it
+//!   while no test of the prefix runs). Templates are otherwise never
+//!   dropped, so that the next run reuses them; one is left behind per
+//!   migration set tested (on PostgreSQL with its two spares).
+//!
+//! # Prefixes
+//!
+//! Every name above starts with `migrate_`: the default [`TestPrefix`].
+//! The environment variable `MIGRATE_TEST_PREFIX` ([`TEST_PREFIX_VARIABLE`],
+//! read once per process) names another, e.g. `alice` for `alice_testdb_…`
+//! and `alice_template_…`; [`TestPrefix::test_database`] and
+//! [`TestPrefix::drop_all`] take one in code. Test runs with different
+//! prefixes share a server or a directory without touching each other's
+//! databases: templates, spares, trash (each process's mark is held per
+//! prefix) and [`drop_all`] are the prefix's own. [`TestPrefix::new`] says
+//! which prefixes are accepted, and why those rules keep any two apart.
 
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod admin;
