@@ -408,6 +408,17 @@ pub enum Error {
         /// The database error.
         error: sqlx::Error,
     },
+    /// A [`TestPrefix`](crate::testing::TestPrefix) (or the
+    /// `MIGRATE_TEST_PREFIX` variable) that could make names another
+    /// prefix's, or PostgreSQL's length limit, would not keep apart
+    /// (`migrata::testing`).
+    #[error("invalid test database prefix {prefix:?}: {reason}")]
+    InvalidTestPrefix {
+        /// The prefix as given.
+        prefix: String,
+        /// What rule it breaks.
+        reason: String,
+    },
     /// A file of a SQLite test database or template could not be written,
     /// copied, locked or removed (`migrata::testing`).
     #[error("test database file {}: {action} failed: {error}", path.display())]

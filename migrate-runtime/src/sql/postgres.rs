@@ -292,24 +292,32 @@ pub(crate) mod testing {
         )
     }
 
-    /// Marks the session as the one of a live test process, `owner`, until
-    /// it ends: when the process exits, the server ends the session and
-    /// the mark goes with it.
-    pub fn hold_owner(owner: &str) -> String {
-        format!("SELECT pg_advisory_lock({})::text", owner_lock_key(owner))
+    /// Marks the session as the one of a live test process, `owner`, using
+    /// the test prefix `prefix`, until it ends: when the process exits, the
+    /// server ends the session and the mark goes with it. One mark per
+    /// prefix: a process's thread for each prefix holds its own.
+    pub fn hold_owner(prefix: &str, owner: &str) -> String {
+        format!(
+            "SELECT pg_advisory_lock({})::text",
+            owner_lock_key(prefix, owner)
+        )
     }
 
-    /// 1 when no session holds `owner`'s mark (its process is gone), else
-    /// 0; the mark taken to find out is given back at once.
-    pub fn owner_is_gone(owner: &str) -> String {
-        let key = owner_lock_key(owner);
+    /// 1 when no session holds `owner`'s mark for `prefix` (its process is
+    /// gone), else 0; the mark taken to find out is given back at once.
+    pub fn owner_is_gone(prefix: &str, owner: &str) -> String {
+        let key = owner_lock_key(prefix, owner);
         format!(
             "SELECT CASE WHEN pg_try_advisory_lock({key}) THEN pg_advisory_unlock({key})::int ELSE 0 END::bigint"
         )
     }
 
-    fn owner_lock_key(owner: &str) -> String {
-        format!("('x' || left(md5('migrate.testing.owner.{owner}'), 16))::bit(64)::bigint")
+    /// Prefix `migrate` keeps the key earlier versions used.
+    fn owner_lock_key(prefix: &str, owner: &str) -> String {
+        format!(
+            "('x' || left(md5({}), 16))::bit(64)::bigint",
+            literal(&format!("{prefix}.testing.owner.{owner}"))
+        )
     }
 
     pub fn create_database(name: &str) -> String {

@@ -13,18 +13,153 @@ use crate::migrator::Migrator;
 use crate::model::BackendKind;
 use crate::url::redact_url;
 
-/// Names of test databases start with this.
-pub const TEST_DATABASE_PREFIX: &str = "migrate_testdb_";
-/// Names of templates start with this.
-pub const TEMPLATE_PREFIX: &str = "migrate_template_";
-/// Names of templates being built start with this.
-pub(super) const BUILDING_PREFIX: &str = "migrate_building_";
+/// The environment variable naming the [`TestPrefix`] of a process's test
+/// databases (read once; `migrate` when unset).
+pub const TEST_PREFIX_VARIABLE: &str = "MIGRATE_TEST_PREFIX";
+
+/// What each kind of name says after the prefix. A [`TestPrefix`] may not
+/// hold one of these as a word: that keeps every prefix's names apart from
+/// every other's (see [`TestPrefix::new`]).
+const KINDS: [&str; 5] = [TESTDB, TEMPLATE, BUILDING, TRASH, SPARE];
+/// Test databases.
+const TESTDB: &str = "testdb";
+/// Templates.
+const TEMPLATE: &str = "template";
+/// Templates being built.
+const BUILDING: &str = "building";
 /// Passing tests' PostgreSQL databases, waiting to be dropped.
-#[cfg(any(feature = "postgres", feature = "mysql"))]
-pub(super) const TRASH_PREFIX: &str = "migrate_trash_";
+const TRASH: &str = "trash";
 /// Copies of a PostgreSQL template made ahead of the tests that claim them.
-#[cfg(any(feature = "postgres", feature = "mysql"))]
-pub(super) const SPARE_PREFIX: &str = "migrate_spare_";
+const SPARE: &str = "spare";
+
+/// The longest prefix: the longest name derived from it, a spare's
+/// `<prefix>_spare_<16 hex>_<pid>_<nanoseconds>_<counter>`, stays within
+/// PostgreSQL's 63 characters (MySQL's 64) with any `u32` pid and a counter
+/// of up to six digits (a million databases made by one process).
+pub const TEST_PREFIX_MAX_LEN: usize = 12;
+
+/// The start of every name the test helper gives databases, templates and
+/// files: `<prefix>_testdb_…`, `<prefix>_template_…` and so on. Test runs
+/// with different prefixes share a server (or a SQLite directory) without
+/// touching each other's: [`drop_all`](super::drop_all) and the sweeps of
+/// PostgreSQL's trash only ever see their own prefix's names.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct TestPrefix(String);
+
+impl TestPrefix {
+    /// `prefix` checked: words of lowercase ASCII letters and digits joined
+    /// by single `_`, at most [`TEST_PREFIX_MAX_LEN`] characters, and no
+    /// word a kind of name (`testdb`, `template`, `building`, `trash`,
+    /// `spare`). Names split into words at `_`, so under these rules no
+    /// name of one prefix starts with what another prefix's names start
+    /// with (`migrate_testdb_…` never matches `migrate_alice_testdb_…`,
+    /// nor the reverse).
+    pub fn new(prefix: &str) -> Result<TestPrefix, Error> {
+        let refuse = |reason: String| {
+            Err(Error::InvalidTestPrefix {
+                prefix: prefix.to_owned(),
+                reason,
+            })
+        };
+        if prefix.len() > TEST_PREFIX_MAX_LEN {
+            return refuse(format!(
+                "it is {} characters long, more than {TEST_PREFIX_MAX_LEN} (the names made from it must fit PostgreSQL's 63)",
+                prefix.len()
+            ));
+        }
+        for word in prefix.split('_') {
+            if word.is_empty() {
+                return refuse(
+                    "it must be words joined by single `_`, with none at either end".into(),
+                );
+            }
+            if let Some(c) = word
+                .chars()
+                .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit()))
+            {
+                return refuse(format!(
+                    "it holds {c:?}: only lowercase ASCII letters, digits and `_` are allowed"
+                ));
+            }
+            if KINDS.contains(&word) {
+                return refuse(format!(
+                    "its word `{word}` is a kind of name the test helper makes (`testdb`, `template`, `building`, `trash`, `spare`)"
+                ));
+            }
+        }
+        Ok(TestPrefix(prefix.to_owned()))
+    }
+
+    /// The prefix [`TEST_PREFIX_VARIABLE`] names (read once per process),
+    /// or `migrate` when it is unset or empty.
+    pub fn from_env() -> Result<TestPrefix, Error> {
+        static SET: LazyLock<Option<String>> =
+            LazyLock::new(|| std::env::var(TEST_PREFIX_VARIABLE).ok());
+        match SET.as_deref() {
+            None | Some("") => Ok(TestPrefix::default()),
+            Some(prefix) => TestPrefix::new(prefix).map_err(|error| match error {
+                Error::InvalidTestPrefix { prefix, reason } => Error::InvalidTestPrefix {
+                    prefix,
+                    reason: format!("{reason} (set in {TEST_PREFIX_VARIABLE})"),
+                },
+                other => other,
+            }),
+        }
+    }
+
+    /// The prefix itself, e.g. `migrate`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// What the names of its test databases start with, e.g. `migrate_testdb_`.
+    pub fn test_databases(&self) -> String {
+        self.of(TESTDB)
+    }
+
+    /// What the names of its templates start with, e.g. `migrate_template_`.
+    pub fn templates(&self) -> String {
+        self.of(TEMPLATE)
+    }
+
+    pub(super) fn building(&self) -> String {
+        self.of(BUILDING)
+    }
+
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
+    pub(super) fn trash(&self) -> String {
+        self.of(TRASH)
+    }
+
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
+    pub(super) fn spares(&self) -> String {
+        self.of(SPARE)
+    }
+
+    /// `<prefix>_<kind>_`.
+    fn of(&self, kind: &str) -> String {
+        format!("{}_{kind}_", self.0)
+    }
+}
+
+impl Default for TestPrefix {
+    /// `migrate`: names `migrate_testdb_…`, `migrate_template_…`.
+    fn default() -> Self {
+        TestPrefix("migrate".into())
+    }
+}
+
+impl fmt::Debug for TestPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for TestPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// A URL for a database whose feature this build lacks.
 pub(super) fn not_compiled(kind: BackendKind) -> Error {
@@ -53,6 +188,8 @@ pub(super) enum Place {
         kind: BackendKind,
         /// The URL the database was created through.
         admin_url: String,
+        /// The prefix of its name, whose trash it goes to (PostgreSQL).
+        prefix: TestPrefix,
     },
     #[cfg(feature = "sqlite")]
     File(PathBuf),
@@ -96,55 +233,55 @@ impl fmt::Debug for TestDatabase {
     }
 }
 
-/// The template of one migration set, named by its key.
+/// The template of one migration set, named by its key, under a prefix.
 pub(super) struct Template {
-    /// `migrate_template_<key>`.
+    pub(super) prefix: TestPrefix,
+    /// `<prefix>_template_<key>`.
     pub(super) name: String,
-    /// `migrate_building_<key>`: the name it is built under.
+    /// `<prefix>_building_<key>`: the name it is built under.
     #[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
     pub(super) building: String,
+    /// The digest of the migration set, in hex.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    key: String,
     /// The key's first hex digits, in test databases' names.
     pub(super) short_key: String,
 }
 
 impl Template {
-    pub(super) fn of(migrator: &Migrator<'_>) -> Template {
+    pub(super) fn of(migrator: &Migrator<'_>, prefix: &TestPrefix) -> Template {
         let key: String = migrator.outcome_digest()[..8]
             .iter()
             .map(|byte| format!("{byte:02x}"))
             .collect();
-        Template::with_key(&key)
+        Template::with_key(prefix, &key)
     }
 
-    pub(super) fn with_key(key: &str) -> Template {
+    pub(super) fn with_key(prefix: &TestPrefix, key: &str) -> Template {
         Template {
-            name: format!("{TEMPLATE_PREFIX}{key}"),
-            building: format!("{BUILDING_PREFIX}{key}"),
+            prefix: prefix.clone(),
+            name: format!("{}{key}", prefix.templates()),
+            building: format!("{}{key}", prefix.building()),
+            key: key.to_owned(),
             short_key: key.get(..8).unwrap_or(key).to_owned(),
         }
     }
 
-    /// The template named `name`, or the one spare `name` is a copy of.
+    /// The template of `prefix` named `name`, or the one spare `name` is a
+    /// copy of.
     #[cfg(feature = "postgres")]
-    pub(super) fn named(name: &str) -> Template {
+    pub(super) fn named(prefix: &TestPrefix, name: &str) -> Template {
         let key = name
-            .strip_prefix(TEMPLATE_PREFIX)
-            .or_else(|| name.strip_prefix(SPARE_PREFIX))
+            .strip_prefix(&prefix.templates())
+            .or_else(|| name.strip_prefix(&prefix.spares()))
             .unwrap_or(name);
-        Template::with_key(key.split('_').next().unwrap_or(key))
-    }
-
-    #[cfg(feature = "postgres")]
-    pub(super) fn key(&self) -> &str {
-        self.name
-            .strip_prefix(TEMPLATE_PREFIX)
-            .unwrap_or(&self.name)
+        Template::with_key(prefix, key.split('_').next().unwrap_or(key))
     }
 
     /// What the names of this template's spare copies start with.
     #[cfg(feature = "postgres")]
     pub(super) fn spare_prefix(&self) -> String {
-        format!("{SPARE_PREFIX}{}_", self.key())
+        format!("{}{}_", self.prefix.spares(), self.key)
     }
 
     #[cfg(feature = "postgres")]
@@ -156,7 +293,8 @@ impl Template {
     /// PostgreSQL limit).
     pub(super) fn test_database_name(&self) -> String {
         format!(
-            "{TEST_DATABASE_PREFIX}{}_{}",
+            "{}{}_{}",
+            self.prefix.test_databases(),
             self.short_key,
             unique_suffix()
         )
@@ -189,12 +327,12 @@ pub(super) fn process_owner() -> &'static str {
 }
 
 /// The [`process_owner`] that made the spare or trash database `name`
-/// (`<prefix><key>_<owner>_<counter>`), from its name.
+/// of `prefix` (`<prefix>_<kind>_<key>_<owner>_<counter>`), from its name.
 #[cfg(feature = "postgres")]
-pub(super) fn owner_of(name: &str) -> Option<String> {
+pub(super) fn owner_of(prefix: &TestPrefix, name: &str) -> Option<String> {
     let rest = name
-        .strip_prefix(TRASH_PREFIX)
-        .or_else(|| name.strip_prefix(SPARE_PREFIX))?;
+        .strip_prefix(&prefix.trash())
+        .or_else(|| name.strip_prefix(&prefix.spares()))?;
     let mut parts = rest.split('_').skip(1);
     Some(format!("{}_{}", parts.next()?, parts.next()?))
 }
@@ -207,4 +345,39 @@ pub(super) type Ready = HashMap<(String, String), Arc<String>>;
 pub(super) fn ready() -> std::sync::MutexGuard<'static, Ready> {
     static READY: LazyLock<Mutex<Ready>> = LazyLock::new(Mutex::default);
     READY.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{process_owner, Template, TestPrefix, TEST_PREFIX_MAX_LEN};
+
+    /// The longest prefix's names fit PostgreSQL's 63 characters (MySQL's
+    /// 64) with each name's [`unique_suffix`](super::unique_suffix) at its
+    /// longest: a `u32` pid, nanoseconds and a six-digit counter.
+    #[test]
+    fn the_longest_names_fit_the_servers_limits() {
+        let longest_suffix = format!("{}_{}_{}", u32::MAX, 999_999_999, 999_999);
+        let at_longest = |name: String| {
+            let suffix = name.find(process_owner()).expect("a unique suffix");
+            format!("{}{longest_suffix}", &name[..suffix])
+        };
+        let prefix = TestPrefix::new(&"p".repeat(TEST_PREFIX_MAX_LEN)).unwrap();
+        let template = Template::with_key(&prefix, &"f".repeat(16));
+        let test_database = template.test_database_name();
+        let names = [
+            template.name.clone(),
+            template.building.clone(),
+            at_longest(test_database.clone()),
+            #[cfg(feature = "postgres")]
+            at_longest(super::super::upkeep::trash_name(&prefix, &test_database)),
+            #[cfg(feature = "postgres")]
+            at_longest(template.spare_name()),
+        ];
+        for name in &names {
+            assert!(name.len() <= 63, "{name}: {} characters", name.len());
+        }
+        // Tight: a spare's name, the longest, is 63 characters.
+        #[cfg(feature = "postgres")]
+        assert_eq!(names.iter().map(String::len).max(), Some(63));
+    }
 }

@@ -8,6 +8,8 @@
 //! once per migration set to a *template*; each test database is a copy of
 //! it:
 //!
+//! With the default [prefix](#prefixes), `migrate`:
+//!
 //! | base URL | template | test database |
 //! | --- | --- | --- |
 //! | `postgres://…/db` | database `migrate_template_<key>` on that server | a copy made ahead of demand (`migrate_spare_<key>_…`) renamed to `migrate_testdb_…`, or if none is ready `CREATE DATABASE migrate_testdb_… TEMPLATE migrate_template_<key>` |
@@ -80,11 +82,24 @@
 //!   the test harness shows with the failure. An in-memory database is first
 //!   saved to a file in the [`scratch_directory`], whose path is printed. [`TestDatabase::keep`] keeps one explicitly.
 //! - Test databases of a process that was killed, and kept ones, stay until
-//!   removed: every name starts with `migrate_testdb_`, and
-//!   [`drop_all`] drops them together with the templates, spares and trash
-//!   (run it while no test runs). Templates are otherwise never dropped, so
-//!   that the next run reuses them; one is left behind per migration set
-//!   tested (on PostgreSQL with its two spares).
+//!   removed: every name starts with `migrate_testdb_` (the prefix's), and
+//!   [`drop_all`] drops them together with the prefix's templates (a
+//!   PostgreSQL one unmarked as a template first), spares and trash (run it
+//!   while no test of the prefix runs). Templates are otherwise never
+//!   dropped, so that the next run reuses them; one is left behind per
+//!   migration set tested (on PostgreSQL with its two spares).
+//!
+//! # Prefixes
+//!
+//! Every name above starts with `migrate_`: the default [`TestPrefix`].
+//! The environment variable `MIGRATE_TEST_PREFIX` ([`TEST_PREFIX_VARIABLE`],
+//! read once per process) names another, e.g. `alice` for `alice_testdb_…`
+//! and `alice_template_…`; [`TestPrefix::test_database`] and
+//! [`TestPrefix::drop_all`] take one in code. Test runs with different
+//! prefixes share a server or a directory without touching each other's
+//! databases: templates, spares, trash (each process's mark is held per
+//! prefix) and [`drop_all`] are the prefix's own. [`TestPrefix::new`] says
+//! which prefixes are accepted, and why those rules keep any two apart.
 
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod admin;
@@ -97,7 +112,7 @@ pub mod trace;
 #[cfg(feature = "postgres")]
 mod upkeep;
 
-pub use database::{TestDatabase, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX};
+pub use database::{TestDatabase, TestPrefix, TEST_PREFIX_MAX_LEN, TEST_PREFIX_VARIABLE};
 #[cfg(feature = "sqlite")]
 pub use sqlite::scratch_directory;
 
@@ -121,38 +136,57 @@ impl Migrations {
 impl Migrator<'_> {
     /// [`Migrations::test_database`] with this migrator's options: its
     /// version table, target and session setup are part of the template's
-    /// key.
+    /// key. Names start with the [`TestPrefix::from_env`].
     pub async fn test_database(&self, base_url: &str) -> Result<TestDatabase, Error> {
-        let template = Template::of(self);
+        TestPrefix::from_env()?.test_database(self, base_url).await
+    }
+}
+
+impl TestPrefix {
+    /// [`Migrator::test_database`] under this prefix instead of the
+    /// environment's: its template, spares and test databases are its own.
+    pub async fn test_database(
+        &self,
+        migrator: &Migrator<'_>,
+        base_url: &str,
+    ) -> Result<TestDatabase, Error> {
+        let template = Template::of(migrator, self);
         match BackendKind::from_url(base_url)? {
             #[cfg(feature = "sqlite")]
-            BackendKind::Sqlite => sqlite::test_database(self, &template, base_url).await,
+            BackendKind::Sqlite => sqlite::test_database(migrator, &template, base_url).await,
             #[cfg(feature = "postgres")]
-            BackendKind::Postgres => server::postgres(self, &template, base_url).await,
+            BackendKind::Postgres => server::postgres(migrator, &template, base_url).await,
             #[cfg(feature = "mysql")]
-            BackendKind::MySql => server::mysql(self, &template, base_url).await,
+            BackendKind::MySql => server::mysql(migrator, &template, base_url).await,
             #[allow(unreachable_patterns)]
             kind => Err(not_compiled(kind)),
         }
     }
+
+    /// [`drop_all`] for the names of this prefix.
+    pub async fn drop_all(&self, base_url: &str) -> Result<Vec<String>, Error> {
+        let dropped = match BackendKind::from_url(base_url)? {
+            #[cfg(feature = "sqlite")]
+            BackendKind::Sqlite => sqlite::drop_all(self, base_url)?,
+            #[cfg(any(feature = "postgres", feature = "mysql"))]
+            BackendKind::Postgres | BackendKind::MySql => server::drop_all(self, base_url).await?,
+            #[allow(unreachable_patterns)]
+            kind => return Err(not_compiled(kind)),
+        };
+        ready().clear();
+        Ok(dropped)
+    }
 }
 
-/// Drops every test database and template on the server (or in the SQLite
-/// directory) `base_url` names, with PostgreSQL's spares and trash, and
-/// returns their names: the leftovers of failed tests and killed processes. Run it while no test runs: a test
-/// cloning a template at that moment fails. For `sqlite::memory:` it removes
-/// the templates in the temporary directory.
+/// Drops every test database and template of the [`TestPrefix::from_env`]
+/// on the server (or in the SQLite directory) `base_url` names, with
+/// PostgreSQL's spares and trash, and returns their names: the leftovers
+/// of failed tests and killed processes. Names of other prefixes are left
+/// alone. Run it while no test of this prefix runs: a test cloning a
+/// template at that moment fails. For `sqlite::memory:` it removes the
+/// templates in the [`scratch_directory`].
 pub async fn drop_all(base_url: &str) -> Result<Vec<String>, Error> {
-    let dropped = match BackendKind::from_url(base_url)? {
-        #[cfg(feature = "sqlite")]
-        BackendKind::Sqlite => sqlite::drop_all(base_url)?,
-        #[cfg(any(feature = "postgres", feature = "mysql"))]
-        BackendKind::Postgres | BackendKind::MySql => server::drop_all(base_url).await?,
-        #[allow(unreachable_patterns)]
-        kind => return Err(not_compiled(kind)),
-    };
-    ready().clear();
-    Ok(dropped)
+    TestPrefix::from_env()?.drop_all(base_url).await
 }
 
 impl TestDatabase {
@@ -207,9 +241,11 @@ impl Place {
     async fn remove(self, name: &str) -> Result<(), Error> {
         match self {
             #[cfg(any(feature = "postgres", feature = "mysql"))]
-            Place::Server { kind, admin_url } => {
-                server::drop_database(kind, &admin_url, name).await
-            }
+            Place::Server {
+                kind,
+                admin_url,
+                prefix,
+            } => server::drop_database(kind, &admin_url, &prefix, name).await,
             #[cfg(feature = "sqlite")]
             Place::File(path) => sqlite::remove_database_file(&path),
             #[cfg(feature = "sqlite")]

@@ -14,10 +14,7 @@ use super::admin::open_mysql;
 use super::admin::{names, run, run_integer};
 #[cfg(feature = "postgres")]
 use super::admin::{open_postgres, run_text};
-use super::database::{
-    not_compiled, ready, Place, Template, TestDatabase, BUILDING_PREFIX, SPARE_PREFIX,
-    TEMPLATE_PREFIX, TEST_DATABASE_PREFIX, TRASH_PREFIX,
-};
+use super::database::{not_compiled, ready, Place, Template, TestDatabase, TestPrefix};
 #[cfg(feature = "postgres")]
 use super::upkeep;
 use crate::driver::{AnyConnection, Backend};
@@ -44,11 +41,11 @@ pub(super) async fn postgres(
         let key = (base_url.to_owned(), template.name.clone());
         if !ready().contains_key(&key) {
             // What earlier runs left in the trash goes first.
-            upkeep::start_using(&mut admin, base_url).await;
+            upkeep::start_using(&mut admin, base_url, &template.prefix).await;
             if build_postgres_template(&mut admin, migrator, template, base_url).await? {
                 // Made now, not by the thread, which a process that ends
                 // at once would cut off: the next run claims them.
-                upkeep::top_up(&mut admin, &template.name).await?;
+                upkeep::top_up(&mut admin, template).await?;
             }
             ready().insert(key, Arc::default());
         }
@@ -66,7 +63,7 @@ pub(super) async fn postgres(
         Ok(server_database(
             BackendKind::Postgres,
             base_url,
-            &template.name,
+            template,
             name,
         ))
     }
@@ -181,7 +178,7 @@ pub(super) async fn mysql(
         Ok(server_database(
             BackendKind::MySql,
             base_url,
-            &template.name,
+            template,
             name,
         ))
     }
@@ -352,14 +349,16 @@ fn in_dependency_order(mut views: Vec<(String, String)>) -> Vec<String> {
 /// Removes a passing test's database through the URL it was created
 /// through: on PostgreSQL retired into the trash (see [`super::trash`]), on
 /// MySQL dropped.
+#[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
 pub(super) async fn drop_database(
     kind: BackendKind,
     admin_url: &str,
+    prefix: &TestPrefix,
     name: &str,
 ) -> Result<(), Error> {
     match kind {
         #[cfg(feature = "postgres")]
-        BackendKind::Postgres => retire_postgres(admin_url, name).await,
+        BackendKind::Postgres => retire_postgres(admin_url, prefix, name).await,
         #[cfg(feature = "mysql")]
         BackendKind::MySql => {
             let mut admin = open_mysql(admin_url).await?;
@@ -377,10 +376,10 @@ pub(super) async fn drop_database(
 }
 
 #[cfg(feature = "postgres")]
-async fn retire_postgres(admin_url: &str, name: &str) -> Result<(), Error> {
+async fn retire_postgres(admin_url: &str, prefix: &TestPrefix, name: &str) -> Result<(), Error> {
     let mut admin = open_postgres(admin_url).await?;
     let retired = async {
-        for sql in pg_sql::retire_database(name, &upkeep::trash_name(name)) {
+        for sql in pg_sql::retire_database(name, &upkeep::trash_name(prefix, name)) {
             run(&mut admin, sql, name, || "retire".into()).await?;
         }
         Ok::<_, Error>(())
@@ -388,7 +387,7 @@ async fn retire_postgres(admin_url: &str, name: &str) -> Result<(), Error> {
     .await;
     let result = match retired {
         Ok(()) => {
-            upkeep::sweep(admin_url);
+            upkeep::sweep(admin_url, prefix);
             Ok(())
         }
         // A session that did not end in time, say: drop it the slow way.
@@ -404,23 +403,29 @@ async fn retire_postgres(admin_url: &str, name: &str) -> Result<(), Error> {
 }
 
 /// See [`super::drop_all`].
-pub(super) async fn drop_all(base_url: &str) -> Result<Vec<String>, Error> {
+pub(super) async fn drop_all(
+    test_prefix: &TestPrefix,
+    base_url: &str,
+) -> Result<Vec<String>, Error> {
     let mut admin = AnyConnection::open(base_url, std::time::Duration::from_secs(30)).await?;
+    let templates = test_prefix.templates();
     let result = async {
         let mut dropped = Vec::new();
         for prefix in [
-            TEST_DATABASE_PREFIX,
-            TRASH_PREFIX,
-            SPARE_PREFIX,
-            BUILDING_PREFIX,
-            TEMPLATE_PREFIX,
+            test_prefix.test_databases(),
+            test_prefix.trash(),
+            test_prefix.spares(),
+            test_prefix.building(),
+            templates.clone(),
         ] {
+            let prefix = prefix.as_str();
             match &mut admin {
                 #[cfg(feature = "postgres")]
                 AnyConnection::Postgres(conn) => {
                     for name in names(conn, pg_sql::databases_starting_with(prefix), prefix).await?
                     {
-                        if prefix == TEMPLATE_PREFIX {
+                        // A template cannot be dropped while it is one.
+                        if prefix == templates {
                             run(conn, pg_sql::unmark_template(&name), &name, || {
                                 "unmark".into()
                             })
@@ -471,16 +476,17 @@ pub(super) fn url_with_database(url: &str, name: &str) -> String {
 fn server_database(
     kind: BackendKind,
     base_url: &str,
-    template: &str,
+    template: &Template,
     name: String,
 ) -> TestDatabase {
     TestDatabase {
         url: url_with_database(base_url, &name),
-        template: template.to_owned(),
+        template: template.name.clone(),
         name,
         place: Some(Place::Server {
             kind,
             admin_url: base_url.to_owned(),
+            prefix: template.prefix.clone(),
         }),
     }
 }

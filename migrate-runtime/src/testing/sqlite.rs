@@ -9,9 +9,7 @@ use std::time::Duration;
 
 use sqlx::{Connection, SqliteConnection};
 
-use super::database::{
-    ready, Place, Template, TestDatabase, BUILDING_PREFIX, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX,
-};
+use super::database::{ready, Place, Template, TestDatabase, TestPrefix};
 use crate::driver::Backend;
 use crate::error::Error;
 use crate::migrator::Migrator;
@@ -275,9 +273,14 @@ fn memdb_uri(name: &str) -> String {
     format!("file:/{name}?vfs=memdb")
 }
 
-/// See [`super::drop_all`]: removes the files of test databases and
-/// templates in the base URL's directory.
-pub(super) fn drop_all(base_url: &str) -> Result<Vec<String>, Error> {
+/// See [`super::drop_all`]: removes the files of `prefix`'s test databases
+/// and templates in the base URL's directory.
+pub(super) fn drop_all(prefix: &TestPrefix, base_url: &str) -> Result<Vec<String>, Error> {
+    let prefixes = [
+        prefix.test_databases(),
+        prefix.building(),
+        prefix.templates(),
+    ];
     let dir = Base::parse(base_url).directory();
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,
@@ -288,9 +291,9 @@ pub(super) fn drop_all(base_url: &str) -> Result<Vec<String>, Error> {
     for entry in entries {
         let name = entry.map_err(io_error("list", &dir))?.file_name();
         let name = name.to_string_lossy();
-        if [TEST_DATABASE_PREFIX, BUILDING_PREFIX, TEMPLATE_PREFIX]
+        if prefixes
             .iter()
-            .any(|prefix| name.starts_with(prefix))
+            .any(|prefix| name.starts_with(prefix.as_str()))
         {
             let path = dir.join(&*name);
             std::fs::remove_file(&path).map_err(io_error("remove", &path))?;

@@ -38,10 +38,7 @@ use std::sync::{LazyLock, Mutex, PoisonError};
 use sqlx::PgConnection;
 
 use super::admin::{names, open_postgres, run, run_integer, run_text};
-use super::database::{
-    owner_of, process_owner, Template, SPARE_PREFIX, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX,
-    TRASH_PREFIX,
-};
+use super::database::{owner_of, process_owner, Template, TestPrefix};
 use crate::error::Error;
 use crate::sql::testing::postgres as pg_sql;
 
@@ -50,12 +47,12 @@ use crate::sql::testing::postgres as pg_sql;
 /// is made); more would hold more disk per migration set for little gain.
 pub(super) const SPARES: usize = 2;
 
-/// The name a retired test database takes.
-pub(super) fn trash_name(test_database: &str) -> String {
+/// The name a retired test database of `prefix` takes.
+pub(super) fn trash_name(prefix: &TestPrefix, test_database: &str) -> String {
     let suffix = test_database
-        .strip_prefix(TEST_DATABASE_PREFIX)
+        .strip_prefix(&prefix.test_databases())
         .unwrap_or(test_database);
-    format!("{TRASH_PREFIX}{suffix}")
+    format!("{}{suffix}", prefix.trash())
 }
 
 /// Claims a spare copy of `template` under the name `name`; `false` when
@@ -93,9 +90,10 @@ enum Job {
     Stock(String),
 }
 
-/// Has this process's thread for the server at `admin_url` drop the trash.
-pub(super) fn sweep(admin_url: &str) {
-    send(admin_url, Job::Sweep);
+/// Has this process's thread for `prefix` on the server at `admin_url`
+/// drop the trash.
+pub(super) fn sweep(admin_url: &str, prefix: &TestPrefix) {
+    send(admin_url, prefix, Job::Sweep);
 }
 
 /// The first time this process uses the server at `admin_url`: starts its
@@ -104,17 +102,17 @@ pub(super) fn sweep(admin_url: &str) {
 /// across runs of processes that end before their thread gets to it). A
 /// failure is printed, not the test's: that trash is not the test's, and
 /// the next process tries again.
-pub(super) async fn start_using(admin: &mut PgConnection, admin_url: &str) {
-    static STARTED: LazyLock<Mutex<BTreeSet<String>>> = LazyLock::new(Mutex::default);
+pub(super) async fn start_using(admin: &mut PgConnection, admin_url: &str, prefix: &TestPrefix) {
+    static STARTED: LazyLock<Mutex<BTreeSet<(String, String)>>> = LazyLock::new(Mutex::default);
     let first = STARTED
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .insert(admin_url.to_owned());
+        .insert((prefix.as_str().to_owned(), admin_url.to_owned()));
     if !first {
         return;
     }
-    send(admin_url, Job::Hold);
-    if let Err(error) = drop_trash(admin).await {
+    send(admin_url, prefix, Job::Hold);
+    if let Err(error) = drop_trash(admin, prefix).await {
         report(&error);
     }
 }
@@ -122,22 +120,30 @@ pub(super) async fn start_using(admin: &mut PgConnection, admin_url: &str) {
 /// Has this process's thread for the server at `admin_url` top up the
 /// spares of `template`.
 pub(super) fn stock(admin_url: &str, template: &Template) {
-    send(admin_url, Job::Stock(template.name.clone()));
+    send(
+        admin_url,
+        &template.prefix,
+        Job::Stock(template.name.clone()),
+    );
 }
 
-fn send(admin_url: &str, job: Job) {
-    static THREADS: LazyLock<Mutex<HashMap<String, Sender<Job>>>> = LazyLock::new(Mutex::default);
+/// One thread per prefix and server: each sweeps its prefix's trash only,
+/// and holds its process's mark for that prefix.
+fn send(admin_url: &str, prefix: &TestPrefix, job: Job) {
+    type Threads = HashMap<(TestPrefix, String), Sender<Job>>;
+    static THREADS: LazyLock<Mutex<Threads>> = LazyLock::new(Mutex::default);
     let mut threads = THREADS.lock().unwrap_or_else(PoisonError::into_inner);
+    let key = (prefix.clone(), admin_url.to_owned());
     let thread = threads
-        .entry(admin_url.to_owned())
-        .or_insert_with(|| start(admin_url.to_owned()));
+        .entry(key.clone())
+        .or_insert_with(|| start(admin_url.to_owned(), prefix.clone()));
     if thread.send(job).is_err() {
         // It could not start or is gone: the next request starts another.
-        threads.remove(admin_url);
+        threads.remove(&key);
     }
 }
 
-fn start(admin_url: String) -> Sender<Job> {
+fn start(admin_url: String, prefix: TestPrefix) -> Sender<Job> {
     let (jobs, received) = channel::<Job>();
     let _ = std::thread::Builder::new()
         .name("migrata-testdb".into())
@@ -154,13 +160,13 @@ fn start(admin_url: String) -> Sender<Job> {
             // it until the drop is done. Taken again should it be lost.
             let mut mark = None;
             loop {
-                runtime.block_on(keep_mark(&mut mark, &admin_url));
+                runtime.block_on(keep_mark(&mut mark, &admin_url, &prefix));
                 let Some((sweep, templates)) = next_batch(&received) else {
                     return;
                 };
                 // A `Hold` alone asks for nothing more.
                 if sweep || !templates.is_empty() {
-                    runtime.block_on(upkeep(&admin_url, sweep, &templates));
+                    runtime.block_on(upkeep(&admin_url, &prefix, sweep, &templates));
                 }
             }
         });
@@ -192,7 +198,7 @@ fn report(error: &Error) {
 /// Makes `mark` a live session holding this process's mark: kept if it
 /// answers, else opened anew (`None`, printed, when the server cannot be
 /// reached: tried again next pass).
-async fn keep_mark(mark: &mut Option<PgConnection>, admin_url: &str) {
+async fn keep_mark(mark: &mut Option<PgConnection>, admin_url: &str, prefix: &TestPrefix) {
     if let Some(conn) = mark.as_mut() {
         if sqlx::Connection::ping(conn).await.is_ok() {
             return;
@@ -202,9 +208,12 @@ async fn keep_mark(mark: &mut Option<PgConnection>, admin_url: &str) {
     let owner = process_owner();
     let held = async {
         let mut conn = open_postgres(admin_url).await?;
-        match run_text(&mut conn, pg_sql::hold_owner(owner), owner, || {
-            "mark as alive".into()
-        })
+        match run_text(
+            &mut conn,
+            pg_sql::hold_owner(prefix.as_str(), owner),
+            owner,
+            || "mark as alive".into(),
+        )
         .await
         {
             Ok(()) => Ok(conn),
@@ -224,28 +233,27 @@ async fn keep_mark(mark: &mut Option<PgConnection>, admin_url: &str) {
 /// Spares first (a test may be waiting for one), then the trash. A failure
 /// leaves the work for the next pass (or `drop_all`) and is printed, as a
 /// failed drop always was.
-async fn upkeep(admin_url: &str, sweep: bool, templates: &BTreeSet<String>) {
+async fn upkeep(admin_url: &str, prefix: &TestPrefix, sweep: bool, templates: &BTreeSet<String>) {
     let mut admin = match open_postgres(admin_url).await {
         Ok(admin) => admin,
         Err(error) => return report(&error),
     };
     for template in templates {
-        if let Err(error) = top_up(&mut admin, template).await {
+        if let Err(error) = top_up(&mut admin, &Template::named(prefix, template)).await {
             report(&error);
         }
     }
     if sweep {
-        if let Err(error) = drop_trash(&mut admin).await {
+        if let Err(error) = drop_trash(&mut admin, prefix).await {
             report(&error);
         }
     }
     let _ = sqlx::Connection::close(admin).await;
 }
 
-/// Makes copies of the template named `template_name` until [`SPARES`]
-/// are ready.
-pub(super) async fn top_up(admin: &mut PgConnection, template_name: &str) -> Result<(), Error> {
-    let template = Template::named(template_name);
+/// Makes copies of `template` until [`SPARES`] are ready.
+pub(super) async fn top_up(admin: &mut PgConnection, template: &Template) -> Result<(), Error> {
+    let template_name = &template.name;
     let prefix = template.spare_prefix();
     let ready = databases_starting_with(admin, &prefix).await?.len();
     for _ in ready..SPARES {
@@ -265,28 +273,31 @@ pub(super) async fn top_up(admin: &mut PgConnection, template_name: &str) -> Res
 /// gone, that this process made or whose maker is gone (a live process's
 /// thread drops its own). One that cannot be dropped (another role's, say)
 /// is printed and passed over; only a failed look-up stops the sweep.
-async fn drop_trash(admin: &mut PgConnection) -> Result<(), Error> {
-    let templates: BTreeSet<String> = databases_starting_with(admin, TEMPLATE_PREFIX)
+async fn drop_trash(admin: &mut PgConnection, prefix: &TestPrefix) -> Result<(), Error> {
+    let templates: BTreeSet<String> = databases_starting_with(admin, &prefix.templates())
         .await?
         .into_iter()
         .collect();
-    let orphans = databases_starting_with(admin, SPARE_PREFIX)
+    let orphans = databases_starting_with(admin, &prefix.spares())
         .await?
         .into_iter()
-        .filter(|spare| !templates.contains(&Template::named(spare).name));
-    let trash = databases_starting_with(admin, TRASH_PREFIX).await?;
+        .filter(|spare| !templates.contains(&Template::named(prefix, spare).name));
+    let trash = databases_starting_with(admin, &prefix.trash()).await?;
     // Asked once per owner: a run leaves many.
     let mut gone: HashMap<String, bool> = HashMap::new();
     for name in trash.into_iter().chain(orphans.collect::<Vec<_>>()) {
         // A name of another form (none is made) has no owner to wait for.
-        let owner = owner_of(&name).unwrap_or_default();
+        let owner = owner_of(prefix, &name).unwrap_or_default();
         let droppable = match gone.get(&owner) {
             Some(&droppable) => droppable,
             None => {
                 let droppable = owner == process_owner()
-                    || run_integer(admin, pg_sql::owner_is_gone(&owner), &name, || {
-                        "ask whether the process that made it runs".into()
-                    })
+                    || run_integer(
+                        admin,
+                        pg_sql::owner_is_gone(prefix.as_str(), &owner),
+                        &name,
+                        || "ask whether the process that made it runs".into(),
+                    )
                     .await?
                         == 1;
                 gone.insert(owner, droppable);

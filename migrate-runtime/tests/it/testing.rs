@@ -7,10 +7,14 @@ use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::common::{owned_migrations, profile, server_url, test_process, Conn, Location};
-use migrata::testing::{TestDatabase, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX};
-use migrata::{BackendKind, Migration, Migrator};
+use migrata::testing::{TestDatabase, TestPrefix, TEST_PREFIX_VARIABLE};
+use migrata::{BackendKind, Error, Migration, Migrator};
 
 const CHILD_ENV: &str = "MIGRATE_TESTING_CHILD";
+/// The names of the default prefix, `migrate` (these tests run with
+/// `MIGRATE_TEST_PREFIX` unset).
+const TEMPLATE_PREFIX: &str = "migrate_template_";
+const TEST_DATABASE_PREFIX: &str = "migrate_testdb_";
 
 /// Where a test's test databases go: the server's URL, or a fresh
 /// directory (SQLite files), or SQLite's memory.
@@ -98,6 +102,39 @@ impl Base {
                 conn.close().await;
             }
         }
+    }
+
+    /// The databases (on SQLite, the files in the directory, or in the
+    /// scratch directory for `sqlite::memory:`) whose names start with
+    /// `prefix`, sorted.
+    async fn names_starting_with(&self, prefix: &str) -> Vec<String> {
+        let sql = match self.kind {
+            BackendKind::Postgres => format!(
+                "SELECT datname::text FROM pg_database WHERE left(datname, {}) = '{prefix}' ORDER BY datname",
+                prefix.len()
+            ),
+            BackendKind::MySql => format!(
+                "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, {}) = '{prefix}' ORDER BY SCHEMA_NAME",
+                prefix.len()
+            ),
+            _ => {
+                let dir = match self.url.strip_prefix("sqlite://") {
+                    Some(dir) => std::path::PathBuf::from(dir),
+                    None => migrata::testing::scratch_directory(),
+                };
+                let mut names: Vec<String> = std::fs::read_dir(dir)
+                    .unwrap()
+                    .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                    .filter(|name| name.starts_with(prefix))
+                    .collect();
+                names.sort();
+                return names;
+            }
+        };
+        let mut conn = Conn::open(&self.url).await;
+        let names = conn.strings(&sql).await;
+        conn.close().await;
+        names
     }
 
     /// Whether test database `name` exists.
@@ -739,8 +776,9 @@ async fn scratch_child() {
 }
 
 /// `drop_all` on a SQLite directory removes the kept test databases, the
-/// template and its lock, and nothing else there. (On a server it drops
-/// every test database, so it would break the tests running beside it.)
+/// template and its lock, and nothing else there. (On a server, under the
+/// default prefix, it would drop the databases of the tests running beside
+/// it: `prefixes_keep_test_runs_apart` runs it under prefixes of its own.)
 #[tokio::test]
 async fn drop_all_removes_what_tests_leave_in_a_sqlite_directory() {
     let base = Base::new(BackendKind::Sqlite, "").unwrap();
@@ -939,6 +977,196 @@ async fn postgres_trash_of_ended_processes_is_dropped_by_the_next_run() {
     base.drop_template(&template).await;
 }
 
+/// Two prefixes on one server (or in one directory) each get a template
+/// and test databases of their own, and `drop_all` under one drops all of
+/// its own names and none of the other's, on PostgreSQL templates (which
+/// cannot be dropped while marked as templates) and spares included. The
+/// prefixes are `t<pid>` and `t<pid>_al`: every name of the second starts
+/// with `t<pid>_`, so a match on the first prefix alone would take them.
+async fn prefixes_keep_test_runs_apart(base: Base) {
+    let set = migration_set(base.kind);
+    let migrator = Migrator::new(&set);
+    let short = TestPrefix::new(&format!("t{}", std::process::id())).unwrap();
+    let long = TestPrefix::new(&format!("{short}_al")).unwrap();
+    let mut kept = Vec::new();
+    for prefix in [&short, &long] {
+        let db = prefix.test_database(&migrator, &base.url).await.unwrap();
+        assert!(db.name().starts_with(&prefix.test_databases()), "{db:?}");
+        assert!(db.template().starts_with(&prefix.templates()), "{db:?}");
+        kept.push((db.name().to_owned(), db.template().to_owned()));
+        // What a failed test leaves.
+        let _url = db.keep();
+    }
+    let [(short_db, short_template), (long_db, long_template)] = <[_; 2]>::try_from(kept).unwrap();
+    assert_ne!(short_template, long_template);
+    let is_memory = base.url == "sqlite::memory:";
+    if base.kind == BackendKind::Postgres {
+        // The upkeep threads idle (a spare in the making would outlive a
+        // `drop_all`): each prefix's two spares ready.
+        for prefix in [&short, &long] {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while base
+                .names_starting_with(&format!("{prefix}_spare_"))
+                .await
+                .len()
+                != 2
+            {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{prefix}: no two spares"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+        let mut conn = Conn::open(&base.url).await;
+        let marked = conn
+            .scalar(&format!(
+                "SELECT count(*) FROM pg_database WHERE datname = '{long_template}' AND datistemplate"
+            ))
+            .await;
+        conn.close().await;
+        assert_eq!(marked, 1, "{long_template} is not marked as a template");
+    }
+    let shared = format!("{short}_");
+    let long_names = base.names_starting_with(&format!("{long}_")).await;
+    assert!(
+        long_names
+            .iter()
+            .any(|name| name.starts_with(&long_template)),
+        "{long_names:?}"
+    );
+
+    let dropped = short.drop_all(&base.url).await.unwrap();
+    assert!(
+        dropped.iter().any(|name| name.starts_with(&short_template)),
+        "{dropped:?}"
+    );
+    if !is_memory {
+        assert!(
+            dropped.iter().any(|name| name.starts_with(&short_db)),
+            "{dropped:?}"
+        );
+    }
+    assert!(
+        dropped
+            .iter()
+            .all(|name| name.starts_with(&shared) && !name.starts_with(&format!("{long}_"))),
+        "{dropped:?}"
+    );
+    // The other prefix's names all there, and nothing else of the first's.
+    assert_eq!(base.names_starting_with(&shared).await, long_names);
+
+    let dropped = long.drop_all(&base.url).await.unwrap();
+    assert!(
+        dropped.iter().any(|name| name.starts_with(&long_template)),
+        "{dropped:?}"
+    );
+    if !is_memory {
+        assert!(
+            dropped.iter().any(|name| name.starts_with(&long_db)),
+            "{dropped:?}"
+        );
+    }
+    assert_eq!(
+        base.names_starting_with(&shared).await,
+        Vec::<String>::new()
+    );
+}
+
+/// What a prefix may be: words of lowercase letters and digits joined by
+/// single `_`, none a kind of name, short enough for every name made from
+/// it; anything else is refused with [`Error::InvalidTestPrefix`].
+#[test]
+fn test_prefixes_are_checked() {
+    for good in ["migrate", "alice", "mig_alice", "ci2_proj", "abcdefghijkl"] {
+        let prefix = TestPrefix::new(good).unwrap();
+        assert_eq!(prefix.as_str(), good);
+        assert_eq!(prefix.test_databases(), format!("{good}_testdb_"));
+        assert_eq!(prefix.templates(), format!("{good}_template_"));
+    }
+    assert_eq!(TestPrefix::default(), TestPrefix::new("migrate").unwrap());
+    assert_eq!(TestPrefix::default().templates(), TEMPLATE_PREFIX);
+    assert_eq!(TestPrefix::default().test_databases(), TEST_DATABASE_PREFIX);
+    for (bad, why) in [
+        ("", "words joined"),
+        ("Alice", "'A'"),
+        ("al-ice", "'-'"),
+        ("_alice", "words joined"),
+        ("alice_", "words joined"),
+        ("al__ice", "words joined"),
+        ("mig_testdb", "`testdb`"),
+        ("spare", "`spare`"),
+        ("a_template_b", "`template`"),
+        ("abcdefghijklm", "13 characters"),
+    ] {
+        match TestPrefix::new(bad) {
+            Err(error @ Error::InvalidTestPrefix { .. }) => {
+                let message = error.to_string();
+                assert!(message.contains(why), "{bad:?}: {message}");
+            }
+            other => panic!("{bad:?}: {other:?}"),
+        }
+    }
+}
+
+/// `MIGRATE_TEST_PREFIX` names the prefix of a process's test databases;
+/// an invalid one fails the test database with the variable named.
+#[tokio::test]
+async fn the_test_prefix_is_read_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().display());
+    let attempt = |prefix: &str| {
+        let output = test_process(module_path!(), "prefix_child")
+            .env(CHILD_ENV, &url)
+            .env(TEST_PREFIX_VARIABLE, prefix)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+            .lines()
+            .find_map(|line| line.strip_prefix("PREFIX "))
+            .unwrap_or_else(|| panic!("no PREFIX line in {stdout}"))
+            .to_owned()
+    };
+    let name = attempt("alice");
+    assert!(name.starts_with("test database alice_testdb_"), "{name}");
+    let refused = attempt("migrate_spare");
+    assert!(
+        refused.starts_with("refused: invalid test database prefix \"migrate_spare\"")
+            && refused.contains(TEST_PREFIX_VARIABLE),
+        "{refused}"
+    );
+    // The template, named after the prefix, is what `drop_all` removes.
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !left.is_empty() && left.iter().all(|name| name.starts_with("alice_template_")),
+        "{left:?}"
+    );
+}
+
+/// Not a test: what the test above runs in child processes.
+#[tokio::test]
+#[ignore = "run by the_test_prefix_is_read_from_the_environment"]
+async fn prefix_child() {
+    let url = std::env::var(CHILD_ENV).expect("runs only as a child process");
+    let set = migration_set(BackendKind::Sqlite);
+    match Migrator::new(&set).test_database(&url).await {
+        Ok(db) => {
+            println!("\nPREFIX test database {}", db.name());
+            db.discard().await.unwrap();
+        }
+        Err(error) => println!("\nPREFIX refused: {error}"),
+    }
+}
+
 macro_rules! scenarios {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite_file {
@@ -977,4 +1205,5 @@ scenarios!(
     build_the_template_once_when_racing,
     are_kept_after_failing,
     the_macro_follows_the_cleanup_rules,
+    prefixes_keep_test_runs_apart,
 );
