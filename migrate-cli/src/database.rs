@@ -197,28 +197,28 @@ async fn on_backend(url: &str, lifecycle: Lifecycle) -> Result<bool, Failure> {
 /// A SQLite database is a file: created by opening it with
 /// `create_if_missing`, dropped by deleting it with its `-wal` and `-shm`
 /// files (a write-ahead log left behind would be replayed into the next
-/// database of that name). An in-memory database always exists and is never
-/// dropped. Our own lines rather than sqlx's `MigrateDatabase`, whose
+/// database of that name). An in-memory database always exists, and has
+/// nothing to delete. Our own lines rather than sqlx's `MigrateDatabase`, whose
 /// `migrate` feature an app exposing the subcommands would otherwise compile.
 #[cfg(feature = "sqlite")]
 async fn on_sqlite_file(url: &str, lifecycle: Lifecycle) -> Result<bool, sqlx::Error> {
     let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?;
-    // sqlx keeps whether the URL chose memory to itself, and says it in the
-    // URL it renders.
-    let in_memory = options
-        .to_url_lossy()
-        .query_pairs()
-        .any(|(key, value)| key == "mode" && value == "memory");
+    // sqlx keeps whether the URL chose memory to itself (and its
+    // `to_url_lossy` panics on `sqlite::memory:`): its parser's two rules.
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let (database, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let in_memory = database == ":memory:" || query.split('&').any(|param| param == "mode=memory");
     let file = options.get_filename().to_owned();
-    if in_memory {
-        return Ok(false);
-    }
-    match (lifecycle, file.exists()) {
+    match (lifecycle, in_memory || file.exists()) {
         (Lifecycle::Create, false) => {
             let conn = options.create_if_missing(true).connect().await?;
             conn.close().await?;
             Ok(true)
         }
+        // Gone with the last connection: "dropped", as sqlx says.
+        (Lifecycle::Drop, true) if in_memory => Ok(true),
         (Lifecycle::Drop, true) => {
             std::fs::remove_file(&file)?;
             for suffix in ["-wal", "-shm"] {

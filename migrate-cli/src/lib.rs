@@ -100,6 +100,8 @@ where
         })
     };
     let migrator = config.apply_to(migrations.migrator());
+    // One arm when the features name no subcommand of its own.
+    #[cfg_attr(not(feature = "new"), allow(clippy::infallible_destructuring_match))]
     let command = match &cli.command {
         EmbeddedCommand::Shared(command) => command,
         #[cfg(feature = "new")]
@@ -153,6 +155,8 @@ where
         .clone()
         .unwrap_or_else(|| config.migrate.dir().to_owned());
     let out = Output::new(cli.global.json);
+    // One arm when the features name no subcommand of its own.
+    #[cfg_attr(not(feature = "new"), allow(clippy::infallible_destructuring_match))]
     let command = match &cli.command {
         StandaloneCommand::Shared(command) => command,
         #[cfg(feature = "schema")]
