@@ -9,11 +9,11 @@ use clap::Subcommand;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 use migrata::quote_identifier;
 use migrata::{redact_url, BackendKind, Error, Migrator};
-#[cfg(feature = "sqlite")]
-use sqlx::migrate::MigrateDatabase;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
-use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Executor};
-#[cfg(any(feature = "postgres", feature = "mysql"))]
+use sqlx::{AssertSqlSafe, Executor};
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+use sqlx::{ConnectOptions, Connection};
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 use std::str::FromStr;
 
 use super::output::Output;
@@ -194,14 +194,45 @@ async fn on_backend(url: &str, lifecycle: Lifecycle) -> Result<bool, Failure> {
     }
 }
 
-/// A SQLite database is a file: sqlx creates or deletes it.
+/// A SQLite database is a file: created by opening it with
+/// `create_if_missing`, dropped by deleting it with its `-wal` and `-shm`
+/// files (a write-ahead log left behind would be replayed into the next
+/// database of that name). An in-memory database always exists, and has
+/// nothing to delete. Our own lines rather than sqlx's `MigrateDatabase`, whose
+/// `migrate` feature an app exposing the subcommands would otherwise compile.
 #[cfg(feature = "sqlite")]
 async fn on_sqlite_file(url: &str, lifecycle: Lifecycle) -> Result<bool, sqlx::Error> {
-    use sqlx::Sqlite;
-    let exists = Sqlite::database_exists(url).await?;
-    match (lifecycle, exists) {
-        (Lifecycle::Create, false) => Sqlite::create_database(url).await.map(|()| true),
-        (Lifecycle::Drop, true) => Sqlite::drop_database(url).await.map(|()| true),
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?;
+    // sqlx keeps whether the URL chose memory to itself (and its
+    // `to_url_lossy` panics on `sqlite::memory:`): its parser's two rules.
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let (database, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let in_memory = database == ":memory:" || query.split('&').any(|param| param == "mode=memory");
+    let file = options.get_filename().to_owned();
+    match (lifecycle, in_memory || file.exists()) {
+        (Lifecycle::Create, false) => {
+            let conn = options.create_if_missing(true).connect().await?;
+            conn.close().await?;
+            Ok(true)
+        }
+        // Gone with the last connection: "dropped", as sqlx says.
+        (Lifecycle::Drop, true) if in_memory => Ok(true),
+        (Lifecycle::Drop, true) => {
+            std::fs::remove_file(&file)?;
+            for suffix in ["-wal", "-shm"] {
+                let mut companion = file.clone().into_os_string();
+                companion.push(suffix);
+                match std::fs::remove_file(&companion) {
+                    Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(error.into())
+                    }
+                    _ => {}
+                }
+            }
+            Ok(true)
+        }
         _ => Ok(false),
     }
 }

@@ -27,16 +27,28 @@
 //! stderr, filtered by `RUST_LOG` or `log.level`.
 //!
 //! Features: the databases (`sqlite`, `postgres`, `mysql`) and TLS backends
-//! (`tls-rustls`, ...) are migrata's, passed through; `lint` adds the `lint`
-//! subcommand, `schema` the `schema`, `drift`, `diff` and `trace` subcommands
-//! (those that replay migrations on a temporary database). The
-//! default, `standalone`, is what the `migrata` binary needs: every
-//! database, `tls-rustls`, `lint` and `schema`. An app names its own:
-//! `migrata-cli = { path = "migrate-cli", default-features = false, features = ["postgres"] }`.
+//! (`tls-rustls`, ...) are migrata's, passed through. With only those, an
+//! app gets every subcommand that runs against the database, and little
+//! else in its binary. The rest is opt-in:
+//!
+//! - `lint`: the `lint` subcommand (adds the SQL parser);
+//! - `schema`: `schema`, `drift`, `trace`, `diff` and `squash`, those that
+//!   replay migrations on a temporary database (turns on `new`);
+//! - `new`: the `new` subcommand and `--dir` (the macro's directory loader);
+//! - `env-filter`: `RUST_LOG` and `log.level` in tracing-subscriber's full
+//!   `EnvFilter` syntax (adds a regex engine); without it they are
+//!   `target=level` directives (`warn`, `migrata=info,sqlx=warn`);
+//! - `rich-help`: coloured help and usage errors, "did you mean"
+//!   suggestions.
+//!
+//! The default, `standalone`, is what the `migrata` binary needs: every
+//! database, `tls-rustls`, all of the above and `completions`. An app names
+//! its own: `migrata-cli = { path = "migrate-cli", default-features = false, features = ["postgres"] }`.
 
 mod database;
 #[cfg(feature = "lint")]
 mod lint;
+#[cfg(feature = "new")]
 mod new;
 mod output;
 mod progress;
@@ -75,9 +87,11 @@ where
     let Some(config) = setup(&cli.global) else {
         return ExitCode::from(2);
     };
+    // The subcommands that write into the migrations directory: the one
+    // the debug build embedded, or --dir.
+    #[cfg(feature = "new")]
     let out = Output::new(cli.global.json);
-    // What writes into the migrations directory: the one the debug build
-    // embedded, or --dir.
+    #[cfg(feature = "new")]
     let dir = || {
         cli.dir.as_deref().or(migrations.source_dir()).ok_or_else(|| {
             out.usage(
@@ -86,8 +100,11 @@ where
         })
     };
     let migrator = config.apply_to(migrations.migrator());
+    // One arm when the features name no subcommand of its own.
+    #[cfg_attr(not(feature = "new"), allow(clippy::infallible_destructuring_match))]
     let command = match &cli.command {
         EmbeddedCommand::Shared(command) => command,
+        #[cfg(feature = "new")]
         EmbeddedCommand::New(args) => {
             let dir = match dir() {
                 Ok(dir) => dir,
@@ -138,6 +155,8 @@ where
         .clone()
         .unwrap_or_else(|| config.migrate.dir().to_owned());
     let out = Output::new(cli.global.json);
+    // One arm when the features name no subcommand of its own.
+    #[cfg_attr(not(feature = "new"), allow(clippy::infallible_destructuring_match))]
     let command = match &cli.command {
         StandaloneCommand::Shared(command) => command,
         #[cfg(feature = "schema")]
@@ -164,6 +183,7 @@ where
             clap_complete::generate(*shell, &mut command, "migrata", &mut std::io::stdout());
             return ExitCode::SUCCESS;
         }
+        #[cfg(feature = "new")]
         StandaloneCommand::New(args) => {
             return out.created(args.create(&dir, config.migrate.exclude()));
         }
@@ -204,6 +224,7 @@ struct EmbeddedCli {
     #[command(flatten)]
     global: GlobalArgs,
     /// For `new`: the migrations directory [default: the one the binary was built from, in debug builds]
+    #[cfg(feature = "new")]
     #[arg(
         long,
         global = true,
@@ -220,6 +241,7 @@ enum EmbeddedCommand {
     #[command(flatten)]
     Shared(Command),
     /// Create the next migration file in the directory the binary was built from (or --dir); rebuild to embed it
+    #[cfg(feature = "new")]
     New(new::NewArgs),
     /// Write the next migration into the directory the binary was built from (or --dir): the changes from the schema these migrations produce to a desired one (a schema.sql or a database URL)
     #[cfg(feature = "schema")]
@@ -361,6 +383,7 @@ enum StandaloneCommand {
     #[command(flatten)]
     Shared(Command),
     /// Create the next migration file in the migrations directory
+    #[cfg(feature = "new")]
     New(new::NewArgs),
     /// Write the next migration: the changes from the schema the migrations produce to a desired one (a schema.sql or a database URL), with its down script
     #[cfg(feature = "schema")]
@@ -417,9 +440,7 @@ fn setup(global: &GlobalArgs) -> Option<Config> {
         );
         output::complain!("{}: {target}", path.display());
     }
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .or_else(|_| tracing_subscriber::EnvFilter::try_new(config.log.level()))
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let filter = log_filter(config.log.level());
     let color = output::colored(&std::io::stderr());
     // On a terminal, progress whatever the log level (redirected output
     // gets the report alone); an app that already installed a subscriber
@@ -438,6 +459,31 @@ fn setup(global: &GlobalArgs) -> Option<Config> {
         .with(progress)
         .try_init();
     Some(config)
+}
+
+/// The filter of the logs: `RUST_LOG`, else `log.level`, else `warn`, in
+/// tracing-subscriber's `EnvFilter` syntax (span and field filters,
+/// regexes).
+#[cfg(feature = "env-filter")]
+fn log_filter(level: &str) -> tracing_subscriber::EnvFilter {
+    use tracing_subscriber::EnvFilter;
+    EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(level))
+        .unwrap_or_else(|_| EnvFilter::new("warn"))
+}
+
+/// The filter of the logs: `RUST_LOG`, else `log.level`, else `warn`, as
+/// `target=level` directives (`warn`, `migrata=info,sqlx=debug`), which need
+/// no regex engine in an app's binary.
+#[cfg(not(feature = "env-filter"))]
+fn log_filter(level: &str) -> tracing_subscriber::filter::Targets {
+    use tracing_subscriber::filter::Targets;
+    std::env::var("RUST_LOG")
+        .ok()
+        .filter(|directives| !directives.trim().is_empty())
+        .and_then(|directives| directives.parse().ok())
+        .or_else(|| level.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::WARN))
 }
 
 /// The file the configuration came from, or where none was found: the one

@@ -1,6 +1,5 @@
 //! What the subcommands print: tables for people, JSON for machines.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde_json::json;
@@ -330,7 +329,8 @@ impl Output {
     }
 
     /// The files `new` or `diff` wrote, or why it wrote none.
-    pub fn created(&self, paths: Result<Vec<PathBuf>, String>) -> ExitCode {
+    #[cfg(feature = "new")]
+    pub fn created(&self, paths: Result<Vec<std::path::PathBuf>, String>) -> ExitCode {
         let paths = match paths {
             Ok(paths) => paths,
             Err(message) => return self.failure(&message),

@@ -71,3 +71,28 @@ fn the_app_serves_and_answers_migrate_subcommands() {
     let usage = app(dir).args(["migrate", "nonsense"]).output().unwrap();
     assert_eq!(usage.status.code(), Some(2));
 }
+
+/// The app's CLI has no `env-filter` (no regex engine in its binary), and
+/// still takes `RUST_LOG` as `target=level` directives; a value it cannot
+/// read leaves the default, `warn`.
+#[test]
+fn the_app_cli_filters_logs_by_rust_log_directives() {
+    // `migrate up` on a fresh database: its stderr.
+    let up = |rust_log: Option<&str>| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = app(dir.path());
+        if let Some(directives) = rust_log {
+            cmd.env("RUST_LOG", directives);
+        }
+        let output = cmd.args(["migrate", "up"]).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{rust_log:?}");
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let logged = up(Some("sqlx=off,migrata=info"));
+    assert!(logged.contains("applied migration version=1"), "{logged}");
+    assert!(!logged.contains(" sqlx"), "{logged}");
+    let unreadable = up(Some("migrata[span{field=1}]=info"));
+    assert!(!unreadable.contains("applied migration"), "{unreadable}");
+    let unset = up(None);
+    assert!(!unset.contains("applied migration"), "{unset}");
+}

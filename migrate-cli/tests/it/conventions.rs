@@ -259,6 +259,43 @@ fn up_creates_the_sqlite_file_a_plain_path_or_url_names_and_status_does_not() {
     }
 }
 
+/// An in-memory SQLite database always exists and has no file to create
+/// or delete (as sqlx's `MigrateDatabase` has it); nothing is written.
+#[test]
+fn database_create_and_drop_of_sqlite_memory_touch_no_file() {
+    let project = project();
+    let dir = project.path();
+    let before: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    for (args, said) in [
+        (&["database", "create"][..], "exists: "),
+        (&["database", "drop", "--yes"], "dropped: "),
+    ] {
+        let output = migrata(dir)
+            .args(["-d", "sqlite::memory:"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        assert!(
+            text(&output.stdout).starts_with(said),
+            "{args:?}: {}",
+            text(&output.stdout)
+        );
+    }
+    let after: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(before, after);
+}
+
 #[test]
 fn database_create_and_drop_on_every_backend() {
     for kind in ALL_KINDS {
@@ -307,10 +344,21 @@ fn database_create_and_drop_on_every_backend() {
             "{kind}: dropped without --yes"
         );
 
+        // A SQLite database's write-ahead log and its index go with it: the
+        // next database of that name would replay a log left behind.
+        let companions = ["made.db-wal", "made.db-shm"].map(|name| dir.join(name));
+        if kind == BackendKind::Sqlite {
+            for companion in &companions {
+                std::fs::write(companion, b"").unwrap();
+            }
+        }
         assert!(
             text(&run(&["database", "drop", "--yes"]).stdout).starts_with("dropped: "),
             "{kind}"
         );
+        for companion in &companions {
+            assert!(!companion.exists(), "{}", companion.display());
+        }
         assert!(
             text(&run(&["database", "drop", "-y"]).stdout).starts_with("absent: "),
             "{kind}"
