@@ -408,7 +408,7 @@ pub enum Error {
         /// The database error.
         error: sqlx::Error,
     },
-    /// A [`TestPrefix`](crate::testing::TestPrefix) (or the
+    /// A `TestPrefix` (see [the testing chapter](crate::guide::testing)) (or the
     /// `MIGRATE_TEST_PREFIX` variable) that could make names another
     /// prefix's, or PostgreSQL's length limit, would not keep apart
     /// (`migrata::testing`).
