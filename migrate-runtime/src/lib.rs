@@ -238,7 +238,7 @@ pub use url::redact_url;
 ///
 /// | option | what it does |
 /// | --- | --- |
-/// | `database = "postgres" \| "mysql" \| "sqlite"` | the database whose SQL dialect and rules the lint uses. Without it: the one database migrata is compiled for (`features = ["postgres"]` alone lints for PostgreSQL), or, in a build with several, the generic dialect and the rules every database shares |
+/// | `database = "postgres" \| "mysql" \| "sqlite"` | the database whose SQL dialect and rules the lint uses. Without it: the one database migrata is compiled for (`features = ["postgres"]` alone lints for PostgreSQL), or, in a build with several, each of them (a finding of one database's rules names it) |
 /// | `lint_after = <version>` | migrations up to this version are taken as applied everywhere: not linted, and the tables they create count as existing (busy) ones |
 /// | `allow = ["<rule>", ...]` | rules turned off for every script (one statement: `-- migrate:allow <rule> <reason>` on the line before it) |
 /// | `deny_warnings = true` | warnings are compile errors too |

@@ -24,6 +24,18 @@ fn test_attribute_misuse_is_a_compile_error() {
     trybuild::TestCases::new().compile_fail("tests/ui/testing/*.rs");
 }
 
+/// Issue 26 item 1: without `database = ...`, a build for several
+/// databases lints for each; a finding of one database's rules names it.
+#[cfg(all(feature = "postgres", feature = "mysql", feature = "sqlite"))]
+#[test]
+fn a_build_for_every_database_lints_for_each() {
+    if skipped("a_build_for_every_database_lints_for_each") {
+        return;
+    }
+    link_fixtures();
+    trybuild::TestCases::new().compile_fail("tests/ui/every_database/*.rs");
+}
+
 /// trybuild checks every case against a build of migrata of its own (in
 /// `<target>/tests/trybuild`): minutes on a cold 2-core machine, most of a
 /// newcomer's first `cargo test`. It runs where servers are required

@@ -279,3 +279,88 @@ async fn a_migration_on_sqlite_costs_begin_its_statements_its_row_and_commit() {
     // foreign keys off and on, the lock-wait bound and its restore.
     assert!(outside <= 11, "{outside}: {statements:#?}");
 }
+
+/// Round trips of connecting (and closing) with the driver alone: what
+/// the library's own connection must not exceed by more than its query.
+async fn driver_connect_round_trips(proxy: &CountingProxy, url: &str) -> u64 {
+    proxy.take();
+    Conn::open(&proxy.url(url)).await.close().await;
+    settled_round_trips(proxy).await
+}
+
+/// The proxy's count once the last message (a close's `Terminate`, sent
+/// without waiting for an answer) has passed through it.
+async fn settled_round_trips(proxy: &CountingProxy) -> u64 {
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    proxy.take()
+}
+
+/// Issue 24 item 4: connecting costs what the driver's handshake costs
+/// and the library adds no statement of its own to it: a run over an
+/// up-to-date database is the driver's connect and close and the
+/// one-round-trip check. (sqlx's PostgreSQL default, `sslmode=prefer`,
+/// negotiates TLS when the server offers it, as Debian's does.)
+async fn the_library_adds_nothing_to_connecting(
+    url: &str,
+    set: &[Migration],
+    table: &str,
+) -> (u64, u64) {
+    let migrator = Migrator::new(set).table(table);
+    migrator.run(url).await.unwrap();
+    let proxy = CountingProxy::start(host_port(url)).await;
+    let driver = driver_connect_round_trips(&proxy, url).await;
+    let report = migrator.run(&proxy.url(url)).await.unwrap();
+    assert!(report.applied.is_empty());
+    let ours = settled_round_trips(&proxy).await;
+    assert_eq!(
+        ours,
+        driver + 1,
+        "the driver's connect and close took {driver} round trips"
+    );
+    (driver, ours)
+}
+
+#[tokio::test]
+async fn connecting_costs_the_drivers_handshake_and_nothing_more() {
+    for kind in [BackendKind::Postgres, BackendKind::MySql] {
+        let Some(db) = TestDb::create(kind, "round_trips::connecting_costs").await else {
+            continue;
+        };
+        let plain = format!("{}?sslmode=disable", db.url);
+        let urls = match kind {
+            BackendKind::Postgres => vec![
+                ("sslmode=prefer", db.url.clone()),
+                ("sslmode=disable", plain),
+            ],
+            _ => vec![("default", db.url.clone())],
+        };
+        for (mode, url) in urls {
+            let (driver, ours) =
+                the_library_adds_nothing_to_connecting(&url, &tables(1), "history").await;
+            eprintln!(
+                "{kind} ({mode}): connect and close {driver} round trips; up-to-date run {ours}"
+            );
+        }
+    }
+}
+
+/// The same over TLS (the TLS rig): the handshake's round trips are the
+/// driver's, none the library's.
+#[tokio::test]
+async fn connecting_over_tls_costs_the_drivers_handshake_and_nothing_more() {
+    let Some(url) = crate::common::server_url(
+        "MIGRATE_TEST_PG_TLS_URL",
+        "round_trips::connecting_over_tls_costs_the_drivers_handshake_and_nothing_more",
+    ) else {
+        return;
+    };
+    // Tables of its own: the rig's database outlives the test.
+    let name = crate::common::unique_name();
+    let set = owned_migrations(&[(
+        "0001_probe.sql".to_owned(),
+        format!("CREATE TABLE {name}_probe (id INT);"),
+    )]);
+    let history = format!("{name}_history");
+    let (driver, ours) = the_library_adds_nothing_to_connecting(&url, &set, &history).await;
+    eprintln!("PostgreSQL over TLS: connect and close {driver} round trips; up-to-date run {ours}");
+}
