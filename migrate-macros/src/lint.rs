@@ -74,6 +74,9 @@ pub fn check(input: &Input, migrations: &[Migration]) -> syn::Result<TokenStream
         .collect())
 }
 
+/// Said where a build for several databases is the reason for a message.
+const SEVERAL: &str = "this crate is compiled for several databases: `database = \"...\"`";
+
 /// A finding, and the databases it was found for when it was not found
 /// for every target (then its message names them).
 struct Found<'r> {
@@ -86,11 +89,7 @@ impl std::fmt::Display for Found<'_> {
         self.finding.fmt(f)?;
         if !self.only_for.is_empty() {
             let names: Vec<&str> = self.only_for.iter().map(|d| d.name()).collect();
-            write!(
-                f,
-                " (for {}; this crate is compiled for several databases: `database = \"...\"` lints for one)",
-                names.join(", ")
-            )?;
+            write!(f, " (for {}; {SEVERAL} lints for one)", names.join(", "))?;
         }
         Ok(())
     }
@@ -163,8 +162,13 @@ fn unparsable_checks(targets: &[Option<Database>], migrations: &[Migration]) -> 
             for &database in targets {
                 if let Err(error) = parse_check(&check.sql, database) {
                     let dialect = database.map_or("the generic SQL dialect", Database::name);
+                    let several = if targets.len() > 1 {
+                        format!(" ({SEVERAL} checks for one)")
+                    } else {
+                        String::new()
+                    };
                     problems.push(format!(
-                        "`{}` line {}: the query of `-- migrate:check` does not parse as SQL for {dialect}: {error}",
+                        "`{}` line {}: the query of `-- migrate:check` does not parse as SQL for {dialect}: {error}{several}",
                         script.file, check.line
                     ));
                     break;
