@@ -162,6 +162,30 @@ impl Dialect for MySqlDialect {
         matches!(error_number(error), Some(1205 | 3572))
     }
 
+    /// A scalar subquery that returns two rows unless the lease is held,
+    /// so the query fails with ER_SUBQUERY_NO_1_ROW: plain SQL that MySQL
+    /// and MariaDB both run (`SIGNAL` works only inside a stored program,
+    /// and MariaDB's `BEGIN NOT ATOMIC` block is MariaDB's alone). A
+    /// `SELECT`, not a `DO`: MariaDB turns a `DO`'s errors into warnings.
+    fn lease_held_check(&self, held: &str) -> Option<String> {
+        Some(format!(
+            "SELECT (SELECT 1 FROM DUAL UNION ALL SELECT 2 FROM DUAL WHERE NOT {held})"
+        ))
+    }
+
+    /// ER_SUBQUERY_NO_1_ROW: [`lease_held_check`](Self::lease_held_check)'s
+    /// error, which a script's own query can raise too: the caller asks only
+    /// of the check's.
+    fn is_lease_lost(&self, error: &dyn DatabaseError) -> bool {
+        error_number(error) == Some(1242)
+    }
+
+    /// `applied_at` is the claim's `UTC_TIMESTAMP(6)`; each statement of a
+    /// multi-statement string reads the clock when it starts.
+    fn ms_since_claim(&self) -> Option<&'static str> {
+        Some("TIMESTAMPDIFF(MICROSECOND, applied_at, UTC_TIMESTAMP(6)) DIV 1000")
+    }
+
     fn session_id(&self) -> Option<&'static str> {
         Some("SELECT CAST(CONNECTION_ID() AS SIGNED)")
     }
