@@ -75,9 +75,12 @@ pub(crate) trait Dialect: Sync {
         None
     }
 
-    /// Whether a script that runs outside a transaction is sent one
-    /// statement at a time (e.g. because a multi-statement query string
-    /// would run as one implicit transaction).
+    /// Whether a script that runs outside a transaction is split into its
+    /// statements, each run in its own implicit transaction: sent one at a
+    /// time (a multi-statement query string would run as one implicit
+    /// transaction), or, where the database has a
+    /// [`lease_held_check`](Dialect::lease_held_check), in one string the
+    /// server runs statement by statement.
     fn splits_untransacted_scripts(&self) -> bool {
         false
     }

@@ -23,7 +23,10 @@ impl Dialect for MySqlDialect {
     }
 
     /// Scripts may hold client `DELIMITER` lines, which the server does
-    /// not understand: statements are sent one by one, as the client does.
+    /// not understand: statements are split as the client splits them, and
+    /// sent together in one multi-statement string, which the server runs
+    /// one by one, stopping at the first error (see
+    /// [`Dialect::lease_held_check`]).
     fn splits_untransacted_scripts(&self) -> bool {
         true
     }
