@@ -61,7 +61,8 @@ pub use load::{
 pub use migration::{Language, Migration, Phase, Script};
 pub use statements::{
     code_offset, final_delimiter, has_no_statements, needs_terminator, row_writes,
-    split_statements, split_statements_for, statement_batches, RowWrite, SqlFlavor,
+    script_statements, split_statements, split_statements_for, statement_batches, RowWrite,
+    ScriptStatement, SqlFlavor,
 };
 
 /// The text without a leading UTF-8 byte-order mark: what is hashed and run.

@@ -50,6 +50,50 @@ pub fn split_statements_for(sql: &str, flavor: SqlFlavor) -> Vec<&str> {
         .collect()
 }
 
+/// One statement of a script, as [`script_statements`] returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ScriptStatement<'a> {
+    /// The statement, as [`split_statements_for`] returns it.
+    pub text: &'a str,
+    /// 1-based line of its first word in the script (numbered as
+    /// [`row_writes`] numbers them), so a runner can name the statement
+    /// that failed.
+    pub line: usize,
+    /// That first word, as written; `None` where the statement starts
+    /// with something else (a `(`, a MySQL `/*! */` comment).
+    pub verb: Option<&'a str>,
+}
+
+/// [`split_statements_for`], each statement with its line and first word.
+///
+/// ```
+/// use migrata_core::{script_statements, SqlFlavor};
+/// let sql = "CREATE TABLE t (id INT);\n\n# seed\ncall seed();\n";
+/// let statements = script_statements(sql, SqlFlavor::MySql);
+/// assert_eq!(statements.len(), 2);
+/// assert_eq!((statements[1].line, statements[1].verb), (4, Some("call")));
+/// assert_eq!(statements[1].text, "# seed\ncall seed()");
+/// ```
+pub fn script_statements(sql: &str, flavor: SqlFlavor) -> Vec<ScriptStatement<'_>> {
+    let (mut line, mut counted) = (1, 0);
+    statement_ranges(sql, flavor)
+        .into_iter()
+        .map(|range| {
+            let text = &sql[range.clone()];
+            let first_word = leading_words(text, flavor, 1).into_iter().next();
+            let start = range.start + first_word.map_or(0, |(offset, _)| offset);
+            line += sql[counted..start].matches('\n').count();
+            counted = start;
+            ScriptStatement {
+                text,
+                line,
+                verb: first_word.map(|(_, word)| word),
+            }
+        })
+        .collect()
+}
+
 /// Cuts a script into batches of whole statements of about `max_bytes` each
 /// (a statement longer than that is a batch of its own), in order: the
 /// batches, concatenated, are the script. Each cut falls where the next

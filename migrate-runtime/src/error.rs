@@ -140,12 +140,17 @@ pub enum Error {
     },
     /// A migration script (or its history row) failed; its transaction, if
     /// it had one, was rolled back.
-    #[error("{} failed: {}{}", Subject(*version, file), Shown(error), LeftFailed(*left_failed))]
+    #[error("{} failed{}: {}{}", Subject(*version, file), AtLine(*line), Shown(error), LeftFailed(*left_failed))]
     Migration {
         /// The migration's version.
         version: i64,
         /// The script's file name.
         file: String,
+        /// The line of the failing statement's first word in the script,
+        /// where the script ran statement by statement outside a
+        /// transaction (MySQL), so the statement is known; `None` for a
+        /// script that ran whole, and for its history row.
+        line: Option<usize>,
         /// The database error.
         error: sqlx::Error,
         /// Whether it ran outside a transaction after its history row was
@@ -523,6 +528,18 @@ impl fmt::Display for Subject<'_> {
             write!(f, "repeatable migration `{file}`")
         } else {
             write!(f, "migration {version} (`{file}`)")
+        }
+    }
+}
+
+/// Which statement of a script failed, where that is known.
+struct AtLine(Option<usize>);
+
+impl fmt::Display for AtLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(line) => write!(f, " in its statement on line {line}"),
+            None => Ok(()),
         }
     }
 }

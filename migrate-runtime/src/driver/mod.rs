@@ -42,6 +42,17 @@ pub trait Backend:
     fn execute(&mut self, sql: SqlStr) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
 
     #[doc(hidden)]
+    /// Executes a query string of several statements, which the server
+    /// runs in order until the first error: the rows affected per result
+    /// the server sent (one per statement; a `CALL` also sends one per
+    /// result set of its procedure), or the number of results received
+    /// before the error, and the error.
+    fn execute_each(
+        &mut self,
+        sql: SqlStr,
+    ) -> impl Future<Output = Result<Vec<u64>, Stopped>> + Send;
+
+    #[doc(hidden)]
     /// Runs a history query of the given shape; `None` when the version
     /// table does not exist.
     fn fetch_history(
@@ -108,6 +119,30 @@ macro_rules! shared_backend_methods {
     () => {
         async fn execute(&mut self, sql: sqlx::SqlStr) -> Result<u64, sqlx::Error> {
             Ok(sqlx::raw_sql(sql).execute(self).await?.rows_affected())
+        }
+
+        async fn execute_each(
+            &mut self,
+            sql: sqlx::SqlStr,
+        ) -> Result<Vec<u64>, $crate::driver::Stopped> {
+            let mut results = sqlx::raw_sql(sql).fetch_many(self);
+            let mut rows_affected = Vec::new();
+            loop {
+                let next = std::future::poll_fn(|cx| {
+                    futures_core::Stream::poll_next(results.as_mut(), cx)
+                });
+                match next.await {
+                    None => return Ok(rows_affected),
+                    Some(Ok(sqlx::Either::Left(done))) => rows_affected.push(done.rows_affected()),
+                    Some(Ok(sqlx::Either::Right(_row))) => {}
+                    Some(Err(error)) => {
+                        return Err($crate::driver::Stopped {
+                            results: rows_affected.len(),
+                            error,
+                        })
+                    }
+                }
+            }
         }
 
         async fn fetch_history(
@@ -294,6 +329,17 @@ pub(crate) fn quiet<O: sqlx::ConnectOptions>(options: O) -> O {
     options
         .log_statements(log::LevelFilter::Trace)
         .log_slow_statements(log::LevelFilter::Off, Duration::MAX)
+}
+
+/// Where a query string of several statements stopped
+/// ([`Backend::execute_each`]).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Stopped {
+    /// The results received before the error: the statements that ran.
+    pub results: usize,
+    /// The error.
+    pub error: sqlx::Error,
 }
 
 /// A future whose `Send` is declared rather than inferred.

@@ -7,7 +7,7 @@ use sqlx::{SqlSafeStr, SqlStr};
 
 use super::retry::{Retry, Watch};
 use super::session::{Blockers, ForeignKeys, Session};
-use migrata_core::Script;
+use migrata_core::{Script, ScriptStatement};
 
 use crate::code::CodeFn;
 use crate::driver::{history, Backend, BoxFuture};
@@ -528,6 +528,20 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
             }
             None => return Ok(()),
         };
+        if let Some((step, statements)) = one_string_script(unit, dialect)? {
+            if let Some(confirm) = self.lock.confirm_in_string()? {
+                let script = OneString {
+                    unit,
+                    step,
+                    statements: &statements,
+                    guard: &guard,
+                    confirm: &confirm,
+                };
+                return self
+                    .run_in_one_string(script, bounded, claimed, report)
+                    .await;
+            }
+        }
         for op in &unit.ops {
             let step = op.step();
             match op {
@@ -602,6 +616,95 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         Ok(())
     }
 
+    /// Runs an untransacted unit as one query string per try, one round
+    /// trip: the lease's renewal and check, the history writes before the
+    /// script (the claim), the script's statements and the settle, which
+    /// the server runs one after another, each committed by itself, and
+    /// stops at the first error. The part that failed is the one after
+    /// those whose results arrived: a statement is named by its line, and
+    /// the row is left marked failed with the statements before it done,
+    /// as when each is sent alone. A statement that gave up waiting for a
+    /// lock did nothing: after the pause the next try starts at it, the
+    /// lease checked again, the claim and the statements before it not
+    /// repeated. The settle measures the script on the server, from its
+    /// claim.
+    async fn run_in_one_string(
+        &mut self,
+        script: OneString<'_, '_, 'm>,
+        bounded: bool,
+        claimed: &mut bool,
+        report: &mut Report,
+    ) -> Result<(), Error> {
+        let OneString {
+            step, statements, ..
+        } = script;
+        let mut retry = Retry::new(self.job.options.lock_retry_budget());
+        let started = starting(step);
+        let mut next = 0;
+        loop {
+            let (sql, parts) = script.string(&self.table, next, *claimed);
+            let watch = self.watch().await;
+            let stopped = match self.conn.execute_each(sql_str(sql)).await {
+                Ok(rows_affected) => {
+                    self.lock.confirmed();
+                    *claimed = false;
+                    if rows_affected.last() != Some(&1) {
+                        // A lost lease is why, when it is.
+                        self.lock.confirm(self.conn).await?;
+                        return Err(Error::HistoryRowVanished {
+                            version: step.migration.version,
+                            file: step.script.file.to_string(),
+                        });
+                    }
+                    finish(
+                        B::KIND.name(),
+                        step,
+                        started.elapsed(),
+                        retry.retries(),
+                        report,
+                    );
+                    return Ok(());
+                }
+                Err(stopped) => stopped,
+            };
+            let source = stopped.error;
+            if connection_lost(&source) {
+                // How far the server got is not known: the claim may
+                // have been written, and statements run.
+                *claimed = true;
+                return Err(failed(step, source));
+            }
+            let part = parts.get(stopped.results).copied();
+            if part > Some(Part::LeaseCheck) {
+                self.lock.confirmed();
+            }
+            let error = match part {
+                Some(Part::Renewal) => Error::Lock { error: source },
+                Some(Part::LeaseCheck) => match &source {
+                    sqlx::Error::Database(e) if self.table.dialect().is_lease_lost(e.as_ref()) => {
+                        self.lock.lost()
+                    }
+                    _ => Error::Lock { error: source },
+                },
+                Some(Part::Before) => failed(step, source),
+                Some(Part::Statement(index)) => {
+                    *claimed = true;
+                    let error = failed_at(step, statements[index].line, source);
+                    let wait = self.waited_too_long(error, bounded)?;
+                    self.pause_or_give_up(&mut retry, wait, watch, bounded)
+                        .await?;
+                    next = index;
+                    continue;
+                }
+                Some(Part::Settle) | None => {
+                    *claimed = true;
+                    failed(step, source)
+                }
+            };
+            return Err(error);
+        }
+    }
+
     /// Runs `attempt` until it does not give up waiting for a lock, pausing
     /// between tries while `may_retry` and the budget allow.
     async fn retry_on_lock_waits(
@@ -617,10 +720,10 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
             let tried = match attempt {
                 Attempt::Statement(statement) => self
                     .conn
-                    .execute(statement.clone())
+                    .execute(sql_str(statement.text.to_owned()))
                     .await
                     .map(drop)
-                    .map_err(|source| failed(step, source)),
+                    .map_err(|source| failed_at(step, statement.line, source)),
                 Attempt::Whole => self.run_outside_transaction(step).await,
             };
             match tried {
@@ -818,7 +921,7 @@ fn code_failed(step: &Step<'_>, error: CodeError) -> Error {
 #[derive(Clone, Copy)]
 enum Attempt<'a> {
     /// One statement of a script sent statement by statement.
-    Statement(&'a SqlStr),
+    Statement(&'a ScriptStatement<'a>),
     /// A step's code, or its script sent whole.
     Whole,
 }
@@ -826,13 +929,115 @@ enum Attempt<'a> {
 /// A script's statements, where the database runs scripts outside a
 /// transaction one statement at a time (`None`: code, or a script sent
 /// whole).
-fn untransacted_statements(step: &Step<'_>, dialect: &dyn Dialect) -> Option<Vec<SqlStr>> {
-    (step.code.is_none() && dialect.splits_untransacted_scripts()).then(|| {
-        migrata_core::split_statements_for(step.script.sql(), dialect.sql_flavor())
-            .into_iter()
-            .map(|statement| sql_str(statement.to_owned()))
-            .collect()
-    })
+fn untransacted_statements<'m>(
+    step: &Step<'m>,
+    dialect: &dyn Dialect,
+) -> Option<Vec<ScriptStatement<'m>>> {
+    (step.code.is_none() && dialect.splits_untransacted_scripts())
+        .then(|| migrata_core::script_statements(step.script.sql(), dialect.sql_flavor()))
+}
+
+/// The step and statements of an untransacted unit whose script can go
+/// to the server in one query string with its history writes
+/// ([`OneString`]), on a database whose lease has a check for such a
+/// string ([`Dialect::lease_held_check`]): a script sent statement by
+/// statement, none of them a `CALL` (or an `EXECUTE`, which may run one),
+/// whose procedure sends a result per result set besides its own, so the
+/// results would no longer count the statements. `None`: the unit keeps a
+/// round trip per statement.
+fn one_string_script<'u, 'm>(
+    unit: &'u Unit<'m>,
+    dialect: &dyn Dialect,
+) -> Result<Option<(&'u Step<'m>, Vec<ScriptStatement<'m>>)>, Error> {
+    let mut runs = unit.ops.iter().filter(|op| matches!(op, Op::Run(_)));
+    let (Some(run), None) = (runs.next(), runs.next()) else {
+        return Ok(None);
+    };
+    let step = run.step();
+    let Some(statements) = untransacted_statements(step, dialect) else {
+        return Ok(None);
+    };
+    let sends_results =
+        |verb: &str| verb.eq_ignore_ascii_case("CALL") || verb.eq_ignore_ascii_case("EXECUTE");
+    if statements
+        .iter()
+        .any(|statement| statement.verb.is_some_and(sends_results))
+    {
+        return Ok(None);
+    }
+    Ok(Some((step, statements)))
+}
+
+/// An untransacted unit as the query strings of
+/// [`run_in_one_string`](Session::run_in_one_string).
+#[derive(Clone, Copy)]
+struct OneString<'s, 'u, 'm> {
+    unit: &'u Unit<'m>,
+    step: &'u Step<'m>,
+    statements: &'s [ScriptStatement<'m>],
+    guard: &'s ClaimGuard,
+    /// [`Lock::confirm_in_string`](super::lock::Lock::confirm_in_string)'s statements.
+    confirm: &'s [String; 2],
+}
+
+/// What one statement of a [`OneString`] query string is, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Part {
+    /// The lease's renewal.
+    Renewal,
+    /// The query failing unless the lease is held.
+    LeaseCheck,
+    /// A history write before the script: the claim (and a repeatable
+    /// migration's previous row removed).
+    Before,
+    /// The script's statement of this index.
+    Statement(usize),
+    /// The claimed row settled.
+    Settle,
+}
+
+impl OneString<'_, '_, '_> {
+    /// The query string of a try that starts at statement `next`, with
+    /// the writes before the script while the row is not `claimed`; and
+    /// what each of its statements is.
+    fn string(&self, table: &HistoryTable, next: usize, claimed: bool) -> (String, Vec<Part>) {
+        let mut sql = String::new();
+        let mut parts = Vec::new();
+        let mut push = |part: Part, text: &str| {
+            if !sql.is_empty() {
+                // On a line of its own: a statement may end in a comment.
+                sql.push_str("\n;\n");
+            }
+            sql.push_str(text);
+            parts.push(part);
+        };
+        let [renewal, check] = self.confirm;
+        push(Part::Renewal, renewal);
+        push(Part::LeaseCheck, check);
+        for op in &self.unit.ops {
+            match op {
+                Op::Run(_) => {
+                    for (index, statement) in self.statements.iter().enumerate().skip(next) {
+                        push(Part::Statement(index), statement.text);
+                    }
+                }
+                Op::Settle(_) => {
+                    let writer = Writer::Claimed(self.guard);
+                    if let Some(settle) = table.write_for(op, Elapsed::SinceClaim, writer) {
+                        push(Part::Settle, &settle);
+                    }
+                }
+                _ if claimed => {}
+                _ => {
+                    let writer = Writer::Claimed(self.guard);
+                    if let Some(write) = table.write_for(op, Elapsed::SinceClaim, writer) {
+                        push(Part::Before, &write);
+                    }
+                }
+            }
+        }
+        (sql, parts)
+    }
 }
 
 /// A script with nothing but blanks and comments: sending it would be an
@@ -880,6 +1085,18 @@ fn failed(step: &Step<'_>, source: sqlx::Error) -> Error {
     Error::Migration {
         version: step.migration.version,
         file: step.script.file.to_string(),
+        line: None,
+        error: source,
+        left_failed: false,
+    }
+}
+
+/// [`failed`], in the script's statement on `line`.
+fn failed_at(step: &Step<'_>, line: usize, source: sqlx::Error) -> Error {
+    Error::Migration {
+        version: step.migration.version,
+        file: step.script.file.to_string(),
+        line: Some(line),
         error: source,
         left_failed: false,
     }
@@ -892,11 +1109,13 @@ fn left_failed(error: Error) -> Error {
         Error::Migration {
             version,
             file,
+            line,
             error,
             ..
         } => Error::Migration {
             version,
             file,
+            line,
             error,
             left_failed: true,
         },

@@ -272,6 +272,34 @@ impl Lock {
         Ok(self.table.dialect().lease_fence(&renew))
     }
 
+    /// [`Lock::confirm`] as two statements for a query string whose
+    /// statements the server runs one by one, each committed by itself,
+    /// stopping at the first error (MySQL's multi-statement string): the
+    /// renewal, then a query that fails unless the lease is held
+    /// ([`Dialect::lease_held_check`](crate::sql::Dialect::lease_held_check)),
+    /// so that nothing after them runs for a migrator whose lease another
+    /// took. `Ok(None)` where the database has no such query. A loss the
+    /// heartbeat already saw fails here, before anything is sent; the
+    /// caller reports a string that got past them with
+    /// [`Lock::confirmed`].
+    pub fn confirm_in_string(&self) -> Result<Option<[String; 2]>, Error> {
+        if self.heartbeat.as_ref().is_some_and(Heartbeat::lost) {
+            return Err(self.lost());
+        }
+        let lease = self.table.lease();
+        let check = self
+            .table
+            .dialect()
+            .lease_held_check(&lease.while_held(&self.owner));
+        Ok(check.map(|check| [lease.renew(&self.owner, self.ttl), check]))
+    }
+
+    /// The statements of [`Lock::confirm_in_string`] ran: the lease was
+    /// renewed.
+    pub fn confirmed(&self) {
+        self.renewed_now();
+    }
+
     /// The error of a migrator whose lease another took.
     pub fn lost(&self) -> Error {
         Error::LeaseLost {

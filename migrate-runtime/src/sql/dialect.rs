@@ -75,9 +75,12 @@ pub(crate) trait Dialect: Sync {
         None
     }
 
-    /// Whether a script that runs outside a transaction is sent one
-    /// statement at a time (e.g. because a multi-statement query string
-    /// would run as one implicit transaction).
+    /// Whether a script that runs outside a transaction is split into its
+    /// statements, each run in its own implicit transaction: sent one at a
+    /// time (a multi-statement query string would run as one implicit
+    /// transaction), or, where the database has a
+    /// [`lease_held_check`](Dialect::lease_held_check), in one string the
+    /// server runs statement by statement.
     fn splits_untransacted_scripts(&self) -> bool {
         false
     }
@@ -272,7 +275,30 @@ pub(crate) trait Dialect: Sync {
         None
     }
 
-    /// Whether `error` is [`Dialect::lease_fence`]'s.
+    /// A query that fails with an error [`Dialect::is_lease_lost`]
+    /// recognises unless `held` (the lease's
+    /// [`while_held`](super::lease::LeaseTable::while_held) condition) is
+    /// true: in a query string whose statements the server runs one by one,
+    /// each committed by itself, and that it stops at the first error
+    /// (MySQL's multi-statement string), the statements after it do not
+    /// run once the lease is lost. `None` where the database runs no such
+    /// string.
+    fn lease_held_check(&self, held: &str) -> Option<String> {
+        let _ = held;
+        None
+    }
+
+    /// An expression for the milliseconds since the claimed history row's
+    /// `applied_at` (the script's start, stamped by its claim), for a
+    /// settle sent in the query string that ran the script, where the
+    /// client cannot measure the script alone. `None` where settles are
+    /// statements of their own.
+    fn ms_since_claim(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Whether `error` is [`Dialect::lease_fence`]'s, or (from that
+    /// statement) [`Dialect::lease_held_check`]'s.
     fn is_lease_lost(&self, error: &dyn DatabaseError) -> bool {
         let _ = error;
         false

@@ -21,6 +21,9 @@ pub(crate) enum Elapsed {
     /// Measured by the server, from the start of the query string that ran
     /// the script (see [`Dialect::server_elapsed_ms`]).
     Server,
+    /// Measured by the server from the claim of a script run outside a
+    /// transaction (see [`Dialect::ms_since_claim`]).
+    SinceClaim,
 }
 
 /// Ends the lease table's name: `<table>_lock`.
@@ -299,6 +302,7 @@ impl HistoryTable {
         match (elapsed, self.dialect().server_elapsed_ms()) {
             (Elapsed::Server, Some(expression)) => expression.to_owned(),
             (Elapsed::Server, None) => "0".to_owned(),
+            (Elapsed::SinceClaim, _) => self.dialect().ms_since_claim().unwrap_or("0").to_owned(),
             (Elapsed::Client(duration), _) => duration.as_millis().to_string(),
         }
     }

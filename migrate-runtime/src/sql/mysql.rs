@@ -23,7 +23,10 @@ impl Dialect for MySqlDialect {
     }
 
     /// Scripts may hold client `DELIMITER` lines, which the server does
-    /// not understand: statements are sent one by one, as the client does.
+    /// not understand: statements are split as the client splits them, and
+    /// sent together in one multi-statement string, which the server runs
+    /// one by one, stopping at the first error (see
+    /// [`Dialect::lease_held_check`]).
     fn splits_untransacted_scripts(&self) -> bool {
         true
     }
@@ -160,6 +163,30 @@ impl Dialect for MySqlDialect {
     /// ER_LOCK_WAIT_TIMEOUT (metadata and row locks), ER_LOCK_NOWAIT.
     fn is_lock_wait(&self, error: &dyn DatabaseError) -> bool {
         matches!(error_number(error), Some(1205 | 3572))
+    }
+
+    /// A scalar subquery that returns two rows unless the lease is held,
+    /// so the query fails with ER_SUBQUERY_NO_1_ROW: plain SQL that MySQL
+    /// and MariaDB both run (`SIGNAL` works only inside a stored program,
+    /// and MariaDB's `BEGIN NOT ATOMIC` block is MariaDB's alone). A
+    /// `SELECT`, not a `DO`: MariaDB turns a `DO`'s errors into warnings.
+    fn lease_held_check(&self, held: &str) -> Option<String> {
+        Some(format!(
+            "SELECT (SELECT 1 FROM DUAL UNION ALL SELECT 2 FROM DUAL WHERE NOT {held})"
+        ))
+    }
+
+    /// ER_SUBQUERY_NO_1_ROW: [`lease_held_check`](Self::lease_held_check)'s
+    /// error, which a script's own query can raise too: the caller asks only
+    /// of the check's.
+    fn is_lease_lost(&self, error: &dyn DatabaseError) -> bool {
+        error_number(error) == Some(1242)
+    }
+
+    /// `applied_at` is the claim's `UTC_TIMESTAMP(6)`; each statement of a
+    /// multi-statement string reads the clock when it starts.
+    fn ms_since_claim(&self) -> Option<&'static str> {
+        Some("TIMESTAMPDIFF(MICROSECOND, applied_at, UTC_TIMESTAMP(6)) DIV 1000")
     }
 
     fn session_id(&self) -> Option<&'static str> {

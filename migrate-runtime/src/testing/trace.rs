@@ -608,6 +608,7 @@ mod postgres {
             let failed = |error| Error::Migration {
                 version: migration.version,
                 file: script.file.to_string(),
+                line: None,
                 error,
                 left_failed: false,
             };

@@ -149,9 +149,15 @@ async fn failed_repeatable_migration(db: TestDb) {
         matches!(&err, Error::Migration { file, .. } if file == "R__active_accounts.sql"),
         "{err}"
     );
+    // MySQL runs the statements one by one and names the one that failed.
+    let named = match db.kind {
+        BackendKind::MySql => {
+            "repeatable migration `R__active_accounts.sql` failed in its statement on line 2: "
+        }
+        _ => "repeatable migration `R__active_accounts.sql` failed: ",
+    };
     assert!(
-        err.to_string()
-            .starts_with("repeatable migration `R__active_accounts.sql` failed: "),
+        err.to_string().starts_with(named),
         "named by its file, not its internal version: {err}"
     );
     let row = db

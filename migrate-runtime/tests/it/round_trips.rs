@@ -3,7 +3,11 @@
 //! script, history row and lease fence in one implicit transaction), the
 //! up-to-date check one; and
 //! the fence inside that one round trip still stops a migrator whose lease
-//! another took over from committing.
+//! another took over from committing. On MySQL, where a migration runs
+//! outside a transaction, one too: the lease's renewal and check, the
+//! claim, the script's statements and the settle in one multi-statement
+//! string, whose failing statement is still named and left as when each
+//! statement is sent alone.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -363,4 +367,187 @@ async fn connecting_over_tls_costs_the_drivers_handshake_and_nothing_more() {
     let history = format!("{name}_history");
     let (driver, ours) = the_library_adds_nothing_to_connecting(&url, &set, &history).await;
     eprintln!("PostgreSQL over TLS: connect and close {driver} round trips; up-to-date run {ours}");
+}
+
+/// MySQL: a migration outside a transaction costs one round trip too.
+#[tokio::test]
+async fn a_migration_outside_a_transaction_costs_one_round_trip_on_mysql() {
+    let kind = BackendKind::MySql;
+    let (Some(three), Some(six)) = (
+        TestDb::create(kind, "round_trips::mysql_three").await,
+        TestDb::create(kind, "round_trips::mysql_six").await,
+    ) else {
+        return;
+    };
+    let proxy = CountingProxy::start(host_port(&three.url)).await;
+    let for_three = apply_round_trips(&three, &proxy, &tables(3)).await;
+    let for_six = apply_round_trips(&six, &proxy, &tables(6)).await;
+    assert_eq!(
+        for_six - for_three,
+        3,
+        "one round trip per migration ({for_three} for 3, {for_six} for 6)"
+    );
+    assert_eq!(apply_round_trips(&six, &proxy, &tables(6)).await, 1);
+    assert_eq!(three.versions().await, vec![1, 2, 3]);
+    assert_eq!(six.scalar("SELECT count(*) FROM t6").await, 1);
+    // Settled with the script's duration, measured on the server.
+    assert_eq!(
+        six.scalar("SELECT count(*) FROM migrate_history WHERE success AND duration_ms >= 0 AND duration_ms < 60000")
+            .await,
+        6
+    );
+}
+
+/// MySQL: statement 2 of 3 fails inside the one string. The error names
+/// the migration and the statement's line, and the row is left marked
+/// failed with the statement before it done and the one after it not, as
+/// when each statement is sent alone; the next run refuses the migration
+/// until `repair`. A script whose statements include a `CALL`, whose
+/// procedure sends results of its own, keeps a round trip per statement
+/// and is named alike.
+#[tokio::test]
+async fn a_failing_statement_of_a_mysql_migration_is_named_and_left_failed() {
+    let kind = BackendKind::MySql;
+    let (Some(plain), Some(calling)) = (
+        TestDb::create(kind, "round_trips::mysql_failing").await,
+        TestDb::create(kind, "round_trips::mysql_failing_call").await,
+    ) else {
+        return;
+    };
+    let failing = "CREATE TABLE b (id INTEGER);\n-- the missing table\nINSERT INTO missing\n  VALUES (1);\nCREATE TABLE b2 (id INTEGER);\n";
+    let calling_script = "CREATE PROCEDURE two_results() BEGIN SELECT 1; SELECT 2; END;\nCALL two_results();\nCREATE TABLE b (id INTEGER);\nINSERT INTO missing VALUES (1);\nCREATE TABLE b2 (id INTEGER);\n";
+    for (db, script, line) in [(&plain, failing, 3), (&calling, calling_script, 4)] {
+        let set = owned_migrations(&[
+            (
+                "0001_a.sql".to_owned(),
+                "CREATE TABLE a (id INTEGER);\n".to_owned(),
+            ),
+            ("0002_b.sql".to_owned(), script.to_owned()),
+        ]);
+        let mut conn = db.conn().await;
+        let result = conn.run(&Migrator::new(&set)).await;
+        let Err(
+            error @ Error::Migration {
+                version: 2,
+                line: Some(failed_line),
+                left_failed: true,
+                ..
+            },
+        ) = &result
+        else {
+            panic!("{result:?}");
+        };
+        assert_eq!(*failed_line, line, "{error}");
+        let message = error.to_string();
+        assert!(
+            message.contains(&format!(
+                "migration 2 (`0002_b.sql`) failed in its statement on line {line}: "
+            )) && message.contains("missing"),
+            "{message}"
+        );
+        assert_eq!(conn.scalar("SELECT 1").await, 1);
+        conn.close().await;
+        assert_eq!(
+            db.history()
+                .await
+                .iter()
+                .map(|row| (row.0, row.3))
+                .collect::<Vec<_>>(),
+            [(1, true), (2, false)]
+        );
+        assert!(db.table_exists("b").await && !db.table_exists("b2").await);
+        let rerun = Migrator::new(&set).run(&db.url).await;
+        assert!(rerun.is_err(), "a failed row must stop the next run");
+        assert!(!db.table_exists("b2").await);
+    }
+}
+
+/// MySQL: the lease is taken over while a migration's `-- migrate:check`
+/// runs, before its string is sent; over a handed-over connection there is
+/// no heartbeat to notice, so only the check at the head of the string
+/// can: it fails, and nothing after it runs (no row claimed, no table).
+#[tokio::test]
+async fn a_mysql_migrator_whose_lease_was_taken_over_cannot_run_its_script() {
+    let kind = BackendKind::MySql;
+    let Some(db) = TestDb::create(kind, "round_trips::mysql_taken_over").await else {
+        return;
+    };
+    let set = owned_migrations(&[(
+        "0001_slow.sql".to_owned(),
+        "-- migrate:check SELECT SLEEP(1.5) = 0\nCREATE TABLE slow (id INTEGER);\n".to_owned(),
+    )]);
+    let url = db.url.clone();
+    let running = tokio::spawn(async move {
+        let mut conn = Conn::open(&url).await;
+        let result = conn.run(&Migrator::new(&set)).await;
+        conn.close().await;
+        result
+    });
+    let sleeping = "SELECT count(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(1.5)%' AND INFO NOT LIKE '%PROCESSLIST%'";
+    let started = std::time::Instant::now();
+    while db.scalar(sleeping).await == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the check never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    db.execute("UPDATE migrate_history_lock SET owner = 'another migrator', expires_at = CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01', UTC_TIMESTAMP(3)) DIV 1000 AS SIGNED) + 60000 WHERE id = 1")
+        .await;
+    let result = running.await.unwrap();
+    assert!(matches!(result, Err(Error::LeaseLost { .. })), "{result:?}");
+    assert!(db.history().await.is_empty());
+    assert!(!db.table_exists("slow").await);
+}
+
+/// MySQL: the connection is killed while the string runs the script's
+/// second statement: the error says the row is left marked failed, which
+/// it is, with the first statement done.
+#[tokio::test]
+async fn a_mysql_connection_lost_mid_string_leaves_the_row_failed() {
+    let kind = BackendKind::MySql;
+    let Some(db) = TestDb::create(kind, "round_trips::mysql_killed").await else {
+        return;
+    };
+    let set = owned_migrations(&[(
+        "0001_killed.sql".to_owned(),
+        "CREATE TABLE first (id INTEGER);\nSELECT SLEEP(3);\nCREATE TABLE third (id INTEGER);\n"
+            .to_owned(),
+    )]);
+    let url = db.url.clone();
+    let running = tokio::spawn(async move {
+        let mut conn = Conn::open(&url).await;
+        let result = conn.run(&Migrator::new(&set)).await;
+        conn.close().await;
+        result
+    });
+    let sleeping = "SELECT COALESCE(MAX(ID), 0) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(3)%' AND INFO NOT LIKE '%PROCESSLIST%'";
+    let started = std::time::Instant::now();
+    let id = loop {
+        match db.scalar(sleeping).await {
+            0 => {
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "the script never started"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            id => break id,
+        }
+    };
+    db.execute(&format!("KILL CONNECTION {id}")).await;
+    let result = running.await.unwrap();
+    assert!(
+        matches!(
+            result,
+            Err(Error::Migration {
+                left_failed: true,
+                ..
+            })
+        ),
+        "{result:?}"
+    );
+    let rows: Vec<(i64, bool)> = db.history().await.iter().map(|r| (r.0, r.3)).collect();
+    assert_eq!(rows, [(1, false)]);
+    assert!(db.table_exists("first").await && !db.table_exists("third").await);
 }
