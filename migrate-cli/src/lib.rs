@@ -29,8 +29,12 @@
 //! Features: the databases (`sqlite`, `postgres`, `mysql`) and TLS backends
 //! (`tls-rustls`, ...) are migrata's, passed through. With only those, an
 //! app gets every subcommand that runs against the database, and little
-//! else in its binary. The rest is opt-in:
+//! else in its binary. The rest is opt-in; a subcommand the build leaves
+//! out is named with its feature in `--help`, and asking for it says which
+//! feature to add (exit code 2):
 //!
+//! - `adopt`: the `adopt` subcommand, taking over the history of sqlx,
+//!   refinery or diesel (a one-time step when switching tools);
 //! - `lint`: the `lint` subcommand (adds the SQL parser);
 //! - `schema`: `schema`, `drift`, `trace`, `diff` and `squash`, those that
 //!   replay migrations on a temporary database (turns on `new`);
