@@ -9,10 +9,10 @@ use clap::Subcommand;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 use migrata::quote_identifier;
 use migrata::{redact_url, BackendKind, Error, Migrator};
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+use sqlx::Connection;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 use sqlx::{AssertSqlSafe, Executor};
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-use sqlx::{ConnectOptions, Connection};
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 use std::str::FromStr;
 
@@ -142,9 +142,7 @@ async fn on_backend(url: &str, lifecycle: Lifecycle) -> Result<bool, Failure> {
             } else {
                 "postgres"
             };
-            let mut conn = options
-                .database(maintenance)
-                .connect()
+            let mut conn = migrata::__connect::postgres(options.database(maintenance))
                 .await
                 .map_err(connect)?;
             let exists =
@@ -170,9 +168,7 @@ async fn on_backend(url: &str, lifecycle: Lifecycle) -> Result<bool, Failure> {
             let ddl = Ddl::new(BackendKind::MySql, &name, lifecycle)?;
             // Every account can connect to `information_schema`, which is
             // no database to create or drop.
-            let mut conn = options
-                .database("information_schema")
-                .connect()
+            let mut conn = migrata::__connect::mysql(options.database("information_schema"))
                 .await
                 .map_err(connect)?;
             let exists: i64 =
@@ -213,7 +209,7 @@ async fn on_sqlite_file(url: &str, lifecycle: Lifecycle) -> Result<bool, sqlx::E
     let file = options.get_filename().to_owned();
     match (lifecycle, in_memory || file.exists()) {
         (Lifecycle::Create, false) => {
-            let conn = options.create_if_missing(true).connect().await?;
+            let conn = migrata::__connect::sqlite(options.create_if_missing(true)).await?;
             conn.close().await?;
             Ok(true)
         }

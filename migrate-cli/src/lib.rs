@@ -29,8 +29,12 @@
 //! Features: the databases (`sqlite`, `postgres`, `mysql`) and TLS backends
 //! (`tls-rustls`, ...) are migrata's, passed through. With only those, an
 //! app gets every subcommand that runs against the database, and little
-//! else in its binary. The rest is opt-in:
+//! else in its binary. The rest is opt-in; a subcommand the build leaves
+//! out is named with its feature in `--help`, and asking for it says which
+//! feature to add (exit code 2):
 //!
+//! - `adopt`: the `adopt` subcommand, taking over the history of sqlx,
+//!   refinery or diesel (a one-time step when switching tools);
 //! - `lint`: the `lint` subcommand (adds the SQL parser);
 //! - `schema`: `schema`, `drift`, `trace`, `diff` and `squash`, those that
 //!   replay migrations on a temporary database (turns on `new`);
@@ -80,6 +84,21 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    // Boxed: the app's runtime may poll `main` from more than one place
+    // (tokio's current-thread runtime has two), and each would otherwise
+    // get its own copy of the whole command line (bench/footprint).
+    let run: BoxFuture<'_, ExitCode> = Box::pin(run_embedded(
+        migrations,
+        args.into_iter().map(Into::into).collect(),
+    ));
+    run.await
+}
+
+/// A boxed future (not `Send`: the command line's never was, its
+/// references held across awaits defeat the inference, rust-lang/rust#100013).
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;
+
+async fn run_embedded(migrations: &Migrations, args: Vec<OsString>) -> ExitCode {
     let cli = match EmbeddedCli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(usage) => return usage_exit(usage),
@@ -143,6 +162,12 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let run: BoxFuture<'_, ExitCode> =
+        Box::pin(run_directory(args.into_iter().map(Into::into).collect()));
+    run.await
+}
+
+async fn run_directory(args: Vec<OsString>) -> ExitCode {
     let cli = match StandaloneCli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(usage) => return usage_exit(usage),
@@ -218,7 +243,8 @@ fn load_dir(
 #[derive(Debug, Parser)]
 #[command(
     name = "migrate",
-    about = "Apply, inspect and render this binary's database migrations"
+    about = "Apply, inspect and render this binary's database migrations",
+    after_help = left_out_help()
 )]
 struct EmbeddedCli {
     #[command(flatten)]
@@ -353,6 +379,7 @@ enum Command {
         mark_applied: bool,
     },
     /// Take over the history of sqlx, refinery or diesel: record what it applied as applied, once it matches these migrations
+    #[cfg(feature = "adopt")]
     Adopt {
         /// The tool whose history table to read
         #[arg(long, value_enum, value_name = "TOOL")]
@@ -500,6 +527,16 @@ fn config_source(config: &Config) -> String {
 }
 
 fn usage_exit(usage: clap::Error) -> ExitCode {
+    if let Some(clap::error::ContextValue::String(name)) =
+        usage.get(clap::error::ContextKind::InvalidSubcommand)
+    {
+        if let Some((_, feature)) = left_out().find(|(left, _)| left == name) {
+            output::complain!(
+                "error: `{name}` is not in this build of the command: it needs migrata-cli's `{feature}` feature (`features = [..., \"{feature}\"]`; the standalone `migrata` command has every subcommand)"
+            );
+            return ExitCode::from(2);
+        }
+    }
     let _ = usage.print();
     if usage.use_stderr() {
         ExitCode::from(2)
@@ -507,6 +544,57 @@ fn usage_exit(usage: clap::Error) -> ExitCode {
         // --help and --version
         ExitCode::SUCCESS
     }
+}
+
+/// The subcommands a feature of this crate brings: the name, the feature,
+/// and whether this build has it.
+const GATED: [(&str, &str, bool); 8] = [
+    ("adopt", "adopt", cfg!(feature = "adopt")),
+    ("lint", "lint", cfg!(feature = "lint")),
+    ("new", "new", cfg!(feature = "new")),
+    ("schema", "schema", cfg!(feature = "schema")),
+    ("drift", "schema", cfg!(feature = "schema")),
+    ("trace", "schema", cfg!(feature = "schema")),
+    ("diff", "schema", cfg!(feature = "schema")),
+    ("squash", "schema", cfg!(feature = "schema")),
+];
+
+/// The subcommands this build leaves out, each with the feature that
+/// brings it: an app's command line says which to turn on rather than
+/// "unrecognized subcommand".
+fn left_out() -> impl Iterator<Item = (&'static str, &'static str)> {
+    GATED
+        .into_iter()
+        .filter(|(_, _, built)| !built)
+        .map(|(name, feature, _)| (name, feature))
+}
+
+/// The end of the embedded command's `--help`: the subcommands this build
+/// leaves out, and the features that bring them.
+fn left_out_help() -> clap::builder::Resettable<clap::builder::StyledStr> {
+    // "schema, drift, trace, diff, squash (`schema`)": GATED lists the
+    // subcommands of one feature together.
+    let mut groups: Vec<(Vec<&str>, &str)> = Vec::new();
+    for (name, feature) in left_out() {
+        match groups.last_mut() {
+            Some((names, last)) if *last == feature => names.push(name),
+            _ => groups.push((vec![name], feature)),
+        }
+    }
+    if groups.is_empty() {
+        return clap::builder::Resettable::Reset;
+    }
+    let groups: Vec<String> = groups
+        .iter()
+        .map(|(names, feature)| format!("{} (`{feature}`)", names.join(", ")))
+        .collect();
+    clap::builder::Resettable::Value(
+        format!(
+            "Not in this build, each added by a feature of migrata-cli: {}",
+            groups.join("; ")
+        )
+        .into(),
+    )
 }
 
 /// Why a subcommand did not succeed.
@@ -591,6 +679,7 @@ async fn run_command(
             };
             out.repaired(&migrator.at(&url()?).repair(choice).await?)
         }
+        #[cfg(feature = "adopt")]
         Command::Adopt { from, dry_run } => {
             let peer = (*from).into();
             let adoption = if *dry_run {
@@ -651,4 +740,21 @@ async fn run_command(
             out.sql(backend, &sql)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The table of gated subcommands says what the build has: a name is a
+    /// subcommand of the embedded command exactly when its feature is on.
+    #[test]
+    fn gated_subcommands_follow_their_features() {
+        let command = <super::EmbeddedCli as clap::CommandFactory>::command();
+        for (name, feature, built) in super::GATED {
+            assert_eq!(
+                command.find_subcommand(name).is_some(),
+                built,
+                "{name} (feature `{feature}`)"
+            );
+        }
+    }
 }

@@ -22,9 +22,11 @@ macro_rules! complain {
 }
 pub(super) use complain;
 
+#[cfg(feature = "adopt")]
+use migrata::{Adoption, AdoptionProblem};
 use migrata::{
-    Adoption, AdoptionProblem, Applied, BackendKind, Error, FailedScript, MigrationState,
-    RepairAction, Repaired, Replica, Report, Status, StatusEntry,
+    Applied, BackendKind, Error, FailedScript, MigrationState, RepairAction, Repaired, Replica,
+    Report, Status, StatusEntry,
 };
 
 /// Prints results on stdout and problems on stderr (or as JSON on stdout),
@@ -274,6 +276,7 @@ impl Output {
     }
 
     /// What `adopt` recorded (or, dry, would record) in `table`.
+    #[cfg(feature = "adopt")]
     pub fn adoption(&self, adoption: &Adoption, table: &str) -> ExitCode {
         let peer = adoption.peer;
         if self.json {
@@ -375,16 +378,15 @@ impl Output {
     /// The library failed: exit code 1. In JSON a refused adoption lists its
     /// problems too.
     pub fn error(&self, error: &Error) -> ExitCode {
-        match error {
-            Error::AdoptionRefused { problems, .. } if self.json => {
-                print_json(&json!({
-                    "error": error.to_string(),
-                    "problems": problems.iter().map(problem_json).collect::<Vec<_>>(),
-                }));
-                ExitCode::FAILURE
-            }
-            _ => self.failure(&error.to_string()),
+        #[cfg(feature = "adopt")]
+        if let (Error::AdoptionRefused { problems, .. }, true) = (error, self.json) {
+            print_json(&json!({
+                "error": error.to_string(),
+                "problems": problems.iter().map(problem_json).collect::<Vec<_>>(),
+            }));
+            return ExitCode::FAILURE;
         }
+        self.failure(&error.to_string())
     }
 
     /// The invocation was wrong: exit code 2.
@@ -448,6 +450,7 @@ fn applied_json(applied: &Applied) -> serde_json::Value {
     })
 }
 
+#[cfg(feature = "adopt")]
 fn problem_json(problem: &AdoptionProblem) -> serde_json::Value {
     let message = problem.to_string();
     match problem {

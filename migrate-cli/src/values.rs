@@ -4,7 +4,9 @@
 //! which the tests below hold them to.
 
 use clap::ValueEnum;
-use migrata::{BackendKind, Peer};
+use migrata::BackendKind;
+#[cfg(feature = "adopt")]
+use migrata::Peer;
 
 /// A value of `sql --backend`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -29,6 +31,7 @@ impl From<BackendArg> for BackendKind {
 }
 
 /// A value of `adopt --from`: a tool whose history `adopt` takes over.
+#[cfg(feature = "adopt")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum PeerArg {
     /// sqlx's migrator (`sqlx migrate run`, `sqlx::migrate!`): table
@@ -43,6 +46,7 @@ pub(crate) enum PeerArg {
     Diesel,
 }
 
+#[cfg(feature = "adopt")]
 impl From<PeerArg> for Peer {
     fn from(peer: PeerArg) -> Self {
         match peer {
@@ -64,6 +68,7 @@ mod tests {
             let spelled = backend.to_possible_value().map(|v| v.get_name().to_owned());
             assert_eq!(spelled.as_deref(), Some(BackendKind::from(*backend).name()));
         }
+        #[cfg(feature = "adopt")]
         for peer in PeerArg::value_variants() {
             let spelled = peer.to_possible_value().map(|v| v.get_name().to_owned());
             assert_eq!(spelled.as_deref(), Some(Peer::from(*peer).name()));

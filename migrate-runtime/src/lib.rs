@@ -191,6 +191,17 @@ pub use driver::Backend;
 // For migrata-cli's `database create` / `drop`, which hand the URL to sqlx.
 #[doc(hidden)]
 pub use driver::driver_url as __driver_url;
+// ... and connect (a SQLite file, a maintenance database) through the
+// runtime's one connect future per driver.
+#[doc(hidden)]
+pub mod __connect {
+    #[cfg(feature = "mysql")]
+    pub use crate::driver::mysql::connect as mysql;
+    #[cfg(feature = "postgres")]
+    pub use crate::driver::postgres::connect as postgres;
+    #[cfg(feature = "sqlite")]
+    pub use crate::driver::sqlite::connect as sqlite;
+}
 pub use error::Error;
 pub use migrata_core::{Checksum, Exclude, Language, Migration, Phase, Script};
 pub use migrations::Migrations;

@@ -11,6 +11,7 @@ mod embedded;
 mod lint;
 mod replicas;
 mod schema;
+mod slim;
 mod squash;
 mod standalone;
 mod trace;

@@ -7,11 +7,11 @@
 pub(crate) mod handover;
 pub(crate) mod history;
 #[cfg(feature = "mysql")]
-mod mysql;
+pub(crate) mod mysql;
 #[cfg(feature = "postgres")]
-mod postgres;
+pub(crate) mod postgres;
 #[cfg(feature = "sqlite")]
-mod sqlite;
+pub(crate) mod sqlite;
 
 use std::borrow::Cow;
 use std::future::Future;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 use sqlx::ConnectOptions;
 
-use super::{driver_url, quiet, shared_backend_methods, Backend};
+use super::{driver_url, quiet, shared_backend_methods, Backend, BoxFuture};
 use crate::model::BackendKind;
 
 impl Backend for MySqlConnection {
@@ -24,9 +24,16 @@ impl Backend for MySqlConnection {
     }
 
     async fn open(url: &str, _busy_timeout: Duration) -> Result<Self, sqlx::Error> {
-        // Boxed for code size, as on PostgreSQL.
-        Box::pin(quiet(MySqlConnectOptions::from_str(&driver_url(url))?).connect()).await
+        connect(MySqlConnectOptions::from_str(&driver_url(url))?).await
     }
+}
+
+/// Connects with `options`, boxed for code size as on PostgreSQL
+/// ([`super::postgres::connect`]); migrata-cli's maintenance connection too.
+pub fn connect(
+    options: MySqlConnectOptions,
+) -> BoxFuture<'static, Result<MySqlConnection, sqlx::Error>> {
+    Box::pin(async move { quiet(options).connect().await })
 }
 
 crate::driver::handover::pool_handover!(sqlx::MySql);

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::ConnectOptions;
 
-use super::{driver_url, quiet, shared_backend_methods, Backend};
+use super::{driver_url, quiet, shared_backend_methods, Backend, BoxFuture};
 use crate::model::BackendKind;
 
 impl Backend for PgConnection {
@@ -24,10 +24,17 @@ impl Backend for PgConnection {
     }
 
     async fn open(url: &str, _busy_timeout: Duration) -> Result<Self, sqlx::Error> {
-        // Boxed, the driver's connect future is compiled once, not once
-        // per caller (84 KB of a release binary; bench/footprint).
-        Box::pin(quiet(PgConnectOptions::from_str(&driver_url(url))?).connect()).await
+        connect(PgConnectOptions::from_str(&driver_url(url))?).await
     }
+}
+
+/// Connects with `options`, quiet as every connection of this crate (also
+/// migrata-cli's, to a maintenance database). Boxed as a `dyn` future made
+/// here, the driver's connect future is compiled once, in this crate, not
+/// again in each crate and code-generation unit that awaits a connection
+/// (30 KB each in a release binary; bench/footprint).
+pub fn connect(options: PgConnectOptions) -> BoxFuture<'static, Result<PgConnection, sqlx::Error>> {
+    Box::pin(async move { quiet(options).connect().await })
 }
 
 crate::driver::handover::pool_handover!(sqlx::Postgres);

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::ConnectOptions;
 
-use super::{driver_url, quiet, shared_backend_methods, Backend};
+use super::{driver_url, quiet, shared_backend_methods, Backend, BoxFuture};
 use crate::model::BackendKind;
 
 impl Backend for SqliteConnection {
@@ -24,13 +24,16 @@ impl Backend for SqliteConnection {
     }
 
     async fn open(url: &str, busy_timeout: Duration) -> Result<Self, sqlx::Error> {
-        // Boxed for code size, as on PostgreSQL.
-        Box::pin(
-            quiet(SqliteConnectOptions::from_str(&driver_url(url))?.busy_timeout(busy_timeout))
-                .connect(),
-        )
-        .await
+        connect(SqliteConnectOptions::from_str(&driver_url(url))?.busy_timeout(busy_timeout)).await
     }
+}
+
+/// Connects with `options`, boxed for code size as on PostgreSQL
+/// ([`super::postgres::connect`]); migrata-cli's `database create` too.
+pub fn connect(
+    options: SqliteConnectOptions,
+) -> BoxFuture<'static, Result<SqliteConnection, sqlx::Error>> {
+    Box::pin(async move { quiet(options).connect().await })
 }
 
 crate::driver::handover::pool_handover!(sqlx::Sqlite);
