@@ -42,6 +42,17 @@ pub trait Backend:
     fn execute(&mut self, sql: SqlStr) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
 
     #[doc(hidden)]
+    /// Runs one or more statements, and collects, in order, the integer of
+    /// every row whose one column is named `marker`, up to the first error
+    /// (returned with the marks before it): a query string reporting its
+    /// progress as it goes.
+    fn execute_marked(
+        &mut self,
+        sql: SqlStr,
+        marker: &'static str,
+    ) -> impl Future<Output = (Vec<i64>, Result<(), sqlx::Error>)> + Send;
+
+    #[doc(hidden)]
     /// Runs a history query of the given shape; `None` when the version
     /// table does not exist.
     fn fetch_history(
@@ -108,6 +119,24 @@ macro_rules! shared_backend_methods {
     () => {
         async fn execute(&mut self, sql: sqlx::SqlStr) -> Result<u64, sqlx::Error> {
             Ok(sqlx::raw_sql(sql).execute(self).await?.rows_affected())
+        }
+
+        async fn execute_marked(
+            &mut self,
+            sql: sqlx::SqlStr,
+            marker: &'static str,
+        ) -> (Vec<i64>, Result<(), sqlx::Error>) {
+            let mut rows = sqlx::raw_sql(sql).fetch(self);
+            let mut marks = Vec::new();
+            while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+                let mark = row.and_then(|row| $crate::driver::mark(&row, marker));
+                match mark {
+                    Ok(Some(mark)) => marks.push(mark),
+                    Ok(None) => {}
+                    Err(error) => return (marks, Err(error)),
+                }
+            }
+            (marks, Ok(()))
         }
 
         async fn fetch_history(
@@ -314,6 +343,19 @@ pub(crate) fn unless_undefined<T>(
 }
 
 /// Decodes the rows of a [`Dialect::peer_history`](crate::sql::Dialect::peer_history) query.
+/// `row`'s integer, if its one column is named `marker` (see
+/// [`Backend::execute_marked`]).
+pub(crate) fn mark<R: Row>(row: &R, marker: &str) -> Result<Option<i64>, sqlx::Error>
+where
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    match row.columns() {
+        [column] if sqlx::Column::name(column) == marker => row.try_get(0).map(Some),
+        _ => Ok(None),
+    }
+}
+
 pub(crate) fn decode_peer_history<R: Row>(rows: &[R]) -> Result<Vec<PeerRow>, sqlx::Error>
 where
     for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,

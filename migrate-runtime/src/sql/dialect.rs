@@ -96,6 +96,14 @@ pub(crate) trait Dialect: Sync {
         None
     }
 
+    /// A statement that marks where the current transaction's script
+    /// starts, for [`Dialect::server_elapsed_ms`] to measure from instead
+    /// of the query string's start, where one query string carries the
+    /// transactions of several migrations.
+    fn elapsed_mark(&self) -> Option<&'static str> {
+        None
+    }
+
     /// How the statement splitter and the terminator check read scripts.
     fn sql_flavor(&self) -> SqlFlavor {
         SqlFlavor::Standard
