@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use sqlx::{SqlSafeStr, SqlStr};
 
 use super::retry::{Retry, Watch};
-use super::session::{Blockers, ForeignKeys, Session};
+use super::session::{Blockers, ForeignKeys, Session, Stopped};
 use migrata_core::Script;
 
 use crate::code::CodeFn;
@@ -929,13 +929,6 @@ async fn refused_record<B: Backend>(
         }
     }
     lock.lost()
-}
-
-/// A unit that failed: its index among the units given to
-/// [`Session::execute`], and why.
-pub(super) struct Stopped {
-    pub index: usize,
-    pub error: Error,
 }
 
 /// A script's statement (or check) that gave up waiting for a lock.

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use migrata_core::Migration;
 
-use super::execute::Stopped;
 use super::lock::{self, Lock};
 use crate::driver::{history, Backend};
 use crate::error::Error;
@@ -409,6 +408,13 @@ pub(crate) enum RevertTarget {
     To(i64),
     /// The newest applied migration reverted.
     Newest,
+}
+
+/// A unit that failed: its index among the units given to
+/// [`Session::execute`], and why.
+pub(crate) struct Stopped {
+    pub index: usize,
+    pub error: Error,
 }
 
 /// What a run of plans works towards.
