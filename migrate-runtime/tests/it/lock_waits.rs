@@ -159,12 +159,18 @@ async fn a_lock_wait_among_migrations_sent_together_retries_from_the_blocked_one
             "0001_t.sql".to_owned(),
             "CREATE TABLE t (id INTEGER);\nINSERT INTO t VALUES (1);\n".to_owned(),
         ),
-        ("0002_before.sql".to_owned(), "CREATE TABLE earlier (id INTEGER);\n".to_owned()),
+        (
+            "0002_before.sql".to_owned(),
+            "CREATE TABLE earlier (id INTEGER);\n".to_owned(),
+        ),
         (
             "0003_alter.sql".to_owned(),
             "SELECT pg_sleep(0.5);\nALTER TABLE t ADD COLUMN c INTEGER;\n".to_owned(),
         ),
-        ("0004_after.sql".to_owned(), "CREATE TABLE later (id INTEGER);\n".to_owned()),
+        (
+            "0004_after.sql".to_owned(),
+            "CREATE TABLE later (id INTEGER);\n".to_owned(),
+        ),
     ]);
     let migrator = Migrator::new(&set)
         .lock_wait(LOCK_WAIT)

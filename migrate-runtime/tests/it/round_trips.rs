@@ -150,15 +150,32 @@ async fn migrations_sent_together_are_timed_each() {
         return;
     };
     let set = owned_migrations(&[
-        ("0001_slow.sql".to_owned(), "SELECT pg_sleep(0.4);\n".to_owned()),
-        ("0002_fast.sql".to_owned(), "CREATE TABLE fast (id INTEGER);\n".to_owned()),
+        (
+            "0001_slow.sql".to_owned(),
+            "SELECT pg_sleep(0.4);\n".to_owned(),
+        ),
+        (
+            "0002_fast.sql".to_owned(),
+            "CREATE TABLE fast (id INTEGER);\n".to_owned(),
+        ),
     ]);
     let report = Migrator::new(&set).run(&db.url).await.unwrap();
-    let reported: Vec<u128> = report.applied.iter().map(|a| a.duration.as_millis()).collect();
-    let slow = db.scalar("SELECT duration_ms FROM migrate_history WHERE version = 1").await;
-    let fast = db.scalar("SELECT duration_ms FROM migrate_history WHERE version = 2").await;
+    let reported: Vec<u128> = report
+        .applied
+        .iter()
+        .map(|a| a.duration.as_millis())
+        .collect();
+    let slow = db
+        .scalar("SELECT duration_ms FROM migrate_history WHERE version = 1")
+        .await;
+    let fast = db
+        .scalar("SELECT duration_ms FROM migrate_history WHERE version = 2")
+        .await;
     assert!(slow >= 400 && fast < 200, "history: {slow} ms, {fast} ms");
-    assert!(reported[0] >= 400 && reported[1] < 200, "report: {reported:?}");
+    assert!(
+        reported[0] >= 400 && reported[1] < 200,
+        "report: {reported:?}"
+    );
 }
 
 /// The lease is taken over while the second of three migrations sent
@@ -173,12 +190,18 @@ async fn a_migrator_whose_lease_was_taken_over_cannot_commit_a_pipelined_migrati
         return;
     };
     let set = owned_migrations(&[
-        ("0001_first.sql".to_owned(), "CREATE TABLE first (id INTEGER);\n".to_owned()),
+        (
+            "0001_first.sql".to_owned(),
+            "CREATE TABLE first (id INTEGER);\n".to_owned(),
+        ),
         (
             "0002_slow.sql".to_owned(),
             "SELECT pg_sleep(1.5);\nCREATE TABLE slow (id INTEGER);\n".to_owned(),
         ),
-        ("0003_third.sql".to_owned(), "CREATE TABLE third (id INTEGER);\n".to_owned()),
+        (
+            "0003_third.sql".to_owned(),
+            "CREATE TABLE third (id INTEGER);\n".to_owned(),
+        ),
     ]);
     let url = db.url.clone();
     let running = tokio::spawn(async move {
@@ -266,9 +289,18 @@ async fn a_failing_pipelined_migration_is_named_and_leaves_nothing() {
     // With 0002 fixed, a re-run applies 0002 and 0003, once each (0001
     // again would fail: its table exists).
     let fixed = owned_migrations(&[
-        ("0001_a.sql".to_owned(), "CREATE TABLE a (id INTEGER);\n".to_owned()),
-        ("0002_b.sql".to_owned(), "CREATE TABLE b (id INTEGER);\n".to_owned()),
-        ("0003_c.sql".to_owned(), "CREATE TABLE c (id INTEGER);\n".to_owned()),
+        (
+            "0001_a.sql".to_owned(),
+            "CREATE TABLE a (id INTEGER);\n".to_owned(),
+        ),
+        (
+            "0002_b.sql".to_owned(),
+            "CREATE TABLE b (id INTEGER);\n".to_owned(),
+        ),
+        (
+            "0003_c.sql".to_owned(),
+            "CREATE TABLE c (id INTEGER);\n".to_owned(),
+        ),
     ]);
     let report = Migrator::new(&fixed).run(&each.url).await.unwrap();
     let applied: Vec<i64> = report.applied.iter().map(|a| a.version).collect();
