@@ -84,7 +84,7 @@ impl<S: Subscriber> Layer<S> for Progress {
             }
             // Every `starting migration` of the string came before: the
             // time shown is the string's, not the last one's.
-            "sending migrations together" => self.set(Some(Running {
+            "sending migrations together in one query string" => self.set(Some(Running {
                 label: format!(
                     "{} migrations sent together ({} to {})",
                     fields.count, fields.first, fields.last
@@ -99,7 +99,7 @@ impl<S: Subscriber> Layer<S> for Progress {
 }
 
 /// The fields of a `starting migration` event, and of a `sending
-/// migrations together` one.
+/// migrations together in one query string` one.
 #[derive(Default)]
 struct Fields {
     message: String,

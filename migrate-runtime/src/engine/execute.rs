@@ -223,7 +223,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                 count = steps.len(),
                 first = first.migration.version,
                 last = last.migration.version,
-                "sending migrations together, each in its own transaction, in one query string"
+                "sending migrations together in one query string"
             );
         }
         let (marks, result) = self
@@ -829,9 +829,10 @@ fn pipelined_step<'u, 'm>(unit: &'u Unit<'m>) -> Result<Option<&'u Step<'m>>, Er
 }
 
 /// A one-script transactional unit as statements of a query string: the
-/// mark its duration is measured from, the lock-wait bound, the script, a
-/// row with its duration ([`ELAPSED_MARKER`]), its history writes (which
-/// measure it on the server too) and the lease fence; and the step a
+/// mark its duration is measured from, the lock-wait bound, the script,
+/// its history writes (which measure it on the server, and return that as
+/// a row named [`ELAPSED_MARKER`]; a revert's statement of its own does)
+/// and the lease fence; and the step a
 /// failure is reported for. No `BEGIN` or `COMMIT` (see
 /// [`Session::run_pipelined_once`]). `None` for a unit without a step.
 fn pipelined<'u, 'm>(
@@ -852,15 +853,28 @@ fn pipelined<'u, 'm>(
             .filter(|sql| sql.after_begin)
             .map(|sql| sql.set.clone()),
     );
+    // An applied migration's row returns the duration it records; a
+    // reverted one's has none to return, so a statement of its own does.
+    let records_applied =
+        |op: &Op<'_>| matches!(op, Op::Record(_)) && op.step().direction == Direction::Up;
+    let row_returns_duration = unit.ops.iter().any(records_applied);
     for op in &unit.ops {
         match op {
             Op::Run(run) => {
                 statements.push(run.script.sql().to_owned());
-                if let Some(elapsed) = dialect.server_elapsed_ms() {
+                if let (Some(elapsed), false) = (dialect.server_elapsed_ms(), row_returns_duration)
+                {
                     statements.push(format!("SELECT {elapsed} AS {ELAPSED_MARKER}"));
                 }
             }
-            _ => statements.extend(table.write_for(op, Elapsed::Server, Writer::Transaction)),
+            _ => statements.extend(
+                table
+                    .write_for(op, Elapsed::Server, Writer::Transaction)
+                    .map(|write| match records_applied(op) {
+                        true => format!("{write} RETURNING duration_ms AS {ELAPSED_MARKER}"),
+                        false => write,
+                    }),
+            ),
         }
     }
     statements.push(fence.to_owned());
