@@ -82,17 +82,31 @@ impl<S: Subscriber> Layer<S> for Progress {
                     last_shown: 0,
                 }));
             }
+            // Every `starting migration` of the string came before: the
+            // time shown is the string's, not the last one's.
+            "sending migrations together in one query string" => self.set(Some(Running {
+                label: format!(
+                    "{} migrations sent together ({} to {})",
+                    fields.count, fields.first, fields.last
+                ),
+                since: Instant::now(),
+                last_shown: 0,
+            })),
             "applied migration" | "reverted migration" => self.set(None),
             _ => {}
         }
     }
 }
 
-/// The fields of a `starting migration` event.
+/// The fields of a `starting migration` event, and of a `sending
+/// migrations together in one query string` one.
 #[derive(Default)]
 struct Fields {
     message: String,
     version: i64,
+    count: u64,
+    first: i64,
+    last: i64,
     name: String,
     file: String,
     direction: String,
@@ -100,8 +114,17 @@ struct Fields {
 
 impl Visit for Fields {
     fn record_i64(&mut self, field: &Field, value: i64) {
-        if field.name() == "version" {
-            self.version = value;
+        match field.name() {
+            "version" => self.version = value,
+            "first" => self.first = value,
+            "last" => self.last = value,
+            _ => {}
+        }
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if field.name() == "count" {
+            self.count = value;
         }
     }
 

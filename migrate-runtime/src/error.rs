@@ -233,13 +233,18 @@ pub enum Error {
         name: String,
     },
     /// The connection was lost after a migration's COMMIT was sent: the
-    /// server may or may not have committed it.
-    #[error("the connection was lost while committing {}, so whether it is applied is unknown: the next run reads the version table, which commits with the script, and applies it only if it is not recorded ({})", Subject(*version, file), Shown(error))]
+    /// server may or may not have committed it (and the migrations sent
+    /// with it in the same query string).
+    #[error("the connection was lost while committing {}{}, so whether it is applied is unknown: the next run reads the version table, which commits with the script, and applies it only if it is not recorded ({})", Subject(*version, file), SentWith(*sent_with), Shown(error))]
     OutcomeUnknown {
         /// The version of the last migration of the transaction.
         version: i64,
         /// The script's file name.
         file: String,
+        /// How many migrations went before it in the same query string,
+        /// each in a transaction of its own: any of them may be applied or
+        /// not (PostgreSQL's one round trip for several migrations).
+        sent_with: usize,
         /// What the driver reported.
         error: sqlx::Error,
     },
@@ -540,6 +545,20 @@ impl fmt::Display for AtLine {
         match self.0 {
             Some(line) => write!(f, " in its statement on line {line}"),
             None => Ok(()),
+        }
+    }
+}
+
+/// The migrations sent before the one an error names, in the same query
+/// string.
+struct SentWith(usize);
+
+impl fmt::Display for SentWith {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            0 => Ok(()),
+            1 => write!(f, " and the migration sent before it in the same query string (each in its own transaction)"),
+            n => write!(f, " and the {n} migrations sent before it in the same query string (each in its own transaction)"),
         }
     }
 }

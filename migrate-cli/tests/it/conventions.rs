@@ -788,6 +788,13 @@ fn up_shows_each_migration_as_it_starts_on_a_terminal() {
         "SELECT pg_sleep(4);",
     )
     .unwrap();
+    // Sent with the first in one query string: both show as it is sent,
+    // and the time shown is the string's.
+    std::fs::write(
+        slow.path().join("migrations/0002_fast.sql"),
+        "CREATE TABLE fast (id INTEGER);",
+    )
+    .unwrap();
     assert!(migrata(slow.path())
         .args(["-d", &url, "database", "create"])
         .output()
@@ -795,9 +802,13 @@ fn up_shows_each_migration_as_it_starts_on_a_terminal() {
         .status
         .success());
     let shown = on_a_pty(slow.path(), &format!("-d '{url}' up"), &[]).unwrap();
-    assert!(shown.contains("applying 1 slow (0001_slow.sql)"), "{shown}");
     assert!(
-        shown.contains("1 slow (0001_slow.sql): running for 3 s"),
+        shown.contains("applying 1 slow (0001_slow.sql)")
+            && shown.contains("applying 2 fast (0002_fast.sql)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("2 migrations sent together (1 to 2): running for 3 s"),
         "{shown}"
     );
     assert!(

@@ -43,14 +43,16 @@ pub trait Backend:
 
     #[doc(hidden)]
     /// Executes a query string of several statements, which the server
-    /// runs in order until the first error: the rows affected per result
-    /// the server sent (one per statement; a `CALL` also sends one per
-    /// result set of its procedure), or the number of results received
-    /// before the error, and the error.
+    /// runs in order until the first error: per result the server sent
+    /// (one per statement; a `CALL` also sends one per result set of its
+    /// procedure) the rows it affected, and, in order, the integer of every
+    /// row whose one column is named `marker` (a string reporting its
+    /// progress as it goes); or, at the first error, how far it got.
     fn execute_each(
         &mut self,
         sql: SqlStr,
-    ) -> impl Future<Output = Result<Vec<u64>, Stopped>> + Send;
+        marker: Option<&'static str>,
+    ) -> impl Future<Output = Result<Executed, Stopped>> + Send;
 
     #[doc(hidden)]
     /// Runs a history query of the given shape; `None` when the version
@@ -124,24 +126,33 @@ macro_rules! shared_backend_methods {
         async fn execute_each(
             &mut self,
             sql: sqlx::SqlStr,
-        ) -> Result<Vec<u64>, $crate::driver::Stopped> {
+            marker: Option<&'static str>,
+        ) -> Result<$crate::driver::Executed, $crate::driver::Stopped> {
             let mut results = sqlx::raw_sql(sql).fetch_many(self);
-            let mut rows_affected = Vec::new();
+            let mut done = $crate::driver::Executed::default();
             loop {
                 let next = std::future::poll_fn(|cx| {
                     futures_core::Stream::poll_next(results.as_mut(), cx)
                 });
-                match next.await {
-                    None => return Ok(rows_affected),
-                    Some(Ok(sqlx::Either::Left(done))) => rows_affected.push(done.rows_affected()),
-                    Some(Ok(sqlx::Either::Right(_row))) => {}
-                    Some(Err(error)) => {
-                        return Err($crate::driver::Stopped {
-                            results: rows_affected.len(),
-                            error,
-                        })
+                let error = match next.await {
+                    None => return Ok(done),
+                    Some(Ok(sqlx::Either::Left(result))) => {
+                        done.rows_affected.push(result.rows_affected());
+                        continue;
                     }
-                }
+                    Some(Ok(sqlx::Either::Right(row))) => {
+                        match marker.map(|marker| $crate::driver::mark(&row, marker)) {
+                            Some(Ok(Some(mark))) => {
+                                done.marks.push(mark);
+                                continue;
+                            }
+                            None | Some(Ok(None)) => continue,
+                            Some(Err(error)) => error,
+                        }
+                    }
+                    Some(Err(error)) => error,
+                };
+                return Err($crate::driver::Stopped { done, error });
             }
         }
 
@@ -331,13 +342,23 @@ pub(crate) fn quiet<O: sqlx::ConnectOptions>(options: O) -> O {
         .log_slow_statements(log::LevelFilter::Off, Duration::MAX)
 }
 
+/// What a query string of several statements did ([`Backend::execute_each`]).
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct Executed {
+    /// The rows each result affected, one result per statement that ran.
+    pub rows_affected: Vec<u64>,
+    /// The integers of the marker rows, in order.
+    pub marks: Vec<i64>,
+}
+
 /// Where a query string of several statements stopped
 /// ([`Backend::execute_each`]).
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Stopped {
-    /// The results received before the error: the statements that ran.
-    pub results: usize,
+    /// What ran before the error: `done.rows_affected.len()` statements.
+    pub done: Executed,
     /// The error.
     pub error: sqlx::Error,
 }
@@ -360,6 +381,19 @@ pub(crate) fn unless_undefined<T>(
 }
 
 /// Decodes the rows of a [`Dialect::peer_history`](crate::sql::Dialect::peer_history) query.
+/// `row`'s integer, if its one column is named `marker` (see
+/// [`Backend::execute_each`]).
+pub(crate) fn mark<R: Row>(row: &R, marker: &str) -> Result<Option<i64>, sqlx::Error>
+where
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    match row.columns() {
+        [column] if sqlx::Column::name(column) == marker => row.try_get(0).map(Some),
+        _ => Ok(None),
+    }
+}
+
 pub(crate) fn decode_peer_history<R: Row>(rows: &[R]) -> Result<Vec<PeerRow>, sqlx::Error>
 where
     for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,

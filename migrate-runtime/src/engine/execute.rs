@@ -6,13 +6,13 @@ use std::time::{Duration, Instant};
 use sqlx::{SqlSafeStr, SqlStr};
 
 use super::retry::{Retry, Watch};
-use super::session::{Blockers, ForeignKeys, Session};
+use super::session::{Blockers, ForeignKeys, Session, UnitFailed};
 use migrata_core::{Script, ScriptStatement};
 
 use crate::code::CodeFn;
-use crate::driver::{history, Backend, BoxFuture};
+use crate::driver::{history, Backend, BoxFuture, Executed};
 use crate::error::Error;
-use crate::model::{ClaimMark, CodeError, Direction};
+use crate::model::{ClaimMark, CodeError, Direction, HistoryRow};
 use crate::options::LockWait;
 use crate::plan::program::{Op, Step, Unit};
 use crate::report::{Applied, Report};
@@ -20,21 +20,35 @@ use crate::sql::history::{ClaimGuard, Elapsed, HistoryTable, Writer};
 use crate::sql::{sql_str, Dialect, ForeignKeySuspension, LockWaitSql};
 
 impl<'m, B: Backend> Session<'_, 'm, B> {
-    /// Runs one unit and records what it did in `report`.
+    /// Runs the first of `units`, or, where it goes to the server as one
+    /// query string, it and the units after it that can go with it (see
+    /// [`run_pipelined`](Self::run_pipelined)); records what they did in
+    /// `report` and returns how many ran.
     pub(super) fn execute<'a>(
         &'a mut self,
-        unit: &'a Unit<'m>,
+        units: &'a [Unit<'m>],
         report: &'a mut Report,
-    ) -> BoxFuture<'a, Result<(), Error>> {
+    ) -> BoxFuture<'a, Result<usize, UnitFailed>> {
         // Boxed so its `Send` is proved once, generically: the compiler cannot
         // infer it through sqlx's transaction futures for a concrete backend
         // (rust-lang/rust#110338), which would make `run` unusable in `tokio::spawn`.
         Box::pin(async move {
-            if unit.transaction {
-                self.run_transaction(unit, report).await
-            } else {
-                self.run_untransacted(unit, report).await
+            let Some(unit) = units.first() else {
+                return Ok(0);
+            };
+            let first = |error| UnitFailed { index: 0, error };
+            if !unit.transaction {
+                self.run_untransacted(unit, report).await.map_err(first)?;
+                return Ok(1);
             }
+            let suspension = self.suspend_foreign_keys().await.map_err(first)?;
+            if let Some((count, fence)) = self.pipelined_prefix(units, suspension).map_err(first)? {
+                return self.run_pipelined(&units[..count], &fence, report).await;
+            }
+            self.run_transaction(unit, suspension, report)
+                .await
+                .map_err(first)?;
+            Ok(1)
         })
     }
 
@@ -45,108 +59,226 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
     /// again within the retry budget. The history rows commit with the
     /// scripts, so a rolled-back try recorded nothing and no script runs
     /// twice.
-    async fn run_transaction(&mut self, unit: &Unit<'m>, report: &mut Report) -> Result<(), Error> {
-        let suspension = self.suspend_foreign_keys().await?;
+    async fn run_transaction(
+        &mut self,
+        unit: &Unit<'m>,
+        suspension: Option<&ForeignKeySuspension>,
+        report: &mut Report,
+    ) -> Result<(), Error> {
         let lock_wait = super::lock_wait_sql(&self.job.options, self.table.dialect(), unit);
         let mut retry = Retry::new(self.job.options.lock_retry_budget());
         loop {
             let watch = self.watch().await;
-            let before = lock_wait.as_ref().filter(|sql| !sql.after_begin);
-            if let Some(sql) = before {
+            if let Some(sql) = lock_wait.as_ref().filter(|sql| !sql.after_begin) {
                 self.bound_lock_waits(sql).await?;
             }
-            let result = match self.pipelined_fence(unit, suspension) {
-                Ok(Some(fence)) => match pipelined(unit, &self.table, lock_wait.as_ref(), fence) {
-                    Some((step, string)) => {
-                        self.run_pipelined(step, string, retry.retries(), report)
-                            .await
-                    }
-                    None => Ok(()),
-                },
-                Ok(None) => {
-                    self.run_in_transaction(
-                        unit,
-                        suspension,
-                        lock_wait.as_ref(),
-                        retry.retries(),
-                        report,
-                    )
-                    .await
-                }
-                Err(error) => Err(error),
-            };
+            let result = self
+                .run_in_transaction(
+                    unit,
+                    suspension,
+                    lock_wait.as_ref(),
+                    retry.retries(),
+                    report,
+                )
+                .await;
             match result {
-                Err(error) => match self.waited_too_long(error, lock_wait.is_some()) {
-                    Ok(wait) => {
-                        // The pause renews the lease with the connection's own wait.
-                        self.restore_lock_wait().await?;
-                        self.pause_or_give_up(&mut retry, wait, watch, true).await?
-                    }
-                    Err(error) => return Err(error),
-                },
+                Err(error) => {
+                    let wait = self.waited_too_long(error, lock_wait.is_some())?;
+                    // The pause renews the lease with the connection's own wait.
+                    self.restore_lock_wait().await?;
+                    self.pause_or_give_up(&mut retry, wait, watch, true).await?
+                }
                 Ok(()) => return Ok(()),
             }
         }
     }
 
-    /// The lease fence to send in the unit's one query string, where the
-    /// whole transaction can go that way: the database has such a fence
-    /// and measures a script's duration itself, and the unit runs one
-    /// script (a unit of several, single-transaction mode, keeps a
-    /// transaction sqlx rolls back if the run is dropped between its
-    /// strings), with no foreign-key suspension and no checks (a check
-    /// refuses its script with an error of its own, so a script that has
-    /// checks keeps their round trips).
-    fn pipelined_fence(
+    /// How many of `units`, from the first, go to the server together as
+    /// one query string ([`run_pipelined`](Self::run_pipelined)), at most
+    /// [`MAX_PIPELINED_UNITS`] and, past the first, [`MAX_PIPELINED_BYTES`]
+    /// of script. A unit goes that way where the database has a lease
+    /// fence and measures a script's duration itself, and the unit is
+    /// transactional and runs one script (a unit of several,
+    /// single-transaction mode, keeps a transaction sqlx rolls back if the
+    /// run is dropped between its strings), with no foreign-key suspension
+    /// and no checks (a check refuses its script with an error of its own,
+    /// so a script that has checks keeps their round trips); with the
+    /// lease fence they send. `None` where the first unit does not go so.
+    fn pipelined_prefix(
         &self,
-        unit: &Unit<'m>,
+        units: &[Unit<'m>],
         suspension: Option<&ForeignKeySuspension>,
-    ) -> Result<Option<String>, Error> {
-        if suspension.is_some() || self.table.dialect().server_elapsed_ms().is_none() {
+    ) -> Result<Option<(usize, String)>, Error> {
+        let dialect = self.table.dialect();
+        if suspension.is_some() || dialect.server_elapsed_ms().is_none() {
             return Ok(None);
         }
-        let mut runs = unit.ops.iter().filter(|op| matches!(op, Op::Run(_)));
-        let (Some(run), None) = (runs.next(), runs.next()) else {
+        let Some(fence) = self.lock.fence_statement()? else {
             return Ok(None);
         };
-        let step = run.step();
-        if step.code.is_some() || !step.directives()?.checks.is_empty() {
-            return Ok(None);
+        let mut bytes = 0;
+        let mut count = 0;
+        for unit in units.iter().take(MAX_PIPELINED_UNITS) {
+            // A bound set before the transaction would not be the unit's own.
+            let bound_before = super::lock_wait_sql(&self.job.options, dialect, unit)
+                .is_some_and(|sql| !sql.after_begin);
+            let Some(step) = pipelined_step(unit)?.filter(|_| !bound_before) else {
+                break;
+            };
+            bytes += step.script.sql().len();
+            if count > 0 && bytes > MAX_PIPELINED_BYTES {
+                break;
+            }
+            count += 1;
         }
-        self.lock.fence_statement()
+        Ok((count > 0).then_some((count, fence)))
     }
 
-    /// Runs a one-script unit as one query string, one round trip (see
-    /// [`pipelined`]). The server runs a multi-statement string as one
-    /// implicit transaction: in order, committed at its end, and rolled
-    /// back at its first error, which is then the script's, its history
-    /// write's, or the fence's (the lease was taken over); nothing of the
-    /// unit is recorded, and no transaction is left open, not even when
-    /// the run is dropped while the server works.
+    /// Runs `units`, each a one-script transactional unit (see
+    /// [`pipelined_prefix`](Self::pipelined_prefix)), as one query string:
+    /// one round trip (see [`pipelined`]). Where a statement gives up
+    /// waiting for a lock, the units from the one it belongs to are tried
+    /// again within the retry budget; the ones before it are committed and
+    /// do not run again.
     async fn run_pipelined(
         &mut self,
-        step: &Step<'m>,
-        string: String,
+        units: &[Unit<'m>],
+        fence: &str,
+        report: &mut Report,
+    ) -> Result<usize, UnitFailed> {
+        let mut done = 0;
+        let mut retry = Retry::new(self.job.options.lock_retry_budget());
+        loop {
+            let watch = self.watch().await;
+            let (committed, result) = self
+                .run_pipelined_once(&units[done..], fence, retry.retries(), report)
+                .await;
+            if committed > 0 {
+                // The unit that failed is another: its own tries start now.
+                done += committed;
+                retry = Retry::new(self.job.options.lock_retry_budget());
+            }
+            let at = |error| UnitFailed { index: done, error };
+            let bounded = matches!(self.job.options.lock_wait(), LockWait::Max(_));
+            match result {
+                Ok(()) => return Ok(units.len()),
+                Err(error) => {
+                    let wait = self.waited_too_long(error, bounded).map_err(at)?;
+                    self.restore_lock_wait().await.map_err(at)?;
+                    self.pause_or_give_up(&mut retry, wait, watch, true)
+                        .await
+                        .map_err(at)?
+                }
+            }
+        }
+    }
+
+    /// One try of [`run_pipelined`](Self::run_pipelined): how many of
+    /// `units` committed, and the error that stopped the rest. The server
+    /// runs the string's statements in order and stops at the first error.
+    /// A lone unit's string is one implicit transaction, committed at its
+    /// end and rolled back at its first error; no transaction is left open,
+    /// not even when the run is dropped while the server works. Several
+    /// units each get an explicit `BEGIN` … `COMMIT`: each commits on its
+    /// own, an error aborts the transaction it is in and skips the rest, and
+    /// the session stays in that aborted transaction until the `ROLLBACK`
+    /// sent here (a run dropped at that moment leaves it so, on a plain
+    /// connection handed over; the migrator's own connections, and those of
+    /// a pool, are closed). The failed unit is then the first the history,
+    /// read again, does not record as done: each row commits with its
+    /// script.
+    async fn run_pipelined_once(
+        &mut self,
+        units: &[Unit<'m>],
+        fence: &str,
         retries: u32,
         report: &mut Report,
-    ) -> Result<(), Error> {
-        let started = starting(step);
-        match self.conn.execute(sql_str(string)).await {
-            Ok(_) => {
-                finish(B::KIND.name(), step, started.elapsed(), retries, report);
-                Ok(())
-            }
-            // The server may have committed before the connection went.
-            Err(source) if connection_lost(&source) => Err(Error::OutcomeUnknown {
-                version: step.migration.version,
-                file: step.script.file.to_string(),
-                error: source,
-            }),
-            Err(sqlx::Error::Database(e)) if self.table.dialect().is_lease_lost(e.as_ref()) => {
-                Err(self.lock.lost())
-            }
-            Err(source) => Err(failed(step, source)),
+    ) -> (usize, Result<(), Error>) {
+        let dialect = self.table.dialect();
+        let (steps, mut blocks): (Vec<&Step<'m>>, Vec<String>) = units
+            .iter()
+            .filter_map(|unit| {
+                let lock_wait = super::lock_wait_sql(&self.job.options, dialect, unit);
+                pipelined(unit, &self.table, lock_wait.as_ref(), fence)
+            })
+            .unzip();
+        let (Some(&first), Some(&last)) = (steps.first(), steps.last()) else {
+            return (0, Ok(()));
+        };
+        let string = match blocks.len() {
+            1 => blocks.swap_remove(0),
+            _ => blocks
+                .iter()
+                .map(|block| format!("{}\n;\n{block}\n;\nCOMMIT", dialect.begin()))
+                .collect::<Vec<_>>()
+                .join("\n;\n"),
+        };
+        let started = Instant::now();
+        for step in &steps {
+            starting(step);
         }
+        if steps.len() > 1 {
+            tracing::info!(
+                target: "migrata",
+                count = steps.len(),
+                first = first.migration.version,
+                last = last.migration.version,
+                "sending migrations together in one query string"
+            );
+        }
+        let (marks, result) = match self
+            .conn
+            .execute_each(sql_str(string), Some(ELAPSED_MARKER))
+            .await
+        {
+            Ok(done) => (done.marks, Ok(())),
+            Err(stopped) => (stopped.done.marks, Err(stopped.error)),
+        };
+        let finish_first = |count: usize, report: &mut Report| {
+            for (index, step) in steps.iter().take(count).enumerate() {
+                let duration = match marks.get(index) {
+                    Some(&ms) => Duration::from_millis(u64::try_from(ms).unwrap_or(0)),
+                    None => started.elapsed(),
+                };
+                let retries = if index == 0 { retries } else { 0 };
+                finish(B::KIND.name(), step, duration, retries, report);
+            }
+        };
+        let source = match result {
+            Ok(()) => {
+                finish_first(steps.len(), report);
+                return (units.len(), Ok(()));
+            }
+            Err(source) => source,
+        };
+        // The server may have committed any of them before the connection went.
+        let unknown = |source| Error::OutcomeUnknown {
+            version: last.migration.version,
+            file: last.script.file.to_string(),
+            sent_with: steps.len() - 1,
+            error: source,
+        };
+        if connection_lost(&source) {
+            return (0, Err(unknown(source)));
+        }
+        let committed = if steps.len() == 1 {
+            0
+        } else {
+            if let Err(rollback) = self.conn.execute(sql_str(ROLLBACK.to_owned())).await {
+                return (0, Err(unknown(rollback)));
+            }
+            match history::list_applied_migrations(self.conn, &self.table).await {
+                Ok(rows) => committed_prefix(units, &rows).min(steps.len() - 1),
+                Err(_) => return (0, Err(unknown(source))),
+            }
+        };
+        finish_first(committed, report);
+        let step = steps.get(committed).copied().unwrap_or(first);
+        let error = match &source {
+            sqlx::Error::Database(e) if dialect.is_lease_lost(e.as_ref()) => self.lock.lost(),
+            _ => failed(step, source),
+        };
+        (committed, Err(error))
     }
 
     /// Bounds lock waits with `sql` (set before a transaction, or around a
@@ -465,6 +597,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                 Error::OutcomeUnknown {
                     version: last.step().migration.version,
                     file: last.step().script.file.to_string(),
+                    sent_with: 0,
                     error: source,
                 }
             } else {
@@ -644,8 +777,8 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         loop {
             let (sql, parts) = script.string(&self.table, next, *claimed);
             let watch = self.watch().await;
-            let stopped = match self.conn.execute_each(sql_str(sql)).await {
-                Ok(rows_affected) => {
+            let stopped = match self.conn.execute_each(sql_str(sql), None).await {
+                Ok(Executed { rows_affected, .. }) => {
                     self.lock.confirmed();
                     *claimed = false;
                     if rows_affected.last() != Some(&1) {
@@ -674,7 +807,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
                 *claimed = true;
                 return Err(failed(step, source));
             }
-            let part = parts.get(stopped.results).copied();
+            let part = parts.get(stopped.done.rows_affected.len()).copied();
             if part > Some(Part::LeaseCheck) {
                 self.lock.confirmed();
             }
@@ -762,13 +895,7 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         for op in unit.ops.iter().filter(|op| matches!(op, Op::Record(_))) {
             let step = op.step();
             let row = history::find(self.conn, &self.table, step.migration.version).await?;
-            // A repeatable migration's row of a previous version is not
-            // this run's.
-            let recorded = row.is_some_and(|row| {
-                !step.migration.is_repeatable()
-                    || step.migration.checksum.matches_hex(&row.checksum)
-            });
-            if recorded != (step.direction == Direction::Down) {
+            if is_recorded(step, row.as_ref()) != (step.direction == Direction::Down) {
                 return Ok(true);
             }
         }
@@ -776,31 +903,117 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
     }
 }
 
-/// A one-script transactional unit as one query string: the lock-wait
-/// bound, the script, its history writes (the row measures the script on
-/// the server: the string's receipt is its start) and the lease fence; and
-/// the step a failure is reported for. No `BEGIN` or `COMMIT`: the string
-/// is its own transaction. `None` for a unit without a step.
+/// At most this many units go together in one query string (see
+/// [`Session::run_pipelined`]), so a long run does not become one giant
+/// string, and a failure near its end re-sends a bounded rest.
+const MAX_PIPELINED_UNITS: usize = 100;
+
+/// At most this many bytes of script go together in one query string,
+/// beyond the first unit's (which goes whole, however long).
+const MAX_PIPELINED_BYTES: usize = 1 << 20;
+
+/// The column of the row each pipelined unit returns after its script: its
+/// duration, measured on the server.
+const ELAPSED_MARKER: &str = "migrata_elapsed_ms";
+
+const ROLLBACK: &str = "ROLLBACK";
+
+/// The one step of a unit that can go in a query string with others (see
+/// [`Session::pipelined_prefix`]), or `None`.
+fn pipelined_step<'u, 'm>(unit: &'u Unit<'m>) -> Result<Option<&'u Step<'m>>, Error> {
+    if !unit.transaction {
+        return Ok(None);
+    }
+    let mut runs = unit.ops.iter().filter(|op| matches!(op, Op::Run(_)));
+    let (Some(run), None) = (runs.next(), runs.next()) else {
+        return Ok(None);
+    };
+    let step = run.step();
+    if step.code.is_some() || !step.directives()?.checks.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(step))
+}
+
+/// A one-script transactional unit as statements of a query string: the
+/// mark its duration is measured from, the lock-wait bound, the script,
+/// its history writes (which measure it on the server, and return that as
+/// a row named [`ELAPSED_MARKER`]; a revert's statement of its own does)
+/// and the lease fence; and the step a
+/// failure is reported for. No `BEGIN` or `COMMIT` (see
+/// [`Session::run_pipelined_once`]). `None` for a unit without a step.
 fn pipelined<'u, 'm>(
     unit: &'u Unit<'m>,
     table: &HistoryTable,
     lock_wait: Option<&LockWaitSql>,
-    fence: String,
+    fence: &str,
 ) -> Option<(&'u Step<'m>, String)> {
     let step = unit.ops.first()?.step();
-    let mut statements: Vec<String> = lock_wait
-        .filter(|sql| sql.after_begin)
-        .map(|sql| sql.set.clone())
+    let dialect = table.dialect();
+    let mut statements: Vec<String> = dialect
+        .elapsed_mark()
+        .map(str::to_owned)
         .into_iter()
         .collect();
+    statements.extend(
+        lock_wait
+            .filter(|sql| sql.after_begin)
+            .map(|sql| sql.set.clone()),
+    );
+    // An applied migration's row returns the duration it records; a
+    // reverted one's has none to return, so a statement of its own does.
+    let records_applied =
+        |op: &Op<'_>| matches!(op, Op::Record(_)) && op.step().direction == Direction::Up;
+    let row_returns_duration = unit.ops.iter().any(records_applied);
     for op in &unit.ops {
         match op {
-            Op::Run(run) => statements.push(run.script.sql().to_owned()),
-            _ => statements.extend(table.write_for(op, Elapsed::Server, Writer::Transaction)),
+            Op::Run(run) => {
+                statements.push(run.script.sql().to_owned());
+                if let (Some(elapsed), false) = (dialect.server_elapsed_ms(), row_returns_duration)
+                {
+                    statements.push(format!("SELECT {elapsed} AS {ELAPSED_MARKER}"));
+                }
+            }
+            _ => statements.extend(
+                table
+                    .write_for(op, Elapsed::Server, Writer::Transaction)
+                    .map(|write| match records_applied(op) {
+                        true => format!("{write} RETURNING duration_ms AS {ELAPSED_MARKER}"),
+                        false => write,
+                    }),
+            ),
         }
     }
-    statements.push(fence);
+    statements.push(fence.to_owned());
     Some((step, statements.join("\n;\n")))
+}
+
+/// How many of `units`, from the first, the history `rows` record as done
+/// (applied, or reverted).
+fn committed_prefix(units: &[Unit<'_>], rows: &[HistoryRow]) -> usize {
+    units
+        .iter()
+        .take_while(|unit| {
+            unit.ops
+                .iter()
+                .filter(|op| matches!(op, Op::Record(_)))
+                .all(|op| {
+                    let step = op.step();
+                    let row = rows
+                        .iter()
+                        .find(|row| row.version == step.migration.version);
+                    is_recorded(step, row) != (step.direction == Direction::Down)
+                })
+        })
+        .count()
+}
+
+/// Whether `row` is `step`'s migration's: a repeatable migration's row of
+/// a previous version is not.
+fn is_recorded(step: &Step<'_>, row: Option<&HistoryRow>) -> bool {
+    row.is_some_and(|row| {
+        !step.migration.is_repeatable() || step.migration.checksum.matches_hex(&row.checksum)
+    })
 }
 
 /// Fails with the rows `step`'s script left without their parent, if any.

@@ -262,22 +262,27 @@ impl<'c, 'm, B: Backend> Session<'c, 'm, B> {
                 B::KIND,
                 self.job.code,
             )?;
-            for unit in &program.units {
-                if let Err(error) = self.execute(unit, &mut report).await {
-                    // The history is read with the connection's own wait.
-                    // A failure here is the connection's, which the
-                    // unit's error already tells.
-                    let _ = self.restore_lock_wait().await;
-                    // The history's primary key is the arbiter: a unit that
-                    // failed because another migrator recorded its steps
-                    // first means re-plan, not fail.
-                    // If the history cannot be read (the connection is
-                    // gone), the unit's own error is the one to report.
-                    if !self.changed_meanwhile(unit).await.unwrap_or(false) {
-                        return Err(self.busy_as_lock_timeout(error).await);
+            let mut next = 0;
+            while next < program.units.len() {
+                match self.execute(&program.units[next..], &mut report).await {
+                    Ok(ran) => next += ran,
+                    Err(UnitFailed { index, error }) => {
+                        let unit = &program.units[next + index];
+                        // The history is read with the connection's own wait.
+                        // A failure here is the connection's, which the
+                        // unit's error already tells.
+                        let _ = self.restore_lock_wait().await;
+                        // The history's primary key is the arbiter: a unit that
+                        // failed because another migrator recorded its steps
+                        // first means re-plan, not fail.
+                        // If the history cannot be read (the connection is
+                        // gone), the unit's own error is the one to report.
+                        if !self.changed_meanwhile(unit).await.unwrap_or(false) {
+                            return Err(self.busy_as_lock_timeout(error).await);
+                        }
+                        tracing::info!(target: "migrata", "another migrator got there first; re-planning");
+                        continue 'plan;
                     }
-                    tracing::info!(target: "migrata", "another migrator got there first; re-planning");
-                    continue 'plan;
                 }
             }
             return Ok(report);
@@ -403,6 +408,13 @@ pub(crate) enum RevertTarget {
     To(i64),
     /// The newest applied migration reverted.
     Newest,
+}
+
+/// A unit that failed: its index among the units given to
+/// [`Session::execute`], and why.
+pub(crate) struct UnitFailed {
+    pub index: usize,
+    pub error: Error,
 }
 
 /// What a run of plans works towards.

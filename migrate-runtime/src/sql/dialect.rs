@@ -94,8 +94,17 @@ pub(crate) trait Dialect: Sync {
 
     /// An expression for the milliseconds since the current query string
     /// started, where the server can measure a script's duration for its
-    /// history row (script and row then go in one round trip).
+    /// history row (script and row then go in one round trip), and the
+    /// transactions of consecutive migrations in one query string.
     fn server_elapsed_ms(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// A statement that marks where the current transaction's script
+    /// starts, for [`Dialect::server_elapsed_ms`] to measure from instead
+    /// of the query string's start, where one query string carries the
+    /// transactions of several migrations.
+    fn elapsed_mark(&self) -> Option<&'static str> {
         None
     }
 
@@ -266,9 +275,10 @@ pub(crate) trait Dialect: Sync {
 
     /// `renew` (the lease's renewal) as a statement that fails, with an
     /// error [`Dialect::is_lease_lost`] recognises, where it renews no row:
-    /// last in a query string the server runs as one transaction, it keeps
-    /// that transaction from committing once the lease is lost, so the
-    /// whole transaction goes in one round trip. `None` where the database
+    /// last in a transaction sent in one query string (several
+    /// migrations' transactions may share the string), it keeps that
+    /// transaction from committing once the lease is lost, so the whole
+    /// transaction goes in the same round trip. `None` where the database
     /// runs no such string (the fence then is a statement of its own).
     fn lease_fence(&self, renew: &str) -> Option<String> {
         let _ = renew;

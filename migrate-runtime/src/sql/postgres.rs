@@ -35,8 +35,17 @@ impl Dialect for PostgresDialect {
         true
     }
 
+    /// From the transaction's [`elapsed_mark`](Dialect::elapsed_mark),
+    /// else from the query string's receipt (`statement_timestamp()`, the
+    /// same for every statement of a simple query). The mark is seconds as
+    /// text, which reads back the same whatever `DateStyle` a script sets.
     fn server_elapsed_ms(&self) -> Option<&'static str> {
-        Some("(EXTRACT(EPOCH FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint")
+        Some("((EXTRACT(EPOCH FROM clock_timestamp()) - COALESCE(NULLIF(current_setting('migrata.started', true), '')::numeric, EXTRACT(EPOCH FROM statement_timestamp()))) * 1000)::bigint")
+    }
+
+    /// A setting local to the transaction: it is gone when it ends.
+    fn elapsed_mark(&self) -> Option<&'static str> {
+        Some("SELECT set_config('migrata.started', EXTRACT(EPOCH FROM clock_timestamp())::text, true)")
     }
 
     fn now_utc(&self) -> &'static str {

@@ -16,9 +16,16 @@ const TRIALS: usize = 30;
 const CHILD_ENV: &str = "MIGRATE_TEST_KILL_CHILD_URL";
 
 /// How long each step pauses between creating and filling its table: long
-/// enough that a kill lands mid-run in a fair share of the trials on
-/// PostgreSQL too, where a step costs one round trip.
-const PAUSE_SECONDS: f64 = 0.08;
+/// enough that a kill lands mid-run in a fair share of the trials. On
+/// PostgreSQL the steps go to the server in one query string, so a run is
+/// the child's start and that one string: the steps pause longer there,
+/// so the string is not a small part of the run.
+fn pause_seconds(kind: BackendKind) -> f64 {
+    match kind {
+        BackendKind::Postgres => 0.15,
+        _ => 0.08,
+    }
+}
 
 /// Each step creates its table, pauses, then fills it: a kill can land
 /// between any two of those.
@@ -29,7 +36,7 @@ fn kill_set(kind: BackendKind) -> Vec<Migration> {
                 format!("{i:04}_step.sql"),
                 format!(
                     "CREATE TABLE k{i} (id INTEGER);\n{}\nINSERT INTO k{i} VALUES ({i});\n",
-                    (profile(kind).pause)(PAUSE_SECONDS)
+                    (profile(kind).pause)(pause_seconds(kind))
                 ),
             )
         })
@@ -54,9 +61,28 @@ async fn child_migrator() {
     migrator(&kill_set(kind)).run(&url).await.unwrap();
 }
 
-fn spawn_child(url: &str) -> std::process::Child {
+/// The URL a killed child connects with. PostgreSQL runs a query string it
+/// received to its end even after its client is gone, and a run sends its
+/// migrations together in one: told to check the client every 10 ms, it
+/// aborts the string once the client is killed, with the migration it was
+/// running rolled back and the ones before it committed (what a server
+/// shutdown or a dropped network does too), so kills land among them.
+fn child_url(db: &TestDb) -> String {
+    match db.kind {
+        BackendKind::Postgres => {
+            let separator = if db.url.contains('?') { '&' } else { '?' };
+            format!(
+                "{}{separator}options%5Bclient_connection_check_interval%5D=10ms",
+                db.url
+            )
+        }
+        _ => db.url.clone(),
+    }
+}
+
+fn spawn_child(db: &TestDb) -> std::process::Child {
     test_process(module_path!(), "child_migrator")
-        .env(CHILD_ENV, url)
+        .env(CHILD_ENV, child_url(db))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -98,7 +124,7 @@ async fn sigkill_at_random_points(kind: BackendKind) {
         return;
     };
     let started = Instant::now();
-    assert!(spawn_child(&calibration.url).wait().unwrap().success());
+    assert!(spawn_child(&calibration).wait().unwrap().success());
     let full_run = started.elapsed();
     drop(calibration);
 
@@ -113,7 +139,7 @@ async fn sigkill_at_random_points(kind: BackendKind) {
     let mut recorded_at_kill = Vec::new();
     for trial in 0..TRIALS {
         let db = TestDb::create(kind, &name).await.unwrap();
-        let mut child = spawn_child(&db.url);
+        let mut child = spawn_child(&db);
         let delay = Duration::from_micros(random.below(full_run.as_micros() as u64 * 11 / 10));
         tokio::time::sleep(delay).await;
         child.kill().unwrap(); // SIGKILL

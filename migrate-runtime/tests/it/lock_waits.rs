@@ -143,6 +143,55 @@ pub async fn retried_until_the_blocker_ends(db: &TestDb) -> (Report, Option<Stri
     (report, named)
 }
 
+/// PostgreSQL sends a run's transactional migrations together: when the
+/// second of three gives up waiting for a lock, the first stays committed
+/// and is not run again (its `CREATE TABLE` would fail), and the second
+/// and third are tried again until the blocker ends.
+#[tokio::test]
+async fn a_lock_wait_among_migrations_sent_together_retries_from_the_blocked_one() {
+    let Some(db) = TestDb::create(BackendKind::Postgres, "lock_waits::together").await else {
+        return;
+    };
+    let (setup, _) = blocked_set(db.kind);
+    Migrator::new(&setup).run(&db.url).await.unwrap();
+    let set = owned_migrations(&[
+        (
+            "0001_t.sql".to_owned(),
+            "CREATE TABLE t (id INTEGER);\nINSERT INTO t VALUES (1);\n".to_owned(),
+        ),
+        (
+            "0002_before.sql".to_owned(),
+            "CREATE TABLE earlier (id INTEGER);\n".to_owned(),
+        ),
+        (
+            "0003_alter.sql".to_owned(),
+            "SELECT pg_sleep(0.5);\nALTER TABLE t ADD COLUMN c INTEGER;\n".to_owned(),
+        ),
+        (
+            "0004_after.sql".to_owned(),
+            "CREATE TABLE later (id INTEGER);\n".to_owned(),
+        ),
+    ]);
+    let migrator = Migrator::new(&set)
+        .lock_wait(LOCK_WAIT)
+        .lock_retry_budget(Duration::from_secs(60));
+    let (report, ()) = tokio::join!(migrator.run(&db.url), async {
+        let blocker = Blocker::start_under_lease(&db).await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        blocker.end().await;
+    });
+    let report = report.unwrap();
+    let applied: Vec<(i64, bool)> = report
+        .applied
+        .iter()
+        .map(|a| (a.version, a.lock_retries > 0))
+        .collect();
+    assert_eq!(applied, [(2, false), (3, true), (4, false)]);
+    assert_eq!(db.versions().await, vec![1, 2, 3, 4]);
+    assert_eq!(db.scalar("SELECT count(c) FROM t").await, 0);
+    assert!(db.table_exists("later").await);
+}
+
 async fn a_blocker_that_never_ends_is_named_in_the_error(db: TestDb) {
     let (setup, set) = blocked_set(db.kind);
     Migrator::new(&setup).run(&db.url).await.unwrap();

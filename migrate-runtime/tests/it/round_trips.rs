@@ -1,13 +1,15 @@
-//! Round trips over a real server behind a counting TCP proxy: a
-//! transactional migration on PostgreSQL costs one (lock-wait bound,
-//! script, history row and lease fence in one implicit transaction), the
-//! up-to-date check one; and
-//! the fence inside that one round trip still stops a migrator whose lease
-//! another took over from committing. On MySQL, where a migration runs
-//! outside a transaction, one too: the lease's renewal and check, the
-//! claim, the script's statements and the settle in one multi-statement
+//! Round trips over a real server behind a counting TCP proxy: on
+//! PostgreSQL the transactional migrations of a run go together in one
+//! query string, each in its own transaction with its lock-wait bound,
+//! script, history row and lease fence, so a run costs one round trip for
+//! up to 100 of them; the up-to-date check costs one; the fence inside
+//! that round trip still stops a migrator whose lease another took over
+//! from committing; and a failure in the middle names its migration, with
+//! the ones before it committed. On MySQL, where a migration runs outside
+//! a transaction, a migration costs one: the lease's renewal and check,
+//! the claim, the script's statements and the settle in one multi-statement
 //! string, whose failing statement is still named and left as when each
-//! statement is sent alone.
+//! statement is sent alone. Connecting costs the driver's handshake alone.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -118,41 +120,93 @@ async fn apply_round_trips(db: &TestDb, proxy: &CountingProxy, set: &[Migration]
 }
 
 #[tokio::test]
-async fn a_transactional_migration_costs_one_round_trip_on_postgres() {
+async fn transactional_migrations_go_together_in_one_round_trip_on_postgres() {
     let kind = BackendKind::Postgres;
-    let (Some(three), Some(six)) = (
+    let (Some(three), Some(six), Some(many)) = (
         TestDb::create(kind, "round_trips::three").await,
         TestDb::create(kind, "round_trips::six").await,
+        TestDb::create(kind, "round_trips::many").await,
     ) else {
         return;
     };
     let proxy = CountingProxy::start(host_port(&three.url)).await;
     let for_three = apply_round_trips(&three, &proxy, &tables(3)).await;
     let for_six = apply_round_trips(&six, &proxy, &tables(6)).await;
+    // 101: past the 100 that go in one string, so two strings.
+    let for_many = apply_round_trips(&many, &proxy, &tables(101)).await;
     assert_eq!(
-        for_six - for_three,
-        3,
-        "one round trip per migration ({for_three} for 3, {for_six} for 6)"
+        (for_six, for_many),
+        (for_three, for_three + 1),
+        "one round trip for up to 100 migrations ({for_three} for 3, {for_six} for 6, {for_many} for 101)"
     );
     // Up to date: the check alone.
     assert_eq!(apply_round_trips(&six, &proxy, &tables(6)).await, 1);
     assert_eq!(three.versions().await, vec![1, 2, 3]);
     assert_eq!(six.scalar("SELECT count(*) FROM t6").await, 1);
+    assert_eq!(many.versions().await, (1..=101).collect::<Vec<i64>>());
 }
 
-/// The lease is taken over while the script runs: the fence sent in the
-/// same round trip as the script raises, so the transaction rolls back and
-/// the migrator reports the lost lease; nothing is recorded or created.
+/// Migrations sent together in one string each measure their own script,
+/// in the history row and in the report: not the string up to them.
+#[tokio::test]
+async fn migrations_sent_together_are_timed_each() {
+    let Some(db) = TestDb::create(BackendKind::Postgres, "round_trips::timed").await else {
+        return;
+    };
+    let set = owned_migrations(&[
+        (
+            "0001_slow.sql".to_owned(),
+            "SELECT pg_sleep(0.4);\n".to_owned(),
+        ),
+        (
+            "0002_fast.sql".to_owned(),
+            "CREATE TABLE fast (id INTEGER);\n".to_owned(),
+        ),
+    ]);
+    let report = Migrator::new(&set).run(&db.url).await.unwrap();
+    let reported: Vec<u128> = report
+        .applied
+        .iter()
+        .map(|a| a.duration.as_millis())
+        .collect();
+    let slow = db
+        .scalar("SELECT duration_ms FROM migrate_history WHERE version = 1")
+        .await;
+    let fast = db
+        .scalar("SELECT duration_ms FROM migrate_history WHERE version = 2")
+        .await;
+    assert!(slow >= 400 && fast < 200, "history: {slow} ms, {fast} ms");
+    assert!(
+        reported[0] >= 400 && reported[1] < 200,
+        "report: {reported:?}"
+    );
+}
+
+/// The lease is taken over while the second of three migrations sent
+/// together runs: the fence sent in the same string as its script raises,
+/// so its transaction rolls back and the migrator reports the lost lease;
+/// the first, committed before, stays; nothing of the second or third is
+/// recorded or created.
 #[tokio::test]
 async fn a_migrator_whose_lease_was_taken_over_cannot_commit_a_pipelined_migration() {
     let kind = BackendKind::Postgres;
     let Some(db) = TestDb::create(kind, "round_trips::taken_over").await else {
         return;
     };
-    let set = owned_migrations(&[(
-        "0001_slow.sql".to_owned(),
-        "SELECT pg_sleep(1.5);\nCREATE TABLE slow (id INTEGER);\n".to_owned(),
-    )]);
+    let set = owned_migrations(&[
+        (
+            "0001_first.sql".to_owned(),
+            "CREATE TABLE first (id INTEGER);\n".to_owned(),
+        ),
+        (
+            "0002_slow.sql".to_owned(),
+            "SELECT pg_sleep(1.5);\nCREATE TABLE slow (id INTEGER);\n".to_owned(),
+        ),
+        (
+            "0003_third.sql".to_owned(),
+            "CREATE TABLE third (id INTEGER);\n".to_owned(),
+        ),
+    ]);
     let url = db.url.clone();
     let running = tokio::spawn(async move {
         let mut conn = Conn::open(&url).await;
@@ -160,12 +214,14 @@ async fn a_migrator_whose_lease_was_taken_over_cannot_commit_a_pipelined_migrati
         conn.close().await;
         result
     });
-    let sleeping = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(1.5)%' AND state = 'active' AND pid <> pg_backend_pid()";
+    // The first committed: the second's pause runs (the server shows only
+    // the string's first kilobyte, which the pause is not in).
+    let first_committed = "SELECT count(*) FROM pg_class WHERE relname = 'first'";
     let started = std::time::Instant::now();
-    while db.scalar(sleeping).await == 0 {
+    while db.scalar(first_committed).await == 0 {
         assert!(
             started.elapsed() < Duration::from_secs(20),
-            "the script never started"
+            "the first migration never committed"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -174,8 +230,9 @@ async fn a_migrator_whose_lease_was_taken_over_cannot_commit_a_pipelined_migrati
         .await;
     let result = running.await.unwrap();
     assert!(matches!(result, Err(Error::LeaseLost { .. })), "{result:?}");
-    assert!(db.history().await.is_empty());
-    assert!(!db.table_exists("slow").await);
+    assert_eq!(db.versions().await, vec![1]);
+    assert!(db.table_exists("first").await);
+    assert!(!db.table_exists("slow").await && !db.table_exists("third").await);
 }
 
 /// A failure in the middle of a run: the error names the migration and the
@@ -233,6 +290,26 @@ async fn a_failing_pipelined_migration_is_named_and_leaves_nothing() {
         assert_eq!(db.table_exists("a").await, !single_transaction);
         assert!(!db.table_exists("b").await && !db.table_exists("c").await);
     }
+    // With 0002 fixed, a re-run applies 0002 and 0003, once each (0001
+    // again would fail: its table exists).
+    let fixed = owned_migrations(&[
+        (
+            "0001_a.sql".to_owned(),
+            "CREATE TABLE a (id INTEGER);\n".to_owned(),
+        ),
+        (
+            "0002_b.sql".to_owned(),
+            "CREATE TABLE b (id INTEGER);\n".to_owned(),
+        ),
+        (
+            "0003_c.sql".to_owned(),
+            "CREATE TABLE c (id INTEGER);\n".to_owned(),
+        ),
+    ]);
+    let report = Migrator::new(&fixed).run(&each.url).await.unwrap();
+    let applied: Vec<i64> = report.applied.iter().map(|a| a.version).collect();
+    assert_eq!(applied, [2, 3]);
+    assert_eq!(each.versions().await, vec![1, 2, 3]);
 }
 
 /// SQLite: a migration costs six statements: `BEGIN IMMEDIATE`, its
