@@ -147,11 +147,16 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         report: &mut Report,
     ) -> Result<usize, UnitFailed> {
         let mut done = 0;
+        let mut alone = false;
         let mut retry = Retry::new(self.job.options.lock_retry_budget());
         loop {
             let watch = self.watch().await;
+            let batch = match alone {
+                true => &units[done..=done],
+                false => &units[done..],
+            };
             let (committed, result) = self
-                .run_pipelined_once(&units[done..], fence, retry.retries(), report)
+                .run_pipelined_once(batch, fence, retry.retries(), report)
                 .await;
             if committed > 0 {
                 // The unit that failed is another: its own tries start now.
@@ -161,7 +166,12 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
             let at = |error| UnitFailed { index: done, error };
             let bounded = matches!(self.job.options.lock_wait(), LockWait::Max(_));
             match result {
-                Ok(()) => return Ok(units.len()),
+                Ok(()) if done == units.len() => return Ok(done),
+                Ok(()) => alone = false,
+                // PostgreSQL parses a whole string before it runs any of
+                // it: a syntax error in any unit fails the first. Sent
+                // alone, the first says whether the error is its own.
+                Err(Error::Migration { .. }) if committed == 0 && batch.len() > 1 => alone = true,
                 Err(error) => {
                     let wait = self.waited_too_long(error, bounded).map_err(at)?;
                     self.restore_lock_wait().await.map_err(at)?;
@@ -264,11 +274,23 @@ impl<'m, B: Backend> Session<'_, 'm, B> {
         let committed = if steps.len() == 1 {
             0
         } else {
-            if let Err(rollback) = self.conn.execute(sql_str(ROLLBACK.to_owned())).await {
-                return (0, Err(unknown(rollback)));
+            // The script's error is the one to report, not the one the
+            // connection gives next.
+            if self
+                .conn
+                .execute(sql_str(ROLLBACK.to_owned()))
+                .await
+                .is_err()
+            {
+                return (0, Err(unknown(source)));
             }
             match history::list_applied_migrations(self.conn, &self.table).await {
-                Ok(rows) => committed_prefix(units, &rows).min(steps.len() - 1),
+                // A unit committed only after its history row sent its
+                // mark: rows another migrator wrote since (it took the
+                // lease over) are not this run's.
+                Ok(rows) => committed_prefix(units, &rows)
+                    .min(steps.len() - 1)
+                    .min(marks.len()),
                 Err(_) => return (0, Err(unknown(source))),
             }
         };
@@ -1170,15 +1192,44 @@ fn one_string_script<'u, 'm>(
     let Some(statements) = untransacted_statements(step, dialect) else {
         return Ok(None);
     };
-    let sends_results =
-        |verb: &str| verb.eq_ignore_ascii_case("CALL") || verb.eq_ignore_ascii_case("EXECUTE");
+    let sends_results = |verb: &str| {
+        SENDS_RESULTS_OF_ITS_OWN
+            .iter()
+            .any(|own| verb.eq_ignore_ascii_case(own))
+    };
     if statements
         .iter()
         .any(|statement| statement.verb.is_some_and(sends_results))
+        || changes_delimiter(step.script.sql())
+        || step.script.sql().len() > MAX_ONE_STRING_BYTES
     {
         return Ok(None);
     }
     Ok(Some((step, statements)))
+}
+
+/// First words of MySQL statements that may send more than one result
+/// (a procedure's result sets; a MariaDB compound statement's inner
+/// statements), so counting results would no longer count statements.
+const SENDS_RESULTS_OF_ITS_OWN: [&str; 8] = [
+    "CALL", "EXECUTE", "BEGIN", "IF", "CASE", "LOOP", "REPEAT", "WHILE",
+];
+
+/// A script longer than this keeps a round trip per statement: one
+/// string must fit the server's packet limit (MariaDB's default
+/// `max_allowed_packet` is 16 MiB), which each statement alone did.
+const MAX_ONE_STRING_BYTES: usize = 1024 * 1024;
+
+/// Whether a MySQL script has the client's `DELIMITER` lines: a piece
+/// between custom delimiters may end in `;` or hold several statements,
+/// which the server would count as more than one. Such scripts (triggers,
+/// procedures) keep a round trip per statement.
+fn changes_delimiter(sql: &str) -> bool {
+    sql.lines().any(|line| {
+        line.trim_start()
+            .get(..10)
+            .is_some_and(|word| word.eq_ignore_ascii_case("DELIMITER "))
+    })
 }
 
 /// An untransacted unit as the query strings of

@@ -67,6 +67,35 @@ async fn delimiter_scripts_agree_between_client_and_splitter() {
     assert_eq!(split_db.strings_of(counter).await, ["5"]);
 }
 
+/// A migration with `DELIMITER` lines, whose body ends `END;` before the
+/// custom delimiter (a piece ending in `;`), runs through the migrator:
+/// applied and settled, its trigger in place. Such a script keeps a round
+/// trip per statement; joined into one string, the `;` would end the
+/// piece early and leave an empty statement the server refuses.
+#[tokio::test]
+async fn a_migration_with_delimiter_lines_is_applied_and_settled() {
+    let test = "mysql_delimiter::a_migration_with_delimiter_lines_is_applied_and_settled";
+    let Some(db) = TestDb::create(BackendKind::MySql, test).await else {
+        return;
+    };
+    let set = crate::common::migrations(&[
+        ("0001_counter.sql", "CREATE TABLE counter (n INT NOT NULL);\n"),
+        (
+            "0002_floor.sql",
+            "DELIMITER $$\nCREATE TRIGGER counter_floor BEFORE UPDATE ON counter FOR EACH ROW\nBEGIN\n  IF NEW.n < 0 THEN SET NEW.n = 0; END IF;\nEND;\n$$\nDELIMITER ;\nINSERT INTO counter VALUES (3);\n",
+        ),
+    ]);
+    let report = migrata::Migrator::new(&set).run(&db.url).await.unwrap();
+    assert_eq!(report.applied.len(), 2);
+    let rows: Vec<(i64, bool)> = db.history().await.iter().map(|r| (r.0, r.3)).collect();
+    assert_eq!(rows, [(1, true), (2, true)]);
+    db.execute("UPDATE counter SET n = -1").await;
+    assert_eq!(
+        db.strings_of("SELECT CAST(n AS CHAR) FROM counter").await,
+        ["0"]
+    );
+}
+
 /// Pipes `sql` into the `mysql` client connected to `url`
 /// (`mysql://user[:password]@host[:port]/database`).
 fn run_mysql_client(url: &str, sql: &str) {

@@ -312,6 +312,45 @@ async fn a_failing_pipelined_migration_is_named_and_leaves_nothing() {
     assert_eq!(each.versions().await, vec![1, 2, 3]);
 }
 
+/// PostgreSQL parses a whole query string before it runs any of it, so a
+/// syntax error in the second of three migrations sent together fails the
+/// string at once: the first, sent alone, commits, and the error names the
+/// second, whose own string is the one that cannot be parsed.
+#[tokio::test]
+async fn a_syntax_error_in_a_later_migration_sent_together_is_named() {
+    let Some(db) = TestDb::create(BackendKind::Postgres, "round_trips::syntax").await else {
+        return;
+    };
+    let set = owned_migrations(&[
+        (
+            "0001_a.sql".to_owned(),
+            "CREATE TABLE a (id INTEGER);\n".to_owned(),
+        ),
+        (
+            "0002_b.sql".to_owned(),
+            "CREATE TABLE b (id INTEGER);\nSELEC 1;\n".to_owned(),
+        ),
+        (
+            "0003_c.sql".to_owned(),
+            "CREATE TABLE c (id INTEGER);\n".to_owned(),
+        ),
+    ]);
+    let result = Migrator::new(&set).run(&db.url).await;
+    let Err(Error::Migration {
+        version,
+        file,
+        error,
+        ..
+    }) = &result
+    else {
+        panic!("{result:?}");
+    };
+    assert_eq!((*version, file.as_str()), (2, "0002_b.sql"), "{error}");
+    assert!(error.to_string().contains("syntax error"), "{error}");
+    assert_eq!(db.versions().await, vec![1]);
+    assert!(db.table_exists("a").await && !db.table_exists("b").await);
+}
+
 /// SQLite: a migration costs six statements: `BEGIN IMMEDIATE`, its
 /// script's three, its history row (which also checks foreign keys and the
 /// lease) and `COMMIT`. SQLite's trace shows a seventh inside the row's
