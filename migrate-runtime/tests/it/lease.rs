@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    owned_migrations, profile, server_url, test_process, unique_name, url_with_database, Conn,
-    TestDb,
+    owned_migrations, profile, server_url, test_process, unique_name, url_with_database,
+    wait_until, Conn, TestDb,
 };
 use migrata::{
     embed_migrations, BackendKind, Error, LockStrategy, Migration, Migrations, Migrator,
@@ -49,17 +49,6 @@ fn slow_after_a_write(kind: BackendKind, seconds: f64) -> Vec<Migration> {
             (profile(kind).pause)(seconds)
         ),
     )])
-}
-
-async fn wait_until(what: &str, mut done: impl AsyncFnMut() -> bool) {
-    let started = Instant::now();
-    while !done().await {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "waited for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 async fn a_live_migrators_row_is_in_progress_not_failed(db: TestDb) {

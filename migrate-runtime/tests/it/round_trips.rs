@@ -17,9 +17,10 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
 
-use crate::common::{owned_migrations, Conn, StatementLog, TestDb};
-use migrata::{BackendKind, Error, Migration, Migrator, TransactionMode};
+use crate::common::{owned_migrations, wait_until, Conn, StatementLog, TestDb};
+use migrata::{BackendKind, Error, Migration, Migrator, Report, TransactionMode};
 
 /// A TCP proxy in front of a server that counts round trips: a client
 /// send that follows data from the server (the client waited for an
@@ -84,6 +85,17 @@ impl CountingProxy {
     fn take(&self) -> u64 {
         self.round_trips.swap(0, Ordering::SeqCst)
     }
+}
+
+/// `set` run over a connection of its own, in a task of its own.
+fn run_in_background(url: &str, set: Vec<Migration>) -> JoinHandle<Result<Report, Error>> {
+    let url = url.to_owned();
+    tokio::spawn(async move {
+        let mut conn = Conn::open(&url).await;
+        let result = conn.run(&Migrator::new(&set)).await;
+        conn.close().await;
+        result
+    })
 }
 
 fn host_port(url: &str) -> String {
@@ -207,24 +219,14 @@ async fn a_migrator_whose_lease_was_taken_over_cannot_commit_a_pipelined_migrati
             "CREATE TABLE third (id INTEGER);\n".to_owned(),
         ),
     ]);
-    let url = db.url.clone();
-    let running = tokio::spawn(async move {
-        let mut conn = Conn::open(&url).await;
-        let result = conn.run(&Migrator::new(&set)).await;
-        conn.close().await;
-        result
-    });
+    let running = run_in_background(&db.url, set);
     // The first committed: the second's pause runs (the server shows only
     // the string's first kilobyte, which the pause is not in).
     let first_committed = "SELECT count(*) FROM pg_class WHERE relname = 'first'";
-    let started = std::time::Instant::now();
-    while db.scalar(first_committed).await == 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the first migration never committed"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until("the first migration to commit", async || {
+        db.scalar(first_committed).await == 1
+    })
+    .await;
     // What another migrator's take writes once the lease expired.
     db.execute("UPDATE migrate_history_lock SET owner = 'another migrator', expires_at = (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint + 60000 WHERE id = 1")
         .await;
@@ -592,22 +594,9 @@ async fn a_mysql_migrator_whose_lease_was_taken_over_cannot_run_its_script() {
         "0001_slow.sql".to_owned(),
         "-- migrate:check SELECT SLEEP(1.5) = 0\nCREATE TABLE slow (id INTEGER);\n".to_owned(),
     )]);
-    let url = db.url.clone();
-    let running = tokio::spawn(async move {
-        let mut conn = Conn::open(&url).await;
-        let result = conn.run(&Migrator::new(&set)).await;
-        conn.close().await;
-        result
-    });
+    let running = run_in_background(&db.url, set);
     let sleeping = "SELECT count(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(1.5)%' AND INFO NOT LIKE '%PROCESSLIST%'";
-    let started = std::time::Instant::now();
-    while db.scalar(sleeping).await == 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the check never started"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until("the check to start", async || db.scalar(sleeping).await > 0).await;
     db.execute("UPDATE migrate_history_lock SET owner = 'another migrator', expires_at = CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01', UTC_TIMESTAMP(3)) DIV 1000 AS SIGNED) + 60000 WHERE id = 1")
         .await;
     let result = running.await.unwrap();
@@ -630,13 +619,7 @@ async fn a_mysql_connection_lost_mid_string_leaves_the_row_failed() {
         "CREATE TABLE first (id INTEGER);\nSELECT SLEEP(3);\nCREATE TABLE third (id INTEGER);\n"
             .to_owned(),
     )]);
-    let url = db.url.clone();
-    let running = tokio::spawn(async move {
-        let mut conn = Conn::open(&url).await;
-        let result = conn.run(&Migrator::new(&set)).await;
-        conn.close().await;
-        result
-    });
+    let running = run_in_background(&db.url, set);
     let sleeping = "SELECT COALESCE(MAX(ID), 0) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(3)%' AND INFO NOT LIKE '%PROCESSLIST%'";
     let started = std::time::Instant::now();
     let id = loop {

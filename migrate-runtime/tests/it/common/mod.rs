@@ -181,6 +181,17 @@ impl Conn {
     }
 }
 
+pub async fn wait_until(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !done().await {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "waited for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// Every SQL statement the SQLite engine starts on a connection, recorded
 /// with `sqlite3_trace_v2(SQLITE_TRACE_STMT)`: a count by the engine itself.
 pub struct StatementLog(Arc<Mutex<Vec<String>>>);
