@@ -29,7 +29,7 @@ impl Backend for MySqlConnection {
 }
 
 /// Connects with `options`, boxed for code size as on PostgreSQL
-/// ([`super::postgres::connect`]); migrata-cli's maintenance connection too.
+/// (`postgres::connect` there says why); migrata-cli's maintenance connection too.
 pub fn connect(
     options: MySqlConnectOptions,
 ) -> BoxFuture<'static, Result<MySqlConnection, sqlx::Error>> {

@@ -29,7 +29,7 @@ impl Backend for SqliteConnection {
 }
 
 /// Connects with `options`, boxed for code size as on PostgreSQL
-/// ([`super::postgres::connect`]); migrata-cli's `database create` too.
+/// (`postgres::connect` there says why); migrata-cli's `database create` too.
 pub fn connect(
     options: SqliteConnectOptions,
 ) -> BoxFuture<'static, Result<SqliteConnection, sqlx::Error>> {
