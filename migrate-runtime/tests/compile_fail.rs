@@ -56,6 +56,12 @@ fn skipped(test: &str) -> bool {
 /// so that is where `embed_migrations!` resolves relative paths from. Point
 /// `ui-fixtures` there at this crate's fixtures.
 fn link_fixtures() {
+    // The tests of this file run on threads of one process: link once.
+    static LINKED: std::sync::Once = std::sync::Once::new();
+    LINKED.call_once(link_fixtures_once);
+}
+
+fn link_fixtures_once() {
     let project = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .unwrap()
